@@ -1,0 +1,39 @@
+#!/bin/sh
+# run-guest.sh -- run one guest test ROM under QEMU or softvisor.
+# usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME
+# Passes (exit 0) only if the emulator exits with status 33
+# (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
+emu=qemu exe= rom= name=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --emu) emu=$2; shift 2 ;;
+        --exe) exe=$2; shift 2 ;;
+        --rom) rom=$2; shift 2 ;;
+        --name) name=$2; shift 2 ;;
+        *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[ -n "$rom" ] || { echo "run-guest.sh: --rom missing" >&2; exit 2; }
+[ -n "$name" ] || name=$(basename "$rom" .bin)
+[ -n "$exe" ] || { [ "$emu" = qemu ] && exe=qemu-system-x86_64; }
+[ -n "$exe" ] || { echo "run-guest.sh: --exe missing" >&2; exit 2; }
+log=$(mktemp "${TMPDIR:-/tmp}/guest-$name.XXXXXX.log") || exit 2
+trap 'rm -f "$log"' EXIT
+case "$emu" in
+    qemu)
+        timeout 60 "$exe" -accel tcg -m 32 -nographic -no-reboot -bios "$rom" \
+            -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+            -monitor none -serial none </dev/null
+        status=$? ;;
+    softvisor)
+        timeout 60 "$exe" -m 32 -no-reboot -bios "$rom" -debugcon "file:$log" </dev/null
+        status=$? ;;
+    *) echo "run-guest.sh: unknown emulator $emu" >&2; exit 2 ;;
+esac
+cat "$log"
+echo "[$name: $emu exit status $status]"
+if [ "$status" -eq 33 ] && grep -q PASS "$log"; then
+    exit 0
+fi
+[ "$status" -eq 124 ] && echo "[$name: timeout]"
+exit 1
