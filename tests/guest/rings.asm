@@ -184,15 +184,7 @@ int81_32:
 
 int82_32:
     mov esi, ebx
-    mov bx, SEL_DATA
-    mov ds, bx
-    call print_32
-    mov esi, s_r3fail
     jmp failv_32
-
-[section .strs]
-s_r3fail: db " (checked at ring 3)", 0
-__SECT__
 
 ; ================================================================ 64-bit
 bits 64
@@ -334,6 +326,4 @@ int81_64:
 
 int82_64:
     mov esi, ebx
-    call print_64
-    mov esi, s_r3fail
     jmp failv_64
