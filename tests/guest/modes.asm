@@ -6,7 +6,8 @@
 ; seg*16 addressing, descriptor bases in PM, bases ignored in 64-bit mode),
 ; the default operand size of the code segment and a computation.
 ; Follows Intel SDM vol. 3A ch. 9.9 (mode switching), 9.8.5 (initializing
-; IA-32e mode), 9.9.2 (switching back to real mode), 3.4.5 (descriptors),
+; IA-32e mode), 9.9.2 (switching back to real mode; GS deliberately keeps a
+; 4 GiB limit to check the segment descriptor cache), 3.4.5 (descriptors),
 ; 5.3.1 (canonical addresses / #GP in 64-bit mode).
 %define TESTNAME "modes"
 %include "lib/common.inc"
@@ -107,6 +108,7 @@ pm16_back:
     mov ds, ax
     mov es, ax
     mov fs, ax
+    mov ax, SEL_DATA                ; GS keeps a 4 GiB limit ("unreal" mode)
     mov gs, ax
     mov ss, ax
     mov sp, STACK_RM
@@ -137,6 +139,10 @@ rm_back:
     db 0xB8
     dw 0x0BAD
     CHECK eax, 0xFFFF0BAD, 0x42, "real again: default operand size"
+    ; GS was not reloaded: its cached base 0 / 4 GiB limit still apply, so a
+    ; 32-bit offset above 1 MiB works in real mode (descriptor cache)
+    mov eax, [gs:dword 0x1800000]
+    CHECK eax, 0x0FEDCBA9, 0x46, "real again: GS descriptor cache (unreal mode)"
     ; a value computed in every mode must have made it here
     mov eax, [v_scratch + 4]
     CHECK eax, 0x7E57, 0x43, "real again: chain value"
