@@ -2,9 +2,10 @@
 ;   real -> 16-bit protected -> 32-bit protected -> IA-32e (PAE + 4-level
 ;   paging, EFER.LME) -> 64-bit -> compatibility -> 32-bit protected, paging
 ;   off -> real mode,
-; checking at each step CR0/EFER(.LMA) values, segment behaviour (real-mode
-; seg*16 addressing, descriptor bases in PM, bases ignored in 64-bit mode),
-; the default operand size of the code segment and a computation.
+; checking at each step CR0/EFER(.LMA) values, real-mode interrupts through
+; the IVT (int n and #DE frames), segment behaviour (real-mode seg*16
+; addressing, descriptor bases in PM, bases ignored in 64-bit mode), the
+; default operand size of the code segment and a computation.
 ; Follows Intel SDM vol. 3A ch. 9.9 (mode switching), 9.8.5 (initializing
 ; IA-32e mode), 9.9.2 (switching back to real mode; GS deliberately keeps a
 ; 4 GiB limit to check the segment descriptor cache), 3.4.5 (descriptors),
@@ -55,6 +56,26 @@ main_rm:
     pop ax
     CHECK bx, 2, 0x16, "real: push size"
 
+    ; real-mode interrupts through the IVT: int n (trap: next IP) and #DE
+    ; (fault: IP of the div), frame = IP, CS, FLAGS on SS:SP
+    mov word [0x40*4], rm_int40
+    mov word [0x40*4 + 2], 0xF000
+    mov word [0x00*4], rm_de
+    mov word [0x00*4 + 2], 0xF000
+    xor bx, bx
+    mov [v_scratch], sp
+    int 0x40
+rm_int40_ret:
+    CHECK bx, 0x4040, 0x1D, "real: int 0x40 handler not run"
+    xor dx, dx
+    mov ax, 1
+    xor cx, cx
+rm_div:
+    div cx
+    jmp rm_div_bad
+rm_div_after:
+    CHECK bx, 0xDEDE, 0x1E, "real: #DE handler not run"
+
     ; ---- 16-bit protected mode
     o32 lgdt [cs:gdtr_rm]
     ; data descriptor with base 0x10000, 64 KiB limit
@@ -101,6 +122,23 @@ pm16:
     CHECK eax, 0xFFFF4321, 0x1C, "pm16: default operand size"
     ; ---- to 32-bit protected mode
     jmp dword SEL_CODE32:pm32_main
+
+rm_div_bad:
+    FAIL 0x1F, "real: #DE returned after the div"
+rm_int40:
+    mov bp, sp
+    CHECK word [bp], rm_int40_ret, 0x2B, "real: int 0x40 pushed IP"
+    CHECK word [bp + 2], 0xF000, 0x2C, "real: int 0x40 pushed CS"
+    lea ax, [bp + 6]
+    CHECK ax, [v_scratch], 0x2D, "real: int 0x40 frame size"
+    mov bx, 0x4040
+    iret
+rm_de:
+    mov bp, sp
+    CHECK word [bp], rm_div, 0x2E, "real: #DE pushed IP (must be the div)"
+    mov word [bp], rm_div_after
+    mov bx, 0xDEDE
+    iret
 
 ; ---- back from 32-bit protected mode (paging off) into 16-bit PM
 pm16_back:
