@@ -4,15 +4,18 @@
 ; pushed), the saved CS:EIP (faulting instruction for faults, next instruction
 ; for traps), the saved stack pointer/SS, and for ring 3 -> ring 0 that the
 ; frame was built on the TSS ring-0 stack (and in 64-bit mode that SS became
-; NULL). Cases: #DE #UD #BP #OF #BR #GP(selector) #GP(0) #NP #SS #TS, #GP from
-; int n through a DPL0 gate, #AC not raised while CR0.AM or EFLAGS.AC is clear.
+; NULL). Cases: #DE #DB(single step) #UD #BP #OF #BR #GP(selector) #GP(0)
+; #NP (segment, not-present gate) #SS #TS #DF, #GP from int n through a DPL0
+; gate, #AC not raised while CR0.AM or EFLAGS.AC is clear.
 ; Follows Intel SDM vol. 3A ch. 6.12 (exception/interrupt handling, stack
 ; switch), 6.13 (error code), 6.14 (64-bit mode interrupt frame), 6.15
-; (exception reference), 7.3 (IRET with NT -> #TS).
+; (exception reference, incl. #DF conditions in Table 6-5), 7.3 (IRET with
+; NT -> #TS), 17.3.1.4 (single-step trap).
 %define TESTNAME "exceptions"
 %include "lib/common.inc"
 
 NOERR       equ 0x0E0E0E0E       ; pushed by our stubs when the CPU pushes none
+ANYEIP      equ 0xFFFFFFFF       ; saved EIP not checked (#DF: undefined)
 SEL_NP      equ SEL_FREE + 8     ; 0x70: data segment, P=0
 
 exp_vec     equ VARS + 0x40
@@ -185,6 +188,43 @@ main32:
     jz .nt_ok
     FAILV 0x1C, "NT still set after #TS handler", eax
 .nt_ok:
+    ; single-step: POPF sets TF, the next instruction completes, then #DB
+    ; (trap, EIP = the instruction after it) with DR6.BS
+    xor eax, eax
+    mov dr6, eax
+    xor ecx, ecx                            ; (the handler clobbers EAX)
+    EXPECT 1, NOERR, .db_next, SEL_CODE32, .db_r, "#DB single step"
+    pushfd
+    or dword [esp], 0x100
+    popfd
+    inc ecx
+.db_next:
+    inc ecx
+.db_r:
+    GOTHIT 0x2B
+    CHECK ecx, 1, 0x2C, "#DB: wrong number of instructions before the trap"
+    mov eax, dr6
+    test eax, 0x4000
+    jnz .bs
+    FAILV 0x2D, "#DB: DR6.BS not set", eax
+.bs:
+    ; int n to a not-present gate: #NP, error code = vector*8 + 2 (IDT)
+    mov dword [IDT_BASE + 0x41*8], 0
+    mov dword [IDT_BASE + 0x41*8 + 4], 0x0E00  ; P=0
+    EXPECT 11, 0x41*8 + 2, .npg, SEL_CODE32, .npg_r, "#NP int to not-present gate"
+.npg: int 0x41
+.npg_r:
+    GOTHIT 0x2E
+    ; #GP while the #GP gate is not present -> #NP during delivery -> #DF(0)
+    ; (saved CS:EIP of #DF are undefined, not checked)
+    and byte [IDT_BASE + 13*8 + 5], 0x7F
+    EXPECT 8, 0, ANYEIP, SEL_CODE32, .df_r, "#DF: #GP with a not-present #GP gate"
+    mov ax, 0x200B
+    mov ds, ax
+.df_r:
+    or byte [IDT_BASE + 13*8 + 5], 0x80
+    GOTHIT 0x2F
+
     ; DS/ES/FS/SS must be unchanged by the faulting loads
     mov ax, ds
     CHECK ax, SEL_DATA, 0x1D, "DS changed by faulting load"
@@ -335,8 +375,11 @@ xcommon32:
     cmp eax, [exp_err]
     jne .baderr
     mov eax, [esp + 8]
+    cmp dword [exp_eip], ANYEIP
+    je .eipok
     cmp eax, [exp_eip]
     jne .badeip
+.eipok:
     mov eax, [esp + 12]
     cmp eax, [exp_cs]
     jne .badcs
@@ -348,7 +391,7 @@ xcommon32:
     inc dword [hits]
     mov eax, [exp_resume]
     mov [esp + 8], eax
-    and dword [esp + 16], ~0x4000
+    and dword [esp + 16], ~0x4100           ; NT, TF
     add esp, 8
     iretd
 .ring3:
@@ -439,6 +482,20 @@ main64:
     nop
 .bp_r:
     GOTHIT 0x44
+
+    xor eax, eax
+    mov dr6, rax
+    xor ecx, ecx
+    EXPECT 1, NOERR, .db_next, SEL_CODE64, .db_r, "#DB single step 64"
+    pushfq
+    or qword [rsp], 0x100
+    popfq
+    inc ecx
+.db_next:
+    inc ecx
+.db_r:
+    GOTHIT 0x49
+    CHECK ecx, 1, 0x4A, "#DB 64: wrong number of instructions before the trap"
 
     EXPECT 13, 0, .gp0, SEL_CODE64, .gp0_r, "#GP(0) non-canonical"
     mov rax, 0x0000800000000000
@@ -570,6 +627,7 @@ xcommon64:
     inc dword [hits]
     mov rax, [exp_resume]
     mov [rsp + 16], rax
+    and qword [rsp + 32], ~0x100            ; TF
     add rsp, 16
     iretq
 .ring3:
