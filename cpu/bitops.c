@@ -1,0 +1,11 @@
+/*
+ * bitops.c — placeholder: this instruction family is being written.
+ */
+#include "cpu/decode.h"
+
+InsnFn bitops_select(DecodeCtx *d, Insn *in)
+{
+    (void)d;
+    (void)in;
+    return NULL;
+}

@@ -1,0 +1,146 @@
+/*
+ * exec.c — the interpreter's run loop: blocks, interrupts, and the one fault path.
+ *
+ * cpu_run() repeatedly finds the block at CS:RIP and runs its Insn array by threaded dispatch
+ * (each record carries its handler).  cpu->rip always holds the offset of the instruction being
+ * executed and cpu->icount counts retired instructions, so when a handler calls cpu_raise() the
+ * state is exactly "before the faulting instruction" and the longjmp lands here.
+ *
+ * Exception classes for double faults (SDM vol. 3, table 6-5):
+ *   benign: everything else; contributory: #DE #TS #NP #SS #GP; page fault: #PF.
+ *   contributory then contributory, or #PF then (contributory or #PF) -> #DF;
+ *   any fault while delivering #DF -> shutdown (triple fault).
+ */
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+
+_Noreturn void cpu_raise(Cpu *cpu, int vector, uint32_t err)
+{
+    cpu->exc_vector = vector;
+    cpu->exc_error = err;
+    longjmp(*cpu->fault_jmp, 1);
+}
+
+static bool contributory(int v)
+{
+    return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+/* Exceptions that push an error code (SDM vol. 3, 6.13). */
+static bool has_error_code(int v)
+{
+    return v == EXC_DF || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP || v == EXC_PF ||
+           v == EXC_AC;
+}
+
+/* Runs instructions of one block, at most `max`.  Faults leave through cpu_raise(). */
+static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
+{
+    const Insn *in = b->insns;
+    const Insn *end = in + (b->n < max ? b->n : max);
+    do {
+        int st = in->fn(cpu, in);
+        cpu->icount++;
+        if (st == INSN_JUMP)
+            return;
+        cpu->rip += in->len;
+        if (unlikely(st != INSN_NEXT || cpu->exit_block))
+            break;
+    } while (++in < end);
+    if (cpu->code_bits != 64)
+        cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
+}
+
+/* Delivers the exception recorded by cpu_raise(), escalating to #DF or shutdown. */
+static bool handle_fault(Cpu *cpu, int *first)
+{
+    int v = cpu->exc_vector;
+    uint32_t err = cpu->exc_error;
+    cpu->exc_vector = -1;
+    cpu->exit_block = false;
+    if (*first >= 0) {
+        if (*first == EXC_DF) {
+            cpu->triple_fault = true;
+            return false;
+        }
+        if ((contributory(*first) && contributory(v)) || (*first == EXC_PF && (contributory(v) || v == EXC_PF))) {
+            v = EXC_DF;
+            err = 0;
+        }
+    }
+    *first = v;
+    if (!has_error_code(v))
+        err = EXC_NO_ERR;
+    cpu_deliver(cpu, v, err, 0, cpu->rip);
+    *first = -1;
+    return true;
+}
+
+static bool irq_window(const Cpu *cpu)
+{
+    return (cpu->eflags & FL_IF) && !cpu->inhibit_irq;
+}
+
+CpuExit cpu_run(Cpu *cpu, uint64_t limit)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    volatile int first_exc = -1;     /* exception being delivered, for #DF escalation */
+    cpu->fault_jmp = &jb;
+    if (setjmp(jb)) {
+        int f = first_exc;
+        bool ok = handle_fault(cpu, &f);   /* may longjmp back here when delivery faults */
+        first_exc = f;
+        if (!ok) {
+            cpu->fault_jmp = saved;
+            return CPU_EXIT_TRIPLE_FAULT;
+        }
+    }
+    /* A fault during delivery longjmps here with first_exc still set. */
+    CpuExit why = CPU_EXIT_BUDGET;
+    while (cpu->icount < limit) {
+        if (unlikely(cpu->stop_request)) {
+            why = CPU_EXIT_STOP;
+            break;
+        }
+        if (cpu->nmi_pending && !cpu->inhibit_irq) {
+            cpu->nmi_pending = false;
+            cpu->halted = false;
+            first_exc = EXC_NMI;
+            cpu_deliver(cpu, EXC_NMI, EXC_NO_ERR, 0, cpu->rip);
+            first_exc = -1;
+        }
+        if (irq_window(cpu) && cpu->bus->intr_pending(cpu->bus_opaque)) {
+            uint8_t vec;
+            if (cpu->bus->intr_ack(cpu->bus_opaque, &vec)) {
+                cpu->halted = false;
+                first_exc = vec;
+                cpu_deliver(cpu, vec, EXC_NO_ERR, 0, cpu->rip);
+                first_exc = -1;
+            }
+        }
+        if (cpu->halted) {
+            why = CPU_EXIT_HALT;
+            break;
+        }
+        uint64_t max = limit - cpu->icount;
+        bool shadow = cpu->inhibit_irq;
+        bool single = shadow || (cpu->eflags & FL_TF);
+        if (single)
+            max = 1;
+        cpu->inhibit_irq = false;
+        bool tf = cpu->eflags & FL_TF;
+        const Block *b = block_find(cpu);
+        cpu->exit_block = false;
+        run_block(cpu, b, max);
+        if (tf && single) {
+            /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4): DR6.BS. */
+            cpu->dr[6] |= 1u << 14;
+            first_exc = EXC_DB;
+            cpu_deliver(cpu, EXC_DB, EXC_NO_ERR, 0, cpu->rip);
+            first_exc = -1;
+        }
+    }
+    cpu->fault_jmp = saved;
+    return why;
+}

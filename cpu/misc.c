@@ -1,0 +1,11 @@
+/*
+ * misc.c — placeholder: this instruction family is being written.
+ */
+#include "cpu/decode.h"
+
+InsnFn misc_select(DecodeCtx *d, Insn *in)
+{
+    (void)d;
+    (void)in;
+    return NULL;
+}

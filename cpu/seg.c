@@ -1,0 +1,156 @@
+/*
+ * seg.c — segment register loads and descriptor caches.
+ *
+ * Descriptor layout (SDM vol. 3, 3.4.5, figure 3-8):
+ *   bits 0-15 limit 15:0, 16-39 base 23:0, 40-43 type, 44 S, 45-46 DPL, 47 P, 48-51 limit 19:16,
+ *   52 AVL, 53 L, 54 D/B, 55 G, 56-63 base 31:24.
+ * Data-access checks precomputed per cache (access.h): expand-down data segments (type bit 2)
+ * allow offsets limit+1 .. 0xFFFF (B=0) or 0xFFFFFFFF (B=1); others 0 .. limit.  Code segments are
+ * readable when type bit 1 is set and never writable; data segments are writable when type bit 1 is
+ * set.  A not-present cache (null selector) allows nothing.
+ *
+ * MOV/POP Sreg checks in protected mode follow the SDM's MOV pseudo-code:
+ *   SS: null -> #GP(0) (allowed in 64-bit mode at CPL < 3 when RPL = CPL); RPL != CPL, DPL != CPL
+ *       or not a writable data segment -> #GP(sel); not present -> #SS(sel).
+ *   DS/ES/FS/GS: null -> loads an unusable segment; not data or readable code -> #GP(sel);
+ *       data or non-conforming code with RPL > DPL or CPL > DPL -> #GP(sel); not present -> #NP(sel).
+ * The accessed bit is set in the descriptor in memory when it was clear.
+ */
+#include "cpu/seg.h"
+#include "cpu/access.h"
+
+void seg_cache_update(SegCache *s)
+{
+    uint16_t a = s->attr;
+    s->lo = 0;
+    s->hi = s->limit;
+    s->ok = 0;
+    if (!(a & SEG_ATTR_P) || !(a & SEG_ATTR_S))
+        return;
+    if (a & 0x8) {                       /* code */
+        if (a & 0x2)
+            s->ok = 1u << ACC_READ;
+    } else {
+        s->ok = (1u << ACC_READ) | ((a & 0x2) ? 1u << ACC_WRITE : 0);
+        if (a & 0x4) {                   /* expand-down */
+            s->lo = s->limit + 1;
+            s->hi = (a & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
+            if (s->limit == 0xffffffffu) {   /* empty segment */
+                s->lo = 1;
+                s->hi = 0;
+            }
+        }
+    }
+}
+
+void seg_set_real(Cpu *cpu, int seg, uint16_t sel)
+{
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = (uint64_t)sel << 4;
+    if (cpu_vm86(cpu)) {
+        s->limit = 0xffff;
+        s->attr = 0xf3;                  /* present, DPL 3, read/write data, accessed */
+        seg_cache_update(s);
+    }
+}
+
+void seg_set_real_full(Cpu *cpu, int seg, uint16_t sel)
+{
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = (uint64_t)sel << 4;
+    s->limit = 0xffff;
+    s->attr = cpu_vm86(cpu) ? 0xf3 : 0x93;
+    seg_cache_update(s);
+}
+
+void seg_cache_from_desc(SegCache *s, uint16_t sel, uint64_t d)
+{
+    uint32_t limit = (uint32_t)(d & 0xffff) | (uint32_t)((d >> 32) & 0xf0000);
+    s->sel = sel;
+    s->base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+    s->attr = (uint16_t)((d >> 40) & 0xf0ff);
+    s->limit = (s->attr & SEG_ATTR_G) ? (limit << 12) | 0xfff : limit;
+    seg_cache_update(s);
+}
+
+_Noreturn void seg_fault_access(Cpu *cpu, int seg)
+{
+    cpu_raise(cpu, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
+}
+
+uint64_t seg_read_desc(Cpu *cpu, uint16_t sel, int vec, uint64_t *lin)
+{
+    uint64_t base;
+    uint32_t limit;
+    if (sel & 4) {
+        if (!(cpu->ldtr.attr & SEG_ATTR_P) || (cpu->ldtr.sel & ~3) == 0)
+            cpu_raise(cpu, vec, sel & 0xfffc);
+        base = cpu->ldtr.base;
+        limit = cpu->ldtr.limit;
+    } else {
+        base = cpu->gdtr.base;
+        limit = cpu->gdtr.limit;
+    }
+    uint32_t off = sel & 0xfff8;
+    if (off + 7 > limit)
+        cpu_raise(cpu, vec, sel & 0xfffc);
+    uint64_t a = base + off;
+    if (!cpu_long_mode(cpu))
+        a = (uint32_t)a;
+    if (lin)
+        *lin = a;
+    return cpu_sys_read(cpu, a, 8);
+}
+
+/* Sets the accessed bit (type bit 0) in the descriptor in memory if it is clear. */
+static void set_accessed(Cpu *cpu, uint64_t lin, uint64_t desc)
+{
+    if (!(desc & (1ull << 40)))
+        cpu_sys_write(cpu, lin + 5, 1, (uint8_t)((desc >> 40) | 1));
+}
+
+void seg_load(Cpu *cpu, int seg, uint16_t sel)
+{
+    if (!cpu_protected(cpu) || cpu_vm86(cpu)) {
+        seg_set_real(cpu, seg, sel);
+        return;
+    }
+    SegCache *s = &cpu->seg[seg];
+    int rpl = sel & 3, cpl = cpu->cpl;
+    if ((sel & 0xfffc) == 0) {
+        if (seg == SEG_SS && !(cpu->code_bits == 64 && cpl < 3 && rpl == cpl))
+            cpu_raise(cpu, EXC_GP, 0);
+        /* Null selector: unusable segment (base kept 0, nothing allowed). */
+        s->sel = sel;
+        s->base = 0;
+        s->limit = 0;
+        s->attr = (seg == SEG_SS) ? (uint16_t)((cpl << 5) | 0x10 | 0x3) : 0;
+        seg_cache_update(s);
+        if (seg == SEG_SS)
+            s->ok = 0;   /* a null SS in 64-bit mode is only used through 64-bit stack ops */
+        return;
+    }
+    uint64_t lin;
+    uint64_t d = seg_read_desc(cpu, sel, EXC_GP, &lin);
+    int dpl = (int)((d >> 45) & 3);
+    int type = (int)((d >> 40) & 0xf);
+    bool s_bit = (d >> 44) & 1, present = (d >> 47) & 1;
+    if (seg == SEG_SS) {
+        if (!s_bit || (type & 0x8) || !(type & 0x2) || rpl != cpl || dpl != cpl)
+            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
+        if (!present)
+            cpu_raise(cpu, EXC_SS, sel & 0xfffc);
+    } else {
+        if (!s_bit || ((type & 0x8) && !(type & 0x2)))
+            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
+        bool conforming_code = (type & 0xc) == 0xc;
+        if (!conforming_code && (rpl > dpl || cpl > dpl))
+            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
+        if (!present)
+            cpu_raise(cpu, EXC_NP, sel & 0xfffc);
+    }
+    set_accessed(cpu, lin, d);
+    seg_cache_from_desc(s, sel, d | (1ull << 40));
+}

@@ -1,0 +1,11 @@
+/*
+ * segment.c — placeholder: this instruction family is being written.
+ */
+#include "cpu/decode.h"
+
+InsnFn segment_select(DecodeCtx *d, Insn *in)
+{
+    (void)d;
+    (void)in;
+    return NULL;
+}

@@ -1,0 +1,249 @@
+/*
+ * loader.c — BIOS ROM images and multiboot v1 kernels.
+ *
+ * Multiboot v1 (Multiboot Specification 0.6.96):
+ *   header: 4-byte aligned within the first 8192 bytes: magic 0x1BADB002, flags, checksum with
+ *   magic + flags + checksum = 0.  Flags bit 16: the header also gives header_addr, load_addr,
+ *   load_end_addr, bss_end_addr, entry_addr (the "a.out kludge"); otherwise the file is an ELF32
+ *   executable whose PT_LOAD segments go to their physical addresses.
+ *   machine state at entry: EAX = 0x2BADB002, EBX = physical address of the info structure,
+ *   CS a 32-bit flat read/execute segment, DS/ES/FS/GS/SS flat read/write, A20 on, CR0.PG = 0,
+ *   CR0.PE = 1, EFLAGS.VM = 0 and IF = 0.  GDTR/IDTR are not valid for the guest to use.
+ *   info: flags bit 0 mem_lower/mem_upper (KiB), bit 2 cmdline, bit 6 mmap (entries of size,
+ *   base_addr, length, type; size excludes itself).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/loader.h"
+#include "cpu/flags.h"
+#include "cpu/seg.h"
+
+#define MB_MAGIC 0x1badb002u
+#define MB_BOOT_MAGIC 0x2badb002u
+#define MB_INFO_ADDR 0x9000u
+#define MB_CMDLINE_ADDR 0x9800u
+#define MB_MMAP_ADDR 0x9400u
+#define MB_MAX_FILE (256u << 20)
+
+static uint8_t *read_file(const char *path, size_t *len, size_t max, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s'", path);
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0) {
+        snprintf(err, errlen, "cannot read '%s'", path);
+        fclose(f);
+        return NULL;
+    }
+    long n = ftell(f);
+    if (n <= 0 || (size_t)n > max) {
+        snprintf(err, errlen, "'%s' is %s (at most %zu bytes)", path, n <= 0 ? "empty" : "too large", max);
+        fclose(f);
+        return NULL;
+    }
+    rewind(f);
+    uint8_t *buf = malloc((size_t)n);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        snprintf(err, errlen, "cannot read '%s'", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+int loader_read_bios(Vm *vm, const char *path, char *err, size_t errlen)
+{
+    size_t len;
+    uint8_t *rom = read_file(path, &len, 16u << 20, err, errlen);
+    if (!rom)
+        return -1;
+    if (len % 4096) {
+        snprintf(err, errlen, "BIOS image '%s' is %zu bytes; it must be a multiple of 4096", path, len);
+        free(rom);
+        return -1;
+    }
+    vm->rom = rom;
+    vm->rom_size = len;
+    return 0;
+}
+
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* Copies into guest RAM below 4 GiB with bounds checks. */
+static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t zero_len, char *err, size_t errlen)
+{
+    uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    uint64_t total = len > zero_len ? len : zero_len;
+    if (addr >= low || total > low - addr) {
+        snprintf(err, errlen, "kernel segment at 0x%llx (+0x%llx) does not fit in guest RAM",
+                 (unsigned long long)addr, (unsigned long long)total);
+        return -1;
+    }
+    memcpy(vm->ram + addr, src, len);
+    if (zero_len > len)
+        memset(vm->ram + addr + len, 0, zero_len - len);
+    return 0;
+}
+
+static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, char *err, size_t errlen)
+{
+    if (len < 52 || memcmp(f, "\177ELF", 4) != 0) {
+        snprintf(err, errlen, "kernel is neither an ELF file nor has a multiboot a.out header");
+        return -1;
+    }
+    if (f[4] != 1 || f[5] != 1 || rd16(f + 18) != 3) {
+        snprintf(err, errlen, "multiboot kernel must be a 32-bit little-endian x86 ELF file");
+        return -1;
+    }
+    uint32_t phoff = rd32(f + 28);
+    uint16_t phentsize = rd16(f + 42), phnum = rd16(f + 44);
+    if (phentsize < 32 || phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
+        snprintf(err, errlen, "kernel ELF program headers are truncated");
+        return -1;
+    }
+    int loaded = 0;
+    for (unsigned i = 0; i < phnum; i++) {
+        const uint8_t *ph = f + phoff + (size_t)i * phentsize;
+        if (rd32(ph) != 1)   /* PT_LOAD */
+            continue;
+        uint32_t off = rd32(ph + 4), paddr = rd32(ph + 12), filesz = rd32(ph + 16), memsz = rd32(ph + 20);
+        if (off > len || filesz > len - off || filesz > memsz) {
+            snprintf(err, errlen, "kernel ELF segment %u lies outside the file", i);
+            return -1;
+        }
+        if (put(vm, paddr, f + off, filesz, memsz, err, errlen) < 0)
+            return -1;
+        loaded++;
+    }
+    if (!loaded) {
+        snprintf(err, errlen, "kernel ELF has no loadable segment");
+        return -1;
+    }
+    *entry = rd32(f + 24);
+    return 0;
+}
+
+/* Sets a flat 32-bit segment in the CPU's cache directly (no GDT exists). */
+static void flat(Cpu *cpu, int seg, uint16_t sel, uint16_t attr)
+{
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->attr = attr;
+    seg_cache_update(s);
+}
+
+int loader_multiboot(Vm *vm, const char *path, const char *cmdline, char *err, size_t errlen)
+{
+    size_t len;
+    uint8_t *f = read_file(path, &len, MB_MAX_FILE, err, errlen);
+    if (!f)
+        return -1;
+    size_t hdr = SIZE_MAX;
+    for (size_t o = 0; o + 12 <= len && o < 8192; o += 4) {
+        if (rd32(f + o) == MB_MAGIC && (uint32_t)(rd32(f + o) + rd32(f + o + 4) + rd32(f + o + 8)) == 0) {
+            hdr = o;
+            break;
+        }
+    }
+    if (hdr == SIZE_MAX) {
+        snprintf(err, errlen, "'%s' has no multiboot v1 header in its first 8 KiB", path);
+        free(f);
+        return -1;
+    }
+    uint32_t flags = rd32(f + hdr + 4), entry;
+    if (flags & 0x0000fffc) {
+        /* Bits 0-1 (alignment, memory info) we honour; others below 16 are requirements we lack. */
+        snprintf(err, errlen, "'%s' requires multiboot features softvisor lacks (flags 0x%x)", path, flags);
+        free(f);
+        return -1;
+    }
+    if (flags & (1u << 16)) {
+        if (hdr + 32 > len) {
+            snprintf(err, errlen, "'%s': multiboot header is truncated", path);
+            free(f);
+            return -1;
+        }
+        uint32_t header_addr = rd32(f + hdr + 12), load_addr = rd32(f + hdr + 16);
+        uint32_t load_end = rd32(f + hdr + 20), bss_end = rd32(f + hdr + 24);
+        entry = rd32(f + hdr + 28);
+        uint64_t file_off = hdr - (uint64_t)(header_addr - load_addr);
+        uint64_t size = load_end ? (uint64_t)load_end - load_addr : len - file_off;
+        if (header_addr < load_addr || file_off > len || size > len - file_off || (bss_end && bss_end < load_addr + size)) {
+            snprintf(err, errlen, "'%s': multiboot load addresses are inconsistent", path);
+            free(f);
+            return -1;
+        }
+        uint64_t zero = bss_end ? (uint64_t)bss_end - load_addr : size;
+        if (put(vm, load_addr, f + file_off, size, zero, err, errlen) < 0) {
+            free(f);
+            return -1;
+        }
+    } else if (load_elf(vm, f, len, &entry, err, errlen) < 0) {
+        free(f);
+        return -1;
+    }
+    free(f);
+
+    /* Info structure, memory map and command line in low memory. */
+    uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    uint8_t *info = vm->ram + MB_INFO_ADDR;
+    memset(info, 0, 0x1000);
+    wr32(info + 0, (1u << 0) | (1u << 2) | (1u << 6));
+    wr32(info + 4, 639);
+    wr32(info + 8, (uint32_t)((low - 0x100000) / 1024));
+    const char *cl = cmdline ? cmdline : "";
+    size_t cl_len = strlen(cl);
+    if (cl_len > 0x7ff)
+        cl_len = 0x7ff;
+    memcpy(vm->ram + MB_CMDLINE_ADDR, cl, cl_len);
+    vm->ram[MB_CMDLINE_ADDR + cl_len] = 0;
+    wr32(info + 16, MB_CMDLINE_ADDR);
+    struct { uint64_t base, len; uint32_t type; } map[4] = {
+        { 0, 0x9fc00, 1 },
+        { 0x9fc00, 0x400, 2 },
+        { 0xf0000, 0x10000, 2 },
+        { 0x100000, low - 0x100000, 1 },
+    };
+    int nmap = 4;
+    uint8_t *m = vm->ram + MB_MMAP_ADDR;
+    for (int i = 0; i < nmap; i++, m += 24) {
+        wr32(m, 20);
+        wr64(m + 4, map[i].base);
+        wr64(m + 12, map[i].len);
+        wr32(m + 20, map[i].type);
+    }
+    if (vm->ram_size > low) {
+        wr32(m, 20);
+        wr64(m + 4, 1ull << 32);
+        wr64(m + 12, vm->ram_size - low);
+        wr32(m + 20, 1);
+        nmap++;
+    }
+    wr32(info + 44, (uint32_t)(nmap * 24));
+    wr32(info + 48, MB_MMAP_ADDR);
+
+    Cpu *cpu = vm->cpu;
+    cpu->cr0 |= CR0_PE;
+    cpu_set_eflags(cpu, FL_FIXED1);
+    flat(cpu, SEG_CS, 0x08, 0xc09b);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS)
+            flat(cpu, s, 0x10, 0xc093);
+    cpu->gpr[R_AX] = MB_BOOT_MAGIC;
+    cpu->gpr[R_BX] = MB_INFO_ADDR;
+    cpu->rip = entry;
+    cpu->cpl = 0;
+    cpu_update_mode(cpu);
+    return 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * main.c — the softvisor command line.  Options take QEMU's spellings where QEMU has the same
+ * meaning.  Headless: COM1 goes to the terminal, port 0xE9 to -debugcon.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/vm.h"
+
+static const char usage[] =
+    "usage: softvisor [options]\n"
+    "\n"
+    "A pure-software x86-64 PC emulator.\n"
+    "\n"
+    "  -m SIZE            guest RAM; plain number = MiB, or with suffix K, M, G (default 128M)\n"
+    "  -bios FILE         raw ROM image mapped below 4 GiB, its last 128 KiB at 0xE0000-0xFFFFF;\n"
+    "                     the CPU starts at the reset vector\n"
+    "  -kernel FILE       multiboot v1 kernel (32-bit ELF), entered in 32-bit protected mode\n"
+    "  -append STRING     kernel command line\n"
+    "  -no-reboot         end the run on a triple fault instead of resetting\n"
+    "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
+    "  -serial DEV        COM1: stdio, file:PATH, or none (default stdio)\n"
+    "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
+    "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
+    "  -d unimp           log guest accesses to unassigned ports to stderr\n"
+    "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
+    "halted with interrupts disabled or triple-faulted with -no-reboot; 2 for bad usage;\n"
+    "3 when -icount-limit was reached.\n";
+
+static int fail(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "softvisor: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    return 2;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || v == 0)
+        return -1;
+    uint64_t mul = 1ull << 20;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1ull << 10; break;
+        case 'm': case 'M': mul = 1ull << 20; break;
+        case 'g': case 'G': mul = 1ull << 30; break;
+        default: return -1;
+        }
+        if (end[1] && !(end[1] == 'B' || end[1] == 'b' || end[1] == 'i') )
+            return -1;
+    }
+    if (v > (1ull << 46) / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+/* Opens a character device spec; returns 0 and sets *f (NULL for none). */
+static int open_chardev(const char *spec, FILE **f)
+{
+    if (!strcmp(spec, "none") || !strcmp(spec, "null")) {
+        *f = NULL;
+        return 0;
+    }
+    if (!strcmp(spec, "stdio")) {
+        *f = stdout;
+        return 0;
+    }
+    if (!strncmp(spec, "file:", 5) && spec[5]) {
+        *f = fopen(spec + 5, "w");
+        return *f ? 0 : -1;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout };
+    const char *debugcon = NULL, *serial = NULL;
+    uint64_t icount_limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] == '-' && a[1] == '-' && a[2])
+            a++;   /* accept --option as -option, as QEMU does */
+        if (!strcmp(a, "-h") || !strcmp(a, "-help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "-no-reboot")) {
+            cfg.no_reboot = true;
+        } else if (!strcmp(a, "-nographic")) {
+            /* headless already */
+        } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
+                   !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d")) {
+            if (!next)
+                return fail("option %s needs an argument (see softvisor --help)", a);
+            i++;
+            if (!strcmp(a, "-m")) {
+                if (parse_size(next, &cfg.ram_size) < 0)
+                    return fail("bad memory size '%s' (try -m 128M)", next);
+            } else if (!strcmp(a, "-bios")) {
+                cfg.bios = next;
+            } else if (!strcmp(a, "-kernel")) {
+                cfg.kernel = next;
+            } else if (!strcmp(a, "-append")) {
+                cfg.append = next;
+            } else if (!strcmp(a, "-debugcon")) {
+                debugcon = next;
+            } else if (!strcmp(a, "-serial")) {
+                serial = next;
+            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit")) {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(next, &end, 0);
+                if (errno || end == next || *end)
+                    return fail("bad number '%s'", next);
+                if (!strcmp(a, "-seed"))
+                    cfg.rng_seed = v;
+                else
+                    icount_limit = v;
+            } else if (!strcmp(a, "-d")) {
+                if (strcmp(next, "unimp"))
+                    return fail("unknown log item '%s' (known: unimp)", next);
+                cfg.log = stderr;
+            }
+        } else {
+            return fail("unknown option '%s' (see softvisor --help)", argv[i]);
+        }
+    }
+    if (!cfg.bios && !cfg.kernel)
+        return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
+    if (debugcon && open_chardev(debugcon, &cfg.debugcon) < 0)
+        return fail("cannot open debug console '%s' (use stdio, file:PATH or none)", debugcon);
+    if (serial && open_chardev(serial, &cfg.serial) < 0)
+        return fail("cannot open serial device '%s' (use stdio, file:PATH or none)", serial);
+
+    char err[512];
+    Vm *vm = vm_new(&cfg, err, sizeof(err));
+    if (!vm)
+        return fail("%s", err);
+    VmExit why = vm_run(vm, icount_limit);
+    int status = 0;
+    Cpu *cpu = vm->cpu;
+    switch (why) {
+    case VM_EXIT_DEBUG_EXIT:
+        status = vm->exit_status;
+        break;
+    case VM_EXIT_HALTED:
+        fprintf(stderr, "softvisor: guest halted with interrupts disabled at %04x:%08llx after %llu instructions\n",
+                cpu->seg[SEG_CS].sel, (unsigned long long)cpu->rip, (unsigned long long)cpu->icount);
+        break;
+    case VM_EXIT_TRIPLE_FAULT:
+        fprintf(stderr, "softvisor: guest triple-faulted at %04x:%08llx (-no-reboot)\n", cpu->seg[SEG_CS].sel,
+                (unsigned long long)cpu->rip);
+        break;
+    case VM_EXIT_INSN_LIMIT:
+        fprintf(stderr, "softvisor: instruction limit reached at %04x:%08llx\n", cpu->seg[SEG_CS].sel,
+                (unsigned long long)cpu->rip);
+        status = 3;
+        break;
+    default:
+        break;
+    }
+    if (cfg.debugcon && cfg.debugcon != stdout)
+        fclose(cfg.debugcon);
+    if (cfg.serial && cfg.serial != stdout)
+        fclose(cfg.serial);
+    fflush(stdout);
+    vm_free(vm);
+    return status;
+}

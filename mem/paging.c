@@ -1,0 +1,173 @@
+/*
+ * paging.c — the page-table walker (SDM vol. 3, chapter 4).
+ *
+ * Formats, chosen by CR4.PAE and EFER.LMA (table 4-1):
+ *   32-bit:  CR3 -> PDE (4 bytes, lin 31:22) -> PTE (lin 21:12); PDE.PS with CR4.PSE maps 4 MiB,
+ *            PDE bits 20:13 give physical address bits 39:32 (PSE-36).
+ *   PAE:     CR3 bits 31:5 -> PDPTE (lin 31:30) -> PDE (lin 29:21, PS = 2 MiB) -> PTE (lin 20:12).
+ *   4-level: CR3 -> PML4E (lin 47:39) -> PDPTE (lin 38:30, PS = 1 GiB) -> PDE -> PTE.
+ * Entry bits: P 0, R/W 1, U/S 2, PWT 3, PCD 4, A 5, D 6, PS/PAT 7, G 8, XD 63 (with EFER.NXE).
+ *
+ * Access rights (4.6): a user access needs U/S = 1 at every level; a write needs R/W = 1 at every
+ * level for user accesses, and for supervisor accesses too when CR0.WP = 1; an instruction fetch
+ * fails when XD = 1 at any level (EFER.NXE = 1).  No SMEP/SMAP/PKE (CPUID does not report them).
+ *
+ * #PF error code (4.7): P = fault on a present page, W/R, U/S, RSVD = reserved bit set,
+ * I/D = instruction fetch when PAE and NXE are on.  CR2 = the faulting linear address.
+ *
+ * A/D bits: A is set in every entry used, D in the final entry on a write, after the access is
+ * known to be allowed.  The TLB gets a write tag only when D is already set, so a later first
+ * write comes back here and sets D.
+ *
+ * XXX: PAE PDPTEs are read from memory on every walk instead of being cached at CR3 load time
+ * (the SDM caches them); guests that change PDPTEs without reloading CR3 would see a difference.
+ */
+#include "mem/paging.h"
+#include "cpu/access.h"
+
+#define PTE_P   (1ull << 0)
+#define PTE_RW  (1ull << 1)
+#define PTE_US  (1ull << 2)
+#define PTE_A   (1ull << 5)
+#define PTE_D   (1ull << 6)
+#define PTE_PS  (1ull << 7)
+#define PTE_G   (1ull << 8)
+#define PTE_XD  (1ull << 63)
+
+#define PF_P    (1u << 0)
+#define PF_W    (1u << 1)
+#define PF_U    (1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I    (1u << 4)
+
+/* Physical address width reported by CPUID 0x80000008. */
+#define ADDR_MASK_52 0x000ffffffffff000ull
+#define PHYS_ADDR_MASK ((1ull << PAGING_PHYS_BITS) - 1)
+
+static uint64_t read_entry(Cpu *cpu, uint64_t pa, int size)
+{
+    bool w;
+    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+    if (p)
+        return host_load((uintptr_t)(p + (pa & 0xfff)), size);
+    return cpu->bus->phys_read(cpu->bus_opaque, pa, size);
+}
+
+static void write_entry(Cpu *cpu, uint64_t pa, int size, uint64_t v)
+{
+    bool w;
+    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+    if (p && w)
+        host_store((uintptr_t)(p + (pa & 0xfff)), size, v);
+    else if (!p)
+        cpu->bus->phys_write(cpu->bus_opaque, pa, size, v);
+}
+
+static _Noreturn void page_fault(Cpu *cpu, uint64_t lin, uint32_t err)
+{
+    cpu->cr2 = lin;
+    cpu_raise(cpu, EXC_PF, err);
+}
+
+uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global)
+{
+    bool pae = (cpu->cr4 & CR4_PAE) != 0;
+    bool lma = cpu_long_mode(cpu);
+    bool nxe = pae && (cpu->efer & EFER_NXE);
+    uint32_t err = (access == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
+                   (access == ACC_EXEC && nxe ? PF_I : 0);
+    uint64_t ent_addr[4];
+    uint64_t ent[4];
+    int ent_size = pae ? 8 : 4;
+    int levels, n = 0;
+    uint64_t rsvd_hi = pae ? (~PHYS_ADDR_MASK & ~PTE_XD & 0x7fffffffffffffffull) | (nxe ? 0 : PTE_XD) : 0;
+    uint64_t table, pa, page_mask;
+    bool rw = true, us = true, xd = false;
+
+    if (!pae) {
+        levels = 2;
+        table = cpu->cr3 & 0xfffff000u;
+    } else if (!lma) {
+        levels = 3;
+        uint64_t pdpte_addr = (cpu->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
+        uint64_t pdpte = read_entry(cpu, pdpte_addr, 8);
+        if (!(pdpte & PTE_P))
+            page_fault(cpu, lin, err);
+        if (pdpte & ((~PHYS_ADDR_MASK & ~0xfffull) | 0x1e6))
+            page_fault(cpu, lin, err | PF_P | PF_RSVD);
+        table = pdpte & PHYS_ADDR_MASK & PAGE_MASK;
+        levels = 2;
+    } else {
+        levels = 4;
+        table = cpu->cr3 & PHYS_ADDR_MASK & PAGE_MASK;
+    }
+
+    for (int level = levels; level >= 1; level--) {
+        int shift = 12 + (level - 1) * (pae ? 9 : 10);
+        uint64_t idx = (lin >> shift) & (pae ? 0x1ff : 0x3ff);
+        uint64_t a = table + idx * ent_size;
+        uint64_t e = read_entry(cpu, a, ent_size);
+        ent_addr[n] = a;
+        ent[n++] = e;
+        if (!(e & PTE_P))
+            page_fault(cpu, lin, err);
+        if (e & rsvd_hi)
+            page_fault(cpu, lin, err | PF_P | PF_RSVD);
+        rw &= (e & PTE_RW) != 0;
+        us &= (e & PTE_US) != 0;
+        xd |= nxe && (e & PTE_XD);
+        bool leaf = level == 1;
+        if (!leaf && (e & PTE_PS)) {
+            if (level == 4 && lma)
+                page_fault(cpu, lin, err | PF_P | PF_RSVD);   /* PS is reserved in a PML4E */
+            if (level == 2 && !pae && !(cpu->cr4 & CR4_PSE))
+                leaf = false;                                  /* PS ignored without CR4.PSE */
+            else
+                leaf = true;
+        }
+        if (level > 1 && leaf) {
+            page_mask = (1ull << shift) - 1;
+            if (!pae) {
+                /* 4 MiB page; bits 20:13 = physical bits 39:32 (PSE-36), bit 21 reserved. */
+                if (e & (1ull << 21))
+                    page_fault(cpu, lin, err | PF_P | PF_RSVD);
+                pa = (e & 0xffc00000u) | (((e >> 13) & 0xff) << 32);
+            } else {
+                if (e & (page_mask & ~0x1fffull))   /* bits 12 (PAT) .. shift-1 must be 0 */
+                    page_fault(cpu, lin, err | PF_P | PF_RSVD);
+                pa = e & PHYS_ADDR_MASK & ~page_mask;
+            }
+            goto found;
+        }
+        if (leaf) {
+            page_mask = 0xfff;
+            pa = pae ? (e & PHYS_ADDR_MASK & PAGE_MASK) : (e & 0xfffff000u);
+            goto found;
+        }
+        table = pae ? (e & PHYS_ADDR_MASK & PAGE_MASK) : (e & 0xfffff000u);
+    }
+    return 0;   /* not reached */
+
+found:;
+    bool wp = (cpu->cr0 & CR0_WP) != 0;
+    bool can_write = user ? (rw && us) : (rw || !wp);
+    if (user && !us)
+        page_fault(cpu, lin, err | PF_P);
+    if (access == ACC_WRITE && !can_write)
+        page_fault(cpu, lin, err | PF_P);
+    if (access == ACC_EXEC && xd)
+        page_fault(cpu, lin, err | PF_P);
+    /* Access allowed: set A in every entry used, D in the leaf on a write. */
+    for (int i = 0; i < n; i++) {
+        uint64_t nv = ent[i] | PTE_A;
+        if (i == n - 1 && access == ACC_WRITE)
+            nv |= PTE_D;
+        if (nv != ent[i])
+            write_entry(cpu, ent_addr[i], ent_size, nv);
+        ent[i] = nv;
+    }
+    uint64_t leaf = ent[n - 1];
+    *prot = PROT_R | (xd ? 0 : PROT_X) | (can_write && (leaf & PTE_D) ? PROT_W : 0);
+    *global = (cpu->cr4 & CR4_PGE) && (leaf & PTE_G);
+    return (pa & ~page_mask) | (lin & page_mask);
+}

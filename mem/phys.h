@@ -1,0 +1,49 @@
+/*
+ * phys.h — the guest physical address space: RAM, ROM and MMIO regions (STYLE rule 2).
+ *
+ * Regions are page-aligned.  A later mapping overrides an earlier one where they overlap (the
+ * BIOS alias at 0xE0000 over RAM).  MMIO regions declare the access sizes their ops accept; the
+ * bus splits other accesses into those sizes.  Unassigned addresses read as all ones and ignore
+ * writes.  The A20 gate masks bit 20 of every physical address when disabled.
+ */
+#ifndef SOFTVISOR_PHYS_H
+#define SOFTVISOR_PHYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct MemOps {
+    uint64_t (*read)(void *opaque, uint64_t off, int size);
+    void (*write)(void *opaque, uint64_t off, int size, uint64_t val);
+    int min_size, max_size;   /* accepted access sizes in bytes */
+} MemOps;
+
+enum { REGION_RAM, REGION_ROM, REGION_MMIO };
+
+typedef struct PhysRegion {
+    uint64_t base, size;
+    int kind;
+    uint8_t *host;            /* RAM/ROM backing */
+    const MemOps *ops;        /* MMIO */
+    void *opaque;
+} PhysRegion;
+
+#define PHYS_MAX_REGIONS 32
+
+typedef struct PhysMem {
+    PhysRegion r[PHYS_MAX_REGIONS];
+    int n;
+    uint64_t a20_mask;        /* ~0 with A20 on, ~(1 << 20) with A20 off */
+} PhysMem;
+
+void phys_init(PhysMem *pm);
+/* Return 0, or -1 when the table is full or the region is not page-aligned. */
+int mem_map_ram(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host);
+int mem_map_rom(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host);
+int mem_map_mmio(PhysMem *pm, uint64_t base, uint64_t size, const MemOps *ops, void *opaque);
+
+uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable);
+uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size);
+void phys_mem_write(PhysMem *pm, uint64_t paddr, int size, uint64_t val);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * tlb.c — TLB refill, invalidation and the slow access paths (see tlb.h for the entry format).
+ *
+ * The slow path is where every unusual access ends up: TLB misses, accesses that cross a page
+ * (both pages are translated before any byte is stored, so a fault on the second page leaves
+ * memory untouched), ROM (writes dropped), MMIO and unassigned memory (through the bus), and
+ * stores to pages that hold decoded code (blocks invalidated first).
+ */
+#include "mem/tlb.h"
+#include "cpu/access.h"
+#include "cpu/decode.h"
+#include "mem/paging.h"
+
+void tlb_flush(Tlb *tlb, bool include_global)
+{
+    for (int u = 0; u < 2; u++)
+        for (uint32_t i = 0; i < TLB_SIZE; i++) {
+            if (!include_global && tlb->global[u][i])
+                continue;
+            tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
+            tlb->global[u][i] = 0;
+            tlb->paddr[u][i] = TLB_INVALID;
+        }
+}
+
+void tlb_flush_page(Tlb *tlb, uint64_t lin)
+{
+    uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
+    for (int u = 0; u < 2; u++) {
+        tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
+        tlb->global[u][i] = 0;
+        tlb->paddr[u][i] = TLB_INVALID;
+    }
+}
+
+void tlb_protect_code_page(Tlb *tlb, uint64_t ppage)
+{
+    for (int u = 0; u < 2; u++)
+        for (uint32_t i = 0; i < TLB_SIZE; i++)
+            if (tlb->paddr[u][i] == ppage)
+                tlb->e[u][i].tag_w = TLB_INVALID;
+}
+
+uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
+{
+    uint64_t page = lin & PAGE_MASK;
+    uint64_t pa;
+    int prot;
+    bool global = false;
+    if (cpu->cr0 & CR0_PG) {
+        pa = paging_walk(cpu, lin, access, user, &prot, &global);
+    } else {
+        pa = lin & 0xffffffffull;
+        prot = PROT_R | PROT_W | PROT_X;
+    }
+    uint64_t ppage = pa & PAGE_MASK;
+    uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
+    TlbEntry *e = &cpu->tlb.e[user][i];
+    bool writable = false;
+    uint8_t *host = cpu->bus->phys_ptr(cpu->bus_opaque, ppage, &writable);
+    e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
+    cpu->tlb.paddr[user][i] = ppage;
+    cpu->tlb.global[user][i] = global;
+    if (host) {
+        e->addend = (uintptr_t)host - (uintptr_t)page;
+        if (prot & PROT_R)
+            e->tag_r = page;
+        if (prot & PROT_X)
+            e->tag_x = page;
+        if ((prot & PROT_W) && writable && !block_page_has_code(cpu, ppage))
+            e->tag_w = page;
+    } else if (prot & PROT_X) {
+        e->tag_x = page;   /* code fetch from MMIO/unassigned memory: decode reads via the bus */
+    }
+    return pa;
+}
+
+/* One physical byte-range access within a page. */
+static uint64_t phys_read(Cpu *cpu, uint64_t pa, int size)
+{
+    bool w;
+    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+    if (p)
+        return host_load((uintptr_t)(p + (pa & 0xfff)), size);
+    return cpu->bus->phys_read(cpu->bus_opaque, pa, size);
+}
+
+static void phys_write(Cpu *cpu, uint64_t pa, int size, uint64_t v)
+{
+    bool w;
+    if (block_page_has_code(cpu, pa & PAGE_MASK))
+        block_invalidate_page(cpu, pa & PAGE_MASK);
+    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+    if (p) {
+        if (w)
+            host_store((uintptr_t)(p + (pa & 0xfff)), size, v);
+        return;   /* ROM: writes are dropped */
+    }
+    cpu->bus->phys_write(cpu->bus_opaque, pa, size, v);
+}
+
+static uint64_t next_page(const Cpu *cpu, uint64_t lin)
+{
+    uint64_t n = (lin & PAGE_MASK) + PAGE_SIZE;
+    return cpu_long_mode(cpu) ? n : (uint32_t)n;
+}
+
+uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
+{
+    uint64_t pa = tlb_translate(cpu, lin, access, user);
+    if (tlb_in_page(lin, size))
+        return phys_read(cpu, pa, size);
+    int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
+    uint64_t pa2 = tlb_translate(cpu, next_page(cpu, lin), access, user);
+    uint64_t v = 0;
+    for (int i = 0; i < size; i++) {
+        uint64_t b = i < n1 ? phys_read(cpu, pa + i, 1) : phys_read(cpu, pa2 + (i - n1), 1);
+        v |= b << (8 * i);
+    }
+    return v;
+}
+
+void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
+{
+    uint64_t pa = tlb_translate(cpu, lin, ACC_WRITE, user);
+    if (tlb_in_page(lin, size)) {
+        phys_write(cpu, pa, size, val);
+        return;
+    }
+    int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
+    uint64_t pa2 = tlb_translate(cpu, next_page(cpu, lin), ACC_WRITE, user);
+    for (int i = 0; i < size; i++) {
+        uint64_t b = (val >> (8 * i)) & 0xff;
+        if (i < n1)
+            phys_write(cpu, pa + i, 1, b);
+        else
+            phys_write(cpu, pa2 + (i - n1), 1, b);
+    }
+}

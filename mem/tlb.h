@@ -1,0 +1,61 @@
+/*
+ * tlb.h — the softmmu TLB: linear page -> host pointer, direct-mapped.
+ *
+ * One table per privilege class (index 0: supervisor accesses, 1: user accesses, i.e. CPL 3), so a
+ * CPL change needs no flush.  Each entry has separate tags for read, write and execute: a tag equals
+ * the linear page address when that kind of access may take the fast path, TLB_INVALID otherwise.
+ * host address = addend + linear address.
+ *
+ * Only plain RAM ever gets a valid tag.  ROM gets read/execute tags only; MMIO and unassigned pages
+ * get none, so every access to them takes the slow path (tlb_slow_*).  A RAM page holding decoded
+ * code gets no write tag, so a store to it reaches the slow path and invalidates the blocks first.
+ */
+#ifndef SOFTVISOR_TLB_H
+#define SOFTVISOR_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TLB_BITS 10
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID (~0ull)
+#define PAGE_SIZE 4096u
+#define PAGE_MASK (~(uint64_t)0xfff)
+
+typedef struct TlbEntry {
+    uint64_t tag_r;
+    uint64_t tag_w;
+    uint64_t tag_x;
+    uintptr_t addend;
+} TlbEntry;
+_Static_assert(sizeof(TlbEntry) == 32, "TLB entry must stay 32 bytes");
+
+/* Kind of access, also the bit layout of the #PF error code for W and U (SDM vol. 3, 4.7). */
+enum {
+    ACC_READ = 0,
+    ACC_WRITE = 1,
+    ACC_EXEC = 2,
+};
+
+typedef struct Tlb {
+    TlbEntry e[2][TLB_SIZE];
+    uint64_t paddr[2][TLB_SIZE];   /* physical page of each entry (code tracking, slow path) */
+    uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
+} Tlb;
+
+struct Cpu;
+
+void tlb_flush(Tlb *tlb, bool include_global);
+void tlb_flush_page(Tlb *tlb, uint64_t lin);
+/* Drop every write tag that points at physical page `ppage` (it now holds decoded code). */
+void tlb_protect_code_page(Tlb *tlb, uint64_t ppage);
+
+/* Translate a linear address for `access` at privilege class `user` (0/1): walks the page tables
+ * if paging is on, raises #PF on failure, refills the TLB entry.  Returns the physical address. */
+uint64_t tlb_translate(struct Cpu *cpu, uint64_t lin, int access, int user);
+
+/* Slow paths for accesses that miss, cross a page, or hit MMIO/ROM/code pages. */
+uint64_t tlb_slow_read(struct Cpu *cpu, uint64_t lin, int size, int access, int user);
+void tlb_slow_write(struct Cpu *cpu, uint64_t lin, int size, uint64_t val, int user);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * vm.c — building a VM from its config, the CpuBus it gives the CPU, and the run loop.
+ *
+ * Memory map (as a PC, and as QEMU lays out -bios): RAM from 0; the BIOS ROM at 4 GiB - size and
+ * its last min(size, 128 KiB) again just below 1 MiB (0xE0000-0xFFFFF for a 128 KiB ROM).
+ * RAM above 3.5 GiB is moved above 4 GiB, leaving the usual PCI hole.
+ *
+ * Run loop: run the CPU up to the next device deadline; on HLT jump the clock to the next
+ * deadline, or stop when nothing can ever wake the CPU (IF = 0, or no event source at all).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm/vm.h"
+#include "devices/debugport.h"
+#include "devices/uart16550.h"
+#include "firmware/loader.h"
+
+#define LOW_RAM_LIMIT 0xe0000000ull   /* RAM above this moves above 4 GiB */
+#define ISA_BIOS_MAX (128u * 1024)
+
+/* ---- the CpuBus ---- */
+
+static uint8_t *bus_phys_ptr(void *opaque, uint64_t paddr, bool *writable)
+{
+    Vm *vm = opaque;
+    return phys_page_ptr(&vm->mem, paddr, writable);
+}
+
+static uint64_t bus_phys_read(void *opaque, uint64_t paddr, int size)
+{
+    Vm *vm = opaque;
+    return phys_mem_read(&vm->mem, paddr, size);
+}
+
+static void bus_phys_write(void *opaque, uint64_t paddr, int size, uint64_t val)
+{
+    Vm *vm = opaque;
+    phys_mem_write(&vm->mem, paddr, size, val);
+}
+
+static uint32_t bus_io_in(void *opaque, uint16_t port, int size)
+{
+    Vm *vm = opaque;
+    return io_in(&vm->io, port, size);
+}
+
+static void bus_io_out(void *opaque, uint16_t port, int size, uint32_t val)
+{
+    Vm *vm = opaque;
+    io_out(&vm->io, port, size, val);
+}
+
+static bool bus_intr_pending(void *opaque)
+{
+    (void)opaque;
+    return false;   /* no interrupt controller yet */
+}
+
+static bool bus_intr_ack(void *opaque, uint8_t *vector)
+{
+    (void)opaque;
+    (void)vector;
+    return false;
+}
+
+static const CpuBus vm_bus = {
+    bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
+};
+
+/* ---- board-level ports ---- */
+
+static void on_debug_exit(void *opaque, int status)
+{
+    Vm *vm = opaque;
+    vm->exit = VM_EXIT_DEBUG_EXIT;
+    vm->exit_status = status;
+    vm->cpu->stop_request = true;
+}
+
+/* Port 0x92, "system control port A": bit 1 = A20 gate, bit 0 = fast reset. */
+static uint32_t port92_read(void *opaque, uint16_t port, int size)
+{
+    Vm *vm = opaque;
+    (void)port;
+    (void)size;
+    return vm->port92;
+}
+
+static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
+{
+    Vm *vm = opaque;
+    (void)port;
+    (void)size;
+    vm->port92 = val & 0x02;
+    uint64_t mask = (val & 0x02) ? ~0ull : ~(1ull << 20);
+    if (mask != vm->mem.a20_mask) {
+        vm->mem.a20_mask = mask;
+        cpu_flush_tlb(vm->cpu, true);
+    }
+}
+
+static const IoOps port92_ops = { port92_read, port92_write, 1 };
+
+static int map_memory(Vm *vm, char *err, size_t errlen)
+{
+    uint64_t low = vm->ram_size < LOW_RAM_LIMIT ? vm->ram_size : LOW_RAM_LIMIT;
+    phys_init(&vm->mem);
+    if (mem_map_ram(&vm->mem, 0, low, vm->ram) < 0)
+        goto bad;
+    if (vm->ram_size > low && mem_map_ram(&vm->mem, 1ull << 32, vm->ram_size - low, vm->ram + low) < 0)
+        goto bad;
+    if (vm->rom) {
+        uint64_t isa = vm->rom_size < ISA_BIOS_MAX ? vm->rom_size : ISA_BIOS_MAX;
+        if (mem_map_rom(&vm->mem, (1ull << 32) - vm->rom_size, vm->rom_size, vm->rom) < 0 ||
+            mem_map_rom(&vm->mem, 0x100000 - isa, isa, vm->rom + vm->rom_size - isa) < 0)
+            goto bad;
+    }
+    return 0;
+bad:
+    snprintf(err, errlen, "cannot map guest memory (RAM size %llu bytes)", (unsigned long long)vm->ram_size);
+    return -1;
+}
+
+Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
+{
+    Vm *vm = calloc(1, sizeof(*vm));
+    if (!vm) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    vm->cfg = *cfg;
+    vm->ram_size = (cfg->ram_size + 0xfff) & ~0xfffull;
+    if (vm->ram_size < (1u << 20)) {
+        snprintf(err, errlen, "guest RAM must be at least 1 MiB");
+        goto fail;
+    }
+    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->ram == MAP_FAILED) {
+        vm->ram = NULL;
+        snprintf(err, errlen, "cannot allocate %llu bytes of guest RAM: %s", (unsigned long long)vm->ram_size,
+                 strerror(errno));
+        goto fail;
+    }
+    if (cfg->bios && loader_read_bios(vm, cfg->bios, err, errlen) < 0)
+        goto fail;
+    if (map_memory(vm, err, errlen) < 0)
+        goto fail;
+    io_init(&vm->io);
+    vm->io.log = cfg->log;
+    CpuConfig cc = { .rng_seed = cfg->rng_seed, .tsc_per_insn = 1 };
+    vm->cpu = cpu_new(&vm_bus, vm, &cc);
+    if (!vm->cpu) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    clock_init(&vm->clock, &vm->cpu->icount);
+    vm->com1 = uart_new(&vm->io, 0x3f8, cfg->serial);
+    vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
+    vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
+    io_register(&vm->io, 0x92, 1, &port92_ops, vm);
+    if (!vm->com1 || !vm->debugcon || !vm->debugexit) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (vm_reset(vm, err, errlen) < 0)
+        goto fail;
+    return vm;
+fail:
+    vm_free(vm);
+    return NULL;
+}
+
+void vm_free(Vm *vm)
+{
+    if (!vm)
+        return;
+    cpu_free(vm->cpu);
+    free(vm->com1);
+    free(vm->debugcon);
+    free(vm->debugexit);
+    if (vm->ram)
+        munmap(vm->ram, vm->ram_size);
+    free(vm->rom);
+    free(vm);
+}
+
+int vm_reset(Vm *vm, char *err, size_t errlen)
+{
+    vm->port92 = 0x02;
+    vm->mem.a20_mask = ~0ull;   /* A20 on, as QEMU starts */
+    cpu_reset(vm->cpu);
+    uart_reset(vm->com1);
+    vm->exit = VM_EXIT_RUNNING;
+    if (vm->cfg.kernel)
+        return loader_multiboot(vm, vm->cfg.kernel, vm->cfg.append, err, errlen);
+    if (!vm->rom) {
+        snprintf(err, errlen, "nothing to boot: give -bios FILE or -kernel FILE");
+        return -1;
+    }
+    return 0;
+}
+
+VmExit vm_run(Vm *vm, uint64_t max_insns)
+{
+    Cpu *cpu = vm->cpu;
+    uint64_t stop_at = max_insns ? cpu->icount + max_insns : UINT64_MAX;
+    vm->exit = VM_EXIT_RUNNING;
+    while (vm->exit == VM_EXIT_RUNNING) {
+        uint64_t limit = clock_icount_limit(&vm->clock);
+        if (limit > stop_at)
+            limit = stop_at;
+        CpuExit why = cpu_run(cpu, limit);
+        clock_run_due(&vm->clock);
+        if (vm->exit != VM_EXIT_RUNNING)
+            break;
+        cpu->stop_request = false;
+        switch (why) {
+        case CPU_EXIT_TRIPLE_FAULT:
+            if (vm->cfg.no_reboot) {
+                vm->exit = VM_EXIT_TRIPLE_FAULT;
+            } else {
+                char err[256];
+                if (vm_reset(vm, err, sizeof(err)) < 0)
+                    vm->exit = VM_EXIT_TRIPLE_FAULT;
+            }
+            break;
+        case CPU_EXIT_HALT:
+            /* Nothing but a device deadline can wake the CPU (no external input yet). */
+            if (!(cpu->eflags & FL_IF) || !clock_skip_to_next(&vm->clock))
+                vm->exit = VM_EXIT_HALTED;
+            break;
+        default:
+            break;
+        }
+        if (vm->exit == VM_EXIT_RUNNING && cpu->icount >= stop_at)
+            vm->exit = VM_EXIT_INSN_LIMIT;
+    }
+    return vm->exit;
+}

@@ -1,0 +1,67 @@
+/*
+ * vm.h — the isolation layer: one Vm owns its RAM, physical address space, port bus, CPU,
+ * virtual clock and devices.  Nothing is shared between two Vms; nothing is global.
+ */
+#ifndef SOFTVISOR_VM_H
+#define SOFTVISOR_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "mem/io.h"
+#include "mem/phys.h"
+#include "vm/clock.h"
+
+typedef struct VmConfig {
+    uint64_t ram_size;        /* bytes */
+    const char *bios;         /* raw ROM image, or NULL */
+    const char *kernel;       /* multiboot ELF, or NULL */
+    const char *append;       /* kernel command line */
+    bool no_reboot;
+    FILE *debugcon;           /* port 0xE9 output, or NULL */
+    FILE *serial;             /* COM1 output, or NULL */
+    FILE *log;                /* unimplemented-access log, or NULL */
+    uint64_t rng_seed;
+} VmConfig;
+
+typedef enum VmExit {
+    VM_EXIT_RUNNING,
+    VM_EXIT_DEBUG_EXIT,       /* guest wrote isa-debug-exit */
+    VM_EXIT_HALTED,           /* HLT with interrupts disabled: nothing can wake it */
+    VM_EXIT_TRIPLE_FAULT,     /* shutdown with -no-reboot */
+    VM_EXIT_INSN_LIMIT,       /* vm_run's instruction limit reached */
+} VmExit;
+
+typedef struct UartState UartState;
+typedef struct DebugconState DebugconState;
+typedef struct DebugExitState DebugExitState;
+
+typedef struct Vm {
+    VmConfig cfg;
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint8_t *rom;
+    uint64_t rom_size;
+    PhysMem mem;
+    IoBus io;
+    Clock clock;
+    Cpu *cpu;
+    UartState *com1;
+    DebugconState *debugcon;
+    DebugExitState *debugexit;
+    uint8_t port92;
+    VmExit exit;
+    int exit_status;
+} Vm;
+
+/* Creates a VM; on failure returns NULL and writes a one-line reason into err. */
+Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen);
+void vm_free(Vm *vm);
+/* Puts the machine in its power-on state and loads the firmware/kernel again. */
+int vm_reset(Vm *vm, char *err, size_t errlen);
+/* Runs until the guest exits or `max_insns` instructions retire (0: no limit). */
+VmExit vm_run(Vm *vm, uint64_t max_insns);
+
+#endif
