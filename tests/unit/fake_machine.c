@@ -4,6 +4,7 @@
 #include "tests/unit/fake_machine.h"
 
 #include <assert.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,41 @@ void fm_code(FakeMachine *fm, const uint8_t *bytes, size_t len)
 CpuExit fm_run(FakeMachine *fm, uint64_t n)
 {
     return cpu_run(fm->cpu, fm->cpu->icount + n + 1);
+}
+
+static int fm_step(FakeMachine *fm)
+{
+    Cpu *cpu = fm->cpu;
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    cpu->fault_jmp = &jb;
+    cpu->exc_vector = -1;
+    if (setjmp(jb)) {
+        cpu->fault_jmp = saved;
+        return cpu->exc_vector;
+    }
+    const Block *b = block_find(cpu);
+    Insn in = b->insns[0];     /* a copy: the handler may invalidate its own block */
+    cpu->exit_block = false;
+    int st = in.fn(cpu, &in);
+    cpu->icount++;
+    if (st != INSN_JUMP) {
+        cpu->rip += in.len;
+        if (cpu->code_bits != 64)
+            cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
+    }
+    cpu->fault_jmp = saved;
+    return -1;
+}
+
+int fm_exec(FakeMachine *fm, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        int v = fm_step(fm);
+        if (v >= 0)
+            return v;
+    }
+    return -1;
 }
 
 void fm_trap_vectors(FakeMachine *fm)

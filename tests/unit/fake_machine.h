@@ -45,6 +45,11 @@ void fm_code(FakeMachine *fm, const uint8_t *bytes, size_t len);
 /* Runs at most `n` instructions (not counting the final HLT). */
 CpuExit fm_run(FakeMachine *fm, uint64_t n);
 
+/* Executes up to `n` instructions one by one WITHOUT delivering faults (any mode): returns -1 when
+ * all ran, else the vector of the first fault (cpu->exc_error holds its error code) with the state
+ * as the faulting handler left it (RIP at the faulting instruction). */
+int fm_exec(FakeMachine *fm, uint64_t n);
+
 /* Real mode: IVT entry v -> 0000:(FM_TRAP_BASE + v), each a HLT. */
 void fm_trap_vectors(FakeMachine *fm);
 /* After a fault through fm_trap_vectors: the vector taken, or -1 when CS:IP is not in the trap area. */
