@@ -73,6 +73,8 @@ InsnFn stack_select(DecodeCtx *d, Insn *in);
 InsnFn string_select(DecodeCtx *d, Insn *in);
 InsnFn flagops_select(DecodeCtx *d, Insn *in);
 InsnFn system_select(DecodeCtx *d, Insn *in);
+InsnFn cpuid_select(DecodeCtx *d, Insn *in);
+InsnFn msr_select(DecodeCtx *d, Insn *in);
 InsnFn segment_select(DecodeCtx *d, Insn *in);
 InsnFn io_select(DecodeCtx *d, Insn *in);
 InsnFn misc_select(DecodeCtx *d, Insn *in);
