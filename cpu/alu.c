@@ -1,11 +1,231 @@
 /*
- * alu.c — placeholder: this instruction family is being written.
+ * alu.c — two-operand integer arithmetic and logic, and the one-operand INC DEC NEG NOT
+ * (SDM vol. 2: ADD, ADC, SUB, SBB, AND, OR, XOR, CMP, TEST, INC, DEC, NEG, NOT;
+ *  flag effects: SDM vol. 1, appendix A, table A-2).
+ *
+ *   ADD  d = a + b          CF OF SF ZF AF PF per result
+ *   ADC  d = a + b + CF     as ADD, carry-in included
+ *   SUB  d = a - b          CF = borrow; CMP computes SUB and discards d
+ *   SBB  d = a - b - CF     as SUB, borrow-in included
+ *   AND OR XOR TEST         CF = OF = 0, SF ZF PF per result, AF undefined (we give 0)
+ *   INC DEC                 as ADD/SUB 1, CF unchanged
+ *   NEG  d = 0 - a          CF = (a != 0), other flags as SUB
+ *   NOT  d = ~a             no flags
+ *
+ * Forms: every operand combination Zydis presents (register, memory or immediate source;
+ * register or memory destination; the AL/AX/EAX/RAX accumulator forms are register forms).
+ * Immediates arrive sign-extended to the operand size by the decoder.
+ *
+ * LOCK (SDM vol. 2, LOCK): allowed only with a memory destination on ADD ADC SUB SBB AND OR XOR
+ * INC DEC NEG NOT; CMP, TEST and any register destination give #UD.  The emulated machine runs
+ * one CPU per thread of guest memory, so a locked read-modify-write needs nothing more.
+ *
+ * Flags are lazy (cpu/flags.h): each handler records (CC_OP, result, operand[, carry-in]).
+ * A memory read-modify-write checks write access at the read (cpu_read_rmw), so nothing faults
+ * after the destination is read; flags are recorded after the store, the last thing done.
  */
 #include "cpu/decode.h"
+#include "cpu/flags.h"
+
+/* Insn.sub for the two-operand group: the x86 encoding order (opcode bits 5:3), plus TEST. */
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+
+/* The result of a OP b (c = carry/borrow in for ADC/SBB), masked by m. */
+static inline uint64_t alu_result(int op, uint64_t a, uint64_t b, uint64_t c, uint64_t m)
+{
+    switch (op) {
+    case ALU_ADD: return (a + b) & m;
+    case ALU_ADC: return (a + b + c) & m;
+    case ALU_SBB: return (a - b - c) & m;
+    case ALU_SUB:
+    case ALU_CMP: return (a - b) & m;
+    case ALU_OR: return (a | b) & m;
+    case ALU_XOR: return (a ^ b) & m;
+    default: return a & b & m;       /* AND, TEST */
+    }
+}
+
+/* Records the flags of a OP b = r (lazy, flags.h contract). */
+static inline void alu_flags(Cpu *cpu, int op, int size, uint64_t r, uint64_t b, uint64_t c)
+{
+    switch (op) {
+    case ALU_ADD: cc_set(cpu, CC_OP_ADD, size, r, b); break;
+    case ALU_ADC: cc_set3(cpu, CC_OP_ADC, size, r, b, c); break;
+    case ALU_SBB: cc_set3(cpu, CC_OP_SBB, size, r, b, c); break;
+    case ALU_SUB:
+    case ALU_CMP: cc_set(cpu, CC_OP_SUB, size, r, b); break;
+    default: cc_set(cpu, CC_OP_LOGIC, size, r, 0); break;
+    }
+}
+
+/* CMP and TEST only read their first operand. */
+static inline bool alu_writes(int op) { return op != ALU_CMP && op != ALU_TEST; }
+
+/* Carry/borrow in, read before anything changes the flags. */
+static inline uint64_t alu_carry(const Cpu *cpu, int op)
+{
+    return (op == ALU_ADC || op == ALU_SBB) ? cc_cf(cpu) : 0;
+}
+
+/* Register destination: a = register r[0], b = source. */
+static inline void alu_reg(Cpu *cpu, const Insn *in, uint64_t b)
+{
+    int size = in->osz, op = in->sub;
+    uint64_t m = size_mask(size);
+    uint64_t c = alu_carry(cpu, op);
+    b &= m;
+    uint64_t r = alu_result(op, reg_read(cpu, in->r[0], size), b, c, m);
+    if (alu_writes(op))
+        reg_write(cpu, in->r[0], size, r);
+    alu_flags(cpu, op, size, r, b, c);
+}
+
+static int op_alu_r_r(Cpu *cpu, const Insn *in)
+{
+    alu_reg(cpu, in, reg_read(cpu, in->r[1], in->osz));
+    return INSN_NEXT;
+}
+
+static int op_alu_r_m(Cpu *cpu, const Insn *in)
+{
+    alu_reg(cpu, in, cpu_read(cpu, in->seg, insn_ea(cpu, in), in->osz));
+    return INSN_NEXT;
+}
+
+static int op_alu_r_i(Cpu *cpu, const Insn *in)
+{
+    alu_reg(cpu, in, in->imm);
+    return INSN_NEXT;
+}
+
+/* Memory destination: read-modify-write (write access checked at the read), or a plain read
+ * for CMP/TEST. */
+static inline void alu_mem(Cpu *cpu, const Insn *in, uint64_t b)
+{
+    int size = in->osz, op = in->sub;
+    uint64_t m = size_mask(size);
+    uint64_t ea = insn_ea(cpu, in), c = alu_carry(cpu, op), r;
+    b &= m;
+    if (alu_writes(op)) {
+        uint64_t lin;
+        uint64_t a = cpu_read_rmw(cpu, in->seg, ea, size, &lin);
+        r = alu_result(op, a, b, c, m);
+        cpu_write_lin(cpu, lin, size, r);
+    } else {
+        r = alu_result(op, cpu_read(cpu, in->seg, ea, size), b, c, m);
+    }
+    alu_flags(cpu, op, size, r, b, c);
+}
+
+static int op_alu_m_r(Cpu *cpu, const Insn *in)
+{
+    alu_mem(cpu, in, reg_read(cpu, in->r[1], in->osz));
+    return INSN_NEXT;
+}
+
+static int op_alu_m_i(Cpu *cpu, const Insn *in)
+{
+    alu_mem(cpu, in, in->imm);
+    return INSN_NEXT;
+}
+
+/* ---- one-operand group: INC DEC NEG NOT (Insn.sub) ---- */
+enum { UN_INC, UN_DEC, UN_NEG, UN_NOT };
+
+static inline uint64_t unary_result(int op, uint64_t a, uint64_t m)
+{
+    switch (op) {
+    case UN_INC: return (a + 1) & m;
+    case UN_DEC: return (a - 1) & m;
+    case UN_NEG: return (0 - a) & m;
+    default: return ~a & m;
+    }
+}
+
+/* `cf` is CF before the instruction (INC/DEC keep it). */
+static inline void unary_flags(Cpu *cpu, int op, int size, uint64_t r, uint64_t a, bool cf)
+{
+    switch (op) {
+    case UN_INC: cc_set3(cpu, CC_OP_INC, size, r, 0, cf); break;
+    case UN_DEC: cc_set3(cpu, CC_OP_DEC, size, r, 0, cf); break;
+    case UN_NEG: cc_set(cpu, CC_OP_SUB, size, r, a); break;   /* 0 - a: CF = (a != 0) */
+    default: break;
+    }
+}
+
+static int op_unary_r(Cpu *cpu, const Insn *in)
+{
+    int size = in->osz, op = in->sub;
+    bool cf = (op == UN_INC || op == UN_DEC) && cc_cf(cpu);
+    uint64_t a = reg_read(cpu, in->r[0], size);
+    uint64_t r = unary_result(op, a, size_mask(size));
+    reg_write(cpu, in->r[0], size, r);
+    unary_flags(cpu, op, size, r, a, cf);
+    return INSN_NEXT;
+}
+
+static int op_unary_m(Cpu *cpu, const Insn *in)
+{
+    int size = in->osz, op = in->sub;
+    bool cf = (op == UN_INC || op == UN_DEC) && cc_cf(cpu);
+    uint64_t lin;
+    uint64_t a = cpu_read_rmw(cpu, in->seg, insn_ea(cpu, in), size, &lin);
+    uint64_t r = unary_result(op, a, size_mask(size));
+    cpu_write_lin(cpu, lin, size, r);
+    unary_flags(cpu, op, size, r, a, cf);
+    return INSN_NEXT;
+}
+
+static int alu_binary_sub(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: return ALU_ADD;
+    case ZYDIS_MNEMONIC_OR: return ALU_OR;
+    case ZYDIS_MNEMONIC_ADC: return ALU_ADC;
+    case ZYDIS_MNEMONIC_SBB: return ALU_SBB;
+    case ZYDIS_MNEMONIC_AND: return ALU_AND;
+    case ZYDIS_MNEMONIC_SUB: return ALU_SUB;
+    case ZYDIS_MNEMONIC_XOR: return ALU_XOR;
+    case ZYDIS_MNEMONIC_CMP: return ALU_CMP;
+    case ZYDIS_MNEMONIC_TEST: return ALU_TEST;
+    default: return -1;
+    }
+}
+
+static int alu_unary_sub(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_INC: return UN_INC;
+    case ZYDIS_MNEMONIC_DEC: return UN_DEC;
+    case ZYDIS_MNEMONIC_NEG: return UN_NEG;
+    case ZYDIS_MNEMONIC_NOT: return UN_NOT;
+    default: return -1;
+    }
+}
 
 InsnFn alu_select(DecodeCtx *d, Insn *in)
 {
-    (void)d;
-    (void)in;
+    const char *k = d->kind;
+    bool lock = in->flags & INSN_LOCK;
+    int op = alu_binary_sub(d->zi->mnemonic);
+    if (op >= 0 && d->nops == 2) {
+        in->sub = (uint8_t)op;
+        if (lock && (k[0] != 'm' || !alu_writes(op)))
+            return op_ud;
+        if (k[0] == 'r' && k[1] == 'r') return op_alu_r_r;
+        if (k[0] == 'r' && k[1] == 'm') return op_alu_r_m;
+        if (k[0] == 'r' && k[1] == 'i') return op_alu_r_i;
+        if (k[0] == 'm' && k[1] == 'r') return op_alu_m_r;
+        if (k[0] == 'm' && k[1] == 'i') return op_alu_m_i;
+        return NULL;
+    }
+    op = alu_unary_sub(d->zi->mnemonic);
+    if (op >= 0 && d->nops == 1) {
+        in->sub = (uint8_t)op;
+        if (lock && k[0] != 'm')
+            return op_ud;
+        if (k[0] == 'r') return op_unary_r;
+        if (k[0] == 'm') return op_unary_m;
+    }
     return NULL;
 }
