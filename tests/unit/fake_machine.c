@@ -141,7 +141,9 @@ void fm_code(FakeMachine *fm, const uint8_t *bytes, size_t len)
 
 CpuExit fm_run(FakeMachine *fm, uint64_t n)
 {
-    return cpu_run(fm->cpu, fm->cpu->icount + n + 1);
+    CpuExit e = cpu_run(fm->cpu, fm->cpu->icount + n + 1);
+    /* When the HLT is the last instruction of the budget, cpu_run reports the budget. */
+    return fm->cpu->halted ? CPU_EXIT_HALT : e;
 }
 
 static int fm_step(FakeMachine *fm)

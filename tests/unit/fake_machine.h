@@ -42,6 +42,10 @@ void fm_mode(FakeMachine *fm, FmMode mode);
 /* Copies instruction bytes to FM_CODE followed by a HLT, and sets RIP = FM_CODE. */
 void fm_code(FakeMachine *fm, const uint8_t *bytes, size_t len);
 
+/* fm_code() with the bytes written inline: FM_LOAD(fm, 0x01, 0xd8) (give the assembly in a comment). */
+#define FM_LOAD(fm, ...) \
+    fm_code((fm), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
 /* Runs at most `n` instructions (not counting the final HLT). */
 CpuExit fm_run(FakeMachine *fm, uint64_t n);
 
