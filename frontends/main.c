@@ -25,6 +25,7 @@ static const char usage[] =
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
     "  -d unimp           log guest accesses to unassigned ports to stderr\n"
+    "  -stats             print the retired-instruction count on exit (stderr)\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout };
     const char *debugcon = NULL, *serial = NULL;
     uint64_t icount_limit = 0;
+    bool stats = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "-no-reboot")) {
             cfg.no_reboot = true;
+        } else if (!strcmp(a, "-stats")) {
+            stats = true;
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
@@ -171,6 +175,8 @@ int main(int argc, char **argv)
     default:
         break;
     }
+    if (stats)
+        fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
     if (cfg.serial && cfg.serial != stdout)
