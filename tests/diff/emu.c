@@ -1,0 +1,202 @@
+/*
+ * emu.c — the softvisor side of the differential harness.
+ *
+ * The core runs on a fake machine: a small flat RAM behind the CpuBus ops table (no devices; port
+ * reads return all ones).  The CPU is put directly into 64-bit long mode at CPL 3, the state a
+ * Linux process runs in (SDM vol. 3, 9.8.5 "Initializing IA-32e mode" for the registers involved):
+ *   CR0 = PE|ET|NE|WP|PG, CR4 = PAE, EFER = LME|LMA, CR3 -> a 4-level table mapping the linear
+ *   pages of diff.h 1:1-by-layout onto RAM with P|RW|US entries;
+ *   CS = 0x33 (64-bit code, DPL 3), SS = DS = ES = FS = GS = 0x2b (flat data, DPL 3), as Linux's
+ *   user segments; RFLAGS = the case's flags | IF.
+ *
+ * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
+ * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
+ * fault_jmp, so a fault is seen at the point it is raised: vector and the faulting RIP with the
+ * state before the instruction.  It stops when RIP reaches the end of the sequence.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/seg.h"
+#include "diff.h"
+
+#define RAM_SIZE   0x40000u
+#define PT_PML4    0x1000u
+#define PT_PDPT    0x2000u
+#define PT_PD      0x3000u
+#define PT_CODE    0x4000u
+#define PT_DATA    0x5000u
+#define PHYS_CODE  0x10000u   /* CODE_BASE .. + CODE_SIZE */
+#define PHYS_DATA  0x20000u   /* DATA_BASE .. + DATA_SIZE */
+#define STEP_MAX   100000
+
+struct Emu {
+    Cpu *cpu;
+    uint8_t *ram;
+    CpuBus bus;
+};
+
+static uint8_t *fake_phys_ptr(void *opaque, uint64_t paddr, bool *writable)
+{
+    Emu *e = opaque;
+    *writable = true;
+    return paddr < RAM_SIZE ? e->ram + (paddr & ~0xfffull) : NULL;
+}
+
+static uint64_t fake_phys_read(void *opaque, uint64_t paddr, int size)
+{
+    (void)opaque; (void)paddr;
+    return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static void fake_phys_write(void *opaque, uint64_t paddr, int size, uint64_t val)
+{
+    (void)opaque; (void)paddr; (void)size; (void)val;
+}
+
+static uint32_t fake_io_in(void *opaque, uint16_t port, int size)
+{
+    (void)opaque; (void)port;
+    return size == 4 ? ~0u : (1u << (size * 8)) - 1;
+}
+
+static void fake_io_out(void *opaque, uint16_t port, int size, uint32_t val)
+{
+    (void)opaque; (void)port; (void)size; (void)val;
+}
+
+static bool fake_intr_ack(void *opaque, uint8_t *vector)
+{
+    (void)opaque; (void)vector;
+    return false;
+}
+
+static bool fake_intr_pending(void *opaque)
+{
+    (void)opaque;
+    return false;
+}
+
+static void put64(uint8_t *ram, uint32_t pa, uint64_t v) { memcpy(ram + pa, &v, 8); }
+
+/* Page tables: PML4[0] -> PDPT[0] -> PD[lin >> 21] -> PT for the code and the data region. */
+static void emu_map(Emu *e)
+{
+    const uint64_t u = 7;   /* present, writable, user */
+    put64(e->ram, PT_PML4, PT_PDPT | u);
+    put64(e->ram, PT_PDPT, PT_PD | u);
+    put64(e->ram, PT_PD + 8 * (CODE_BASE >> 21), PT_CODE | u);
+    put64(e->ram, PT_PD + 8 * (DATA_BASE >> 21), PT_DATA | u);
+    for (uint32_t off = 0; off < CODE_SIZE; off += 0x1000)
+        put64(e->ram, PT_CODE + 8 * (((CODE_BASE + off) >> 12) & 511), (PHYS_CODE + off) | u);
+    for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
+        put64(e->ram, PT_DATA + 8 * (((DATA_BASE + off) >> 12) & 511), (PHYS_DATA + off) | u);
+}
+
+Emu *emu_new(void)
+{
+    Emu *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->ram = calloc(1, RAM_SIZE);
+    e->bus = (CpuBus){ fake_phys_ptr, fake_phys_read, fake_phys_write, fake_io_in, fake_io_out,
+                       fake_intr_ack, fake_intr_pending };
+    CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
+    e->cpu = e->ram ? cpu_new(&e->bus, e, &cfg) : NULL;
+    if (!e->cpu) {
+        free(e->ram);
+        free(e);
+        return NULL;
+    }
+    emu_map(e);
+    Cpu *cpu = e->cpu;
+    cpu->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+    cpu->cr4 = CR4_PAE;
+    cpu->efer = EFER_LME | EFER_LMA;
+    cpu->cr3 = PT_PML4;
+    seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS)
+            seg_cache_from_desc(&cpu->seg[s], 0x2b, 0x00cff3000000ffffull);
+    cpu->cpl = 3;
+    cpu_update_mode(cpu);
+    cpu_flush_tlb(cpu, true);
+    return e;
+}
+
+void emu_free(Emu *e)
+{
+    if (!e)
+        return;
+    cpu_free(e->cpu);
+    free(e->ram);
+    free(e);
+}
+
+/* Runs from cpu->rip until it equals `end`; returns the vector of a fault, -1 at the end, -2 when
+ * the step limit was hit. */
+static int emu_step_to(Cpu *cpu, uint64_t end)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->fault_jmp;
+    volatile int steps = 0;
+    int result = -1;
+    cpu->fault_jmp = &jb;
+    if (setjmp(jb)) {
+        result = cpu->exc_vector;
+        cpu->exc_vector = -1;
+        cpu->fault_jmp = saved;
+        return result;
+    }
+    while (cpu->rip != end) {
+        if (steps > STEP_MAX) {
+            result = -2;
+            break;
+        }
+        const Block *b = block_find(cpu);
+        cpu->exit_block = false;
+        for (uint32_t i = 0; i < b->n && cpu->rip != end; i++) {
+            const Insn *in = &b->insns[i];
+            int st = in->fn(cpu, in);
+            cpu->icount++;
+            steps = steps + 1;
+            if (st == INSN_JUMP)
+                break;
+            cpu->rip += in->len;
+            if (cpu->code_bits != 64)
+                cpu->rip = (uint32_t)cpu->rip;
+            if (st != INSN_NEXT || cpu->exit_block)
+                break;
+        }
+    }
+    cpu->fault_jmp = saved;
+    return result;
+}
+
+bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
+{
+    Cpu *cpu = e->cpu;
+    uint8_t *code = e->ram + PHYS_CODE + (SEQ_ADDR - CODE_BASE);
+    memcpy(code, c->code, c->len);
+    for (int i = c->len; i + 1 < SEQ_MAX + 16; i += 2) {   /* UD2 padding ends decoding */
+        code[i] = 0x0f;
+        code[i + 1] = 0x0b;
+    }
+    block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE));
+    block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
+    memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
+    memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
+    cpu->rip = SEQ_ADDR;
+    cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
+    cpu->exit_block = false;
+    cpu->halted = false;
+    int v = emu_step_to(cpu, SEQ_ADDR + (uint64_t)c->len);
+    memcpy(out->gpr, cpu->gpr, sizeof(out->gpr));
+    out->rip = cpu->rip;
+    out->flags = cpu_get_eflags(cpu);
+    out->vector = v;
+    memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
+    return v != -2;
+}

@@ -1,0 +1,1168 @@
+/*
+ * gen.c — random user-mode instruction sequences for the differential harness, hand-assembled.
+ *
+ * A case is 1..ITEMS_MAX items; an item is one instruction or a short template (e.g. "mov cl, n;
+ * shl r/m, cl" or the RSI/RDI/RCX set-up of a string instruction).  Near branches only go forward,
+ * to the start of a later item or to the end, so every case terminates and no branch lands inside
+ * a template.  Memory operands are [base + disp] (sometimes with a 0x67 address-size prefix) where
+ * `base` is one register per case that no instruction writes (RBX, RBP or R12..R15), holding an
+ * address in the data buffer; RSP is only used by the stack templates.
+ *
+ * Undefined flags (SDM vol. 1, appendix A, and each instruction's "Flags Affected"): every
+ * instruction declares the flags it writes and, of those, the ones the SDM leaves undefined.  The
+ * generator tracks the set U of flags undefined at each point (the union over both ways of every
+ * forward branch); the comparison masks U, and an instruction that reads a flag in U gets a
+ * "cmp r, imm8" (which defines all six) inserted in front of it.  The table:
+ *
+ *   instruction                     written            undefined
+ *   ADD ADC SUB SBB CMP NEG         OSZAPC             -
+ *   AND OR XOR TEST                 OSZAPC             AF
+ *   INC DEC                         OSZAP              -
+ *   SHL SHR SAR, count c (masked)   c=0: none; else SZPC, O if c=1 | AF, OF if c>1, CF if c>=width
+ *   ROL ROR                         c=0: none; else CF, OF | OF if c>1
+ *   RCL RCR                         c=0: none; else CF, OF | OF if c>1
+ *   SHLD SHRD                       c=0: none; else SZAPC, O if c=1 | AF, OF if c>1 (c > width
+ *                                   is not generated: the destination is undefined)
+ *   MUL IMUL (all forms)            OSZAPC             SZAP
+ *   DIV IDIV                        OSZAPC             OSZAPC
+ *   BT BTS BTR BTC                  OSAPC              OSAP (ZF unaffected)
+ *   BSF BSR                         OSZAPC             OSAPC
+ *   LZCNT TZCNT                     OSZAPC             OSAP
+ *   POPCNT                          OSZAPC             -
+ *   CMPXCHG XADD CMPS SCAS          OSZAPC             - (REP* with RCX = 0: none)
+ *   CMPXCHG8B/16B                   Z                  -
+ *   SAHF                            SZAPC              -
+ *   POPF                            OSZAPC, DF         -
+ *   CLC STC CMC                     C                  -
+ * Flags read: ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
+ * all.
+ *
+ * Families not written yet in softvisor are marked `pending` below; the driver leaves them out of
+ * the default run and prints the list.
+ */
+#include <string.h>
+
+#include "diff.h"
+
+#define F_CF 0x001u
+#define F_PF 0x004u
+#define F_AF 0x010u
+#define F_ZF 0x040u
+#define F_SF 0x080u
+#define F_OF 0x800u
+#define F_DF 0x400u
+#define F_ALL (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+#define ITEMS_MAX 8
+#define PATCH_MAX 16
+#define ITEM_ROOM 64      /* an item never emits more than this */
+
+/* Prefix/encoding flags for enc(). */
+#define P_LOCK  0x001u
+#define P_REP   0x002u    /* F3 (also the mandatory F3 of POPCNT/LZCNT/TZCNT) */
+#define P_REPNE 0x004u    /* F2 */
+#define P_66    0x008u
+#define P_W     0x010u
+#define P_BYTE  0x020u    /* byte-register operands: regs 4..7 need a REX, 16..19 are AH..BH */
+#define P_DIGIT 0x040u    /* the ModRM reg field is an opcode extension, not a register */
+
+enum {
+    FAM_MOV, FAM_LEA, FAM_ALU, FAM_TEST, FAM_INCDEC, FAM_NEGNOT, FAM_SHIFT, FAM_ROTATE, FAM_SHLD,
+    FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_POPCNT, FAM_LZCNT, FAM_TZCNT, FAM_CMOV, FAM_SETCC,
+    FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
+    FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
+    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_COUNT
+};
+
+static const DiffFamily families[FAM_COUNT] = {
+    [FAM_MOV] = { "mov", false },
+    [FAM_LEA] = { "lea", false },
+    [FAM_ALU] = { "alu", true },
+    [FAM_TEST] = { "test", true },
+    [FAM_INCDEC] = { "incdec", true },
+    [FAM_NEGNOT] = { "negnot", true },
+    [FAM_SHIFT] = { "shift", true },
+    [FAM_ROTATE] = { "rotate", true },
+    [FAM_SHLD] = { "shld", true },
+    [FAM_MUL] = { "mul", true },
+    [FAM_DIV] = { "div", true },
+    [FAM_BT] = { "bt", true },
+    [FAM_BSF] = { "bsf", true },
+    [FAM_POPCNT] = { "popcnt", true },
+    [FAM_LZCNT] = { "lzcnt", true },
+    [FAM_TZCNT] = { "tzcnt", true },
+    [FAM_CMOV] = { "cmov", true },
+    [FAM_SETCC] = { "setcc", true },
+    [FAM_XCHG] = { "xchg", true },
+    [FAM_CMPXCHG] = { "cmpxchg", true },
+    [FAM_CMPXCHG8B] = { "cmpxchg8b", true },
+    [FAM_XADD] = { "xadd", true },
+    [FAM_BSWAP] = { "bswap", true },
+    [FAM_MOVBE] = { "movbe", true },
+    [FAM_MOVX] = { "movx", true },
+    [FAM_PUSH] = { "push", true },
+    [FAM_POP] = { "pop", true },
+    [FAM_PUSHF] = { "pushf", true },
+    [FAM_CBW] = { "cbw", true },
+    [FAM_LAHF] = { "lahf", true },
+    [FAM_FLAGOPS] = { "flagops", true },
+    [FAM_JCC] = { "jcc", true },
+    [FAM_JMP] = { "jmp", true },
+    [FAM_CALL] = { "call", true },
+    [FAM_LOOP] = { "loop", true },
+    [FAM_STRING] = { "string", true },
+    [FAM_STRCMP] = { "strcmp", true },
+    [FAM_XLAT] = { "xlat", true },
+    [FAM_NOP] = { "nop", true },
+    [FAM_BCD] = { "bcd32", true },
+};
+
+int gen_family_count(void) { return FAM_COUNT; }
+const DiffFamily *gen_family(int i) { return &families[i]; }
+
+/* A register or memory operand.  reg >= 0: register (0..15, 16..19 = AH..BH); reg < 0: memory
+ * [base + index*2^scale + disp] (base < 0: none; rip: RIP-relative). */
+typedef struct Rm {
+    int reg;
+    int base, index, scale;
+    int32_t disp;
+    bool a32, rip;
+} Rm;
+
+typedef struct Patch {
+    int at;          /* offset of the field */
+    int size;        /* 1 or 4 bytes */
+    bool abs;        /* absolute address instead of rel to at + size */
+    int target;      /* item index (nitems: the end) */
+} Patch;
+
+typedef struct Gen {
+    DiffCase *c;
+    uint64_t rng;
+    int base;
+    uint64_t base_val;
+    uint32_t undef;
+    uint32_t pend[ITEMS_MAX + 1];
+    int item, nitems;
+    int item_off[ITEMS_MAX + 1];
+    Patch patch[PATCH_MAX];
+    int npatch;
+} Gen;
+
+/* ---- random numbers (splitmix64) ---- */
+static uint64_t rnd(Gen *g)
+{
+    uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int below(Gen *g, int n) { return (int)(rnd(g) % (uint64_t)n); }
+static bool coin(Gen *g) { return rnd(g) & 1; }
+
+/* Values that hit edge cases often: zero, ±small, powers of two and their neighbours, all ones. */
+static uint64_t rnd_value(Gen *g)
+{
+    uint64_t r = rnd(g);
+    switch (below(g, 10)) {
+    case 0: return 0;
+    case 1: return (uint64_t)(int64_t)(below(g, 9) - 4);
+    case 2: return (1ull << below(g, 64)) + (uint64_t)(below(g, 3) - 1);
+    case 3: return ~0ull >> below(g, 64);
+    case 4: return (uint64_t)(int64_t)(int8_t)r;
+    case 5: return (uint32_t)r;
+    case 6: return (uint64_t)(int64_t)(int32_t)r;
+    case 7: return r & 0xff;
+    default: return r;
+    }
+}
+
+static int rnd_osz(Gen *g) { return 1 << below(g, 4); }
+
+/* ---- registers ---- */
+static bool writable(const Gen *g, int r) { return r != 4 && r != g->base; }
+
+/* A general register the sequence may overwrite. */
+static int dst_reg(Gen *g)
+{
+    int r;
+    do
+        r = below(g, 16);
+    while (!writable(g, r));
+    return r;
+}
+
+static int src_reg(Gen *g) { return below(g, 16); }
+
+/* Byte registers: either REX style (0..15, SPL.. R15B) or legacy style (AL..BL, AH..BH = 16..19)
+ * for a whole instruction, so that AH..BH never meet a REX prefix. */
+static int byte_reg(Gen *g, bool legacy, bool dst)
+{
+    for (;;) {
+        int r = legacy ? (coin(g) ? below(g, 4) : 16 + below(g, 4)) : below(g, 16);
+        int full = r >= 16 ? r - 16 : r;
+        if (dst && (!writable(g, full) || (legacy && r >= 16 && full == g->base)))
+            continue;
+        if (r == 4)
+            continue;   /* SPL: writes would move the stack, reads are fine but keep it simple */
+        return r;
+    }
+}
+
+/* A register operand of `size` bytes; byte-style per `legacy`. */
+static int reg_of(Gen *g, int size, bool legacy, bool dst)
+{
+    if (size == 1)
+        return byte_reg(g, legacy, dst);
+    return dst ? dst_reg(g) : src_reg(g);
+}
+
+static Rm rm_reg(int r) { return (Rm){ .reg = r, .base = -1, .index = -1 }; }
+
+/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix. */
+static Rm rm_mem(Gen *g, int size)
+{
+    int64_t boff = (int64_t)(g->base_val - DATA_BASE);
+    int32_t disp;
+    if (coin(g))
+        disp = below(g, 256) - 128;
+    else
+        disp = (int32_t)(0x400 + below(g, 0x1400 - size) - boff);
+    return (Rm){ .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 };
+}
+
+static uint64_t rm_addr(const Gen *g, Rm m) { return g->base_val + (uint64_t)(int64_t)m.disp; }
+
+/* Locked operands (and XCHG's implicit lock) are kept naturally aligned: a split lock can make
+ * the host kernel throttle or kill the process. */
+static Rm rm_mem_lock(Gen *g, int size, bool lock)
+{
+    Rm m = rm_mem(g, size);
+    if (lock)
+        m.disp -= (int32_t)(rm_addr(g, m) & (uint64_t)(size - 1));
+    return m;
+}
+
+/* ---- emitting ---- */
+static void byte(Gen *g, unsigned v) { g->c->code[g->c->len++] = (uint8_t)v; }
+
+static void imm(Gen *g, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        byte(g, (unsigned)(v >> (8 * i)));
+}
+
+static int enc3(int r) { return r >= 16 ? r - 12 : r & 7; }
+
+/* Legacy prefixes, REX, opcode, ModRM/SIB/displacement and immediate of one instruction. */
+static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm rm, int isz, uint64_t iv)
+{
+    if (p & P_LOCK) byte(g, 0xf0);
+    if (p & P_66) byte(g, 0x66);
+    if (p & P_REP) byte(g, 0xf3);
+    if (p & P_REPNE) byte(g, 0xf2);
+    if (rm.reg < 0 && rm.a32) byte(g, 0x67);
+    unsigned rex = (p & P_W) ? 8 : 0;
+    bool regf_reg = !(p & P_DIGIT);
+    if (regf_reg && regf >= 8 && regf < 16) rex |= 4;
+    if (rm.reg >= 8 && rm.reg < 16) rex |= 1;
+    if (rm.reg < 0 && rm.base >= 8) rex |= 1;
+    if (rm.reg < 0 && rm.index >= 8) rex |= 2;
+    bool need = rex != 0;
+    if (p & P_BYTE) {
+        if ((regf_reg && regf >= 4 && regf < 8) || (rm.reg >= 4 && rm.reg < 8))
+            need = true;
+    }
+    if (need) byte(g, 0x40 | rex);
+    for (int i = 0; i < nopc; i++) byte(g, opc[i]);
+    int rf = (p & P_DIGIT) ? regf : enc3(regf);
+    if (rm.reg >= 0) {
+        byte(g, 0xc0 | (unsigned)(rf << 3) | (unsigned)enc3(rm.reg));
+    } else if (rm.rip) {
+        byte(g, 0x05 | (unsigned)(rf << 3));
+        imm(g, (uint32_t)rm.disp, 4);
+    } else if (rm.base < 0) {
+        byte(g, 0x04 | (unsigned)(rf << 3));
+        byte(g, (unsigned)(rm.scale << 6) | (unsigned)((rm.index < 0 ? 4 : rm.index & 7) << 3) | 5);
+        imm(g, (uint32_t)rm.disp, 4);
+    } else {
+        bool sib = rm.index >= 0 || (rm.base & 7) == 4;
+        int mod;
+        if (rm.disp == 0 && (rm.base & 7) != 5 && coin(g)) mod = 0;
+        else if (rm.disp >= -128 && rm.disp <= 127 && below(g, 4)) mod = 1;
+        else mod = 2;
+        byte(g, (unsigned)(mod << 6) | (unsigned)(rf << 3) | (sib ? 4u : (unsigned)(rm.base & 7)));
+        if (sib)
+            byte(g, (unsigned)(rm.scale << 6) | (unsigned)((rm.index < 0 ? 4 : rm.index & 7) << 3) |
+                    (unsigned)(rm.base & 7));
+        if (mod == 1) imm(g, (uint32_t)rm.disp, 1);
+        if (mod == 2) imm(g, (uint32_t)rm.disp, 4);
+    }
+    imm(g, iv, isz);
+}
+
+/* Opcode-plus-register forms (50+r, B8+r, 0F C8+r, 90+r). */
+static void enc_o(Gen *g, unsigned p, const uint8_t *opc, int nopc, int reg, int isz, uint64_t iv)
+{
+    if (p & P_66) byte(g, 0x66);
+    unsigned rex = ((p & P_W) ? 8u : 0u) | (reg >= 8 && reg < 16 ? 1u : 0u);
+    bool need = rex || ((p & P_BYTE) && reg >= 4 && reg < 8);
+    if (need) byte(g, 0x40 | rex);
+    for (int i = 0; i < nopc - 1; i++) byte(g, opc[i]);
+    byte(g, opc[nopc - 1] + (unsigned)enc3(reg));
+    imm(g, iv, isz);
+}
+
+static unsigned osz_pfx(int osz) { return osz == 2 ? P_66 : osz == 8 ? P_W : osz == 1 ? P_BYTE : 0; }
+static int imm_size(int osz) { return osz == 1 ? 1 : osz == 2 ? 2 : 4; }
+static int width(int osz) { return osz * 8; }
+
+/* ---- flag bookkeeping ---- */
+static void mark(Gen *g)
+{
+    DiffCase *c = g->c;
+    if (c->nmark < MARK_MAX)
+        c->mark[c->nmark++] = (DiffMark){ (uint16_t)c->len, g->undef };
+}
+
+static void done(Gen *g, uint32_t written, uint32_t undef)
+{
+    g->undef = (g->undef & ~written) | undef;
+}
+
+/* CMP r, imm8 (83 /7 ib): defines all six flags. */
+static void definer(Gen *g)
+{
+    mark(g);
+    uint8_t op = 0x83;
+    enc(g, coin(g) ? P_W : 0, &op, 1, 7 | 0, rm_reg(src_reg(g)), 1, rnd(g));
+    done(g, F_ALL, 0);
+}
+
+/* Starts an instruction that reads `reads`: makes them defined first, then records the mark. */
+static void begin(Gen *g, uint32_t reads)
+{
+    if (reads & g->undef)
+        definer(g);
+    mark(g);
+}
+
+static uint32_t cc_reads(int cc)
+{
+    static const uint32_t t[8] = { F_OF, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF, F_SF | F_OF,
+                                   F_ZF | F_SF | F_OF };
+    return t[(cc >> 1) & 7];
+}
+
+/* MOV r, imm into a full register (B8+r id, zero-extending), no flags. */
+static void mov_r32_imm(Gen *g, int r, uint32_t v)
+{
+    static const uint8_t op = 0xb8;
+    mark(g);
+    enc_o(g, 0, &op, 1, r, 4, v);
+}
+
+/* Forward branch target: the start of one of the next few items, or the end. */
+static int branch_target(Gen *g)
+{
+    int t = g->item + 1 + below(g, 3);
+    return t > g->nitems ? g->nitems : t;
+}
+
+static void add_patch(Gen *g, int size, bool abs, int target)
+{
+    if (g->npatch < PATCH_MAX)
+        g->patch[g->npatch++] = (Patch){ g->c->len, size, abs, target };
+    g->pend[target] |= g->undef;
+    imm(g, 0, size);
+}
+
+/* ---- families ---- */
+
+static void fam_mov(Gen *g)
+{
+    int osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    unsigned p = osz_pfx(osz);
+    mark(g);
+    switch (below(g, 6)) {
+    case 0: {   /* 88/89 r/m, r */
+        uint8_t op = osz == 1 ? 0x88 : 0x89;
+        Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
+        enc(g, p, &op, 1, reg_of(g, osz, legacy, false), d, 0, 0);
+        break;
+    }
+    case 1: {   /* 8A/8B r, r/m */
+        uint8_t op = osz == 1 ? 0x8a : 0x8b;
+        Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+        enc(g, p, &op, 1, reg_of(g, osz, legacy, true), s, 0, 0);
+        break;
+    }
+    case 2: {   /* C6/C7 /0 r/m, imm */
+        uint8_t op = osz == 1 ? 0xc6 : 0xc7;
+        Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
+        enc(g, p | P_DIGIT, &op, 1, 0, d, imm_size(osz), rnd_value(g));
+        break;
+    }
+    case 3: {   /* B0+r / B8+r, incl. the 64-bit immediate */
+        uint8_t op = osz == 1 ? 0xb0 : 0xb8;
+        enc_o(g, p, &op, 1, reg_of(g, osz, legacy, true), osz, rnd_value(g));
+        break;
+    }
+    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67) */
+        bool store = coin(g), a32 = coin(g);
+        uint64_t addr = DATA_BASE + 0x400 + (uint64_t)below(g, 0x1000);
+        if (p & P_66) byte(g, 0x66);
+        if (a32) byte(g, 0x67);
+        if (p & P_W) byte(g, 0x48);
+        byte(g, (store ? 0xa2u : 0xa0u) + (osz == 1 ? 0u : 1u));
+        imm(g, addr, a32 ? 4 : 8);
+        break;
+    }
+    }
+}
+
+static void fam_lea(Gen *g)
+{
+    static const int szs[3] = { 2, 4, 8 };
+    int osz = szs[below(g, 3)];
+    uint8_t op = 0x8d;
+    Rm m = { .reg = -1, .base = below(g, 5) ? src_reg(g) : -1, .index = -1, .scale = below(g, 4),
+             .disp = (int32_t)rnd_value(g), .a32 = below(g, 4) == 0 };
+    if (coin(g)) {
+        m.index = src_reg(g);
+        if (m.index == 4)
+            m.index = -1;
+    }
+    if (below(g, 10) == 0) {
+        m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g), .a32 = coin(g) };
+    }
+    mark(g);
+    enc(g, osz_pfx(osz), &op, 1, dst_reg(g), m, 0, 0);
+}
+
+static void fam_alu(Gen *g)
+{
+    int op = below(g, 8), osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    unsigned p = osz_pfx(osz);
+    uint32_t reads = (op == 2 || op == 3) ? F_CF : 0;
+    uint32_t undef = (op == 1 || op == 4 || op == 6) ? F_AF : 0;
+    bool lock_ok = op != 7;
+    begin(g, reads);
+    int form = below(g, 5);
+    if (form == 0) {            /* op r/m, r */
+        uint8_t o = (uint8_t)(op * 8 + (osz == 1 ? 0 : 1));
+        bool mem = coin(g), lock = mem && lock_ok && below(g, 3) == 0;
+        Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
+        enc(g, p | (lock ? P_LOCK : 0), &o, 1, reg_of(g, osz, legacy, false), d, 0, 0);
+    } else if (form == 1) {     /* op r, r/m */
+        uint8_t o = (uint8_t)(op * 8 + (osz == 1 ? 2 : 3));
+        Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+        enc(g, p, &o, 1, reg_of(g, osz, legacy, true), s, 0, 0);
+    } else if (form == 2) {     /* op AL/eAX, imm */
+        if (p & P_66) byte(g, 0x66);
+        if (p & P_W) byte(g, 0x48);
+        byte(g, (unsigned)(op * 8 + (osz == 1 ? 4 : 5)));
+        imm(g, rnd_value(g), imm_size(osz));
+    } else {                    /* 80/81/83 /op r/m, imm */
+        bool s8 = osz != 1 && coin(g);
+        uint8_t o = osz == 1 ? 0x80 : s8 ? 0x83 : 0x81;
+        bool mem = coin(g), lock = mem && lock_ok && below(g, 3) == 0;
+        Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
+        enc(g, p | P_DIGIT | (lock ? P_LOCK : 0), &o, 1, op, d, s8 ? 1 : imm_size(osz), rnd_value(g));
+    }
+    done(g, F_ALL, undef);
+}
+
+static void fam_test(Gen *g)
+{
+    int osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    unsigned p = osz_pfx(osz);
+    mark(g);
+    switch (below(g, 3)) {
+    case 0: {
+        uint8_t o = osz == 1 ? 0x84 : 0x85;
+        Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+        enc(g, p, &o, 1, reg_of(g, osz, legacy, false), d, 0, 0);
+        break;
+    }
+    case 1: {
+        uint8_t o = osz == 1 ? 0xf6 : 0xf7;
+        Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+        enc(g, p | P_DIGIT, &o, 1, 0, d, imm_size(osz), rnd_value(g));
+        break;
+    }
+    default:
+        if (p & P_66) byte(g, 0x66);
+        if (p & P_W) byte(g, 0x48);
+        byte(g, osz == 1 ? 0xa8 : 0xa9);
+        imm(g, rnd_value(g), imm_size(osz));
+        break;
+    }
+    done(g, F_ALL, F_AF);
+}
+
+/* Group 3/4/5 style unary r/m with opcode extension `digit`; LOCK sometimes on memory. */
+static void unary(Gen *g, uint8_t op8, uint8_t op, int digit, int osz, bool lockable)
+{
+    bool legacy = g->base < 8 && coin(g);
+    bool mem = coin(g), lock = mem && lockable && coin(g);
+    Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
+    uint8_t o = osz == 1 ? op8 : op;
+    enc(g, osz_pfx(osz) | P_DIGIT | (lock ? P_LOCK : 0), &o, 1, digit, d, 0, 0);
+}
+
+static void fam_incdec(Gen *g)
+{
+    mark(g);
+    unary(g, 0xfe, 0xff, below(g, 2), rnd_osz(g), true);
+    done(g, F_ALL & ~F_CF, 0);
+}
+
+static void fam_negnot(Gen *g)
+{
+    bool neg = coin(g);
+    mark(g);
+    unary(g, 0xf6, 0xf7, neg ? 3 : 2, rnd_osz(g), true);
+    if (neg)
+        done(g, F_ALL, 0);
+}
+
+/* A shift/rotate count: small ones most of the time. */
+static int rnd_count(Gen *g, int w)
+{
+    return coin(g) ? below(g, w + 2) : below(g, 256);
+}
+
+/* Shift or rotate group 2 (C0/C1 ib, D0/D1, D2/D3 with "mov cl, n" in front). */
+static int group2(Gen *g, int count_in)
+{
+    bool legacy = g->base < 8 && coin(g);
+    int form = below(g, 3);
+    int count = form == 1 ? 1 : count_in;
+    if (form == 2) {                        /* mov cl, count */
+        mark(g);
+        byte(g, 0xb1);
+        byte(g, (unsigned)count);
+    }
+    return form * 0x100 + count + (legacy ? 0x1000 : 0);
+}
+
+static void emit_group2(Gen *g, int digit, int osz, int sel)
+{
+    int form = (sel >> 8) & 0xf, count = sel & 0xff;
+    bool legacy = sel & 0x1000;
+    Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
+    uint8_t o = (uint8_t)((form == 0 ? 0xc0 : form == 1 ? 0xd0 : 0xd2) + (osz == 1 ? 0 : 1));
+    enc(g, osz_pfx(osz) | P_DIGIT, &o, 1, digit, d, form == 0 ? 1 : 0, (uint64_t)count);
+}
+
+static void fam_shift(Gen *g)
+{
+    static const int digits[3] = { 4, 5, 7 };
+    int digit = digits[below(g, 3)], osz = rnd_osz(g), w = width(osz);
+    int sel = group2(g, rnd_count(g, w));
+    int c = (sel & 0xff) & (osz == 8 ? 63 : 31);
+    mark(g);
+    emit_group2(g, digit, osz, sel);
+    if (c == 0)
+        return;
+    uint32_t undef = F_AF | (c > 1 ? F_OF : 0) | (c >= w && digit != 7 ? F_CF : 0);
+    done(g, F_ALL, undef);
+}
+
+static void fam_rotate(Gen *g)
+{
+    int digit = below(g, 4), osz = rnd_osz(g), w = width(osz);
+    uint32_t reads = digit >= 2 ? F_CF : 0;
+    int sel = group2(g, rnd_count(g, w));
+    int c = (sel & 0xff) & (osz == 8 ? 63 : 31);
+    begin(g, reads);
+    emit_group2(g, digit, osz, sel);
+    if (c == 0)
+        return;
+    done(g, F_CF | F_OF, c > 1 ? F_OF : 0);
+}
+
+static void fam_shld(Gen *g)
+{
+    static const int szs[3] = { 2, 4, 8 };
+    int osz = szs[below(g, 3)], w = width(osz);
+    bool right = coin(g), cl = coin(g);
+    int count = rnd_count(g, w);
+    int c = count & (osz == 8 ? 63 : 31);
+    if (osz == 2 && c > 16) {               /* result undefined: keep the count in range */
+        count = below(g, 17);
+        c = count;
+    }
+    if (cl) {
+        mark(g);
+        byte(g, 0xb1);
+        byte(g, (unsigned)count);
+    }
+    mark(g);
+    uint8_t o[2] = { 0x0f, (uint8_t)((right ? 0xac : 0xa4) + (cl ? 1 : 0)) };
+    Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(dst_reg(g));
+    enc(g, osz_pfx(osz), o, 2, src_reg(g), d, cl ? 0 : 1, (uint64_t)count);
+    if (c == 0)
+        return;
+    done(g, F_ALL, F_AF | (c > 1 ? F_OF : 0));
+}
+
+static void fam_mul(Gen *g)
+{
+    int osz = rnd_osz(g);
+    mark(g);
+    int form = osz == 1 ? 0 : below(g, 3);
+    if (form == 0) {                        /* F6/F7 /4 MUL, /5 IMUL */
+        bool legacy = g->base < 8 && coin(g);
+        Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+        uint8_t o = osz == 1 ? 0xf6 : 0xf7;
+        enc(g, osz_pfx(osz) | P_DIGIT, &o, 1, 4 + below(g, 2), s, 0, 0);
+    } else if (form == 1) {                 /* 0F AF IMUL r, r/m */
+        uint8_t o[2] = { 0x0f, 0xaf };
+        Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(src_reg(g));
+        enc(g, osz_pfx(osz), o, 2, dst_reg(g), s, 0, 0);
+    } else {                                /* 69 iz / 6B ib IMUL r, r/m, imm */
+        bool s8 = coin(g);
+        uint8_t o = s8 ? 0x6b : 0x69;
+        Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(src_reg(g));
+        enc(g, osz_pfx(osz), &o, 1, dst_reg(g), s, s8 ? 1 : imm_size(osz), rnd_value(g));
+    }
+    done(g, F_ALL, F_SF | F_ZF | F_AF | F_PF);
+}
+
+static void fam_div(Gen *g)
+{
+    int osz = rnd_osz(g);
+    if (coin(g)) {                          /* a small high half, so that most quotients fit */
+        mark(g);
+        if (osz == 1) {
+            byte(g, 0xb4);                  /* mov ah, imm8 */
+            byte(g, (unsigned)below(g, 4));
+        } else {
+            byte(g, 0xba);                  /* mov edx, imm32 */
+            imm(g, (uint64_t)below(g, 4), 4);
+        }
+    }
+    mark(g);
+    bool legacy = g->base < 8 && coin(g);
+    Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
+    uint8_t o = osz == 1 ? 0xf6 : 0xf7;
+    enc(g, osz_pfx(osz) | P_DIGIT, &o, 1, 6 + below(g, 2), s, 0, 0);
+    done(g, F_ALL, F_ALL);
+}
+
+static void fam_bt(Gen *g)
+{
+    static const int szs[3] = { 2, 4, 8 };
+    int osz = szs[below(g, 3)], op = below(g, 4);   /* BT BTS BTR BTC */
+    bool mem = coin(g), immf = coin(g);
+    unsigned lock = mem && op != 0 && coin(g) ? P_LOCK : 0;
+    Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(op == 0 ? src_reg(g) : dst_reg(g));
+    if (immf) {
+        uint8_t o[2] = { 0x0f, 0xba };
+        mark(g);
+        enc(g, osz_pfx(osz) | P_DIGIT | lock, o, 2, 4 + op, d, 1, rnd(g));
+    } else {
+        int r = mem ? dst_reg(g) : src_reg(g);
+        if (mem) {                          /* bit offset within +-4096 bits: mov r64, simm32 */
+            uint8_t mo = 0xc7;
+            mark(g);
+            enc(g, P_W | P_DIGIT, &mo, 1, 0, rm_reg(r), 4, (uint64_t)(int64_t)(below(g, 8192) - 4096));
+        }
+        static const uint8_t ops[4] = { 0xa3, 0xab, 0xb3, 0xbb };
+        uint8_t o[2] = { 0x0f, ops[op] };
+        mark(g);
+        enc(g, osz_pfx(osz) | lock, o, 2, r, d, 0, 0);
+    }
+    done(g, F_ALL & ~F_ZF, F_OF | F_SF | F_AF | F_PF);
+}
+
+/* 0F xx r, r/m (BSF/BSR/POPCNT/LZCNT/TZCNT/CMOV/MOVBE load...) with operand size 2/4/8. */
+static void r_rm(Gen *g, unsigned p, uint8_t op2, int osz)
+{
+    uint8_t o[2] = { 0x0f, op2 };
+    Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(src_reg(g));
+    enc(g, p | osz_pfx(osz), o, 2, dst_reg(g), s, 0, 0);
+}
+
+static int osz_wide(Gen *g)
+{
+    static const int szs[3] = { 2, 4, 8 };
+    return szs[below(g, 3)];
+}
+
+static void fam_bsf(Gen *g)
+{
+    mark(g);
+    r_rm(g, 0, coin(g) ? 0xbc : 0xbd, osz_wide(g));
+    done(g, F_ALL, F_ALL & ~F_ZF);
+}
+
+static void fam_popcnt(Gen *g)
+{
+    mark(g);
+    r_rm(g, P_REP, 0xb8, osz_wide(g));
+    done(g, F_ALL, 0);
+}
+
+static void fam_lzcnt(Gen *g)
+{
+    mark(g);
+    r_rm(g, P_REP, 0xbd, osz_wide(g));
+    done(g, F_ALL, F_OF | F_SF | F_AF | F_PF);
+}
+
+static void fam_tzcnt(Gen *g)
+{
+    mark(g);
+    r_rm(g, P_REP, 0xbc, osz_wide(g));
+    done(g, F_ALL, F_OF | F_SF | F_AF | F_PF);
+}
+
+static void fam_cmov(Gen *g)
+{
+    int cc = below(g, 16);
+    begin(g, cc_reads(cc));
+    r_rm(g, 0, (uint8_t)(0x40 + cc), osz_wide(g));
+}
+
+static void fam_setcc(Gen *g)
+{
+    int cc = below(g, 16);
+    bool legacy = g->base < 8 && coin(g);
+    begin(g, cc_reads(cc));
+    uint8_t o[2] = { 0x0f, (uint8_t)(0x90 + cc) };
+    Rm d = coin(g) ? rm_mem(g, 1) : rm_reg(byte_reg(g, legacy, true));
+    enc(g, P_BYTE | P_DIGIT, o, 2, 0, d, 0, 0);
+}
+
+static void fam_xchg(Gen *g)
+{
+    int osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    mark(g);
+    if (osz != 1 && below(g, 3) == 0) {     /* 90+r: xchg eAX, r (never plain 90 = NOP) */
+        int r = dst_reg(g);
+        if (r == 0)
+            r = 8;
+        static const uint8_t op = 0x90;
+        enc_o(g, osz_pfx(osz), &op, 1, r, 0, 0);
+        return;
+    }
+    bool mem = coin(g);
+    uint8_t o = osz == 1 ? 0x86 : 0x87;
+    Rm d = mem ? rm_mem_lock(g, osz, true) : rm_reg(reg_of(g, osz, legacy, true));
+    enc(g, osz_pfx(osz) | (mem && coin(g) ? P_LOCK : 0), &o, 1, reg_of(g, osz, legacy, true), d, 0, 0);
+}
+
+static void fam_cmpxchg(Gen *g)
+{
+    int osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    bool mem = coin(g), lock = mem && coin(g);
+    Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
+    if (coin(g)) {                          /* make the comparison succeed: mov rAX, dest */
+        uint8_t mo = osz == 1 ? 0x8a : 0x8b;
+        mark(g);
+        enc(g, osz_pfx(osz), &mo, 1, 0, d, 0, 0);
+    }
+    uint8_t o[2] = { 0x0f, osz == 1 ? 0xb0 : 0xb1 };
+    mark(g);
+    enc(g, osz_pfx(osz) | (lock ? P_LOCK : 0), o, 2, reg_of(g, osz, legacy, false), d, 0, 0);
+    done(g, F_ALL, 0);
+}
+
+static void fam_cmpxchg8b(Gen *g)
+{
+    bool wide = coin(g), lock = coin(g);
+    int size = wide ? 16 : 8;
+    Rm m = rm_mem_lock(g, size, lock || wide);   /* CMPXCHG16B needs 16-byte alignment */
+    if (coin(g)) {                          /* make it succeed: load rDX:rAX from the operand */
+        uint8_t mo = 0x8b;
+        mark(g);
+        enc(g, wide ? P_W : 0, &mo, 1, 0, m, 0, 0);
+        Rm hi = m;
+        hi.disp += size / 2;
+        mark(g);
+        enc(g, wide ? P_W : 0, &mo, 1, 2, hi, 0, 0);
+    }
+    uint8_t o[2] = { 0x0f, 0xc7 };
+    mark(g);
+    enc(g, (wide ? P_W : 0) | P_DIGIT | (lock ? P_LOCK : 0), o, 2, 1, m, 0, 0);
+    done(g, F_ZF, 0);
+}
+
+static void fam_xadd(Gen *g)
+{
+    int osz = rnd_osz(g);
+    bool legacy = g->base < 8 && coin(g);
+    bool mem = coin(g), lock = mem && coin(g);
+    Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
+    uint8_t o[2] = { 0x0f, osz == 1 ? 0xc0 : 0xc1 };
+    mark(g);
+    enc(g, osz_pfx(osz) | (lock ? P_LOCK : 0), o, 2, reg_of(g, osz, legacy, true), d, 0, 0);
+    done(g, F_ALL, 0);
+}
+
+static void fam_bswap(Gen *g)
+{
+    static const uint8_t o[2] = { 0x0f, 0xc8 };
+    mark(g);
+    enc_o(g, coin(g) ? P_W : 0, o, 2, dst_reg(g), 0, 0);
+}
+
+static void fam_movbe(Gen *g)
+{
+    int osz = osz_wide(g);
+    bool store = coin(g);
+    uint8_t o[3] = { 0x0f, 0x38, store ? 0xf1 : 0xf0 };
+    mark(g);
+    enc(g, osz_pfx(osz), o, 3, store ? src_reg(g) : dst_reg(g), rm_mem(g, osz), 0, 0);
+}
+
+static void fam_movx(Gen *g)
+{
+    int form = below(g, 5);
+    if (form == 4) {                        /* 63 MOVSXD r64, r/m32 (rarely without REX.W) */
+        uint8_t o = 0x63;
+        Rm s = coin(g) ? rm_mem(g, 4) : rm_reg(src_reg(g));
+        mark(g);
+        enc(g, below(g, 8) ? P_W : 0, &o, 1, dst_reg(g), s, 0, 0);
+        return;
+    }
+    bool sx = form >= 2, word = form & 1;
+    int osz = word ? (coin(g) ? 4 : 8) : osz_wide(g);
+    bool legacy = g->base < 8 && coin(g);
+    if (legacy && !word && osz == 8)        /* AH..BH cannot be used with REX.W */
+        osz = 4;
+    uint8_t o[2] = { 0x0f, (uint8_t)((sx ? 0xbe : 0xb6) + (word ? 1 : 0)) };
+    Rm s = coin(g) ? rm_mem(g, word ? 2 : 1) : rm_reg(word ? src_reg(g) : byte_reg(g, legacy, false));
+    int d = dst_reg(g);
+    while (legacy && !word && (d >= 8 || !writable(g, d)))
+        d = below(g, 8);
+    mark(g);
+    enc(g, osz_pfx(osz) | (word ? 0 : P_BYTE), o, 2, d, s, 0, 0);
+}
+
+static void fam_push(Gen *g)
+{
+    mark(g);
+    bool w16 = below(g, 4) == 0;
+    switch (below(g, 4)) {
+    case 0: {
+        static const uint8_t op = 0x50;
+        enc_o(g, w16 ? P_66 : 0, &op, 1, src_reg(g), 0, 0);
+        break;
+    }
+    case 1: {
+        uint8_t op = 0xff;
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 6, rm_mem(g, w16 ? 2 : 8), 0, 0);
+        break;
+    }
+    case 2:
+        byte(g, 0x6a);
+        byte(g, (unsigned)rnd(g));
+        break;
+    default:
+        if (w16) byte(g, 0x66);
+        byte(g, 0x68);
+        imm(g, rnd_value(g), w16 ? 2 : 4);
+        break;
+    }
+}
+
+static void fam_pop(Gen *g)
+{
+    mark(g);
+    bool w16 = below(g, 4) == 0;
+    if (coin(g)) {
+        static const uint8_t op = 0x58;
+        enc_o(g, w16 ? P_66 : 0, &op, 1, dst_reg(g), 0, 0);
+    } else {
+        uint8_t op = 0x8f;
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 0, rm_mem(g, w16 ? 2 : 8), 0, 0);
+    }
+}
+
+static void fam_pushf(Gen *g)
+{
+    if (coin(g)) {
+        begin(g, F_ALL);
+        byte(g, 0x9c);
+        return;
+    }
+    mark(g);                                /* push imm32 with arithmetic flags and DF; popf */
+    byte(g, 0x68);
+    imm(g, (rnd(g) & (F_ALL | F_DF)) | 2, 4);
+    mark(g);
+    byte(g, 0x9d);
+    done(g, F_ALL, 0);
+}
+
+static void fam_cbw(Gen *g)
+{
+    int osz = osz_wide(g);
+    mark(g);
+    if (osz == 2) byte(g, 0x66);
+    if (osz == 8) byte(g, 0x48);
+    byte(g, coin(g) ? 0x98 : 0x99);
+}
+
+static void fam_lahf(Gen *g)
+{
+    if (coin(g)) {
+        begin(g, F_ALL & ~F_OF);
+        byte(g, 0x9f);
+    } else {
+        mark(g);
+        byte(g, 0x9e);
+        done(g, F_ALL & ~F_OF, 0);
+    }
+}
+
+static void fam_flagops(Gen *g)
+{
+    switch (below(g, 5)) {
+    case 0: mark(g); byte(g, 0xf8); done(g, F_CF, 0); break;
+    case 1: mark(g); byte(g, 0xf9); done(g, F_CF, 0); break;
+    case 2: begin(g, F_CF); byte(g, 0xf5); done(g, F_CF, 0); break;
+    case 3: mark(g); byte(g, 0xfc); break;
+    default: mark(g); byte(g, 0xfd); break;
+    }
+}
+
+static void fam_jcc(Gen *g)
+{
+    int cc = below(g, 16);
+    begin(g, cc_reads(cc));
+    int t = branch_target(g);
+    if (coin(g)) {
+        byte(g, 0x70 + (unsigned)cc);
+        add_patch(g, 1, false, t);
+    } else {
+        byte(g, 0x0f);
+        byte(g, 0x80 + (unsigned)cc);
+        add_patch(g, 4, false, t);
+    }
+}
+
+static void fam_jmp(Gen *g)
+{
+    int t = branch_target(g);
+    switch (below(g, 3)) {
+    case 0:
+        mark(g);
+        byte(g, 0xeb);
+        add_patch(g, 1, false, t);
+        break;
+    case 1:
+        mark(g);
+        byte(g, 0xe9);
+        add_patch(g, 4, false, t);
+        break;
+    default: {                              /* mov r32, target; jmp r64 */
+        int r = dst_reg(g);
+        static const uint8_t op = 0xb8;
+        mark(g);
+        enc_o(g, 0, &op, 1, r, 0, 0);
+        add_patch(g, 4, true, t);
+        uint8_t j = 0xff;
+        mark(g);
+        enc(g, P_DIGIT, &j, 1, 4, rm_reg(r), 0, 0);
+        break;
+    }
+    }
+}
+
+static void fam_call(Gen *g)
+{
+    int t = branch_target(g);
+    if (coin(g)) {
+        mark(g);
+        byte(g, 0xe8);
+        add_patch(g, 4, false, t);
+        return;
+    }
+    mark(g);                                /* push target; ret [imm16] */
+    byte(g, 0x68);
+    add_patch(g, 4, true, t);
+    mark(g);
+    if (coin(g)) {
+        byte(g, 0xc3);
+    } else {
+        byte(g, 0xc2);
+        imm(g, (uint64_t)below(g, 9) * 8, 2);
+    }
+}
+
+static void fam_loop(Gen *g)
+{
+    int k = below(g, 4);                    /* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JrCXZ */
+    begin(g, k < 2 ? F_ZF : 0);
+    if (coin(g))
+        byte(g, 0x67);
+    byte(g, 0xe0 + (unsigned)k);
+    add_patch(g, 1, false, branch_target(g));
+}
+
+/* RSI/RDI into the middle of the buffer and a small RCX, then the string instruction. */
+static bool string_setup(Gen *g, int *count)
+{
+    mov_r32_imm(g, 6, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
+    mov_r32_imm(g, 7, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
+    *count = below(g, 5) == 0 ? 0 : below(g, 33);
+    mov_r32_imm(g, 1, (uint32_t)*count);
+    return below(g, 4) == 0;                /* 0x67: ESI/EDI/ECX */
+}
+
+static void string_op(Gen *g, unsigned pfx, uint8_t op, int osz, bool a32)
+{
+    if (pfx & P_66) byte(g, 0x66);
+    if (pfx & P_REP) byte(g, 0xf3);
+    if (pfx & P_REPNE) byte(g, 0xf2);
+    if (a32) byte(g, 0x67);
+    if (osz == 8) byte(g, 0x48);
+    byte(g, op + (osz == 1 ? 0u : 1u));
+}
+
+static void fam_string(Gen *g)
+{
+    static const uint8_t ops[3] = { 0xa4, 0xaa, 0xac };   /* MOVS, STOS, LODS */
+    int count, osz = rnd_osz(g);
+    bool a32 = string_setup(g, &count);
+    mark(g);
+    string_op(g, (osz == 2 ? P_66 : 0) | (coin(g) ? P_REP : 0), ops[below(g, 3)], osz, a32);
+}
+
+static void fam_strcmp(Gen *g)
+{
+    int count, osz = rnd_osz(g);
+    bool a32 = string_setup(g, &count);
+    int rep = below(g, 3);                  /* none, REPE, REPNE */
+    mark(g);
+    string_op(g, (osz == 2 ? P_66 : 0) | (rep == 1 ? P_REP : rep == 2 ? P_REPNE : 0),
+              coin(g) ? 0xa6 : 0xae, osz, a32);
+    if (rep == 0 || count != 0)
+        done(g, F_ALL, 0);
+}
+
+static void fam_xlat(Gen *g)
+{
+    mark(g);
+    if (g->base != 3) {                     /* XLAT needs RBX as the table base */
+        byte(g, 0x90);
+        return;
+    }
+    if (below(g, 4) == 0)
+        byte(g, 0x67);
+    byte(g, 0xd7);
+}
+
+static void fam_nop(Gen *g)
+{
+    mark(g);
+    switch (below(g, 3)) {
+    case 0: byte(g, 0x90); break;
+    case 1: byte(g, 0x66); byte(g, 0x90); break;
+    default: {
+        uint8_t o[2] = { 0x0f, 0x1f };
+        enc(g, (coin(g) ? P_66 : 0) | P_DIGIT, o, 2, 0, rm_mem(g, 4), 0, 0);
+        break;
+    }
+    }
+}
+
+typedef void (*FamFn)(Gen *g);
+static const FamFn fam_fns[FAM_COUNT] = {
+    [FAM_MOV] = fam_mov, [FAM_LEA] = fam_lea, [FAM_ALU] = fam_alu, [FAM_TEST] = fam_test,
+    [FAM_INCDEC] = fam_incdec, [FAM_NEGNOT] = fam_negnot, [FAM_SHIFT] = fam_shift,
+    [FAM_ROTATE] = fam_rotate, [FAM_SHLD] = fam_shld, [FAM_MUL] = fam_mul, [FAM_DIV] = fam_div,
+    [FAM_BT] = fam_bt, [FAM_BSF] = fam_bsf, [FAM_POPCNT] = fam_popcnt, [FAM_LZCNT] = fam_lzcnt,
+    [FAM_TZCNT] = fam_tzcnt, [FAM_CMOV] = fam_cmov, [FAM_SETCC] = fam_setcc, [FAM_XCHG] = fam_xchg,
+    [FAM_CMPXCHG] = fam_cmpxchg, [FAM_CMPXCHG8B] = fam_cmpxchg8b, [FAM_XADD] = fam_xadd,
+    [FAM_BSWAP] = fam_bswap, [FAM_MOVBE] = fam_movbe, [FAM_MOVX] = fam_movx, [FAM_PUSH] = fam_push,
+    [FAM_POP] = fam_pop, [FAM_PUSHF] = fam_pushf, [FAM_CBW] = fam_cbw, [FAM_LAHF] = fam_lahf,
+    [FAM_FLAGOPS] = fam_flagops, [FAM_JCC] = fam_jcc, [FAM_JMP] = fam_jmp, [FAM_CALL] = fam_call,
+    [FAM_LOOP] = fam_loop, [FAM_STRING] = fam_string, [FAM_STRCMP] = fam_strcmp,
+    [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
+};
+
+static void gen_state(Gen *g)
+{
+    DiffCase *c = g->c;
+    for (int r = 0; r < 16; r++)
+        c->in.gpr[r] = rnd_value(g);
+    c->in.gpr[4] = DATA_BASE + STACK_OFF - 8 * (uint64_t)below(g, 32);
+    c->in.gpr[g->base] = g->base_val;
+    c->in.flags = (rnd(g) & (F_ALL | (below(g, 4) == 0 ? F_DF : 0))) | 2;
+    c->in.rip = SEQ_ADDR;
+    c->in.vector = -1;
+    /* Data: random bytes, or a small alphabet so that REPE/CMPXCHG comparisons often match. */
+    if (coin(g)) {
+        for (uint32_t i = 0; i < DATA_SIZE; i += 8) {
+            uint64_t v = rnd(g);
+            memcpy(c->data + i, &v, 8);
+        }
+    } else {
+        static const uint8_t alpha[4] = { 0x00, 0xff, 0x41, 0x80 };
+        for (uint32_t i = 0; i < DATA_SIZE; i += 32) {
+            uint64_t v = rnd(g);
+            for (int k = 0; k < 32; k++)
+                c->data[i + k] = alpha[(v >> (2 * k)) & 3];
+        }
+    }
+}
+
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
+{
+    static const int bases[6] = { 3, 5, 12, 13, 14, 15 };
+    Gen g;
+    memset(&g, 0, sizeof(g));
+    memset(c, 0, sizeof(*c));
+    g.c = c;
+    g.rng = seed;
+    c->bits = bits;
+    g.base = bases[below(&g, 6)];
+    g.base_val = DATA_BASE + 0x800 + (uint64_t)below(&g, 0x800);
+    gen_state(&g);
+    int fams[FAM_COUNT], nf = 0;
+    for (int f = 0; f < FAM_COUNT; f++)
+        if ((mask >> f & 1) && fam_fns[f])
+            fams[nf++] = f;
+    if (nf == 0)
+        return;
+    g.nitems = 1 + below(&g, ITEMS_MAX);
+    g.undef = 0;
+    for (g.item = 0; g.item < g.nitems; g.item++) {
+        g.undef |= g.pend[g.item];
+        g.item_off[g.item] = c->len;
+        int f = fams[below(&g, nf)];
+        c->families |= 1ull << f;
+        fam_fns[f](&g);
+    }
+    g.undef |= g.pend[g.nitems];
+    g.item_off[g.nitems] = c->len;
+    c->undef_end = g.undef;
+    for (int i = 0; i < g.npatch; i++) {
+        const Patch *p = &g.patch[i];
+        int64_t v = p->abs ? (int64_t)SEQ_ADDR + g.item_off[p->target]
+                           : (int64_t)g.item_off[p->target] - (p->at + p->size);
+        if (p->size == 1 && (v < -128 || v > 127))
+            v = 0;   /* out of rel8 range: branch to the next instruction instead */
+        for (int k = 0; k < p->size; k++)
+            c->code[p->at + k] = (uint8_t)((uint64_t)v >> (8 * k));
+    }
+}
+
+uint32_t gen_undef_at(const DiffCase *c, uint64_t rip)
+{
+    for (int i = c->nmark - 1; i >= 0; i--)
+        if (SEQ_ADDR + (uint64_t)c->mark[i].off == rip)
+            return c->mark[i].undef;
+    return c->undef_end;
+}
