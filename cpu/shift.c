@@ -3,7 +3,8 @@
  *
  * Count: the immediate (1 for the D0/D1 forms, imm8) or CL, masked to 5 bits (6 bits with a
  * 64-bit operand).  A masked count of 0 changes nothing, not even the flags (but a memory
- * operand is still checked for read and write access, as the hardware does).
+ * operand is still checked for read and write access, and a 32-bit register destination is
+ * still written, clearing bits 63:32, as the hardware does).
  *
  *   SHL/SAL  CF = last bit shifted out; SF ZF PF per result; OF (count 1) = MSB(result) ^ CF.
  *   SHR      CF = last bit shifted out; OF (count 1) = MSB(original).
@@ -118,8 +119,11 @@ static inline uint64_t shift_compute(Cpu *cpu, int op, int size, uint64_t a, uns
 static int op_shift_r(Cpu *cpu, const Insn *in)
 {
     unsigned count = shift_count(cpu, in, 1);
-    if (count == 0)
+    if (count == 0) {
+        /* The 32-bit destination is still written: bits 63:32 are cleared (seen on hardware). */
+        reg_write(cpu, in->r[0], in->osz, reg_read(cpu, in->r[0], in->osz));
         return INSN_NEXT;
+    }
     uint64_t a = reg_read(cpu, in->r[0], in->osz);
     reg_write(cpu, in->r[0], in->osz, shift_compute(cpu, in->sub, in->osz, a, count));
     return INSN_NEXT;
@@ -180,8 +184,11 @@ static inline uint64_t dshift_compute(Cpu *cpu, bool left, int size, uint64_t d,
 static int op_dshift_r(Cpu *cpu, const Insn *in)
 {
     unsigned c = shift_count(cpu, in, 2);
-    if (c == 0)
+    if (c == 0) {
+        /* As for the plain shifts: a 32-bit destination is written, bits 63:32 cleared. */
+        reg_write(cpu, in->r[0], in->osz, reg_read(cpu, in->r[0], in->osz));
         return INSN_NEXT;
+    }
     uint64_t d = reg_read(cpu, in->r[0], in->osz), s = reg_read(cpu, in->r[1], in->osz);
     reg_write(cpu, in->r[0], in->osz, dshift_compute(cpu, in->sub == SH_SHL, in->osz, d, s, c));
     return INSN_NEXT;
