@@ -15,6 +15,10 @@
  *   DS/ES/FS/GS: null -> loads an unusable segment; not data or readable code -> #GP(sel);
  *       data or non-conforming code with RPL > DPL or CPL > DPL -> #GP(sel); not present -> #NP(sel).
  * The accessed bit is set in the descriptor in memory when it was clear.
+ * Task switches use the same data checks with #TS instead of #GP (SDM vol. 3, 7.3 step 12).
+ * A null FS/GS load clears the base in 64-bit mode as on Intel (AMD keeps it).  The 64-bit FS/GS
+ * bases written by WRMSR/WRFSBASE/SWAPGS live in seg[SEG_FS/GS].base, which a selector load
+ * replaces with the 32-bit descriptor base, as on hardware.
  */
 #include "cpu/seg.h"
 #include "cpu/access.h"
@@ -80,13 +84,13 @@ _Noreturn void seg_fault_access(Cpu *cpu, int seg)
     cpu_raise(cpu, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 }
 
-uint64_t seg_read_desc(Cpu *cpu, uint16_t sel, int vec, uint64_t *lin)
+uint64_t seg_read_desc_ext(Cpu *cpu, uint16_t sel, int vec, uint32_t ext, uint64_t *lin)
 {
     uint64_t base;
     uint32_t limit;
     if (sel & 4) {
         if (!(cpu->ldtr.attr & SEG_ATTR_P) || (cpu->ldtr.sel & ~3) == 0)
-            cpu_raise(cpu, vec, sel & 0xfffc);
+            cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
         base = cpu->ldtr.base;
         limit = cpu->ldtr.limit;
     } else {
@@ -95,13 +99,27 @@ uint64_t seg_read_desc(Cpu *cpu, uint16_t sel, int vec, uint64_t *lin)
     }
     uint32_t off = sel & 0xfff8;
     if (off + 7 > limit)
-        cpu_raise(cpu, vec, sel & 0xfffc);
+        cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
     uint64_t a = base + off;
     if (!cpu_long_mode(cpu))
         a = (uint32_t)a;
     if (lin)
         *lin = a;
     return cpu_sys_read(cpu, a, 8);
+}
+
+uint64_t seg_read_desc(Cpu *cpu, uint16_t sel, int vec, uint64_t *lin)
+{
+    return seg_read_desc_ext(cpu, sel, vec, 0, lin);
+}
+
+uint64_t seg_read_desc_hi(Cpu *cpu, uint16_t sel, int vec, uint32_t ext)
+{
+    const DescTable *t = (sel & 4) ? &(DescTable){ cpu->ldtr.base, cpu->ldtr.limit } : &cpu->gdtr;
+    uint32_t off = (sel & 0xfff8) + 8;
+    if (off + 7 > t->limit)
+        cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
+    return cpu_sys_read(cpu, t->base + off, 8);
 }
 
 /* Sets the accessed bit (type bit 0) in the descriptor in memory if it is clear. */
@@ -111,46 +129,97 @@ static void set_accessed(Cpu *cpu, uint64_t lin, uint64_t desc)
         cpu_sys_write(cpu, lin + 5, 1, (uint8_t)((desc >> 40) | 1));
 }
 
+void seg_check_data(Cpu *cpu, int seg, uint16_t sel, int cpl, int vec, uint32_t ext, SegDesc *out)
+{
+    int rpl = sel & 3;
+    out->sel = sel;
+    out->d = 0;
+    out->lin = 0;
+    if ((sel & 0xfffc) == 0) {
+        if (seg == SEG_SS && !(cpu->code_bits == 64 && cpl < 3 && rpl == cpl))
+            cpu_raise(cpu, vec, ext);
+        return;
+    }
+    uint64_t d = seg_read_desc_ext(cpu, sel, vec, ext, &out->lin);
+    int dpl = desc_dpl(d), type = desc_type(d);
+    uint32_t err = (sel & 0xfffc) | ext;
+    if (seg == SEG_SS) {
+        if (!desc_s(d) || (type & 0x8) || !(type & 0x2) || rpl != cpl || dpl != cpl)
+            cpu_raise(cpu, vec, err);
+        if (!desc_present(d))
+            cpu_raise(cpu, EXC_SS, err);
+    } else {
+        if (!desc_s(d) || ((type & 0x8) && !(type & 0x2)))
+            cpu_raise(cpu, vec, err);
+        if (!desc_conforming(d) && (rpl > dpl || cpl > dpl))
+            cpu_raise(cpu, vec, err);
+        if (!desc_present(d))
+            cpu_raise(cpu, EXC_NP, err);
+    }
+    out->d = d;
+}
+
+void seg_load_null(Cpu *cpu, int seg, uint16_t sel)
+{
+    /* Intel clears the base of a null FS/GS load in 64-bit mode (AMD keeps it). */
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0;
+    s->attr = 0;
+    seg_cache_update(s);
+    if (seg == SEG_SS)   /* a null SS (64-bit mode) still carries the DPL of the stack */
+        s->attr = (uint16_t)(((sel & 3) << 5) | 0x10 | 0x3);
+}
+
+void seg_commit(Cpu *cpu, int seg, const SegDesc *sd)
+{
+    if (!sd->d) {
+        seg_load_null(cpu, seg, sd->sel);
+        return;
+    }
+    set_accessed(cpu, sd->lin, sd->d);
+    seg_cache_from_desc(&cpu->seg[seg], sd->sel, sd->d | (1ull << 40));
+}
+
+void seg_commit_cs(Cpu *cpu, const SegDesc *sd, int cpl)
+{
+    set_accessed(cpu, sd->lin, sd->d);
+    seg_cache_from_desc(&cpu->seg[SEG_CS], (uint16_t)((sd->sel & 0xfffc) | cpl), sd->d | (1ull << 40));
+    cpu->cpl = cpl;
+    cpu_update_mode(cpu);
+}
+
+void seg_load_flat(Cpu *cpu, int seg, uint16_t sel, uint16_t attr)
+{
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->attr = attr;
+    seg_cache_update(s);
+}
+
+void seg_null_outer(Cpu *cpu)
+{
+    static const int regs[4] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+    for (int i = 0; i < 4; i++) {
+        SegCache *s = &cpu->seg[regs[i]];
+        bool code = (s->attr & SEG_ATTR_S) && (s->attr & 0x8);
+        bool conforming = code && (s->attr & 0x4);
+        int dpl = (s->attr >> 5) & 3;
+        if ((s->sel & 0xfffc) != 0 && !conforming && dpl < cpu->cpl)
+            seg_load_null(cpu, regs[i], 0);
+    }
+}
+
 void seg_load(Cpu *cpu, int seg, uint16_t sel)
 {
     if (!cpu_protected(cpu) || cpu_vm86(cpu)) {
         seg_set_real(cpu, seg, sel);
         return;
     }
-    SegCache *s = &cpu->seg[seg];
-    int rpl = sel & 3, cpl = cpu->cpl;
-    if ((sel & 0xfffc) == 0) {
-        if (seg == SEG_SS && !(cpu->code_bits == 64 && cpl < 3 && rpl == cpl))
-            cpu_raise(cpu, EXC_GP, 0);
-        /* Null selector: unusable segment (base kept 0, nothing allowed). */
-        s->sel = sel;
-        s->base = 0;
-        s->limit = 0;
-        s->attr = (seg == SEG_SS) ? (uint16_t)((cpl << 5) | 0x10 | 0x3) : 0;
-        seg_cache_update(s);
-        if (seg == SEG_SS)
-            s->ok = 0;   /* a null SS in 64-bit mode is only used through 64-bit stack ops */
-        return;
-    }
-    uint64_t lin;
-    uint64_t d = seg_read_desc(cpu, sel, EXC_GP, &lin);
-    int dpl = (int)((d >> 45) & 3);
-    int type = (int)((d >> 40) & 0xf);
-    bool s_bit = (d >> 44) & 1, present = (d >> 47) & 1;
-    if (seg == SEG_SS) {
-        if (!s_bit || (type & 0x8) || !(type & 0x2) || rpl != cpl || dpl != cpl)
-            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
-        if (!present)
-            cpu_raise(cpu, EXC_SS, sel & 0xfffc);
-    } else {
-        if (!s_bit || ((type & 0x8) && !(type & 0x2)))
-            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
-        bool conforming_code = (type & 0xc) == 0xc;
-        if (!conforming_code && (rpl > dpl || cpl > dpl))
-            cpu_raise(cpu, EXC_GP, sel & 0xfffc);
-        if (!present)
-            cpu_raise(cpu, EXC_NP, sel & 0xfffc);
-    }
-    set_accessed(cpu, lin, d);
-    seg_cache_from_desc(s, sel, d | (1ull << 40));
+    SegDesc sd;
+    seg_check_data(cpu, seg, sel, cpu->cpl, EXC_GP, 0, &sd);
+    seg_commit(cpu, seg, &sd);
 }
