@@ -30,7 +30,7 @@ struct BlockCache {
 };
 
 static const SelectFn selectors[] = {
-    mov_select, alu_select, branch_select, stack_select, shift_select, muldiv_select,
+    mov_select, alu_select, far_select, branch_select, stack_select, shift_select, muldiv_select,
     bitops_select, string_select, flagops_select, bcd_select, segment_select, io_select,
     system_select, cpuid_select, msr_select, misc_select,
 };

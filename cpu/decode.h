@@ -69,6 +69,7 @@ InsnFn muldiv_select(DecodeCtx *d, Insn *in);
 InsnFn bcd_select(DecodeCtx *d, Insn *in);
 InsnFn bitops_select(DecodeCtx *d, Insn *in);
 InsnFn branch_select(DecodeCtx *d, Insn *in);
+InsnFn far_select(DecodeCtx *d, Insn *in);
 InsnFn stack_select(DecodeCtx *d, Insn *in);
 InsnFn string_select(DecodeCtx *d, Insn *in);
 InsnFn flagops_select(DecodeCtx *d, Insn *in);
