@@ -39,11 +39,12 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
     const Insn *in = b->insns;
     const Insn *end = in + (b->n < max ? b->n : max);
     do {
+        uint8_t len = in->len;    /* a store may free this block (self-modifying code) */
         int st = in->fn(cpu, in);
         cpu->icount++;
         if (st == INSN_JUMP)
             return;
-        cpu->rip += in->len;
+        cpu->rip += len;
         if (unlikely(st != INSN_NEXT || cpu->exit_block))
             break;
     } while (++in < end);
