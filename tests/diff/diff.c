@@ -298,7 +298,7 @@ int main(int argc, char **argv)
     print_families(stdout, r->opt.mask);
     printf("\n");
     if (pending & ~r->opt.mask) {
-        printf("diff: *** NOT RUN (pending in softvisor; --all runs them):");
+        printf("diff: *** NOT RUN (excluded from the default run; --all runs them):");
         print_families(stdout, pending & ~r->opt.mask);
         printf("\n");
     }

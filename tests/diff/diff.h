@@ -58,7 +58,7 @@ typedef struct DiffCase {
 /* ---- generator (gen.c) ---- */
 typedef struct DiffFamily {
     const char *name;
-    bool pending;                   /* not yet implemented in softvisor: excluded by default */
+    bool pending;                   /* excluded by default (not yet in softvisor, or no generator) */
 } DiffFamily;
 
 int gen_family_count(void);
