@@ -37,8 +37,8 @@
  * Flags read: ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
  * all.
  *
- * Families not written yet in softvisor are marked `pending` below; the driver leaves them out of
- * the default run and prints the list.
+ * Families marked `pending` below are left out of the default run (the driver prints the list):
+ * bcd32 only, which needs 32-bit code and so a host with IA-32 compatibility mode (native.c).
  */
 #include <string.h>
 
