@@ -1,0 +1,52 @@
+/*
+ * msr.h — model-specific registers (cpu/msr.c) and the virtual time-stamp counter.
+ */
+#ifndef SOFTVISOR_MSR_H
+#define SOFTVISOR_MSR_H
+
+#include "cpu/cpu.h"
+
+#define MSR_IA32_TSC            0x00000010u
+#define MSR_IA32_PLATFORM_ID    0x00000017u
+#define MSR_IA32_APIC_BASE      0x0000001bu
+#define MSR_IA32_FEATURE_CONTROL 0x0000003au
+#define MSR_IA32_BIOS_SIGN_ID   0x0000008bu
+#define MSR_IA32_MTRRCAP        0x000000feu
+#define MSR_IA32_SYSENTER_CS    0x00000174u
+#define MSR_IA32_SYSENTER_ESP   0x00000175u
+#define MSR_IA32_SYSENTER_EIP   0x00000176u
+#define MSR_IA32_MCG_CAP        0x00000179u
+#define MSR_IA32_MCG_STATUS     0x0000017au
+#define MSR_IA32_MISC_ENABLE    0x000001a0u
+#define MSR_IA32_MTRR_PHYSBASE0 0x00000200u
+#define MSR_IA32_MTRR_FIX64K_00000 0x00000250u
+#define MSR_IA32_MTRR_FIX16K_80000 0x00000258u
+#define MSR_IA32_MTRR_FIX4K_C0000 0x00000268u
+#define MSR_IA32_PAT            0x00000277u
+#define MSR_IA32_MTRR_DEF_TYPE  0x000002ffu
+#define MSR_EFER                0xc0000080u
+#define MSR_STAR                0xc0000081u
+#define MSR_LSTAR               0xc0000082u
+#define MSR_CSTAR               0xc0000083u
+#define MSR_SFMASK              0xc0000084u
+#define MSR_FS_BASE             0xc0000100u
+#define MSR_GS_BASE             0xc0000101u
+#define MSR_KERNEL_GS_BASE      0xc0000102u
+#define MSR_TSC_AUX             0xc0000103u
+
+/* Variable-range MTRR pairs reported in IA32_MTRRCAP.VCNT (cpu->mtrr_var holds base/mask pairs). */
+#define MSR_MTRR_VAR_COUNT 8
+
+/* The time-stamp counter now: a function of the retired-instruction count (DESIGN.md, time). */
+static inline uint64_t msr_tsc(const Cpu *cpu)
+{
+    return cpu->icount * cpu->config.tsc_per_insn + cpu->tsc_offset;
+}
+
+/* Reads MSR `index` into *val; false when the MSR does not exist (RDMSR raises #GP(0)). */
+bool msr_read(Cpu *cpu, uint32_t index, uint64_t *val);
+/* Writes MSR `index`; false when it does not exist, is read-only or `val` sets reserved bits or
+ * is not allowed in the current state (WRMSR raises #GP(0)).  Nothing changes on failure. */
+bool msr_write(Cpu *cpu, uint32_t index, uint64_t val);
+
+#endif
