@@ -1,11 +1,112 @@
 /*
- * cpuid.c — placeholder: CPUID is being written.
+ * cpuid.c — the CPUID instruction (SDM vol. 2, CPUID; vol. 3, 4.1.4 for the paging features).
+ *
+ * CPUID: EAX = leaf, ECX = subleaf -> EAX, EBX, ECX, EDX (32-bit writes: the upper halves of
+ * RAX/RBX/RCX/RDX are cleared in 64-bit mode).  Not privileged, no flags, not a block end.
+ *
+ * Reported: only what softvisor implements.
+ *   0          max basic leaf 0Dh, vendor "GenuineIntel" (EBX "Genu", EDX "ineI", ECX "ntel").
+ *   1          EAX signature (family 6 model 3Ah), EBX CLFLUSH line 8 qwords, 1 logical CPU,
+ *              APIC ID 0; EDX DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE-36 CLFSH;
+ *              ECX CX16 MOVBE POPCNT RDRAND.
+ *   7.0        EBX BMI1 RDSEED; max subleaf 0.
+ *   0Dh        all zero (no XSAVE yet).
+ *   80000000h  max extended leaf 80000008h.
+ *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT); EDX SYSCALL NX 1GB-pages RDTSCP LM.
+ *   80000002h-80000004h  processor brand string.
+ *   80000008h  MAXPHYADDR 40, linear 48 bits.
+ *   other leaves up to the maximum: zero.  A leaf above the basic or extended maximum returns the
+ *   highest basic leaf (SDM: "the data for the highest basic information leaf is returned").
+ *
+ * XXX: FPU, MMX, FXSR, SSE, SSE2 and XSAVE are reported off until the x87/SSE families exist;
+ * APIC is off until a local APIC exists.  VME/PVI are not offered (virtual-8086 mode works
+ * without them).
  */
+#include <string.h>
+
+#include "cpu/cpuid.h"
 #include "cpu/decode.h"
+
+/* 48 bytes, NUL-padded: leaves 80000002h..80000004h, each EAX EBX ECX EDX in little-endian order. */
+static const char cpuid_brand[48] = "softvisor virtual x86-64 CPU";
+
+static void cpuid_basic(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    switch (leaf) {
+    case 0:
+        out[0] = CPUID_MAX_BASIC;
+        out[1] = 0x756e6547u;   /* "Genu" */
+        out[3] = 0x49656e69u;   /* "ineI" */
+        out[2] = 0x6c65746eu;   /* "ntel" */
+        break;
+    case 1:
+        out[0] = CPUID_SIGNATURE;
+        out[1] = (8u << 8) | (1u << 16);
+        out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND;
+        out[3] = CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR |
+                 CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR |
+                 CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 |
+                 CPUID_1_EDX_CLFSH;
+        break;
+    case 7:
+        if (subleaf == 0)
+            out[1] = CPUID_7_EBX_BMI1 | CPUID_7_EBX_RDSEED;
+        break;
+    default:
+        break;
+    }
+}
+
+static void cpuid_ext(uint32_t leaf, uint32_t out[4])
+{
+    switch (leaf) {
+    case 0x80000000u:
+        out[0] = CPUID_MAX_EXT;
+        break;
+    case 0x80000001u:
+        out[2] = CPUID_81_ECX_LAHF | CPUID_81_ECX_ABM;
+        out[3] = CPUID_81_EDX_SYSCALL | CPUID_81_EDX_NX | CPUID_81_EDX_PAGE1GB |
+                 CPUID_81_EDX_RDTSCP | CPUID_81_EDX_LM;
+        break;
+    case 0x80000002u:
+    case 0x80000003u:
+    case 0x80000004u:
+        memcpy(out, cpuid_brand + (leaf - 0x80000002u) * 16, 16);
+        break;
+    case 0x80000008u:
+        out[0] = 40u | (48u << 8);
+        break;
+    default:
+        break;
+    }
+}
+
+void cpuid_query(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    (void)cpu;
+    out[0] = out[1] = out[2] = out[3] = 0;
+    if (leaf >= 0x80000000u && leaf <= CPUID_MAX_EXT)
+        cpuid_ext(leaf, out);
+    else if (leaf <= CPUID_MAX_BASIC)
+        cpuid_basic(leaf, subleaf, out);
+    else
+        cpuid_basic(CPUID_MAX_BASIC, subleaf, out);
+}
+
+static int op_cpuid(Cpu *cpu, const Insn *in)
+{
+    (void)in;
+    uint32_t out[4];
+    cpuid_query(cpu, (uint32_t)cpu->gpr[R_AX], (uint32_t)cpu->gpr[R_CX], out);
+    reg_write(cpu, R_AX, 4, out[0]);
+    reg_write(cpu, R_BX, 4, out[1]);
+    reg_write(cpu, R_CX, 4, out[2]);
+    reg_write(cpu, R_DX, 4, out[3]);
+    return INSN_NEXT;
+}
 
 InsnFn cpuid_select(DecodeCtx *d, Insn *in)
 {
-    (void)d;
     (void)in;
-    return NULL;
+    return d->zi->mnemonic == ZYDIS_MNEMONIC_CPUID ? op_cpuid : NULL;
 }

@@ -9,4 +9,39 @@
 /* Family 6, model 0x3A (a 64-bit Intel core), stepping 9: also the reset value of EDX. */
 #define CPUID_SIGNATURE 0x000306a9u
 
+/* Highest basic and extended leaves (CPUID.0:EAX, CPUID.80000000h:EAX). */
+#define CPUID_MAX_BASIC 0x0000000du
+#define CPUID_MAX_EXT   0x80000008u
+
+/* Feature bits reported (SDM vol. 2, CPUID, tables 3-10, 3-11). */
+#define CPUID_1_EDX_DE     (1u << 2)
+#define CPUID_1_EDX_PSE    (1u << 3)
+#define CPUID_1_EDX_TSC    (1u << 4)
+#define CPUID_1_EDX_MSR    (1u << 5)
+#define CPUID_1_EDX_PAE    (1u << 6)
+#define CPUID_1_EDX_CX8    (1u << 8)
+#define CPUID_1_EDX_SEP    (1u << 11)
+#define CPUID_1_EDX_MTRR   (1u << 12)
+#define CPUID_1_EDX_PGE    (1u << 13)
+#define CPUID_1_EDX_CMOV   (1u << 15)
+#define CPUID_1_EDX_PAT    (1u << 16)
+#define CPUID_1_EDX_PSE36  (1u << 17)
+#define CPUID_1_EDX_CLFSH  (1u << 19)
+#define CPUID_1_ECX_CX16   (1u << 13)
+#define CPUID_1_ECX_MOVBE  (1u << 22)
+#define CPUID_1_ECX_POPCNT (1u << 23)
+#define CPUID_1_ECX_RDRAND (1u << 30)
+#define CPUID_7_EBX_BMI1   (1u << 3)
+#define CPUID_7_EBX_RDSEED (1u << 18)
+#define CPUID_81_ECX_LAHF  (1u << 0)
+#define CPUID_81_ECX_ABM   (1u << 5)
+#define CPUID_81_EDX_SYSCALL (1u << 11)
+#define CPUID_81_EDX_NX    (1u << 20)
+#define CPUID_81_EDX_PAGE1GB (1u << 26)
+#define CPUID_81_EDX_RDTSCP (1u << 27)
+#define CPUID_81_EDX_LM    (1u << 29)
+
+/* The four output registers of CPUID for EAX = leaf, ECX = subleaf: out[0..3] = EAX EBX ECX EDX. */
+void cpuid_query(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
 #endif
