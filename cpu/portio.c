@@ -5,9 +5,22 @@
  * must have a clear bit in the TSS I/O permission bitmap: the TSS must be a 32/64-bit TSS (type 9
  * or 11), the bitmap starts at the 16-bit offset stored at TSS+0x66, and the two bytes covering the
  * port are read (both must lie within the TSS limit), else #GP(0).
+ *
+ * INS/OUTS (SDM vol. 2, INS/INSB/INSW/INSD, OUTS/OUTSB/OUTSW/OUTSD; vol. 1, 7.3.9.1 REP):
+ *   INS:  ES:[rDI] := IN(DX), rDI +/-= size (DF).  ES cannot be overridden.
+ *   OUTS: OUT(DX, seg:[rSI]), rSI +/-= size; seg is DS unless overridden.
+ *   rSI/rDI/rCX are used at the address size (16/32/64 bits; a 16-bit update keeps the upper
+ *   bits, a 32-bit one zero-extends).  REP (F3, and F2, which these instructions treat alike)
+ *   repeats while rCX != 0, decrementing rCX after each element; with rCX = 0 nothing happens.
+ *   The I/O permission check comes first; INS checks its destination before the port read so a
+ *   fault does not lose the device's data.  A repeated instruction stops after IO_STR_CHUNK
+ *   elements and runs again (RIP unchanged), so interrupts and the instruction budget are served
+ *   between chunks, as the SDM allows for REP string instructions.
  */
 #include "cpu/decode.h"
 #include "cpu/portio.h"
+
+#define IO_STR_CHUNK 1024
 
 void io_check_permission(Cpu *cpu, uint16_t port, int size)
 {
@@ -51,9 +64,108 @@ static int op_out(Cpu *cpu, const Insn *in)
     return INSN_END;
 }
 
+/* rSI/rDI/rCX at the address size. */
+static uint64_t str_reg(const Cpu *cpu, const Insn *in, int r)
+{
+    return reg_read(cpu, r, in->asz);
+}
+
+static void str_reg_set(Cpu *cpu, const Insn *in, int r, uint64_t v)
+{
+    reg_write(cpu, r, in->asz, v);
+}
+
+static uint64_t str_step(const Cpu *cpu, const Insn *in)
+{
+    return (cpu->eflags & FL_DF) ? (uint64_t)-(int64_t)in->osz : in->osz;
+}
+
+static bool str_rep(const Insn *in)
+{
+    return (in->flags & (INSN_REP | INSN_REPNE)) != 0;
+}
+
+/* Ends a string I/O instruction: INSN_END when done, else run it again for the rest. */
+static int str_done(const Cpu *cpu, const Insn *in)
+{
+    return str_rep(in) && str_reg(cpu, in, R_CX) != 0 ? INSN_JUMP : INSN_END;
+}
+
+/* INSB/INSW/INSD */
+static int op_ins(Cpu *cpu, const Insn *in)
+{
+    int size = in->osz;
+    bool rep = str_rep(in);
+    if (rep && str_reg(cpu, in, R_CX) == 0)
+        return INSN_END;
+    uint16_t port = (uint16_t)cpu->gpr[R_DX];
+    io_check_permission(cpu, port, size);
+    for (int i = 0; i < IO_STR_CHUNK; i++) {
+        uint64_t di = str_reg(cpu, in, R_DI);
+        uint64_t lin = cpu_lin(cpu, SEG_ES, di, size, ACC_WRITE);
+        tlb_translate(cpu, lin, ACC_WRITE, cpu_user(cpu));
+        if (!tlb_in_page(lin, size))
+            tlb_translate(cpu, lin + size - 1, ACC_WRITE, cpu_user(cpu));
+        uint32_t v = cpu->bus->io_in(cpu->bus_opaque, port, size);
+        cpu_write_lin(cpu, lin, size, v);
+        str_reg_set(cpu, in, R_DI, di + str_step(cpu, in));
+        if (!rep)
+            break;
+        uint64_t cx = str_reg(cpu, in, R_CX) - 1;
+        str_reg_set(cpu, in, R_CX, cx);
+        if (cx == 0)
+            break;
+    }
+    return str_done(cpu, in);
+}
+
+/* OUTSB/OUTSW/OUTSD */
+static int op_outs(Cpu *cpu, const Insn *in)
+{
+    int size = in->osz;
+    bool rep = str_rep(in);
+    if (rep && str_reg(cpu, in, R_CX) == 0)
+        return INSN_END;
+    uint16_t port = (uint16_t)cpu->gpr[R_DX];
+    io_check_permission(cpu, port, size);
+    for (int i = 0; i < IO_STR_CHUNK; i++) {
+        uint64_t si = str_reg(cpu, in, R_SI);
+        uint32_t v = (uint32_t)cpu_read(cpu, in->seg, si, size);
+        cpu->bus->io_out(cpu->bus_opaque, port, size, v);
+        str_reg_set(cpu, in, R_SI, si + str_step(cpu, in));
+        if (!rep)
+            break;
+        uint64_t cx = str_reg(cpu, in, R_CX) - 1;
+        str_reg_set(cpu, in, R_CX, cx);
+        if (cx == 0)
+            break;
+    }
+    return str_done(cpu, in);
+}
+
+/* Element size from the mnemonic; segment of the (hidden) memory operand. */
+static InsnFn select_string_io(DecodeCtx *d, Insn *in, int size, InsnFn fn)
+{
+    in->osz = (uint8_t)size;
+    for (int i = 0; i < d->zi->operand_count; i++) {
+        if (d->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            int s = decode_sreg(d->op[i].mem.segment);
+            in->seg = (uint8_t)(s == SEG_NONE ? SEG_DS : s);
+        }
+    }
+    d->end_block = true;
+    return fn;
+}
+
 InsnFn io_select(DecodeCtx *d, Insn *in)
 {
     switch (d->zi->mnemonic) {
+    case ZYDIS_MNEMONIC_INSB: return select_string_io(d, in, 1, op_ins);
+    case ZYDIS_MNEMONIC_INSW: return select_string_io(d, in, 2, op_ins);
+    case ZYDIS_MNEMONIC_INSD: return select_string_io(d, in, 4, op_ins);
+    case ZYDIS_MNEMONIC_OUTSB: return select_string_io(d, in, 1, op_outs);
+    case ZYDIS_MNEMONIC_OUTSW: return select_string_io(d, in, 2, op_outs);
+    case ZYDIS_MNEMONIC_OUTSD: return select_string_io(d, in, 4, op_outs);
     case ZYDIS_MNEMONIC_IN:
         in->osz = (uint8_t)(d->op[0].size / 8);
         in->r[1] = d->kind[1] == 'r' ? R_DX : REG_NONE;
