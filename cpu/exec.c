@@ -53,7 +53,7 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
 }
 
 /* Delivers the exception recorded by cpu_raise(), escalating to #DF or shutdown. */
-static bool handle_fault(Cpu *cpu, int *first)
+static bool handle_fault(Cpu *cpu, volatile int *first)
 {
     int v = cpu->exc_vector;
     uint32_t err = cpu->exc_error;
@@ -89,9 +89,9 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
     volatile int first_exc = -1;     /* exception being delivered, for #DF escalation */
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
-        int f = first_exc;
-        bool ok = handle_fault(cpu, &f);   /* may longjmp back here when delivery faults */
-        first_exc = f;
+        /* handle_fault records the exception in first_exc before delivering it, so a fault
+         * during delivery longjmps back here and escalates to #DF. */
+        bool ok = handle_fault(cpu, &first_exc);
         if (!ok) {
             cpu->fault_jmp = saved;
             return CPU_EXIT_TRIPLE_FAULT;
