@@ -205,6 +205,10 @@ typedef struct Cpu {
 
     const CpuBus *bus;
     void *bus_opaque;
+
+    /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
+    void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
+    void *trace_opaque;
 } Cpu;
 
 /* Lifecycle (cpu/cpu.c) */

@@ -132,6 +132,8 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
         cpu->inhibit_irq = false;
         bool tf = cpu->eflags & FL_TF;
         const Block *b = block_find(cpu);
+        if (unlikely(cpu->trace_block != NULL))
+            cpu->trace_block(cpu->trace_opaque, cpu, b);
         cpu->exit_block = false;
         run_block(cpu, b, max);
         if (tf && single) {

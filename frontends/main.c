@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug/trace.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -24,7 +25,8 @@ static const char usage[] =
     "  -serial DEV        COM1: stdio, file:PATH, or none (default stdio)\n"
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
-    "  -d unimp           log guest accesses to unassigned ports to stderr\n"
+    "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
+    "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
     "  -stats             print the retired-instruction count on exit (stderr)\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
     const char *debugcon = NULL, *serial = NULL;
     uint64_t icount_limit = 0;
     bool stats = false;
+    int trace = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -133,9 +136,18 @@ int main(int argc, char **argv)
                 else
                     icount_limit = v;
             } else if (!strcmp(a, "-d")) {
-                if (strcmp(next, "unimp"))
-                    return fail("unknown log item '%s' (known: unimp)", next);
-                cfg.log = stderr;
+                char items[256];
+                snprintf(items, sizeof(items), "%s", next);
+                for (char *tok = strtok(items, ","); tok; tok = strtok(NULL, ",")) {
+                    if (!strcmp(tok, "unimp"))
+                        cfg.log = stderr;
+                    else if (!strcmp(tok, "exec"))
+                        trace |= TRACE_EXEC;
+                    else if (!strcmp(tok, "in_asm"))
+                        trace |= TRACE_EXEC | TRACE_ASM;
+                    else
+                        return fail("unknown log item '%s' (known: unimp, exec, in_asm)", tok);
+                }
             }
         } else {
             return fail("unknown option '%s' (see softvisor --help)", argv[i]);
@@ -152,6 +164,13 @@ int main(int argc, char **argv)
     Vm *vm = vm_new(&cfg, err, sizeof(err));
     if (!vm)
         return fail("%s", err);
+    Trace *tr = NULL;
+    if (trace) {
+        tr = trace_new(stderr, trace);
+        if (!tr)
+            return fail("%s", "out of memory");
+        trace_attach(tr, vm->cpu);
+    }
     VmExit why = vm_run(vm, icount_limit);
     int status = 0;
     Cpu *cpu = vm->cpu;
@@ -183,5 +202,6 @@ int main(int argc, char **argv)
         fclose(cfg.serial);
     fflush(stdout);
     vm_free(vm);
+    trace_free(tr);
     return status;
 }
