@@ -1,0 +1,722 @@
+/*
+ * test_paging.c — the page walker (mem/paging.c) and the softmmu TLB (mem/tlb.c) on a fake bus.
+ *
+ * Page tables are built in fake RAM by a small builder for the three formats (SDM vol. 3, ch. 4):
+ * 2-level 32-bit (+ PSE 4 MiB), PAE (+ 2 MiB) and 4-level (+ 2 MiB, 1 GiB).  Accesses go through
+ * lin_read/lin_write/tlb_translate as instruction handlers use them; faults are caught by the
+ * fake bus, which reports the vector; the error code and CR2 are then checked against SDM 4.7.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "cpu/access.h"
+#include "mem/tlb.h"
+#include "tests/unit/fake_bus.h"
+
+#define RAM (16u << 20)
+
+#define P   0x001ull
+#define RW  0x002ull
+#define US  0x004ull
+#define A   0x020ull
+#define D   0x040ull
+#define PS  0x080ull
+#define G   0x100ull
+#define XD  (1ull << 63)
+
+#define PF_P 1u
+#define PF_W 2u
+#define PF_U 4u
+#define PF_RSVD 8u
+#define PF_I 16u
+
+enum { FMT_2LEVEL = 2, FMT_PAE = 3, FMT_4LEVEL = 4 };
+
+typedef struct Pt {
+    FakeBus *fb;
+    int fmt;
+    uint64_t root;
+    uint64_t next;     /* bump allocator for tables, from 1 MiB */
+    uint64_t upper;    /* flags of newly made non-leaf entries */
+} Pt;
+
+static uint64_t pt_alloc(Pt *p)
+{
+    uint64_t a = p->next;
+    p->next += 0x1000;
+    ck_assert_uint_lt(p->next, 0x400000);   /* tables stay below 4 MiB; data lives above */
+    for (int i = 0; i < 4096; i += 8)
+        fb_poke(p->fb, a + (uint64_t)i, 8, 0);
+    return a;
+}
+
+static int pt_esize(const Pt *p) { return p->fmt == FMT_2LEVEL ? 4 : 8; }
+
+static uint64_t pt_index(const Pt *p, uint64_t lin, int level)
+{
+    if (p->fmt == FMT_2LEVEL)
+        return (lin >> (12 + 10 * (level - 1))) & 0x3ff;
+    if (p->fmt == FMT_PAE && level == 3)
+        return (lin >> 30) & 3;
+    return (lin >> (12 + 9 * (level - 1))) & 0x1ff;
+}
+
+/* Physical address of the entry for `lin` at `level` (1 = PTE), creating the tables above it. */
+static uint64_t pt_slot(Pt *p, uint64_t lin, int level)
+{
+    int levels = p->fmt;
+    uint64_t table = p->root;
+    for (int l = levels; l > level; l--) {
+        uint64_t a = table + pt_index(p, lin, l) * (uint64_t)pt_esize(p);
+        uint64_t e = fb_peek(p->fb, a, pt_esize(p));
+        if (!(e & P)) {
+            /* PAE PDPTEs have only P (RW/US/A are reserved there) */
+            e = pt_alloc(p) | ((p->fmt == FMT_PAE && l == 3) ? P : p->upper);
+            fb_poke(p->fb, a, pt_esize(p), e);
+        }
+        table = e & 0x000ffffffffff000ull;
+    }
+    return table + pt_index(p, lin, level) * (uint64_t)pt_esize(p);
+}
+
+/* Maps `lin` to `pa` with leaf flags; level 1 = 4 KiB, 2 = 2/4 MiB, 3 = 1 GiB (PS added). */
+static uint64_t pt_map(Pt *p, uint64_t lin, uint64_t pa, uint64_t flags, int level)
+{
+    uint64_t a = pt_slot(p, lin, level);
+    fb_poke(p->fb, a, pt_esize(p), pa | flags | (level > 1 ? PS : 0));
+    return a;
+}
+
+static uint64_t pt_get(Pt *p, uint64_t a) { return fb_peek(p->fb, a, pt_esize(p)); }
+
+/* A fresh machine with paging on in format `fmt` (and empty tables). */
+static FakeBus *setup(Pt *p, int fmt)
+{
+    FakeBus *fb = fb_new(RAM);
+    ck_assert_ptr_nonnull(fb);
+    *p = (Pt){ .fb = fb, .fmt = fmt, .next = 0x100000, .upper = P | RW | US };
+    p->root = pt_alloc(p);
+    Cpu *cpu = fb->cpu;
+    if (fmt == FMT_4LEVEL) {
+        fb_mode_long64(fb, p->root);
+    } else {
+        fb_mode_pm32(fb);
+        cpu->cr3 = p->root;
+        cpu->cr4 |= fmt == FMT_PAE ? CR4_PAE : 0;
+        cpu->cr0 |= CR0_PG;
+        cpu_flush_tlb(cpu, true);
+    }
+    return fb;
+}
+
+static TlbEntry *entry(FakeBus *fb, uint64_t lin, int user)
+{
+    return &fb->cpu->tlb.e[user][(lin >> 12) & (TLB_SIZE - 1)];
+}
+
+static void expect_pf(FakeBus *fb, int rc, uint64_t lin, uint32_t err)
+{
+    ck_assert_int_eq(rc, EXC_PF);
+    ck_assert_uint_eq(fb->cpu->exc_error, err);
+    ck_assert_uint_eq(fb->cpu->cr2, lin);
+}
+
+static const int fmts[3] = { FMT_2LEVEL, FMT_PAE, FMT_4LEVEL };
+
+/* ---- translation ---- */
+
+START_TEST(paging_identity_4k_page_translates)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    pt_map(&p, 0x800000, 0x800000, P | RW, 1);
+    fb_poke(fb, 0x800123, 4, 0xdeadbeef);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0x800123, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xdeadbeef);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_nonidentity_4k_page_reads_and_writes_target)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = fmts[_i] == FMT_4LEVEL ? 0xffff800012345000ull : 0xc0345000ull;
+    pt_map(&p, lin, 0x823000, P | RW, 1);
+    fb_poke(fb, 0x823ff8, 8, 0x0102030405060708ull);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin + 0xff8, 8, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x0102030405060708ull);
+    ck_assert_int_eq(fb_try_write(fb, lin + 0x10, 2, 0xabcd, 0), -1);
+    ck_assert_uint_eq(fb_peek(fb, 0x823010, 2), 0xabcd);
+    ck_assert_uint_eq(fb_peek(fb, lin & 0xffffff, 2), 0);   /* nothing written at the identity address */
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_2level_pse_4mib_page_translates)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_2LEVEL);
+    fb->cpu->cr4 |= CR4_PSE;
+    pt_map(&p, 0x80000000u, 0xc00000, P | RW, 2);
+    fb_poke(fb, 0xc00000 + 0x3ffffc, 4, 0x44556677);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0x80000000u + 0x3ffffc, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x44556677);
+    uint64_t pa;
+    ck_assert_int_eq(fb_try_fetch(fb, 0x80001234u, 0, &pa), -1);
+    ck_assert_uint_eq(pa, 0xc01234);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_2level_pse36_bits_give_physical_above_4g)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_2LEVEL);
+    fb->cpu->cr4 |= CR4_PSE;
+    /* PDE bits 20:13 hold physical address bits 39:32 */
+    pt_map(&p, 0x40000000u, 0x00400000u | (0x12ull << 13), P | RW, 2);
+    uint64_t pa;
+    ck_assert_int_eq(fb_try_fetch(fb, 0x40000abcu, 0, &pa), -1);
+    ck_assert_uint_eq(pa, 0x1200400abcull);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_2level_ps_without_cr4_pse_points_to_table)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_2LEVEL);
+    /* PS set in the PDE, but CR4.PSE = 0: the PDE still points to a page table. */
+    uint64_t pte = pt_map(&p, 0x00c05000u, 0x830000, P | RW, 1);
+    uint64_t pde = p.root + (0x00c05000u >> 22) * 4;
+    fb_poke(fb, pde, 4, fb_peek(fb, pde, 4) | PS);
+    (void)pte;
+    uint64_t pa;
+    ck_assert_int_eq(fb_try_fetch(fb, 0x00c05004u, 0, &pa), -1);
+    ck_assert_uint_eq(pa, 0x830004);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_pae_2mib_page_translates)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_PAE);
+    pt_map(&p, 0xbfe00000u, 0xa00000, P | RW, 2);
+    fb_poke(fb, 0xa1fffe, 2, 0x5aa5);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0xbfe00000u + 0x1fffe, 2, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x5aa5);
+    ck_assert_int_eq(fb_try_write(fb, 0xbfffffffu, 1, 0x77, 0), -1);
+    ck_assert_uint_eq(fb_peek(fb, 0xbfffff, 1), 0x77);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_4level_2mib_and_1gib_pages_translate)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_4LEVEL);
+    pt_map(&p, 0x00007f0000200000ull, 0xa00000, P | RW, 2);
+    pt_map(&p, 0xffffffff40000000ull, 0, P | RW, 3);       /* 1 GiB page at physical 0 */
+    fb_poke(fb, 0xa00040, 8, 0x1111222233334444ull);
+    fb_poke(fb, 0x901230, 8, 0x5555666677778888ull);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0x00007f0000200040ull, 8, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x1111222233334444ull);
+    ck_assert_int_eq(fb_try_read(fb, 0xffffffff40901230ull, 8, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x5555666677778888ull);
+    uint64_t pa;
+    ck_assert_int_eq(fb_try_fetch(fb, 0xffffffff7fffffffull, 0, &pa), -1);
+    ck_assert_uint_eq(pa, 0x3fffffff);
+    fb_free(fb);
+}
+END_TEST
+
+/* ---- faults: CR2 and error codes (SDM vol. 3, 4.7) ---- */
+
+START_TEST(paging_not_present_access_faults_with_cr2_and_error_code)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c12345;
+    pt_map(&p, 0x00c00000, 0x800000, P | RW | US, 1);   /* same table, other page: PDE present */
+    uint64_t v;
+    expect_pf(fb, fb_try_read(fb, lin, 4, 0, &v), lin, 0);
+    expect_pf(fb, fb_try_read(fb, lin + 1, 1, 1, &v), lin + 1, PF_U);
+    expect_pf(fb, fb_try_write(fb, lin + 2, 2, 0, 0), lin + 2, PF_W);
+    expect_pf(fb, fb_try_write(fb, lin + 3, 8, 0, 1), lin + 3, PF_W | PF_U);
+    /* a not-present upper level as well */
+    expect_pf(fb, fb_try_read(fb, 0x3f000000, 4, 0, &v), 0x3f000000, 0);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_supervisor_write_readonly_wp_clear_allowed)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    pt_map(&p, 0x00600000, 0x840000, P, 1);
+    fb->cpu->cr0 &= ~CR0_WP;
+    ck_assert_int_eq(fb_try_write(fb, 0x00600010, 4, 0x1234, 0), -1);
+    ck_assert_uint_eq(fb_peek(fb, 0x840010, 4), 0x1234);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_supervisor_write_readonly_wp_set_faults)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    pt_map(&p, 0x00600000, 0x840000, P | US, 1);
+    fb->cpu->cr0 |= CR0_WP;
+    expect_pf(fb, fb_try_write(fb, 0x00600010, 4, 0x1234, 0), 0x00600010, PF_P | PF_W);
+    ck_assert_uint_eq(fb_peek(fb, 0x840010, 4), 0);
+    /* a read-only upper level has the same effect */
+    uint64_t pte = pt_map(&p, 0x00600000, 0x840000, P | RW | US, 1);
+    (void)pte;
+    p.upper = P | US;
+    pt_map(&p, 0x7fc00000, 0x841000, P | RW | US, 1);
+    cpu_flush_tlb(fb->cpu, true);
+    expect_pf(fb, fb_try_write(fb, 0x7fc00008, 1, 1, 0), 0x7fc00008, PF_P | PF_W);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_user_access_supervisor_page_faults)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    pt_map(&p, 0x00601000, 0x841000, P | RW, 1);
+    uint64_t v;
+    expect_pf(fb, fb_try_read(fb, 0x00601004, 4, 1, &v), 0x00601004, PF_P | PF_U);
+    expect_pf(fb, fb_try_write(fb, 0x00601008, 4, 0, 1), 0x00601008, PF_P | PF_W | PF_U);
+    ck_assert_int_eq(fb_try_read(fb, 0x00601004, 4, 0, &v), -1);   /* supervisor may */
+    /* the supervisor entry in the TLB must not leak to user accesses */
+    expect_pf(fb, fb_try_read(fb, 0x00601004, 4, 1, &v), 0x00601004, PF_P | PF_U);
+    /* U/S clear at an upper level only */
+    p.upper = P | RW;
+    pt_map(&p, 0x7fc01000, 0x842000, P | RW | US, 1);
+    expect_pf(fb, fb_try_read(fb, 0x7fc01000, 1, 1, &v), 0x7fc01000, PF_P | PF_U);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_user_write_readonly_user_page_faults_even_wp_clear)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    fb->cpu->cr0 &= ~CR0_WP;
+    pt_map(&p, 0x00602000, 0x842000, P | US, 1);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0x00602000, 4, 1, &v), -1);
+    expect_pf(fb, fb_try_write(fb, 0x00602000, 4, 9, 1), 0x00602000, PF_P | PF_W | PF_U);
+    ck_assert_uint_eq(fb_peek(fb, 0x842000, 4), 0);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_nx_fetch_with_nxe_faults_read_allowed)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, _i == 0 ? FMT_PAE : FMT_4LEVEL);
+    fb->cpu->efer |= EFER_NXE;
+    pt_map(&p, 0x00603000, 0x843000, P | RW | XD, 1);
+    uint64_t v, pa;
+    ck_assert_int_eq(fb_try_read(fb, 0x00603010, 4, 0, &v), -1);
+    expect_pf(fb, fb_try_fetch(fb, 0x00603010, 0, &pa), 0x00603010, PF_P | PF_I);
+    expect_pf(fb, fb_try_fetch(fb, 0x00603010, 1, &pa), 0x00603010, PF_P | PF_I | PF_U);
+    /* not-present fetch also reports I/D when NXE is on */
+    expect_pf(fb, fb_try_fetch(fb, 0x00604000, 0, &pa), 0x00604000, PF_I);
+    /* XD at an upper level */
+    pt_map(&p, 0x20000000, 0x844000, P | RW, 1);
+    uint64_t pde = pt_slot(&p, 0x20000000, 2);
+    fb_poke(fb, pde, 8, fb_peek(fb, pde, 8) | XD);
+    cpu_flush_tlb(fb->cpu, true);
+    expect_pf(fb, fb_try_fetch(fb, 0x20000000, 0, &pa), 0x20000000, PF_P | PF_I);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_xd_without_nxe_is_reserved_bit)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, _i == 0 ? FMT_PAE : FMT_4LEVEL);
+    fb->cpu->efer &= ~EFER_NXE;
+    pt_map(&p, 0x00603000, 0x843000, P | RW | XD, 1);
+    uint64_t v, pa;
+    expect_pf(fb, fb_try_read(fb, 0x00603010, 4, 0, &v), 0x00603010, PF_P | PF_RSVD);
+    /* without NXE, a fetch fault does not report I/D */
+    expect_pf(fb, fb_try_fetch(fb, 0x00604000, 0, &pa), 0x00604000, 0);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_fetch_2level_never_reports_id)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, FMT_2LEVEL);
+    fb->cpu->efer |= EFER_NXE;   /* NXE has no effect without PAE */
+    uint64_t pa;
+    expect_pf(fb, fb_try_fetch(fb, 0x00604000, 0, &pa), 0x00604000, 0);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_reserved_bits_fault_with_rsvd)
+{
+    Pt p;
+    uint64_t v;
+    /* PAE / 4-level: physical-address bits above MAXPHYADDR (40) in a PTE */
+    for (int f = 1; f < 3; f++) {
+        FakeBus *fb = setup(&p, fmts[f]);
+        pt_map(&p, 0x00605000, 0x845000 | (1ull << 45), P | RW, 1);
+        expect_pf(fb, fb_try_read(fb, 0x00605000, 4, 0, &v), 0x00605000, PF_P | PF_RSVD);
+        expect_pf(fb, fb_try_write(fb, 0x00605004, 4, 0, 1), 0x00605004, PF_P | PF_RSVD | PF_W | PF_U);
+        /* 2 MiB page with bit 13 (inside the page offset) set */
+        pt_map(&p, 0x00a00000, 0xa00000 | (1ull << 13), P | RW, 2);
+        expect_pf(fb, fb_try_read(fb, 0x00a00000, 4, 0, &v), 0x00a00000, PF_P | PF_RSVD);
+        fb_free(fb);
+    }
+    /* 2-level PSE: PDE bit 21 is reserved */
+    FakeBus *fb = setup(&p, FMT_2LEVEL);
+    fb->cpu->cr4 |= CR4_PSE;
+    pt_map(&p, 0x00800000, 0x800000 | (1ull << 21), P | RW, 2);
+    expect_pf(fb, fb_try_read(fb, 0x00800000, 4, 0, &v), 0x00800000, PF_P | PF_RSVD);
+    fb_free(fb);
+    /* 4-level: PS in a PML4E; 1 GiB page with bit 29 set */
+    fb = setup(&p, FMT_4LEVEL);
+    fb_poke(fb, p.root, 8, pt_alloc(&p) | P | RW | PS);
+    expect_pf(fb, fb_try_read(fb, 0x1000, 4, 0, &v), 0x1000, PF_P | PF_RSVD);
+    pt_map(&p, 0x0000008040000000ull, 1ull << 29, P | RW, 3);
+    expect_pf(fb, fb_try_read(fb, 0x0000008040000000ull, 4, 0, &v), 0x0000008040000000ull, PF_P | PF_RSVD);
+    fb_free(fb);
+    /* PAE PDPTE with a reserved bit (RW is reserved there) */
+    fb = setup(&p, FMT_PAE);
+    pt_map(&p, 0x40000000, 0x800000, P | RW, 1);
+    fb_poke(fb, p.root + 8, 8, fb_peek(fb, p.root + 8, 8) | RW);
+    expect_pf(fb, fb_try_read(fb, 0x40000000, 4, 0, &v), 0x40000000, PF_P | PF_RSVD);
+    fb_free(fb);
+}
+END_TEST
+
+/* ---- accessed and dirty bits ---- */
+
+START_TEST(paging_read_sets_accessed_not_dirty_write_sets_dirty)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c06000;
+    uint64_t pte = pt_map(&p, lin, 0x846000, P | RW, 1);
+    uint64_t pde = pt_slot(&p, lin, 2);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(pt_get(&p, pte) & (A | D), A);
+    ck_assert_uint_eq(pt_get(&p, pde) & A, A);
+    if (fmts[_i] == FMT_4LEVEL) {
+        ck_assert_uint_eq(fb_peek(fb, p.root, 8) & A, A);                 /* PML4E */
+        ck_assert_uint_eq(pt_get(&p, pt_slot(&p, lin, 3)) & A, A);        /* PDPTE */
+    }
+    ck_assert_int_eq(fb_try_write(fb, lin + 8, 4, 1, 0), -1);
+    ck_assert_uint_eq(pt_get(&p, pte) & (A | D), A | D);
+    ck_assert_uint_eq(pt_get(&p, pde) & D, 0);    /* D only in the leaf */
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_large_page_write_sets_dirty_in_pde)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, _i == 0 ? FMT_PAE : FMT_4LEVEL);
+    uint64_t pde = pt_map(&p, 0x00e00000, 0xa00000, P | RW, 2);
+    ck_assert_int_eq(fb_try_write(fb, 0x00e00010, 4, 1, 0), -1);
+    ck_assert_uint_eq(pt_get(&p, pde) & (A | D), A | D);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(paging_faulting_write_leaves_dirty_clear)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    fb->cpu->cr0 |= CR0_WP;
+    uint64_t pte = pt_map(&p, 0x00607000, 0x847000, P, 1);
+    expect_pf(fb, fb_try_write(fb, 0x00607000, 4, 1, 0), 0x00607000, PF_P | PF_W);
+    ck_assert_uint_eq(pt_get(&p, pte) & D, 0);
+    fb_free(fb);
+}
+END_TEST
+
+/* ---- the TLB ---- */
+
+START_TEST(tlb_miss_fills_fast_path_used_until_flush_page)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c08000;
+    uint64_t pte = pt_map(&p, lin, 0x848000, P | RW | D, 1);
+    fb_poke(fb, 0x848000, 4, 0x11111111);
+    fb_poke(fb, 0x849000, 4, 0x22222222);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_r, TLB_INVALID);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x11111111);
+    TlbEntry *e = entry(fb, lin, 0);
+    ck_assert_uint_eq(e->tag_r, lin);
+    ck_assert_uint_eq(e->tag_w, lin);          /* D already set: writes may take the fast path */
+    ck_assert_ptr_eq((void *)(e->addend + lin), fb->ram + 0x848000);
+    ck_assert_uint_eq(fb->cpu->tlb.paddr[0][(lin >> 12) & (TLB_SIZE - 1)], 0x848000);
+    /* remap without invalidating: the TLB still holds the old translation (as hardware) */
+    fb_poke(fb, pte, pt_esize(&p), 0x849000 | P | RW | D);
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x11111111);
+    tlb_flush_page(&fb->cpu->tlb, lin + 0x123);
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x22222222);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_clean_page_write_tag_only_after_dirty)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c09000;
+    pt_map(&p, lin, 0x849000, P | RW, 1);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_r, lin);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, TLB_INVALID);
+    ck_assert_int_eq(fb_try_write(fb, lin, 4, 5, 0), -1);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, lin);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_flush_nonglobal_keeps_global_pages)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    fb->cpu->cr4 |= CR4_PGE;
+    uint64_t glin = 0x00c0a000, llin = 0x00c0b000;
+    uint64_t gpte = pt_map(&p, glin, 0x84a000, P | RW | G, 1);
+    uint64_t lpte = pt_map(&p, llin, 0x84b000, P | RW, 1);
+    fb_poke(fb, 0x84a000, 4, 0xaaaa);
+    fb_poke(fb, 0x84b000, 4, 0xbbbb);
+    fb_poke(fb, 0x84c000, 4, 0xcccc);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, glin, 4, 0, &v), -1);
+    ck_assert_int_eq(fb_try_read(fb, llin, 4, 0, &v), -1);
+    /* point both at another page, then flush non-global entries (a CR3 write) */
+    fb_poke(fb, gpte, pt_esize(&p), 0x84c000 | P | RW | G);
+    fb_poke(fb, lpte, pt_esize(&p), 0x84c000 | P | RW);
+    tlb_flush(&fb->cpu->tlb, false);
+    ck_assert_int_eq(fb_try_read(fb, glin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xaaaa);                   /* global: survived */
+    ck_assert_int_eq(fb_try_read(fb, llin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xcccc);                   /* not global: re-walked */
+    tlb_flush(&fb->cpu->tlb, true);
+    ck_assert_int_eq(fb_try_read(fb, glin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xcccc);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_flush_page_drops_global_page)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    fb->cpu->cr4 |= CR4_PGE;
+    uint64_t lin = 0x00c0a000;
+    uint64_t pte = pt_map(&p, lin, 0x84a000, P | RW | G, 1);
+    fb_poke(fb, 0x84c000, 4, 0xcccc);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    fb_poke(fb, pte, pt_esize(&p), 0x84c000 | P | RW | G);
+    tlb_flush_page(&fb->cpu->tlb, lin);
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xcccc);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_g_bit_without_cr4_pge_not_global)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c0a000;
+    uint64_t pte = pt_map(&p, lin, 0x84a000, P | RW | G, 1);
+    fb_poke(fb, 0x84c000, 4, 0xcccc);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    fb_poke(fb, pte, pt_esize(&p), 0x84c000 | P | RW | G);
+    tlb_flush(&fb->cpu->tlb, false);
+    ck_assert_int_eq(fb_try_read(fb, lin, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xcccc);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_mmio_page_never_gets_tags)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c0d000;
+    pt_map(&p, lin, FB_MMIO, P | RW | D | A, 1);
+    uint64_t v;
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(fb_try_read(fb, lin + 8, 4, 0, &v), -1);
+        ck_assert_uint_eq(v, FB_MMIO_VALUE & 0xffffffffu);
+        ck_assert_uint_eq(entry(fb, lin, 0)->tag_r, TLB_INVALID);
+        ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, TLB_INVALID);
+    }
+    ck_assert_uint_eq(fb->mmio_reads, 3);
+    ck_assert_uint_eq(fb->mmio_last_addr, FB_MMIO + 8);
+    ck_assert_int_eq(fb->mmio_last_size, 4);
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(fb_try_write(fb, lin + 0x10, 2, 0xbeef, 0), -1);
+    ck_assert_uint_eq(fb->mmio_writes, 2);
+    ck_assert_uint_eq(fb->mmio_last_val, 0xbeef);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, TLB_INVALID);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_mmio_without_paging_goes_to_device)
+{
+    FakeBus *fb = fb_new(RAM);
+    fb_mode_pm32(fb);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, FB_MMIO + 4, 2, 0, &v), -1);
+    ck_assert_int_eq(fb_try_read(fb, FB_MMIO + 4, 2, 0, &v), -1);
+    ck_assert_uint_eq(v, FB_MMIO_VALUE & 0xffff);
+    ck_assert_uint_eq(fb->mmio_reads, 2);
+    ck_assert_uint_eq(entry(fb, FB_MMIO, 0)->tag_r, TLB_INVALID);
+    /* unassigned memory reads as all ones */
+    ck_assert_int_eq(fb_try_read(fb, 0x40000000, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xffffffffu);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_rom_page_reads_fast_writes_dropped)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c0e000;
+    pt_map(&p, lin, FB_ROM, P | RW | D | A, 1);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_write(fb, lin + 4, 4, 0x12345678, 0), -1);
+    ck_assert_int_eq(fb_try_read(fb, lin + 4, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x5a5a5a5a);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_r, lin);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, TLB_INVALID);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_page_crossing_write_second_page_faults_first_untouched)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c10000;
+    pt_map(&p, lin, 0x850000, P | RW | A | D, 1);       /* next page not present */
+    fb_poke(fb, 0x850ffc, 4, 0x01020304);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin + 0xffc, 4, 0, &v), -1);   /* fill the TLB for page 1 */
+    expect_pf(fb, fb_try_write(fb, lin + 0xffe, 4, 0xaabbccdd, 0), lin + 0x1000, PF_W);
+    ck_assert_uint_eq(fb_peek(fb, 0x850ffc, 4), 0x01020304);
+    /* second page read-only with WP */
+    fb->cpu->cr0 |= CR0_WP;
+    pt_map(&p, lin + 0x1000, 0x851000, P, 1);
+    expect_pf(fb, fb_try_write(fb, lin + 0xff9, 8, ~0ull, 0), lin + 0x1000, PF_P | PF_W);
+    ck_assert_uint_eq(fb_peek(fb, 0x850ffc, 4), 0x01020304);
+    ck_assert_uint_eq(fb_peek(fb, 0x850ff8, 4), 0);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_page_crossing_access_spans_noncontiguous_pages)
+{
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    uint64_t lin = 0x00c12000;
+    pt_map(&p, lin, 0x853000, P | RW, 1);
+    pt_map(&p, lin + 0x1000, 0x852000, P | RW, 1);
+    fb_poke(fb, 0x853ffe, 2, 0x2211);
+    fb_poke(fb, 0x852000, 2, 0x4433);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, lin + 0xffe, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x44332211);
+    ck_assert_int_eq(fb_try_write(fb, lin + 0xffd, 8, 0x8877665544332211ull, 0), -1);
+    ck_assert_uint_eq(fb_peek(fb, 0x853ffd, 3), 0x332211);
+    ck_assert_uint_eq(fb_peek(fb, 0x852000, 5), 0x8877665544ull);
+    fb_free(fb);
+}
+END_TEST
+
+START_TEST(tlb_paging_off_translates_identity)
+{
+    FakeBus *fb = fb_new(RAM);
+    fb_mode_pm32(fb);
+    fb_poke(fb, 0x123456, 4, 0xfeedface);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, 0x123456, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0xfeedface);
+    ck_assert_uint_eq(entry(fb, 0x123456, 0)->tag_w, 0x123000);
+    fb_free(fb);
+}
+END_TEST
+
+static Suite *paging_suite(void)
+{
+    Suite *s = suite_create("paging");
+    TCase *tc = tcase_create("walk");
+    tcase_add_loop_test(tc, paging_identity_4k_page_translates, 0, 3);
+    tcase_add_loop_test(tc, paging_nonidentity_4k_page_reads_and_writes_target, 0, 3);
+    tcase_add_test(tc, paging_2level_pse_4mib_page_translates);
+    tcase_add_test(tc, paging_2level_pse36_bits_give_physical_above_4g);
+    tcase_add_test(tc, paging_2level_ps_without_cr4_pse_points_to_table);
+    tcase_add_test(tc, paging_pae_2mib_page_translates);
+    tcase_add_test(tc, paging_4level_2mib_and_1gib_pages_translate);
+    tcase_add_loop_test(tc, paging_not_present_access_faults_with_cr2_and_error_code, 0, 3);
+    tcase_add_loop_test(tc, paging_supervisor_write_readonly_wp_clear_allowed, 0, 3);
+    tcase_add_loop_test(tc, paging_supervisor_write_readonly_wp_set_faults, 0, 3);
+    tcase_add_loop_test(tc, paging_user_access_supervisor_page_faults, 0, 3);
+    tcase_add_loop_test(tc, paging_user_write_readonly_user_page_faults_even_wp_clear, 0, 3);
+    tcase_add_loop_test(tc, paging_nx_fetch_with_nxe_faults_read_allowed, 0, 2);
+    tcase_add_loop_test(tc, paging_xd_without_nxe_is_reserved_bit, 0, 2);
+    tcase_add_test(tc, paging_fetch_2level_never_reports_id);
+    tcase_add_test(tc, paging_reserved_bits_fault_with_rsvd);
+    tcase_add_loop_test(tc, paging_read_sets_accessed_not_dirty_write_sets_dirty, 0, 3);
+    tcase_add_loop_test(tc, paging_large_page_write_sets_dirty_in_pde, 0, 2);
+    tcase_add_loop_test(tc, paging_faulting_write_leaves_dirty_clear, 0, 3);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("tlb");
+    tcase_add_loop_test(tc, tlb_miss_fills_fast_path_used_until_flush_page, 0, 3);
+    tcase_add_loop_test(tc, tlb_clean_page_write_tag_only_after_dirty, 0, 3);
+    tcase_add_loop_test(tc, tlb_flush_nonglobal_keeps_global_pages, 0, 3);
+    tcase_add_loop_test(tc, tlb_flush_page_drops_global_page, 0, 3);
+    tcase_add_loop_test(tc, tlb_g_bit_without_cr4_pge_not_global, 0, 3);
+    tcase_add_loop_test(tc, tlb_mmio_page_never_gets_tags, 0, 3);
+    tcase_add_test(tc, tlb_mmio_without_paging_goes_to_device);
+    tcase_add_loop_test(tc, tlb_rom_page_reads_fast_writes_dropped, 0, 3);
+    tcase_add_loop_test(tc, tlb_page_crossing_write_second_page_faults_first_untouched, 0, 3);
+    tcase_add_loop_test(tc, tlb_page_crossing_access_spans_noncontiguous_pages, 0, 3);
+    tcase_add_test(tc, tlb_paging_off_translates_identity);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(paging_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
