@@ -27,6 +27,9 @@ struct BlockCache {
     ZydisDecoder dec[6];   /* indexed by decoder_index() */
     Block *hash[1u << HASH_BITS];
     CodePage *pages[1u << PAGE_HASH_BITS];
+    /* Invalidated blocks, freed at the next block_find(): a store may invalidate the block that
+     * is running, whose Insn records the run loop and the handler still read. */
+    Block *retired;
 };
 
 static const SelectFn selectors[] = {
@@ -69,10 +72,20 @@ static void free_pages(BlockCache *bc)
     }
 }
 
+static void free_retired(BlockCache *bc)
+{
+    while (bc->retired) {
+        Block *n = bc->retired->hash_next;
+        free(bc->retired);
+        bc->retired = n;
+    }
+}
+
 void block_cache_free(BlockCache *bc)
 {
     if (!bc)
         return;
+    free_retired(bc);
     for (size_t i = 0; i < (1u << HASH_BITS); i++) {
         Block *b = bc->hash[i];
         while (b) {
@@ -98,6 +111,7 @@ void block_flush_all(Cpu *cpu)
         bc->hash[i] = NULL;
     }
     free_pages(bc);
+    free_retired(bc);
 }
 
 static inline uint32_t hash_block(uint64_t paddr, uint32_t key)
@@ -159,7 +173,8 @@ static void page_drop(BlockCache *bc, CodePage *pg)
     free(pg);
 }
 
-/* Removes a block from the hash table and from the page lists of both its pages. */
+/* Removes a block from the hash table and from the page lists of both its pages; it is freed
+ * later (see BlockCache.retired). */
 static void block_free(BlockCache *bc, Block *b, CodePage *except)
 {
     unlink_hash(bc, b);
@@ -175,7 +190,8 @@ static void block_free(BlockCache *bc, Block *b, CodePage *except)
     }
     if (p1 && p1 != except && !p1->first && !p1->straddle)
         page_drop(bc, p1);
-    free(b);
+    b->hash_next = bc->retired;
+    bc->retired = b;
 }
 
 void block_invalidate_page(Cpu *cpu, uint64_t ppage)
@@ -491,6 +507,7 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
 
 Block *block_find(Cpu *cpu)
 {
+    free_retired(cpu->blocks);   /* no block is executing now */
     const SegCache *cs = &cpu->seg[SEG_CS];
     if (cpu->code_bits != 64 && cpu->rip > cs->limit)
         cpu_raise(cpu, EXC_GP, 0);
