@@ -392,6 +392,127 @@ START_TEST(sysenter_sysexit_switch_rings)
 }
 END_TEST
 
+START_TEST(fault_with_not_present_gp_gate_escalates_to_df)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    fm_poke(fm, IDT + 13 * 8, 8, gate(S_CODE0, 0x2700, 0xe, 0, 0) & ~(1ull << 47));
+    fm_poke(fm, IDT + 8 * 8, 8, gate(S_CODE0, 0x2800, 0xe, 0, 0));
+    fm_poke(fm, 0x2800, 1, 0xf4);   /* hlt */
+    const uint8_t code[] = { 0x8e, 0xd8 };   /* mov ds, ax with a selector past the GDT limit */
+    fm_code(fm, code, sizeof(code));
+    cpu->gpr[R_AX] = 0x2008;
+    ck_assert_int_eq(fm_run(fm, 2), CPU_EXIT_HALT);
+    ck_assert_uint_eq(cpu->rip, 0x2801);
+    ck_assert_uint_eq(cpu->gpr[R_SP], FM_STACK - 16);
+    ck_assert_uint_eq(fm_peek(fm, FM_STACK - 16, 4), 0);   /* #DF error code */
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(exception_through_task_gate_pushes_error_code_on_new_task_stack)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    fill_tss_b(fm);
+    fm_poke(fm, 0x2300, 1, 0xf4);   /* hlt */
+    fm_poke(fm, IDT + 13 * 8, 8, gate(S_TSS_B, 0, 0x5, 0, 0));
+    const uint8_t code[] = { 0x8e, 0xd8 };   /* mov ds, ax -> #GP(0x2008) */
+    fm_code(fm, code, sizeof(code));
+    cpu->gpr[R_AX] = 0x2008;
+    ck_assert_int_eq(fm_run(fm, 2), CPU_EXIT_HALT);
+    ck_assert_uint_eq(cpu->tr.sel, S_TSS_B);
+    ck_assert_uint_eq(cpu->rip, 0x2301);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x8800 - 4);
+    ck_assert_uint_eq(fm_peek(fm, 0x8800 - 4, 4), 0x2008);
+    ck_assert_uint_eq(fm_peek(fm, TSS_A + 0x20, 4), FM_CODE);   /* the faulting instruction */
+    ck_assert_uint_eq(cpu->eflags & FL_NT, FL_NT);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(jmp_to_16bit_tss_loads_16bit_state)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    put_desc(fm, S_TSS_B, desc(TSS_B, 0x2b, 0x0081));
+    fm_poke(fm, TSS_B + 0x0e, 2, 0x2300);   /* IP */
+    fm_poke(fm, TSS_B + 0x10, 2, 0x0002);   /* FLAGS */
+    fm_poke(fm, TSS_B + 0x12, 2, 0x1234);   /* AX */
+    fm_poke(fm, TSS_B + 0x1a, 2, 0x7700);   /* SP */
+    fm_poke(fm, TSS_B + 0x22, 2, S_DATA0);  /* ES */
+    fm_poke(fm, TSS_B + 0x24, 2, S_CODE16); /* CS */
+    fm_poke(fm, TSS_B + 0x26, 2, S_DATA0);  /* SS */
+    fm_poke(fm, TSS_B + 0x28, 2, S_DATA0);  /* DS */
+    const uint8_t code[] = { 0xea, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00 };   /* jmp 0x40:0 */
+    fm_code(fm, code, sizeof(code));
+    cpu->gpr[R_AX] = 0xffff0000u;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(cpu->tr.sel, S_TSS_B);
+    ck_assert_int_eq(cpu->code_bits, 16);
+    ck_assert_uint_eq(cpu->rip, 0x2300);
+    ck_assert_uint_eq(cpu->gpr[R_AX], 0xffff1234u);
+    ck_assert_uint_eq(cpu->seg[SEG_FS].sel, 0);
+    ck_assert_uint_eq(fm_peek(fm, GDT + S_TSS_B + 5, 1) & 0xf, 0x3);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(iret_from_cpl0_with_vm_enters_v86_and_int_with_iopl0_raises_gp)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    const uint8_t code[] = { 0xcf };   /* iretd */
+    fm_code(fm, code, sizeof(code));
+    fm_poke(fm, 0x20000 + 0x10, 2, 0x21cd);   /* 2000:0010: int 0x21 */
+    uint32_t frame[9] = { 0x10, 0x2000, FL_VM | FL_FIXED1, 0x0ff0, 0x3000, 0x4000, 0x5000, 0x6000,
+                          0x7000 };
+    for (int i = 0; i < 9; i++)
+        fm_poke(fm, FM_STACK + 4 * (uint32_t)i, 4, frame[i]);
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert(cpu_vm86(cpu));
+    ck_assert_int_eq(cpu->cpl, 3);
+    ck_assert_int_eq(cpu->code_bits, 16);
+    ck_assert_uint_eq(cpu->seg[SEG_CS].base, 0x20000);
+    ck_assert_uint_eq(cpu->seg[SEG_SS].sel, 0x3000);
+    ck_assert_uint_eq(cpu->seg[SEG_ES].base, 0x40000);
+    ck_assert_uint_eq(cpu->seg[SEG_GS].sel, 0x7000);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x0ff0);
+    ck_assert_uint_eq(cpu->rip, 0x10);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    ck_assert_uint_eq(cpu->exc_error, 0);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(gp_in_v86_switches_to_ring0_stack_and_pushes_segments)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    fm_poke(fm, IDT + 13 * 8, 8, gate(S_CODE0, 0x2700, 0xe, 0, 0));
+    fm_poke(fm, 0x2700, 1, 0xf4);   /* hlt */
+    const uint8_t code[] = { 0xcf };   /* iretd into v86 */
+    fm_code(fm, code, sizeof(code));
+    fm_poke(fm, 0x20000 + 0x10, 2, 0x21cd);   /* int 0x21 with IOPL 0 -> #GP(0) */
+    uint32_t frame[9] = { 0x10, 0x2000, FL_VM | FL_FIXED1, 0x0ff0, 0x3000, 0x4000, 0x5000, 0x6000,
+                          0x7000 };
+    for (int i = 0; i < 9; i++)
+        fm_poke(fm, FM_STACK + 4 * (uint32_t)i, 4, frame[i]);
+    ck_assert_int_eq(fm_run(fm, 3), CPU_EXIT_HALT);
+    ck_assert(!cpu_vm86(cpu));
+    ck_assert_int_eq(cpu->cpl, 0);
+    ck_assert_uint_eq(cpu->rip, 0x2701);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x9000 - 40);
+    uint32_t want[10] = { 0, 0x10, 0x2000, FL_VM | FL_FIXED1, 0x0ff0, 0x3000, 0x4000, 0x5000, 0x6000,
+                          0x7000 };
+    for (int i = 0; i < 10; i++)
+        ck_assert_uint_eq(fm_peek(fm, 0x9000 - 40 + 4 * (uint32_t)i, 4), want[i]);
+    ck_assert_uint_eq(cpu->seg[SEG_DS].sel, 0);
+    ck_assert_uint_eq(cpu->seg[SEG_GS].sel, 0);
+    fm_free(fm);
+}
+END_TEST
+
 /* ---- IA-32e mode ---- */
 
 static FakeMachine *long_machine(void)
@@ -570,6 +691,11 @@ static Suite *far_suite(void)
     tcase_add_test(pm, push_ds_32bit_moves_esp_by_4_and_writes_16_bits);
     tcase_add_test(pm, lss_loads_ss_and_register);
     tcase_add_test(pm, sysenter_sysexit_switch_rings);
+    tcase_add_test(pm, fault_with_not_present_gp_gate_escalates_to_df);
+    tcase_add_test(pm, exception_through_task_gate_pushes_error_code_on_new_task_stack);
+    tcase_add_test(pm, jmp_to_16bit_tss_loads_16bit_state);
+    tcase_add_test(pm, iret_from_cpl0_with_vm_enters_v86_and_int_with_iopl0_raises_gp);
+    tcase_add_test(pm, gp_in_v86_switches_to_ring0_stack_and_pushes_segments);
     suite_add_tcase(s, pm);
     TCase *lm = tcase_create("long");
     tcase_add_test(lm, int64_with_ist_aligns_stack_pushes_ss_rsp_and_iretq_returns);
