@@ -12,7 +12,7 @@
  *   7.0        EBX BMI1 RDSEED; max subleaf 0.
  *   0Dh        all zero (no XSAVE yet).
  *   80000000h  max extended leaf 80000008h.
- *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT); EDX SYSCALL NX 1GB-pages RDTSCP LM.
+ *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT) PREFETCHW; EDX SYSCALL NX 1GB-pages RDTSCP LM.
  *   80000002h-80000004h  processor brand string.
  *   80000008h  MAXPHYADDR 40, linear 48 bits.
  *   other leaves up to the maximum: zero.  A leaf above the basic or extended maximum returns the
@@ -64,7 +64,7 @@ static void cpuid_ext(uint32_t leaf, uint32_t out[4])
         out[0] = CPUID_MAX_EXT;
         break;
     case 0x80000001u:
-        out[2] = CPUID_81_ECX_LAHF | CPUID_81_ECX_ABM;
+        out[2] = CPUID_81_ECX_LAHF | CPUID_81_ECX_ABM | CPUID_81_ECX_PREFETCHW;
         out[3] = CPUID_81_EDX_SYSCALL | CPUID_81_EDX_NX | CPUID_81_EDX_PAGE1GB |
                  CPUID_81_EDX_RDTSCP | CPUID_81_EDX_LM;
         break;

@@ -35,6 +35,7 @@
 #define CPUID_7_EBX_RDSEED (1u << 18)
 #define CPUID_81_ECX_LAHF  (1u << 0)
 #define CPUID_81_ECX_ABM   (1u << 5)
+#define CPUID_81_ECX_PREFETCHW (1u << 8)
 #define CPUID_81_EDX_SYSCALL (1u << 11)
 #define CPUID_81_EDX_NX    (1u << 20)
 #define CPUID_81_EDX_PAGE1GB (1u << 26)

@@ -54,7 +54,8 @@ START_TEST(cpuid_leaf1_reportsonlyimplemented)
     ck_assert_uint_eq(r[3] & want, want);
     const uint32_t sse3 = 1u << 0, xsave = 1u << 26, hypervisor = 1u << 31;
     ck_assert_uint_eq(r[2] & (sse3 | xsave | hypervisor), 0);
-    ck_assert(r[2] & CPUID_1_ECX_RDRAND);
+    uint32_t ecx = CPUID_1_ECX_RDRAND | CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT;
+    ck_assert_uint_eq(r[2], ecx);
     fm_free(fm);
 }
 END_TEST
@@ -65,7 +66,7 @@ START_TEST(cpuid_leaf7_reportsrdseed)
     uint32_t r[4];
     run_cpuid(fm, 7, 0, r);
     ck_assert_uint_eq(r[0], 0);
-    ck_assert(r[1] & CPUID_7_EBX_RDSEED);
+    ck_assert_uint_eq(r[1], CPUID_7_EBX_RDSEED | CPUID_7_EBX_BMI1);
     run_cpuid(fm, 7, 1, r);
     ck_assert_uint_eq(r[1], 0);
     fm_free(fm);
@@ -83,6 +84,8 @@ START_TEST(cpuid_ext80000001_reportslongmodenx)
                     CPUID_81_EDX_RDTSCP | CPUID_81_EDX_PAGE1GB;
     ck_assert_uint_eq(r[3] & want, want);
     ck_assert(r[2] & CPUID_81_ECX_LAHF);
+    ck_assert(r[2] & CPUID_81_ECX_ABM);
+    ck_assert(r[2] & CPUID_81_ECX_PREFETCHW);
     fm_free(fm);
 }
 END_TEST
