@@ -29,7 +29,8 @@
  *   CLTS             privileged; CR0.TS := 0.
  *   LMSW r/m16       privileged; CR0[3:0] := src[3:0] but PE cannot be cleared.
  *   SMSW             CR0 to r16/r32/r64 or m16; not privileged.
- *   INVLPG m         privileged; drops the TLB entry of the linear address (no fault).
+ *   INVLPG m         privileged; drops the TLB entries of the page holding the linear address
+ *                    (no fault; no segment limit check).
  *   ARPL r/m16, r16  PM only (not 64-bit mode: that opcode is MOVSXD); if RPL(dst) < RPL(src):
  *                    RPL(dst) := RPL(src), ZF := 1, else ZF := 0.
  *   LAR/LSL/VERR/VERW  PM only.  ZF := 1 when the selector is not null, inside the table, and
@@ -374,6 +375,29 @@ static int op_mov_r_dr(Cpu *cpu, const Insn *in)
 
 /* ---- TLB and caches ---- */
 
+/* True when TLB tag `tag` (a linear page address or TLB_INVALID) lies in 4 MiB region `region`. */
+static bool tag_in_region(uint64_t tag, uint64_t region)
+{
+    return tag != TLB_INVALID && (tag >> 22) == region;
+}
+
+/* INVLPG drops every translation of the page containing `lin`.  That page may be a 2 MiB or
+ * 4 MiB page, which the TLB caches as separate 4 KiB entries, so every entry of the surrounding
+ * 4 MiB region goes (a superset of what hardware drops, which is allowed). */
+static void invlpg_flush(Cpu *cpu, uint64_t lin)
+{
+    uint64_t region = lin >> 22;
+    for (int u = 0; u < 2; u++) {
+        for (uint32_t i = 0; i < TLB_SIZE; i++) {
+            const TlbEntry *e = &cpu->tlb.e[u][i];
+            if (tag_in_region(e->tag_r, region) || tag_in_region(e->tag_w, region) ||
+                tag_in_region(e->tag_x, region))
+                tlb_flush_page(&cpu->tlb, (uint64_t)i << 12);
+        }
+    }
+    tlb_flush_page(&cpu->tlb, lin);
+}
+
 static int op_invlpg(Cpu *cpu, const Insn *in)
 {
     require_cpl0(cpu);
@@ -383,7 +407,7 @@ static int op_invlpg(Cpu *cpu, const Insn *in)
         lin = ea + (in->seg >= SEG_FS ? cpu->seg[in->seg].base : 0);
     else
         lin = (uint32_t)(cpu->seg[in->seg].base + ea);
-    tlb_flush_page(&cpu->tlb, lin);
+    invlpg_flush(cpu, lin);
     return INSN_END;
 }
 
