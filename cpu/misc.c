@@ -18,6 +18,8 @@
  *       Only ZF changes.  CMPXCHG16B needs a 16-byte aligned linear address: #GP(0).
  *   XADD r/m, r:  temp := dest + src; src := dest; dest := temp; flags as ADD.
  *   UD0/UD1/UD2: #UD.
+ *   BOUND r, m (not in 64-bit mode, where 62 is EVEX): lower := [m], upper := [m + osz], both
+ *       signed; index < lower or index > upper -> #BR (a fault, no error code).
  * LOCK is accepted on the memory forms of CMPXCHG, CMPXCHG8B/16B and XADD (all accesses are
  * atomic anyway: one CPU); anywhere else in this family it is #UD.
  */
@@ -110,6 +112,19 @@ static int op_xadd(Cpu *cpu, const Insn *in)
     return INSN_NEXT;
 }
 
+/* BOUND r16, m16&16 | r32, m32&32 */
+static int op_bound(Cpu *cpu, const Insn *in)
+{
+    int size = in->osz;
+    uint64_t ea = insn_ea(cpu, in);
+    int64_t lower = sign_extend(cpu_read(cpu, in->seg, ea, size), size);
+    int64_t upper = sign_extend(cpu_read(cpu, in->seg, (ea + size) & size_mask(in->asz), size), size);
+    int64_t index = sign_extend(reg_read(cpu, in->r[0], size), size);
+    if (index < lower || index > upper)
+        cpu_raise(cpu, EXC_BR, EXC_NO_ERR);
+    return INSN_NEXT;
+}
+
 InsnFn misc_select(DecodeCtx *d, Insn *in)
 {
     bool locked = (in->flags & INSN_LOCK) != 0;
@@ -147,6 +162,8 @@ InsnFn misc_select(DecodeCtx *d, Insn *in)
         return op_cmpxchg_double;
     case ZYDIS_MNEMONIC_XADD:
         return locked && !mem ? op_ud : op_xadd;
+    case ZYDIS_MNEMONIC_BOUND:
+        return locked || d->kind[1] != 'm' ? op_ud : op_bound;
     case ZYDIS_MNEMONIC_UD0:
     case ZYDIS_MNEMONIC_UD1:
     case ZYDIS_MNEMONIC_UD2:

@@ -177,6 +177,27 @@ START_TEST(xadd_same_register_gets_sum)
 }
 END_TEST
 
+START_TEST(bound_index_outside_raises_br)
+{
+    static const uint8_t c[] = { 0x62, 0x05, 0x00, 0x20, 0x00, 0x00 };   /* bound eax, [0x2000] */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm_poke(fm, 0x2000, 4, 0xffffffffu);   /* lower -1 */
+    fm_poke(fm, 0x2004, 4, 10);            /* upper 10 */
+    fm->cpu->gpr[R_AX] = 10;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    fm->cpu->gpr[R_AX] = 0xffffffffu;
+    fm->cpu->rip = FM_CODE;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    fm->cpu->gpr[R_AX] = 11;
+    fm->cpu->rip = FM_CODE;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_BR);
+    ck_assert_uint_eq(fm->cpu->rip, FM_CODE);
+    fm->cpu->gpr[R_AX] = 0xfffffffeu;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_BR);
+    fm_free(fm);
+}
+END_TEST
+
 static Suite *misc_suite(void)
 {
     Suite *s = suite_create("misc");
@@ -192,9 +213,11 @@ static Suite *misc_suite(void)
     tcase_add_test(tc, cmpxchg16b_misaligned_raises_gp);
     tcase_add_test(tc, xadd_mem_exchanges_and_adds);
     tcase_add_test(tc, xadd_same_register_gets_sum);
+    tcase_add_test(tc, bound_index_outside_raises_br);
     suite_add_tcase(s, tc);
     return s;
 }
+
 
 int main(void)
 {
