@@ -55,21 +55,22 @@ uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable)
     return r->host + ((paddr & ~0xfffull) - r->base);
 }
 
-/* MMIO access split into sizes the device accepts (little-endian pieces). */
+/* MMIO access split into sizes the device accepts: [off, off + size) is covered by naturally
+ * aligned pieces of the nearest accepted size (little-endian); a piece only partly covered by a
+ * write is read, merged and written back. */
 static uint64_t mmio_read(const PhysRegion *r, uint64_t off, int size)
 {
     const MemOps *o = r->ops;
     if (size >= o->min_size && size <= o->max_size)
         return o->read(r->opaque, off, size);
     int piece = size < o->min_size ? o->min_size : o->max_size;
-    if (size < piece) {
-        uint64_t aligned = off & ~(uint64_t)(piece - 1);
-        uint64_t v = o->read(r->opaque, aligned, piece);
-        return (v >> (8 * (off - aligned))) & ((1ull << (8 * size)) - 1);
-    }
     uint64_t v = 0;
-    for (int i = 0; i < size; i += piece)
-        v |= o->read(r->opaque, off + i, piece) << (8 * i);
+    for (uint64_t a = off & ~(uint64_t)(piece - 1); a < off + (uint64_t)size; a += (uint64_t)piece) {
+        uint64_t d = o->read(r->opaque, a, piece);
+        for (int b = 0; b < piece; b++)
+            if (a + (uint64_t)b >= off && a + (uint64_t)b < off + (uint64_t)size)
+                v |= ((d >> (8 * b)) & 0xff) << (8 * (a + (uint64_t)b - off));
+    }
     return v;
 }
 
@@ -81,17 +82,18 @@ static void mmio_write(const PhysRegion *r, uint64_t off, int size, uint64_t val
         return;
     }
     int piece = size < o->min_size ? o->min_size : o->max_size;
-    if (size < piece) {
-        /* Narrow write to a device that only takes wider ones: read-modify-write the piece. */
-        uint64_t aligned = off & ~(uint64_t)(piece - 1);
-        int sh = (int)(8 * (off - aligned));
-        uint64_t m = ((1ull << (8 * size)) - 1) << sh;
-        uint64_t v = o->read(r->opaque, aligned, piece);
-        o->write(r->opaque, aligned, piece, (v & ~m) | ((val << sh) & m));
-        return;
+    uint64_t all = piece == 8 ? ~0ull : (1ull << (8 * piece)) - 1;
+    for (uint64_t a = off & ~(uint64_t)(piece - 1); a < off + (uint64_t)size; a += (uint64_t)piece) {
+        uint64_t d = 0, m = 0;
+        for (int b = 0; b < piece; b++)
+            if (a + (uint64_t)b >= off && a + (uint64_t)b < off + (uint64_t)size) {
+                m |= 0xffull << (8 * b);
+                d |= ((val >> (8 * (a + (uint64_t)b - off))) & 0xff) << (8 * b);
+            }
+        if (m != all)   /* narrow write to a device that only takes wider ones */
+            d |= o->read(r->opaque, a, piece) & ~m;
+        o->write(r->opaque, a, piece, d);
     }
-    for (int i = 0; i < size; i += piece)
-        o->write(r->opaque, off + i, piece, val >> (8 * i));
 }
 
 uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size)
