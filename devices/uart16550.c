@@ -36,7 +36,11 @@ static uint32_t uart_read(void *opaque, uint16_t port, int size)
     case 3: return s->lcr;
     case 4: return s->mcr;
     case 5: return s->lsr;
-    case 6: return (s->mcr & 0x10) ? ((s->mcr & 0x0c) << 4) | ((s->mcr & 0x03) << 4) : s->msr;
+    case 6:
+        /* loopback: CTS (4) <- RTS (MCR 1), DSR (5) <- DTR (MCR 0), RI (6) <- OUT1, DCD (7) <- OUT2 */
+        if (s->mcr & 0x10)
+            return ((s->mcr & 0x0c) << 4) | ((s->mcr & 0x02) << 3) | ((s->mcr & 0x01) << 5);
+        return s->msr;
     default: return s->scr;
     }
 }
