@@ -101,8 +101,13 @@ void cpu_update_mode(Cpu *cpu)
         cpu->code_bits = 32;    /* real mode with a 32-bit CS cache ("big real" code) */
     else
         cpu->code_bits = 16;
-    if (!cpu_protected(cpu))
+    if (!cpu_protected(cpu)) {
         cpu->cpl = 0;
+        /* Real mode does not check the type of CS: code may store through CS: (the reset state
+         * is CS "present, R/W", SDM vol. 3 table 9-1), even when the cache holds a code
+         * descriptor left from protected mode.  The limit still applies. */
+        cpu->seg[SEG_CS].ok |= (1u << ACC_READ) | (1u << ACC_WRITE);
+    }
     else if (cpu_vm86(cpu))
         cpu->cpl = 3;
     uint32_t bits = cpu->code_bits == 64 ? 2 : cpu->code_bits == 32 ? 1 : 0;
