@@ -56,11 +56,6 @@ void seg_set_real(Cpu *cpu, int seg, uint16_t sel)
         s->limit = 0xffff;
         s->attr = 0xf3;                  /* present, DPL 3, read/write data, accessed */
         seg_cache_update(s);
-    } else if (seg == SEG_CS) {
-        /* Real mode does not check the type of CS: code may store through CS: (the reset
-         * state has CS "present, R/W"), even when the cache still holds a protected-mode code
-         * descriptor.  Limit and attributes (D bit) stay. */
-        s->ok = (1u << ACC_READ) | (1u << ACC_WRITE);
     }
 }
 
