@@ -513,6 +513,24 @@ START_TEST(gp_in_v86_switches_to_ring0_stack_and_pushes_segments)
 }
 END_TEST
 
+START_TEST(int_with_bad_tss_ss0_raises_ts_and_changes_nothing)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    fm_poke(fm, IDT + 0x80 * 8, 8, gate(S_CODE0, 0x2200, 0xe, 3, 0));
+    fm_poke(fm, TSS_A + 8, 2, S_DATA3);   /* SS0 = 0x20: RPL 0 but DPL 3 */
+    const uint8_t code[] = { 0xcd, 0x80 };
+    fm_code(fm, code, sizeof(code));
+    enter_ring3(fm, 0x7000);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_TS);
+    ck_assert_uint_eq(cpu->exc_error, S_DATA3);
+    ck_assert_int_eq(cpu->cpl, 3);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x7000);
+    ck_assert_uint_eq(cpu->rip, FM_CODE);
+    fm_free(fm);
+}
+END_TEST
+
 /* ---- IA-32e mode ---- */
 
 static FakeMachine *long_machine(void)
@@ -625,6 +643,42 @@ START_TEST(syscall_without_sce_raises_ud)
 }
 END_TEST
 
+START_TEST(callgate64_from_compat_ring3_pushes_8byte_frame_and_retfq_returns)
+{
+    FakeMachine *fm = long_machine();
+    Cpu *cpu = fm->cpu;
+    put_desc(fm, 0x48, gate(S_CODE0, 0x2900, 0xc, 3, 0));
+    put_desc(fm, 0x50, 0);
+    cpu->gdtr.limit = 0x57;
+    fm_poke(fm, 0x2900, 2, 0xcb48);   /* retfq */
+    const uint8_t code[] = { 0x9a, 0x00, 0x00, 0x00, 0x00, 0x4b, 0x00 };   /* call 0x4b:0 */
+    fm_code(fm, code, sizeof(code));
+    seg_cache_from_desc(&cpu->seg[SEG_CS], S_CODE3 | 3, fm_peek(fm, GDT + S_CODE3, 8));
+    seg_cache_from_desc(&cpu->seg[SEG_SS], S_DATA3 | 3, fm_peek(fm, GDT + S_DATA3, 8));
+    cpu->cpl = 3;
+    cpu->gpr[R_SP] = 0x7000;
+    cpu_update_mode(cpu);
+    ck_assert_int_eq(cpu->code_bits, 32);
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_int_eq(cpu->cpl, 0);
+    ck_assert_int_eq(cpu->code_bits, 64);
+    ck_assert_uint_eq(cpu->rip, 0x2900);
+    ck_assert_uint_eq(cpu->seg[SEG_SS].sel, 0);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x9000 - 32);
+    ck_assert_uint_eq(fm_peek(fm, 0x9000 - 32, 8), FM_CODE + 7);
+    ck_assert_uint_eq(fm_peek(fm, 0x9000 - 24, 8), S_CODE3 | 3);
+    ck_assert_uint_eq(fm_peek(fm, 0x9000 - 16, 8), 0x7000);
+    ck_assert_uint_eq(fm_peek(fm, 0x9000 - 8, 8), S_DATA3 | 3);
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_int_eq(cpu->cpl, 3);
+    ck_assert_int_eq(cpu->code_bits, 32);
+    ck_assert_uint_eq(cpu->seg[SEG_SS].sel, S_DATA3 | 3);
+    ck_assert_uint_eq(cpu->gpr[R_SP], 0x7000);
+    ck_assert_uint_eq(cpu->rip, FM_CODE + 7);
+    fm_free(fm);
+}
+END_TEST
+
 /* ---- real mode ---- */
 
 START_TEST(real_callfar_pushes_cs_ip_and_retf_returns)
@@ -696,12 +750,14 @@ static Suite *far_suite(void)
     tcase_add_test(pm, jmp_to_16bit_tss_loads_16bit_state);
     tcase_add_test(pm, iret_from_cpl0_with_vm_enters_v86_and_int_with_iopl0_raises_gp);
     tcase_add_test(pm, gp_in_v86_switches_to_ring0_stack_and_pushes_segments);
+    tcase_add_test(pm, int_with_bad_tss_ss0_raises_ts_and_changes_nothing);
     suite_add_tcase(s, pm);
     TCase *lm = tcase_create("long");
     tcase_add_test(lm, int64_with_ist_aligns_stack_pushes_ss_rsp_and_iretq_returns);
     tcase_add_test(lm, int64_from_ring3_loads_null_ss_with_rpl0);
     tcase_add_test(lm, syscall_sysret_64bit_round_trip);
     tcase_add_test(lm, syscall_without_sce_raises_ud);
+    tcase_add_test(lm, callgate64_from_compat_ring3_pushes_8byte_frame_and_retfq_returns);
     suite_add_tcase(s, lm);
     TCase *rm = tcase_create("real");
     tcase_add_test(rm, real_callfar_pushes_cs_ip_and_retf_returns);
