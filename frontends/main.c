@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "debug/trace.h"
 #include "vm/vm.h"
@@ -58,8 +59,8 @@ static int parse_size(const char *s, uint64_t *out)
         case 'g': case 'G': mul = 1ull << 30; break;
         default: return -1;
         }
-        if (end[1] && !(end[1] == 'B' || end[1] == 'b' || end[1] == 'i') )
-            return -1;
+        if (end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))
+            return -1;   /* 128M, 128MB and 128MiB; nothing else after the unit */
     }
     if (v > (1ull << 46) / mul)
         return -1;
@@ -67,8 +68,11 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-/* Opens a character device spec; returns 0 and sets *f (NULL for none). */
-static int open_chardev(const char *spec, FILE **f)
+/* Opens a character device spec; returns 0 and sets *f (NULL for none).  A file:PATH is opened
+ * without truncating it and *created tells whether it did not exist, so that a run that fails to
+ * start leaves an existing file as it was and removes one it created (chardev_discard); once the
+ * VM is built, chardev_truncate empties it. */
+static int open_chardev(const char *spec, FILE **f, bool *created)
 {
     if (!strcmp(spec, "none") || !strcmp(spec, "null")) {
         *f = NULL;
@@ -79,10 +83,27 @@ static int open_chardev(const char *spec, FILE **f)
         return 0;
     }
     if (!strncmp(spec, "file:", 5) && spec[5]) {
-        *f = fopen(spec + 5, "w");
+        *created = access(spec + 5, F_OK) != 0;
+        *f = fopen(spec + 5, "a");
         return *f ? 0 : -1;
     }
     return -1;
+}
+
+static void chardev_discard(FILE *f, const char *spec, bool created)
+{
+    if (!f || f == stdout)
+        return;
+    fclose(f);
+    if (created)
+        unlink(spec + 5);
+}
+
+static void chardev_truncate(FILE *f)
+{
+    if (f && f != stdout && ftruncate(fileno(f), 0) != 0) {
+        /* not a regular file (a FIFO, a terminal): nothing to empty */
+    }
 }
 
 int main(int argc, char **argv)
@@ -155,15 +176,23 @@ int main(int argc, char **argv)
     }
     if (!cfg.bios && !cfg.kernel)
         return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
-    if (debugcon && open_chardev(debugcon, &cfg.debugcon) < 0)
+    bool debugcon_created = false, serial_created = false;
+    if (debugcon && open_chardev(debugcon, &cfg.debugcon, &debugcon_created) < 0)
         return fail("cannot open debug console '%s' (use stdio, file:PATH or none)", debugcon);
-    if (serial && open_chardev(serial, &cfg.serial) < 0)
+    if (serial && open_chardev(serial, &cfg.serial, &serial_created) < 0) {
+        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         return fail("cannot open serial device '%s' (use stdio, file:PATH or none)", serial);
+    }
 
     char err[512];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
-    if (!vm)
+    if (!vm) {
+        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+        chardev_discard(cfg.serial, serial, serial_created);
         return fail("%s", err);
+    }
+    chardev_truncate(cfg.debugcon);
+    chardev_truncate(cfg.serial);
     Trace *tr = NULL;
     if (trace) {
         tr = trace_new(stderr, trace);
