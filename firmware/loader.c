@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "firmware/loader.h"
 #include "cpu/flags.h"
@@ -31,6 +32,12 @@ static uint8_t *read_file(const char *path, size_t *len, size_t max, char *err, 
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot open '%s'", path);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "'%s' is not a regular file", path);
+        fclose(f);
         return NULL;
     }
     if (fseek(f, 0, SEEK_END) != 0) {
