@@ -1,0 +1,110 @@
+#!/bin/sh
+# cli_test.sh SOFTVISOR -- the command line's user-error tier (DESIGN.md, "Errors"): a bad flag,
+# a missing or malformed file or size gives exactly one line on stderr starting "softvisor: ",
+# nothing on stdout, a non-zero exit, and leaves no output file behind.
+# Also checks that a good command line runs: a 4 KiB BIOS whose reset vector does
+#   mov al, 'A' / out 0xe9, al / mov al, 0x10 / out 0xf4, al / hlt
+# exits with status (0x10 << 1) | 1 = 33 and writes "A" to the -debugcon file.
+set -u
+SV=${1:?usage: cli_test.sh path/to/softvisor}
+T=$(mktemp -d /tmp/softvisor-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+# A 4 KiB ROM with `code` (octal escapes for printf) at offset 0xff0.
+make_rom() { # file code
+    head -c 4080 /dev/zero > "$1"
+    printf "$2" >> "$1"
+    size=$(wc -c < "$1")
+    head -c $((4096 - size)) /dev/zero >> "$1"
+}
+make_rom "$T/ok.rom" '\260\101\346\351\260\020\346\364\364'
+head -c 5000 /dev/zero > "$T/odd.rom"
+: > "$T/empty.rom"
+printf 'not a kernel' > "$T/junk.elf"
+
+# expect_fail NAME [--no-file PATH] -- ARGS...
+expect_fail() {
+    name=$1; shift
+    nofile=
+    if [ "$1" = --no-file ]; then nofile=$2; shift 2; fi
+    shift   # --
+    n=$((n + 1))
+    "$SV" "$@" > "$T/out" 2> "$T/err" < /dev/null
+    rc=$?
+    lines=$(wc -l < "$T/err")
+    why=
+    [ "$rc" -ne 0 ] || why="exit status 0"
+    [ "$rc" -lt 128 ] || why="killed by a signal (status $rc)"
+    [ "$lines" -eq 1 ] || why="$why; $lines lines on stderr"
+    head -n1 "$T/err" | grep -q '^softvisor: ' || why="$why; stderr does not start with 'softvisor: '"
+    [ ! -s "$T/out" ] || why="$why; output on stdout"
+    if [ -n "$nofile" ] && [ -e "$nofile" ]; then why="$why; left $nofile behind"; fi
+    if [ -n "$why" ]; then
+        echo "FAIL $name: $why"; sed 's/^/  stderr: /' "$T/err"
+        fails=$((fails + 1))
+    else
+        echo "ok   $name: $(cat "$T/err")"
+    fi
+    mv "$T/err" "$T/err.last"; rm -f "$T/out"
+}
+
+expect_fail no_arguments -- 
+expect_fail unknown_option -- -bios "$T/ok.rom" -frobnicate
+expect_fail option_missing_argument -- -bios
+expect_fail missing_bios_file -- -bios "$T/nope.rom"
+expect_fail empty_bios_file -- -bios "$T/empty.rom"
+expect_fail bios_not_multiple_of_4k -- -bios "$T/odd.rom"
+expect_fail bios_is_directory -- -bios "$T"
+grep -q "not a regular file" "$T/err.last" || { echo "FAIL bios_is_directory: message does not say it is not a regular file"; fails=$((fails + 1)); }
+expect_fail missing_kernel_file -- -kernel "$T/nope.elf"
+expect_fail kernel_without_multiboot_header -- -kernel "$T/junk.elf"
+expect_fail memory_size_zero -- -m 0 -bios "$T/ok.rom"
+expect_fail memory_size_not_a_number -- -m lots -bios "$T/ok.rom"
+expect_fail memory_size_bad_suffix -- -m 128X -bios "$T/ok.rom"
+expect_fail memory_size_trailing_junk -- -m 128MBjunk -bios "$T/ok.rom"
+expect_fail memory_size_fraction -- -m 1.5G -bios "$T/ok.rom"
+expect_fail memory_size_overflow -- -m 99999999999999999999 -bios "$T/ok.rom"
+expect_fail memory_size_too_large -- -m 9999999G -bios "$T/ok.rom"
+expect_fail memory_size_below_1mib -- -m 512K -bios "$T/ok.rom"
+expect_fail icount_limit_not_a_number -- -icount-limit 12abc -bios "$T/ok.rom"
+expect_fail unknown_log_item -- -d bogus -bios "$T/ok.rom"
+expect_fail debugcon_bad_device -- -debugcon bogus -bios "$T/ok.rom"
+expect_fail debugcon_file_in_missing_directory -- -debugcon "file:$T/no/such/dir/out" -bios "$T/ok.rom"
+expect_fail serial_file_in_missing_directory --no-file "$T/dc.txt" -- \
+    -debugcon "file:$T/dc.txt" -serial "file:$T/no/such/dir/out" -bios "$T/ok.rom"
+expect_fail debugcon_file_not_created_when_bios_bad --no-file "$T/dc2.txt" -- \
+    -debugcon "file:$T/dc2.txt" -bios "$T/odd.rom"
+
+# an existing output file is not clobbered by a run that never starts
+printf 'keep me' > "$T/keep.txt"
+expect_fail existing_debugcon_file_kept_when_kernel_bad -- -debugcon "file:$T/keep.txt" -kernel "$T/junk.elf"
+n=$((n + 1))
+if [ "$(cat "$T/keep.txt")" != "keep me" ]; then
+    echo "FAIL existing_debugcon_file_kept_when_kernel_bad: file now holds '$(cat "$T/keep.txt")'"
+    fails=$((fails + 1))
+fi
+
+# a good command line runs, and -debugcon file: gets the output
+n=$((n + 1))
+printf 'stale contents' > "$T/dc3.txt"
+"$SV" -bios "$T/ok.rom" -debugcon "file:$T/dc3.txt" -serial none > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 33 ] || [ "$(cat "$T/dc3.txt")" != "A" ]; then
+    echo "FAIL good_bios_runs_to_debug_exit: status $rc, debugcon '$(cat "$T/dc3.txt")'"
+    sed 's/^/  stderr: /' "$T/err"
+    fails=$((fails + 1))
+else
+    echo "ok   good_bios_runs_to_debug_exit"
+fi
+
+n=$((n + 1))
+if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
+    echo "ok   help_prints_usage"
+else
+    echo "FAIL help_prints_usage"; fails=$((fails + 1))
+fi
+
+echo "$((n - fails))/$n command-line checks passed"
+[ "$fails" -eq 0 ]
