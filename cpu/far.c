@@ -143,6 +143,7 @@ static void far_gate(Cpu *cpu, const Insn *in, const SegDesc *gate, bool call)
         cpu_raise(cpu, EXC_GP, cs.sel & 0xfffc);
     check_target(cpu, &cs, off);
     uint64_t next = insn_next(cpu, in);
+    seg_mark_accessed(cpu, &cs);
 
     if (!call) {
         seg_commit_cs(cpu, &cs, cpu->cpl);
@@ -166,6 +167,7 @@ static void far_gate(Cpu *cpu, const Insn *in, const SegDesc *gate, bool call)
             far_push(cpu, &st, gsize, far_peek(cpu, (uint64_t)i * gsize, gsize));
         far_push(cpu, &st, gsize, cpu->seg[SEG_CS].sel);
         far_push(cpu, &st, gsize, next);
+        seg_mark_accessed(cpu, &ss);
         seg_commit(cpu, SEG_SS, &ss);
         far_set_sp(cpu, st.width, st.sp);
         seg_commit_cs(cpu, &cs, dpl);
@@ -198,6 +200,7 @@ static int far_pm(Cpu *cpu, const Insn *in, uint16_t sel, uint64_t off, bool cal
             cpu_raise(cpu, EXC_GP, sel & 0xfffc);
         off &= size_mask(in->osz);
         check_target(cpu, &t, off);
+        seg_mark_accessed(cpu, &t);
         if (call) {
             FarStack st = far_stack_current(cpu);
             far_push(cpu, &st, in->osz, cpu->seg[SEG_CS].sel);
@@ -320,6 +323,7 @@ static int op_retf(Cpu *cpu, const Insn *in)
     int rpl = sel & 3;
     if (rpl == cpu->cpl) {
         check_target(cpu, &cs, ip);
+        seg_mark_accessed(cpu, &cs);
         far_set_sp(cpu, width, sp);
         seg_commit_cs(cpu, &cs, rpl);
         cpu->rip = ip;
@@ -330,6 +334,8 @@ static int op_retf(Cpu *cpu, const Insn *in)
     SegDesc ss;
     check_return_ss(cpu, ssel, rpl, &cs, &ss);
     check_target(cpu, &cs, ip);
+    seg_mark_accessed(cpu, &cs);
+    seg_mark_accessed(cpu, &ss);
     seg_commit_cs(cpu, &cs, rpl);
     seg_commit(cpu, SEG_SS, &ss);
     far_set_sp(cpu, new_sp_width(cpu, &cs, &ss), nsp + imm);
@@ -430,6 +436,8 @@ static int op_iret(Cpu *cpu, const Insn *in)
     }
     ip &= size_mask(osz);
     check_target(cpu, &cs, ip);
+    seg_mark_accessed(cpu, &cs);
+    seg_mark_accessed(cpu, &ss);
 
     uint32_t mask = iret_flag_mask(cpu, cpu->cpl, osz);
     bool outer = rpl > cpu->cpl;

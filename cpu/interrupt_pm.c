@@ -127,7 +127,9 @@ void cpu_deliver_pm(Cpu *cpu, int vector, uint32_t err, int soft, uint64_t next_
     if (err != EXC_NO_ERR)
         far_push(cpu, &st, gsize, err);
 
-    /* Commit: nothing below can fault except the accessed-bit writes of checked descriptors. */
+    /* Commit: nothing below can fault. */
+    seg_mark_accessed(cpu, &cs);
+    seg_mark_accessed(cpu, &ss);
     if (inner)
         seg_commit(cpu, SEG_SS, &ss);
     far_set_sp(cpu, st.width, st.sp);

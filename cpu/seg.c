@@ -129,6 +129,14 @@ static void set_accessed(Cpu *cpu, uint64_t lin, uint64_t desc)
         cpu_sys_write(cpu, lin + 5, 1, (uint8_t)((desc >> 40) | 1));
 }
 
+void seg_mark_accessed(Cpu *cpu, SegDesc *sd)
+{
+    if (sd->d && !(sd->d & (1ull << 40))) {
+        set_accessed(cpu, sd->lin, sd->d);
+        sd->d |= 1ull << 40;
+    }
+}
+
 void seg_check_data(Cpu *cpu, int seg, uint16_t sel, int cpl, int vec, uint32_t ext, SegDesc *out)
 {
     int rpl = sel & 3;

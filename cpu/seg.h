@@ -58,6 +58,10 @@ uint64_t seg_read_desc_hi(Cpu *cpu, uint16_t sel, int vec, uint32_t ext);
  * not present raises #NP (#SS for SS).  A null selector is accepted (SS only where allowed) and
  * gives out->d = 0.  Changes nothing. */
 void seg_check_data(Cpu *cpu, int seg, uint16_t sel, int cpl, int vec, uint32_t ext, SegDesc *out);
+/* Sets the accessed bit of a checked descriptor in memory (and in sd->d).  Transfers call it
+ * for every descriptor before changing any register, so a #PF from that write leaves the
+ * registers untouched; the commits below then find the bit set. */
+void seg_mark_accessed(Cpu *cpu, SegDesc *sd);
 /* Loads a checked descriptor (or null selector) into `seg`: accessed bit, then the cache. */
 void seg_commit(Cpu *cpu, int seg, const SegDesc *sd);
 /* Loads CS from a checked code descriptor with RPL = `cpl`, sets cpu->cpl and the mode. */
