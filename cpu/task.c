@@ -25,7 +25,9 @@
  *   Then an exception's error code is pushed on the new stack.
  * The new task's state is read before anything is written, so a fault up to step 9 leaves the
  * old task intact (except memory in the old TSS).
- * XXX: the T bit (debug trap on switch) and the I/O permission bitmap are not used here.
+ *   Finally, when the new 32-bit TSS has its T bit set, a debug trap (#DB, DR6.BT) is raised before
+ *   the new task's first instruction (SDM vol. 3, 17.3.1.5).
+ * The I/O permission bitmap is read by IN/OUT (portio.c), not here.
  */
 #include "cpu/far.h"
 #include "cpu/flags.h"
@@ -64,6 +66,7 @@ typedef struct TaskState {
     uint32_t gpr[8];
     uint16_t sreg[6];
     uint16_t ldt;
+    bool trap;         /* T bit (32-bit TSS offset 0x64, bit 0) */
 } TaskState;
 
 static void tss_read(Cpu *cpu, uint64_t base, bool t32, TaskState *ts)
@@ -77,8 +80,10 @@ static void tss_read(Cpu *cpu, uint64_t base, bool t32, TaskState *ts)
         for (int i = 0; i < 6; i++)
             ts->sreg[i] = (uint16_t)cpu_sys_read(cpu, (uint32_t)(base + 0x48 + 4 * i), 2);
         ts->ldt = (uint16_t)cpu_sys_read(cpu, (uint32_t)(base + 0x60), 2);
+        ts->trap = cpu_sys_read(cpu, (uint32_t)(base + 0x64), 1) & 1;
     } else {
         ts->cr3 = 0;
+        ts->trap = false;
         ts->eip = (uint32_t)cpu_sys_read(cpu, (uint32_t)(base + 0x0e), 2);
         ts->eflags = (uint32_t)cpu_sys_read(cpu, (uint32_t)(base + 0x10), 2);
         for (int i = 0; i < 8; i++)
@@ -246,4 +251,8 @@ void task_switch(Cpu *cpu, uint16_t sel, int source, uint64_t next_rip, uint32_t
         far_set_sp(cpu, st.width, st.sp);
     }
     cpu->exit_block = true;
+    if (ts.trap) {
+        cpu->dr[6] |= 1u << 15;   /* BT */
+        cpu_raise(cpu, EXC_DB, EXC_NO_ERR);
+    }
 }

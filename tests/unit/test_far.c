@@ -281,6 +281,22 @@ START_TEST(call_task_gate_sets_nt_backlink_and_iret_returns)
 }
 END_TEST
 
+START_TEST(jmp_to_tss_with_t_bit_traps_before_first_instruction)
+{
+    FakeMachine *fm = pm_machine();
+    Cpu *cpu = fm->cpu;
+    fill_tss_b(fm);
+    fm_poke(fm, TSS_B + 0x64, 2, 1);   /* T */
+    const uint8_t code[] = { 0xea, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00 };   /* jmp 0x40:0 */
+    fm_code(fm, code, sizeof(code));
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_DB);
+    ck_assert_uint_eq(cpu->tr.sel, S_TSS_B);
+    ck_assert_uint_eq(cpu->rip, 0x2300);
+    ck_assert_uint_eq(cpu->dr[6] & (1u << 15), 1u << 15);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(jmp_to_busy_tss_raises_gp)
 {
     FakeMachine *fm = pm_machine();
@@ -739,6 +755,7 @@ static Suite *far_suite(void)
     tcase_add_test(pm, jmp_to_tss_saves_state_and_moves_busy_bit);
     tcase_add_test(pm, call_task_gate_sets_nt_backlink_and_iret_returns);
     tcase_add_test(pm, jmp_to_busy_tss_raises_gp);
+    tcase_add_test(pm, jmp_to_tss_with_t_bit_traps_before_first_instruction);
     tcase_add_test(pm, mov_ss_sets_interrupt_shadow);
     tcase_add_test(pm, mov_ds_with_code_selector_raises_gp);
     tcase_add_test(pm, mov_ss_with_dpl3_data_at_cpl0_raises_gp);
