@@ -67,10 +67,11 @@ static inline uint64_t alu_carry(const Cpu *cpu, int op)
     return (op == ALU_ADC || op == ALU_SBB) ? cc_cf(cpu) : 0;
 }
 
-/* Register destination: a = register r[0], b = source. */
-static inline void alu_reg(Cpu *cpu, const Insn *in, uint64_t b)
+/* Register destination: a = register r[0], b = source.  Called with a constant `op` from the
+ * per-operation handlers below, so each compiles to straight-line code. */
+static inline __attribute__((always_inline)) void alu_reg(Cpu *cpu, const Insn *in, int op, uint64_t b)
 {
-    int size = in->osz, op = in->sub;
+    int size = in->osz;
     uint64_t m = size_mask(size);
     uint64_t c = alu_carry(cpu, op);
     b &= m;
@@ -80,23 +81,55 @@ static inline void alu_reg(Cpu *cpu, const Insn *in, uint64_t b)
     alu_flags(cpu, op, size, r, b, c);
 }
 
-static int op_alu_r_r(Cpu *cpu, const Insn *in)
+/* Register-destination forms, one handler per operation (the hot path of integer code). */
+static inline __attribute__((always_inline)) uint64_t src_r(Cpu *cpu, const Insn *in)
 {
-    alu_reg(cpu, in, reg_read(cpu, in->r[1], in->osz));
-    return INSN_NEXT;
+    return reg_read(cpu, in->r[1], in->osz);
 }
 
-static int op_alu_r_m(Cpu *cpu, const Insn *in)
+static inline __attribute__((always_inline)) uint64_t src_m(Cpu *cpu, const Insn *in)
 {
-    alu_reg(cpu, in, cpu_read(cpu, in->seg, insn_ea(cpu, in), in->osz));
-    return INSN_NEXT;
+    return cpu_read(cpu, in->seg, insn_ea(cpu, in), in->osz);
 }
 
-static int op_alu_r_i(Cpu *cpu, const Insn *in)
-{
-    alu_reg(cpu, in, in->imm);
-    return INSN_NEXT;
-}
+static int op_add_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADD, src_r(cpu, in)); return INSN_NEXT; }
+static int op_add_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADD, src_m(cpu, in)); return INSN_NEXT; }
+static int op_add_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADD, in->imm); return INSN_NEXT; }
+static int op_or_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_OR, src_r(cpu, in)); return INSN_NEXT; }
+static int op_or_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_OR, src_m(cpu, in)); return INSN_NEXT; }
+static int op_or_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_OR, in->imm); return INSN_NEXT; }
+static int op_adc_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADC, src_r(cpu, in)); return INSN_NEXT; }
+static int op_adc_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADC, src_m(cpu, in)); return INSN_NEXT; }
+static int op_adc_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_ADC, in->imm); return INSN_NEXT; }
+static int op_sbb_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SBB, src_r(cpu, in)); return INSN_NEXT; }
+static int op_sbb_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SBB, src_m(cpu, in)); return INSN_NEXT; }
+static int op_sbb_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SBB, in->imm); return INSN_NEXT; }
+static int op_and_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_AND, src_r(cpu, in)); return INSN_NEXT; }
+static int op_and_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_AND, src_m(cpu, in)); return INSN_NEXT; }
+static int op_and_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_AND, in->imm); return INSN_NEXT; }
+static int op_sub_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SUB, src_r(cpu, in)); return INSN_NEXT; }
+static int op_sub_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SUB, src_m(cpu, in)); return INSN_NEXT; }
+static int op_sub_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_SUB, in->imm); return INSN_NEXT; }
+static int op_xor_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_XOR, src_r(cpu, in)); return INSN_NEXT; }
+static int op_xor_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_XOR, src_m(cpu, in)); return INSN_NEXT; }
+static int op_xor_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_XOR, in->imm); return INSN_NEXT; }
+static int op_cmp_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_CMP, src_r(cpu, in)); return INSN_NEXT; }
+static int op_cmp_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_CMP, src_m(cpu, in)); return INSN_NEXT; }
+static int op_cmp_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_CMP, in->imm); return INSN_NEXT; }
+static int op_test_r_r(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_TEST, src_r(cpu, in)); return INSN_NEXT; }
+static int op_test_r_m(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_TEST, src_m(cpu, in)); return INSN_NEXT; }
+static int op_test_r_i(Cpu *cpu, const Insn *in) { alu_reg(cpu, in, ALU_TEST, in->imm); return INSN_NEXT; }
+
+/* Indexed by ALU_x, for the three source forms. */
+static const InsnFn alu_r_r[] = {
+    op_add_r_r, op_or_r_r, op_adc_r_r, op_sbb_r_r, op_and_r_r, op_sub_r_r, op_xor_r_r, op_cmp_r_r, op_test_r_r,
+};
+static const InsnFn alu_r_m[] = {
+    op_add_r_m, op_or_r_m, op_adc_r_m, op_sbb_r_m, op_and_r_m, op_sub_r_m, op_xor_r_m, op_cmp_r_m, op_test_r_m,
+};
+static const InsnFn alu_r_i[] = {
+    op_add_r_i, op_or_r_i, op_adc_r_i, op_sbb_r_i, op_and_r_i, op_sub_r_i, op_xor_r_i, op_cmp_r_i, op_test_r_i,
+};
 
 /* Memory destination: read-modify-write (write access checked at the read), or a plain read
  * for CMP/TEST. */
@@ -153,9 +186,9 @@ static inline void unary_flags(Cpu *cpu, int op, int size, uint64_t r, uint64_t 
     }
 }
 
-static int op_unary_r(Cpu *cpu, const Insn *in)
+static inline __attribute__((always_inline)) int unary_r(Cpu *cpu, const Insn *in, int op)
 {
-    int size = in->osz, op = in->sub;
+    int size = in->osz;
     bool cf = (op == UN_INC || op == UN_DEC) && cc_cf(cpu);
     uint64_t a = reg_read(cpu, in->r[0], size);
     uint64_t r = unary_result(op, a, size_mask(size));
@@ -163,6 +196,12 @@ static int op_unary_r(Cpu *cpu, const Insn *in)
     unary_flags(cpu, op, size, r, a, cf);
     return INSN_NEXT;
 }
+
+static int op_inc_r(Cpu *cpu, const Insn *in) { return unary_r(cpu, in, UN_INC); }
+static int op_dec_r(Cpu *cpu, const Insn *in) { return unary_r(cpu, in, UN_DEC); }
+static int op_neg_r(Cpu *cpu, const Insn *in) { return unary_r(cpu, in, UN_NEG); }
+static int op_not_r(Cpu *cpu, const Insn *in) { return unary_r(cpu, in, UN_NOT); }
+static const InsnFn unary_r_ops[] = { op_inc_r, op_dec_r, op_neg_r, op_not_r };
 
 static int op_unary_m(Cpu *cpu, const Insn *in)
 {
@@ -212,9 +251,9 @@ InsnFn alu_select(DecodeCtx *d, Insn *in)
         in->sub = (uint8_t)op;
         if (lock && (k[0] != 'm' || !alu_writes(op)))
             return op_ud;
-        if (k[0] == 'r' && k[1] == 'r') return op_alu_r_r;
-        if (k[0] == 'r' && k[1] == 'm') return op_alu_r_m;
-        if (k[0] == 'r' && k[1] == 'i') return op_alu_r_i;
+        if (k[0] == 'r' && k[1] == 'r') return alu_r_r[op];
+        if (k[0] == 'r' && k[1] == 'm') return alu_r_m[op];
+        if (k[0] == 'r' && k[1] == 'i') return alu_r_i[op];
         if (k[0] == 'm' && k[1] == 'r') return op_alu_m_r;
         if (k[0] == 'm' && k[1] == 'i') return op_alu_m_i;
         return NULL;
@@ -224,7 +263,7 @@ InsnFn alu_select(DecodeCtx *d, Insn *in)
         in->sub = (uint8_t)op;
         if (lock && k[0] != 'm')
             return op_ud;
-        if (k[0] == 'r') return op_unary_r;
+        if (k[0] == 'r') return unary_r_ops[op];
         if (k[0] == 'm') return op_unary_m;
     }
     return NULL;

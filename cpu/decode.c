@@ -101,6 +101,7 @@ void block_cache_free(BlockCache *bc)
 void block_flush_all(Cpu *cpu)
 {
     BlockCache *bc = cpu->blocks;
+    tlb_flush_jump_cache(&cpu->tlb);
     for (size_t i = 0; i < (1u << HASH_BITS); i++) {
         Block *b = bc->hash[i];
         while (b) {
@@ -213,6 +214,7 @@ void block_invalidate_page(Cpu *cpu, uint64_t ppage)
         b = n;
     }
     page_drop(bc, pg);
+    tlb_flush_jump_cache(&cpu->tlb);
     /* The block being executed may be one of them: leave it after the current instruction. */
     cpu->exit_block = true;
 }
@@ -475,6 +477,8 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     b->paddr = paddr;
     b->paddr2 = have_next ? paddr2 : ~0ull;
     b->rip = cpu->rip;
+    b->lin = lin;
+    b->bytes = (uint32_t)pos;
     b->key = cpu->mode_key;
     b->n = n;
     b->execs = 0;
@@ -505,14 +509,9 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     return b;
 }
 
-Block *block_find(Cpu *cpu)
+/* Slow lookup: translate, then the hash table, else decode. */
+static Block *block_lookup(Cpu *cpu, uint64_t lin, int user)
 {
-    free_retired(cpu->blocks);   /* no block is executing now */
-    const SegCache *cs = &cpu->seg[SEG_CS];
-    if (cpu->code_bits != 64 && cpu->rip > cs->limit)
-        cpu_raise(cpu, EXC_GP, 0);
-    uint64_t lin = fetch_lin(cpu, cpu->rip);
-    int user = cpu_user(cpu);
     uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
     uint64_t paddr;
     if (likely(cpu->tlb.e[user][idx].tag_x == (lin & PAGE_MASK)))
@@ -535,5 +534,27 @@ Block *block_find(Cpu *cpu)
     }
     Block *b = decode_block(cpu, paddr, lin);
     assert(b && "host out of memory decoding a block");
+    return b;
+}
+
+Block *block_find(Cpu *cpu)
+{
+    if (unlikely(cpu->blocks->retired != NULL))
+        free_retired(cpu->blocks);   /* no block is executing now */
+    const SegCache *cs = &cpu->seg[SEG_CS];
+    if (cpu->code_bits != 64 && cpu->rip > cs->limit)
+        cpu_raise(cpu, EXC_GP, 0);
+    uint64_t lin = fetch_lin(cpu, cpu->rip);
+    int user = cpu_user(cpu);
+    uint32_t key = cpu->mode_key | ((uint32_t)user << 31);
+    JumpCacheEntry *jc = &cpu->tlb.jc[jc_index(lin)];
+    const Block *hit = jc->block;
+    if (likely(hit && jc->lin == lin && jc->key == key) &&
+        (cpu->code_bits == 64 || cpu->rip + hit->bytes - 1 <= cs->limit))
+        return (Block *)hit;
+    Block *b = block_lookup(cpu, lin, user);
+    jc->lin = lin;
+    jc->key = key;
+    jc->block = b;
     return b;
 }

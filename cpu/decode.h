@@ -23,6 +23,8 @@ struct Block {
     uint64_t paddr;        /* guest physical address of the first byte */
     uint64_t paddr2;       /* physical page of the last byte when it lies on another page, else ~0 */
     uint64_t rip;          /* CS offset the block was decoded at (for sanity checks and traces) */
+    uint64_t lin;          /* linear address it was decoded at (jump cache) */
+    uint32_t bytes;        /* length of its code in bytes (CS limit check on jump-cache hits) */
     uint32_t key;          /* cpu->mode_key at decode time */
     uint32_t n;            /* instructions, not counting the terminating sentinel */
     uint64_t execs;        /* times entered (JIT promotion later) */

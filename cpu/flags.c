@@ -81,26 +81,9 @@ uint32_t cc_compute(uint32_t cc_op, uint64_t dst, uint64_t src, uint64_t src2)
     }
 }
 
-bool cc_cf(const Cpu *cpu)
+bool cc_cf_slow(const Cpu *cpu)
 {
-    uint32_t op = cpu->cc_op >> 2;
-    int lg = cpu->cc_op & 3;
-    uint64_t m = size_mask(lg);
-    switch (op) {
-    case CC_OP_EFLAGS:
-        return cpu->eflags & FL_CF;
-    case CC_OP_ADD:
-        return (cpu->cc_dst & m) < ((cpu->cc_dst - cpu->cc_src) & m);
-    case CC_OP_SUB:
-        return ((cpu->cc_dst + cpu->cc_src) & m) < (cpu->cc_src & m);
-    case CC_OP_LOGIC:
-        return false;
-    case CC_OP_INC:
-    case CC_OP_DEC:
-        return cpu->cc_src2 != 0;
-    default:
-        return cc_compute(cpu->cc_op, cpu->cc_dst, cpu->cc_src, cpu->cc_src2) & FL_CF;
-    }
+    return cc_compute(cpu->cc_op, cpu->cc_dst, cpu->cc_src, cpu->cc_src2) & FL_CF;
 }
 
 bool cc_cond(const Cpu *cpu, int cc)
@@ -123,6 +106,26 @@ bool cc_cond(const Cpu *cpu, int cc)
         case 6: r = sa < sbv; goto done;          /* L / GE */
         case 7: r = sa <= sbv; goto done;         /* LE / G */
         default: break;
+        }
+    }
+    if (op != CC_OP_EFLAGS) {
+        /* Every recorded operation derives ZF and SF from its result alone. */
+        uint64_t res = cpu->cc_dst & m;
+        bool zf = res == 0, sf = (res >> ((8u << lg) - 1)) & 1;
+        switch (cc >> 1) {
+        case 2: r = zf; goto done;
+        case 4: r = sf; goto done;
+        default: break;
+        }
+        if (op == CC_OP_LOGIC) {   /* CF = OF = 0 */
+            switch (cc >> 1) {
+            case 0: r = false; goto done;
+            case 1: r = false; goto done;
+            case 3: r = zf; goto done;
+            case 6: r = sf; goto done;
+            case 7: r = zf || sf; goto done;
+            default: break;
+            }
         }
     }
     {

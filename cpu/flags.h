@@ -96,7 +96,38 @@ static inline void cpu_set_eflags(Cpu *cpu, uint32_t v)
     cpu->cc_op = CC_OP_EFLAGS;
 }
 
-bool cc_cf(const Cpu *cpu);
+bool cc_cf_slow(const Cpu *cpu);
+
+/* CF alone, without materializing the other flags. */
+static inline bool cc_cf(const Cpu *cpu)
+{
+    uint32_t op = cpu->cc_op >> 2;
+    int lg = cpu->cc_op & 3;
+    uint64_t m = lg == 3 ? ~0ull : (1ull << (8u << lg)) - 1;
+    switch (op) {
+    case CC_OP_EFLAGS:
+        return cpu->eflags & FL_CF;
+    case CC_OP_ADD:
+        return (cpu->cc_dst & m) < ((cpu->cc_dst - cpu->cc_src) & m);
+    case CC_OP_SUB:
+        return ((cpu->cc_dst + cpu->cc_src) & m) < (cpu->cc_src & m);
+    case CC_OP_LOGIC:
+        return false;
+    case CC_OP_INC:
+    case CC_OP_DEC:
+        return cpu->cc_src2 != 0;
+    case CC_OP_SHL:
+        return (cpu->cc_src >> ((8u << lg) - 1)) & 1;
+    case CC_OP_SHR:
+    case CC_OP_SAR:
+        return cpu->cc_src & 1;
+    case CC_OP_MUL:
+    case CC_OP_IMUL:
+        return cpu->cc_src != 0;
+    default:
+        return cc_cf_slow(cpu);
+    }
+}
 
 /* Condition codes as in Jcc/SETcc/CMOVcc (low nibble of the opcode). */
 bool cc_cond(const Cpu *cpu, int cc);

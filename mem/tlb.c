@@ -11,8 +11,15 @@
 #include "cpu/decode.h"
 #include "mem/paging.h"
 
+void tlb_flush_jump_cache(Tlb *tlb)
+{
+    for (uint32_t i = 0; i < JC_SIZE; i++)
+        tlb->jc[i].block = NULL;
+}
+
 void tlb_flush(Tlb *tlb, bool include_global)
 {
+    tlb_flush_jump_cache(tlb);
     for (int u = 0; u < 2; u++)
         for (uint32_t i = 0; i < TLB_SIZE; i++) {
             if (!include_global && tlb->global[u][i])
@@ -25,6 +32,10 @@ void tlb_flush(Tlb *tlb, bool include_global)
 
 void tlb_flush_page(Tlb *tlb, uint64_t lin)
 {
+    /* Jump-cache entries of blocks that start on this page or straddle into it from the previous. */
+    for (uint32_t j = 0; j < JC_SIZE; j++)
+        if ((tlb->jc[j].lin >> 12) - (lin >> 12) + 1 <= 1)
+            tlb->jc[j].block = NULL;
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     for (int u = 0; u < 2; u++) {
         tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;

@@ -37,8 +37,27 @@ enum {
     ACC_EXEC = 2,
 };
 
+/*
+ * The jump cache: linear address of a block's first byte -> decoded block, so that entering the
+ * next block costs a compare instead of a TLB lookup plus a hash walk.  An entry is valid for one
+ * mode key and privilege class; it is dropped whenever a translation it relied on may change
+ * (every TLB flush) or a block is freed (tlb_flush_jump_cache).
+ */
+#define JC_BITS 10
+#define JC_SIZE (1u << JC_BITS)
+
+struct Block;
+typedef struct JumpCacheEntry {
+    uint64_t lin;
+    uint32_t key;              /* mode key | (user << 31) */
+    const struct Block *block; /* NULL: empty */
+} JumpCacheEntry;
+
+static inline uint32_t jc_index(uint64_t lin) { return (uint32_t)((lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1)); }
+
 typedef struct Tlb {
     TlbEntry e[2][TLB_SIZE];
+    JumpCacheEntry jc[JC_SIZE];
     uint64_t paddr[2][TLB_SIZE];   /* physical page of each entry (code tracking, slow path) */
     uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
 } Tlb;
@@ -47,6 +66,7 @@ struct Cpu;
 
 void tlb_flush(Tlb *tlb, bool include_global);
 void tlb_flush_page(Tlb *tlb, uint64_t lin);
+void tlb_flush_jump_cache(Tlb *tlb);
 /* Drop every write tag that points at physical page `ppage` (it now holds decoded code). */
 void tlb_protect_code_page(Tlb *tlb, uint64_t ppage);
 
