@@ -47,6 +47,7 @@ void cpu_reset(Cpu *cpu)
     cpu->cr0 = CR0_ET | CR0_CD | CR0_NW;
     cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = 0;
     cpu->efer = 0;
+    cpu->a20_mask = ~0ull;
     memset(cpu->dr, 0, sizeof(cpu->dr));
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;

@@ -169,6 +169,9 @@ typedef struct Cpu {
     DescTable gdtr, idtr;
 
     uint64_t cr0, cr2, cr3, cr4, cr8;
+    /* A20 gate (the A20M# pin, driven by the board): ANDed into every physical address the TLB
+     * produces, so blocks and code pages are keyed by the address memory really answers at. */
+    uint64_t a20_mask;
     uint64_t efer;
     uint64_t dr[8];
     int cpl;

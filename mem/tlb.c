@@ -64,6 +64,7 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
         pa = lin & 0xffffffffull;
         prot = PROT_R | PROT_W | PROT_X;
     }
+    pa &= cpu->a20_mask;
     uint64_t ppage = pa & PAGE_MASK;
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     TlbEntry *e = &cpu->tlb.e[user][i];

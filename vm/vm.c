@@ -98,6 +98,7 @@ static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
     uint64_t mask = (val & 0x02) ? ~0ull : ~(1ull << 20);
     if (mask != vm->mem.a20_mask) {
         vm->mem.a20_mask = mask;
+        vm->cpu->a20_mask = mask;
         cpu_flush_tlb(vm->cpu, true);
     }
 }
