@@ -9,8 +9,11 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu/decode.h"
+#include "cpu/seg.h"
+#include "vm/vm.h"
 #include "tests/unit/fake_bus.h"
 
 #define RAM (4u << 20)
@@ -261,6 +264,55 @@ START_TEST(block_run_budget_stops_mid_block_exactly)
 }
 END_TEST
 
+
+/* A20 off (port 0x92 bit 1 clear): FFFF:1010 = linear 0x101000 reaches physical 0x001000.  The
+ * block cache is keyed by physical address, so the block decoded at 0x101000 with A20 on must
+ * not run with A20 off, and a store through the 1 MiB alias must invalidate code at 0x1000. */
+START_TEST(block_a20_off_alias_runs_and_invalidates_wrapped_code)
+{
+    char path[] = "/tmp/softvisor-test-bios-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    uint8_t *rom = calloc(1, 4096);
+    rom[0xff0] = 0xf4;
+    ck_assert_int_eq(write(fd, rom, 4096), 4096);
+    close(fd);
+    free(rom);
+    char err[256];
+    VmConfig cfg = { .ram_size = 4u << 20, .bios = path };
+    Vm *vm = vm_new(&cfg, err, sizeof(err));
+    unlink(path);
+    ck_assert_msg(vm != NULL, "%s", err);
+    static const uint8_t one[] = { 0xb8, 0x01, 0x00, 0xf4 };   /* mov ax, 1 / hlt */
+    static const uint8_t two[] = { 0xb8, 0x02, 0x00, 0xf4 };   /* mov ax, 2 / hlt */
+    memcpy(vm->ram + 0x1000, one, sizeof(one));
+    memcpy(vm->ram + 0x101000, two, sizeof(two));
+    Cpu *cpu = vm->cpu;
+    seg_set_real(cpu, SEG_CS, 0xffff);
+    seg_set_real(cpu, SEG_DS, 0xffff);
+    cpu_update_mode(cpu);
+    cpu->rip = 0x1010;
+    cpu->halted = false;
+    ck_assert_int_eq(cpu_run(cpu, cpu->icount + 10), CPU_EXIT_HALT);
+    ck_assert_uint_eq(cpu->gpr[R_AX] & 0xffff, 2);
+    io_out(&vm->io, 0x92, 1, 0);                     /* A20 off */
+    cpu->rip = 0x1010;
+    cpu->halted = false;
+    ck_assert_int_eq(cpu_run(cpu, cpu->icount + 10), CPU_EXIT_HALT);
+    ck_assert_uint_eq(cpu->gpr[R_AX] & 0xffff, 1);
+    /* patch the immediate through the alias DS:1011 = 0x101011 -> 0x001011 */
+    ck_assert_uint_eq(block_page_has_code(cpu, 0x1000), true);
+    cpu_write(cpu, SEG_DS, 0x1011, 1, 0x07);
+    ck_assert_uint_eq(vm->ram[0x1001], 0x07);
+    ck_assert_uint_eq(vm->ram[0x101001], 0x02);
+    cpu->rip = 0x1010;
+    cpu->halted = false;
+    ck_assert_int_eq(cpu_run(cpu, cpu->icount + 10), CPU_EXIT_HALT);
+    ck_assert_uint_eq(cpu->gpr[R_AX] & 0xffff, 7);
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *blocks_suite(void)
 {
     Suite *s = suite_create("blocks");
@@ -276,6 +328,7 @@ static Suite *blocks_suite(void)
     tcase_add_test(tc, block_ends_at_page_end);
     tcase_add_test(tc, block_long_straight_line_capped_at_max_insns);
     tcase_add_test(tc, block_run_budget_stops_mid_block_exactly);
+    tcase_add_test(tc, block_a20_off_alias_runs_and_invalidates_wrapped_code);
     suite_add_tcase(s, tc);
     return s;
 }
