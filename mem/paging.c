@@ -80,7 +80,10 @@ uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bo
     uint64_t ent[4];
     int ent_size = pae ? 8 : 4;
     int levels, n = 0;
-    uint64_t rsvd_hi = pae ? (~PHYS_ADDR_MASK & ~PTE_XD & 0x7fffffffffffffffull) | (nxe ? 0 : PTE_XD) : 0;
+    /* Reserved high bits (SDM vol. 3, 4.4.2 and 4.5.4): PAE M..62, 4-level M..51 (52..62 are
+     * ignored there); XD unless EFER.NXE. */
+    uint64_t rsvd_hi = pae ? (~PHYS_ADDR_MASK & (lma ? 0x000fffffffffffffull : 0x7fffffffffffffffull)) |
+                             (nxe ? 0 : PTE_XD) : 0;
     uint64_t table, pa, page_mask;
     bool rw = true, us = true, xd = false;
 
