@@ -404,6 +404,31 @@ START_TEST(paging_reserved_bits_fault_with_rsvd)
 }
 END_TEST
 
+
+START_TEST(paging_4level_bits_52_to_62_ignored_pae_reserved)
+{
+    /* IA-32e entries: bits 51:M reserved, 58:52 ignored, 62:59 protection key (ignored with
+     * CR4.PKE = 0).  PAE entries: bits 62:M all reserved (SDM vol. 3, tables 4-11, 4-19). */
+    Pt p;
+    uint64_t v;
+    const uint64_t soft = (1ull << 52) | (1ull << 58) | (1ull << 62);
+    FakeBus *fb = setup(&p, FMT_4LEVEL);
+    pt_map(&p, 0x00605000, 0x845000 | soft, P | RW, 1);
+    uint64_t pde = pt_slot(&p, 0x00605000, 2);
+    fb_poke(fb, pde, 8, fb_peek(fb, pde, 8) | soft);
+    fb_poke(fb, 0x845010, 4, 0x600d);
+    ck_assert_int_eq(fb_try_read(fb, 0x00605010, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x600d);
+    pt_map(&p, 0x00606000, 0x846000 | (1ull << 51), P | RW, 1);
+    expect_pf(fb, fb_try_read(fb, 0x00606000, 4, 0, &v), 0x00606000, PF_P | PF_RSVD);
+    fb_free(fb);
+    fb = setup(&p, FMT_PAE);
+    pt_map(&p, 0x00605000, 0x845000 | (1ull << 52), P | RW, 1);
+    expect_pf(fb, fb_try_read(fb, 0x00605000, 4, 0, &v), 0x00605000, PF_P | PF_RSVD);
+    fb_free(fb);
+}
+END_TEST
+
 /* ---- accessed and dirty bits ---- */
 
 START_TEST(paging_read_sets_accessed_not_dirty_write_sets_dirty)
@@ -692,6 +717,7 @@ static Suite *paging_suite(void)
     tcase_add_loop_test(tc, paging_xd_without_nxe_is_reserved_bit, 0, 2);
     tcase_add_test(tc, paging_fetch_2level_never_reports_id);
     tcase_add_test(tc, paging_reserved_bits_fault_with_rsvd);
+    tcase_add_test(tc, paging_4level_bits_52_to_62_ignored_pae_reserved);
     tcase_add_loop_test(tc, paging_read_sets_accessed_not_dirty_write_sets_dirty, 0, 3);
     tcase_add_loop_test(tc, paging_large_page_write_sets_dirty_in_pde, 0, 2);
     tcase_add_loop_test(tc, paging_faulting_write_leaves_dirty_clear, 0, 3);
