@@ -360,8 +360,9 @@ static bool fill_insn(const Cpu *cpu, const ZydisDecodedInstruction *zi, const Z
 
 static bool ends_block_by_category(const ZydisDecodedInstruction *zi)
 {
+    /* Conditional branches do not end a block: a taken branch leaves it (INSN_JUMP), a branch
+     * not taken falls through to the next record, so blocks run past them like superblocks. */
     switch (zi->meta.category) {
-    case ZYDIS_CATEGORY_COND_BR:
     case ZYDIS_CATEGORY_UNCOND_BR:
     case ZYDIS_CATEGORY_CALL:
     case ZYDIS_CATEGORY_RET:

@@ -2,7 +2,8 @@
  * decode.h — decoding guest code into blocks of pre-decoded instructions, once.
  *
  * A block starts at a guest physical address and is valid for one mode key (cpu->mode_key: code
- * size, protected/v86/long mode).  It ends after a control transfer, after an instruction whose
+ * size, protected/v86/long mode).  It ends after an unconditional control transfer (conditional
+ * branches are side exits: a taken one leaves the block), after an instruction whose
  * family asks for it (mode changes, I/O, HLT, interrupt shadows), at a 4 KiB page end, where IP
  * would wrap, or at BLOCK_MAX_INSNS.  An instruction may straddle two pages; the block then
  * remembers the second physical page and is dropped when that page is written or remapped.
