@@ -265,6 +265,27 @@ START_TEST(block_run_budget_stops_mid_block_exactly)
 END_TEST
 
 
+START_TEST(block_16bit_ip_wraps_to_zero_within_segment)
+{
+    /* CS = 0x1000: IP FFFE, FFFF hold "inc ax"; execution continues at IP 0000 (linear 0x10000),
+     * not at linear 0x20000 where the bytes after them lie. */
+    FakeBus *fb = fb_new(RAM);
+    fb->ram[0x1fffe] = 0x40;
+    fb->ram[0x1ffff] = 0x40;
+    fb->ram[0x20000] = 0x40;     /* must not run */
+    fb->ram[0x20001] = 0xf4;
+    fb->ram[0x10000] = 0xf4;
+    fb_mode_real(fb);
+    seg_set_real(fb->cpu, SEG_CS, 0x1000);
+    cpu_update_mode(fb->cpu);
+    fb->cpu->gpr[R_AX] = 0;
+    ck_assert_int_eq(run_at(fb, 0xfffe), CPU_EXIT_HALT);
+    ck_assert_uint_eq(fb->cpu->gpr[R_AX], 2);
+    ck_assert_uint_eq(fb->cpu->rip, 0x0001);
+    fb_free(fb);
+}
+END_TEST
+
 /* A20 off (port 0x92 bit 1 clear): FFFF:1010 = linear 0x101000 reaches physical 0x001000.  The
  * block cache is keyed by physical address, so the block decoded at 0x101000 with A20 on must
  * not run with A20 off, and a store through the 1 MiB alias must invalidate code at 0x1000. */
@@ -329,6 +350,7 @@ static Suite *blocks_suite(void)
     tcase_add_test(tc, block_long_straight_line_capped_at_max_insns);
     tcase_add_test(tc, block_run_budget_stops_mid_block_exactly);
     tcase_add_test(tc, block_a20_off_alias_runs_and_invalidates_wrapped_code);
+    tcase_add_test(tc, block_16bit_ip_wraps_to_zero_within_segment);
     suite_add_tcase(s, tc);
     return s;
 }

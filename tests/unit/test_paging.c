@@ -697,6 +697,21 @@ START_TEST(tlb_paging_off_translates_identity)
 }
 END_TEST
 
+START_TEST(tlb_access_across_4g_wraps_to_linear_zero)
+{
+    FakeBus *fb = fb_new(RAM);
+    fb_mode_pm32(fb);
+    fb_poke(fb, 0, 2, 0x3412);
+    uint64_t v;
+    /* last two bytes of the ROM page at FFFFF000, then linear 0 */
+    ck_assert_int_eq(fb_try_read(fb, 0xfffffffe, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x34125a5a);
+    ck_assert_int_eq(fb_try_write(fb, 0xffffffff, 2, 0xbbaa, 0), -1);
+    ck_assert_uint_eq(fb_peek(fb, 0, 2), 0x34bb);   /* ROM byte dropped, RAM byte written */
+    fb_free(fb);
+}
+END_TEST
+
 static Suite *paging_suite(void)
 {
     Suite *s = suite_create("paging");
@@ -734,6 +749,7 @@ static Suite *paging_suite(void)
     tcase_add_loop_test(tc, tlb_page_crossing_write_second_page_faults_first_untouched, 0, 3);
     tcase_add_loop_test(tc, tlb_page_crossing_access_spans_noncontiguous_pages, 0, 3);
     tcase_add_test(tc, tlb_paging_off_translates_identity);
+    tcase_add_test(tc, tlb_access_across_4g_wraps_to_linear_zero);
     suite_add_tcase(s, tc);
     return s;
 }
