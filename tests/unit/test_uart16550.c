@@ -1,15 +1,14 @@
 /*
- * test_devices.c — the 16550A UART (devices/uart16550.c) and the debug ports
- * (devices/debugport.c), driven through the port bus as the CPU's IN/OUT would.
+ * test_uart16550.c — the 16550A UART (devices/uart16550.c), driven through the port bus as the
+ * CPU's IN/OUT would.
  *
- * UART register file: PC16550D datasheet, table II; loopback (MCR bit 4): CTS<-RTS, DSR<-DTR,
+ * Register file: PC16550D datasheet, table II; loopback (MCR bit 4): CTS<-RTS, DSR<-DTR,
  * RI<-OUT1, DCD<-OUT2 and the transmitter output is held off the line.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/debugport.h"
 #include "devices/uart16550.h"
 #include "mem/io.h"
 
@@ -148,62 +147,10 @@ START_TEST(uart_two_instances_independent)
 }
 END_TEST
 
-START_TEST(debugcon_write_goes_to_output_read_returns_e9)
+static Suite *uart_suite(void)
 {
-    IoBus *bus = malloc(sizeof(IoBus));
-    Out o;
-    out_open(&o);
-    io_init(bus);
-    DebugconState *d = debugcon_new(bus, 0xe9, o.f);
-    io_out(bus, 0xe9, 1, 'o');
-    io_out(bus, 0xe9, 1, 'k');
-    fflush(o.f);
-    ck_assert_uint_eq(o.len, 2);
-    ck_assert_mem_eq(o.text, "ok", 2);
-    ck_assert_uint_eq(io_in(bus, 0xe9, 1), 0xe9);
-    out_close(&o);
-    free(d);
-    free(bus);
-}
-END_TEST
-
-typedef struct ExitLog {
-    int calls;
-    int status;
-} ExitLog;
-
-static void on_exit_cb(void *opaque, int status)
-{
-    ExitLog *l = opaque;
-    l->calls++;
-    l->status = status;
-}
-
-START_TEST(debugexit_write_reports_status_v_shl1_or1)
-{
-    IoBus *bus = malloc(sizeof(IoBus));
-    ExitLog l = { 0, -1 };
-    io_init(bus);
-    DebugExitState *d = debugexit_new(bus, 0xf4, on_exit_cb, &l);
-    io_out(bus, 0xf4, 1, 0x10);
-    ck_assert_int_eq(l.calls, 1);
-    ck_assert_int_eq(l.status, 0x21);
-    io_out(bus, 0xf4, 4, 0);                 /* a dword write is one exit, not four */
-    ck_assert_int_eq(l.calls, 2);
-    ck_assert_int_eq(l.status, 1);
-    io_out(bus, 0xf4, 2, 0x7f);
-    ck_assert_int_eq(l.status, 0xff);
-    ck_assert_uint_eq(io_in(bus, 0xf4, 1), 0xff);
-    ck_assert_int_eq(l.calls, 3);
-    free(d);
-    free(bus);
-}
-END_TEST
-
-static Suite *devices_suite(void)
-{
-    Suite *s = suite_create("devices");
-    TCase *tc = tcase_create("uart");
+    Suite *s = suite_create("uart16550");
+    TCase *tc = tcase_create("core");
     tcase_add_test(tc, uart_reset_registers_have_datasheet_values);
     tcase_add_test(tc, uart_thr_write_goes_to_output);
     tcase_add_test(tc, uart_dlab_set_divisor_latch_replaces_thr_and_ier);
@@ -211,16 +158,12 @@ static Suite *devices_suite(void)
     tcase_add_test(tc, uart_loopback_msr_follows_mcr_output_held);
     tcase_add_test(tc, uart_two_instances_independent);
     suite_add_tcase(s, tc);
-    tc = tcase_create("debugport");
-    tcase_add_test(tc, debugcon_write_goes_to_output_read_returns_e9);
-    tcase_add_test(tc, debugexit_write_reports_status_v_shl1_or1);
-    suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(devices_suite());
+    SRunner *sr = srunner_create(uart_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
