@@ -96,6 +96,10 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
             cpu->fault_jmp = saved;
             return CPU_EXIT_TRIPLE_FAULT;
         }
+        /* A delivered fault counts against the budget like a retired instruction, so a guest
+         * whose handler faults again (e.g. #UD at an IVT target) cannot spin here forever
+         * with the virtual clock stopped. */
+        cpu->icount++;
     }
     /* A fault during delivery longjmps here with first_exc still set. */
     CpuExit why = CPU_EXIT_BUDGET;
