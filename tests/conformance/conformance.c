@@ -37,7 +37,7 @@
 
 #define RAM_SIZE (16u << 20)
 #define RAM_PAGES (RAM_SIZE / PAGE_SIZE)
-#define MAX_INSNS 1000u   /* runaway guard: the vectors run REP prefixes with CX <= 63 */
+#define MAX_INSNS 200u    /* runaway guard: the vectors run REP prefixes with CX <= 63 */
 #define KNOWN_MAX_SHARE 0.015
 #define EXIT_SKIP 77
 
@@ -1043,6 +1043,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     Runner run = { .opt = { .show = 3 } };
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *dir = NULL, *default_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
