@@ -185,7 +185,7 @@ void fb_poke(FakeBus *fb, uint64_t pa, int size, uint64_t v)
 }
 
 /* One operation under a local fault landing pad (cpu_raise longjmps to fault_jmp). */
-enum { OP_READ, OP_WRITE, OP_FETCH, OP_BLOCK };
+enum { OP_READ, OP_WRITE, OP_FETCH, OP_BLOCK, OP_XLATE_R, OP_XLATE_W };
 
 static int attempt(FakeBus *fb, int op, uint64_t lin, int size, int user, uint64_t *val)
 {
@@ -200,6 +200,8 @@ static int attempt(FakeBus *fb, int op, uint64_t lin, int size, int user, uint64
         case OP_READ: *val = lin_read(cpu, lin, size, user); break;
         case OP_WRITE: lin_write(cpu, lin, size, *val, user); break;
         case OP_FETCH: *val = tlb_translate(cpu, lin, ACC_EXEC, user); break;
+        case OP_XLATE_R: *val = tlb_translate(cpu, lin, ACC_READ, user); break;
+        case OP_XLATE_W: *val = tlb_translate(cpu, lin, ACC_WRITE, user); break;
         default: *val = block_find(cpu)->n; break;
         }
     } else {
@@ -227,6 +229,16 @@ int fb_try_fetch(FakeBus *fb, uint64_t lin, int user, uint64_t *pa)
 {
     uint64_t v = 0;
     int r = attempt(fb, OP_FETCH, lin, 1, user, &v);
+    if (pa)
+        *pa = v;
+    return r;
+}
+
+int fb_try_translate(FakeBus *fb, uint64_t lin, int access, int user, uint64_t *pa)
+{
+    uint64_t v = 0;
+    int op = access == ACC_EXEC ? OP_FETCH : access == ACC_WRITE ? OP_XLATE_W : OP_XLATE_R;
+    int r = attempt(fb, op, lin, 1, user, &v);
     if (pa)
         *pa = v;
     return r;

@@ -57,6 +57,8 @@ void fb_poke(FakeBus *fb, uint64_t pa, int size, uint64_t v);
 int fb_try_read(FakeBus *fb, uint64_t lin, int size, int user, uint64_t *val);
 int fb_try_write(FakeBus *fb, uint64_t lin, int size, uint64_t val, int user);
 int fb_try_fetch(FakeBus *fb, uint64_t lin, int user, uint64_t *pa);
+/* tlb_translate for `access` (ACC_READ/WRITE/EXEC); *pa = the physical address. */
+int fb_try_translate(FakeBus *fb, uint64_t lin, int access, int user, uint64_t *pa);
 /* Looks up (or decodes) the block at CS:RIP; -1 on success (*n = its instruction count). */
 int fb_try_block(FakeBus *fb, uint32_t *n);
 

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu/access.h"
 #include "mem/tlb.h"
@@ -712,6 +713,243 @@ START_TEST(tlb_access_across_4g_wraps_to_linear_zero)
 }
 END_TEST
 
+/* ---- random tables against a reference walker ----
+ *
+ * The reference is written from the SDM's per-format entry tables (vol. 3, 4.3 32-bit, 4.4 PAE,
+ * 4.5 4-level) and the access-rights and error-code rules (4.6, 4.7), one format at a time.  It
+ * reads the tables from a copy of RAM and reports the physical address or the #PF error code, and
+ * which entries a successful access marks accessed (A) and which one dirty (D). */
+
+typedef struct RefWalk {
+    int fault;
+    uint32_t err;
+    uint64_t pa;
+    int n;
+    uint64_t ent_addr[4];
+    int leaf;                 /* index in ent_addr of the entry mapping the page */
+} RefWalk;
+
+typedef struct RefMode {
+    int fmt, wp, nxe, pse, user, access;
+    uint64_t cr3;
+} RefMode;
+
+static uint64_t rd(const uint8_t *ram, uint64_t a, int size)
+{
+    uint64_t v = 0;
+    memcpy(&v, ram + a, (size_t)size);
+    return v;
+}
+
+static uint64_t bits(int hi, int lo) { return ((hi == 63 ? ~0ull : (1ull << (hi + 1)) - 1) >> lo) << lo; }
+
+static RefWalk ref_walk(const uint8_t *ram, const RefMode *m, uint64_t lin)
+{
+    RefWalk w = { 0 };
+    int pae = m->fmt != FMT_2LEVEL;
+    uint32_t base_err = (m->access == ACC_WRITE ? PF_W : 0) | (m->user ? PF_U : 0) |
+                        (m->access == ACC_EXEC && pae && m->nxe ? PF_I : 0);
+    int rw = 1, us = 1, xd = 0;
+    uint64_t e = 0, pa = 0;
+    if (m->fmt == FMT_2LEVEL) {
+        uint64_t a = (m->cr3 & 0xfffff000u) + ((lin >> 22) & 0x3ff) * 4;
+        e = rd(ram, a, 4);
+        w.ent_addr[w.n++] = a;
+        if (!(e & P))
+            goto notpresent;
+        rw &= (e & RW) != 0;
+        us &= (e & US) != 0;
+        if (m->pse && (e & PS)) {
+            if (e & (1ull << 21))                /* PSE-36 with MAXPHYADDR 40: bit 21 reserved */
+                goto reserved;
+            pa = (e & 0xffc00000u) + (((e >> 13) & 0xff) << 32) + (lin & 0x3fffff);
+        } else {
+            a = (e & 0xfffff000u) + ((lin >> 12) & 0x3ff) * 4;
+            e = rd(ram, a, 4);
+            w.ent_addr[w.n++] = a;
+            if (!(e & P))
+                goto notpresent;
+            rw &= (e & RW) != 0;
+            us &= (e & US) != 0;
+            pa = (e & 0xfffff000u) + (lin & 0xfff);
+        }
+    } else {
+        uint64_t xdbit = m->nxe ? 0 : XD;
+        uint64_t rsv = (m->fmt == FMT_PAE ? bits(62, 40) : bits(51, 40)) | xdbit;
+        uint64_t table;
+        int level;
+        if (m->fmt == FMT_PAE) {
+            uint64_t a = (m->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
+            e = rd(ram, a, 8);
+            if (!(e & P))
+                goto notpresent;
+            if (e & (bits(63, 40) | bits(8, 5) | bits(2, 1)))
+                goto reserved;
+            table = e & bits(39, 12);
+            level = 2;
+        } else {
+            table = m->cr3 & bits(39, 12);
+            level = 4;
+        }
+        for (;; level--) {
+            uint64_t a = table + ((lin >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
+            e = rd(ram, a, 8);
+            w.ent_addr[w.n++] = a;
+            if (!(e & P))
+                goto notpresent;
+            if (e & rsv)
+                goto reserved;
+            rw &= (e & RW) != 0;
+            us &= (e & US) != 0;
+            xd |= m->nxe && (e & XD);
+            if (level == 4 && (e & PS))
+                goto reserved;                       /* PS is reserved in a PML4E */
+            if ((level == 3 || level == 2) && (e & PS)) {
+                int shift = level == 3 ? 30 : 21;
+                if (e & bits(shift - 1, 13))
+                    goto reserved;
+                pa = (e & bits(39, shift)) + (lin & bits(shift - 1, 0));
+                break;
+            }
+            if (level == 1) {
+                pa = (e & bits(39, 12)) + (lin & 0xfff);
+                break;
+            }
+            table = e & bits(39, 12);
+        }
+    }
+    w.leaf = w.n - 1;
+    if (m->user && !us)
+        goto denied;
+    if (m->access == ACC_WRITE && (m->user ? !rw : (m->wp && !rw)))
+        goto denied;
+    if (m->access == ACC_EXEC && xd)
+        goto denied;
+    w.pa = pa;
+    return w;
+notpresent:
+    w.fault = 1;
+    w.err = base_err;
+    return w;
+reserved:
+    w.fault = 1;
+    w.err = base_err | PF_P | PF_RSVD;
+    return w;
+denied:
+    w.fault = 1;
+    w.err = base_err | PF_P;
+    return w;
+}
+
+static uint64_t rnd64(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s ^ (*s >> 29);
+}
+
+/* Fills table pages 0x100000.. with random entries whose addresses point at table pages. */
+static void random_tables(FakeBus *fb, int fmt, uint64_t *s)
+{
+    const int pages = 8;
+    for (uint64_t pg = 0; pg < (uint64_t)pages; pg++) {
+        for (int i = 0; i < (fmt == FMT_2LEVEL ? 1024 : 512); i++) {
+            uint64_t r = rnd64(s);
+            uint64_t e = 0x100000 + (r % pages) * 0x1000;
+            r = rnd64(s);
+            if (r % 10)
+                e |= P;
+            e |= (r & 0x1e) | (r & 0x160);            /* RW US PWT PCD, A D G randomly */
+            if ((r >> 8) % 4 == 0)
+                e |= PS;
+            if ((r >> 12) % 3 == 0 && fmt != FMT_2LEVEL)
+                e |= XD;
+            if ((r >> 16) % 16 == 0)
+                e |= 1ull << (13 + (r >> 24) % 9);    /* bits 13..21: large-page reserved area */
+            if ((r >> 20) % 16 == 0 && fmt != FMT_2LEVEL)
+                e |= 1ull << (40 + (r >> 32) % 23);   /* bits 40..62 */
+            if (fmt == FMT_2LEVEL && (r >> 40) % 8 == 0)
+                e |= ((r >> 44) & 0xff) << 13;        /* PSE-36 high address bits */
+            fb_poke(fb, 0x100000 + pg * 0x1000 + (uint64_t)i * (fmt == FMT_2LEVEL ? 4 : 8),
+                    fmt == FMT_2LEVEL ? 4 : 8, e);
+        }
+    }
+}
+
+START_TEST(paging_random_tables_match_reference_walker)
+{
+    uint64_t s = 0xfeedull + (uint64_t)_i * 7919;
+    FakeBus *fb = fb_new(RAM);
+    uint8_t *before = calloc(1, RAM);
+    for (int round = 0; round < 12; round++) {
+        int fmt = fmts[rnd64(&s) % 3];
+        Cpu *cpu = fb->cpu;
+        RefMode m = { .fmt = fmt, .cr3 = 0x100000 + (rnd64(&s) % 8) * 0x1000 };
+        if (fmt == FMT_PAE)
+            m.cr3 += (rnd64(&s) % 128) * 32;
+        random_tables(fb, fmt, &s);
+        if (fmt == FMT_4LEVEL) {
+            fb_mode_long64(fb, m.cr3);
+        } else {
+            fb_mode_pm32(fb);
+            cpu->efer &= ~(EFER_LME | EFER_LMA);
+            cpu->cr4 &= ~CR4_PAE;
+            cpu->cr4 |= fmt == FMT_PAE ? CR4_PAE : 0;
+            cpu->cr3 = m.cr3;
+            cpu->cr0 |= CR0_PG;
+            cpu_update_mode(cpu);
+        }
+        for (int it = 0; it < 400; it++) {
+            uint64_t r = rnd64(&s);
+            m.wp = r & 1;
+            m.nxe = (r >> 1) & 1;
+            m.pse = (r >> 2) & 1;
+            m.user = (r >> 3) & 1;
+            m.access = (int)((r >> 4) % 3);
+            cpu->cr0 = (cpu->cr0 & ~CR0_WP) | (m.wp ? CR0_WP : 0);
+            cpu->efer = (cpu->efer & ~EFER_NXE) | (m.nxe ? EFER_NXE : 0);
+            cpu->cr4 = (cpu->cr4 & ~CR4_PSE) | (m.pse ? CR4_PSE : 0);
+            cpu->cr2 = 0;
+            cpu_flush_tlb(cpu, true);
+            uint64_t lin = rnd64(&s);
+            lin = fmt == FMT_4LEVEL ? (uint64_t)((int64_t)(lin << 16) >> 16) : (uint32_t)lin;
+            memcpy(before + 0x100000, fb->ram + 0x100000, 0x8000);   /* every table lives here */
+            RefWalk w = ref_walk(before, &m, lin);
+            uint64_t pa = 0;
+            int rc = fb_try_translate(fb, lin, m.access, m.user, &pa);
+            const char *what = NULL;
+            if (w.fault && rc != EXC_PF)
+                what = "expected #PF";
+            else if (!w.fault && rc != -1)
+                what = "unexpected fault";
+            else if (w.fault && (cpu->exc_error != w.err || cpu->cr2 != lin))
+                what = "wrong error code or CR2";
+            else if (!w.fault && pa != w.pa)
+                what = "wrong physical address";
+            for (int k = 0; !what && !w.fault && k < w.n; k++) {
+                int sz = fmt == FMT_2LEVEL ? 4 : 8;
+                uint64_t want = rd(before, w.ent_addr[k], sz) | A;
+                if (k == w.leaf && m.access == ACC_WRITE)
+                    want |= D;
+                /* an entry used twice (self-referencing tables) gets the union */
+                for (int j = 0; j < w.n; j++)
+                    if (j != k && w.ent_addr[j] == w.ent_addr[k] && j == w.leaf && m.access == ACC_WRITE)
+                        want |= D;
+                if (fb_peek(fb, w.ent_addr[k], sz) != want)
+                    what = "accessed/dirty bits differ";
+            }
+            if (what)
+                ck_abort_msg("fmt %d wp %d nxe %d pse %d user %d access %d lin %#llx: %s "
+                             "(ref fault %d err %#x pa %#llx; got rc %d err %#x cr2 %#llx pa %#llx)",
+                             fmt, m.wp, m.nxe, m.pse, m.user, m.access, (unsigned long long)lin, what,
+                             w.fault, w.err, (unsigned long long)w.pa, rc, cpu->exc_error,
+                             (unsigned long long)cpu->cr2, (unsigned long long)pa);
+        }
+    }
+    free(before);
+    fb_free(fb);
+}
+END_TEST
+
 static Suite *paging_suite(void)
 {
     Suite *s = suite_create("paging");
@@ -736,6 +974,7 @@ static Suite *paging_suite(void)
     tcase_add_loop_test(tc, paging_read_sets_accessed_not_dirty_write_sets_dirty, 0, 3);
     tcase_add_loop_test(tc, paging_large_page_write_sets_dirty_in_pde, 0, 2);
     tcase_add_loop_test(tc, paging_faulting_write_leaves_dirty_clear, 0, 3);
+    tcase_add_loop_test(tc, paging_random_tables_match_reference_walker, 0, 4);
     suite_add_tcase(s, tc);
     tc = tcase_create("tlb");
     tcase_add_loop_test(tc, tlb_miss_fills_fast_path_used_until_flush_page, 0, 3);
