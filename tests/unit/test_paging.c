@@ -950,6 +950,59 @@ START_TEST(paging_random_tables_match_reference_walker)
 }
 END_TEST
 
+START_TEST(tlb_cached_reads_match_reference_walker)
+{
+    /* Reads at a few dozen addresses, repeated, without flushing: TLB hits must give what a fresh
+     * walk of the (unchanged) tables gives, for both privilege classes. */
+    uint64_t s = 0xabcdull + (uint64_t)_i * 104729;
+    FakeBus *fb = fb_new(RAM);
+    uint8_t *before = calloc(1, RAM);
+    for (int round = 0; round < 8; round++) {
+        int fmt = fmts[rnd64(&s) % 3];
+        Cpu *cpu = fb->cpu;
+        uint64_t r = rnd64(&s);
+        RefMode m = { .fmt = fmt, .cr3 = 0x100000 + (r % 8) * 0x1000, .wp = (r >> 3) & 1,
+                      .nxe = (r >> 4) & 1, .pse = (r >> 5) & 1, .access = ACC_READ };
+        random_tables(fb, fmt, &s);
+        if (fmt == FMT_4LEVEL) {
+            fb_mode_long64(fb, m.cr3);
+        } else {
+            fb_mode_pm32(fb);
+            cpu->efer &= ~(EFER_LME | EFER_LMA);
+            cpu->cr4 = (cpu->cr4 & ~CR4_PAE) | (fmt == FMT_PAE ? CR4_PAE : 0);
+            cpu->cr3 = m.cr3;
+            cpu->cr0 |= CR0_PG;
+            cpu_update_mode(cpu);
+        }
+        cpu->cr0 = (cpu->cr0 & ~CR0_WP) | (m.wp ? CR0_WP : 0);
+        cpu->efer = (cpu->efer & ~EFER_NXE) | (m.nxe ? EFER_NXE : 0);
+        cpu->cr4 = (cpu->cr4 & ~CR4_PSE) | (m.pse ? CR4_PSE : 0);
+        cpu_flush_tlb(cpu, true);
+        uint64_t lins[24];
+        for (int k = 0; k < 24; k++) {
+            uint64_t l = rnd64(&s);
+            lins[k] = fmt == FMT_4LEVEL ? (uint64_t)((int64_t)(l << 16) >> 16) : (uint32_t)l;
+        }
+        for (int it = 0; it < 600; it++) {
+            uint64_t lin = lins[rnd64(&s) % 24];
+            m.user = (int)(rnd64(&s) & 1);
+            memcpy(before + 0x100000, fb->ram + 0x100000, 0x8000);
+            RefWalk w = ref_walk(before, &m, lin);
+            uint64_t v = 0;
+            int rc = fb_try_read(fb, lin, 1, m.user, &v);
+            uint64_t want = w.pa < RAM ? fb->ram[w.pa] : 0xff;
+            if ((w.fault ? EXC_PF : -1) != rc || (w.fault && cpu->exc_error != w.err) || (!w.fault && v != want))
+                ck_abort_msg("fmt %d wp %d nxe %d pse %d user %d lin %#llx (try %d): ref fault %d err %#x pa %#llx; "
+                             "got rc %d err %#x value %#llx", fmt, m.wp, m.nxe, m.pse, m.user,
+                             (unsigned long long)lin, it, w.fault, w.err, (unsigned long long)w.pa, rc,
+                             cpu->exc_error, (unsigned long long)v);
+        }
+    }
+    free(before);
+    fb_free(fb);
+}
+END_TEST
+
 static Suite *paging_suite(void)
 {
     Suite *s = suite_create("paging");
@@ -989,6 +1042,7 @@ static Suite *paging_suite(void)
     tcase_add_loop_test(tc, tlb_page_crossing_access_spans_noncontiguous_pages, 0, 3);
     tcase_add_test(tc, tlb_paging_off_translates_identity);
     tcase_add_test(tc, tlb_access_across_4g_wraps_to_linear_zero);
+    tcase_add_loop_test(tc, tlb_cached_reads_match_reference_walker, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }
