@@ -81,27 +81,8 @@ static void free_retired(BlockCache *bc)
     }
 }
 
-void block_cache_free(BlockCache *bc)
+static void free_blocks(BlockCache *bc)
 {
-    if (!bc)
-        return;
-    free_retired(bc);
-    for (size_t i = 0; i < (1u << HASH_BITS); i++) {
-        Block *b = bc->hash[i];
-        while (b) {
-            Block *n = b->hash_next;
-            free(b);
-            b = n;
-        }
-    }
-    free_pages(bc);
-    free(bc);
-}
-
-void block_flush_all(Cpu *cpu)
-{
-    BlockCache *bc = cpu->blocks;
-    tlb_flush_jump_cache(&cpu->tlb);
     for (size_t i = 0; i < (1u << HASH_BITS); i++) {
         Block *b = bc->hash[i];
         while (b) {
@@ -113,6 +94,20 @@ void block_flush_all(Cpu *cpu)
     }
     free_pages(bc);
     free_retired(bc);
+}
+
+void block_cache_free(BlockCache *bc)
+{
+    if (!bc)
+        return;
+    free_blocks(bc);
+    free(bc);
+}
+
+void block_flush_all(Cpu *cpu)
+{
+    tlb_flush_jump_cache(&cpu->tlb);
+    free_blocks(cpu->blocks);
 }
 
 static inline uint32_t hash_block(uint64_t paddr, uint32_t key)

@@ -44,25 +44,6 @@
 #define ADDR_MASK_52 0x000ffffffffff000ull
 #define PHYS_ADDR_MASK ((1ull << PAGING_PHYS_BITS) - 1)
 
-static uint64_t read_entry(Cpu *cpu, uint64_t pa, int size)
-{
-    bool w;
-    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
-    if (p)
-        return host_load((uintptr_t)(p + (pa & 0xfff)), size);
-    return cpu->bus->phys_read(cpu->bus_opaque, pa, size);
-}
-
-static void write_entry(Cpu *cpu, uint64_t pa, int size, uint64_t v)
-{
-    bool w;
-    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
-    if (p && w)
-        host_store((uintptr_t)(p + (pa & 0xfff)), size, v);
-    else if (!p)
-        cpu->bus->phys_write(cpu->bus_opaque, pa, size, v);
-}
-
 static _Noreturn void page_fault(Cpu *cpu, uint64_t lin, uint32_t err)
 {
     cpu->cr2 = lin;
@@ -93,7 +74,7 @@ uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bo
     } else if (!lma) {
         levels = 3;
         uint64_t pdpte_addr = (cpu->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
-        uint64_t pdpte = read_entry(cpu, pdpte_addr, 8);
+        uint64_t pdpte = tlb_phys_read(cpu, pdpte_addr, 8);
         if (!(pdpte & PTE_P))
             page_fault(cpu, lin, err);
         if (pdpte & ((~PHYS_ADDR_MASK & ~0xfffull) | 0x1e6))
@@ -109,7 +90,7 @@ uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bo
         int shift = 12 + (level - 1) * (pae ? 9 : 10);
         uint64_t idx = (lin >> shift) & (pae ? 0x1ff : 0x3ff);
         uint64_t a = table + idx * ent_size;
-        uint64_t e = read_entry(cpu, a, ent_size);
+        uint64_t e = tlb_phys_read(cpu, a, ent_size);
         ent_addr[n] = a;
         ent[n++] = e;
         if (!(e & PTE_P))
@@ -166,7 +147,7 @@ found:;
         if (i == n - 1 && access == ACC_WRITE)
             nv |= PTE_D;
         if (nv != ent[i])
-            write_entry(cpu, ent_addr[i], ent_size, nv);
+            tlb_phys_write(cpu, ent_addr[i], ent_size, nv);
         ent[i] = nv;
     }
     uint64_t leaf = ent[n - 1];

@@ -87,8 +87,8 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     return pa;
 }
 
-/* One physical byte-range access within a page. */
-static uint64_t phys_read(Cpu *cpu, uint64_t pa, int size)
+/* One physical access within a page (also the page walker's entry reads and A/D writes). */
+uint64_t tlb_phys_read(Cpu *cpu, uint64_t pa, int size)
 {
     bool w;
     uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
@@ -97,7 +97,7 @@ static uint64_t phys_read(Cpu *cpu, uint64_t pa, int size)
     return cpu->bus->phys_read(cpu->bus_opaque, pa, size);
 }
 
-static void phys_write(Cpu *cpu, uint64_t pa, int size, uint64_t v)
+void tlb_phys_write(Cpu *cpu, uint64_t pa, int size, uint64_t v)
 {
     bool w;
     if (block_page_has_code(cpu, pa & PAGE_MASK))
@@ -121,12 +121,12 @@ uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
 {
     uint64_t pa = tlb_translate(cpu, lin, access, user);
     if (tlb_in_page(lin, size))
-        return phys_read(cpu, pa, size);
+        return tlb_phys_read(cpu, pa, size);
     int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
     uint64_t pa2 = tlb_translate(cpu, next_page(cpu, lin), access, user);
     uint64_t v = 0;
     for (int i = 0; i < size; i++) {
-        uint64_t b = i < n1 ? phys_read(cpu, pa + i, 1) : phys_read(cpu, pa2 + (i - n1), 1);
+        uint64_t b = i < n1 ? tlb_phys_read(cpu, pa + i, 1) : tlb_phys_read(cpu, pa2 + (i - n1), 1);
         v |= b << (8 * i);
     }
     return v;
@@ -136,7 +136,7 @@ void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
 {
     uint64_t pa = tlb_translate(cpu, lin, ACC_WRITE, user);
     if (tlb_in_page(lin, size)) {
-        phys_write(cpu, pa, size, val);
+        tlb_phys_write(cpu, pa, size, val);
         return;
     }
     int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
@@ -144,8 +144,8 @@ void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
     for (int i = 0; i < size; i++) {
         uint64_t b = (val >> (8 * i)) & 0xff;
         if (i < n1)
-            phys_write(cpu, pa + i, 1, b);
+            tlb_phys_write(cpu, pa + i, 1, b);
         else
-            phys_write(cpu, pa2 + (i - n1), 1, b);
+            tlb_phys_write(cpu, pa2 + (i - n1), 1, b);
     }
 }

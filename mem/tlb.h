@@ -74,6 +74,11 @@ void tlb_protect_code_page(Tlb *tlb, uint64_t ppage);
  * if paging is on, raises #PF on failure, refills the TLB entry.  Returns the physical address. */
 uint64_t tlb_translate(struct Cpu *cpu, uint64_t lin, int access, int user);
 
+/* A physical access within one page: RAM/ROM directly, MMIO through the bus.  Writes drop the
+ * decoded blocks of a code page first and are ignored on ROM. */
+uint64_t tlb_phys_read(struct Cpu *cpu, uint64_t pa, int size);
+void tlb_phys_write(struct Cpu *cpu, uint64_t pa, int size, uint64_t v);
+
 /* Slow paths for accesses that miss, cross a page, or hit MMIO/ROM/code pages. */
 uint64_t tlb_slow_read(struct Cpu *cpu, uint64_t lin, int size, int access, int user);
 void tlb_slow_write(struct Cpu *cpu, uint64_t lin, int size, uint64_t val, int user);
