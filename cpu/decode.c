@@ -316,6 +316,12 @@ static bool fill_insn(const Cpu *cpu, const ZydisDecodedInstruction *zi, const Z
             in->seg = (uint8_t)decode_sreg(o->mem.segment);
             if (in->seg == SEG_NONE)
                 in->seg = SEG_DS;
+            /* Zydis reports a last 3E prefix on an indirect near CALL/JMP as NOTRACK only and
+             * keeps the default segment, but outside 64-bit mode 3E still is the DS override. */
+            if ((zi->attributes & ZYDIS_ATTRIB_HAS_NOTRACK) && cpu->code_bits != 64) {
+                in->seg = SEG_DS;
+                in->flags |= INSN_SEGOVR;
+            }
             if (o->mem.base == ZYDIS_REGISTER_RIP || o->mem.base == ZYDIS_REGISTER_EIP)
                 in->flags |= INSN_RIPREL;
             else
