@@ -9,7 +9,8 @@
  *   - the 14 registers (FLAGS AND-ed with metadata.json's flags-mask on both sides),
  *   - every FINA RAM byte, every INIT byte the test did not change, and that no other byte of
  *     memory was written (stray stores),
- *   - for an exception, the pushed FLAGS word at the EXCP address (masked like FLAGS) and that
+ *   - for an exception, the pushed FLAGS word (masked like FLAGS; found at SS:SP+4 after the
+ *     push, as the EXCP address is rounded down to even when SP was odd) and that
  *     CS:IP ends at the handler the IVT names for the expected vector.
  * Where a modern x86 (which softvisor follows, SDM semantics) differs from the 286, the vector
  * class is listed in known-differences.txt with the reason; such vectors are counted apart and
@@ -150,7 +151,8 @@ typedef struct Test {
     State init, fina;
     bool has_exc;
     uint8_t exc_vector;
-    uint32_t exc_flags_addr;
+    uint32_t exc_flags_addr;    /* as recorded (rounded down to even when SP was odd) */
+    uint32_t flags_at[2];       /* the two bytes of the pushed FLAGS: SS:SP+4 after the push */
     const uint8_t *hash;        /* 20 bytes or NULL */
 } Test;
 
@@ -256,7 +258,15 @@ static bool parse_test(const uint8_t *p, uint32_t len, Test *t)
             t->hash = q;
         }
     }
-    return init && t->init.mask == (1u << T_NREGS) - 1;
+    if (!init || t->init.mask != (1u << T_NREGS) - 1)
+        return false;
+    if (t->has_exc) {
+        uint16_t ss = (t->fina.mask & (1u << T_SS)) ? t->fina.reg[T_SS] : t->init.reg[T_SS];
+        uint16_t sp = (t->fina.mask & (1u << T_SP)) ? t->fina.reg[T_SP] : t->init.reg[T_SP];
+        t->flags_at[0] = (uint32_t)ss * 16 + (uint16_t)(sp + 4);
+        t->flags_at[1] = (uint32_t)ss * 16 + (uint16_t)(sp + 5);
+    }
+    return true;
 }
 
 /* ---- metadata.json: the flags-mask per opcode and ModRM.reg ---- */
@@ -438,16 +448,32 @@ static bool meta_load(Meta *m, const char *dir)
 /* ---- the known-differences list ---- */
 
 /*
- * Classes a list entry may name (the ModRM byte follows the prefixes and the opcode):
+ * Each line: FILE-ID CLASS ACTION REASON...  (FILE-ID `*`: every file; first match wins)
+ * CLASS (the ModRM byte follows the prefixes and the opcode):
  *   all        every vector of the file
- *   mem        ModRM.mod != 3 (memory operand)      reg        ModRM.mod == 3
+ *   mem        ModRM.mod != 3          reg      ModRM.mod == 3
  *   regN       ModRM.reg == N (0-7)
  *   exc        the 286 raised an exception
- *   noexc      the 286 raised no exception
+ *   long       the instruction is longer than 10 bytes (the 286 limit; 386+ allow 15)
+ *   ss-gp      the 286 raised #GP(13) for an access through SS (a memory operand based on BP or
+ *              with an SS override, or the stack of a push/pop/call/ret/int/iret/enter/leave)
+ *   #N         the single vector with index N (for a 286 quirk no wider class describes)
+ * ACTION:
+ *   unchecked  the vector may fail (the modern result is not derivable from the vector)
+ *   flags=HHHH AND this mask into the FLAGS comparison too (FLAGS and pushed FLAGS); must pass
+ *   vector=N   a modern CPU raises exception N instead: checked for that delivery (frame with
+ *              the address of the instruction, registers otherwise as before); must pass
+ *   vector=same  the same exception as the 286, but raised before anything changed (the 286 had
+ *              already stepped SI/DI or SP when it faulted); checked like vector=N
  */
+typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR } Action;
+#define VECTOR_SAME 256u
+
 typedef struct Known {
     char file[16];
     char cls[16];
+    Action act;
+    unsigned arg;
     uint32_t covered, failed;
 } Known;
 
@@ -459,7 +485,33 @@ typedef struct KnownList {
 static bool class_valid(const char *c)
 {
     return !strcmp(c, "all") || !strcmp(c, "mem") || !strcmp(c, "reg") || !strcmp(c, "exc") ||
-           !strcmp(c, "noexc") || (!strncmp(c, "reg", 3) && c[3] >= '0' && c[3] <= '7' && !c[4]);
+           !strcmp(c, "long") || !strcmp(c, "ss-gp") || (c[0] == '#' && isdigit((unsigned char)c[1])) ||
+           (!strncmp(c, "reg", 3) && c[3] >= '0' && c[3] <= '7' && !c[4]);
+}
+
+static bool action_parse(const char *a, Known *k)
+{
+    char *e;
+    if (!strcmp(a, "unchecked")) {
+        k->act = ACT_UNCHECKED;
+        return true;
+    }
+    if (!strncmp(a, "flags=", 6)) {
+        k->act = ACT_FLAGS;
+        k->arg = (unsigned)strtoul(a + 6, &e, 16);
+        return e != a + 6 && !*e && k->arg <= 0xffff;
+    }
+    if (!strcmp(a, "vector=same")) {
+        k->act = ACT_VECTOR;
+        k->arg = VECTOR_SAME;
+        return true;
+    }
+    if (!strncmp(a, "vector=", 7)) {
+        k->act = ACT_VECTOR;
+        k->arg = (unsigned)strtoul(a + 7, &e, 10);
+        return e != a + 7 && !*e && k->arg < 32;
+    }
+    return false;
 }
 
 static bool known_load(KnownList *k, const char *path)
@@ -478,14 +530,16 @@ static bool known_load(KnownList *k, const char *path)
     bool ok = true;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
-        char file[16], cls[16], reason[8];
+        Known e = { .covered = 0 };
+        char act[32], reason[8];
         char *s = line;
         while (isspace((unsigned char)*s))
             s++;
         if (!*s || *s == '#')
             continue;
-        if (sscanf(s, "%15s %15s %7s", file, cls, reason) != 3 || !class_valid(cls)) {
-            fprintf(stderr, "%s:%d: expected `FILE-ID CLASS REASON...`\n", path, lineno);
+        if (sscanf(s, "%15s %15s %31s %7s", e.file, e.cls, act, reason) != 4 || !class_valid(e.cls) ||
+            !action_parse(act, &e)) {
+            fprintf(stderr, "%s:%d: expected `FILE-ID CLASS ACTION REASON...`\n", path, lineno);
             ok = false;
             continue;
         }
@@ -495,10 +549,7 @@ static bool known_load(KnownList *k, const char *path)
             break;
         }
         k->e = ne;
-        memset(&k->e[k->n], 0, sizeof(Known));
-        memcpy(k->e[k->n].file, file, sizeof(file));
-        memcpy(k->e[k->n].cls, cls, sizeof(cls));
-        k->n++;
+        k->e[k->n++] = e;
     }
     fclose(f);
     return ok;
@@ -521,6 +572,50 @@ static int test_modrm(const Test *t)
     return i < t->nbytes ? t->bytes[i] : -1;
 }
 
+/* Opcodes with a ModRM byte, among those whose files this class is used with. */
+static bool has_modrm(uint8_t op)
+{
+    return (op < 0x40 && (op & 7) < 4) || (op >= 0x80 && op <= 0x8f) || op == 0x62 || op == 0x69 ||
+           op == 0x6b || op == 0xc0 || op == 0xc1 || op == 0xc4 || op == 0xc5 || op == 0xc6 ||
+           op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || (op >= 0xd8 && op <= 0xdf) || op == 0xf6 ||
+           op == 0xf7 || op == 0xfe || op == 0xff;
+}
+
+/* Instructions that push or pop (their stack accesses go through SS). */
+static bool stack_op(uint8_t op, int modrm)
+{
+    int reg = (modrm >> 3) & 7;
+    switch (op) {
+    case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f:
+    case 0x60: case 0x61: case 0x68: case 0x6a: case 0x8f: case 0x9a: case 0x9c: case 0x9d:
+    case 0xc2: case 0xc3: case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd:
+    case 0xce: case 0xcf: case 0xe8:
+        return true;
+    case 0xff:
+        return reg == 2 || reg == 3 || reg == 6;
+    default:
+        return op >= 0x50 && op <= 0x5f;
+    }
+}
+
+/* True when the test's memory operand, if any, is addressed through SS. */
+static bool mem_uses_ss(const Test *t, bool *has_mem)
+{
+    uint32_t i = opcode_offset(t);
+    int seg = -1;
+    for (uint32_t k = 0; k < i; k++)
+        if (t->bytes[k] == 0x26 || t->bytes[k] == 0x2e || t->bytes[k] == 0x36 || t->bytes[k] == 0x3e)
+            seg = t->bytes[k];
+    int modrm = test_modrm(t);
+    *has_mem = i < t->nbytes && has_modrm(t->bytes[i]) && modrm >= 0 && (modrm >> 6) != 3;
+    if (!*has_mem)
+        return false;
+    if (seg >= 0)
+        return seg == 0x36;
+    int rm = modrm & 7;
+    return rm == 2 || rm == 3 || (rm == 6 && (modrm >> 6) != 0);
+}
+
 static bool class_match(const char *c, const Test *t)
 {
     int modrm = test_modrm(t);
@@ -528,8 +623,21 @@ static bool class_match(const char *c, const Test *t)
         return true;
     if (!strcmp(c, "exc"))
         return t->has_exc;
-    if (!strcmp(c, "noexc"))
-        return !t->has_exc;
+    if (c[0] == '#')
+        return t->index == strtoul(c + 1, NULL, 10);
+    if (!strcmp(c, "long"))
+        return t->nbytes > 11;        /* the instruction and the HLT after it */
+    if (!strcmp(c, "ss-gp")) {
+        if (!t->has_exc || t->exc_vector != EXC_GP || t->nbytes > 11)
+            return false;
+        uint32_t op = opcode_offset(t);
+        if (op + 1 < t->nbytes && t->bytes[op] == 0xcd && t->bytes[op + 1] == EXC_GP)
+            return false;             /* INT 0Dh itself */
+        bool mem;
+        bool ss = mem_uses_ss(t, &mem);
+        uint32_t i = opcode_offset(t);
+        return ss || (!mem && i < t->nbytes && stack_op(t->bytes[i], modrm < 0 ? 0 : modrm));
+    }
     if (modrm < 0)
         return false;
     if (!strcmp(c, "mem"))
@@ -542,7 +650,7 @@ static bool class_match(const char *c, const Test *t)
 static Known *known_find(KnownList *k, const char *file, const Test *t)
 {
     for (size_t i = 0; i < k->n; i++)
-        if (!strcmp(k->e[i].file, file) && class_match(k->e[i].cls, t))
+        if ((!strcmp(k->e[i].file, file) || !strcmp(k->e[i].file, "*")) && class_match(k->e[i].cls, t))
             return &k->e[i];
     return NULL;
 }
@@ -580,17 +688,20 @@ static bool lock_is_ud(const Test *t)
     }
 }
 
-/* Fills *x with what the SDM expects for `t` when its LOCK prefix raises #UD. */
-static void lock_ud_expect(const Test *t, Test *x, uint8_t frame[6 * 5])
+/* Fills *x with what the SDM expects for `t` when the instruction faults with `vector` before
+ * changing anything (e.g. #UD for a LOCK prefix): delivery through the IVT with the address of
+ * the instruction pushed. */
+static void fault_expect(const Test *t, Test *x, uint8_t frame[6 * 5], int vector)
 {
     *x = *t;
     x->has_exc = true;
-    x->exc_vector = EXC_UD;
+    x->exc_vector = (uint8_t)vector;
     uint8_t ivt[4] = { 0 };
+    uint32_t ent = 4u * (uint32_t)vector;
     for (uint32_t i = 0; i < t->init.nram; i++) {
         RamPair p = ram_pair(&t->init, i);
-        if (p.addr >= 4 * EXC_UD && p.addr < 4 * EXC_UD + 4)
-            ivt[p.addr - 4 * EXC_UD] = p.val;
+        if (p.addr >= ent && p.addr < ent + 4)
+            ivt[p.addr - ent] = p.val;
     }
     const uint16_t *r = t->init.reg;
     uint16_t fl = (uint16_t)((r[T_FLAGS] & 0x0fff & ~(FL_IF | FL_TF)) | FL_FIXED1);
@@ -605,8 +716,8 @@ static void lock_ud_expect(const Test *t, Test *x, uint8_t frame[6 * 5])
             e[2] = (uint8_t)(a >> 16);
             e[3] = (uint8_t)(a >> 24);
             e[4] = (uint8_t)(push[k] >> (8 * b));
-            if (k == 2 && b == 0)
-                x->exc_flags_addr = a;
+            if (k == 2)
+                x->flags_at[b] = a;
         }
     }
     x->fina.mask = (1u << T_NREGS) - 1;
@@ -705,9 +816,9 @@ static int fina_byte(const Test *t, uint32_t addr)
 /* Bits of a RAM byte that count: the pushed FLAGS of an exception is masked like FLAGS. */
 static uint8_t ram_mask(const Test *t, uint32_t addr, uint16_t fmask)
 {
-    if (t->has_exc && addr == t->exc_flags_addr)
+    if (t->has_exc && addr == t->flags_at[0])
         return (uint8_t)fmask;
-    if (t->has_exc && addr == t->exc_flags_addr + 1)
+    if (t->has_exc && addr == t->flags_at[1])
         return (uint8_t)(fmask >> 8);
     return 0xff;
 }
@@ -951,14 +1062,18 @@ static bool run_file(Runner *run, const char *id, Totals *tot)
         Known *k = known_find(&run->known, id, &t);
         Report r = { .len = 0 };
         bool pass;
+        Test x;
+        uint8_t frame[6 * 5];
         if (lock_is_ud(&t)) {
-            Test x;
-            uint8_t frame[6 * 5];
-            lock_ud_expect(&t, &x, frame);
+            fault_expect(&t, &x, frame, EXC_UD);
             pass = run_test(run->cpu, run->m, &x, 0xffff, false, &r);
             ft.lock_ud++;
+        } else if (k && k->act == ACT_VECTOR) {
+            fault_expect(&t, &x, frame, k->arg == VECTOR_SAME ? t.exc_vector : (int)k->arg);
+            pass = run_test(run->cpu, run->m, &x, 0xffff, false, &r);
         } else {
-            pass = run_test(run->cpu, run->m, &t, fmask, true, &r);
+            pass = run_test(run->cpu, run->m, &t, (uint16_t)(fmask & (k && k->act == ACT_FLAGS ? k->arg : 0xffff)),
+                            true, &r);
         }
         ft.tests++;
         if (k) {
@@ -967,17 +1082,20 @@ static bool run_file(Runner *run, const char *id, Totals *tot)
         }
         if (pass) {
             ft.passed++;
-        } else if (k) {
+        } else if (k && k->act == ACT_UNCHECKED) {
             ft.known_failed++;
             k->failed++;
         } else {
+            if (k)
+                k->failed++;
             ft.failed++;
             if (shown++ < run->opt.show) {
                 char hex[64] = "";
                 for (uint32_t i = 0; i < t.nbytes && i < 20; i++)
                     snprintf(hex + 3 * i, 4, "%02x ", t.bytes[i]);
-                printf("FAIL %s #%u `%s` [%s]%s\n%s", id, t.index, t.name, hex,
-                       t.has_exc ? " (286 raised an exception)" : "", r.buf);
+                printf("FAIL %s #%u `%s` [%s]%s%s\n%s", id, t.index, t.name, hex,
+                       t.has_exc ? " (286 raised an exception)" : "",
+                       k ? " (known difference, checked with its action)" : "", r.buf);
             }
         }
     }
@@ -1131,8 +1249,9 @@ int main(int argc, char **argv)
     printf("\nknown differences (known-differences.txt):\n");
     for (size_t i = 0; i < run.known.n; i++) {
         const Known *k = &run.known.e[i];
-        printf("  %-5s %-6s covers %5u vectors, %5u of them fail\n", k->file, k->cls, k->covered,
-               k->failed);
+        printf("  %-5s %-6s %-11s covers %5u vectors, %5u of them fail%s\n", k->file, k->cls,
+               k->act == ACT_UNCHECKED ? "unchecked" : k->act == ACT_FLAGS ? "flags-mask" : "vector",
+               k->covered, k->failed, k->act != ACT_UNCHECKED && k->failed ? " (FAIL)" : "");
     }
     printf("\nTOTAL %llu tests: %llu pass (%.3f%%), %llu unexpected FAIL; known differences cover "
            "%llu vectors = %.3f%% (limit %.1f%%), %llu of them fail\n",
