@@ -18,6 +18,8 @@
  *       Only ZF changes.  CMPXCHG16B needs a 16-byte aligned linear address: #GP(0).
  *   XADD r/m, r:  temp := dest + src; src := dest; dest := temp; flags as ADD.
  *   UD0/UD1/UD2: #UD.
+ *   WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set; otherwise it would wait for pending
+ *       unmasked x87 exceptions, and there are none until the x87 exists, so it does nothing.
  *   BOUND r, m (not in 64-bit mode, where 62 is EVEX): lower := [m], upper := [m + osz], both
  *       signed; index < lower or index > upper -> #BR (a fault, no error code).
  * LOCK is accepted on the memory forms of CMPXCHG, CMPXCHG8B/16B and XADD (all accesses are
@@ -30,6 +32,14 @@ static int op_nop(Cpu *cpu, const Insn *in)
 {
     (void)cpu;
     (void)in;
+    return INSN_NEXT;
+}
+
+static int op_wait(Cpu *cpu, const Insn *in)
+{
+    (void)in;
+    if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+        cpu_raise(cpu, EXC_NM, EXC_NO_ERR);
     return INSN_NEXT;
 }
 
@@ -130,6 +140,8 @@ InsnFn misc_select(DecodeCtx *d, Insn *in)
     bool locked = (in->flags & INSN_LOCK) != 0;
     bool mem = d->kind[0] == 'm';
     switch (d->zi->mnemonic) {
+    case ZYDIS_MNEMONIC_FWAIT:
+        return locked ? op_ud : op_wait;
     case ZYDIS_MNEMONIC_NOP:
     case ZYDIS_MNEMONIC_PAUSE:
     case ZYDIS_MNEMONIC_LFENCE:

@@ -45,6 +45,20 @@ START_TEST(ud2_and_ud0_raise_ud)
 }
 END_TEST
 
+START_TEST(wait_with_mp_and_ts_raises_nm_else_nothing)
+{
+    static const uint8_t c[] = { 0x9b, 0x9b };   /* wait; wait */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm->cpu->cr0 |= CR0_TS;                      /* TS alone: WAIT is not affected */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(fm->cpu->rip, FM_CODE + 1);
+    fm->cpu->cr0 |= CR0_MP;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_NM);
+    ck_assert_uint_eq(fm->cpu->rip, FM_CODE + 1);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(lock_nop_raises_ud)
 {
     static const uint8_t c[] = { 0xf0, 0x90 };   /* lock nop */
@@ -205,6 +219,7 @@ static Suite *misc_suite(void)
     tcase_add_test(tc, nop_forms_advance_without_memory_access);
     tcase_add_test(tc, ud2_and_ud0_raise_ud);
     tcase_add_test(tc, lock_nop_raises_ud);
+    tcase_add_test(tc, wait_with_mp_and_ts_raises_nm_else_nothing);
     tcase_add_test(tc, cmpxchg_mem_equal_stores_source);
     tcase_add_test(tc, cmpxchg_mem_unequal_loads_accumulator_with_cmp_flags);
     tcase_add_test(tc, cmpxchg_reg_unequal_long_mode_keeps_destination_upper_half);
