@@ -81,8 +81,6 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
             e->tag_x = page;
         if ((prot & PROT_W) && writable && !block_page_has_code(cpu, ppage))
             e->tag_w = page;
-    } else if (prot & PROT_X) {
-        e->tag_x = page;   /* code fetch from MMIO/unassigned memory: decode reads via the bus */
     }
     return pa;
 }
