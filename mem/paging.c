@@ -50,7 +50,7 @@ static _Noreturn void page_fault(Cpu *cpu, uint64_t lin, uint32_t err)
     cpu_raise(cpu, EXC_PF, err);
 }
 
-uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global)
+uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global, int *shift)
 {
     bool pae = (cpu->cr4 & CR4_PAE) != 0;
     bool lma = cpu_long_mode(cpu);
@@ -153,5 +153,6 @@ found:;
     uint64_t leaf = ent[n - 1];
     *prot = PROT_R | (xd ? 0 : PROT_X) | (can_write && (leaf & PTE_D) ? PROT_W : 0);
     *global = (cpu->cr4 & CR4_PGE) && (leaf & PTE_G);
+    *shift = __builtin_popcountll(page_mask);
     return (pa & ~page_mask) | (lin & page_mask);
 }

@@ -28,6 +28,8 @@ void tlb_flush(Tlb *tlb, bool include_global)
             tlb->global[u][i] = 0;
             tlb->paddr[u][i] = TLB_INVALID;
         }
+    if (include_global)
+        tlb->has_large = false;
 }
 
 void tlb_flush_page(Tlb *tlb, uint64_t lin)
@@ -42,6 +44,24 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
         tlb->global[u][i] = 0;
         tlb->paddr[u][i] = TLB_INVALID;
     }
+    if (!tlb->has_large)
+        return;
+    /* Pieces of a large page containing `lin` sit at other indexes: find them by their tags. */
+    bool dropped = false;
+    for (int u = 0; u < 2; u++)
+        for (uint32_t k = 0; k < TLB_SIZE; k++) {
+            TlbEntry *e = &tlb->e[u][k];
+            uint64_t page = e->tag_r != TLB_INVALID ? e->tag_r : e->tag_x;
+            int sh = tlb->shift[u][k];
+            if (sh > 12 && page != TLB_INVALID && ((page ^ lin) >> sh) == 0) {
+                e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
+                tlb->global[u][k] = 0;
+                tlb->paddr[u][k] = TLB_INVALID;
+                dropped = true;
+            }
+        }
+    if (dropped)
+        tlb_flush_jump_cache(tlb);   /* blocks entered through the dropped pieces */
 }
 
 void tlb_protect_code_page(Tlb *tlb, uint64_t ppage)
@@ -58,8 +78,9 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     uint64_t pa;
     int prot;
     bool global = false;
+    int shift = 12;
     if (cpu->cr0 & CR0_PG) {
-        pa = paging_walk(cpu, lin, access, user, &prot, &global);
+        pa = paging_walk(cpu, lin, access, user, &prot, &global, &shift);
     } else {
         pa = lin & 0xffffffffull;
         prot = PROT_R | PROT_W | PROT_X;
@@ -73,6 +94,9 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
     cpu->tlb.paddr[user][i] = ppage;
     cpu->tlb.global[user][i] = global;
+    cpu->tlb.shift[user][i] = (uint8_t)shift;
+    if (shift > 12)
+        cpu->tlb.has_large = true;
     if (host) {
         e->addend = (uintptr_t)host - (uintptr_t)page;
         if (prot & PROT_R)

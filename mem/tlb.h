@@ -60,11 +60,15 @@ typedef struct Tlb {
     JumpCacheEntry jc[JC_SIZE];
     uint64_t paddr[2][TLB_SIZE];   /* physical page of each entry (code tracking, slow path) */
     uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
+    uint8_t shift[2][TLB_SIZE];    /* log2 size of the page the entry is a 4 KiB piece of */
+    bool has_large;                /* some entry may come from a 2 MiB / 4 MiB / 1 GiB page */
 } Tlb;
 
 struct Cpu;
 
 void tlb_flush(Tlb *tlb, bool include_global);
+/* INVLPG: drops the translation of the page containing `lin`; for a large page that means every
+ * 4 KiB piece of it the TLB holds. */
 void tlb_flush_page(Tlb *tlb, uint64_t lin);
 void tlb_flush_jump_cache(Tlb *tlb);
 /* Drop every write tag that points at physical page `ppage` (it now holds decoded code). */
