@@ -608,6 +608,10 @@ START_TEST(tlb_mmio_page_never_gets_tags)
     ck_assert_uint_eq(fb->mmio_writes, 2);
     ck_assert_uint_eq(fb->mmio_last_val, 0xbeef);
     ck_assert_uint_eq(entry(fb, lin, 0)->tag_w, TLB_INVALID);
+    uint64_t pa;
+    ck_assert_int_eq(fb_try_fetch(fb, lin + 0x20, 0, &pa), -1);
+    ck_assert_uint_eq(pa, FB_MMIO + 0x20);
+    ck_assert_uint_eq(entry(fb, lin, 0)->tag_x, TLB_INVALID);   /* its addend means nothing */
     fb_free(fb);
 }
 END_TEST
@@ -1003,6 +1007,35 @@ START_TEST(tlb_cached_reads_match_reference_walker)
 }
 END_TEST
 
+START_TEST(tlb_flush_page_in_large_page_drops_its_other_entries)
+{
+    /* INVLPG of one address invalidates the whole translation of the page that contains it; the
+     * TLB caches a large page as 4 KiB pieces, and pieces far from the flushed address must go
+     * too.  Loop: 4 MiB (2-level PSE), 2 MiB (PAE), 1 GiB (4-level). */
+    static const uint64_t lin[3] = { 0x00800000, 0x40000000, 0x0000008040000000ull };
+    static const uint64_t span[3] = { 0x400000, 0x200000, 0x40000000 };
+    static const int level[3] = { 2, 2, 3 };
+    Pt p;
+    FakeBus *fb = setup(&p, fmts[_i]);
+    fb->cpu->cr4 |= CR4_PSE;
+    uint64_t target = _i == 2 ? 0 : 0x800000;
+    uint64_t ent = pt_map(&p, lin[_i], target, P | RW | A | D, level[_i]);
+    uint64_t far = lin[_i] + span[_i] - 0x1000 + 0x10;      /* last 4 KiB piece of the page */
+    uint64_t far_pa = target + span[_i] - 0x1000 + 0x10;
+    if (far_pa >= RAM)
+        far = lin[_i] + 0x900010, far_pa = 0x900010;          /* 1 GiB: a piece inside RAM */
+    fb_poke(fb, far_pa, 4, 0x12345678);
+    uint64_t v;
+    ck_assert_int_eq(fb_try_read(fb, far, 4, 0, &v), -1);
+    ck_assert_uint_eq(v, 0x12345678);
+    /* remove the page, then invalidate it through its first byte */
+    fb_poke(fb, ent, pt_esize(&p), 0);
+    tlb_flush_page(&fb->cpu->tlb, lin[_i]);
+    expect_pf(fb, fb_try_read(fb, far, 4, 0, &v), far, 0);
+    fb_free(fb);
+}
+END_TEST
+
 static Suite *paging_suite(void)
 {
     Suite *s = suite_create("paging");
@@ -1043,6 +1076,7 @@ static Suite *paging_suite(void)
     tcase_add_test(tc, tlb_paging_off_translates_identity);
     tcase_add_test(tc, tlb_access_across_4g_wraps_to_linear_zero);
     tcase_add_loop_test(tc, tlb_cached_reads_match_reference_walker, 0, 4);
+    tcase_add_loop_test(tc, tlb_flush_page_in_large_page_drops_its_other_entries, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }
