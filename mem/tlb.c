@@ -98,8 +98,9 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     if (shift > 12)
         cpu->tlb.has_large = true;
     if (host) {
+        /* ROM never takes the data fast path (DESIGN.md): only its code is fetched directly. */
         e->addend = (uintptr_t)host - (uintptr_t)page;
-        if (prot & PROT_R)
+        if ((prot & PROT_R) && writable)
             e->tag_r = page;
         if (prot & PROT_X)
             e->tag_x = page;

@@ -6,8 +6,8 @@
  * the linear page address when that kind of access may take the fast path, TLB_INVALID otherwise.
  * host address = addend + linear address.
  *
- * Only plain RAM ever gets a valid tag.  ROM gets read/execute tags only; MMIO and unassigned pages
- * get none, so every access to them takes the slow path (tlb_slow_*).  A RAM page holding decoded
+ * Only plain RAM gets read and write tags.  ROM gets only an execute tag (the decoder fetches its
+ * code directly); MMIO and unassigned pages get none, so every access to them takes the slow path (tlb_slow_*).  A RAM page holding decoded
  * code gets no write tag, so a store to it reaches the slow path and invalidates the blocks first.
  */
 #ifndef SOFTVISOR_TLB_H
