@@ -78,6 +78,14 @@ void cpu_reset(Cpu *cpu)
     memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
     memset(cpu->mtrr_var, 0, sizeof(cpu->mtrr_var));
     cpu->misc_enable = 1;   /* fast strings */
+    /* x87 after RESET (SDM vol. 3, table 9-1): FCW 0040h, FSW 0, FTW all empty; FINIT later
+     * sets FCW 037Fh.  MXCSR 1F80h, XCR0 = x87 only. */
+    memset(&cpu->fpu, 0, sizeof(cpu->fpu));
+    cpu->fpu.cw = 0x0040;
+    cpu->fpu.tw = 0xffff;
+    memset(cpu->xmm, 0, sizeof(cpu->xmm));
+    cpu->mxcsr = 0x1f80;
+    cpu->xcr0 = 1;
     cpu->rng_state = cpu->config.rng_seed ^ 0x5eed5eed5eed5eedull;
     cpu->halted = false;
     cpu->inhibit_irq = false;

@@ -119,6 +119,36 @@ typedef struct DescTable {
     uint32_t limit;
 } DescTable;
 
+/*
+ * x87 FPU state (SDM vol. 1, chapter 8).  Registers are kept as raw 80-bit extended values
+ * (64-bit significand with explicit integer bit, sign and 15-bit exponent), indexed by physical
+ * register number; ST(i) is regs[(top + i) & 7] with top = (sw >> 11) & 7.  The tag word is kept
+ * in full (2 bits per physical register: 00 valid, 01 zero, 10 special, 11 empty).
+ * MMX registers MM0-7 alias the significands of the physical registers (SDM vol. 1, 9.5).
+ */
+typedef struct Fp80 {
+    uint64_t mant;
+    uint16_t se;            /* bit 15 sign, bits 14:0 biased exponent */
+} Fp80;
+
+typedef struct X87State {
+    Fp80 regs[8];
+    uint16_t cw, sw, tw;
+    uint16_t fop;           /* last non-control instruction's opcode (11 bits) */
+    uint16_t fcs, fds;
+    uint64_t fip, fdp;
+} X87State;
+
+/* An XMM register (SDM vol. 1, 10.2). */
+typedef union Xmm {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+    float f[4];
+    double fd[2];
+} Xmm;
+
 struct Cpu;
 
 /*
@@ -182,6 +212,12 @@ typedef struct Cpu {
     uint64_t apic_base, pat, tsc_offset, tsc_aux;
     uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
     uint64_t misc_enable;
+
+    /* x87 / MMX / SSE state (cpu/x87*.c, cpu/mmx.c, cpu/sse*.c) */
+    X87State fpu;
+    Xmm xmm[16] __attribute__((aligned(16)));
+    uint32_t mxcsr;
+    uint64_t xcr0;
 
     uint64_t icount;       /* retired instructions: the virtual clock's source */
     uint64_t rng_state;    /* RDRAND/RDSEED generator state */

@@ -35,7 +35,8 @@ struct BlockCache {
 static const SelectFn selectors[] = {
     mov_select, alu_select, far_select, branch_select, stack_select, shift_select, muldiv_select,
     bitops_select, string_select, flagops_select, bcd_select, segment_select, io_select,
-    system_select, cpuid_select, msr_select, misc_select,
+    system_select, cpuid_select, msr_select, misc_select, x87_select, mmx_select, sse_int_select,
+    sse_fp_select, xsave_select,
 };
 
 BlockCache *block_cache_new(void)
@@ -307,6 +308,18 @@ static bool fill_insn(const Cpu *cpu, const ZydisDecodedInstruction *zi, const Z
                 k = 'd';
                 if (i < 3)
                     in->r[i] = (uint8_t)(o->reg.value - ZYDIS_REGISTER_DR0);
+            } else if (c == ZYDIS_REGCLASS_XMM) {
+                k = 'v';
+                if (i < 3)
+                    in->r[i] = (uint8_t)(o->reg.value - ZYDIS_REGISTER_XMM0);
+            } else if (c == ZYDIS_REGCLASS_MMX) {
+                k = 'q';
+                if (i < 3)
+                    in->r[i] = (uint8_t)(o->reg.value - ZYDIS_REGISTER_MM0);
+            } else if (c == ZYDIS_REGCLASS_X87) {
+                k = 'f';
+                if (i < 3)
+                    in->r[i] = (uint8_t)(o->reg.value - ZYDIS_REGISTER_ST0);
             }
             break;
         }

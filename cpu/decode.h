@@ -36,7 +36,9 @@ struct Block {
 };
 
 /* What a family's selector sees.  Operand kinds: 'r' general register, 'm' memory, 'i' immediate,
- * 's' segment register, 'c' control register, 'd' debug register, 'p' far pointer, 'x' other. */
+ * 's' segment register, 'c' control register, 'd' debug register, 'p' far pointer, 'v' XMM
+ * register, 'q' MMX register, 'f' x87 register ST(i), 'x' other.  For 'v', 'q' and 'f' the
+ * Insn's r[i] holds the register number (XMM0-15, MM0-7, ST(0)-ST(7)). */
 struct DecodeCtx {
     const ZydisDecodedInstruction *zi;
     const ZydisDecodedOperand *op;   /* the visible operands */
@@ -82,6 +84,11 @@ InsnFn msr_select(DecodeCtx *d, Insn *in);
 InsnFn segment_select(DecodeCtx *d, Insn *in);
 InsnFn io_select(DecodeCtx *d, Insn *in);
 InsnFn misc_select(DecodeCtx *d, Insn *in);
+InsnFn x87_select(DecodeCtx *d, Insn *in);
+InsnFn mmx_select(DecodeCtx *d, Insn *in);
+InsnFn sse_int_select(DecodeCtx *d, Insn *in);
+InsnFn sse_fp_select(DecodeCtx *d, Insn *in);
+InsnFn xsave_select(DecodeCtx *d, Insn *in);
 
 /* Raises #UD when executed (undefined or unimplemented instructions). */
 int op_ud(Cpu *cpu, const Insn *in);

@@ -1,0 +1,11 @@
+/*
+ * xsave.c — placeholder: this family is being written (issue 3, x87/MMX/SSE).
+ */
+#include "cpu/decode.h"
+
+InsnFn xsave_select(DecodeCtx *d, Insn *in)
+{
+    (void)d;
+    (void)in;
+    return NULL;
+}
