@@ -3,7 +3,7 @@
  *
  * For each case: generate a sequence and an input state from a per-case seed (derived from the run
  * seed and the case number, so `--seed S --case K` replays one case), run it natively and in
- * softvisor, and compare the exception vector and RIP, all sixteen GPRs, RFLAGS' arithmetic flags
+ * softvisor, and compare the exception vector and RIP, all sixteen GPRs, XMM0-15, MM0-7, RFLAGS' arithmetic flags
  * and DF minus the flags undefined at that point (gen.c), and the whole data region (buffer and
  * stack).  A mismatch prints the case disassembled (Zydis formatter), the input state, both
  * outputs and the differences.
@@ -110,6 +110,11 @@ static void print_state(const char *what, const DiffState *s)
     for (int r = 0; r < 16; r++)
         printf(" %s=%016" PRIx64 "%s", reg_names[r], s->gpr[r], r % 4 == 3 ? "\n         " : "");
     printf(" rflags=%08" PRIx64 "\n", s->flags);
+    for (int r = 0; r < 16; r++)
+        printf("          xmm%-2d=%016" PRIx64 "%016" PRIx64 "%s", r, s->xmm[r][1], s->xmm[r][0],
+               r % 2 ? "\n" : "");
+    for (int r = 0; r < 8; r++)
+        printf("          mm%d=%016" PRIx64 "%s", r, s->mm[r], r % 2 ? "\n" : "");
 }
 
 /* Compares the two results; prints the differences when `report` is set.  Returns true if equal. */
@@ -137,6 +142,20 @@ static bool compare(Run *r, bool report)
             if (report)
                 printf("  diff: %s native %016" PRIx64 " emulator %016" PRIx64 "\n", reg_names[i],
                        a->gpr[i], b->gpr[i]);
+        }
+    for (int i = 0; i < 16; i++)
+        if (a->xmm[i][0] != b->xmm[i][0] || a->xmm[i][1] != b->xmm[i][1]) {
+            ok = false;
+            if (report)
+                printf("  diff: xmm%d native %016" PRIx64 "%016" PRIx64 " emulator %016" PRIx64
+                       "%016" PRIx64 "\n", i, a->xmm[i][1], a->xmm[i][0], b->xmm[i][1], b->xmm[i][0]);
+        }
+    for (int i = 0; i < 8; i++)
+        if (a->mm[i] != b->mm[i]) {
+            ok = false;
+            if (report)
+                printf("  diff: mm%d native %016" PRIx64 " emulator %016" PRIx64 "\n", i, a->mm[i],
+                       b->mm[i]);
         }
     if (memcmp(r->nat_data, r->emu_data, DATA_SIZE)) {
         ok = false;

@@ -10,6 +10,8 @@
  *   DATA_BASE   0x20000000  DATA_SIZE bytes compared after every case: memory operands point into
  *                           [DATA_BASE, DATA_BASE + 0x2000), the stack lives above (RSP starts at
  *                           DATA_BASE + STACK_OFF)
+ * Vector state: XMM0-15 and MM0-7 are loaded from the input state and compared like the GPRs (the
+ * native prologue loads them with MOVDQU/MOVQ, the epilogue stores them and executes EMMS).
  * The guest maps these linear pages 1:1 onto its own physical pages with 4-level paging, user pages.
  */
 #ifndef SOFTVISOR_DIFF_H
@@ -34,6 +36,8 @@ typedef struct DiffState {
     uint64_t gpr[16];
     uint64_t rip;
     uint64_t flags;
+    uint64_t xmm[16][2];   /* XMM0-15 (low, high quadword) */
+    uint64_t mm[8];        /* MM0-7 */
     int vector;            /* exception raised at rip (-1: the sequence ran to its end) */
 } DiffState;
 

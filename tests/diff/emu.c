@@ -4,7 +4,7 @@
  * The core runs on a fake machine: a small flat RAM behind the CpuBus ops table (no devices; port
  * reads return all ones).  The CPU is put directly into 64-bit long mode at CPL 3, the state a
  * Linux process runs in (SDM vol. 3, 9.8.5 "Initializing IA-32e mode" for the registers involved):
- *   CR0 = PE|ET|NE|WP|PG, CR4 = PAE, EFER = LME|LMA, CR3 -> a 4-level table mapping the linear
+ *   CR0 = PE|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT, EFER = LME|LMA, CR3 -> a 4-level table mapping the linear
  *   pages of diff.h 1:1-by-layout onto RAM with P|RW|US entries;
  *   CS = 0x33 (64-bit code, DPL 3), SS = DS = ES = FS = GS = 0x2b (flat data, DPL 3), as Linux's
  *   user segments; RFLAGS = the case's flags | IF.
@@ -113,7 +113,7 @@ Emu *emu_new(void)
     emu_map(e);
     Cpu *cpu = e->cpu;
     cpu->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-    cpu->cr4 = CR4_PAE;
+    cpu->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
     cpu->efer = EFER_LME | EFER_LMA;
     cpu->cr3 = PT_PML4;
     seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
@@ -188,6 +188,11 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
     memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
     memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
+    memcpy(cpu->xmm, c->in.xmm, sizeof(c->in.xmm));
+    for (int i = 0; i < 8; i++)     /* as the native prologue's MOVQ loads leave the x87 */
+        cpu->fpu.regs[i] = (Fp80){ c->in.mm[i], 0xffff };
+    cpu->fpu.sw &= ~0x3800;
+    cpu->fpu.tw = 0;
     cpu->rip = SEQ_ADDR;
     cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
     cpu->exit_block = false;
@@ -197,6 +202,9 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     out->rip = cpu->rip;
     out->flags = cpu_get_eflags(cpu);
     out->vector = v;
+    memcpy(out->xmm, cpu->xmm, sizeof(out->xmm));
+    for (int i = 0; i < 8; i++)
+        out->mm[i] = cpu->fpu.regs[i].mant;
     memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
     return v != -2;
 }

@@ -1102,6 +1102,13 @@ static void gen_state(Gen *g)
     c->in.flags = (rnd(g) & (F_ALL | (below(g, 4) == 0 ? F_DF : 0))) | 2;
     c->in.rip = SEQ_ADDR;
     c->in.vector = -1;
+    /* Vector registers from their own stream, so adding them kept the older families' cases. */
+    Gen v = { .rng = g->rng ^ 0x5851f42d4c957f2dull };
+    for (int r = 0; r < 16; r++)
+        for (int k = 0; k < 2; k++)
+            c->in.xmm[r][k] = rnd_value(&v);
+    for (int r = 0; r < 8; r++)
+        c->in.mm[r] = rnd_value(&v);
     /* Data: random bytes, or a small alphabet so that REPE/CMPXCHG comparisons often match. */
     if (coin(g)) {
         for (uint32_t i = 0; i < DATA_SIZE; i += 8) {

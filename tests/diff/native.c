@@ -6,7 +6,8 @@
  * the guest.  A fixed prologue saves the host's callee-saved registers and RSP in the scratch page,
  * loads RFLAGS (POPFQ) and all sixteen GPRs from the input state, and jumps to the sequence; the
  * epilogue placed right after the sequence stores the GPRs and RFLAGS (PUSHFQ) into the output
- * state, clears DF and returns to C.
+ * state, clears DF and returns to C.  XMM0-15 and MM0-7 are loaded first in the prologue (MOVDQU,
+ * MOVQ) and stored last in the epilogue, which then executes EMMS so the host's x87 is free again.
  *
  * Faults: SIGFPE/SIGSEGV/SIGILL/SIGBUS/SIGTRAP are caught on an alternate stack (RSP points into the
  * compared data region while the sequence runs); the handler copies the interrupted registers and
@@ -30,6 +31,10 @@
 #define SCR_CTX       (SCRATCH + 0x08)
 #define STATE_IN      (SCRATCH + 0x100)
 #define STATE_OUT     (SCRATCH + 0x200)
+#define XMM_IN        (SCRATCH + 0x400)
+#define XMM_OUT       (SCRATCH + 0x500)
+#define MM_IN         (SCRATCH + 0x600)
+#define MM_OUT        (SCRATCH + 0x640)
 #define ALT_STACK     (64 * 1024)
 
 struct Native {
@@ -59,6 +64,11 @@ static void native_signal(int sig, siginfo_t *si, void *ucv)
     n->fault.rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     n->fault.flags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
     n->fault.vector = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+    /* The MMX registers are ST(0)-ST(7) here: every MMX load in the prologue set TOP = 0. */
+    for (int i = 0; i < 16; i++)
+        memcpy(n->fault.xmm[i], uc->uc_mcontext.fpregs->_xmm[i].element, 16);
+    for (int i = 0; i < 8; i++)
+        memcpy(&n->fault.mm[i], uc->uc_mcontext.fpregs->_st[i].significand, 8);
     siglongjmp(n->jb, 1);
 }
 
@@ -80,10 +90,29 @@ static uint8_t *mov_abs(uint8_t *p, int reg, uint32_t addr, bool load)
     return put32(p, addr);
 }
 
+/* MOVDQU xmm, [abs32] / MOVDQU [abs32], xmm (F3 (REX.R) 0F 6F/7F) or, with mmx, MOVQ mm, [abs32] /
+ * MOVQ [abs32], mm (0F 6F/7F). */
+static uint8_t *vec_abs(uint8_t *p, bool mmx, int reg, uint32_t addr, bool load)
+{
+    if (!mmx)
+        *p++ = 0xf3;
+    if (reg >= 8)
+        *p++ = 0x44;
+    *p++ = 0x0f;
+    *p++ = load ? 0x6f : 0x7f;
+    *p++ = (uint8_t)(0x04 | ((reg & 7) << 3));
+    *p++ = 0x25;
+    return put32(p, addr);
+}
+
 static void native_prologue(uint8_t *p)
 {
     static const uint8_t save[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
     p = put(p, save, sizeof(save));
+    for (int r = 0; r < 16; r++)
+        p = vec_abs(p, false, r, XMM_IN + 16 * r, true);
+    for (int r = 0; r < 8; r++)
+        p = vec_abs(p, true, r, MM_IN + 8 * r, true);
     p = mov_abs(p, 4, SCR_HOST_RSP, false);
     *p++ = 0xbc;                                   /* mov esp, STATE_IN + flags */
     p = put32(p, STATE_IN + 16 * 8);
@@ -101,6 +130,12 @@ static void native_epilogue(uint8_t *p)
     static const uint8_t restore[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
     for (int r = 0; r < 16; r++)
         p = mov_abs(p, r, STATE_OUT + 8 * r, false);
+    for (int r = 0; r < 16; r++)
+        p = vec_abs(p, false, r, XMM_OUT + 16 * r, false);
+    for (int r = 0; r < 8; r++)
+        p = vec_abs(p, true, r, MM_OUT + 8 * r, false);
+    *p++ = 0x0f;                                   /* emms */
+    *p++ = 0x77;
     *p++ = 0xbc;                                   /* mov esp, STATE_OUT + flags + 8 */
     p = put32(p, STATE_OUT + 17 * 8);
     *p++ = 0x9c;                                   /* pushfq */
@@ -163,12 +198,16 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
     uint64_t *in = (uint64_t *)(uintptr_t)STATE_IN;
     memcpy(in, c->in.gpr, 16 * 8);
     in[16] = c->in.flags;
+    memcpy((void *)(uintptr_t)XMM_IN, c->in.xmm, sizeof(c->in.xmm));
+    memcpy((void *)(uintptr_t)MM_IN, c->in.mm, sizeof(c->in.mm));
     memcpy(n->data, c->data, DATA_SIZE);
     if (sigsetjmp(n->jb, 1) == 0) {
         ((void (*)(void))(uintptr_t)CODE_BASE)();
         const uint64_t *o = (const uint64_t *)(uintptr_t)STATE_OUT;
         memcpy(out->gpr, o, 16 * 8);
         out->flags = o[16];
+        memcpy(out->xmm, (const void *)(uintptr_t)XMM_OUT, sizeof(out->xmm));
+        memcpy(out->mm, (const void *)(uintptr_t)MM_OUT, sizeof(out->mm));
         out->rip = SEQ_ADDR + (uint64_t)c->len;
         out->vector = -1;
     } else {
