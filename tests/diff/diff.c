@@ -2,17 +2,27 @@
  * diff.c — driver of the differential harness (DESIGN.md, "Testing": tests/diff).
  *
  * For each case: generate a sequence and an input state from a per-case seed (derived from the run
- * seed and the case number, so `--seed S --case K` replays one case), run it natively and in
- * softvisor, and compare the exception vector and RIP, all sixteen GPRs, XMM0-15, MM0-7, RFLAGS' arithmetic flags
- * and DF minus the flags undefined at that point (gen.c), and the whole data region (buffer and
- * stack).  A mismatch prints the case disassembled (Zydis formatter), the input state, both
- * outputs and the differences.
+ * seed, the case number and its kind, so `--seed S --case K` / `--case32 K` replays one case), run
+ * it natively and in softvisor, and compare the exception vector and RIP, the GPRs, XMM0-15, MM0-7,
+ * RFLAGS' arithmetic flags and DF minus the flags undefined at that point (gen.c), and the whole data
+ * region (buffer and stack).  A mismatch prints the case disassembled (Zydis formatter), the
+ * input state, both outputs and the differences.
  *
- * Usage: diff_test [--seed S] [--cases N] [--case K] [--families a,b,...] [--all] [--max-fail M]
- *                  [--list] [--verbose]
+ * 64-bit cases run as 64-bit code on both sides and compare all sixteen GPRs.  32-bit cases run in
+ * softvisor as 32-bit code, case K in compatibility mode when K is even, in legacy protected mode
+ * with 2-level paging when K % 4 == 1 and with PAE paging when K % 4 == 3 (emu.c).
+ * XXX: their native oracle is the host running the same bytes as 64-bit code, because this host
+ * cannot execute 32-bit code (diff.h explains what that excludes and where it is tested instead).
+ * So they compare bits 31:0 of EAX..EDI only, and every 32-bit case is first checked to decode to
+ * the same instructions (same lengths and mnemonics, no REX, no RIP-relative operand) in 32-bit
+ * and in 64-bit mode; a case that does not is a harness error.
+ *
+ * Usage: diff_test [--seed S] [--cases N] [--cases32 N] [--case K | --case32 K]
+ *                  [--families a,b,...] [--all] [--max-fail M] [--list] [--verbose]
+ *   --cases     64-bit cases (default 20,000); --cases32: 32-bit cases (default 10,000)
  *   --all       also run the families marked pending (not written yet in softvisor)
  *   --families  only these families (names from --list)
- * The full run is tests/diff/diff-full.sh (1,000,000 cases).
+ * The full run is tests/diff/diff-full.sh (1,000,000 cases of each kind).
  */
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
@@ -29,10 +39,18 @@ static const char *const reg_names[16] = {
     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 };
 
+static const char *const reg_names32[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+static const char *const mode_names[MODE_COUNT] = {
+    [MODE_LONG64] = "64-bit", [MODE_COMPAT32] = "32-bit compat", [MODE_PROT32] = "32-bit prot 2-level",
+    [MODE_PROT32_PAE] = "32-bit prot PAE",
+};
+
 typedef struct Options {
     uint64_t seed;
-    uint64_t cases;
+    uint64_t cases, cases32;
     int64_t only_case;
+    int only_bits;
     uint64_t mask;
     int max_fail;
     bool verbose;
@@ -41,18 +59,22 @@ typedef struct Options {
 typedef struct Run {
     Options opt;
     Native *native;
-    Emu *emu;
+    Emu *emu[MODE_COUNT];
+    ZydisDecoder dec32, dec64;
     DiffCase c;
+    DiffMode mode;
     DiffState nat, emu_out;
     uint8_t nat_data[DATA_SIZE], emu_data[DATA_SIZE];
     uint64_t fails, faults, harness_errors;
+    uint64_t mode_cases[MODE_COUNT], mode_fails[MODE_COUNT], mode_faults[MODE_COUNT];
     uint64_t fam_cases[64];
     uint64_t fam_fails[64];
 } Run;
 
-static uint64_t case_seed(uint64_t seed, uint64_t k)
+/* The seed of case k; 32-bit cases use their own sequence (bit 63 set in k). */
+static uint64_t case_seed(uint64_t seed, uint64_t k, int bits)
 {
-    uint64_t z = seed * 0x9e3779b97f4a7c15ull + k + 1;
+    uint64_t z = seed * 0x9e3779b97f4a7c15ull + (k | (bits == 32 ? 1ull << 63 : 0)) + 1;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -73,13 +95,22 @@ static void print_families(FILE *f, uint64_t mask)
             fprintf(f, " %s", gen_family(i)->name);
 }
 
+static void decoder_init(ZydisDecoder *dec, int bits)
+{
+    if (bits == 64)
+        ZydisDecoderInit(dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    else
+        ZydisDecoderInit(dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_LZCNT, ZYAN_TRUE);
+    ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_TZCNT, ZYAN_TRUE);
+}
+
+/* Lists the case as the emulator decodes it (32-bit cases as 32-bit code). */
 static void disassemble(const DiffCase *c)
 {
     ZydisDecoder dec;
     ZydisFormatter fmt;
-    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    ZydisDecoderEnableMode(&dec, ZYDIS_DECODER_MODE_LZCNT, ZYAN_TRUE);
-    ZydisDecoderEnableMode(&dec, ZYDIS_DECODER_MODE_TZCNT, ZYAN_TRUE);
+    decoder_init(&dec, c->bits);
     ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
     int off = 0;
     while (off < c->len) {
@@ -100,21 +131,51 @@ static void disassemble(const DiffCase *c)
     }
 }
 
-static void print_state(const char *what, const DiffState *s)
+static void print_state(const char *what, const DiffState *s, int bits)
 {
     printf("  %-7s", what);
     if (s->vector >= 0)
         printf(" EXCEPTION vector %d at %08" PRIx64 "\n         ", s->vector, s->rip);
     else
         printf(" end rip=%08" PRIx64 "\n         ", s->rip);
-    for (int r = 0; r < 16; r++)
-        printf(" %s=%016" PRIx64 "%s", reg_names[r], s->gpr[r], r % 4 == 3 ? "\n         " : "");
-    printf(" rflags=%08" PRIx64 "\n", s->flags);
+    if (bits == 32) {
+        for (int r = 0; r < 8; r++)
+            printf(" %s=%08" PRIx32 "%s", reg_names32[r], (uint32_t)s->gpr[r], r == 3 ? "\n         " : "");
+        printf("\n          eflags=%08" PRIx64 " (32-bit: bits 31:0 of EAX..EDI compared)\n", s->flags);
+    } else {
+        for (int r = 0; r < 16; r++)
+            printf(" %s=%016" PRIx64 "%s", reg_names[r], s->gpr[r], r % 4 == 3 ? "\n         " : "");
+        printf(" rflags=%08" PRIx64 "\n", s->flags);
+    }
     for (int r = 0; r < 16; r++)
         printf("          xmm%-2d=%016" PRIx64 "%016" PRIx64 "%s", r, s->xmm[r][1], s->xmm[r][0],
                r % 2 ? "\n" : "");
     for (int r = 0; r < 8; r++)
         printf("          mm%d=%016" PRIx64 "%s", r, s->mm[r], r % 2 ? "\n" : "");
+}
+
+/* A 32-bit case must decode to the same instructions as 32-bit and as 64-bit code: same lengths
+ * and mnemonics (JECXZ = JRCXZ), no REX prefix and no RIP-relative operand in 64-bit mode. */
+static bool same_in_both_modes(const Run *r, const DiffCase *c)
+{
+    int off = 0;
+    while (off < c->len) {
+        ZydisDecodedInstruction a, b;
+        ZydisDecodedOperand oa[ZYDIS_MAX_OPERAND_COUNT], ob[ZYDIS_MAX_OPERAND_COUNT];
+        ZyanUSize left = (ZyanUSize)(c->len - off);
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&r->dec32, c->code + off, left, &a, oa)) ||
+            !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&r->dec64, c->code + off, left, &b, ob)))
+            return false;
+        bool jcxz = a.mnemonic == ZYDIS_MNEMONIC_JECXZ && b.mnemonic == ZYDIS_MNEMONIC_JRCXZ;
+        if (a.length != b.length || (a.mnemonic != b.mnemonic && !jcxz) ||
+            (b.attributes & ZYDIS_ATTRIB_HAS_REX) || a.operand_count != b.operand_count)
+            return false;
+        for (int i = 0; i < b.operand_count; i++)
+            if (ob[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ob[i].mem.base == ZYDIS_REGISTER_RIP)
+                return false;
+        off += a.length;
+    }
+    return true;
 }
 
 /* Compares the two results; prints the differences when `report` is set.  Returns true if equal. */
@@ -136,12 +197,14 @@ static bool compare(Run *r, bool report)
             printf("  diff: flags native %03" PRIx64 " emulator %03" PRIx64 " (compared bits %03x)\n",
                    a->flags & fm, b->flags & fm, fm);
     }
-    for (int i = 0; i < 16; i++)
-        if (a->gpr[i] != b->gpr[i]) {
+    bool b32 = r->c.bits == 32;
+    uint64_t rmask = b32 ? 0xffffffffull : ~0ull;
+    for (int i = 0; i < (b32 ? 8 : 16); i++)
+        if ((a->gpr[i] ^ b->gpr[i]) & rmask) {
             ok = false;
             if (report)
-                printf("  diff: %s native %016" PRIx64 " emulator %016" PRIx64 "\n", reg_names[i],
-                       a->gpr[i], b->gpr[i]);
+                printf("  diff: %s native %016" PRIx64 " emulator %016" PRIx64 "\n",
+                       b32 ? reg_names32[i] : reg_names[i], a->gpr[i] & rmask, b->gpr[i] & rmask);
         }
     for (int i = 0; i < 16; i++)
         if (a->xmm[i][0] != b->xmm[i][0] || a->xmm[i][1] != b->xmm[i][1]) {
@@ -170,38 +233,56 @@ static bool compare(Run *r, bool report)
 
 static void report_case(Run *r, uint64_t k)
 {
-    printf("MISMATCH case %" PRIu64 " (replay: --seed %" PRIu64 " --case %" PRIu64 "), families:",
-           k, r->opt.seed, k);
+    int bits = r->c.bits;
+    printf("MISMATCH %s case %" PRIu64 " (replay: --seed %" PRIu64 " --case%s %" PRIu64 "), families:",
+           mode_names[r->mode], k, r->opt.seed, bits == 32 ? "32" : "", k);
     print_families(stdout, r->c.families);
-    printf("\n  code (undefined flags at end %03x):\n", r->c.undef_end);
+    printf("\n  code (undefined flags at end %03x)%s:\n", r->c.undef_end,
+           bits == 32 ? ", run natively as 64-bit code" : "");
     disassemble(&r->c);
-    print_state("input", &r->c.in);
-    print_state("native", &r->nat);
-    print_state("emu", &r->emu_out);
+    print_state("input", &r->c.in, bits);
+    print_state("native", &r->nat, bits);
+    print_state("emu", &r->emu_out, bits);
     compare(r, true);
 }
 
-/* Runs case k; returns false on a mismatch. */
-static bool run_case(Run *r, uint64_t k)
+/* The softvisor mode of case k of the given kind (see the top of the file). */
+static DiffMode case_mode(uint64_t k, int bits)
 {
-    gen_case(&r->c, case_seed(r->opt.seed, k), r->opt.mask, 64);
-    bool nat_ok = native_run(r->native, &r->c, &r->nat, r->nat_data);
-    bool emu_ok = emu_run(r->emu, &r->c, &r->emu_out, r->emu_data);
+    if (bits == 64)
+        return MODE_LONG64;
+    return k % 2 == 0 ? MODE_COMPAT32 : k % 4 == 1 ? MODE_PROT32 : MODE_PROT32_PAE;
+}
+
+/* Runs case k of the given kind (64 or 32); returns false on a mismatch. */
+static bool run_case(Run *r, uint64_t k, int bits)
+{
+    gen_case(&r->c, case_seed(r->opt.seed, k, bits), r->opt.mask, bits);
+    r->mode = case_mode(k, bits);
+    bool same_bytes = bits == 64 || same_in_both_modes(r, &r->c);
+    bool nat_ok = native_run(r->native, &r->c, &r->nat, r->nat_data) && same_bytes;
+    bool emu_ok = emu_run(r->emu[r->mode], &r->c, &r->emu_out, r->emu_data);
+    r->mode_cases[r->mode]++;
     if (!nat_ok)
         r->harness_errors++;
-    if (r->nat.vector >= 0)
+    if (r->nat.vector >= 0) {
         r->faults++;
+        r->mode_faults[r->mode]++;
+    }
     for (int f = 0; f < gen_family_count(); f++)
         if (r->c.families >> f & 1)
             r->fam_cases[f]++;
     bool same = nat_ok && emu_ok && compare(r, false);
     if (!same) {
         r->fails++;
+        r->mode_fails[r->mode]++;
         for (int f = 0; f < gen_family_count(); f++)
             if (r->c.families >> f & 1)
                 r->fam_fails[f]++;
         if (r->fails <= (uint64_t)r->opt.max_fail) {
-            if (!nat_ok)
+            if (!same_bytes)
+                printf("HARNESS: 32-bit case does not decode the same as 64-bit code (generator bug)\n");
+            else if (!nat_ok)
                 printf("HARNESS: native run faulted outside the sequence (vector %d at %08" PRIx64 ")\n",
                        r->nat.vector, r->nat.rip);
             if (!emu_ok)
@@ -234,7 +315,9 @@ static bool parse(int argc, char **argv, Options *o)
 {
     o->seed = 1;
     o->cases = 20000;
+    o->cases32 = 10000;
     o->only_case = -1;
+    o->only_bits = 64;
     o->max_fail = 10;
     uint64_t pending = 0, all = 0;
     for (int i = 0; i < gen_family_count(); i++) {
@@ -251,8 +334,12 @@ static bool parse(int argc, char **argv, Options *o)
         } else if (!strcmp(a, "--cases") && v) {
             o->cases = strtoull(v, NULL, 0);
             i++;
-        } else if (!strcmp(a, "--case") && v) {
+        } else if (!strcmp(a, "--cases32") && v) {
+            o->cases32 = strtoull(v, NULL, 0);
+            i++;
+        } else if ((!strcmp(a, "--case") || !strcmp(a, "--case32")) && v) {
             o->only_case = (int64_t)strtoull(v, NULL, 0);
+            o->only_bits = strcmp(a, "--case") ? 32 : 64;
             i++;
         } else if (!strcmp(a, "--max-fail") && v) {
             o->max_fail = atoi(v);
@@ -280,7 +367,8 @@ static bool parse(int argc, char **argv, Options *o)
             o->verbose = true;
         } else {
             fprintf(stderr, "diff_test: bad argument '%s'\nusage: diff_test [--seed S] [--cases N] "
-                            "[--case K] [--families a,b] [--all] [--max-fail M] [--list] [--verbose]\n", a);
+                            "[--cases32 N] [--case K | --case32 K] [--families a,b] [--all] [--max-fail M] "
+                            "[--list] [--verbose]\n", a);
             return false;
         }
     }
@@ -294,16 +382,23 @@ int main(int argc, char **argv)
         return 2;
     setvbuf(stdout, NULL, _IOLBF, 0);
     r->native = native_new();
-    r->emu = emu_new();
-    if (!r->native || !r->emu) {
+    bool emu_ok = true;
+    for (int m = 0; m < MODE_COUNT; m++)
+        emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL;
+    if (!r->native || !emu_ok) {
         fprintf(stderr, "diff_test: cannot map the fixed code/data regions at %#x/%#x or create the CPU\n",
                 CODE_BASE, DATA_BASE);
         return 2;
     }
-    uint64_t pending = 0;
-    for (int f = 0; f < gen_family_count(); f++)
+    decoder_init(&r->dec32, 32);
+    decoder_init(&r->dec64, 64);
+    uint64_t pending = 0, only64 = 0;
+    for (int f = 0; f < gen_family_count(); f++) {
         if (gen_family(f)->pending)
             pending |= 1ull << f;
+        if (gen_family(f)->only64)
+            only64 |= 1ull << f;
+    }
     if (!host_has_lzcnt(r)) {
         for (int f = 0; f < gen_family_count(); f++)
             if (!strcmp(gen_family(f)->name, "lzcnt") && (r->opt.mask >> f & 1)) {
@@ -311,31 +406,45 @@ int main(int argc, char **argv)
                 r->opt.mask &= ~(1ull << f);
             }
     }
-    printf("diff: seed %" PRIu64 ", %" PRIu64 " cases, 64-bit code\n", r->opt.seed,
-           r->opt.only_case >= 0 ? 1 : r->opt.cases);
+    bool one = r->opt.only_case >= 0;
+    uint64_t n64 = one ? r->opt.only_bits == 64 : r->opt.cases;
+    uint64_t n32 = one ? r->opt.only_bits == 32 : r->opt.cases32;
+    printf("diff: seed %" PRIu64 ", %" PRIu64 " cases of 64-bit code, %" PRIu64 " cases of 32-bit code\n",
+           r->opt.seed, n64, n32);
     printf("diff: families:");
     print_families(stdout, r->opt.mask);
+    printf("\n");
+    printf("diff: families not in 32-bit cases (stack width):");
+    print_families(stdout, r->opt.mask & only64);
     printf("\n");
     if (pending & ~r->opt.mask) {
         printf("diff: *** NOT RUN (excluded from the default run; --all runs them):");
         print_families(stdout, pending & ~r->opt.mask);
         printf("\n");
     }
-    printf("diff: *** NOT RUN: 32-bit code (this host has no IA-32 compatibility mode; bcd32 needs it)\n");
+    printf("diff: NOTE: 32-bit cases run in softvisor as 32-bit code (compatibility mode, protected mode\n"
+           "      with 2-level and PAE paging) and natively AS 64-BIT CODE: this host cannot run 32-bit\n"
+           "      code, so only bytes meaning the same in both modes are generated (no BCD, no stack ops)\n");
 
-    if (r->opt.only_case >= 0) {
-        bool ok = run_case(r, (uint64_t)r->opt.only_case);
+    if (one) {
+        bool ok = run_case(r, (uint64_t)r->opt.only_case, r->opt.only_bits);
         if (ok) {
-            printf("case %" PRId64 " matches\n", r->opt.only_case);
+            printf("%s case %" PRId64 " matches\n", mode_names[r->mode], r->opt.only_case);
             disassemble(&r->c);
-            print_state("native", &r->nat);
+            print_state("native", &r->nat, r->c.bits);
         }
         return ok ? 0 : 1;
     }
     for (uint64_t k = 0; k < r->opt.cases; k++)
-        run_case(r, k);
-    printf("diff: %" PRIu64 " cases, %" PRIu64 " mismatches, %" PRIu64 " ended in an exception, "
-           "%" PRIu64 " harness errors\n", r->opt.cases, r->fails, r->faults, r->harness_errors);
+        run_case(r, k, 64);
+    for (uint64_t k = 0; k < r->opt.cases32; k++)
+        run_case(r, k, 32);
+    for (int m = 0; m < MODE_COUNT; m++)
+        printf("diff: %-20s %9" PRIu64 " cases, %" PRIu64 " mismatches, %" PRIu64 " ended in an exception\n",
+               mode_names[m], r->mode_cases[m], r->mode_fails[m], r->mode_faults[m]);
+    printf("diff: total: %" PRIu64 " 64-bit + %" PRIu64 " 32-bit cases, %" PRIu64 " mismatches, %" PRIu64
+           " ended in an exception, %" PRIu64 " harness errors\n", r->opt.cases, r->opt.cases32, r->fails,
+           r->faults, r->harness_errors);
     if (r->fails) {
         printf("diff: mismatches by family (cases containing it):\n");
         for (int f = 0; f < gen_family_count(); f++)
@@ -345,7 +454,8 @@ int main(int argc, char **argv)
     }
     int rc = r->fails ? 1 : 0;
     native_free(r->native);
-    emu_free(r->emu);
+    for (int m = 0; m < MODE_COUNT; m++)
+        emu_free(r->emu[m]);
     free(r);
     return rc;
 }

@@ -12,7 +12,27 @@
  *                           DATA_BASE + STACK_OFF)
  * Vector state: XMM0-15 and MM0-7 are loaded from the input state and compared like the GPRs (the
  * native prologue loads them with MOVDQU/MOVQ, the epilogue stores them and executes EMMS).
- * The guest maps these linear pages 1:1 onto its own physical pages with 4-level paging, user pages.
+ * The guest maps these linear pages onto its own physical pages (4-level, 2-level or PAE paging
+ * depending on the mode), user pages.
+ *
+ * Modes.  64-bit cases run as 64-bit code on both sides.  32-bit cases run in softvisor as 32-bit
+ * code, alternately in IA-32e compatibility mode (long mode, CS.L=0 D=1, CPL 3) and in legacy
+ * 32-bit protected mode (EFER.LME=0, paging with 2-level or PAE tables, CPL 3).
+ *
+ * XXX: the oracle for 32-bit code is the host running the SAME BYTES AS 64-BIT CODE, because the
+ * host this runs on cannot execute 32-bit code (its kernel has IA-32 emulation off: no selector
+ * 0x23, i386 binaries get ENOEXEC).  So 32-bit cases are made only of encodings that mean the
+ * same thing in both modes (gen.c lists the rules), and only EAX..EDI bits 31:0, the defined
+ * flags and memory are compared: a 32-bit result in 64-bit code is zero-extended, 8/16-bit ones
+ * keep the upper bits, and 32-bit code has no upper half.  Excluded from 32-bit cases because
+ * they differ between the modes or do not exist in 64-bit code: the BCD instructions (AAA AAS
+ * AAM AAD DAA DAS), PUSHA/POPA, PUSH/POP of registers, segment registers and memory,
+ * PUSHF/POPF, CALL/RET/ENTER/LEAVE and everything else that uses the stack width, INC/DEC
+ * 40..4F, ARPL, BOUND, INTO, SALC, LDS/LES, far JMP/CALL, moffs MOV, 16-bit addressing (0x67),
+ * the REX-only registers.  Those are covered elsewhere: the 80286 conformance vectors
+ * (tests/conformance, 16-bit real mode: BCD, PUSHA/POPA, stack ops, ...), the guest tests
+ * (tests/guest: mode switches, 32-bit protected-mode code, stack and far transfers) and the unit
+ * tests (tests/unit: test_bcd.c, test_stack.c, test_far.c, ...).
  */
 #ifndef SOFTVISOR_DIFF_H
 #define SOFTVISOR_DIFF_H
@@ -48,7 +68,7 @@ typedef struct DiffMark {
 } DiffMark;
 
 typedef struct DiffCase {
-    int bits;                       /* 64 (32: not runnable natively on every host, see native.c) */
+    int bits;                       /* 64, or 32: bytes valid alike as 32- and 64-bit code */
     uint8_t code[SEQ_MAX];
     int len;
     DiffMark mark[MARK_MAX];
@@ -63,6 +83,7 @@ typedef struct DiffCase {
 typedef struct DiffFamily {
     const char *name;
     bool pending;                   /* excluded by default (not yet in softvisor, or no generator) */
+    bool only64;                    /* not generated in 32-bit cases (stack width differs) */
 } DiffFamily;
 
 int gen_family_count(void);
@@ -80,8 +101,16 @@ void native_free(Native *n);
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out);
 
 /* ---- emulator runner (emu.c) ---- */
+typedef enum DiffMode {
+    MODE_LONG64,        /* 64-bit code, 4-level paging */
+    MODE_COMPAT32,      /* 32-bit code in IA-32e compatibility mode, 4-level paging */
+    MODE_PROT32,        /* 32-bit code in legacy protected mode, 2-level paging */
+    MODE_PROT32_PAE,    /* 32-bit code in legacy protected mode, PAE paging */
+    MODE_COUNT
+} DiffMode;
+
 typedef struct Emu Emu;
-Emu *emu_new(void);
+Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
 

@@ -2,12 +2,20 @@
  * emu.c — the softvisor side of the differential harness.
  *
  * The core runs on a fake machine: a small flat RAM behind the CpuBus ops table (no devices; port
- * reads return all ones).  The CPU is put directly into 64-bit long mode at CPL 3, the state a
- * Linux process runs in (SDM vol. 3, 9.8.5 "Initializing IA-32e mode" for the registers involved):
- *   CR0 = PE|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT, EFER = LME|LMA, CR3 -> a 4-level table mapping the linear
- *   pages of diff.h 1:1-by-layout onto RAM with P|RW|US entries;
- *   CS = 0x33 (64-bit code, DPL 3), SS = DS = ES = FS = GS = 0x2b (flat data, DPL 3), as Linux's
- *   user segments; RFLAGS = the case's flags | IF.
+ * reads return all ones).  One Emu per mode (diff.h); the CPU is put directly into that mode at
+ * CPL 3 (SDM vol. 3, 9.8.5 "Initializing IA-32e mode" and 9.9 "Mode switching" for the registers
+ * involved), CR0 = PE|ET|NE|WP|PG always, and the linear pages of diff.h are mapped onto RAM with
+ * P|RW|US entries:
+ *   MODE_LONG64      CR4 = PAE, EFER = LME|LMA, CR3 -> 4-level tables; CS = 0x33 (64-bit code,
+ *                    L=1, DPL 3), as Linux's user code segment;
+ *   MODE_COMPAT32    the same, CS = 0x23 (32-bit code: L=0, D=1, DPL 3), compatibility mode;
+ *   MODE_PROT32      CR4 = 0, EFER = 0, CR3 -> 2-level tables (4-byte entries, 4 KiB pages);
+ *                    CS = 32-bit code, DPL 3;
+ *   MODE_PROT32_PAE  CR4 = PAE, EFER = 0, CR3 -> PDPT (PDPTE 0 = P only: RW/US are reserved
+ *                    there, SDM vol. 3, 4.4.1) -> PD -> PT with 8-byte entries; CS as above;
+ *   CR4.OSFXSR|OSXMMEXCPT in every mode (SSE enabled, as Linux runs its processes);
+ *   SS = DS = ES = FS = GS = 0x2b (flat 4 GiB data, DPL 3) in every mode; RFLAGS = the case's
+ *   flags | IF.
  *
  * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
@@ -28,6 +36,7 @@
 #define PT_PD      0x3000u
 #define PT_CODE    0x4000u
 #define PT_DATA    0x5000u
+#define PT_PD2     0x6000u    /* 2-level page directory (MODE_PROT32) */
 #define PHYS_CODE  0x10000u   /* CODE_BASE .. + CODE_SIZE */
 #define PHYS_DATA  0x20000u   /* DATA_BASE .. + DATA_SIZE */
 #define STEP_MAX   100000
@@ -80,22 +89,38 @@ static bool fake_intr_pending(void *opaque)
 }
 
 static void put64(uint8_t *ram, uint32_t pa, uint64_t v) { memcpy(ram + pa, &v, 8); }
+static void put32(uint8_t *ram, uint32_t pa, uint32_t v) { memcpy(ram + pa, &v, 4); }
 
-/* Page tables: PML4[0] -> PDPT[0] -> PD[lin >> 21] -> PT for the code and the data region. */
-static void emu_map(Emu *e)
+/* 4-level and PAE tables: [PML4[0] ->] PDPT[0] -> PD[lin 29:21] -> PT[lin 20:12] for the code and
+ * the data region (both below 1 GiB).  Returns the CR3 value. */
+static uint32_t emu_map_8byte(Emu *e, bool four_level)
 {
     const uint64_t u = 7;   /* present, writable, user */
     put64(e->ram, PT_PML4, PT_PDPT | u);
-    put64(e->ram, PT_PDPT, PT_PD | u);
-    put64(e->ram, PT_PD + 8 * (CODE_BASE >> 21), PT_CODE | u);
-    put64(e->ram, PT_PD + 8 * (DATA_BASE >> 21), PT_DATA | u);
+    put64(e->ram, PT_PDPT, PT_PD | (four_level ? u : 1));
+    put64(e->ram, PT_PD + 8 * ((CODE_BASE >> 21) & 511), PT_CODE | u);
+    put64(e->ram, PT_PD + 8 * ((DATA_BASE >> 21) & 511), PT_DATA | u);
     for (uint32_t off = 0; off < CODE_SIZE; off += 0x1000)
         put64(e->ram, PT_CODE + 8 * (((CODE_BASE + off) >> 12) & 511), (PHYS_CODE + off) | u);
     for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
         put64(e->ram, PT_DATA + 8 * (((DATA_BASE + off) >> 12) & 511), (PHYS_DATA + off) | u);
+    return four_level ? PT_PML4 : PT_PDPT;
 }
 
-Emu *emu_new(void)
+/* 2-level tables: PD[lin 31:22] -> PT[lin 21:12].  Returns the CR3 value. */
+static uint32_t emu_map_4byte(Emu *e)
+{
+    const uint32_t u = 7;
+    put32(e->ram, PT_PD2 + 4 * (CODE_BASE >> 22), PT_CODE | u);
+    put32(e->ram, PT_PD2 + 4 * (DATA_BASE >> 22), PT_DATA | u);
+    for (uint32_t off = 0; off < CODE_SIZE; off += 0x1000)
+        put32(e->ram, PT_CODE + 4 * (((CODE_BASE + off) >> 12) & 1023), (PHYS_CODE + off) | u);
+    for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
+        put32(e->ram, PT_DATA + 4 * (((DATA_BASE + off) >> 12) & 1023), (PHYS_DATA + off) | u);
+    return PT_PD2;
+}
+
+Emu *emu_new(DiffMode mode)
 {
     Emu *e = calloc(1, sizeof(*e));
     if (!e)
@@ -110,19 +135,26 @@ Emu *emu_new(void)
         free(e);
         return NULL;
     }
-    emu_map(e);
     Cpu *cpu = e->cpu;
+    bool lm = mode == MODE_LONG64 || mode == MODE_COMPAT32;
     cpu->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-    cpu->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    cpu->efer = EFER_LME | EFER_LMA;
-    cpu->cr3 = PT_PML4;
-    seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
+    cpu->cr4 = (mode == MODE_PROT32 ? 0 : CR4_PAE) | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpu->efer = lm ? EFER_LME | EFER_LMA : 0;
+    cpu->cr3 = mode == MODE_PROT32 ? emu_map_4byte(e) : emu_map_8byte(e, lm);
+    if (mode == MODE_LONG64)
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
+    else
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x23, 0x00cffb000000ffffull);
     for (int s = 0; s < 6; s++)
         if (s != SEG_CS)
             seg_cache_from_desc(&cpu->seg[s], 0x2b, 0x00cff3000000ffffull);
     cpu->cpl = 3;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
+    if (cpu->code_bits != (mode == MODE_LONG64 ? 64 : 32)) {
+        emu_free(e);
+        return NULL;
+    }
     return e;
 }
 

@@ -37,8 +37,22 @@
  * Flags read: ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
  * all.
  *
+ * 32-bit cases (bits = 32, see diff.h for the oracle): only encodings whose bytes mean the same in
+ * 32-bit and 64-bit code.  The generator then uses EAX..EDI only and no REX prefix (so no
+ * 40..4F, and byte registers are always AL..BL/AH..BH), operand sizes 1/2/4 (0x66 allowed), no
+ * 0x67 (16-bit addressing in 32-bit code), no RIP-relative operand (mod=00 rm=101 is an absolute
+ * disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs (8-byte addresses
+ * in 64-bit code), no 63 (ARPL vs MOVSXD), no CMPXCHG16B, and none of the families marked
+ * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width).  The memory base is EBX or
+ * EBP holding an address below 4 GiB that no instruction writes, so [base + disp] is the same
+ * address in both modes; string instructions run on RSI/RDI/RCX (64-bit code) vs ESI/EDI/ECX
+ * (32-bit code), set with "mov r32, imm32" to addresses below 4 GiB and small counts, and LOOP /
+ * JRCXZ vs JECXZ likewise.  Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are the
+ * same in both.
+ *
  * Families marked `pending` below are left out of the default run (the driver prints the list):
- * bcd32 only, which needs 32-bit code and so a host with IA-32 compatibility mode (native.c).
+ * bcd32 only (AAA/DAA/... are invalid in 64-bit code, so there is no native oracle on a host
+ * without IA-32 compatibility mode, native.c).
  */
 #include <string.h>
 
@@ -65,6 +79,7 @@
 #define P_W     0x010u
 #define P_BYTE  0x020u    /* byte-register operands: regs 4..7 need a REX, 16..19 are AH..BH */
 #define P_DIGIT 0x040u    /* the ModRM reg field is an opcode extension, not a register */
+#define P_BYTERM 0x080u   /* like P_BYTE for the r/m operand only (MOVZX/MOVSX r, r/m8) */
 
 enum {
     FAM_MOV, FAM_LEA, FAM_ALU, FAM_TEST, FAM_INCDEC, FAM_NEGNOT, FAM_SHIFT, FAM_ROTATE, FAM_SHLD,
@@ -100,21 +115,21 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_BSWAP] = { "bswap", false },
     [FAM_MOVBE] = { "movbe", false },
     [FAM_MOVX] = { "movx", false },
-    [FAM_PUSH] = { "push", false },
-    [FAM_POP] = { "pop", false },
-    [FAM_PUSHF] = { "pushf", false },
+    [FAM_PUSH] = { "push", false, true },
+    [FAM_POP] = { "pop", false, true },
+    [FAM_PUSHF] = { "pushf", false, true },
     [FAM_CBW] = { "cbw", false },
     [FAM_LAHF] = { "lahf", false },
     [FAM_FLAGOPS] = { "flagops", false },
     [FAM_JCC] = { "jcc", false },
     [FAM_JMP] = { "jmp", false },
-    [FAM_CALL] = { "call", false },
+    [FAM_CALL] = { "call", false, true },
     [FAM_LOOP] = { "loop", false },
     [FAM_STRING] = { "string", false },
     [FAM_STRCMP] = { "strcmp", false },
     [FAM_XLAT] = { "xlat", false },
     [FAM_NOP] = { "nop", false },
-    [FAM_BCD] = { "bcd32", true },
+    [FAM_BCD] = { "bcd32", true, false },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -139,6 +154,7 @@ typedef struct Patch {
 typedef struct Gen {
     DiffCase *c;
     uint64_t rng;
+    bool b32;        /* 32-bit case: only encodings that mean the same in 32- and 64-bit code */
     int base;
     uint64_t base_val;
     uint32_t undef;
@@ -178,22 +194,34 @@ static uint64_t rnd_value(Gen *g)
     }
 }
 
-static int rnd_osz(Gen *g) { return 1 << below(g, 4); }
+/* Operand sizes 1, 2, 4, 8 (1, 2, 4 in a 32-bit case). */
+static int rnd_osz(Gen *g) { return 1 << below(g, g->b32 ? 3 : 4); }
+
+/* Operand sizes 2, 4, 8 (2, 4 in a 32-bit case). */
+static int osz_wide(Gen *g)
+{
+    static const int szs[3] = { 2, 4, 8 };
+    return szs[below(g, g->b32 ? 2 : 3)];
+}
 
 /* ---- registers ---- */
 static bool writable(const Gen *g, int r) { return r != 4 && r != g->base; }
 
-/* A general register the sequence may overwrite. */
+/* A general register the sequence may overwrite (no REX-only register in a 32-bit case). */
 static int dst_reg(Gen *g)
 {
     int r;
     do
-        r = below(g, 16);
+        r = below(g, g->b32 ? 8 : 16);
     while (!writable(g, r));
     return r;
 }
 
-static int src_reg(Gen *g) { return below(g, 16); }
+static int src_reg(Gen *g) { return below(g, g->b32 ? 8 : 16); }
+
+/* Byte-register style of one instruction: legacy (AL..BL, AH..BH, never a REX) is forced in a
+ * 32-bit case and possible when the memory base is a legacy register. */
+static bool legacy_bytes(Gen *g) { return g->b32 || (g->base < 8 && coin(g)); }
 
 /* Byte registers: either REX style (0..15, SPL.. R15B) or legacy style (AL..BL, AH..BH = 16..19)
  * for a whole instruction, so that AH..BH never meet a REX prefix. */
@@ -220,7 +248,8 @@ static int reg_of(Gen *g, int size, bool legacy, bool dst)
 
 static Rm rm_reg(int r) { return (Rm){ .reg = r, .base = -1, .index = -1 }; }
 
-/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix. */
+/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix (never in a
+ * 32-bit case: there it would select 16-bit addressing). */
 static Rm rm_mem(Gen *g, int size)
 {
     int64_t boff = (int64_t)(g->base_val - DATA_BASE);
@@ -229,7 +258,7 @@ static Rm rm_mem(Gen *g, int size)
         disp = below(g, 256) - 128;
     else
         disp = (int32_t)(0x400 + below(g, 0x1400 - size) - boff);
-    return (Rm){ .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 };
+    return (Rm){ .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 && !g->b32 };
 }
 
 static uint64_t rm_addr(const Gen *g, Rm m) { return g->base_val + (uint64_t)(int64_t)m.disp; }
@@ -270,10 +299,10 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     if (rm.reg < 0 && rm.base >= 8) rex |= 1;
     if (rm.reg < 0 && rm.index >= 8) rex |= 2;
     bool need = rex != 0;
-    if (p & P_BYTE) {
-        if ((regf_reg && regf >= 4 && regf < 8) || (rm.reg >= 4 && rm.reg < 8))
-            need = true;
-    }
+    if ((p & P_BYTE) && regf_reg && regf >= 4 && regf < 8)
+        need = true;
+    if ((p & (P_BYTE | P_BYTERM)) && rm.reg >= 4 && rm.reg < 8)
+        need = true;
     if (need) byte(g, 0x40 | rex);
     for (int i = 0; i < nopc; i++) byte(g, opc[i]);
     int rf = (p & P_DIGIT) ? regf : enc3(regf);
@@ -336,7 +365,7 @@ static void definer(Gen *g)
 {
     mark(g);
     uint8_t op = 0x83;
-    enc(g, coin(g) ? P_W : 0, &op, 1, 7 | 0, rm_reg(src_reg(g)), 1, rnd(g));
+    enc(g, coin(g) && !g->b32 ? P_W : 0, &op, 1, 7, rm_reg(src_reg(g)), 1, rnd(g));
     done(g, F_ALL, 0);
 }
 
@@ -383,10 +412,10 @@ static void add_patch(Gen *g, int size, bool abs, int target)
 static void fam_mov(Gen *g)
 {
     int osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     unsigned p = osz_pfx(osz);
     mark(g);
-    switch (below(g, 6)) {
+    switch (below(g, g->b32 ? 4 : 6)) {    /* no moffs in a 32-bit case: 8-byte address in 64-bit */
     case 0: {   /* 88/89 r/m, r */
         uint8_t op = osz == 1 ? 0x88 : 0x89;
         Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
@@ -425,17 +454,16 @@ static void fam_mov(Gen *g)
 
 static void fam_lea(Gen *g)
 {
-    static const int szs[3] = { 2, 4, 8 };
-    int osz = szs[below(g, 3)];
+    int osz = osz_wide(g);
     uint8_t op = 0x8d;
     Rm m = { .reg = -1, .base = below(g, 5) ? src_reg(g) : -1, .index = -1, .scale = below(g, 4),
-             .disp = (int32_t)rnd_value(g), .a32 = below(g, 4) == 0 };
+             .disp = (int32_t)rnd_value(g), .a32 = below(g, 4) == 0 && !g->b32 };
     if (coin(g)) {
         m.index = src_reg(g);
         if (m.index == 4)
             m.index = -1;
     }
-    if (below(g, 10) == 0) {
+    if (below(g, 10) == 0 && !g->b32) {    /* RIP-relative (disp32 absolute in 32-bit code) */
         m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g), .a32 = coin(g) };
     }
     mark(g);
@@ -445,7 +473,7 @@ static void fam_lea(Gen *g)
 static void fam_alu(Gen *g)
 {
     int op = below(g, 8), osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     unsigned p = osz_pfx(osz);
     uint32_t reads = (op == 2 || op == 3) ? F_CF : 0;
     uint32_t undef = (op == 1 || op == 4 || op == 6) ? F_AF : 0;
@@ -479,7 +507,7 @@ static void fam_alu(Gen *g)
 static void fam_test(Gen *g)
 {
     int osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     unsigned p = osz_pfx(osz);
     mark(g);
     switch (below(g, 3)) {
@@ -508,7 +536,7 @@ static void fam_test(Gen *g)
 /* Group 3/4/5 style unary r/m with opcode extension `digit`; LOCK sometimes on memory. */
 static void unary(Gen *g, uint8_t op8, uint8_t op, int digit, int osz, bool lockable)
 {
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     bool mem = coin(g), lock = mem && lockable && coin(g);
     Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
     uint8_t o = osz == 1 ? op8 : op;
@@ -540,7 +568,7 @@ static int rnd_count(Gen *g, int w)
 /* Shift or rotate group 2 (C0/C1 ib, D0/D1, D2/D3 with "mov cl, n" in front). */
 static int group2(Gen *g, int count_in)
 {
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     int form = below(g, 3);
     int count = form == 1 ? 1 : count_in;
     if (form == 2) {                        /* mov cl, count */
@@ -589,8 +617,7 @@ static void fam_rotate(Gen *g)
 
 static void fam_shld(Gen *g)
 {
-    static const int szs[3] = { 2, 4, 8 };
-    int osz = szs[below(g, 3)], w = width(osz);
+    int osz = osz_wide(g), w = width(osz);
     bool right = coin(g), cl = coin(g);
     int count = rnd_count(g, w);
     int c = count & (osz == 8 ? 63 : 31);
@@ -618,7 +645,7 @@ static void fam_mul(Gen *g)
     mark(g);
     int form = osz == 1 ? 0 : below(g, 3);
     if (form == 0) {                        /* F6/F7 /4 MUL, /5 IMUL */
-        bool legacy = g->base < 8 && coin(g);
+        bool legacy = legacy_bytes(g);
         Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
         uint8_t o = osz == 1 ? 0xf6 : 0xf7;
         enc(g, osz_pfx(osz) | P_DIGIT, &o, 1, 4 + below(g, 2), s, 0, 0);
@@ -649,7 +676,7 @@ static void fam_div(Gen *g)
         }
     }
     mark(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, false));
     uint8_t o = osz == 1 ? 0xf6 : 0xf7;
     enc(g, osz_pfx(osz) | P_DIGIT, &o, 1, 6 + below(g, 2), s, 0, 0);
@@ -658,8 +685,7 @@ static void fam_div(Gen *g)
 
 static void fam_bt(Gen *g)
 {
-    static const int szs[3] = { 2, 4, 8 };
-    int osz = szs[below(g, 3)], op = below(g, 4);   /* BT BTS BTR BTC */
+    int osz = osz_wide(g), op = below(g, 4);   /* BT BTS BTR BTC */
     bool mem = coin(g), immf = coin(g);
     unsigned lock = mem && op != 0 && coin(g) ? P_LOCK : 0;
     Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(op == 0 ? src_reg(g) : dst_reg(g));
@@ -669,10 +695,10 @@ static void fam_bt(Gen *g)
         enc(g, osz_pfx(osz) | P_DIGIT | lock, o, 2, 4 + op, d, 1, rnd(g));
     } else {
         int r = mem ? dst_reg(g) : src_reg(g);
-        if (mem) {                          /* bit offset within +-4096 bits: mov r64, simm32 */
+        if (mem) {                          /* bit offset within +-4096 bits: mov r64/r32, simm32 */
             uint8_t mo = 0xc7;
             mark(g);
-            enc(g, P_W | P_DIGIT, &mo, 1, 0, rm_reg(r), 4, (uint64_t)(int64_t)(below(g, 8192) - 4096));
+            enc(g, (g->b32 ? 0 : P_W) | P_DIGIT, &mo, 1, 0, rm_reg(r), 4, (uint64_t)(int64_t)(below(g, 8192) - 4096));
         }
         static const uint8_t ops[4] = { 0xa3, 0xab, 0xb3, 0xbb };
         uint8_t o[2] = { 0x0f, ops[op] };
@@ -688,12 +714,6 @@ static void r_rm(Gen *g, unsigned p, uint8_t op2, int osz)
     uint8_t o[2] = { 0x0f, op2 };
     Rm s = coin(g) ? rm_mem(g, osz) : rm_reg(src_reg(g));
     enc(g, p | osz_pfx(osz), o, 2, dst_reg(g), s, 0, 0);
-}
-
-static int osz_wide(Gen *g)
-{
-    static const int szs[3] = { 2, 4, 8 };
-    return szs[below(g, 3)];
 }
 
 static void fam_bsf(Gen *g)
@@ -734,7 +754,7 @@ static void fam_cmov(Gen *g)
 static void fam_setcc(Gen *g)
 {
     int cc = below(g, 16);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     begin(g, cc_reads(cc));
     uint8_t o[2] = { 0x0f, (uint8_t)(0x90 + cc) };
     Rm d = coin(g) ? rm_mem(g, 1) : rm_reg(byte_reg(g, legacy, true));
@@ -744,10 +764,12 @@ static void fam_setcc(Gen *g)
 static void fam_xchg(Gen *g)
 {
     int osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     mark(g);
     if (osz != 1 && below(g, 3) == 0) {     /* 90+r: xchg eAX, r (never plain 90 = NOP) */
         int r = dst_reg(g);
+        while (r == 0 && g->b32)
+            r = dst_reg(g);
         if (r == 0)
             r = 8;
         static const uint8_t op = 0x90;
@@ -763,7 +785,7 @@ static void fam_xchg(Gen *g)
 static void fam_cmpxchg(Gen *g)
 {
     int osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     bool mem = coin(g), lock = mem && coin(g);
     Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
     if (coin(g)) {                          /* make the comparison succeed: mov rAX, dest */
@@ -779,7 +801,7 @@ static void fam_cmpxchg(Gen *g)
 
 static void fam_cmpxchg8b(Gen *g)
 {
-    bool wide = coin(g), lock = coin(g);
+    bool wide = coin(g) && !g->b32, lock = coin(g);
     int size = wide ? 16 : 8;
     Rm m = rm_mem_lock(g, size, lock || wide);   /* CMPXCHG16B needs 16-byte alignment */
     if (coin(g)) {                          /* make it succeed: load rDX:rAX from the operand */
@@ -800,7 +822,7 @@ static void fam_cmpxchg8b(Gen *g)
 static void fam_xadd(Gen *g)
 {
     int osz = rnd_osz(g);
-    bool legacy = g->base < 8 && coin(g);
+    bool legacy = legacy_bytes(g);
     bool mem = coin(g), lock = mem && coin(g);
     Rm d = mem ? rm_mem_lock(g, osz, lock) : rm_reg(reg_of(g, osz, legacy, true));
     uint8_t o[2] = { 0x0f, osz == 1 ? 0xc0 : 0xc1 };
@@ -813,7 +835,7 @@ static void fam_bswap(Gen *g)
 {
     static const uint8_t o[2] = { 0x0f, 0xc8 };
     mark(g);
-    enc_o(g, coin(g) ? P_W : 0, o, 2, dst_reg(g), 0, 0);
+    enc_o(g, coin(g) && !g->b32 ? P_W : 0, o, 2, dst_reg(g), 0, 0);
 }
 
 static void fam_movbe(Gen *g)
@@ -827,7 +849,7 @@ static void fam_movbe(Gen *g)
 
 static void fam_movx(Gen *g)
 {
-    int form = below(g, 5);
+    int form = below(g, g->b32 ? 4 : 5);   /* 63 is ARPL in 32-bit code */
     if (form == 4) {                        /* 63 MOVSXD r64, r/m32 (rarely without REX.W) */
         uint8_t o = 0x63;
         Rm s = coin(g) ? rm_mem(g, 4) : rm_reg(src_reg(g));
@@ -836,8 +858,8 @@ static void fam_movx(Gen *g)
         return;
     }
     bool sx = form >= 2, word = form & 1;
-    int osz = word ? (coin(g) ? 4 : 8) : osz_wide(g);
-    bool legacy = g->base < 8 && coin(g);
+    int osz = word ? (coin(g) ? 4 : g->b32 ? 2 : 8) : osz_wide(g);
+    bool legacy = legacy_bytes(g);
     if (legacy && !word && osz == 8)        /* AH..BH cannot be used with REX.W */
         osz = 4;
     uint8_t o[2] = { 0x0f, (uint8_t)((sx ? 0xbe : 0xb6) + (word ? 1 : 0)) };
@@ -846,7 +868,7 @@ static void fam_movx(Gen *g)
     while (legacy && !word && (d >= 8 || !writable(g, d)))
         d = below(g, 8);
     mark(g);
-    enc(g, osz_pfx(osz) | (word ? 0 : P_BYTE), o, 2, d, s, 0, 0);
+    enc(g, (osz == 2 ? P_66 : osz == 8 ? P_W : 0) | (word ? 0 : P_BYTERM), o, 2, d, s, 0, 0);
 }
 
 static void fam_push(Gen *g)
@@ -1004,7 +1026,7 @@ static void fam_loop(Gen *g)
 {
     int k = below(g, 4);                    /* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JrCXZ */
     begin(g, k < 2 ? F_ZF : 0);
-    if (coin(g))
+    if (coin(g) && !g->b32)
         byte(g, 0x67);
     byte(g, 0xe0 + (unsigned)k);
     add_patch(g, 1, false, branch_target(g));
@@ -1017,7 +1039,7 @@ static bool string_setup(Gen *g, int *count)
     mov_r32_imm(g, 7, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
     *count = below(g, 5) == 0 ? 0 : below(g, 33);
     mov_r32_imm(g, 1, (uint32_t)*count);
-    return below(g, 4) == 0;                /* 0x67: ESI/EDI/ECX */
+    return below(g, 4) == 0 && !g->b32;     /* 0x67: ESI/EDI/ECX (the default in 32-bit code) */
 }
 
 static void string_op(Gen *g, unsigned pfx, uint8_t op, int osz, bool a32)
@@ -1058,7 +1080,7 @@ static void fam_xlat(Gen *g)
         byte(g, 0x90);
         return;
     }
-    if (below(g, 4) == 0)
+    if (below(g, 4) == 0 && !g->b32)
         byte(g, 0x67);
     byte(g, 0xd7);
 }
@@ -1095,8 +1117,10 @@ static const FamFn fam_fns[FAM_COUNT] = {
 static void gen_state(Gen *g)
 {
     DiffCase *c = g->c;
-    for (int r = 0; r < 16; r++)
-        c->in.gpr[r] = rnd_value(g);
+    for (int r = 0; r < 16; r++) {
+        uint64_t v = rnd_value(g);
+        c->in.gpr[r] = !g->b32 ? v : r < 8 ? (uint32_t)v : 0;   /* 32-bit: EAX..EDI only */
+    }
     c->in.gpr[4] = DATA_BASE + STACK_OFF - 8 * (uint64_t)below(g, 32);
     c->in.gpr[g->base] = g->base_val;
     c->in.flags = (rnd(g) & (F_ALL | (below(g, 4) == 0 ? F_DF : 0))) | 2;
@@ -1127,19 +1151,20 @@ static void gen_state(Gen *g)
 
 void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
 {
-    static const int bases[6] = { 3, 5, 12, 13, 14, 15 };
+    static const int bases[6] = { 3, 5, 12, 13, 14, 15 };   /* 32-bit cases: EBX, EBP */
     Gen g;
     memset(&g, 0, sizeof(g));
     memset(c, 0, sizeof(*c));
     g.c = c;
     g.rng = seed;
     c->bits = bits;
-    g.base = bases[below(&g, 6)];
+    g.b32 = bits == 32;
+    g.base = bases[below(&g, g.b32 ? 2 : 6)];
     g.base_val = DATA_BASE + 0x800 + (uint64_t)below(&g, 0x800);
     gen_state(&g);
     int fams[FAM_COUNT], nf = 0;
     for (int f = 0; f < FAM_COUNT; f++)
-        if ((mask >> f & 1) && fam_fns[f])
+        if ((mask >> f & 1) && fam_fns[f] && !(g.b32 && families[f].only64))
             fams[nf++] = f;
     if (nf == 0)
         return;

@@ -14,9 +14,11 @@
  * the hardware vector (REG_TRAPNO) out of the ucontext and siglongjmps back.  The handler finds the
  * runner through a pointer kept in the scratch page (no mutable globals).
  *
- * XXX: 32-bit code (compatibility mode through Linux's selector 0x23) is not run: the host this was
- * written on runs a kernel without IA-32 emulation (selector 0x23 not present, and LDT code
- * segments made with modify_ldt do not load either), so there is no native oracle for 32-bit code.
+ * XXX: 32-bit code is not run as 32-bit code here: the host this was written on runs a kernel
+ * without IA-32 emulation (selector 0x23 not present, i386 execve gives ENOEXEC, and LDT code
+ * segments made with modify_ldt do not load either).  A 32-bit case (c->bits = 32) is run as
+ * 64-bit code like any other: the generator makes such cases only of bytes that mean the same in
+ * both modes, and the driver compares bits 31:0 of EAX..EDI (diff.h).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -190,8 +192,6 @@ void native_free(Native *n)
 
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
 {
-    if (c->bits != 64)
-        return false;
     uint8_t *seq = n->code + (SEQ_ADDR - CODE_BASE);
     memcpy(seq, c->code, c->len);
     native_epilogue(seq + c->len);
