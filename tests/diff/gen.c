@@ -44,8 +44,10 @@
  * disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs (8-byte addresses
  * in 64-bit code), no 63 (ARPL vs MOVSXD), no CMPXCHG16B, and none of the families marked
  * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width).  The memory base is EBX or
- * EBP holding an address below 4 GiB that no instruction writes, so [base + disp] is the same
- * address in both modes; string instructions run on RSI/RDI/RCX (64-bit code) vs ESI/EDI/ECX
+ * EBP holding an address below 4 GiB that no instruction writes, in half of the cases with the
+ * other one as an index register holding 0..255 that no instruction writes either, so
+ * [base + index*2^scale + disp] is the same address in both modes; memory operands get an
+ * ES/SS/DS override prefix 3 times in 8 (ignored in 64-bit code, flat segments in 32-bit code); string instructions run on RSI/RDI/RCX (64-bit code) vs ESI/EDI/ECX
  * (32-bit code), set with "mov r32, imm32" to addresses below 4 GiB and small counts, and LOOP /
  * JRCXZ vs JECXZ likewise.  Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are the
  * same in both.
@@ -142,6 +144,7 @@ typedef struct Rm {
     int base, index, scale;
     int32_t disp;
     bool a32, rip;
+    uint8_t seg;     /* segment-override prefix byte, 0: none */
 } Rm;
 
 typedef struct Patch {
@@ -157,6 +160,8 @@ typedef struct Gen {
     bool b32;        /* 32-bit case: only encodings that mean the same in 32- and 64-bit code */
     int base;
     uint64_t base_val;
+    int index;       /* 32-bit cases: -1, or a second register no instruction writes */
+    uint64_t index_val;
     uint32_t undef;
     uint32_t pend[ITEMS_MAX + 1];
     int item, nitems;
@@ -205,7 +210,7 @@ static int osz_wide(Gen *g)
 }
 
 /* ---- registers ---- */
-static bool writable(const Gen *g, int r) { return r != 4 && r != g->base; }
+static bool writable(const Gen *g, int r) { return r != 4 && r != g->base && r != g->index; }
 
 /* A general register the sequence may overwrite (no REX-only register in a 32-bit case). */
 static int dst_reg(Gen *g)
@@ -258,10 +263,26 @@ static Rm rm_mem(Gen *g, int size)
         disp = below(g, 256) - 128;
     else
         disp = (int32_t)(0x400 + below(g, 0x1400 - size) - boff);
-    return (Rm){ .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 && !g->b32 };
+    Rm m = { .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 && !g->b32 };
+    if (g->b32) {
+        /* [base + index*2^scale + disp] with the same address, and an ES/SS/DS override (no
+         * effect in 64-bit code; flat segments with their own checks in 32-bit code). */
+        if (g->index >= 0 && coin(g)) {
+            m.index = g->index;
+            m.scale = below(g, 4);
+            m.disp -= (int32_t)(g->index_val << m.scale);
+        }
+        static const uint8_t segs[8] = { 0x26, 0x36, 0x3e };
+        m.seg = segs[below(g, 8)];
+    }
+    return m;
 }
 
-static uint64_t rm_addr(const Gen *g, Rm m) { return g->base_val + (uint64_t)(int64_t)m.disp; }
+static uint64_t rm_addr(const Gen *g, Rm m)
+{
+    uint64_t a = g->base_val + (uint64_t)(int64_t)m.disp;
+    return m.index >= 0 ? a + (g->index_val << m.scale) : a;
+}
 
 /* Locked operands (and XCHG's implicit lock) are kept naturally aligned: a split lock can make
  * the host kernel throttle or kill the process. */
@@ -287,6 +308,7 @@ static int enc3(int r) { return r >= 16 ? r - 12 : r & 7; }
 /* Legacy prefixes, REX, opcode, ModRM/SIB/displacement and immediate of one instruction. */
 static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm rm, int isz, uint64_t iv)
 {
+    if (rm.reg < 0 && rm.seg) byte(g, rm.seg);
     if (p & P_LOCK) byte(g, 0xf0);
     if (p & P_66) byte(g, 0x66);
     if (p & P_REP) byte(g, 0xf3);
@@ -1123,6 +1145,8 @@ static void gen_state(Gen *g)
     }
     c->in.gpr[4] = DATA_BASE + STACK_OFF - 8 * (uint64_t)below(g, 32);
     c->in.gpr[g->base] = g->base_val;
+    if (g->index >= 0)
+        c->in.gpr[g->index] = g->index_val;
     c->in.flags = (rnd(g) & (F_ALL | (below(g, 4) == 0 ? F_DF : 0))) | 2;
     c->in.rip = SEQ_ADDR;
     c->in.vector = -1;
@@ -1160,6 +1184,8 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
     c->bits = bits;
     g.b32 = bits == 32;
     g.base = bases[below(&g, g.b32 ? 2 : 6)];
+    g.index = g.b32 && coin(&g) ? 8 - g.base : -1;      /* EBX base: EBP index, and vice versa */
+    g.index_val = g.index >= 0 ? (uint64_t)below(&g, 0x100) : 0;
     g.base_val = DATA_BASE + 0x800 + (uint64_t)below(&g, 0x800);
     gen_state(&g);
     int fams[FAM_COUNT], nf = 0;
