@@ -228,9 +228,11 @@ static int op_sldt(Cpu *cpu, const Insn *in)
 
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | CR0_NW | \
                       CR0_CD | CR0_PG)
-/* XXX: OSFXSR/OSXMMEXCPT are accepted ahead of the SSE family (nothing uses them yet). */
+/* XXX: OSFXSR/OSXMMEXCPT are accepted ahead of the SSE family (nothing uses them yet).
+ * OSXSAVE is accepted because the CPU implements XSAVE (cpu/xsave.c), though CPUID does not
+ * report it until issue 3 is complete. */
 #define CR4_WRITABLE (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | \
-                      CR4_OSXMMEXCPT)
+                      CR4_OSXMMEXCPT | CR4_OSXSAVE)
 
 static void cr0_write(Cpu *cpu, uint64_t v)
 {
