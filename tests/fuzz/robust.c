@@ -6,12 +6,14 @@
  * values), random EFLAGS (IOPL, DF, AC, TF now and then), random damage to the descriptor and page
  * tables, and code made of random bytes mixed with valid-looking pieces: prefixes, system and
  * string instructions, far transfers, divisions, shifts, and at CPL 0 random CR and MSR writes.
- * Each case runs in a forked child under a wall-clock alarm; a crash (signal, sanitizer abort,
+ * Each case runs in a forked child under a wall-clock alarm (5 s; a REP string may run 4096
+ * iterations per counted instruction, so a 3000-instruction case can take a second); a crash (signal, sanitizer abort,
  * assert), a hang (alarm) or a harness invariant broken (fz_run_case's error) fails the test and
  * prints the seed, the mode and the case bytes as hex (a libFuzzer input for fuzz_cpu, or pass it
  * back with --hex).
  *
  * Usage: robust_test [--seeds N] [--first S] [--budget INSNS] [--mode M] [--timeout SEC]
+ *        [--dump DIR]   (writes the cases as files, a seed corpus for fuzz_cpu, instead of running them)
  *        [--verbose 1]  (prints each case's instruction count, HLTs and triple fault)
  *        robust_test --hex HEX      (runs one case in-process, for a debugger)
  */
@@ -143,10 +145,150 @@ static void emit_mov_imm(Gen *g, int reg, uint64_t v, int bits)
     }
 }
 
+/* An address near an edge: end of RAM, end of a page, 64 KiB or 4 GiB wrap, unmapped. */
+static uint64_t edge_addr(Gen *g)
+{
+    static const uint64_t e[] = { 0x200000, 0x10000, 0x11000, 0x21000, 0x100000000ull, 0x100000,
+                                  0x1000, 0x40000000, 0xfffff000 };
+    return e[below(g, sizeof(e) / sizeof(e[0]))] - below(g, 16);
+}
+
+/* Directed hazards: the classic ways a guest breaks an emulator. */
+static void emit_hazard(Gen *g, int bits)
+{
+    bool b16 = bits == 16;
+    switch (below(g, 8)) {
+    case 0: {   /* IDIV of the most negative dividend by -1 (host SIGFPE if done natively) */
+        static const uint8_t sz[] = { 0, 1, 2, 3 };   /* 8, 16, 32, 64-bit */
+        uint8_t w = sz[below(g, bits == 64 ? 4 : 3)];
+        emit_mov_imm(g, 0, w == 0 ? 0x8000 : w == 3 ? 0x8000000000000000ull : w == 1 ? 0x8000 : 0x80000000u, bits);
+        emit_mov_imm(g, 2, w == 3 ? ~0ull : w == 1 ? 0xffff : 0xffffffffu, bits);
+        emit_mov_imm(g, 1, ~0ull, bits);
+        if (w == 3)
+            emit1(g, 0x48);
+        else if ((w == 1) != b16 && w != 0)
+            emit1(g, 0x66);
+        emit1(g, w == 0 ? 0xf6 : 0xf7);
+        emit1(g, below(g, 2) ? 0xf9 : 0xf1);   /* idiv/div cl/cx/ecx/rcx */
+        break;
+    }
+    case 1: {   /* shifts and double shifts by counts at and beyond the operand size */
+        static const uint8_t counts[] = { 0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255 };
+        static const uint8_t ops[][2] = { { 0xd3, 0 }, { 0x0f, 0xa5 }, { 0x0f, 0xad }, { 0xd2, 0 } };
+        emit_mov_imm(g, 1, counts[below(g, sizeof(counts))], bits);
+        uint32_t p = below(g, 3);
+        if (p == 1)
+            emit1(g, 0x66);
+        else if (p == 2 && bits == 64)
+            emit1(g, 0x48);
+        const uint8_t *op = ops[below(g, 4)];
+        emit1(g, op[0]);
+        if (op[1])
+            emit1(g, op[1]);
+        emit1(g, (uint8_t)(0xc0 | below(g, 64)));
+        break;
+    }
+    case 2: {   /* REP string with a huge count, pointers near edges, either direction */
+        static const uint8_t str[] = { 0xa4, 0xa5, 0xaa, 0xab, 0x6c, 0x6d, 0x6e, 0x6f, 0xa6, 0xa7, 0xae, 0xac };
+        emit_mov_imm(g, 1, below(g, 2) ? ~0ull : interesting(g), bits);
+        emit_mov_imm(g, 6, edge_addr(g), bits);
+        emit_mov_imm(g, 7, edge_addr(g), bits);
+        emit1(g, below(g, 2) ? 0xfc : 0xfd);
+        if (below(g, 2))
+            emit1(g, 0x67);
+        if (below(g, 2))
+            emit1(g, bits == 64 && below(g, 2) ? 0x48 : 0x66);
+        emit1(g, below(g, 2) ? 0xf3 : 0xf2);
+        emit1(g, str[below(g, sizeof(str))]);
+        break;
+    }
+    case 3: {   /* write a few random bytes at an edge address and jump there */
+        uint64_t a = edge_addr(g);
+        emit_mov_imm(g, 0, a, bits);
+        if (b16)
+            emit1(g, 0x67);
+        if (b16)
+            emit1(g, 0x66);
+        emit1(g, 0xc7);
+        emit1(g, 0x00);            /* mov dword [eax], imm32 */
+        emit_le(g, rnd(g), 4);
+        if (b16)
+            emit1(g, 0x66);
+        emit1(g, 0xff);
+        emit1(g, 0xe0);            /* jmp eax / rax */
+        break;
+    }
+    case 4: {   /* LGDT/LIDT of random bytes (then use them), or LTR/LLDT of a random selector */
+        emit_mov_imm(g, 0, 0x20000 + below(g, 0x100), bits);
+        for (int i = 0; i < 3; i++) {
+            if (b16) {
+                emit1(g, 0x67);
+                emit1(g, 0x66);
+            }
+            emit1(g, 0xc7);
+            emit1(g, 0x40);
+            emit1(g, (uint8_t)(4 * i));   /* mov dword [eax+4i], imm32 */
+            emit_le(g, interesting(g), 4);
+        }
+        static const uint8_t sys[][3] = { { 0x0f, 0x01, 0x10 }, { 0x0f, 0x01, 0x18 }, { 0x0f, 0x00, 0x18 },
+                                          { 0x0f, 0x00, 0x10 }, { 0x0f, 0x00, 0x20 }, { 0x0f, 0x00, 0x28 } };
+        if (b16)
+            emit1(g, 0x67);
+        emit(g, sys[below(g, 6)], 3);
+        emit1(g, 0xcd);
+        emit1(g, (uint8_t)rnd(g));
+        break;
+    }
+    case 5: {   /* far JMP/CALL through a random or system selector (gates, TSS, LDT) */
+        static const uint16_t sels[] = { 0x28, 0x58, 0x68, 0x6b, 0x08, 0x20, 0x3b, 0x4b, 0x04, 0x0c, 0x14 };
+        uint16_t sel = below(g, 2) ? sels[below(g, sizeof(sels) / sizeof(sels[0]))] : (uint16_t)interesting(g);
+        emit_mov_imm(g, 0, 0x20000, bits);
+        if (b16) {
+            emit1(g, 0x67);
+            emit1(g, 0x66);
+        }
+        emit1(g, 0xc7);
+        emit1(g, 0x00);
+        emit_le(g, below(g, 2) ? 0x10000 + below(g, 64) : rnd(g), 4);
+        if (b16)
+            emit1(g, 0x67);
+        emit1(g, 0x66);
+        emit1(g, 0xc7);
+        emit1(g, 0x40);
+        emit1(g, 0x04);
+        emit_le(g, sel, 2);
+        if (b16)
+            emit1(g, 0x67);
+        if (below(g, 2))
+            emit1(g, b16 ? 0x66 : bits == 64 ? 0x48 : 0x66);
+        emit1(g, 0xff);
+        emit1(g, below(g, 2) ? 0x28 : 0x18);   /* jmp/call far [eax] */
+        break;
+    }
+    case 6: {   /* IRET/RETF over a random frame */
+        for (int i = 0; i < 6; i++) {
+            emit1(g, 0x68);
+            emit_le(g, i == 4 ? (uint64_t)below(g, 0x80) : interesting(g), b16 ? 2 : 4);
+        }
+        if (bits == 64 && below(g, 2))
+            emit1(g, 0x48);
+        emit1(g, below(g, 3) ? 0xcf : 0xcb);
+        break;
+    }
+    default:    /* ENTER with big frames and nesting levels */
+        emit1(g, 0xc8);
+        emit_le(g, interesting(g), 2);
+        emit1(g, (uint8_t)rnd(g));
+        break;
+    }
+}
+
 static void emit_piece(Gen *g, int bits, bool cpl0)
 {
-    uint32_t k = below(g, 100);
-    if (k < 30) {                         /* random bytes */
+    uint32_t k = below(g, 110);
+    if (k >= 100) {
+        emit_hazard(g, bits);
+    } else if (k < 30) {                         /* random bytes */
         uint32_t n = 1 + below(g, 8);
         for (uint32_t i = 0; i < n; i++)
             emit1(g, (uint8_t)rnd(g));
@@ -287,10 +429,11 @@ static const char *run_forked(const uint8_t *buf, size_t len, uint64_t budget, u
 
 int main(int argc, char **argv)
 {
-    uint64_t seeds = 150, first = 1, budget = 4000;
-    unsigned timeout = 2;
+    uint64_t seeds = 150, first = 1, budget = 3000;
+    unsigned timeout = 5;
     int only = -1;
     bool verbose = false;
+    const char *dump = NULL;
     uint8_t *buf = malloc(FZ_HDR + FZ_CODE_MAX);
     if (!buf)
         return 2;
@@ -301,7 +444,9 @@ int main(int argc, char **argv)
             return 2;
         }
         i++;
-        if (!strcmp(a, "--verbose")) {
+        if (!strcmp(a, "--dump")) {
+            dump = v;
+        } else if (!strcmp(a, "--verbose")) {
             verbose = atoi(v) != 0;
         } else if (!strcmp(a, "--seeds"))
             seeds = strtoull(v, NULL, 0);
@@ -332,6 +477,17 @@ int main(int argc, char **argv)
         for (uint64_t s = first; s < first + seeds; s++) {
             size_t n = gen_case(s, mode, buf, (FZ_HDR + FZ_CODE_MAX));
             char why[128];
+            if (dump) {   /* write the case as a libFuzzer corpus file instead of running it */
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/%s-%llu", dump, fz_mode_names[mode], (unsigned long long)s);
+                FILE *f = fopen(path, "wb");
+                if (!f || fwrite(buf, 1, n, f) != n) {
+                    fprintf(stderr, "robust_test: cannot write %s\n", path);
+                    return 2;
+                }
+                fclose(f);
+                continue;
+            }
             if (run_forked(buf, n, budget, timeout, verbose, why, sizeof(why))) {
                 fails++;
                 printf("FAIL mode %s seed %llu: %s\n  case: ", fz_mode_names[mode], (unsigned long long)s, why);
