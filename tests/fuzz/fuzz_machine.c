@@ -380,8 +380,9 @@ static const char *check_sanity(const Cpu *cpu)
         return "CPL out of range";
     if (cpu->code_bits != 16 && cpu->code_bits != 32 && cpu->code_bits != 64)
         return "code size not 16/32/64";
-    if (cpu->code_bits == 16 && cpu->rip > 0xffff)
-        return "16-bit code with RIP above 0xffff";
+    /* No 16-bit bound: a far transfer with a 32-bit offset into a 16-bit segment whose limit
+     * allows it (e.g. a 64-bit code descriptor outside IA-32e mode: L ignored, D = 0) leaves
+     * EIP above 0xffff, as on hardware. */
     if (cpu->code_bits == 32 && cpu->rip > 0xffffffffu)
         return "32-bit code with RIP above 4 GiB";
     if (cpu_vm86(cpu) && cpu->cpl != 3)
