@@ -117,6 +117,10 @@ InsnFn string_select(DecodeCtx *d, Insn *in)
     const ZydisDecodedInstruction *zi = d->zi;
     if (zi->meta.category != ZYDIS_CATEGORY_STRINGOP)
         return NULL;
+    /* SSE2 MOVSD/CMPSD share the mnemonics of the string forms; those have XMM operands. */
+    for (int i = 0; i < d->nops; i++)
+        if (d->kind[i] == 'v')
+            return NULL;
     InsnFn fn;
     switch (zi->mnemonic) {
     case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
