@@ -1,11 +1,332 @@
 /*
- * sse_fp.c — placeholder: this family is being written (issue 3, x87/MMX/SSE).
+ * sse_fp.c — SSE/SSE2/SSE3/SSE4.1 floating-point arithmetic, comparisons, conversions and MXCSR
+ * (SDM vol. 1, chapters 10-11; vol. 2 per instruction).  Data movement is cpu/sse_fp_move.c; the
+ * arithmetic itself runs on the host SSE unit (cpu/sse_fp_host.c).
+ *
+ *   ADD/SUB/MUL/DIV/SQRT/MIN/MAX PS/PD/SS/SD, RCP/RSQRT PS/SS, ADDSUB/HADD/HSUB PS/PD,
+ *   ROUND PS/PD/SS/SD, DPPS/DPPD, CVT between PS/PD/SS/SD/DQ: the host instruction itself.
+ *   CMPPS/PD/SS/SD imm8[2:0]: predicates 4-7 are the negations of 0-3 with the same exceptions
+ *       (NEQ/NLT/NLE/ORD vs EQ/LT/LE/UNORD), so the host runs p & 3 and the result is inverted.
+ *   ROUND* imm8: bit 2 set = MXCSR.RC, else RC = imm8[1:0]; bit 3 suppresses #P.  The host runs
+ *       "MXCSR.RC" (4 | bit 3) with the chosen mode put into the MXCSR it loads.
+ *   DPPS/DPPD: the sum does not depend on the destination mask (imm8 low bits), which only picks
+ *       the elements receiving it (the others are zeroed); the host runs with a full mask.
+ *   COMISS/COMISD (signal on QNaN) and UCOMISS/UCOMISD: ZF,PF,CF = 111 unordered, 000 greater,
+ *       001 less, 100 equal; OF, SF, AF cleared.
+ *   CVTSI2SS/SD r/m32/64; CVT(T)SS2SI/CVT(T)SD2SI r32/64 (invalid -> integer indefinite).
+ *   CVTPI2PS/CVTPI2PD xmm, mm/m64; CVT(T)PS2PI mm, xmm/m64; CVT(T)PD2PI mm, xmm/m128: computed
+ *       as CVTDQ2PS/CVTDQ2PD/CVT(T)PS2DQ/CVT(T)PD2DQ on the low two elements (zero elements
+ *       above raise nothing).  An MMX register operand switches the x87 to MMX mode (TOP = 0, all
+ *       tags valid); CVTPI2PS/PD with a memory source do not (SDM vol. 2, CVTPI2PS).
+ *   LDMXCSR m32: a reserved bit set (31:16 here: DAZ is supported) -> #GP(0).  STMXCSR m32.
+ *
+ * SIMD floating-point exceptions (SDM vol. 1, 11.5): the host computes with everything masked.
+ * If one of the raised pre-computation exceptions (IE, DE, ZE) is unmasked in the guest MXCSR,
+ * only those flags are set; otherwise all raised flags are set.  Either way, if a raised flag is
+ * unmasked the destination is not written and #XM is raised (#UD when CR4.OSXMMEXCPT = 0).
+ * XXX: with UE unmasked, real hardware also signals an underflow whose result is exact (tininess
+ * alone); the host, with UE masked, only reports tiny-and-inexact results.
+ * XXX: a pending x87 exception is not delivered as #MF before the MMX-operand conversions.
  */
-#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/sse_fp.h"
+
+#define MXCSR_IE 0x01u
+#define MXCSR_DE 0x02u
+#define MXCSR_ZE 0x04u
+#define MXCSR_FLAGS 0x3fu
+#define MXCSR_RC_SHIFT 13
+/* Bits LDMXCSR accepts: flags, DAZ, masks, RC, FTZ (MXCSR_MASK = 0xffff). */
+#define MXCSR_VALID 0xffffu
+
+/* Merges the exceptions an instruction raised into MXCSR and raises #XM/#UD when one of them is
+ * unmasked; returns only when the destination may be written. */
+static void fp_exceptions(Cpu *cpu, uint32_t raised)
+{
+    uint32_t unmasked = raised & ~(cpu->mxcsr >> 7) & MXCSR_FLAGS;
+    if (unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
+        raised &= MXCSR_IE | MXCSR_DE | MXCSR_ZE;
+    cpu->mxcsr |= raised;
+    if (unmasked)
+        cpu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, EXC_NO_ERR);
+}
+
+/* Insn.imm2 bits 15:8: size of the memory source. */
+static int fp_msize(const Insn *in) { return in->imm2 >> 8; }
+
+/* xmm1 = op(xmm1, xmm2/mem) for every FP_* operation */
+static int op_fp_arith(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    Xmm s = sse_fp_src(cpu, in, 1, fp_msize(in));
+    Xmm r = cpu->xmm[in->r[0]];
+    unsigned imm = (unsigned)in->imm;
+    uint32_t mxcsr = cpu->mxcsr;
+    switch (in->sub) {
+    case FP_CMPPS: case FP_CMPPD: case FP_CMPSS: case FP_CMPSD:
+        imm &= 3;
+        break;
+    case FP_ROUNDPS: case FP_ROUNDPD: case FP_ROUNDSS: case FP_ROUNDSD:
+        if (!(imm & 4))
+            mxcsr = (mxcsr & ~(3u << MXCSR_RC_SHIFT)) | (imm & 3) << MXCSR_RC_SHIFT;
+        imm = 4 | (imm & 8);
+        break;
+    case FP_DPPS: imm = (imm & 0xf0) | 0xf; break;
+    case FP_DPPD: imm = (imm & 0x30) | 0x3; break;
+    default: break;
+    }
+    uint32_t raised = sse_fp_host(in->sub, &r, &s, imm, mxcsr);
+    fp_exceptions(cpu, raised);
+    unsigned pred = (unsigned)in->imm;
+    switch (in->sub) {
+    case FP_CMPPS:
+        if (pred & 4)
+            r.q[0] = ~r.q[0], r.q[1] = ~r.q[1];
+        break;
+    case FP_CMPPD:
+        if (pred & 4)
+            r.q[0] = ~r.q[0], r.q[1] = ~r.q[1];
+        break;
+    case FP_CMPSS:
+        if (pred & 4)
+            r.d[0] = ~r.d[0];
+        break;
+    case FP_CMPSD:
+        if (pred & 4)
+            r.q[0] = ~r.q[0];
+        break;
+    case FP_DPPS:
+        for (int i = 0; i < 4; i++)
+            if (!(pred >> i & 1))
+                r.d[i] = 0;
+        break;
+    case FP_DPPD:
+        for (int i = 0; i < 2; i++)
+            if (!(pred >> i & 1))
+                r.q[i] = 0;
+        break;
+    default: break;
+    }
+    cpu->xmm[in->r[0]] = r;
+    return INSN_NEXT;
+}
+
+/* COMISS/UCOMISS/COMISD/UCOMISD xmm1, xmm2/mem: sub bit 0 = signalling (COMI), bit 1 = double */
+static int op_fp_comis(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    bool dbl = in->sub & 2;
+    Xmm s = sse_fp_src(cpu, in, 1, dbl ? 8 : 4);
+    Xmm a = cpu->xmm[in->r[0]];
+    uint8_t zf, pf, cf;
+    uint32_t raised = sse_fp_comi(in->sub, &a, &s, cpu->mxcsr, &zf, &pf, &cf);
+    fp_exceptions(cpu, raised);
+    cc_materialize(cpu);
+    cpu->eflags = (cpu->eflags & ~FL_ARITH) | (zf ? FL_ZF : 0) | (pf ? FL_PF : 0) | (cf ? FL_CF : 0);
+    return INSN_NEXT;
+}
+
+/* CVT(T)SS2SI / CVT(T)SD2SI r32/64, xmm/mem: sub bit 0 = truncate, bit 1 = double */
+static int op_fp_cvt2si(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    Xmm s = sse_fp_src(cpu, in, 1, (in->sub & 2) ? 8 : 4);
+    uint64_t v;
+    uint32_t raised = sse_fp_to_int(in->sub, in->osz, &s, cpu->mxcsr, &v);
+    fp_exceptions(cpu, raised);
+    reg_write(cpu, in->r[0], in->osz, v);
+    return INSN_NEXT;
+}
+
+/* CVTSI2SS / CVTSI2SD xmm, r/m32/64: sub 1 = double */
+static int op_fp_cvtsi2(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    uint64_t v = op_read(cpu, in, 1, in->osz);
+    Xmm r = cpu->xmm[in->r[0]];
+    uint32_t raised = sse_fp_from_int(in->sub, in->osz, &r, v, cpu->mxcsr);
+    fp_exceptions(cpu, raised);
+    cpu->xmm[in->r[0]] = r;
+    return INSN_NEXT;
+}
+
+/* MMX register view: MMn is the significand of physical x87 register n (SDM vol. 1, 9.5). */
+static uint64_t fp_mm_read(const Cpu *cpu, int n) { return cpu->fpu.regs[n & 7].mant; }
+
+/* Any MMX-register access: TOP = 0, all tags valid (SDM vol. 1, 9.5.1). */
+static void fp_mmx_enter(Cpu *cpu)
+{
+    cpu->fpu.sw &= (uint16_t)~0x3800u;
+    cpu->fpu.tw = 0;
+}
+
+enum { PI_CVTPI2PS, PI_CVTPI2PD, PI_CVTPS2PI, PI_CVTTPS2PI, PI_CVTPD2PI, PI_CVTTPD2PI };
+
+/* The MMX-operand conversions; operand kinds decided at decode time (r[] holds MM/XMM numbers). */
+static int op_fp_cvtpi(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    bool mem = in->flags & INSN_MEM;
+    Xmm s = { .q = { 0, 0 } };
+    Xmm r = { .q = { 0, 0 } };
+    int op;
+    switch (in->sub) {
+    case PI_CVTPI2PS: case PI_CVTPI2PD:
+        s.q[0] = mem ? cpu_read(cpu, in->seg, insn_ea(cpu, in), 8) : fp_mm_read(cpu, in->r[1]);
+        op = in->sub == PI_CVTPI2PS ? FP_CVTDQ2PS : FP_CVTDQ2PD;
+        break;
+    case PI_CVTPS2PI: case PI_CVTTPS2PI:
+        s.q[0] = sse_fp_src(cpu, in, 1, 8).q[0];
+        op = in->sub == PI_CVTPS2PI ? FP_CVTPS2DQ : FP_CVTTPS2DQ;
+        break;
+    default:
+        s = sse_fp_src(cpu, in, 1, 16);
+        op = in->sub == PI_CVTPD2PI ? FP_CVTPD2DQ : FP_CVTTPD2DQ;
+        break;
+    }
+    uint32_t raised = sse_fp_host(op, &r, &s, 0, cpu->mxcsr);
+    fp_exceptions(cpu, raised);
+    if (!mem || in->sub >= PI_CVTPS2PI)
+        fp_mmx_enter(cpu);
+    switch (in->sub) {
+    case PI_CVTPI2PS: cpu->xmm[in->r[0]].q[0] = r.q[0]; break;
+    case PI_CVTPI2PD: cpu->xmm[in->r[0]] = r; break;
+    default:
+        cpu->fpu.regs[in->r[0] & 7].mant = r.q[0];
+        cpu->fpu.regs[in->r[0] & 7].se = 0xffff;
+        break;
+    }
+    return INSN_NEXT;
+}
+
+static int op_ldmxcsr(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    uint32_t v = (uint32_t)cpu_read(cpu, in->seg, insn_ea(cpu, in), 4);
+    if (v & ~MXCSR_VALID)
+        cpu_raise(cpu, EXC_GP, 0);
+    cpu->mxcsr = v;
+    return INSN_NEXT;
+}
+
+static int op_stmxcsr(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    cpu_write(cpu, in->seg, insn_ea(cpu, in), 4, cpu->mxcsr);
+    return INSN_NEXT;
+}
+
+typedef struct ArithForm {
+    uint16_t mnem;
+    uint8_t op;
+    uint8_t msize;     /* memory source size */
+} ArithForm;
+
+static const ArithForm arith_forms[] = {
+    { ZYDIS_MNEMONIC_ADDPS, FP_ADDPS, 16 }, { ZYDIS_MNEMONIC_SUBPS, FP_SUBPS, 16 },
+    { ZYDIS_MNEMONIC_MULPS, FP_MULPS, 16 }, { ZYDIS_MNEMONIC_DIVPS, FP_DIVPS, 16 },
+    { ZYDIS_MNEMONIC_SQRTPS, FP_SQRTPS, 16 }, { ZYDIS_MNEMONIC_MINPS, FP_MINPS, 16 },
+    { ZYDIS_MNEMONIC_MAXPS, FP_MAXPS, 16 }, { ZYDIS_MNEMONIC_RCPPS, FP_RCPPS, 16 },
+    { ZYDIS_MNEMONIC_RSQRTPS, FP_RSQRTPS, 16 }, { ZYDIS_MNEMONIC_ADDSUBPS, FP_ADDSUBPS, 16 },
+    { ZYDIS_MNEMONIC_HADDPS, FP_HADDPS, 16 }, { ZYDIS_MNEMONIC_HSUBPS, FP_HSUBPS, 16 },
+    { ZYDIS_MNEMONIC_CVTDQ2PS, FP_CVTDQ2PS, 16 }, { ZYDIS_MNEMONIC_CVTPS2DQ, FP_CVTPS2DQ, 16 },
+    { ZYDIS_MNEMONIC_CVTTPS2DQ, FP_CVTTPS2DQ, 16 }, { ZYDIS_MNEMONIC_CVTPS2PD, FP_CVTPS2PD, 8 },
+    { ZYDIS_MNEMONIC_CVTPD2PS, FP_CVTPD2PS, 16 },
+    { ZYDIS_MNEMONIC_ADDPD, FP_ADDPD, 16 }, { ZYDIS_MNEMONIC_SUBPD, FP_SUBPD, 16 },
+    { ZYDIS_MNEMONIC_MULPD, FP_MULPD, 16 }, { ZYDIS_MNEMONIC_DIVPD, FP_DIVPD, 16 },
+    { ZYDIS_MNEMONIC_SQRTPD, FP_SQRTPD, 16 }, { ZYDIS_MNEMONIC_MINPD, FP_MINPD, 16 },
+    { ZYDIS_MNEMONIC_MAXPD, FP_MAXPD, 16 }, { ZYDIS_MNEMONIC_ADDSUBPD, FP_ADDSUBPD, 16 },
+    { ZYDIS_MNEMONIC_HADDPD, FP_HADDPD, 16 }, { ZYDIS_MNEMONIC_HSUBPD, FP_HSUBPD, 16 },
+    { ZYDIS_MNEMONIC_CVTDQ2PD, FP_CVTDQ2PD, 8 }, { ZYDIS_MNEMONIC_CVTPD2DQ, FP_CVTPD2DQ, 16 },
+    { ZYDIS_MNEMONIC_CVTTPD2DQ, FP_CVTTPD2DQ, 16 },
+    { ZYDIS_MNEMONIC_ADDSS, FP_ADDSS, 4 }, { ZYDIS_MNEMONIC_SUBSS, FP_SUBSS, 4 },
+    { ZYDIS_MNEMONIC_MULSS, FP_MULSS, 4 }, { ZYDIS_MNEMONIC_DIVSS, FP_DIVSS, 4 },
+    { ZYDIS_MNEMONIC_SQRTSS, FP_SQRTSS, 4 }, { ZYDIS_MNEMONIC_MINSS, FP_MINSS, 4 },
+    { ZYDIS_MNEMONIC_MAXSS, FP_MAXSS, 4 }, { ZYDIS_MNEMONIC_RCPSS, FP_RCPSS, 4 },
+    { ZYDIS_MNEMONIC_RSQRTSS, FP_RSQRTSS, 4 }, { ZYDIS_MNEMONIC_CVTSS2SD, FP_CVTSS2SD, 4 },
+    { ZYDIS_MNEMONIC_ADDSD, FP_ADDSD, 8 }, { ZYDIS_MNEMONIC_SUBSD, FP_SUBSD, 8 },
+    { ZYDIS_MNEMONIC_MULSD, FP_MULSD, 8 }, { ZYDIS_MNEMONIC_DIVSD, FP_DIVSD, 8 },
+    { ZYDIS_MNEMONIC_SQRTSD, FP_SQRTSD, 8 }, { ZYDIS_MNEMONIC_MINSD, FP_MINSD, 8 },
+    { ZYDIS_MNEMONIC_MAXSD, FP_MAXSD, 8 }, { ZYDIS_MNEMONIC_CVTSD2SS, FP_CVTSD2SS, 8 },
+    { ZYDIS_MNEMONIC_CMPPS, FP_CMPPS, 16 }, { ZYDIS_MNEMONIC_CMPPD, FP_CMPPD, 16 },
+    { ZYDIS_MNEMONIC_CMPSS, FP_CMPSS, 4 }, { ZYDIS_MNEMONIC_CMPSD, FP_CMPSD, 8 },
+    { ZYDIS_MNEMONIC_ROUNDPS, FP_ROUNDPS, 16 }, { ZYDIS_MNEMONIC_ROUNDPD, FP_ROUNDPD, 16 },
+    { ZYDIS_MNEMONIC_ROUNDSS, FP_ROUNDSS, 4 }, { ZYDIS_MNEMONIC_ROUNDSD, FP_ROUNDSD, 8 },
+    { ZYDIS_MNEMONIC_DPPS, FP_DPPS, 16 }, { ZYDIS_MNEMONIC_DPPD, FP_DPPD, 16 },
+};
+
+static InsnFn fp_select_other(DecodeCtx *d, Insn *in)
+{
+    const char *k = d->kind;
+    switch (d->zi->mnemonic) {
+    case ZYDIS_MNEMONIC_COMISS: case ZYDIS_MNEMONIC_UCOMISS:
+    case ZYDIS_MNEMONIC_COMISD: case ZYDIS_MNEMONIC_UCOMISD:
+        if (k[0] != 'v' || (k[1] != 'v' && k[1] != 'm'))
+            return NULL;
+        in->sub = (uint8_t)((d->zi->mnemonic == ZYDIS_MNEMONIC_COMISS ||
+                             d->zi->mnemonic == ZYDIS_MNEMONIC_COMISD ? 1 : 0) |
+                            (d->zi->mnemonic == ZYDIS_MNEMONIC_COMISD ||
+                             d->zi->mnemonic == ZYDIS_MNEMONIC_UCOMISD ? 2 : 0));
+        return op_fp_comis;
+    case ZYDIS_MNEMONIC_CVTSS2SI: case ZYDIS_MNEMONIC_CVTTSS2SI:
+    case ZYDIS_MNEMONIC_CVTSD2SI: case ZYDIS_MNEMONIC_CVTTSD2SI:
+        if (k[0] != 'r' || (k[1] != 'v' && k[1] != 'm'))
+            return NULL;
+        in->osz = d->op[0].size == 64 ? 8 : 4;
+        in->sub = (uint8_t)((d->zi->mnemonic == ZYDIS_MNEMONIC_CVTTSS2SI ||
+                             d->zi->mnemonic == ZYDIS_MNEMONIC_CVTTSD2SI ? 1 : 0) |
+                            (d->zi->mnemonic == ZYDIS_MNEMONIC_CVTSD2SI ||
+                             d->zi->mnemonic == ZYDIS_MNEMONIC_CVTTSD2SI ? 2 : 0));
+        return op_fp_cvt2si;
+    case ZYDIS_MNEMONIC_CVTSI2SS: case ZYDIS_MNEMONIC_CVTSI2SD:
+        if (k[0] != 'v' || (k[1] != 'r' && k[1] != 'm'))
+            return NULL;
+        in->osz = d->op[1].size == 64 ? 8 : 4;
+        in->sub = d->zi->mnemonic == ZYDIS_MNEMONIC_CVTSI2SD;
+        return op_fp_cvtsi2;
+    case ZYDIS_MNEMONIC_CVTPI2PS: case ZYDIS_MNEMONIC_CVTPI2PD:
+        if (k[0] != 'v' || (k[1] != 'q' && k[1] != 'm'))
+            return NULL;
+        in->sub = d->zi->mnemonic == ZYDIS_MNEMONIC_CVTPI2PS ? PI_CVTPI2PS : PI_CVTPI2PD;
+        return op_fp_cvtpi;
+    case ZYDIS_MNEMONIC_CVTPS2PI: case ZYDIS_MNEMONIC_CVTTPS2PI:
+    case ZYDIS_MNEMONIC_CVTPD2PI: case ZYDIS_MNEMONIC_CVTTPD2PI:
+        if (k[0] != 'q' || (k[1] != 'v' && k[1] != 'm'))
+            return NULL;
+        in->sub = d->zi->mnemonic == ZYDIS_MNEMONIC_CVTPS2PI ? PI_CVTPS2PI :
+                  d->zi->mnemonic == ZYDIS_MNEMONIC_CVTTPS2PI ? PI_CVTTPS2PI :
+                  d->zi->mnemonic == ZYDIS_MNEMONIC_CVTPD2PI ? PI_CVTPD2PI : PI_CVTTPD2PI;
+        return op_fp_cvtpi;
+    case ZYDIS_MNEMONIC_LDMXCSR:
+        return k[0] == 'm' ? op_ldmxcsr : NULL;
+    case ZYDIS_MNEMONIC_STMXCSR:
+        return k[0] == 'm' ? op_stmxcsr : NULL;
+    default:
+        return NULL;
+    }
+}
 
 InsnFn sse_fp_select(DecodeCtx *d, Insn *in)
 {
-    (void)d;
-    (void)in;
-    return NULL;
+    if (d->zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+        return NULL;
+    InsnFn fn = sse_fp_move_select(d, in);
+    if (!fn)
+        fn = fp_select_other(d, in);
+    if (!fn) {
+        for (size_t i = 0; i < sizeof(arith_forms) / sizeof(arith_forms[0]); i++) {
+            const ArithForm *f = &arith_forms[i];
+            if (f->mnem != d->zi->mnemonic)
+                continue;
+            if (d->kind[0] != 'v' || (d->kind[1] != 'v' && d->kind[1] != 'm'))
+                return NULL;
+            in->sub = f->op;
+            in->imm2 = (uint16_t)(f->msize << 8);
+            fn = op_fp_arith;
+            break;
+        }
+    }
+    if (fn && (in->flags & INSN_LOCK))
+        return op_ud;
+    return fn;
 }
