@@ -88,7 +88,7 @@ enum {
     FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_POPCNT, FAM_LZCNT, FAM_TZCNT, FAM_CMOV, FAM_SETCC,
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
-    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_COUNT
+    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -132,6 +132,7 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_XLAT] = { "xlat", false },
     [FAM_NOP] = { "nop", false },
     [FAM_BCD] = { "bcd32", true, false },
+    [FAM_SSEFP] = { "ssefp", false, true },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -1122,6 +1123,69 @@ static void fam_nop(Gen *g)
 }
 
 typedef void (*FamFn)(Gen *g);
+/* SSE floating point (cpu/sse_fp*.c): xmm, xmm/mem forms (a misaligned 16-byte operand faults the
+ * same way on both sides), with the MXCSR the process runs with (round to nearest, all masked).
+ * Prefix, opcode after 0F (0x38xx / 0x3axx for three-byte opcodes), imm8 follows. */
+typedef struct SseFpOp {
+    uint8_t pfx;
+    uint16_t op;
+    bool imm;
+    bool flags;       /* writes ZF PF CF, clears OF SF AF (COMISS family) */
+} SseFpOp;
+
+static const SseFpOp ssefp_ops[] = {
+    { 0, 0x58, false, false }, { 0, 0x59, false, false }, { 0, 0x5c, false, false },
+    { 0, 0x5d, false, false }, { 0, 0x5e, false, false }, { 0, 0x5f, false, false },
+    { 0, 0x51, false, false }, { 0, 0x52, false, false }, { 0, 0x53, false, false },
+    { 0, 0x5a, false, false }, { 0, 0x5b, false, false }, { 0, 0xc2, true, false },
+    { 0, 0x28, false, false }, { 0, 0x10, false, false }, { 0, 0x12, false, false },
+    { 0, 0x16, false, false }, { 0, 0x14, false, false }, { 0, 0x15, false, false },
+    { 0, 0x54, false, false }, { 0, 0x55, false, false }, { 0, 0x56, false, false },
+    { 0, 0x57, false, false }, { 0, 0xc6, true, false }, { 0, 0x2f, false, true },
+    { 0, 0x2e, false, true },
+    { 0x66, 0x58, false, false }, { 0x66, 0x59, false, false }, { 0x66, 0x5c, false, false },
+    { 0x66, 0x5d, false, false }, { 0x66, 0x5e, false, false }, { 0x66, 0x5f, false, false },
+    { 0x66, 0x51, false, false }, { 0x66, 0x5a, false, false }, { 0x66, 0x5b, false, false },
+    { 0x66, 0xe6, false, false }, { 0x66, 0xc2, true, false }, { 0x66, 0x7c, false, false },
+    { 0x66, 0x7d, false, false }, { 0x66, 0xd0, false, false }, { 0x66, 0xc6, true, false },
+    { 0x66, 0x14, false, false }, { 0x66, 0x15, false, false }, { 0x66, 0x2f, false, true },
+    { 0x66, 0x2e, false, true }, { 0x66, 0x3a08, true, false }, { 0x66, 0x3a09, true, false },
+    { 0x66, 0x3a0a, true, false }, { 0x66, 0x3a0b, true, false }, { 0x66, 0x3a0c, true, false },
+    { 0x66, 0x3a0d, true, false }, { 0x66, 0x3a40, true, false }, { 0x66, 0x3a41, true, false },
+    { 0x66, 0x3a21, true, false }, { 0x66, 0x3814, false, false }, { 0x66, 0x3815, false, false },
+    { 0xf3, 0x58, false, false }, { 0xf3, 0x59, false, false }, { 0xf3, 0x5c, false, false },
+    { 0xf3, 0x5d, false, false }, { 0xf3, 0x5e, false, false }, { 0xf3, 0x5f, false, false },
+    { 0xf3, 0x51, false, false }, { 0xf3, 0x52, false, false }, { 0xf3, 0x53, false, false },
+    { 0xf3, 0x5a, false, false }, { 0xf3, 0x5b, false, false }, { 0xf3, 0xe6, false, false },
+    { 0xf3, 0x10, false, false }, { 0xf3, 0x12, false, false }, { 0xf3, 0x16, false, false },
+    { 0xf3, 0xc2, true, false },
+    { 0xf2, 0x58, false, false }, { 0xf2, 0x59, false, false }, { 0xf2, 0x5c, false, false },
+    { 0xf2, 0x5d, false, false }, { 0xf2, 0x5e, false, false }, { 0xf2, 0x5f, false, false },
+    { 0xf2, 0x51, false, false }, { 0xf2, 0x5a, false, false }, { 0xf2, 0xe6, false, false },
+    { 0xf2, 0x10, false, false }, { 0xf2, 0x12, false, false }, { 0xf2, 0x7c, false, false },
+    { 0xf2, 0x7d, false, false }, { 0xf2, 0xd0, false, false }, { 0xf2, 0xc2, true, false },
+};
+
+static void fam_ssefp(Gen *g)
+{
+    const SseFpOp *o = &ssefp_ops[below(g, (int)(sizeof(ssefp_ops) / sizeof(ssefp_ops[0])))];
+    uint8_t opc[3] = { 0x0f, (uint8_t)o->op, 0 };
+    int n = 2;
+    if (o->op > 0xff) {
+        opc[1] = (uint8_t)(o->op >> 8);
+        opc[2] = (uint8_t)o->op;
+        n = 3;
+    }
+    unsigned p = o->pfx == 0x66 ? P_66 : o->pfx == 0xf3 ? P_REP : o->pfx == 0xf2 ? P_REPNE : 0;
+    mark(g);
+    Rm rm = below(g, 4) == 0 ? rm_mem(g, 16) : rm_reg(below(g, 16));
+    if (rm.reg < 0 && below(g, 8))      /* mostly aligned, so most cases run to their end */
+        rm.disp -= (int32_t)(rm_addr(g, rm) & 15);
+    enc(g, p, opc, n, below(g, 16), rm, o->imm ? 1 : 0, rnd(g));
+    if (o->flags)
+        done(g, F_ALL, 0);
+}
+
 static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_MOV] = fam_mov, [FAM_LEA] = fam_lea, [FAM_ALU] = fam_alu, [FAM_TEST] = fam_test,
     [FAM_INCDEC] = fam_incdec, [FAM_NEGNOT] = fam_negnot, [FAM_SHIFT] = fam_shift,
@@ -1134,6 +1198,7 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_FLAGOPS] = fam_flagops, [FAM_JCC] = fam_jcc, [FAM_JMP] = fam_jmp, [FAM_CALL] = fam_call,
     [FAM_LOOP] = fam_loop, [FAM_STRING] = fam_string, [FAM_STRCMP] = fam_strcmp,
     [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
+    [FAM_SSEFP] = fam_ssefp,
 };
 
 static void gen_state(Gen *g)
