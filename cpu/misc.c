@@ -18,8 +18,8 @@
  *       Only ZF changes.  CMPXCHG16B needs a 16-byte aligned linear address: #GP(0).
  *   XADD r/m, r:  temp := dest + src; src := dest; dest := temp; flags as ADD.
  *   UD0/UD1/UD2: #UD.
- *   WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set; otherwise it would wait for pending
- *       unmasked x87 exceptions, and there are none until the x87 exists, so it does nothing.
+ *   WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set; otherwise it takes a pending unmasked
+ *       x87 exception (#MF with CR0.NE, see cpu/x87.c).
  *   BOUND r, m (not in 64-bit mode, where 62 is EVEX): lower := [m], upper := [m + osz], both
  *       signed; index < lower or index > upper -> #BR (a fault, no error code).
  * LOCK is accepted on the memory forms of CMPXCHG, CMPXCHG8B/16B and XADD (all accesses are
@@ -27,6 +27,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/x87.h"
 
 static int op_nop(Cpu *cpu, const Insn *in)
 {
@@ -40,6 +41,7 @@ static int op_wait(Cpu *cpu, const Insn *in)
     (void)in;
     if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         cpu_raise(cpu, EXC_NM, EXC_NO_ERR);
+    x87_check_pending(cpu);
     return INSN_NEXT;
 }
 
