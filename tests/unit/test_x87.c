@@ -221,6 +221,61 @@ START_TEST(stores_every_format_match_host)
 }
 END_TEST
 
+/* Memory-source forms: fld tbyte [rsi+16]; fdiv dword [rsi] / fmul qword [rsi] / fisub word
+ * [rsi] on special m32/m64/m16int operands (SNaN, denormals, infinities) in every RC/PC. */
+START_TEST(memory_operand_forms_match_host)
+{
+    static const uint64_t mems[] = {
+        0x7f800001u, 0x00000001u, 0xff800000u, 0x80000000u, 0x3f800000u, 0x7fc00000u,
+        0x7ff0000000000001ull, 0x000fffffffffffffull, 0x8000u, 0x7fffu, 0x4000000000000000ull,
+    };
+    int form = _i;
+    static const uint8_t forms[][2] = { { 0xd8, 0x36 }, { 0xdc, 0x0e }, { 0xde, 0x26 } };
+    uint8_t code[] = {
+        0xdb, 0xe3, 0xd9, 0x2b,     /* fninit; fldcw [rbx] */
+        0xdb, 0x6e, 0x10,           /* fld tbyte [rsi+16] */
+        forms[form][0], forms[form][1],   /* fdiv dword [rsi] / fmul qword [rsi] / fisub word [rsi] */
+    };
+    FakeMachine *fm = prep(code, sizeof code);
+    X87State *f = &fm->cpu->fpu;
+    for (size_t mi = 0; mi < sizeof mems / sizeof mems[0]; mi++)
+        for (int ai = 0; ai < NSPECIAL; ai++)
+            for (int mode = 0; mode < 24; mode++) {
+                static const uint16_t pcs[] = { 0x000, 0x200, 0x300 };
+                uint16_t cw = (uint16_t)(0x0040 | (mode & 3) << 10 | pcs[(mode >> 2) % 3] |
+                                         (mode >= 12 ? 0 : 0x3f));
+                fm_poke(fm, DATA, 8, mems[mi]);
+                poke80(fm, DATA + 16, specials[ai]);
+                fm_poke(fm, CWA, 2, cw);
+                fm->cpu->rip = FM_CODE;
+                ck_assert_int_eq(fm_exec(fm, 4), -1);
+                uint64_t mv = mems[mi];
+                uint8_t av[10];
+                memcpy(av, &specials[ai].mant, 8);
+                memcpy(av + 8, &specials[ai].se, 2);
+                HostImg img;
+                uint16_t save;
+                __asm__ volatile("fnstcw %0" : "=m"(save));
+                if (form == 0)
+                    __asm__ volatile("fninit; fldcw %1; fldt %2; fdivs %3; fnsave %0"
+                                     : "=m"(img) : "m"(cw), "m"(av), "m"(mv));
+                else if (form == 1)
+                    __asm__ volatile("fninit; fldcw %1; fldt %2; fmull %3; fnsave %0"
+                                     : "=m"(img) : "m"(cw), "m"(av), "m"(mv));
+                else
+                    __asm__ volatile("fninit; fldcw %1; fldt %2; fisubs %3; fnsave %0"
+                                     : "=m"(img) : "m"(cw), "m"(av), "m"(mv));
+                __asm__ volatile("fldcw %0" : : "m"(save));
+                uint64_t m;
+                memcpy(&m, img.b + 28, 8);
+                ck_assert_msg(f->sw == img16(&img, 4) && x87_st(f, 0)->mant == m &&
+                              x87_st(f, 0)->se == img16(&img, 36),
+                              "form %d mem %zu a %d cw %04x", form, mi, ai, cw);
+            }
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(fninit_then_push_sets_top_and_tag)
 {
     FakeMachine *fm = prep((const uint8_t[]){ 0xdb, 0xe3, 0xd9, 0xe8, 0xd9, 0xee }, 6);
@@ -536,6 +591,7 @@ int main(void)
     tcase_add_test(tc, every_register_encoding_executes);
     tcase_add_loop_test(tc, arith_all_modes_and_specials_match_host_bit_for_bit, 0, NOPS);
     tcase_add_loop_test(tc, stores_every_format_match_host, 0, 8);
+    tcase_add_loop_test(tc, memory_operand_forms_match_host, 0, 3);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
