@@ -1,11 +1,26 @@
 /*
- * mmx.c — placeholder: this family is being written (issue 3, x87/MMX/SSE).
+ * mmx.c — EMMS (SDM vol. 2, "EMMS"; vol. 1, 9.5.1 "MMX instructions and the x87 FPU tag word").
+ *
+ * EMMS: CR0.EM -> #UD, CR0.TS -> #NM; then the x87 tag word := FFFFH (all registers empty).
+ * The MMX data instructions themselves (MOVD/MOVQ, PADD..., shared with their SSE2 forms) are in
+ * cpu/sse_int.c; the aliasing rules are in cpu/mmx.h.
+ * XXX: a pending unmasked x87 exception (#MF before an MMX instruction) is not checked here.
  */
 #include "cpu/decode.h"
+#include "cpu/mmx.h"
+
+static int op_emms(Cpu *cpu, const Insn *in)
+{
+    (void)in;
+    simd_check_mmx(cpu);
+    cpu->fpu.tw = 0xffff;
+    return INSN_NEXT;
+}
 
 InsnFn mmx_select(DecodeCtx *d, Insn *in)
 {
-    (void)d;
     (void)in;
+    if (d->zi->mnemonic == ZYDIS_MNEMONIC_EMMS)
+        return op_emms;
     return NULL;
 }

@@ -88,7 +88,7 @@ enum {
     FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_POPCNT, FAM_LZCNT, FAM_TZCNT, FAM_CMOV, FAM_SETCC,
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
-    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_COUNT
+    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -133,6 +133,7 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_NOP] = { "nop", false },
     [FAM_BCD] = { "bcd32", true, false },
     [FAM_SSEFP] = { "ssefp", false, true },
+    [FAM_SIMDINT] = { "simdint", false, true },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -1122,6 +1123,176 @@ static void fam_nop(Gen *g)
     }
 }
 
+/* ---- simdint: MMX/SSE2/SSSE3/SSE4.1/SSE4.2 integer instructions (cpu/sse_int.c) ---- */
+
+/* A vector (XMM 0..15 or MMX 0..7) register or a memory operand of `msz` bytes; `align` keeps
+ * 16-byte operands aligned except 1 in 16 times (#GP). */
+static Rm simd_rm(Gen *g, bool mmx, bool mem, int msz, bool align)
+{
+    if (!mem)
+        return rm_reg(below(g, mmx ? 8 : 16));
+    Rm m = rm_mem(g, msz);
+    if (align && below(g, 16))
+        m.disp -= (int32_t)(rm_addr(g, m) & 15);
+    return m;
+}
+
+/* dst op= src for the two-operand forms: 0F map (mmx or 66), 0F 38 (mmx or 66), 66 0F 38 only. */
+static void simd_binary(Gen *g, const uint8_t *opc, int nopc, bool mmx, int msz, bool align,
+                        bool imm8)
+{
+    Rm s = simd_rm(g, mmx, coin(g), msz, align);
+    enc(g, mmx ? 0 : P_66, opc, nopc, below(g, mmx ? 8 : 16), s, imm8 ? 1 : 0, rnd(g));
+}
+
+static void fam_simdint(Gen *g)
+{
+    static const uint8_t both0f[] = {
+        0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x74, 0x75, 0x76,
+        0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1,
+        0xe2, 0xe3, 0xe4, 0xe5, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf2, 0xf3,
+        0xf4, 0xf5, 0xf6, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0x6c, 0x6d,
+    };
+    static const uint8_t ssse3[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x1c, 0x1d, 0x1e };
+    static const uint8_t sse41[] = {
+        0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2b, 0x30, 0x31, 0x32, 0x33, 0x34,
+        0x35, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x41,
+    };
+    static const uint8_t pmov_msz[6] = { 8, 4, 2, 8, 4, 8 };
+    static const uint8_t shift_imm[][2] = {   /* 0F 71..73 /digit ib */
+        { 0x71, 2 }, { 0x71, 4 }, { 0x71, 6 }, { 0x72, 2 }, { 0x72, 4 }, { 0x72, 6 }, { 0x73, 2 },
+        { 0x73, 6 }, { 0x73, 3 }, { 0x73, 7 },
+    };
+    bool mmx = coin(g);
+    int vr = below(g, mmx ? 8 : 16);
+    mark(g);
+    switch (below(g, 16)) {
+    case 0: case 1: case 2: {
+        int i = below(g, (int)sizeof(both0f));
+        uint8_t o[2] = { 0x0f, both0f[i] };
+        if (both0f[i] == 0x6c || both0f[i] == 0x6d)
+            mmx = false;
+        simd_binary(g, o, 2, mmx, mmx ? 8 : 16, !mmx, false);
+        break;
+    }
+    case 3: {
+        uint8_t o[3] = { 0x0f, 0x38, ssse3[below(g, (int)sizeof(ssse3))] };
+        simd_binary(g, o, 3, mmx, mmx ? 8 : 16, !mmx, false);
+        break;
+    }
+    case 4: case 5: {
+        uint8_t op = sse41[below(g, (int)sizeof(sse41))];
+        uint8_t o[3] = { 0x0f, 0x38, op };
+        bool pmov = (op >= 0x20 && op <= 0x25) || (op >= 0x30 && op <= 0x35);
+        simd_binary(g, o, 3, false, pmov ? pmov_msz[op & 7] : 16, !pmov, false);
+        break;
+    }
+    case 6: {   /* PSHUFW/PSHUFD/PSHUFHW/PSHUFLW, PALIGNR, PBLENDW, MPSADBW */
+        static const uint8_t pf[4] = { 0, P_66, P_REP, P_REPNE };
+        int k = below(g, 7);
+        if (k < 4) {
+            uint8_t o[2] = { 0x0f, 0x70 };
+            bool m = k == 0;
+            enc(g, pf[k], o, 2, below(g, m ? 8 : 16), simd_rm(g, m, coin(g), m ? 8 : 16, !m), 1, rnd(g));
+        } else {
+            uint8_t o[3] = { 0x0f, 0x3a, k == 4 ? 0x0f : k == 5 ? 0x0e : 0x42 };
+            simd_binary(g, o, 3, k == 4 && mmx, k == 4 && mmx ? 8 : 16, !(k == 4 && mmx), true);
+        }
+        break;
+    }
+    case 7: {   /* shifts by imm8 */
+        int k = below(g, 10);
+        if (k >= 8)
+            mmx = false;
+        uint8_t o[2] = { 0x0f, shift_imm[k][0] };
+        uint64_t cnt = coin(g) ? (uint64_t)below(g, 20) : rnd(g);
+        enc(g, (mmx ? 0 : P_66) | P_DIGIT, o, 2, shift_imm[k][1], rm_reg(vr), 1, cnt);
+        break;
+    }
+    case 8: {   /* MOVD/MOVQ between vector registers and GPRs or memory (6E/7E, REX.W) */
+        uint8_t o[2] = { 0x0f, coin(g) ? 0x6e : 0x7e };
+        unsigned w = coin(g) ? P_W : 0;
+        bool mem = coin(g);
+        Rm rm = mem ? rm_mem(g, w ? 8 : 4) : rm_reg(o[1] == 0x6e ? src_reg(g) : dst_reg(g));
+        enc(g, (mmx ? 0 : P_66) | w, o, 2, vr, rm, 0, 0);
+        break;
+    }
+    case 9: {   /* MOVQ/MOVDQA/MOVDQU loads and stores, MOVQ xmm forms, LDDQU, MOVNTDQ/Q/DQA */
+        int k = below(g, 10);
+        static const uint8_t f[10][4] = {   /* prefix, opcode, memory size, aligned */
+            { 0, 0x6f, 8, 0 }, { 0, 0x7f, 8, 0 }, { P_66, 0x6f, 16, 1 }, { P_66, 0x7f, 16, 1 },
+            { P_REP, 0x6f, 16, 0 }, { P_REP, 0x7f, 16, 0 }, { P_REP, 0x7e, 8, 0 },
+            { P_66, 0xd6, 8, 0 }, { P_REPNE, 0xf0, 16, 0 }, { P_66, 0xe7, 16, 1 },
+        };
+        uint8_t o[2] = { 0x0f, f[k][1] };
+        bool m = k < 2, mem = k >= 8 || coin(g);
+        enc(g, f[k][0], o, 2, below(g, m ? 8 : 16), simd_rm(g, m, mem, f[k][2], f[k][3]), 0, 0);
+        break;
+    }
+    case 10: {  /* MOVQ2DQ, MOVDQ2Q, MOVNTQ, MOVNTDQA, MOVNTI */
+        int k = below(g, 5);
+        if (k < 2) {
+            uint8_t o[2] = { 0x0f, 0xd6 };
+            enc(g, k == 0 ? P_REP : P_REPNE, o, 2, below(g, k == 0 ? 16 : 8), rm_reg(below(g, k == 0 ? 8 : 16)), 0, 0);
+        } else if (k == 2) {
+            uint8_t o[2] = { 0x0f, 0xe7 };
+            enc(g, 0, o, 2, below(g, 8), rm_mem(g, 8), 0, 0);
+        } else if (k == 3) {
+            uint8_t o[3] = { 0x0f, 0x38, 0x2a };
+            enc(g, P_66, o, 3, vr, simd_rm(g, false, true, 16, true), 0, 0);
+        } else {
+            uint8_t o[2] = { 0x0f, 0xc3 };
+            unsigned w = coin(g) ? P_W : 0;
+            enc(g, w, o, 2, src_reg(g), rm_mem(g, w ? 8 : 4), 0, 0);
+        }
+        break;
+    }
+    case 11: {  /* PMOVMSKB, PEXTRW (C5), PINSRW */
+        int k = below(g, 3);
+        uint8_t o[2] = { 0x0f, k == 0 ? 0xd7 : k == 1 ? 0xc5 : 0xc4 };
+        unsigned p = (mmx ? 0 : P_66) | (coin(g) ? P_W : 0);
+        if (k < 2)
+            enc(g, p, o, 2, dst_reg(g), rm_reg(vr), k ? 1 : 0, rnd(g));
+        else
+            enc(g, p, o, 2, vr, coin(g) ? rm_mem(g, 2) : rm_reg(src_reg(g)), 1, rnd(g));
+        break;
+    }
+    case 12: {  /* PEXTRB/W/D/Q, PINSRB/D/Q (66 0F 3A 14..16, 20, 22) */
+        static const uint8_t ops[5] = { 0x14, 0x15, 0x16, 0x20, 0x22 };
+        int k = below(g, 5);
+        uint8_t o[3] = { 0x0f, 0x3a, ops[k] };
+        unsigned w = coin(g) ? P_W : 0;
+        int msz = k == 0 || k == 3 ? 1 : k == 1 ? 2 : w ? 8 : 4;
+        bool ins = k >= 3;
+        Rm rm = coin(g) ? rm_mem(g, msz) : rm_reg(ins ? src_reg(g) : dst_reg(g));
+        enc(g, P_66 | w, o, 3, below(g, 16), rm, 1, rnd(g));
+        break;
+    }
+    case 13: {  /* PTEST */
+        uint8_t o[3] = { 0x0f, 0x38, 0x17 };
+        simd_binary(g, o, 3, false, 16, true, false);
+        done(g, F_ALL, 0);
+        break;
+    }
+    case 14: {  /* CRC32 r32/r64, r/m8 / r/m16/32/64 */
+        int ssz = 1 << below(g, 4);
+        uint8_t o[3] = { 0x0f, 0x38, ssz == 1 ? 0xf0 : 0xf1 };
+        unsigned p = P_REPNE | (ssz == 2 ? P_66 : 0) | (ssz == 8 || (ssz == 1 && coin(g)) ? P_W : 0);
+        bool legacy = g->base < 8 && !(p & P_W) && coin(g);
+        Rm rm = coin(g) ? rm_mem(g, ssz) : rm_reg(reg_of(g, ssz, legacy, false));
+        enc(g, p | (ssz == 1 ? P_BYTE : 0), o, 3, dst_reg(g), rm, 0, 0);
+        break;
+    }
+    default: {  /* MASKMOVQ / MASKMOVDQU at DS:RDI */
+        mov_r32_imm(g, 7, DATA_BASE + 0x400 + (uint32_t)below(g, 0x1400));
+        mark(g);
+        uint8_t o[2] = { 0x0f, 0xf7 };
+        enc(g, mmx ? 0 : P_66, o, 2, vr, rm_reg(below(g, mmx ? 8 : 16)), 0, 0);
+        break;
+    }
+    }
+}
+
 typedef void (*FamFn)(Gen *g);
 /* SSE floating point (cpu/sse_fp*.c): xmm, xmm/mem forms (a misaligned 16-byte operand faults the
  * same way on both sides), with the MXCSR the process runs with (round to nearest, all masked).
@@ -1199,6 +1370,7 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_LOOP] = fam_loop, [FAM_STRING] = fam_string, [FAM_STRCMP] = fam_strcmp,
     [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
     [FAM_SSEFP] = fam_ssefp,
+    [FAM_SIMDINT] = fam_simdint,
 };
 
 static void gen_state(Gen *g)
