@@ -1,15 +1,17 @@
 #!/bin/sh
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
-# usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME
+# usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL]
+# --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
-emu=qemu exe= rom= name=
+emu=qemu exe= rom= name= qcpu=qemu64
 while [ $# -gt 0 ]; do
     case "$1" in
         --emu) emu=$2; shift 2 ;;
         --exe) exe=$2; shift 2 ;;
         --rom) rom=$2; shift 2 ;;
         --name) name=$2; shift 2 ;;
+        --qemu-cpu) qcpu=$2; shift 2 ;;
         *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -21,7 +23,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/guest-$name.XXXXXX.log") || exit 2
 trap 'rm -f "$log"' EXIT
 case "$emu" in
     qemu)
-        timeout 60 "$exe" -accel tcg -m 32 -nographic -no-reboot -bios "$rom" \
+        timeout 60 "$exe" -accel tcg -cpu "$qcpu" -m 32 -nographic -no-reboot -bios "$rom" \
             -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
             -monitor none -serial none </dev/null
         status=$? ;;
