@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/fxsave_area.h"
 #include "tests/unit/fake_machine.h"
 
 #define AREA 0x4000u   /* 64-byte aligned XSAVE area */
@@ -343,6 +344,18 @@ START_TEST(xrstor_bad_header_or_mxcsr_raises_gp_without_change)
 }
 END_TEST
 
+START_TEST(fxsave_area_tag_classifies_register_contents)
+{
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0x8000000000000000ull, .se = 0x3fff }), 0);
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0, .se = 0x8000 }), 1);             /* -0 */
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 1, .se = 0 }), 2);                  /* denormal */
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0x8000000000000000ull, .se = 0 }), 2);
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0x4000000000000000ull, .se = 0x3fff }), 2);
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0x8000000000000000ull, .se = 0x7fff }), 2);
+    ck_assert_int_eq(fxsave_area_tag((Fp80){ .mant = 0xc000000000000000ull, .se = 0xffff }), 2);
+}
+END_TEST
+
 static Suite *xsave_suite(void)
 {
     Suite *s = suite_create("xsave");
@@ -361,6 +374,7 @@ static Suite *xsave_suite(void)
     tcase_add_test(tc, xrstor_cleared_xstate_bv_initializes_but_loads_mxcsr);
     tcase_add_test(tc, xrstor_rfbm_clear_leaves_component);
     tcase_add_test(tc, xrstor_bad_header_or_mxcsr_raises_gp_without_change);
+    tcase_add_test(tc, fxsave_area_tag_classifies_register_contents);
     suite_add_tcase(s, tc);
     return s;
 }
