@@ -31,7 +31,13 @@
  *     r32/r64 accumulator, r/m8/16/32/64 source).
  * Exceptions: MMX forms simd_check_mmx, XMM forms simd_check_sse (cpu/simd.h); a 16-byte memory
  * operand of a legacy-SSE form must be 16-byte aligned (#GP(0)) except MOVDQU and LDDQU.
- * XXX: PCMPESTRI/PCMPESTRM/PCMPISTRI/PCMPISTRM are not implemented yet (they decode to #UD).
+ * PCMPESTRI/PCMPESTRM/PCMPISTRI/PCMPISTRM (SDM vol. 2, 4.1 "imm8 control byte"): imm8[1:0]
+ *   element format (unsigned/signed bytes/words), [3:2] aggregation (equal any, ranges, equal
+ *   each, equal ordered), [5:4] polarity, [6] least/most significant index or bit/element mask.
+ *   Lengths: explicit = |EAX|, |EDX| (RAX/RDX with REX.W) saturated to the element count;
+ *   implicit = index of the first zero element.  Pairs with invalid elements are forced per SDM
+ *   table 4-7.  Index -> ECX (count when no bit is set), mask -> XMM0.  Flags: CF = result != 0,
+ *   ZF = length2 < n, SF = length1 < n, OF = result bit 0, AF = PF = 0.  No alignment check.
  * XXX: a pending unmasked x87 exception before an MMX instruction (#MF) is not checked.
  */
 #include "cpu/decode.h"
@@ -547,6 +553,115 @@ static int op_crc32(Cpu *cpu, const Insn *in)
     return INSN_NEXT;
 }
 
+/* Length of an explicitly given string: |v| saturated to n (v is EAX/EDX or RAX/RDX). */
+static inline int str_len_explicit(uint64_t v, int vsz, int n)
+{
+    int64_t x = sign_extend(v, vsz);
+    uint64_t a = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+    return a > (uint64_t)n ? n : (int)a;
+}
+
+static inline int str_len_implicit(const Xmm *v, int esz, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!el_get(v, i, esz))
+            return i;
+    return n;
+}
+
+/* One comparison of the aggregation, BoolRes[i][j] with the forced values of SDM table 4-7:
+ * i indexes operand 1 (valid when i < la), j operand 2 (valid when j < lb). */
+static inline bool str_bool(int agg, const Xmm *a, const Xmm *b, int i, int j, int la, int lb,
+                            int esz, bool sgn)
+{
+    bool va = i < la, vb = j < lb;
+    if (!va || !vb) {
+        switch (agg) {
+        case 0: case 1: return false;
+        case 2: return !va && !vb;
+        default: return !va;
+        }
+    }
+    int64_t x = sgn ? sign_extend(el_get(a, i, esz), esz) : (int64_t)el_get(a, i, esz);
+    int64_t y = sgn ? sign_extend(el_get(b, j, esz), esz) : (int64_t)el_get(b, j, esz);
+    if (agg == 1)
+        return i & 1 ? x >= y : x <= y;
+    return x == y;
+}
+
+/* PCMPESTRI/PCMPESTRM/PCMPISTRI/PCMPISTRM: in->imm2 bit 0 = explicit lengths, bit 1 = mask
+ * result (else index); in->osz = 8 with REX.W (RAX/RDX lengths). */
+static int op_pcmpstr(Cpu *cpu, const Insn *in)
+{
+    simd_check_sse(cpu);
+    uint8_t imm = (uint8_t)in->imm;
+    int esz = imm & 1 ? 2 : 1, n = 16 / esz, agg = imm >> 2 & 3, pol = imm >> 4 & 3;
+    bool sgn = imm & 2;
+    Xmm b;
+    if (in->flags & INSN_MEM)
+        simd_read128(cpu, in, false, &b);
+    else
+        b = cpu->xmm[in->r[1]];
+    const Xmm a = cpu->xmm[in->r[0]];
+    int la, lb;
+    if (in->imm2 & 1) {
+        la = str_len_explicit(cpu->gpr[R_AX], in->osz, n);
+        lb = str_len_explicit(cpu->gpr[R_DX], in->osz, n);
+    } else {
+        la = str_len_implicit(&a, esz, n);
+        lb = str_len_implicit(&b, esz, n);
+    }
+    unsigned res = 0;
+    for (int j = 0; j < n; j++) {
+        bool r = false;
+        switch (agg) {
+        case 0:
+            for (int i = 0; i < n && !r; i++)
+                r = str_bool(0, &a, &b, i, j, la, lb, esz, sgn);
+            break;
+        case 1:
+            for (int i = 0; i + 1 < n && !r; i += 2)
+                r = str_bool(1, &a, &b, i, j, la, lb, esz, sgn) &&
+                    str_bool(1, &a, &b, i + 1, j, la, lb, esz, sgn);
+            break;
+        case 2:
+            r = str_bool(2, &a, &b, j, j, la, lb, esz, sgn);
+            break;
+        default:
+            r = true;
+            for (int k = 0; k < n - j && r; k++)
+                r = str_bool(3, &a, &b, k, j + k, la, lb, esz, sgn);
+            break;
+        }
+        res |= (unsigned)r << j;
+    }
+    unsigned all = (1u << n) - 1;
+    if (pol == 1)
+        res ^= all;
+    else if (pol == 3)
+        res ^= (1u << lb) - 1;
+    if (in->imm2 & 2) {
+        Xmm m = { .q = { 0, 0 } };
+        if (imm & 0x40) {
+            for (int i = 0; i < n; i++)
+                el_set(&m, i, esz, res >> i & 1 ? size_mask(esz) : 0);
+        } else {
+            m.q[0] = res;
+        }
+        cpu->xmm[0] = m;
+    } else {
+        int idx = n;
+        if (res)
+            idx = imm & 0x40 ? 31 - __builtin_clz(res) : __builtin_ctz(res);
+        reg_write(cpu, R_CX, 4, (uint64_t)idx);
+    }
+    uint32_t f = (res ? FL_CF : 0) | (lb < n ? FL_ZF : 0) | (la < n ? FL_SF : 0) |
+                 (res & 1 ? FL_OF : 0);
+    cc_materialize(cpu);
+    cpu->eflags = (cpu->eflags & ~FL_ARITH) | f;
+    return INSN_NEXT;
+}
+
 /* ---- selector ---- */
 
 static bool px_is_move(ZydisMnemonic m)
@@ -605,6 +720,12 @@ InsnFn sse_int_select(DecodeCtx *d, Insn *in)
         in->imm2 = m == ZYDIS_MNEMONIC_PINSRB ? 1 : m == ZYDIS_MNEMONIC_PINSRW ? 2 :
                    m == ZYDIS_MNEMONIC_PINSRD ? 4 : 8;
         return op_pinsr;
+    case ZYDIS_MNEMONIC_PCMPESTRI: case ZYDIS_MNEMONIC_PCMPESTRM: case ZYDIS_MNEMONIC_PCMPISTRI:
+    case ZYDIS_MNEMONIC_PCMPISTRM:
+        in->imm2 = (uint16_t)((m == ZYDIS_MNEMONIC_PCMPESTRI || m == ZYDIS_MNEMONIC_PCMPESTRM ? 1 : 0) |
+                              (m == ZYDIS_MNEMONIC_PCMPESTRM || m == ZYDIS_MNEMONIC_PCMPISTRM ? 2 : 0));
+        in->osz = d->zi->operand_width == 64 ? 8 : 4;
+        return op_pcmpstr;
     case ZYDIS_MNEMONIC_PTEST:
         in->sub = 16 | PX_ALIGN;
         return op_ptest;

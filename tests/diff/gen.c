@@ -1166,7 +1166,7 @@ static void fam_simdint(Gen *g)
     bool mmx = coin(g);
     int vr = below(g, mmx ? 8 : 16);
     mark(g);
-    switch (below(g, 16)) {
+    switch (below(g, 18)) {
     case 0: case 1: case 2: {
         int i = below(g, (int)sizeof(both0f));
         uint8_t o[2] = { 0x0f, both0f[i] };
@@ -1281,6 +1281,19 @@ static void fam_simdint(Gen *g)
         bool legacy = g->base < 8 && !(p & P_W) && coin(g);
         Rm rm = coin(g) ? rm_mem(g, ssz) : rm_reg(reg_of(g, ssz, legacy, false));
         enc(g, p | (ssz == 1 ? P_BYTE : 0), o, 3, dst_reg(g), rm, 0, 0);
+        break;
+    }
+    case 15: case 16: { /* PCMPESTRM/PCMPESTRI/PCMPISTRM/PCMPISTRI, lengths in EAX/EDX often small */
+        int k = below(g, 4);
+        if (k < 2 && coin(g)) {
+            mov_r32_imm(g, 0, (uint32_t)(below(g, 41) - 20));
+            mov_r32_imm(g, 2, (uint32_t)(below(g, 41) - 20));
+        }
+        mark(g);
+        uint8_t o[3] = { 0x0f, 0x3a, (uint8_t)(0x60 + k) };
+        Rm s = coin(g) ? rm_mem(g, 16) : rm_reg(below(g, 16));
+        enc(g, P_66 | (coin(g) ? P_W : 0), o, 3, below(g, 16), s, 1, rnd(g) & 0x7f);
+        done(g, F_ALL, 0);
         break;
     }
     default: {  /* MASKMOVQ / MASKMOVDQU at DS:RDI */

@@ -131,6 +131,24 @@ START_TEST(pinsrw_pextrw_round_trip_and_packsswb_saturates)
 }
 END_TEST
 
+START_TEST(pcmpistri_equal_ordered_finds_substring)
+{
+    static const uint8_t c[] = { 0x66, 0x0f, 0x3a, 0x63, 0xc1, 0x0c };   /* pcmpistri xmm0, xmm1, 0x0c */
+    FakeMachine *fm = prep(c, sizeof c);
+    Cpu *cpu = fm->cpu;
+    memset(&cpu->xmm[0], 0, 16);
+    memset(&cpu->xmm[1], 0, 16);
+    memcpy(cpu->xmm[0].b, "lo", 2);
+    memcpy(cpu->xmm[1].b, "hello", 5);
+    cpu->gpr[R_CX] = ~0ull;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(cpu->gpr[R_CX], 3);
+    /* CF: a match; ZF and SF: both strings end inside the register; OF: no match at 0 */
+    ck_assert_uint_eq(cpu_get_eflags(cpu) & (FL_CF | FL_ZF | FL_SF | FL_OF), FL_CF | FL_ZF | FL_SF);
+    fm_free(fm);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sse_int");
@@ -142,6 +160,7 @@ int main(void)
     tcase_add_test(tc, ptest_sets_zf_and_cf);
     tcase_add_test(tc, crc32_check_value_of_123456789);
     tcase_add_test(tc, pinsrw_pextrw_round_trip_and_packsswb_saturates);
+    tcase_add_test(tc, pcmpistri_equal_ordered_finds_substring);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
