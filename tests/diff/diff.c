@@ -3,7 +3,8 @@
  *
  * For each case: generate a sequence and an input state from a per-case seed (derived from the run
  * seed, the case number and its kind, so `--seed S --case K` / `--case32 K` replays one case), run
- * it natively and in softvisor, and compare the exception vector and RIP, the GPRs, XMM0-15, MM0-7,
+ * it natively and in softvisor, and compare the exception vector and RIP, the GPRs, XMM0-15, MXCSR,
+ * the x87 registers (MM0-7 are their significands), FCW, FSW and the abridged tag word,
  * RFLAGS' arithmetic flags and DF minus the flags undefined at that point (gen.c), and the whole data
  * region (buffer and stack).  A mismatch prints the case disassembled (Zydis formatter), the
  * input state, both outputs and the differences.
@@ -150,8 +151,13 @@ static void print_state(const char *what, const DiffState *s, int bits)
     for (int r = 0; r < 16; r++)
         printf("          xmm%-2d=%016" PRIx64 "%016" PRIx64 "%s", r, s->xmm[r][1], s->xmm[r][0],
                r % 2 ? "\n" : "");
-    for (int r = 0; r < 8; r++)
-        printf("          mm%d=%016" PRIx64 "%s", r, s->mm[r], r % 2 ? "\n" : "");
+    printf("          mxcsr=%08" PRIx32 " fcw=%04x fsw=%04x (top %d) ftw=%02x\n", s->mxcsr, s->fcw,
+           s->fsw, (s->fsw >> 11) & 7, s->ftw);
+    for (int r = 0; r < 8; r++) {
+        int p = (((s->fsw >> 11) & 7) + r) & 7;
+        printf("          st%d=r%d=%04x:%016" PRIx64 "%s%s", r, p, s->fse[p], s->mm[p],
+               s->ftw >> p & 1 ? "" : " empty", r % 2 ? "\n" : "");
+    }
 }
 
 /* A 32-bit case must decode to the same instructions as 32-bit and as 64-bit code: same lengths
@@ -220,6 +226,20 @@ static bool compare(Run *r, bool report)
                 printf("  diff: mm%d native %016" PRIx64 " emulator %016" PRIx64 "\n", i, a->mm[i],
                        b->mm[i]);
         }
+    for (int i = 0; i < 8; i++)
+        if (a->fse[i] != b->fse[i]) {
+            ok = false;
+            if (report)
+                printf("  diff: x87 physical register %d sign/exponent native %04x emulator %04x\n", i,
+                       a->fse[i], b->fse[i]);
+        }
+    if (a->fcw != b->fcw || a->fsw != b->fsw || a->ftw != b->ftw || a->mxcsr != b->mxcsr) {
+        ok = false;
+        if (report)
+            printf("  diff: native fcw %04x fsw %04x ftw %02x mxcsr %08" PRIx32 ", emulator fcw %04x fsw %04x "
+                   "ftw %02x mxcsr %08" PRIx32 "\n", a->fcw, a->fsw, a->ftw, a->mxcsr, b->fcw, b->fsw, b->ftw,
+                   b->mxcsr);
+    }
     if (memcmp(r->nat_data, r->emu_data, DATA_SIZE)) {
         ok = false;
         int shown = 0;
@@ -308,6 +328,8 @@ static bool host_has_lzcnt(Run *r)
     c->len = sizeof(code);
     c->in.gpr[4] = DATA_BASE + STACK_OFF;
     c->in.flags = 2;
+    c->in.fcw = 0x37f;
+    c->in.mxcsr = 0x1f80;
     return native_run(r->native, c, &r->nat, r->nat_data) && r->nat.vector < 0 && r->nat.gpr[1] == 31;
 }
 

@@ -10,8 +10,13 @@
  *   DATA_BASE   0x20000000  DATA_SIZE bytes compared after every case: memory operands point into
  *                           [DATA_BASE, DATA_BASE + 0x2000), the stack lives above (RSP starts at
  *                           DATA_BASE + STACK_OFF)
- * Vector state: XMM0-15 and MM0-7 are loaded from the input state and compared like the GPRs (the
- * native prologue loads them with MOVDQU/MOVQ, the epilogue stores them and executes EMMS).
+ * Vector and FPU state: XMM0-15, MXCSR and the x87 state (the eight 80-bit registers by physical
+ * number, FCW, FSW, the abridged tag word; MM0-7 are the registers' significands) are loaded from
+ * the input state and compared like the GPRs: the native prologue loads them with FXRSTOR64, the
+ * epilogue stores them with FXSAVE64 and then executes FNINIT and LDMXCSR 1F80 so the host's C code
+ * gets its FPU back; a fault reads them from the signal frame's fpstate (the same FXSAVE layout).
+ * XXX: the tag word is compared in the abridged form (empty or not): the full tag is derived from
+ * the registers' contents, which are compared anyway.  FIP/FDP/FOP are not compared.
  * The guest maps these linear pages onto its own physical pages (4-level, 2-level or PAE paging
  * depending on the mode), user pages.
  *
@@ -57,7 +62,11 @@ typedef struct DiffState {
     uint64_t rip;
     uint64_t flags;
     uint64_t xmm[16][2];   /* XMM0-15 (low, high quadword) */
-    uint64_t mm[8];        /* MM0-7 */
+    uint64_t mm[8];        /* MM0-7 = the significands of the x87 physical registers 0-7 */
+    uint16_t fse[8];       /* sign and exponent of x87 physical register i (bit 15 sign) */
+    uint16_t fcw, fsw;     /* x87 control and status word (FSW: TOP, condition codes, ES, B) */
+    uint8_t ftw;           /* x87 abridged tag: bit i = 1 when physical register i is not empty */
+    uint32_t mxcsr;
     int vector;            /* exception raised at rip (-1: the sequence ran to its end) */
 } DiffState;
 

@@ -28,6 +28,7 @@
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/seg.h"
+#include "cpu/x87.h"
 #include "diff.h"
 
 #define RAM_SIZE   0x40000u
@@ -221,10 +222,12 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
     memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
     memcpy(cpu->xmm, c->in.xmm, sizeof(c->in.xmm));
-    for (int i = 0; i < 8; i++)     /* as the native prologue's MOVQ loads leave the x87 */
-        cpu->fpu.regs[i] = (Fp80){ c->in.mm[i], 0xffff };
-    cpu->fpu.sw &= ~0x3800;
-    cpu->fpu.tw = 0;
+    for (int i = 0; i < 8; i++)     /* as the native prologue's FXRSTOR64 loads them */
+        cpu->fpu.regs[i] = (Fp80){ c->in.mm[i], c->in.fse[i] };
+    cpu->fpu.cw = c->in.fcw;
+    cpu->fpu.sw = c->in.fsw;
+    cpu->fpu.tw = x87_expand_tw(&cpu->fpu, c->in.ftw);
+    cpu->mxcsr = c->in.mxcsr;
     cpu->rip = SEQ_ADDR;
     cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
     cpu->exit_block = false;
@@ -235,8 +238,14 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     out->flags = cpu_get_eflags(cpu);
     out->vector = v;
     memcpy(out->xmm, cpu->xmm, sizeof(out->xmm));
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
         out->mm[i] = cpu->fpu.regs[i].mant;
+        out->fse[i] = cpu->fpu.regs[i].se;
+    }
+    out->fcw = cpu->fpu.cw;
+    out->fsw = cpu->fpu.sw;
+    out->ftw = x87_abridged_tw(&cpu->fpu);
+    out->mxcsr = cpu->mxcsr;
     memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
     return v != -2;
 }

@@ -34,7 +34,9 @@
  *   SAHF                            SZAPC              -
  *   POPF                            OSZAPC, DF         -
  *   CLC STC CMC                     C                  -
- * Flags read: ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
+ *   FCOMI FUCOMI FCOMIP FUCOMIP     OSZAPC (OSA = 0)   -
+ *   PTEST PCMPxSTRx COMISS UCOMISx  OSZAPC             -
+ * Flags read: FCMOVcc -> CF ZF PF; ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
  * all.
  *
  * 32-bit cases (bits = 32, see diff.h for the oracle): only encodings whose bytes mean the same in
@@ -88,7 +90,7 @@ enum {
     FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_POPCNT, FAM_LZCNT, FAM_TZCNT, FAM_CMOV, FAM_SETCC,
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
-    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_COUNT
+    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -134,6 +136,7 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_BCD] = { "bcd32", true, false },
     [FAM_SSEFP] = { "ssefp", false, true },
     [FAM_SIMDINT] = { "simdint", false, true },
+    [FAM_X87] = { "x87", false },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -1306,9 +1309,209 @@ static void fam_simdint(Gen *g)
     }
 }
 
+/* ---- x87: loads/stores, arithmetic, compares, FCMOVcc, FLDCW (cpu/x87*.c) ---- */
+
+/* An 80-bit operand that hits the special cases: ±0, denormals, pseudo-denormals, unnormals,
+ * ±infinity, QNaN/SNaN, pseudo-NaN/infinity, integers, values near the edges of the 32/64-bit
+ * formats (overflow/underflow when stored), and ordinary numbers near 1. */
+static void x87_value(Gen *g, uint64_t *mant, uint16_t *se)
+{
+    uint64_t r = rnd(g), j = 1ull << 63;
+    uint16_t sign = coin(g) ? 0x8000 : 0;
+    int e;
+    switch (below(g, 16)) {
+    case 0: *mant = 0; e = 0; break;                                 /* zero */
+    case 1: *mant = r >> 1 >> below(g, 63); e = 0; break;            /* denormal */
+    case 2: *mant = j | (r >> 1); e = 0; break;                      /* pseudo-denormal */
+    case 3: *mant = r >> 1 >> below(g, 8); e = 1 + below(g, 0x7ffe); break;   /* unnormal */
+    case 4: *mant = j; e = 0x7fff; break;                            /* infinity */
+    case 5: *mant = j | 1ull << 62 | (coin(g) ? 0 : r >> 2); e = 0x7fff; break;   /* QNaN */
+    case 6: *mant = j | ((r >> 2) | 1); e = 0x7fff; break;           /* SNaN */
+    case 7: *mant = r >> 1; e = 0x7fff; break;                       /* pseudo-NaN/infinity */
+    case 8: {                                                        /* an integer */
+        int bits = 1 + below(g, 64);
+        *mant = j | (r >> 1 >> (64 - bits) << (64 - bits));
+        e = 0x3fff + bits - 1;
+        break;
+    }
+    case 9: {                                   /* near the float/double/int limits */
+        static const int edges[6] = { 0x3f81, 0x407e, 0x3c01, 0x43fe, 0x401e, 0x403e };
+        *mant = j | (coin(g) ? r >> 1 : 0);
+        e = edges[below(g, 6)] + below(g, 5) - 2;
+        break;
+    }
+    case 10: *mant = j | (r >> 1); e = coin(g) ? 1 + below(g, 64) : 0x7ffe - below(g, 64); break;
+    default: *mant = j | (r >> 1 >> below(g, 64) << below(g, 40)); e = 0x3fff + below(g, 129) - 64; break;
+    }
+    *se = (uint16_t)(sign | e);
+}
+
+/* Stores the bytes of a special operand of `size` (2/4/8 integer, 4/8/10 float) at memory operand
+ * m 3 times in 4, so loads see more than random bytes. */
+static void x87_mem_value(Gen *g, Rm m, int size, bool is_int)
+{
+    uint64_t mant;
+    uint16_t se;
+    uint8_t b[10];
+    x87_value(g, &mant, &se);
+    if (!below(g, 4))
+        return;
+    int e = se & 0x7fff;
+    uint64_t sign = se >> 15;
+    if (is_int) {
+        uint64_t v = rnd_value(g);
+        memcpy(b, &v, 8);
+    } else if (size == 10) {
+        memcpy(b, &mant, 8);
+        memcpy(b + 8, &se, 2);
+    } else if (size == 8) {
+        int de = e == 0 ? 0 : e == 0x7fff ? 0x7ff : e - 0x3fff + 0x3ff;
+        uint64_t v = sign << 63 | (uint64_t)(de < 0 ? 0 : de > 0x7ff ? 0x7ff : de) << 52 | (mant << 1 >> 12);
+        memcpy(b, &v, 8);
+    } else {
+        int fe = e == 0 ? 0 : e == 0x7fff ? 0xff : e - 0x3fff + 0x7f;
+        uint32_t v = (uint32_t)(sign << 31 | (uint64_t)(fe < 0 ? 0 : fe > 0xff ? 0xff : fe) << 23 |
+                                (mant << 1 >> 41));
+        memcpy(b, &v, 4);
+    }
+    uint64_t off = rm_addr(g, m) - DATA_BASE;
+    if (off + (uint64_t)size <= DATA_SIZE)
+        memcpy(g->c->data + off, b, (size_t)size);
+}
+
+/* An x87 memory-operand instruction: opcode byte, /digit, operand size. */
+static void x87_mem(Gen *g, uint8_t op, int digit, int size, bool load, bool is_int)
+{
+    Rm m = rm_mem(g, size);
+    if (load)
+        x87_mem_value(g, m, size, is_int);
+    mark(g);
+    enc(g, P_DIGIT, &op, 1, digit, m, 0, 0);
+}
+
+static void x87_reg(Gen *g, uint8_t op, uint8_t modrm)
+{
+    mark(g);
+    byte(g, op);
+    byte(g, modrm);
+}
+
+static void fam_x87(Gen *g)
+{
+    int i = below(g, 8);
+    switch (below(g, 16)) {
+    case 0: {   /* FLD m32/m64/m80, FILD m16/m32/m64 */
+        static const uint8_t f[6][4] = {   /* opcode, digit, size, integer */
+            { 0xd9, 0, 4, 0 }, { 0xdd, 0, 8, 0 }, { 0xdb, 5, 10, 0 }, { 0xdf, 0, 2, 1 },
+            { 0xdb, 0, 4, 1 }, { 0xdf, 5, 8, 1 },
+        };
+        int k = below(g, 6);
+        x87_mem(g, f[k][0], f[k][1], f[k][2], true, f[k][3]);
+        break;
+    }
+    case 1: {   /* FST/FSTP m32/m64/m80, FIST/FISTP m16/m32/m64, FISTTP m16/m32/m64 */
+        static const uint8_t f[13][3] = {
+            { 0xd9, 2, 4 }, { 0xd9, 3, 4 }, { 0xdd, 2, 8 }, { 0xdd, 3, 8 }, { 0xdb, 7, 10 },
+            { 0xdf, 2, 2 }, { 0xdf, 3, 2 }, { 0xdb, 2, 4 }, { 0xdb, 3, 4 }, { 0xdf, 7, 8 },
+            { 0xdf, 1, 2 }, { 0xdb, 1, 4 }, { 0xdd, 1, 8 },
+        };
+        int k = below(g, 13);
+        x87_mem(g, f[k][0], f[k][1], f[k][2], false, false);
+        break;
+    }
+    case 2:     /* FLD ST(i), FST ST(i), FSTP ST(i), FXCH ST(i) */
+        switch (below(g, 4)) {
+        case 0: x87_reg(g, 0xd9, (uint8_t)(0xc0 + i)); break;
+        case 1: x87_reg(g, 0xdd, (uint8_t)(0xd0 + i)); break;
+        case 2: x87_reg(g, 0xdd, (uint8_t)(0xd8 + i)); break;
+        default: x87_reg(g, 0xd9, (uint8_t)(0xc8 + i)); break;
+        }
+        break;
+    case 3: case 4: {   /* FADD FMUL FCOM FCOMP FSUB FSUBR FDIV FDIVR m32/m64, FIxxx m16/m32 */
+        static const uint8_t ops[4] = { 0xd8, 0xdc, 0xda, 0xde };
+        int k = below(g, 4);
+        x87_mem(g, ops[k], below(g, 8), k == 0 || k == 2 ? 4 : k == 1 ? 8 : 2, true, k >= 2);
+        break;
+    }
+    case 5: case 6: {   /* register arithmetic: D8 (ST0 op STi), DC (STi op ST0), DE (and pop) */
+        static const uint8_t ops[3] = { 0xd8, 0xdc, 0xde };
+        static const int dcde[6] = { 0, 1, 4, 5, 6, 7 };
+        int k = below(g, 3);
+        int n = k == 0 ? below(g, 8) : dcde[below(g, 6)];
+        x87_reg(g, ops[k], (uint8_t)(0xc0 + 8 * n + i));
+        break;
+    }
+    case 7: {   /* FCOMPP, FUCOM(P)(P), FTST, FXAM */
+        static const uint8_t f[6][2] = {
+            { 0xde, 0xd9 }, { 0xdd, 0xe0 }, { 0xdd, 0xe8 }, { 0xda, 0xe9 }, { 0xd9, 0xe4 }, { 0xd9, 0xe5 },
+        };
+        int k = below(g, 6);
+        x87_reg(g, f[k][0], (uint8_t)(f[k][1] + (k == 1 || k == 2 ? i : 0)));
+        break;
+    }
+    case 8: {   /* FCOMI FUCOMI FCOMIP FUCOMIP: ZF PF CF written, OF SF AF cleared */
+        static const uint8_t f[4][2] = { { 0xdb, 0xf0 }, { 0xdb, 0xe8 }, { 0xdf, 0xf0 }, { 0xdf, 0xe8 } };
+        int k = below(g, 4);
+        x87_reg(g, f[k][0], (uint8_t)(f[k][1] + i));
+        done(g, F_ALL, 0);
+        break;
+    }
+    case 9: {   /* FCHS FABS FSQRT FRNDINT FSCALE FXTRACT FPREM FPREM1 */
+        static const uint8_t f[8] = { 0xe0, 0xe1, 0xfa, 0xfc, 0xfd, 0xf4, 0xf8, 0xf5 };
+        x87_reg(g, 0xd9, f[below(g, 8)]);
+        break;
+    }
+    case 10:    /* FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ */
+        x87_reg(g, 0xd9, (uint8_t)(0xe8 + below(g, 7)));
+        break;
+    case 11: {  /* FCMOVcc: DA C0/C8/D0/D8 (B E BE U), DB the negations; reads CF ZF PF */
+        static const uint32_t reads[4] = { F_CF, F_ZF, F_CF | F_ZF, F_PF };
+        int n = below(g, 4);
+        uint8_t op = coin(g) ? 0xda : 0xdb;
+        begin(g, reads[n]);
+        byte(g, op);
+        byte(g, (uint8_t)(0xc0 + 8 * n + i));
+        break;
+    }
+    case 12: {  /* mov word [m], imm16; FLDCW [m]: any masks, PC (01 reserved too), RC */
+        Rm m = rm_mem(g, 2);
+        uint16_t cw = (uint16_t)((below(g, 4) ? 0x3f : rnd(g) & 0x3f) | (rnd(g) & 0xf00) |
+                                 (below(g, 8) ? 0 : rnd(g) & 0xf0c0));
+        uint8_t mov = 0xc7, ldcw = 0xd9;
+        mark(g);
+        enc(g, P_66, &mov, 1, 0, m, 2, cw);
+        mark(g);
+        enc(g, P_DIGIT, &ldcw, 1, 5, m, 0, 0);
+        break;
+    }
+    case 13:    /* FNSTCW m16, FNSTSW m16, FNSTSW AX, FNCLEX */
+        switch (below(g, 4)) {
+        case 0: x87_mem(g, 0xd9, 7, 2, false, false); break;
+        case 1: x87_mem(g, 0xdd, 7, 2, false, false); break;
+        case 2: x87_reg(g, 0xdf, 0xe0); break;
+        default: x87_reg(g, 0xdb, 0xe2); break;
+        }
+        break;
+    case 14:    /* FINCSTP FDECSTP FFREE ST(i) */
+        switch (below(g, 3)) {
+        case 0: x87_reg(g, 0xd9, 0xf7); break;
+        case 1: x87_reg(g, 0xd9, 0xf6); break;
+        default: x87_reg(g, 0xdd, (uint8_t)(0xc0 + i)); break;
+        }
+        break;
+    default: {  /* FLD m80 of a special operand, then an arithmetic op on it */
+        x87_mem(g, 0xdb, 5, 10, true, false);
+        static const uint8_t f[4] = { 0xc0, 0xc8, 0xe0, 0xf0 };
+        x87_reg(g, 0xd8, (uint8_t)(f[below(g, 4)] + 1 + below(g, 7)));
+        break;
+    }
+    }
+}
+
 typedef void (*FamFn)(Gen *g);
 /* SSE floating point (cpu/sse_fp*.c): xmm, xmm/mem forms (a misaligned 16-byte operand faults the
- * same way on both sides), with the MXCSR the process runs with (round to nearest, all masked).
+ * same way on both sides), with a random MXCSR (gen_fpu_state): every rounding mode, DAZ, FTZ,
+ * sticky flags, and in 1 case of 4 some exceptions unmasked (#XM, vector 19, on both sides).
  * Prefix, opcode after 0F (0x38xx / 0x3axx for three-byte opcodes), imm8 follows. */
 typedef struct SseFpOp {
     uint8_t pfx;
@@ -1384,7 +1587,37 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
     [FAM_SSEFP] = fam_ssefp,
     [FAM_SIMDINT] = fam_simdint,
+    [FAM_X87] = fam_x87,
 };
+
+/* MXCSR for cases with SSE floating point, the x87 state for cases with x87 instructions, each
+ * from its own stream (so the other families' cases stay as they were).  MXCSR: RC any, DAZ and
+ * FTZ each half the time, random sticky flags, all exceptions masked 3 times in 4.  x87: random
+ * TOP, 1 register in 4 empty, operands from x87_value, FCW with any RC, PC 24/53/64 bits, all
+ * masked 3 times in 4; FSW with random condition codes and masked sticky flags only (nothing
+ * pending at the start). */
+static void gen_fpu_state(Gen *g)
+{
+    DiffCase *c = g->c;
+    Gen v = { .c = c, .rng = g->rng ^ 0x2545f4914f6cdd1dull };
+    if (c->families >> FAM_SSEFP & 1) {
+        uint32_t masks = below(&v, 4) ? 0x1f80u : (uint32_t)rnd(&v) & 0x1f80u;
+        c->in.mxcsr = masks | (uint32_t)below(&v, 4) << 13 | (coin(&v) ? 0x40u : 0) |
+                      (coin(&v) ? 0x8000u : 0) | ((uint32_t)rnd(&v) & 0x3f);
+    }
+    if (c->families >> FAM_X87 & 1) {
+        static const uint16_t pc[3] = { 0x000, 0x200, 0x300 };
+        uint16_t masks = below(&v, 4) ? 0x3f : (uint16_t)(rnd(&v) & 0x3f);
+        c->in.fcw = (uint16_t)(masks | 0x40 | pc[below(&v, 3)] | below(&v, 4) << 10);
+        c->in.fsw = (uint16_t)((rnd(&v) & 0x4700) | (below(&v, 8) << 11) | (rnd(&v) & masks & 0x3f));
+        c->in.ftw = 0;
+        for (int r = 0; r < 8; r++) {
+            if (below(&v, 4))
+                c->in.ftw |= (uint8_t)(1u << r);
+            x87_value(&v, &c->in.mm[r], &c->in.fse[r]);
+        }
+    }
+}
 
 static void gen_state(Gen *g)
 {
@@ -1407,6 +1640,12 @@ static void gen_state(Gen *g)
             c->in.xmm[r][k] = rnd_value(&v);
     for (int r = 0; r < 8; r++)
         c->in.mm[r] = rnd_value(&v);
+    /* The FPU as the MMX families expect it (TOP = 0, all registers valid, exponents all ones). */
+    for (int r = 0; r < 8; r++)
+        c->in.fse[r] = 0xffff;
+    c->in.fcw = 0x37f;
+    c->in.ftw = 0xff;
+    c->in.mxcsr = 0x1f80;
     /* Data: random bytes, or a small alphabet so that REPE/CMPXCHG comparisons often match. */
     if (coin(g)) {
         for (uint32_t i = 0; i < DATA_SIZE; i += 8) {
@@ -1455,6 +1694,7 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
     }
     g.undef |= g.pend[g.nitems];
     g.item_off[g.nitems] = c->len;
+    gen_fpu_state(&g);
     c->undef_end = g.undef;
     for (int i = 0; i < g.npatch; i++) {
         const Patch *p = &g.patch[i];

@@ -6,8 +6,10 @@
  * the guest.  A fixed prologue saves the host's callee-saved registers and RSP in the scratch page,
  * loads RFLAGS (POPFQ) and all sixteen GPRs from the input state, and jumps to the sequence; the
  * epilogue placed right after the sequence stores the GPRs and RFLAGS (PUSHFQ) into the output
- * state, clears DF and returns to C.  XMM0-15 and MM0-7 are loaded first in the prologue (MOVDQU,
- * MOVQ) and stored last in the epilogue, which then executes EMMS so the host's x87 is free again.
+ * state, clears DF and returns to C.  The x87 state, MXCSR and XMM0-15 are loaded first in the
+ * prologue with FXRSTOR64 and stored in the epilogue with FXSAVE64 (which does not wait, so an
+ * unmasked x87 exception still pending at the end is stored, not raised); the epilogue then
+ * executes FNINIT and LDMXCSR 1F80 so the host's C code runs with its own FPU state again.
  *
  * Faults: SIGFPE/SIGSEGV/SIGILL/SIGBUS/SIGTRAP are caught on an alternate stack (RSP points into the
  * compared data region while the sequence runs); the handler copies the interrupted registers and
@@ -33,10 +35,9 @@
 #define SCR_CTX       (SCRATCH + 0x08)
 #define STATE_IN      (SCRATCH + 0x100)
 #define STATE_OUT     (SCRATCH + 0x200)
-#define XMM_IN        (SCRATCH + 0x400)
-#define XMM_OUT       (SCRATCH + 0x500)
-#define MM_IN         (SCRATCH + 0x600)
-#define MM_OUT        (SCRATCH + 0x640)
+#define SCR_MXCSR     (SCRATCH + 0x10)   /* 0x1F80, the host's MXCSR */
+#define FX_IN         (SCRATCH + 0x1000) /* FXSAVE images, 16-byte aligned */
+#define FX_OUT        (SCRATCH + 0x1400)
 #define ALT_STACK     (64 * 1024)
 
 struct Native {
@@ -56,6 +57,40 @@ static const int greg_of[16] = {
     REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
 
+/* The FXSAVE image (SDM vol. 1, 10.5.1, 64-bit format): FCW at 0, FSW 2, abridged FTW 4, MXCSR
+ * 24, ST(i) at 32 + 16 i (10 bytes), XMMi at 160 + 16 i.  The state keeps the x87 registers by
+ * physical number: ST(i) is physical register (TOP + i) & 7. */
+static void fx_pack(const DiffState *s, uint8_t *fx)
+{
+    memset(fx, 0, 512);
+    memcpy(fx + 0, &s->fcw, 2);
+    memcpy(fx + 2, &s->fsw, 2);
+    fx[4] = s->ftw;
+    memcpy(fx + 24, &s->mxcsr, 4);
+    int top = (s->fsw >> 11) & 7;
+    for (int i = 0; i < 8; i++) {
+        int p = (top + i) & 7;
+        memcpy(fx + 32 + 16 * i, &s->mm[p], 8);
+        memcpy(fx + 40 + 16 * i, &s->fse[p], 2);
+    }
+    memcpy(fx + 160, s->xmm, 256);
+}
+
+static void fx_unpack(const uint8_t *fx, DiffState *s)
+{
+    memcpy(&s->fcw, fx + 0, 2);
+    memcpy(&s->fsw, fx + 2, 2);
+    s->ftw = fx[4];
+    memcpy(&s->mxcsr, fx + 24, 4);
+    int top = (s->fsw >> 11) & 7;
+    for (int i = 0; i < 8; i++) {
+        int p = (top + i) & 7;
+        memcpy(&s->mm[p], fx + 32 + 16 * i, 8);
+        memcpy(&s->fse[p], fx + 40 + 16 * i, 2);
+    }
+    memcpy(s->xmm, fx + 160, 256);
+}
+
 static void native_signal(int sig, siginfo_t *si, void *ucv)
 {
     (void)sig; (void)si;
@@ -66,11 +101,7 @@ static void native_signal(int sig, siginfo_t *si, void *ucv)
     n->fault.rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     n->fault.flags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
     n->fault.vector = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
-    /* The MMX registers are ST(0)-ST(7) here: every MMX load in the prologue set TOP = 0. */
-    for (int i = 0; i < 16; i++)
-        memcpy(n->fault.xmm[i], uc->uc_mcontext.fpregs->_xmm[i].element, 16);
-    for (int i = 0; i < 8; i++)
-        memcpy(&n->fault.mm[i], uc->uc_mcontext.fpregs->_st[i].significand, 8);
+    fx_unpack((const uint8_t *)uc->uc_mcontext.fpregs, &n->fault);
     siglongjmp(n->jb, 1);
 }
 
@@ -92,17 +123,14 @@ static uint8_t *mov_abs(uint8_t *p, int reg, uint32_t addr, bool load)
     return put32(p, addr);
 }
 
-/* MOVDQU xmm, [abs32] / MOVDQU [abs32], xmm (F3 (REX.R) 0F 6F/7F) or, with mmx, MOVQ mm, [abs32] /
- * MOVQ [abs32], mm (0F 6F/7F). */
-static uint8_t *vec_abs(uint8_t *p, bool mmx, int reg, uint32_t addr, bool load)
+/* 0F AE /digit with an [abs32] operand (REX.W with `w`): FXSAVE64 /0, FXRSTOR64 /1, LDMXCSR /2. */
+static uint8_t *grp15_abs(uint8_t *p, bool w, int digit, uint32_t addr)
 {
-    if (!mmx)
-        *p++ = 0xf3;
-    if (reg >= 8)
-        *p++ = 0x44;
+    if (w)
+        *p++ = 0x48;
     *p++ = 0x0f;
-    *p++ = load ? 0x6f : 0x7f;
-    *p++ = (uint8_t)(0x04 | ((reg & 7) << 3));
+    *p++ = 0xae;
+    *p++ = (uint8_t)(0x04 | (digit << 3));
     *p++ = 0x25;
     return put32(p, addr);
 }
@@ -111,10 +139,7 @@ static void native_prologue(uint8_t *p)
 {
     static const uint8_t save[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
     p = put(p, save, sizeof(save));
-    for (int r = 0; r < 16; r++)
-        p = vec_abs(p, false, r, XMM_IN + 16 * r, true);
-    for (int r = 0; r < 8; r++)
-        p = vec_abs(p, true, r, MM_IN + 8 * r, true);
+    p = grp15_abs(p, true, 1, FX_IN);               /* fxrstor64 */
     p = mov_abs(p, 4, SCR_HOST_RSP, false);
     *p++ = 0xbc;                                   /* mov esp, STATE_IN + flags */
     p = put32(p, STATE_IN + 16 * 8);
@@ -132,12 +157,10 @@ static void native_epilogue(uint8_t *p)
     static const uint8_t restore[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
     for (int r = 0; r < 16; r++)
         p = mov_abs(p, r, STATE_OUT + 8 * r, false);
-    for (int r = 0; r < 16; r++)
-        p = vec_abs(p, false, r, XMM_OUT + 16 * r, false);
-    for (int r = 0; r < 8; r++)
-        p = vec_abs(p, true, r, MM_OUT + 8 * r, false);
-    *p++ = 0x0f;                                   /* emms */
-    *p++ = 0x77;
+    p = grp15_abs(p, true, 0, FX_OUT);              /* fxsave64 */
+    *p++ = 0xdb;                                   /* fninit */
+    *p++ = 0xe3;
+    p = grp15_abs(p, false, 2, SCR_MXCSR);          /* ldmxcsr */
     *p++ = 0xbc;                                   /* mov esp, STATE_OUT + flags + 8 */
     p = put32(p, STATE_OUT + 17 * 8);
     *p++ = 0x9c;                                   /* pushfq */
@@ -171,6 +194,7 @@ Native *native_new(void)
     for (int i = 0; i < 5; i++)
         sigaction(caught[i], &sa, &n->old[i]);
     *(Native **)(uintptr_t)SCR_CTX = n;
+    *(uint32_t *)(uintptr_t)SCR_MXCSR = 0x1f80;
     native_prologue(n->code);
     return n;
 }
@@ -198,19 +222,20 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
     uint64_t *in = (uint64_t *)(uintptr_t)STATE_IN;
     memcpy(in, c->in.gpr, 16 * 8);
     in[16] = c->in.flags;
-    memcpy((void *)(uintptr_t)XMM_IN, c->in.xmm, sizeof(c->in.xmm));
-    memcpy((void *)(uintptr_t)MM_IN, c->in.mm, sizeof(c->in.mm));
+    fx_pack(&c->in, (uint8_t *)(uintptr_t)FX_IN);
     memcpy(n->data, c->data, DATA_SIZE);
     if (sigsetjmp(n->jb, 1) == 0) {
         ((void (*)(void))(uintptr_t)CODE_BASE)();
         const uint64_t *o = (const uint64_t *)(uintptr_t)STATE_OUT;
         memcpy(out->gpr, o, 16 * 8);
         out->flags = o[16];
-        memcpy(out->xmm, (const void *)(uintptr_t)XMM_OUT, sizeof(out->xmm));
-        memcpy(out->mm, (const void *)(uintptr_t)MM_OUT, sizeof(out->mm));
+        fx_unpack((const uint8_t *)(uintptr_t)FX_OUT, out);
         out->rip = SEQ_ADDR + (uint64_t)c->len;
         out->vector = -1;
     } else {
+        /* The kernel gave the handler a fresh FPU state and siglongjmp keeps it; make sure. */
+        const uint32_t mxcsr = 0x1f80;
+        __asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(mxcsr));
         *out = n->fault;
         if (out->rip < SEQ_ADDR || out->rip >= SEQ_ADDR + (uint64_t)c->len) {
             memcpy(data_out, n->data, DATA_SIZE);
