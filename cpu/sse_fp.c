@@ -24,8 +24,11 @@
  * If one of the raised pre-computation exceptions (IE, DE, ZE) is unmasked in the guest MXCSR,
  * only those flags are set; otherwise all raised flags are set.  Either way, if a raised flag is
  * unmasked the destination is not written and #XM is raised (#UD when CR4.OSXMMEXCPT = 0).
- * XXX: with UE unmasked, real hardware also signals an underflow whose result is exact (tininess
- * alone); the host, with UE masked, only reports tiny-and-inexact results.
+ * With UE unmasked, hardware signals underflow for every tiny result, exact or not (vol. 1,
+ * 4.9.1.5); the host, with UE masked, only flags tiny-and-inexact ones.  So when the guest has UE
+ * unmasked, the operation runs without FTZ (which only acts on masked underflows) and, when that
+ * reported no UE, once more with FTZ set, which flushes every tiny result and flags UE: that
+ * run's UE is the guest's (its result is dropped).
  * XXX: a pending x87 exception is not delivered as #MF before the MMX-operand conversions.
  */
 #include "cpu/flags.h"
@@ -34,7 +37,10 @@
 #define MXCSR_IE 0x01u
 #define MXCSR_DE 0x02u
 #define MXCSR_ZE 0x04u
+#define MXCSR_UE 0x10u
 #define MXCSR_FLAGS 0x3fu
+#define MXCSR_UM 0x800u
+#define MXCSR_FTZ 0x8000u
 #define MXCSR_RC_SHIFT 13
 /* Bits LDMXCSR accepts: flags, DAZ, masks, RC, FTZ (MXCSR_MASK = 0xffff). */
 #define MXCSR_VALID 0xffffu
@@ -49,6 +55,19 @@ static void fp_exceptions(Cpu *cpu, uint32_t raised)
     cpu->mxcsr |= raised;
     if (unmasked)
         cpu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, EXC_NO_ERR);
+}
+
+/* sse_fp_host with the underflow of exact tiny results detected when UE is unmasked (above). */
+static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t mxcsr)
+{
+    if (mxcsr & MXCSR_UM)
+        return sse_fp_host(op, r, s, imm, mxcsr);
+    Xmm probe = *r;
+    mxcsr &= ~MXCSR_FTZ;    /* FTZ only acts on masked underflows */
+    uint32_t raised = sse_fp_host(op, r, s, imm, mxcsr);
+    if (!(raised & MXCSR_UE))
+        raised |= sse_fp_host(op, &probe, s, imm, mxcsr | MXCSR_FTZ) & MXCSR_UE;
+    return raised;
 }
 
 /* Insn.imm2 bits 15:8: size of the memory source. */
@@ -75,7 +94,7 @@ static int op_fp_arith(Cpu *cpu, const Insn *in)
     case FP_DPPD: imm = (imm & 0x30) | 0x3; break;
     default: break;
     }
-    uint32_t raised = sse_fp_host(in->sub, &r, &s, imm, mxcsr);
+    uint32_t raised = fp_host_run(in->sub, &r, &s, imm, mxcsr);
     fp_exceptions(cpu, raised);
     unsigned pred = (unsigned)in->imm;
     switch (in->sub) {
@@ -184,7 +203,7 @@ static int op_fp_cvtpi(Cpu *cpu, const Insn *in)
         op = in->sub == PI_CVTPD2PI ? FP_CVTPD2DQ : FP_CVTTPD2DQ;
         break;
     }
-    uint32_t raised = sse_fp_host(op, &r, &s, 0, cpu->mxcsr);
+    uint32_t raised = fp_host_run(op, &r, &s, 0, cpu->mxcsr);
     fp_exceptions(cpu, raised);
     if (!mem || in->sub >= PI_CVTPS2PI)
         fp_mmx_enter(cpu);
