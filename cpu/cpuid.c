@@ -7,10 +7,16 @@
  * Reported: only what softvisor implements.
  *   0          max basic leaf 0Dh, vendor "GenuineIntel" (EBX "Genu", EDX "ineI", ECX "ntel").
  *   1          EAX signature (family 6 model 3Ah), EBX CLFLUSH line 8 qwords, 1 logical CPU,
- *              APIC ID 0; EDX DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE-36 CLFSH;
- *              ECX CX16 MOVBE POPCNT RDRAND.
+ *              APIC ID 0; EDX FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE-36 CLFSH MMX
+ *              FXSR SSE SSE2; ECX SSE3 SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT XSAVE RDRAND, and
+ *              OSXSAVE = the current CR4.OSXSAVE (SDM: "the OS has set CR4.OSXSAVE").
+ *              That is the x86-64-v2 level (plus MOVBE, RDRAND, XSAVE).
  *   7.0        EBX BMI1 RDSEED; max subleaf 0.
- *   0Dh        all zero (no XSAVE yet).
+ *   0Dh.0      EDX:EAX = XCR0 bits supported: 3 (x87, SSE); EBX = XSAVE area size for the
+ *              components enabled in the current XCR0, ECX = the size for all supported ones:
+ *              both 576 (512-byte legacy region + 64-byte header, no extended components).
+ *   0Dh.1      EAX bit 0 XSAVEOPT; no XSAVEC, XGETBV with ECX = 1, XSAVES (EAX bits 1-3 = 0).
+ *   0Dh.n>=2   zero (no extended state components).
  *   80000000h  max extended leaf 80000008h.
  *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT) PREFETCHW; EDX SYSCALL NX 1GB-pages RDTSCP LM.
  *   80000002h-80000004h  processor brand string.
@@ -18,8 +24,8 @@
  *   other leaves up to the maximum: zero.  A leaf above the basic or extended maximum returns the
  *   highest basic leaf (SDM: "the data for the highest basic information leaf is returned").
  *
- * XXX: FPU, MMX, FXSR, SSE, SSE2 and XSAVE are reported off until the x87/SSE families exist;
- * APIC is off until a local APIC exists.  VME/PVI are not offered (virtual-8086 mode works
+ * Not reported because not implemented: MONITOR/MWAIT, PCLMULQDQ, AES, AVX, FMA, F16C, XSAVEC/S.
+ * XXX: APIC is off until a local APIC exists.  VME/PVI are not offered (virtual-8086 mode works
  * without them).
  */
 #include <string.h>
@@ -30,7 +36,21 @@
 /* 48 bytes, NUL-padded: leaves 80000002h..80000004h, each EAX EBX ECX EDX in little-endian order. */
 static const char cpuid_brand[48] = "softvisor virtual x86-64 CPU";
 
-static void cpuid_basic(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+/* Leaf 0Dh.  EBX is the size for the components enabled in XCR0; x87 and SSE both live in the
+ * legacy region, so every valid XCR0 (0x1 or 0x3, XSETBV refuses the rest) needs the legacy
+ * region + header, the same as ECX (all supported components). */
+static void cpuid_xstate(uint32_t subleaf, uint32_t out[4])
+{
+    if (subleaf == 0) {
+        out[0] = CPUID_XCR0_SUPPORTED;
+        out[1] = CPUID_XSAVE_SIZE;
+        out[2] = CPUID_XSAVE_SIZE;
+    } else if (subleaf == 1) {
+        out[0] = CPUID_D1_EAX_XSAVEOPT;
+    }
+}
+
+static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
     switch (leaf) {
     case 0:
@@ -42,15 +62,23 @@ static void cpuid_basic(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     case 1:
         out[0] = CPUID_SIGNATURE;
         out[1] = (8u << 8) | (1u << 16);
-        out[2] = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND;
-        out[3] = CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR |
-                 CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR |
-                 CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 |
-                 CPUID_1_EDX_CLFSH;
+        out[2] = CPUID_1_ECX_SSE3 | CPUID_1_ECX_SSSE3 | CPUID_1_ECX_CX16 | CPUID_1_ECX_SSE41 |
+                 CPUID_1_ECX_SSE42 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_XSAVE |
+                 CPUID_1_ECX_RDRAND;
+        if (cpu->cr4 & CR4_OSXSAVE)
+            out[2] |= CPUID_1_ECX_OSXSAVE;
+        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC |
+                 CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP |
+                 CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |
+                 CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH | CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR |
+                 CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
         break;
     case 7:
         if (subleaf == 0)
             out[1] = CPUID_7_EBX_BMI1 | CPUID_7_EBX_RDSEED;
+        break;
+    case 0xd:
+        cpuid_xstate(subleaf, out);
         break;
     default:
         break;
@@ -83,14 +111,13 @@ static void cpuid_ext(uint32_t leaf, uint32_t out[4])
 
 void cpuid_query(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-    (void)cpu;
     out[0] = out[1] = out[2] = out[3] = 0;
     if (leaf >= 0x80000000u && leaf <= CPUID_MAX_EXT)
         cpuid_ext(leaf, out);
     else if (leaf <= CPUID_MAX_BASIC)
-        cpuid_basic(leaf, subleaf, out);
+        cpuid_basic(cpu, leaf, subleaf, out);
     else
-        cpuid_basic(CPUID_MAX_BASIC, subleaf, out);
+        cpuid_basic(cpu, CPUID_MAX_BASIC, subleaf, out);
 }
 
 static int op_cpuid(Cpu *cpu, const Insn *in)

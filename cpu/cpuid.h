@@ -14,6 +14,7 @@
 #define CPUID_MAX_EXT   0x80000008u
 
 /* Feature bits reported (SDM vol. 2, CPUID, tables 3-10, 3-11). */
+#define CPUID_1_EDX_FPU    (1u << 0)
 #define CPUID_1_EDX_DE     (1u << 2)
 #define CPUID_1_EDX_PSE    (1u << 3)
 #define CPUID_1_EDX_TSC    (1u << 4)
@@ -27,12 +28,23 @@
 #define CPUID_1_EDX_PAT    (1u << 16)
 #define CPUID_1_EDX_PSE36  (1u << 17)
 #define CPUID_1_EDX_CLFSH  (1u << 19)
+#define CPUID_1_EDX_MMX    (1u << 23)
+#define CPUID_1_EDX_FXSR   (1u << 24)
+#define CPUID_1_EDX_SSE    (1u << 25)
+#define CPUID_1_EDX_SSE2   (1u << 26)
+#define CPUID_1_ECX_SSE3   (1u << 0)
+#define CPUID_1_ECX_SSSE3  (1u << 9)
 #define CPUID_1_ECX_CX16   (1u << 13)
+#define CPUID_1_ECX_SSE41  (1u << 19)
+#define CPUID_1_ECX_SSE42  (1u << 20)
 #define CPUID_1_ECX_MOVBE  (1u << 22)
 #define CPUID_1_ECX_POPCNT (1u << 23)
+#define CPUID_1_ECX_XSAVE  (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_RDRAND (1u << 30)
 #define CPUID_7_EBX_BMI1   (1u << 3)
 #define CPUID_7_EBX_RDSEED (1u << 18)
+#define CPUID_D1_EAX_XSAVEOPT (1u << 0)
 #define CPUID_81_ECX_LAHF  (1u << 0)
 #define CPUID_81_ECX_ABM   (1u << 5)
 #define CPUID_81_ECX_PREFETCHW (1u << 8)
@@ -41,6 +53,11 @@
 #define CPUID_81_EDX_PAGE1GB (1u << 26)
 #define CPUID_81_EDX_RDTSCP (1u << 27)
 #define CPUID_81_EDX_LM    (1u << 29)
+
+/* Leaf 0Dh: the XCR0 bits software may set (x87 | SSE) and the XSAVE area size for them
+ * (512-byte legacy region + 64-byte header; no extended components). */
+#define CPUID_XCR0_SUPPORTED 0x3u
+#define CPUID_XSAVE_SIZE     576u
 
 /* The four output registers of CPUID for EAX = leaf, ECX = subleaf: out[0..3] = EAX EBX ECX EDX. */
 void cpuid_query(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

@@ -45,17 +45,90 @@ START_TEST(cpuid_leaf1_reportsonlyimplemented)
     run_cpuid(fm, 1, 0, r);
     ck_assert_uint_eq(r[0], CPUID_SIGNATURE);
     ck_assert_uint_eq((r[1] >> 8) & 0xff, 8);           /* CLFLUSH line: 64 bytes */
-    const uint32_t fpu = 1u << 0, vme = 1u << 1, apic = 1u << 9, mmx = 1u << 23;
-    const uint32_t fxsr = 1u << 24, sse = 1u << 25, sse2 = 1u << 26;
-    ck_assert_uint_eq(r[3] & (fpu | vme | apic | mmx | fxsr | sse | sse2), 0);
-    uint32_t want = CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 |
-                    CPUID_1_EDX_SEP | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |
-                    CPUID_1_EDX_PSE | CPUID_1_EDX_PSE36 | CPUID_1_EDX_MTRR | CPUID_1_EDX_CLFSH;
-    ck_assert_uint_eq(r[3] & want, want);
-    const uint32_t sse3 = 1u << 0, xsave = 1u << 26, hypervisor = 1u << 31;
-    ck_assert_uint_eq(r[2] & (sse3 | xsave | hypervisor), 0);
-    uint32_t ecx = CPUID_1_ECX_RDRAND | CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT;
-    ck_assert_uint_eq(r[2], ecx);
+    /* EDX: FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 and
+     * nothing else (no VME, APIC, MCE/MCA, DS, ACPI, SS, HTT, TM, PBE). */
+    ck_assert_uint_eq(r[3], 0x078bb97du);
+    /* ECX with CR4.OSXSAVE = 0: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT XSAVE RDRAND. */
+    ck_assert_uint_eq(r[2], 0x44d82201u);
+    const uint32_t monitor = 1u << 3, pclmul = 1u << 1, fma = 1u << 12, aes = 1u << 25;
+    const uint32_t avx = 1u << 28, f16c = 1u << 29, hypervisor = 1u << 31;
+    ck_assert_uint_eq(r[2] & (monitor | pclmul | fma | aes | avx | f16c | hypervisor), 0);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(cpuid_leaf1_reportsx8664v2)
+{
+    FakeMachine *fm = fm_new(FM_LONG64);
+    uint32_t r[4];
+    run_cpuid(fm, 1, 0, r);
+    /* x86-64 baseline: FPU CX8 CMOV MMX FXSR SSE SSE2 (SYSCALL/LM/NX: leaf 80000001h). */
+    const uint32_t v1 = (1u << 0) | (1u << 8) | (1u << 15) | (1u << 23) | (1u << 24) |
+                        (1u << 25) | (1u << 26);
+    ck_assert_uint_eq(r[3] & v1, v1);
+    /* v2: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT (LAHF-SAHF: leaf 80000001h). */
+    const uint32_t v2 = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23);
+    ck_assert_uint_eq(r[2] & v2, v2);
+    ck_assert(r[2] & CPUID_1_ECX_XSAVE);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(cpuid_leaf1_osxsave_followscr4)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    uint32_t r[4];
+    run_cpuid(fm, 1, 0, r);
+    ck_assert_uint_eq(r[2] & CPUID_1_ECX_OSXSAVE, 0);
+    /* mov eax, cr4; bts eax, 18; mov cr4, eax; mov eax, 1; cpuid */
+    FM_LOAD(fm, 0x0f, 0x20, 0xe0, 0x0f, 0xba, 0xe8, 0x12, 0x0f, 0x22, 0xe0,
+            0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2);
+    ck_assert_int_eq(fm_exec(fm, 5), -1);
+    ck_assert(fm->cpu->cr4 & CR4_OSXSAVE);
+    ck_assert_uint_eq(fm->cpu->gpr[R_CX] & CPUID_1_ECX_OSXSAVE, CPUID_1_ECX_OSXSAVE);
+    ck_assert_uint_eq(fm->cpu->gpr[R_CX] & ~(uint64_t)CPUID_1_ECX_OSXSAVE, 0x44d82201u);
+    /* mov eax, cr4; btr eax, 18; mov cr4, eax; mov eax, 1; cpuid */
+    FM_LOAD(fm, 0x0f, 0x20, 0xe0, 0x0f, 0xba, 0xf0, 0x12, 0x0f, 0x22, 0xe0,
+            0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2);
+    ck_assert_int_eq(fm_exec(fm, 5), -1);
+    ck_assert_uint_eq(fm->cpu->gpr[R_CX] & CPUID_1_ECX_OSXSAVE, 0);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(cpuid_leafd_reportsx87sse576)
+{
+    FakeMachine *fm = fm_new(FM_LONG64);
+    uint32_t r[4];
+    run_cpuid(fm, 0xd, 0, r);
+    ck_assert_uint_eq(r[0], 0x3);                       /* XCR0 may hold x87 | SSE */
+    ck_assert_uint_eq(r[1], 576);                       /* for XCR0 = 1 at reset */
+    ck_assert_uint_eq(r[2], 576);
+    ck_assert_uint_eq(r[3], 0);
+    run_cpuid(fm, 0xd, 1, r);
+    ck_assert_uint_eq(r[0], CPUID_D1_EAX_XSAVEOPT);     /* no XSAVEC, XGETBV-1, XSAVES */
+    ck_assert_uint_eq(r[1] | r[2] | r[3], 0);
+    for (uint32_t sub = 2; sub < 64; sub++) {
+        run_cpuid(fm, 0xd, sub, r);
+        ck_assert_uint_eq(r[0] | r[1] | r[2] | r[3], 0);
+    }
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(cpuid_leafd_afterxsetbv_ebxis576)
+{
+    FakeMachine *fm = fm_new(FM_LONG64);
+    fm->cpu->cr4 |= CR4_OSXSAVE;
+    /* xor ecx, ecx; mov eax, 3; xor edx, edx; xsetbv */
+    FM_LOAD(fm, 0x31, 0xc9, 0xb8, 0x03, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x0f, 0x01, 0xd1);
+    ck_assert_int_eq(fm_exec(fm, 4), -1);
+    ck_assert_uint_eq(fm->cpu->xcr0, 0x3);
+    uint32_t r[4];
+    run_cpuid(fm, 0xd, 0, r);
+    ck_assert_uint_eq(r[0], 0x3);
+    ck_assert_uint_eq(r[1], 576);
+    ck_assert_uint_eq(r[2], 576);
     fm_free(fm);
 }
 END_TEST
@@ -149,6 +222,10 @@ int main(void)
     TCase *tc = tcase_create("cpuid");
     tcase_add_test(tc, cpuid_leaf0_reportsgenuineintel);
     tcase_add_test(tc, cpuid_leaf1_reportsonlyimplemented);
+    tcase_add_test(tc, cpuid_leaf1_reportsx8664v2);
+    tcase_add_test(tc, cpuid_leaf1_osxsave_followscr4);
+    tcase_add_test(tc, cpuid_leafd_reportsx87sse576);
+    tcase_add_test(tc, cpuid_leafd_afterxsetbv_ebxis576);
     tcase_add_test(tc, cpuid_leaf7_reportsrdseed);
     tcase_add_test(tc, cpuid_ext80000001_reportslongmodenx);
     tcase_add_test(tc, cpuid_ext80000008_reportsaddresssizes);
