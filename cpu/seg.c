@@ -84,13 +84,13 @@ _Noreturn void seg_fault_access(Cpu *cpu, int seg)
     cpu_raise(cpu, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 }
 
-uint64_t seg_read_desc_ext(Cpu *cpu, uint16_t sel, int vec, uint32_t ext, uint64_t *lin)
+bool seg_desc_lin(const Cpu *cpu, uint16_t sel, uint64_t *lin)
 {
     uint64_t base;
     uint32_t limit;
     if (sel & 4) {
-        if (!(cpu->ldtr.attr & SEG_ATTR_P) || (cpu->ldtr.sel & ~3) == 0)
-            cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
+        if (!(cpu->ldtr.attr & SEG_ATTR_P) || (cpu->ldtr.sel & 0xfffc) == 0)
+            return false;
         base = cpu->ldtr.base;
         limit = cpu->ldtr.limit;
     } else {
@@ -99,10 +99,17 @@ uint64_t seg_read_desc_ext(Cpu *cpu, uint16_t sel, int vec, uint32_t ext, uint64
     }
     uint32_t off = sel & 0xfff8;
     if (off + 7 > limit)
-        cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
+        return false;
     uint64_t a = base + off;
-    if (!cpu_long_mode(cpu))
-        a = (uint32_t)a;
+    *lin = cpu_long_mode(cpu) ? a : (uint32_t)a;
+    return true;
+}
+
+uint64_t seg_read_desc_ext(Cpu *cpu, uint16_t sel, int vec, uint32_t ext, uint64_t *lin)
+{
+    uint64_t a;
+    if (!seg_desc_lin(cpu, sel, &a))
+        cpu_raise(cpu, vec, (sel & 0xfffc) | ext);
     if (lin)
         *lin = a;
     return cpu_sys_read(cpu, a, 8);

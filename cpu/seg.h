@@ -49,6 +49,9 @@ void seg_cache_from_desc(SegCache *s, uint16_t sel, uint64_t desc);
 /* Reads the 8-byte descriptor of `sel` from the GDT or LDT; raises `vec`(sel & ~3 | ext) when
  * the selector lies outside the table limit.  Returns its linear address in *lin if non-NULL. */
 uint64_t seg_read_desc(Cpu *cpu, uint16_t sel, int vec, uint64_t *lin);
+/* Linear address of the descriptor of `sel` in the GDT or LDT; false (no fault) when the LDT is
+ * unusable or the index lies beyond the table limit. */
+bool seg_desc_lin(const Cpu *cpu, uint16_t sel, uint64_t *lin);
 uint64_t seg_read_desc_ext(Cpu *cpu, uint16_t sel, int vec, uint32_t ext, uint64_t *lin);
 /* The upper 8 bytes of a 16-byte system descriptor in IA-32e mode (call gates, TSS, LDT). */
 uint64_t seg_read_desc_hi(Cpu *cpu, uint16_t sel, int vec, uint32_t ext);

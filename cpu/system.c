@@ -454,25 +454,9 @@ static int op_arpl(Cpu *cpu, const Insn *in)
  * a null selector, an unusable LDT or an index beyond the table limit. */
 static bool desc_probe(Cpu *cpu, uint16_t sel, uint64_t *d)
 {
-    if ((sel & 0xfffc) == 0)
+    uint64_t a;
+    if ((sel & 0xfffc) == 0 || !seg_desc_lin(cpu, sel, &a))
         return false;
-    uint64_t base;
-    uint32_t limit;
-    if (sel & 4) {
-        if (!(cpu->ldtr.attr & SEG_ATTR_P) || (cpu->ldtr.sel & 0xfffc) == 0)
-            return false;
-        base = cpu->ldtr.base;
-        limit = cpu->ldtr.limit;
-    } else {
-        base = cpu->gdtr.base;
-        limit = cpu->gdtr.limit;
-    }
-    uint32_t off = sel & 0xfff8;
-    if (off + 7 > limit)
-        return false;
-    uint64_t a = base + off;
-    if (!cpu_long_mode(cpu))
-        a = (uint32_t)a;
     *d = cpu_sys_read(cpu, a, 8);
     return true;
 }
