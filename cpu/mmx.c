@@ -4,7 +4,6 @@
  * EMMS: CR0.EM -> #UD, CR0.TS -> #NM; then the x87 tag word := FFFFH (all registers empty).
  * The MMX data instructions themselves (MOVD/MOVQ, PADD..., shared with their SSE2 forms) are in
  * cpu/sse_int.c; the aliasing rules are in cpu/mmx.h.
- * XXX: a pending unmasked x87 exception (#MF before an MMX instruction) is not checked here.
  */
 #include "cpu/decode.h"
 #include "cpu/mmx.h"

@@ -4,7 +4,8 @@
  *
  * Availability (SDM vol. 3, 13.1 and table 2-2; vol. 2 exception tables):
  *   x87 instruction:  CR0.EM or CR0.TS -> #NM.  (WAIT/FWAIT: #NM only when MP and TS.)
- *   MMX instruction:  CR0.EM -> #UD; CR0.TS -> #NM.
+ *   MMX instruction:  CR0.EM -> #UD; CR0.TS -> #NM; a pending unmasked x87 exception -> #MF
+ *                     (CR0.NE = 1; the FERR#/IRQ13 path of NE = 0 is not modelled).
  *   SSE instruction:  CR0.EM -> #UD; CR4.OSFXSR = 0 -> #UD; CR0.TS -> #NM.
  * A 16-byte memory operand of an instruction that requires alignment (MOVAPS, most packed
  * non-VEX SSE forms) raises #GP(0) when the effective address is not 16-byte aligned
@@ -14,6 +15,7 @@
 #define SOFTVISOR_SIMD_H
 
 #include "cpu/insn.h"
+#include "cpu/x87.h"
 
 static inline void simd_check_x87(Cpu *cpu)
 {
@@ -27,6 +29,7 @@ static inline void simd_check_mmx(Cpu *cpu)
         cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
     if (cpu->cr0 & CR0_TS)
         cpu_raise(cpu, EXC_NM, EXC_NO_ERR);
+    x87_check_pending(cpu);
 }
 
 static inline void simd_check_sse(Cpu *cpu)

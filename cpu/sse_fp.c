@@ -29,7 +29,6 @@
  * unmasked, the operation runs without FTZ (which only acts on masked underflows) and, when that
  * reported no UE, once more with FTZ set, which flushes every tiny result and flags UE: that
  * run's UE is the guest's (its result is dropped).
- * XXX: a pending x87 exception is not delivered as #MF before the MMX-operand conversions.
  */
 #include "cpu/flags.h"
 #include "cpu/sse_fp.h"
@@ -186,6 +185,8 @@ static int op_fp_cvtpi(Cpu *cpu, const Insn *in)
 {
     simd_check_sse(cpu);
     bool mem = in->flags & INSN_MEM;
+    if (!mem || in->sub >= PI_CVTPS2PI)
+        x87_check_pending(cpu);   /* it touches the MMX registers: #MF first (SDM table 22-5) */
     Xmm s = { .q = { 0, 0 } };
     Xmm r = { .q = { 0, 0 } };
     int op;

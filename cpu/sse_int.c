@@ -38,7 +38,6 @@
  *   implicit = index of the first zero element.  Pairs with invalid elements are forced per SDM
  *   table 4-7.  Index -> ECX (count when no bit is set), mask -> XMM0.  Flags: CF = result != 0,
  *   ZF = length2 < n, SF = length1 < n, OF = result bit 0, AF = PF = 0.  No alignment check.
- * XXX: a pending unmasked x87 exception before an MMX instruction (#MF) is not checked.
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"

@@ -81,6 +81,25 @@ START_TEST(mmx_with_em_raises_ud_with_ts_raises_nm)
 }
 END_TEST
 
+START_TEST(mmx_with_pending_x87_exception_raises_mf_before_any_change)
+{
+    static const uint8_t c[] = { 0x0f, 0xef, 0xc0 };        /* pxor mm0, mm0 */
+    FakeMachine *fm = prep(c, sizeof c);
+    Cpu *cpu = fm->cpu;
+    cpu->cr0 |= CR0_NE;
+    cpu->fpu.regs[0].mant = 0x1234;
+    cpu->fpu.tw = 0xffff;
+    cpu->fpu.sw = 0x8084;                                   /* ZE pending unmasked: ES and B */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_MF);
+    ck_assert_uint_eq(cpu->fpu.regs[0].mant, 0x1234);
+    ck_assert_uint_eq(cpu->fpu.tw, 0xffff);
+    cpu->fpu.sw = 0;                                        /* nothing pending: it runs */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(cpu->fpu.regs[0].mant, 0);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(mmx_saturating_and_shift_forms)
 {
     static const uint8_t c[] = { 0x0f, 0xed, 0xc1,          /* paddsw mm0, mm1 */
@@ -109,6 +128,7 @@ int main(void)
     tcase_add_test(tc, emms_sets_tag_word_empty);
     tcase_add_test(tc, mmx_with_em_raises_ud_with_ts_raises_nm);
     tcase_add_test(tc, mmx_saturating_and_shift_forms);
+    tcase_add_test(tc, mmx_with_pending_x87_exception_raises_mf_before_any_change);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
