@@ -29,6 +29,15 @@
  * unmasked, the operation runs without FTZ (which only acts on masked underflows) and, when that
  * reported no UE, once more with FTZ set, which flushes every tiny result and flags UE: that
  * run's UE is the guest's (its result is dropped).
+ * Also with UE unmasked, PE reports the inexactness of the result rounded with an UNBOUNDED
+ * exponent (vol. 1, 4.9.1.5, 11.5.2.4), while the masked host counts the bits lost by
+ * denormalizing.  Only MUL, DIV and the double-to-single conversions can turn tiny and inexact in
+ * the masked sense while exact unbounded (a tiny sum or difference is always exact; SQRT and the
+ * others never underflow), so after such a run that raised UE each element runs alone (the other
+ * elements 1.0: they raise nothing), and in an element raising UE the operands are rescaled
+ * exactly into [1, 2) (same significand, exponent 0; denormals normalized) and the operation runs
+ * once more: the quotient or product is then normal, and its PE is the element's PE.
+ * XXX: DPPS/DPPD (products summed) keep the masked host's PE.
  */
 #include "cpu/flags.h"
 #include "cpu/sse_fp.h"
@@ -36,8 +45,11 @@
 #define MXCSR_IE 0x01u
 #define MXCSR_DE 0x02u
 #define MXCSR_ZE 0x04u
+#define MXCSR_OE 0x08u
 #define MXCSR_UE 0x10u
+#define MXCSR_PE 0x20u
 #define MXCSR_FLAGS 0x3fu
+#define MXCSR_OM 0x400u
 #define MXCSR_UM 0x800u
 #define MXCSR_FTZ 0x8000u
 #define MXCSR_RC_SHIFT 13
@@ -56,15 +68,135 @@ static void fp_exceptions(Cpu *cpu, uint32_t raised)
         cpu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, EXC_NO_ERR);
 }
 
-/* sse_fp_host with the underflow of exact tiny results detected when UE is unmasked (above). */
+/* The same value with exponent 0 (in [1, 2)), its significand kept; for a nonzero finite element
+ * of `dbl` (double) or single precision.  Denormals are normalized first. */
+static uint64_t fp_unit_scale(uint64_t v, bool dbl)
+{
+    int mbits = dbl ? 52 : 23;
+    int ebits = dbl ? 11 : 8;
+    uint64_t mmask = (1ull << mbits) - 1;
+    uint64_t sign = v & (1ull << (mbits + ebits));
+    uint64_t bias = (1ull << (ebits - 1)) - 1;
+    uint64_t m = v & mmask;
+    if (!(v >> mbits & ((1ull << ebits) - 1))) {
+        while (m && !(m >> mbits))
+            m <<= 1;
+        m &= mmask;
+    }
+    return sign | bias << mbits | m;
+}
+
+/* Writes element `i` (4 or 8 bytes) of x. */
+static void fp_lane_set(Xmm *x, int i, bool dbl, uint64_t v)
+{
+    if (dbl)
+        x->q[i] = v;
+    else
+        x->d[i] = (uint32_t)v;
+}
+
+static uint64_t fp_lane_get(const Xmm *x, int i, bool dbl) { return dbl ? x->q[i] : x->d[i]; }
+
+/* Halves a finite element exactly into *out; false when it cannot be done (nonzero with the
+ * smallest or no biased exponent).  Zeros, infinities and NaNs are kept. */
+static bool fp_halve(uint64_t v, bool dbl, uint64_t *out)
+{
+    int mbits = dbl ? 52 : 23;
+    uint64_t emax = dbl ? 0x7ff : 0xff;
+    uint64_t ex = v >> mbits & emax;
+    uint64_t mag = v & ((1ull << (mbits + (dbl ? 11 : 8))) - 1);
+    *out = v;
+    if (!mag || ex == emax)
+        return true;
+    if (ex < 2)
+        return false;
+    *out = v - (1ull << mbits);
+    return true;
+}
+
+/* PE of `op` per element with an unbounded exponent where an element raises one of `unb` (UE and/or
+ * OE, the unmasked ones), the host's PE elsewhere (above); `mxcsr` without FTZ. */
+static uint32_t fp_unbounded_pe(int op, const Xmm *r, const Xmm *s, uint32_t mxcsr, uint32_t unb)
+{
+    int lanes;
+    bool ddbl, sdbl;     /* element size of the destination / source operands */
+    bool both = true;    /* both operands are inputs (else only the source) */
+    bool add = false;    /* a sum: both operands halved, else each scaled into [1, 2) */
+    switch (op) {
+    case FP_ADDPS: case FP_SUBPS: add = true; /* fall through */
+    case FP_MULPS: case FP_DIVPS: lanes = 4; ddbl = sdbl = false; break;
+    case FP_ADDSS: case FP_SUBSS: add = true; /* fall through */
+    case FP_MULSS: case FP_DIVSS: lanes = 1; ddbl = sdbl = false; break;
+    case FP_ADDPD: case FP_SUBPD: add = true; /* fall through */
+    case FP_MULPD: case FP_DIVPD: lanes = 2; ddbl = sdbl = true; break;
+    case FP_ADDSD: case FP_SUBSD: add = true; /* fall through */
+    case FP_MULSD: case FP_DIVSD: lanes = 1; ddbl = sdbl = true; break;
+    case FP_CVTPD2PS: lanes = 2; ddbl = false; sdbl = true; both = false; break;
+    default: lanes = 1; ddbl = false; sdbl = true; both = false; break;   /* FP_CVTSD2SS */
+    }
+    const uint64_t one_s = 0x3f800000u, one_d = 0x3ff0000000000000ull;
+    uint32_t pe = 0;
+    for (int i = 0; i < lanes; i++) {
+        Xmm a, b;
+        for (int j = 0; j < 4; j++) {
+            fp_lane_set(&a, j >> ddbl, ddbl, ddbl ? one_d : one_s);
+            fp_lane_set(&b, j >> sdbl, sdbl, sdbl ? one_d : one_s);
+        }
+        uint64_t av = fp_lane_get(r, i, ddbl), bv = fp_lane_get(s, i, sdbl);
+        if (both)
+            fp_lane_set(&a, i, ddbl, av);
+        fp_lane_set(&b, i, sdbl, bv);
+        Xmm t = a;
+        uint32_t f = sse_fp_host(op, &t, &b, 0, mxcsr);
+        if (f & unb) {
+            /* a tiny or huge result: DAZ zeroed no operand, every operand is finite */
+            if (add) {
+                uint64_t ah, bh;
+                /* an operand that cannot be halved is 2^125 or more (single; 2^1021 double)
+                 * below the other, whose bits the exact sum then spans: inexact */
+                if (!fp_halve(av, ddbl, &ah) || !fp_halve(bv, sdbl, &bh)) {
+                    pe = MXCSR_PE;
+                    continue;
+                }
+                fp_lane_set(&a, i, ddbl, ah);
+                fp_lane_set(&b, i, sdbl, bh);
+            } else {
+                if (both)
+                    fp_lane_set(&a, i, ddbl, fp_unit_scale(av, ddbl));
+                fp_lane_set(&b, i, sdbl, fp_unit_scale(bv, sdbl));
+            }
+            f = sse_fp_host(op, &a, &b, 0, mxcsr);
+        }
+        pe |= f & MXCSR_PE;
+    }
+    return pe;
+}
+
+/* sse_fp_host with the underflow of exact tiny results detected when UE is unmasked, and the
+ * unbounded-exponent precision exception of tiny (huge) results when UE (OE) is unmasked (above). */
 static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t mxcsr)
 {
-    if (mxcsr & MXCSR_UM)
+    bool ue = !(mxcsr & MXCSR_UM);
+    if (!ue && (mxcsr & MXCSR_OM))
         return sse_fp_host(op, r, s, imm, mxcsr);
     Xmm probe = *r;
-    mxcsr &= ~MXCSR_FTZ;    /* FTZ only acts on masked underflows */
+    if (ue)
+        mxcsr &= ~MXCSR_FTZ;    /* FTZ only acts on masked underflows */
     uint32_t raised = sse_fp_host(op, r, s, imm, mxcsr);
-    if (!(raised & MXCSR_UE))
+    uint32_t unb = raised & ~(mxcsr >> 7) & (MXCSR_UE | MXCSR_OE);
+    if (unb && (raised & MXCSR_PE)) {
+        switch (op) {
+        case FP_ADDPS: case FP_SUBPS: case FP_ADDSS: case FP_SUBSS:
+        case FP_ADDPD: case FP_SUBPD: case FP_ADDSD: case FP_SUBSD:
+        case FP_MULPS: case FP_DIVPS: case FP_MULSS: case FP_DIVSS:
+        case FP_MULPD: case FP_DIVPD: case FP_MULSD: case FP_DIVSD:
+        case FP_CVTPD2PS: case FP_CVTSD2SS:
+            raised = (raised & ~MXCSR_PE) | fp_unbounded_pe(op, &probe, s, mxcsr, unb);
+            break;
+        default: break;
+        }
+    }
+    if (ue && !(raised & MXCSR_UE))
         raised |= sse_fp_host(op, &probe, s, imm, mxcsr | MXCSR_FTZ) & MXCSR_UE;
     return raised;
 }
