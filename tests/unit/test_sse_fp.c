@@ -265,6 +265,50 @@ START_TEST(mulss_overflow_unmasked_sets_oe_pe_and_faults)
 }
 END_TEST
 
+/* With UE unmasked, PE is the inexactness with an unbounded exponent (SDM vol. 1, 4.9.1.5):
+ * 2^-100 (1 + 2^-23) * 2^-30 = 2^-130 (1 + 2^-23) has 24 significant bits (exact), though
+ * denormalizing it would lose the last one (the masked host reports UE | PE).  The diff harness's
+ * native run of the same case gives UE alone. */
+START_TEST(mulss_tiny_exact_unbounded_with_ue_unmasked_sets_ue_without_pe)
+{
+    static const uint8_t c[] = { 0xf3, 0x0f, 0x59, 0xc1 };   /* mulss xmm0, xmm1 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[0] = xmm4(0x0d800001, 0, 0, 0);
+    fm->cpu->xmm[1] = xmm4(0x30800000, 0, 0, 0);
+    fm->cpu->mxcsr = 0x1f80 & ~0x800u;             /* UM clear */
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->xmm[0].d[0], 0x0d800001);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x10);   /* UE only */
+    /* one more significant bit (2^-100 (1 + 2^-23) * 2^-30 (1 + 2^-23)): UE | PE */
+    fm->cpu->xmm[1] = xmm4(0x30800001, 0, 0, 0);
+    fm->cpu->mxcsr = 0x1f80 & ~0x800u;
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x30);
+    /* masked: the denormalized result is inexact, UE | PE, result written */
+    fm->cpu->xmm[1] = xmm4(0x30800000, 0, 0, 0);
+    fm->cpu->mxcsr = 0x1f80;
+    ck_assert_int_eq(rerun(fm), -1);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x30);
+    fm_free(fm);
+}
+END_TEST
+
+/* Same with OE unmasked: -1.78e87 / 2^-1074 (a denormal power of two) is exact with an unbounded
+ * exponent: OE and DE, no PE (diff harness seed 2147019861 case 28440, native run). */
+START_TEST(divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe)
+{
+    static const uint8_t c[] = { 0xf2, 0x45, 0x0f, 0x5e, 0xc7 };   /* divsd xmm8, xmm15 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[8].q[0] = 0xd23ffd531207e86aull;
+    fm->cpu->xmm[15].q[0] = 1;
+    fm->cpu->mxcsr = 0x4b80;                       /* round up, OM and PM clear */
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->xmm[8].q[0], 0xd23ffd531207e86aull);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x0a);   /* OE | DE */
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(comiss_and_ucomiss_set_zf_pf_cf_and_ie_on_qnan)
 {
     static const uint8_t c[] = { 0x0f, 0x2f, 0xc1, 0x0f, 0x2e, 0xc1 };   /* comiss xmm0, xmm1; ucomiss xmm0, xmm1 */
@@ -496,6 +540,8 @@ static Suite *sse_fp_suite(void)
     tcase_add_test(tc, shufps_unpck_blendv_insertps_move_elements);
     tcase_add_test(tc, movmskps_and_extractps_write_zero_extended_gpr);
     tcase_add_test(tc, dpps_masks_inputs_and_outputs);
+    tcase_add_test(tc, mulss_tiny_exact_unbounded_with_ue_unmasked_sets_ue_without_pe);
+    tcase_add_test(tc, divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, cvtpi2ps_from_mmx_register_switches_x87_to_mmx_mode);
     tcase_add_test(tc, sse_without_osfxsr_raises_ud_with_ts_raises_nm);
     suite_add_tcase(s, tc);
