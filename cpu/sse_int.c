@@ -411,10 +411,13 @@ static int op_pmov(Cpu *cpu, const Insn *in)
     char k0 = mv_kind(in, 0), k1 = mv_kind(in, 1);
     int msz = in->sub & PX_MSZ;
     bool any_mmx = k0 == 'q' || k1 == 'q', any_xmm = k0 == 'v' || k1 == 'v';
-    if (any_xmm)
+    if (any_xmm) {
         simd_check_sse(cpu);
-    else
+        if (any_mmx)
+            x87_check_pending(cpu);   /* MOVQ2DQ/MOVDQ2Q touch the MMX registers: #MF first */
+    } else {
         simd_check_mmx(cpu);
+    }
     Xmm v = { .q = { 0, 0 } };
     switch (k1) {
     case 'q': v.q[0] = mmx_read(cpu, in->r[1]); break;

@@ -100,6 +100,24 @@ START_TEST(mmx_with_pending_x87_exception_raises_mf_before_any_change)
 }
 END_TEST
 
+START_TEST(movq2dq_with_pending_x87_exception_raises_mf)
+{
+    static const uint8_t c[] = { 0xf3, 0x0f, 0xd6, 0xc8 };  /* movq2dq xmm1, mm0 */
+    FakeMachine *fm = prep(c, sizeof c);
+    Cpu *cpu = fm->cpu;
+    cpu->cr0 |= CR0_NE;
+    cpu->cr4 |= CR4_OSFXSR;
+    cpu->fpu.regs[0].mant = 0x1234;
+    cpu->fpu.sw = 0x8084;                                   /* ZE pending unmasked */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_MF);
+    ck_assert_uint_eq(cpu->xmm[1].q[0], 0);
+    cpu->fpu.sw = 0;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(cpu->xmm[1].q[0], 0x1234);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(mmx_saturating_and_shift_forms)
 {
     static const uint8_t c[] = { 0x0f, 0xed, 0xc1,          /* paddsw mm0, mm1 */
@@ -129,6 +147,7 @@ int main(void)
     tcase_add_test(tc, mmx_with_em_raises_ud_with_ts_raises_nm);
     tcase_add_test(tc, mmx_saturating_and_shift_forms);
     tcase_add_test(tc, mmx_with_pending_x87_exception_raises_mf_before_any_change);
+    tcase_add_test(tc, movq2dq_with_pending_x87_exception_raises_mf);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
