@@ -37,9 +37,11 @@
  * and the operation runs once more with a normal result, whose PE is the element's: MUL/DIV
  * operands (conversion source) get exponent 0, same significand (denormals normalized); ADD/SUB
  * operands are both halved (a tiny sum is always exact, so only overflow gets here; an operand too
- * small to halve exactly makes the exact sum span more bits than the format: PE).
- * XXX: HADD/HSUB/ADDSUB and DPPS/DPPD keep the masked host's PE in that case (the diff harness
- * still finds those: 96 mismatches in 1,000,000 ssefp,x87 cases, seed 2147019861).
+ * small to halve exactly makes the exact sum span more bits than the format: PE).  HADD/HSUB/
+ * ADDSUB line their operand pairs up as ADD/SUB elements for the same.  DPPS/DPPD with any
+ * exception unmasked take their flags from their steps (fp_dot_flags).
+ * XXX: a step's unmasked pre-computation exception still drops the masked post-computation flags
+ * of the earlier steps (fp_exceptions sees only the ORed flags).
  */
 #include "cpu/flags.h"
 #include "cpu/sse_fp.h"
@@ -174,11 +176,98 @@ static uint32_t fp_unbounded_pe(int op, const Xmm *r, const Xmm *s, uint32_t mxc
     return pe;
 }
 
+static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t mxcsr);
+
+/* Unbounded PE of HADD/HSUB/ADDSUB PS/PD: each result element is the ADD or SUB of one operand
+ * pair, so the pairs are lined up as the elements of ADDPS/SUBPS (ADDPD/SUBPD) operands, the
+ * elements of the other operation 1.0 (1 + 1 and 1 - 1 raise nothing). */
+static uint32_t fp_horizontal_pe(int op, const Xmm *r, const Xmm *s, uint32_t mxcsr, uint32_t unb)
+{
+    bool dbl = op == FP_HADDPD || op == FP_HSUBPD || op == FP_ADDSUBPD;
+    int lanes = dbl ? 2 : 4;
+    const uint64_t one = dbl ? 0x3ff0000000000000ull : 0x3f800000u;
+    Xmm a, b;
+    if (op == FP_ADDSUBPS || op == FP_ADDSUBPD) {
+        /* even elements subtract, odd ones add */
+        uint32_t pe = 0;
+        for (int odd = 0; odd < 2; odd++) {
+            for (int i = 0; i < lanes; i++) {
+                bool mine = (i & 1) == odd;
+                fp_lane_set(&a, i, dbl, mine ? fp_lane_get(r, i, dbl) : one);
+                fp_lane_set(&b, i, dbl, mine ? fp_lane_get(s, i, dbl) : one);
+            }
+            int sop = odd ? (dbl ? FP_ADDPD : FP_ADDPS) : (dbl ? FP_SUBPD : FP_SUBPS);
+            pe |= fp_unbounded_pe(sop, &a, &b, mxcsr, unb);
+        }
+        return pe;
+    }
+    /* element i = pair (2i, 2i + 1) of the destination for the low half, of the source above */
+    for (int i = 0; i < lanes; i++) {
+        const Xmm *x = i < lanes / 2 ? r : s;
+        int j = 2 * (i % (lanes / 2));
+        fp_lane_set(&a, i, dbl, fp_lane_get(x, j, dbl));
+        fp_lane_set(&b, i, dbl, fp_lane_get(x, j + 1, dbl));
+    }
+    int sop = (op == FP_HADDPS || op == FP_HADDPD) ? (dbl ? FP_ADDPD : FP_ADDPS)
+                                                   : (dbl ? FP_SUBPD : FP_SUBPS);
+    return fp_unbounded_pe(sop, &a, &b, mxcsr, unb);
+}
+
+/* The flags of DPPS/DPPD (`imm` = the imm8 as run on the host) from its steps (SDM vol. 2,
+ * DPPS/DPPD operation: "exceptions are determined separately for each add and multiply"): the
+ * selected products (+0.0 for the others, whose operands raise nothing), then for DPPS
+ * (p0 + p1) and (p2 + p3), then their sum, for DPPD p0 + p1, each rounded.  Each step runs through
+ * fp_host_run (exact underflow, unbounded PE) with the pre-computation rule applied to its own
+ * flags, the flags are ORed, and the first step raising an unmasked exception ends the
+ * instruction (as the host does: a product's unmasked UE hides a DE of the sum that follows). */
+static uint32_t fp_dot_flags(int op, const Xmm *r, const Xmm *s, unsigned imm, uint32_t mxcsr)
+{
+    bool dbl = op == FP_DPPD;
+    int lanes = dbl ? 2 : 4;
+    Xmm p = *r, b = *s;
+    for (int i = 0; i < lanes; i++)
+        if (!(imm >> (4 + i) & 1)) {
+            fp_lane_set(&p, i, dbl, 0);
+            fp_lane_set(&b, i, dbl, 0);
+        }
+    Xmm lo = { .q = { 0, 0 } }, hi = { .q = { 0, 0 } };
+    uint32_t acc = 0;
+    for (int step = 0; step < (dbl ? 2 : 3); step++) {
+        uint32_t f;
+        if (step == 0) {
+            f = fp_host_run(dbl ? FP_MULPD : FP_MULPS, &p, &b, 0, mxcsr);
+        } else if (dbl) {
+            hi.q[0] = p.q[1];
+            f = fp_host_run(FP_ADDSD, &p, &hi, 0, mxcsr);
+        } else if (step == 1) {
+            lo.d[0] = p.d[0], lo.d[1] = p.d[2];
+            hi.d[0] = p.d[1], hi.d[1] = p.d[3];
+            f = fp_host_run(FP_ADDPS, &lo, &hi, 0, mxcsr);
+        } else {
+            hi.d[0] = lo.d[1];
+            f = fp_host_run(FP_ADDSS, &lo, &hi, 0, mxcsr);
+        }
+        uint32_t unmasked = f & ~(mxcsr >> 7) & MXCSR_FLAGS;
+        if (unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
+            f &= MXCSR_IE | MXCSR_DE | MXCSR_ZE;
+        acc |= f;
+        if (unmasked)
+            break;
+    }
+    return acc;
+}
+
 /* sse_fp_host with the underflow of exact tiny results detected when UE is unmasked, and the
  * unbounded-exponent precision exception of tiny (huge) results when UE (OE) is unmasked (above). */
 static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t mxcsr)
 {
     bool ue = !(mxcsr & MXCSR_UM);
+    if ((op == FP_DPPS || op == FP_DPPD) && (mxcsr & 0x1f80u) != 0x1f80u) {
+        /* an exception unmasked: the steps' flags; the host's result stands when none is */
+        Xmm probe = *r;
+        sse_fp_host(op, r, s, imm, mxcsr);
+        return fp_dot_flags(op, &probe, s, imm, mxcsr);
+    }
     if (!ue && (mxcsr & MXCSR_OM))
         return sse_fp_host(op, r, s, imm, mxcsr);
     Xmm probe = *r;
@@ -194,6 +283,10 @@ static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t
         case FP_MULPD: case FP_DIVPD: case FP_MULSD: case FP_DIVSD:
         case FP_CVTPD2PS: case FP_CVTSD2SS:
             raised = (raised & ~MXCSR_PE) | fp_unbounded_pe(op, &probe, s, mxcsr, unb);
+            break;
+        case FP_HADDPS: case FP_HSUBPS: case FP_ADDSUBPS:
+        case FP_HADDPD: case FP_HSUBPD: case FP_ADDSUBPD:
+            raised = (raised & ~MXCSR_PE) | fp_horizontal_pe(op, &probe, s, mxcsr, unb);
             break;
         default: break;
         }

@@ -293,6 +293,49 @@ START_TEST(mulss_tiny_exact_unbounded_with_ue_unmasked_sets_ue_without_pe)
 }
 END_TEST
 
+/* DPPD flags come from its steps, the first step with an unmasked exception ending it: the only
+ * product (2 - 2^-52) 2^-1022 * (2 - 2^-52) 2^-767 is tiny and inexact unbounded (UE | PE, UE
+ * unmasked); rounded up to a denormal it would give the sum DE, which the masked host reports and
+ * which (DM clear) would hide UE | PE.  Unselected lane 1 (a denormal) raises nothing.  Diff
+ * harness seed 1894540908 case 256213, native run: mxcsr 461e -> 463e, #XM. */
+START_TEST(dppd_product_underflow_unmasked_ends_before_sum_denormal)
+{
+    static const uint8_t c[] = { 0x66, 0x41, 0x0f, 0x3a, 0x41, 0xe0, 0x54 };   /* dppd xmm4, xmm8, 0x54 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[4].q[0] = 0x001fffffffffffffull;
+    fm->cpu->xmm[4].q[1] = 0x000000000c0d1ee7ull;
+    fm->cpu->xmm[8].q[0] = 0x0fffffffffffffffull;
+    fm->cpu->xmm[8].q[1] = 0;
+    fm->cpu->mxcsr = 0x4600;                        /* RC up, only ZM and OM set */
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->xmm[4].q[0], 0x001fffffffffffffull);
+    ck_assert_uint_eq(fm->cpu->mxcsr, 0x4630);     /* UE | PE, no DE */
+    fm_free(fm);
+}
+END_TEST
+
+/* HADDPS element 0 is d0 + d1 = 2 * FLT_MAX = (2 - 2^-23) 2^128: exact with an unbounded
+ * exponent, so with OE unmasked OE alone (the masked host adds PE for the overflow to infinity).
+ * The same mechanism as diff harness seed 2147019861 case 631112 (haddps, OE unmasked). */
+START_TEST(haddps_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe)
+{
+    static const uint8_t c[] = { 0xf2, 0x0f, 0x7c, 0xc1 };   /* haddps xmm0, xmm1 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[0] = xmm4(0x7f7fffff, 0x7f7fffff, 0x3f800000, 0x3f800000);
+    fm->cpu->xmm[1] = xmm4(0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000);
+    fm->cpu->mxcsr = 0x1f80 & ~0x400u;             /* OM clear */
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->xmm[0].d[0], 0x7f7fffff);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x08);   /* OE only */
+    /* 1 + 2^-24 more in element 3's pair (source 2, 3) makes that element inexact: OE | PE */
+    fm->cpu->xmm[1] = xmm4(0x3f800000, 0x3f800000, 0x3f800000, 0x33800000);
+    fm->cpu->mxcsr = 0x1f80 & ~0x400u;
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->mxcsr & 0x3f, 0x28);
+    fm_free(fm);
+}
+END_TEST
+
 /* Same with OE unmasked: -1.78e87 / 2^-1074 (a denormal power of two) is exact with an unbounded
  * exponent: OE and DE, no PE (diff harness seed 2147019861 case 28440, native run). */
 START_TEST(divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe)
@@ -542,6 +585,8 @@ static Suite *sse_fp_suite(void)
     tcase_add_test(tc, dpps_masks_inputs_and_outputs);
     tcase_add_test(tc, mulss_tiny_exact_unbounded_with_ue_unmasked_sets_ue_without_pe);
     tcase_add_test(tc, divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
+    tcase_add_test(tc, dppd_product_underflow_unmasked_ends_before_sum_denormal);
+    tcase_add_test(tc, haddps_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, cvtpi2ps_from_mmx_register_switches_x87_to_mmx_mode);
     tcase_add_test(tc, sse_without_osfxsr_raises_ud_with_ts_raises_nm);
     suite_add_tcase(s, tc);
