@@ -232,12 +232,10 @@ typedef struct Cpu {
     bool triple_fault;
     int exc_vector;        /* exception being raised (-1: none) */
     uint32_t exc_error;
-    int exc_depth;         /* nesting of exception delivery: #DF and shutdown */
     jmp_buf *fault_jmp;
 
     uint32_t mode_key;     /* decoding mode (see cpu_update_mode) */
     int code_bits;         /* 16, 32 or 64 */
-    int stack_mask_bits;   /* not used by hot path; see cpu_stack_mask() */
 
     Tlb tlb;
     BlockCache *blocks;

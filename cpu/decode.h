@@ -28,7 +28,6 @@ struct Block {
     uint32_t bytes;        /* length of its code in bytes (CS limit check on jump-cache hits) */
     uint32_t key;          /* cpu->mode_key at decode time */
     uint32_t n;            /* instructions, not counting the terminating sentinel */
-    uint64_t execs;        /* times entered (JIT promotion later) */
     Block *hash_next;
     Block *page_next;      /* chain of blocks whose first byte lies on the same page */
     Block *page2_next;     /* chain for blocks straddling into paddr2 */

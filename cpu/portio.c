@@ -19,6 +19,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/portio.h"
+#include "cpu/strop.h"
 
 #define IO_STR_CHUNK 1024
 
@@ -75,27 +76,17 @@ static void str_reg_set(Cpu *cpu, const Insn *in, int r, uint64_t v)
     reg_write(cpu, r, in->asz, v);
 }
 
-static uint64_t str_step(const Cpu *cpu, const Insn *in)
-{
-    return (cpu->eflags & FL_DF) ? (uint64_t)-(int64_t)in->osz : in->osz;
-}
-
-static bool str_rep(const Insn *in)
-{
-    return (in->flags & (INSN_REP | INSN_REPNE)) != 0;
-}
-
 /* Ends a string I/O instruction: INSN_END when done, else run it again for the rest. */
 static int str_done(const Cpu *cpu, const Insn *in)
 {
-    return str_rep(in) && str_reg(cpu, in, R_CX) != 0 ? INSN_JUMP : INSN_END;
+    return string_rep(in) && str_reg(cpu, in, R_CX) != 0 ? INSN_JUMP : INSN_END;
 }
 
 /* INSB/INSW/INSD */
 static int op_ins(Cpu *cpu, const Insn *in)
 {
     int size = in->osz;
-    bool rep = str_rep(in);
+    bool rep = string_rep(in);
     if (rep && str_reg(cpu, in, R_CX) == 0)
         return INSN_END;
     uint16_t port = (uint16_t)cpu->gpr[R_DX];
@@ -108,7 +99,7 @@ static int op_ins(Cpu *cpu, const Insn *in)
             tlb_translate(cpu, lin + size - 1, ACC_WRITE, cpu_user(cpu));
         uint32_t v = cpu->bus->io_in(cpu->bus_opaque, port, size);
         cpu_write_lin(cpu, lin, size, v);
-        str_reg_set(cpu, in, R_DI, di + str_step(cpu, in));
+        str_reg_set(cpu, in, R_DI, di + string_delta(cpu, in));
         if (!rep)
             break;
         uint64_t cx = str_reg(cpu, in, R_CX) - 1;
@@ -123,7 +114,7 @@ static int op_ins(Cpu *cpu, const Insn *in)
 static int op_outs(Cpu *cpu, const Insn *in)
 {
     int size = in->osz;
-    bool rep = str_rep(in);
+    bool rep = string_rep(in);
     if (rep && str_reg(cpu, in, R_CX) == 0)
         return INSN_END;
     uint16_t port = (uint16_t)cpu->gpr[R_DX];
@@ -132,7 +123,7 @@ static int op_outs(Cpu *cpu, const Insn *in)
         uint64_t si = str_reg(cpu, in, R_SI);
         uint32_t v = (uint32_t)cpu_read(cpu, in->seg, si, size);
         cpu->bus->io_out(cpu->bus_opaque, port, size, v);
-        str_reg_set(cpu, in, R_SI, si + str_step(cpu, in));
+        str_reg_set(cpu, in, R_SI, si + string_delta(cpu, in));
         if (!rep)
             break;
         uint64_t cx = str_reg(cpu, in, R_CX) - 1;

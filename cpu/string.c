@@ -27,6 +27,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/strop.h"
 
 enum { STR_MOVS, STR_CMPS, STR_SCAS, STR_LODS, STR_STOS };
 
@@ -37,7 +38,7 @@ static inline bool string_step(Cpu *cpu, const Insn *in, int kind)
 {
     int size = in->osz, asz = in->asz;
     uint64_t amask = size_mask(asz);
-    uint64_t delta = (cpu->eflags & FL_DF) ? (uint64_t)0 - (uint64_t)size : (uint64_t)size;
+    uint64_t delta = string_delta(cpu, in);
     uint64_t si = cpu->gpr[R_SI] & amask, di = cpu->gpr[R_DI] & amask;
     uint64_t a, b;
     bool eq = false;
@@ -80,7 +81,7 @@ static inline int string_run(Cpu *cpu, const Insn *insn, int kind)
 {
     /* A store may hit the page holding this very block and free it: work on a copy. */
     const Insn in = *insn;
-    if (!(in.flags & (INSN_REP | INSN_REPNE))) {
+    if (!string_rep(&in)) {
         string_step(cpu, &in, kind);
         return INSN_NEXT;
     }
