@@ -10,6 +10,10 @@
  *   benign: everything else; contributory: #DE #TS #NP #SS #GP; page fault: #PF.
  *   contributory then contributory, or #PF then (contributory or #PF) -> #DF;
  *   any fault while delivering #DF -> shutdown (triple fault).
+ *
+ * XXX: single-step (#DB with TF) is taken after every instruction that began with TF set; the SDM
+ * refinements (no trap into the handler of INT n, the trap delayed past a MOV SS / POP SS) are
+ * not modelled.
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
