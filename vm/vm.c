@@ -14,8 +14,7 @@
 #include <sys/mman.h>
 
 #include "vm/vm.h"
-#include "devices/debugport.h"
-#include "devices/uart16550.h"
+#include "vm/board.h"
 #include "firmware/loader.h"
 
 #define LOW_RAM_LIMIT 0xe0000000ull   /* RAM above this moves above 4 GiB */
@@ -55,47 +54,23 @@ static void bus_io_out(void *opaque, uint16_t port, int size, uint32_t val)
 
 static bool bus_intr_pending(void *opaque)
 {
-    (void)opaque;
-    return false;   /* no interrupt controller yet */
+    return board_intr_pending(opaque);
 }
 
 static bool bus_intr_ack(void *opaque, uint8_t *vector)
 {
-    (void)opaque;
-    (void)vector;
-    return false;
+    return board_intr_ack(opaque, vector);
 }
 
 static const CpuBus vm_bus = {
     bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
 };
 
-/* ---- board-level ports ---- */
+/* ---- what the board asks of the VM ---- */
 
-static void on_debug_exit(void *opaque, int status)
+void vm_set_a20(Vm *vm, bool on)
 {
-    Vm *vm = opaque;
-    vm->exit = VM_EXIT_DEBUG_EXIT;
-    vm->exit_status = status;
-    vm->cpu->stop_request = true;
-}
-
-/* Port 0x92, "system control port A": bit 1 = A20 gate, bit 0 = fast reset. */
-static uint32_t port92_read(void *opaque, uint16_t port, int size)
-{
-    Vm *vm = opaque;
-    (void)port;
-    (void)size;
-    return vm->port92;
-}
-
-static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
-{
-    Vm *vm = opaque;
-    (void)port;
-    (void)size;
-    vm->port92 = val & 0x02;
-    uint64_t mask = (val & 0x02) ? ~0ull : ~(1ull << 20);
+    uint64_t mask = on ? ~0ull : ~(1ull << 20);
     if (mask != vm->mem.a20_mask) {
         vm->mem.a20_mask = mask;
         vm->cpu->a20_mask = mask;
@@ -103,7 +78,11 @@ static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
     }
 }
 
-static const IoOps port92_ops = { port92_read, port92_write, 1 };
+void vm_request_reset(Vm *vm)
+{
+    vm->reset_request = true;
+    vm->cpu->stop_request = true;
+}
 
 static int map_memory(Vm *vm, char *err, size_t errlen)
 {
@@ -158,14 +137,8 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
         goto fail;
     }
     clock_init(&vm->clock, &vm->cpu->icount);
-    vm->com1 = uart_new(&vm->io, 0x3f8, cfg->serial);
-    vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
-    vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
-    io_register(&vm->io, 0x92, 1, &port92_ops, vm);
-    if (!vm->com1 || !vm->debugcon || !vm->debugexit) {
-        snprintf(err, errlen, "out of memory");
+    if (board_init(vm, err, errlen) < 0)
         goto fail;
-    }
     if (vm_reset(vm, err, errlen) < 0)
         goto fail;
     return vm;
@@ -178,10 +151,8 @@ void vm_free(Vm *vm)
 {
     if (!vm)
         return;
+    board_free(vm);
     cpu_free(vm->cpu);
-    free(vm->com1);
-    free(vm->debugcon);
-    free(vm->debugexit);
     if (vm->ram)
         munmap(vm->ram, vm->ram_size);
     free(vm->rom);
@@ -190,10 +161,11 @@ void vm_free(Vm *vm)
 
 int vm_reset(Vm *vm, char *err, size_t errlen)
 {
-    vm->port92 = 0x02;
     vm->mem.a20_mask = ~0ull;   /* A20 on, as QEMU starts */
+    vm->cpu->a20_mask = ~0ull;
+    vm->reset_request = false;
     cpu_reset(vm->cpu);
-    uart_reset(vm->com1);
+    board_reset(vm);
     vm->exit = VM_EXIT_RUNNING;
     if (vm->cfg.kernel)
         return loader_multiboot(vm, vm->cfg.kernel, vm->cfg.append, err, errlen);
@@ -218,6 +190,12 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
         if (vm->exit != VM_EXIT_RUNNING)
             break;
         cpu->stop_request = false;
+        if (vm->reset_request) {
+            /* A guest-requested reset (port 0x92, 0xCF9, keyboard controller) acts like a triple
+             * fault: the machine restarts, or the run ends under -no-reboot. */
+            why = CPU_EXIT_TRIPLE_FAULT;
+            vm->reset_request = false;
+        }
         switch (why) {
         case CPU_EXIT_TRIPLE_FAULT:
             if (vm->cfg.no_reboot) {

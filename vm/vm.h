@@ -34,9 +34,19 @@ typedef enum VmExit {
     VM_EXIT_INSN_LIMIT,       /* vm_run's instruction limit reached */
 } VmExit;
 
+/* The chips of the board (vm/board.c); each is opaque outside its own file. */
 typedef struct UartState UartState;
 typedef struct DebugconState DebugconState;
 typedef struct DebugExitState DebugExitState;
+typedef struct PicState PicState;         /* devices/i8259.c: master + slave */
+typedef struct PitState PitState;         /* devices/i8254.c */
+typedef struct RtcState RtcState;         /* devices/mc146818.c */
+typedef struct KbcState KbcState;         /* devices/i8042.c */
+typedef struct LapicState LapicState;     /* devices/lapic.c */
+typedef struct IoapicState IoapicState;   /* devices/ioapic.c */
+typedef struct HpetState HpetState;       /* devices/hpet.c */
+typedef struct PciState PciState;         /* devices/pci.c: host bridge + config mechanism #1 */
+typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -48,10 +58,20 @@ typedef struct Vm {
     IoBus io;
     Clock clock;
     Cpu *cpu;
-    UartState *com1;
+    UartState *com1, *com2;
     DebugconState *debugcon;
     DebugExitState *debugexit;
+    PicState *pic;
+    PitState *pit;
+    RtcState *rtc;
+    KbcState *kbc;
+    LapicState *lapic;
+    IoapicState *ioapic;
+    HpetState *hpet;
+    PciState *pci;
+    AcpiPmState *pm;
     uint8_t port92;
+    bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
     VmExit exit;
     int exit_status;
 } Vm;
@@ -63,5 +83,9 @@ void vm_free(Vm *vm);
 int vm_reset(Vm *vm, char *err, size_t errlen);
 /* Runs until the guest exits or `max_insns` instructions retire (0: no limit). */
 VmExit vm_run(Vm *vm, uint64_t max_insns);
+
+/* For the board's chips: the A20 gate and a guest-requested system reset. */
+void vm_set_a20(Vm *vm, bool on);
+void vm_request_reset(Vm *vm);
 
 #endif

@@ -1,0 +1,97 @@
+/*
+ * board.c — the PC board (see board.h): the chips of an i440FX/PIIX PC as QEMU's "pc" machine
+ * lays them out, wired to the VM's port bus, physical address space, clock and CPU.
+ *
+ * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset).
+ * Each chip section below creates one chip; keep one section per chip so that adding a chip
+ * touches only its own lines.
+ */
+#include <stdlib.h>
+
+#include "vm/board.h"
+#include "vm/vm.h"
+#include "devices/debugport.h"
+#include "devices/uart16550.h"
+
+/* ---- port 0x92 ---- */
+
+static uint32_t port92_read(void *opaque, uint16_t port, int size)
+{
+    Vm *vm = opaque;
+    (void)port;
+    (void)size;
+    return vm->port92;
+}
+
+static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
+{
+    Vm *vm = opaque;
+    (void)port;
+    (void)size;
+    vm->port92 = val & 0x02;
+    vm_set_a20(vm, (val & 0x02) != 0);
+    if (val & 0x01)
+        vm_request_reset(vm);
+}
+
+static const IoOps port92_ops = { port92_read, port92_write, 1 };
+
+static void on_debug_exit(void *opaque, int status)
+{
+    Vm *vm = opaque;
+    vm->exit = VM_EXIT_DEBUG_EXIT;
+    vm->exit_status = status;
+    vm->cpu->stop_request = true;
+}
+
+/* ---- interrupt routing ---- */
+
+void board_isa_irq(void *opaque, int irq, int level)
+{
+    Vm *vm = opaque;
+    (void)vm;
+    (void)irq;
+    (void)level;
+}
+
+bool board_intr_pending(Vm *vm)
+{
+    (void)vm;
+    return false;
+}
+
+bool board_intr_ack(Vm *vm, uint8_t *vector)
+{
+    (void)vm;
+    (void)vector;
+    return false;
+}
+
+/* ---- creation ---- */
+
+int board_init(Vm *vm, char *err, size_t errlen)
+{
+    const VmConfig *cfg = &vm->cfg;
+    vm->com1 = uart_new(&vm->io, 0x3f8, cfg->serial);
+    vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
+    vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
+    if (!vm->com1 || !vm->debugcon || !vm->debugexit) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    io_register(&vm->io, 0x92, 1, &port92_ops, vm);
+    return 0;
+}
+
+void board_reset(Vm *vm)
+{
+    vm->port92 = 0x02;
+    uart_reset(vm->com1);
+}
+
+void board_free(Vm *vm)
+{
+    free(vm->com1);
+    free(vm->debugcon);
+    free(vm->debugexit);
+}

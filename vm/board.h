@@ -1,0 +1,31 @@
+/*
+ * board.h — the PC board: it creates the chips, gives each its ports, MMIO window and IRQ lines,
+ * and answers the CPU's interrupt-acknowledge cycle.  Only this file knows which chip is wired
+ * to which; the chips know the bus API and their IrqLines (DESIGN.md, isolation).
+ *
+ * ISA IRQ n goes to 8259 input n and to I/O APIC pin n, except IRQ 0 (PIT), which reaches I/O
+ * APIC pin 2 (the MADT interrupt source override says so), as on QEMU's i440FX board.
+ */
+#ifndef SOFTVISOR_BOARD_H
+#define SOFTVISOR_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Vm Vm;
+
+/* Creates and wires every chip; on failure writes a one-line reason into err and returns -1. */
+int board_init(Vm *vm, char *err, size_t errlen);
+/* Power-on state of every chip (RESET# asserted). */
+void board_reset(Vm *vm);
+void board_free(Vm *vm);
+
+/* IrqFn for ISA interrupt lines; `opaque` is the Vm. */
+void board_isa_irq(void *opaque, int irq, int level);
+
+/* The CPU's INTR pin and its acknowledge cycle (CpuBus.intr_pending / intr_ack). */
+bool board_intr_pending(Vm *vm);
+bool board_intr_ack(Vm *vm, uint8_t *vector);
+
+#endif
