@@ -215,6 +215,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "softvisor: guest triple-faulted at %04x:%08llx (-no-reboot)\n", cpu->seg[SEG_CS].sel,
                 (unsigned long long)cpu->rip);
         break;
+    case VM_EXIT_POWEROFF:
+        status = vm->exit_status;
+        break;
     case VM_EXIT_INSN_LIMIT:
         fprintf(stderr, "softvisor: instruction limit reached at %04x:%08llx\n", cpu->seg[SEG_CS].sel,
                 (unsigned long long)cpu->rip);

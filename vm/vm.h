@@ -32,6 +32,7 @@ typedef enum VmExit {
     VM_EXIT_HALTED,           /* HLT with interrupts disabled: nothing can wake it */
     VM_EXIT_TRIPLE_FAULT,     /* shutdown with -no-reboot */
     VM_EXIT_INSN_LIMIT,       /* vm_run's instruction limit reached */
+    VM_EXIT_POWEROFF,         /* the guest powered the machine off (ACPI S5) */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */
