@@ -72,10 +72,11 @@ bool board_intr_ack(Vm *vm, uint8_t *vector)
 int board_init(Vm *vm, char *err, size_t errlen)
 {
     const VmConfig *cfg = &vm->cfg;
-    vm->com1 = uart_new(&vm->io, 0x3f8, cfg->serial);
+    vm->com1 = uart_new(&vm->io, 0x3f8, (IrqLine){ board_isa_irq, vm, 4 }, &vm->clock, cfg->serial);
+    vm->com2 = uart_new(&vm->io, 0x2f8, (IrqLine){ board_isa_irq, vm, 3 }, &vm->clock, cfg->serial2);
     vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
     vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
-    if (!vm->com1 || !vm->debugcon || !vm->debugexit) {
+    if (!vm->com1 || !vm->com2 || !vm->debugcon || !vm->debugexit) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -87,11 +88,13 @@ void board_reset(Vm *vm)
 {
     vm->port92 = 0x02;
     uart_reset(vm->com1);
+    uart_reset(vm->com2);
 }
 
 void board_free(Vm *vm)
 {
     free(vm->com1);
+    free(vm->com2);
     free(vm->debugcon);
     free(vm->debugexit);
 }

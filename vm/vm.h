@@ -22,6 +22,7 @@ typedef struct VmConfig {
     bool no_reboot;
     FILE *debugcon;           /* port 0xE9 output, or NULL */
     FILE *serial;             /* COM1 output, or NULL */
+    FILE *serial2;            /* COM2 output, or NULL */
     FILE *log;                /* unimplemented-access log, or NULL */
     uint64_t rng_seed;
 } VmConfig;

@@ -53,6 +53,7 @@ typedef struct FzMachine {
     CpuBus bus;
     IoBus io;
     UartState *uart;
+    Clock clock;              /* the UART's timeout timer (never run: no device deadlines here) */
     DebugconState *debugcon;
 } FzMachine;
 
@@ -404,10 +405,13 @@ FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget)
     m->bus = (CpuBus){ fz_phys_ptr, fz_phys_read, fz_phys_write, fz_io_in, fz_io_out,
                        fz_intr_ack, fz_intr_pending };
     io_init(&m->io);
-    m->uart = uart_new(&m->io, 0x3f8, NULL);
     m->debugcon = debugcon_new(&m->io, 0xe9, NULL);
     CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
     m->cpu = m->ram ? cpu_new(&m->bus, m, &cfg) : NULL;
+    if (m->cpu) {
+        clock_init(&m->clock, &m->cpu->icount);
+        m->uart = uart_new(&m->io, 0x3f8, (IrqLine){ 0 }, &m->clock, NULL);
+    }
     if (!m->cpu || !m->uart || !m->debugcon) {
         res.error = "out of memory";
         goto out;
