@@ -11,6 +11,7 @@
 #include "vm/board.h"
 #include "vm/vm.h"
 #include "devices/debugport.h"
+#include "devices/i8259.h"
 #include "devices/uart16550.h"
 
 /* ---- port 0x92 ---- */
@@ -49,22 +50,18 @@ static void on_debug_exit(void *opaque, int status)
 void board_isa_irq(void *opaque, int irq, int level)
 {
     Vm *vm = opaque;
-    (void)vm;
-    (void)irq;
-    (void)level;
+    pic_set_irq(vm->pic, irq, level);
 }
 
 bool board_intr_pending(Vm *vm)
 {
-    (void)vm;
-    return false;
+    return pic_has_intr(vm->pic);
 }
 
 bool board_intr_ack(Vm *vm, uint8_t *vector)
 {
-    (void)vm;
-    (void)vector;
-    return false;
+    *vector = pic_ack(vm->pic);
+    return true;
 }
 
 /* ---- creation ---- */
@@ -72,6 +69,11 @@ bool board_intr_ack(Vm *vm, uint8_t *vector)
 int board_init(Vm *vm, char *err, size_t errlen)
 {
     const VmConfig *cfg = &vm->cfg;
+    vm->pic = pic_new(&vm->io);     /* first: the other chips' IRQ lines lead to it */
+    if (!vm->pic) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     vm->com1 = uart_new(&vm->io, 0x3f8, (IrqLine){ board_isa_irq, vm, 4 }, &vm->clock, cfg->serial);
     vm->com2 = uart_new(&vm->io, 0x2f8, (IrqLine){ board_isa_irq, vm, 3 }, &vm->clock, cfg->serial2);
     vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
@@ -87,6 +89,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
 void board_reset(Vm *vm)
 {
     vm->port92 = 0x02;
+    pic_reset(vm->pic);
     uart_reset(vm->com1);
     uart_reset(vm->com2);
 }
@@ -97,4 +100,5 @@ void board_free(Vm *vm)
     free(vm->com2);
     free(vm->debugcon);
     free(vm->debugexit);
+    free(vm->pic);
 }
