@@ -1,5 +1,5 @@
 /*
- * loader.c — BIOS ROM images and multiboot v1 kernels.
+ * loader.c — BIOS ROM images and kernels: multiboot v1 here, Linux bzImage in linux.c.
  *
  * Multiboot v1 (Multiboot Specification 0.6.96):
  *   header: 4-byte aligned within the first 8192 bytes: magic 0x1BADB002, flags, checksum with
@@ -9,14 +9,18 @@
  *   machine state at entry: EAX = 0x2BADB002, EBX = physical address of the info structure,
  *   CS a 32-bit flat read/execute segment, DS/ES/FS/GS/SS flat read/write, A20 on, CR0.PG = 0,
  *   CR0.PE = 1, EFLAGS.VM = 0 and IF = 0.  GDTR/IDTR are not valid for the guest to use.
- *   info: flags bit 0 mem_lower/mem_upper (KiB), bit 2 cmdline, bit 6 mmap (entries of size,
+ *   info: flags bit 0 mem_lower/mem_upper (KiB), bit 2 cmdline, bit 3 modules (mods_count,
+ *   mods_addr: entries of mod_start, mod_end, string, reserved), bit 6 mmap (entries of size,
  *   base_addr, length, type; size excludes itself).
+ * Linux bzImages go to firmware/linux.c instead.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "firmware/loader.h"
+#include "firmware/e820.h"
+#include "firmware/linux.h"
 #include "cpu/flags.h"
 #include "cpu/seg.h"
 
@@ -25,9 +29,11 @@
 #define MB_INFO_ADDR 0x9000u
 #define MB_CMDLINE_ADDR 0x9800u
 #define MB_MMAP_ADDR 0x9400u
+#define MB_MODS_ADDR 0xa000u     /* module table (16 bytes each), then the module strings */
+#define MB_MAX_MODS 32
 #define MB_MAX_FILE (256u << 20)
 
-static uint8_t *read_file(const char *path, size_t *len, size_t max, char *err, size_t errlen)
+uint8_t *loader_read_file(const char *path, size_t *len, size_t max, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -67,7 +73,7 @@ static uint8_t *read_file(const char *path, size_t *len, size_t max, char *err, 
 int loader_read_bios(Vm *vm, const char *path, char *err, size_t errlen)
 {
     size_t len;
-    uint8_t *rom = read_file(path, &len, 16u << 20, err, errlen);
+    uint8_t *rom = loader_read_file(path, &len, 16u << 20, err, errlen);
     if (!rom)
         return -1;
     if (len % 4096) {
@@ -85,8 +91,10 @@ static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v;
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* Copies into guest RAM below 4 GiB with bounds checks. */
-static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t zero_len, char *err, size_t errlen)
+
+/* Copies into guest RAM below 4 GiB with bounds checks; tracks the end of what was loaded. */
+static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t zero_len, uint64_t *end,
+               char *err, size_t errlen)
 {
     uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
     uint64_t total = len > zero_len ? len : zero_len;
@@ -98,10 +106,12 @@ static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t
     memcpy(vm->ram + addr, src, len);
     if (zero_len > len)
         memset(vm->ram + addr + len, 0, zero_len - len);
+    if (addr + total > *end)
+        *end = addr + total;
     return 0;
 }
 
-static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, char *err, size_t errlen)
+static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint64_t *end, char *err, size_t errlen)
 {
     if (len < 52 || memcmp(f, "\177ELF", 4) != 0) {
         snprintf(err, errlen, "kernel is neither an ELF file nor has a multiboot a.out header");
@@ -127,7 +137,7 @@ static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, char 
             snprintf(err, errlen, "kernel ELF segment %u lies outside the file", i);
             return -1;
         }
-        if (put(vm, paddr, f + off, filesz, memsz, err, errlen) < 0)
+        if (put(vm, paddr, f + off, filesz, memsz, end, err, errlen) < 0)
             return -1;
         loaded++;
     }
@@ -139,8 +149,7 @@ static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, char 
     return 0;
 }
 
-/* Sets a flat 32-bit segment in the CPU's cache directly (no GDT exists). */
-static void flat(Cpu *cpu, int seg, uint16_t sel, uint16_t attr)
+void loader_flat_segment(Cpu *cpu, int seg, uint16_t sel, uint16_t attr)
 {
     SegCache *s = &cpu->seg[seg];
     s->sel = sel;
@@ -150,12 +159,9 @@ static void flat(Cpu *cpu, int seg, uint16_t sel, uint16_t attr)
     seg_cache_update(s);
 }
 
-int loader_multiboot(Vm *vm, const char *path, const char *cmdline, char *err, size_t errlen)
+static int load_multiboot_image(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint64_t *end,
+                                char *err, size_t errlen)
 {
-    size_t len;
-    uint8_t *f = read_file(path, &len, MB_MAX_FILE, err, errlen);
-    if (!f)
-        return -1;
     size_t hdr = SIZE_MAX;
     for (size_t o = 0; o + 12 <= len && o < 8192; o += 4) {
         if (rd32(f + o) == MB_MAGIC && (uint32_t)(rd32(f + o) + rd32(f + o + 4) + rd32(f + o + 8)) == 0) {
@@ -164,43 +170,90 @@ int loader_multiboot(Vm *vm, const char *path, const char *cmdline, char *err, s
         }
     }
     if (hdr == SIZE_MAX) {
-        snprintf(err, errlen, "'%s' has no multiboot v1 header in its first 8 KiB", path);
-        free(f);
+        snprintf(err, errlen, "kernel has no multiboot v1 header in its first 8 KiB and is no Linux bzImage");
         return -1;
     }
-    uint32_t flags = rd32(f + hdr + 4), entry;
+    uint32_t flags = rd32(f + hdr + 4);
     if (flags & 0x0000fffc) {
         /* Bits 0-1 (alignment, memory info) we honour; others below 16 are requirements we lack. */
-        snprintf(err, errlen, "'%s' requires multiboot features softvisor lacks (flags 0x%x)", path, flags);
-        free(f);
+        snprintf(err, errlen, "kernel requires multiboot features softvisor lacks (flags 0x%x)", flags);
         return -1;
     }
-    if (flags & (1u << 16)) {
-        if (hdr + 32 > len) {
-            snprintf(err, errlen, "'%s': multiboot header is truncated", path);
-            free(f);
-            return -1;
-        }
-        uint32_t header_addr = rd32(f + hdr + 12), load_addr = rd32(f + hdr + 16);
-        uint32_t load_end = rd32(f + hdr + 20), bss_end = rd32(f + hdr + 24);
-        entry = rd32(f + hdr + 28);
-        uint64_t file_off = hdr - (uint64_t)(header_addr - load_addr);
-        uint64_t size = load_end ? (uint64_t)load_end - load_addr : len - file_off;
-        if (header_addr < load_addr || file_off > len || size > len - file_off || (bss_end && bss_end < load_addr + size)) {
-            snprintf(err, errlen, "'%s': multiboot load addresses are inconsistent", path);
-            free(f);
-            return -1;
-        }
-        uint64_t zero = bss_end ? (uint64_t)bss_end - load_addr : size;
-        if (put(vm, load_addr, f + file_off, size, zero, err, errlen) < 0) {
-            free(f);
-            return -1;
-        }
-    } else if (load_elf(vm, f, len, &entry, err, errlen) < 0) {
-        free(f);
+    if (!(flags & (1u << 16)))
+        return load_elf(vm, f, len, entry, end, err, errlen);
+    if (hdr + 32 > len) {
+        snprintf(err, errlen, "kernel's multiboot header is truncated");
         return -1;
     }
-    free(f);
+    uint32_t header_addr = rd32(f + hdr + 12), load_addr = rd32(f + hdr + 16);
+    uint32_t load_end = rd32(f + hdr + 20), bss_end = rd32(f + hdr + 24);
+    *entry = rd32(f + hdr + 28);
+    uint64_t file_off = hdr - (uint64_t)(header_addr - load_addr);
+    uint64_t size = load_end ? (uint64_t)load_end - load_addr : len - file_off;
+    if (header_addr < load_addr || file_off > len || size > len - file_off || (bss_end && bss_end < load_addr + size)) {
+        snprintf(err, errlen, "kernel's multiboot load addresses are inconsistent");
+        return -1;
+    }
+    uint64_t zero = bss_end ? (uint64_t)bss_end - load_addr : size;
+    return put(vm, load_addr, f + file_off, size, zero, end, err, errlen);
+}
+
+/*
+ * Multiboot modules from -initrd: a comma-separated list whose entries are "FILE[ ARGS]"; the
+ * module string is the whole entry, as QEMU passes it.  Modules go page-aligned after the kernel;
+ * their table and strings go to MB_MODS_ADDR.
+ */
+static int load_modules(Vm *vm, const char *list, uint64_t end, uint8_t *info, char *err, size_t errlen)
+{
+    uint8_t *tab = vm->ram + MB_MODS_ADDR;
+    uint32_t str = MB_MODS_ADDR + MB_MAX_MODS * 16;
+    unsigned count = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (count == MB_MAX_MODS || n == 0 || n >= 256 || str + n + 1 > MB_MODS_ADDR + 0x1000) {
+            snprintf(err, errlen, "-initrd: at most %d modules, each 'FILE[ ARGS]' under 256 bytes", MB_MAX_MODS);
+            return -1;
+        }
+        char entry[256], path[256];
+        memcpy(entry, p, n);
+        entry[n] = 0;
+        size_t plen = strcspn(entry, " ");
+        memcpy(path, entry, plen);
+        path[plen] = 0;
+        size_t len;
+        uint8_t *data = loader_read_file(path, &len, MB_MAX_FILE, err, errlen);
+        if (!data)
+            return -1;
+        uint64_t at = (end + 0xfff) & ~0xfffull;
+        int r = put(vm, at, data, len, len, &end, err, errlen);
+        free(data);
+        if (r < 0)
+            return -1;
+        memcpy(vm->ram + str, entry, n + 1);
+        wr32(tab + 16 * count, (uint32_t)at);
+        wr32(tab + 16 * count + 4, (uint32_t)(at + len));
+        wr32(tab + 16 * count + 8, str);
+        wr32(tab + 16 * count + 12, 0);
+        str += (uint32_t)n + 1;
+        count++;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    wr32(info, rd32(info) | (1u << 3));
+    wr32(info + 20, count);
+    wr32(info + 24, MB_MODS_ADDR);
+    return 0;
+}
+
+static int loader_multiboot(Vm *vm, const uint8_t *f, size_t len, const char *cmdline, const char *modules,
+                            char *err, size_t errlen)
+{
+    uint32_t entry;
+    uint64_t end = 0;
+    if (load_multiboot_image(vm, f, len, &entry, &end, err, errlen) < 0)
+        return -1;
 
     /* Info structure, memory map and command line in low memory. */
     uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
@@ -216,13 +269,8 @@ int loader_multiboot(Vm *vm, const char *path, const char *cmdline, char *err, s
     memcpy(vm->ram + MB_CMDLINE_ADDR, cl, cl_len);
     vm->ram[MB_CMDLINE_ADDR + cl_len] = 0;
     wr32(info + 16, MB_CMDLINE_ADDR);
-    struct { uint64_t base, len; uint32_t type; } map[4] = {
-        { 0, 0x9fc00, 1 },
-        { 0x9fc00, 0x400, 2 },
-        { 0xf0000, 0x10000, 2 },
-        { 0x100000, low - 0x100000, 1 },
-    };
-    int nmap = 4;
+    E820Entry map[E820_MAX];
+    int nmap = e820_build(vm->ram_size, map);
     uint8_t *m = vm->ram + MB_MMAP_ADDR;
     for (int i = 0; i < nmap; i++, m += 24) {
         wr32(m, 20);
@@ -230,27 +278,44 @@ int loader_multiboot(Vm *vm, const char *path, const char *cmdline, char *err, s
         wr64(m + 12, map[i].len);
         wr32(m + 20, map[i].type);
     }
-    if (vm->ram_size > low) {
-        wr32(m, 20);
-        wr64(m + 4, 1ull << 32);
-        wr64(m + 12, vm->ram_size - low);
-        wr32(m + 20, 1);
-        nmap++;
-    }
     wr32(info + 44, (uint32_t)(nmap * 24));
     wr32(info + 48, MB_MMAP_ADDR);
+    if (modules && load_modules(vm, modules, end, info, err, errlen) < 0)
+        return -1;
 
     Cpu *cpu = vm->cpu;
     cpu->cr0 |= CR0_PE;
     cpu_set_eflags(cpu, FL_FIXED1);
-    flat(cpu, SEG_CS, 0x08, 0xc09b);
+    loader_flat_segment(cpu, SEG_CS, 0x08, 0xc09b);
     for (int s = 0; s < 6; s++)
         if (s != SEG_CS)
-            flat(cpu, s, 0x10, 0xc093);
+            loader_flat_segment(cpu, s, 0x10, 0xc093);
     cpu->gpr[R_AX] = MB_BOOT_MAGIC;
     cpu->gpr[R_BX] = MB_INFO_ADDR;
     cpu->rip = entry;
     cpu->cpl = 0;
     cpu_update_mode(cpu);
     return 0;
+}
+
+int loader_kernel(Vm *vm, char *err, size_t errlen)
+{
+    size_t len;
+    uint8_t *f = loader_read_file(vm->cfg.kernel, &len, MB_MAX_FILE, err, errlen);
+    if (!f)
+        return -1;
+    int r;
+    if (linux_is_bzimage(f, len))
+        r = loader_linux(vm, f, len, vm->cfg.append, vm->cfg.initrd, err, errlen);
+    else
+        r = loader_multiboot(vm, f, len, vm->cfg.append, vm->cfg.initrd, err, errlen);
+    free(f);
+    if (r < 0) {
+        /* Prefix the file name unless the message already names a file. */
+        char tmp[256];
+        snprintf(tmp, sizeof(tmp), "%s", err);
+        if (!strchr(tmp, '\''))
+            snprintf(err, errlen, "'%s': %s", vm->cfg.kernel, tmp);
+    }
+    return r;
 }

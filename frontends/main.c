@@ -19,7 +19,9 @@ static const char usage[] =
     "  -m SIZE            guest RAM; plain number = MiB, or with suffix K, M, G (default 128M)\n"
     "  -bios FILE         raw ROM image mapped below 4 GiB, its last 128 KiB at 0xE0000-0xFFFFF;\n"
     "                     the CPU starts at the reset vector\n"
-    "  -kernel FILE       multiboot v1 kernel (32-bit ELF), entered in 32-bit protected mode\n"
+    "  -kernel FILE       Linux bzImage (boot protocol, 32-bit entry) or multiboot v1 kernel\n"
+    "                     (32-bit ELF or a.out kludge), entered in 32-bit protected mode\n"
+    "  -initrd FILE       Linux initial ramdisk; for multiboot: modules 'FILE[ ARGS],FILE...'\n"
     "  -append STRING     kernel command line\n"
     "  -no-reboot         end the run on a triple fault instead of resetting\n"
     "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
-                   !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
+                   !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
@@ -140,6 +142,8 @@ int main(int argc, char **argv)
                 cfg.bios = next;
             } else if (!strcmp(a, "-kernel")) {
                 cfg.kernel = next;
+            } else if (!strcmp(a, "-initrd")) {
+                cfg.initrd = next;
             } else if (!strcmp(a, "-append")) {
                 cfg.append = next;
             } else if (!strcmp(a, "-debugcon")) {

@@ -168,7 +168,7 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     board_reset(vm);
     vm->exit = VM_EXIT_RUNNING;
     if (vm->cfg.kernel)
-        return loader_multiboot(vm, vm->cfg.kernel, vm->cfg.append, err, errlen);
+        return loader_kernel(vm, err, errlen);
     if (!vm->rom) {
         snprintf(err, errlen, "nothing to boot: give -bios FILE or -kernel FILE");
         return -1;

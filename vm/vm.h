@@ -17,7 +17,8 @@
 typedef struct VmConfig {
     uint64_t ram_size;        /* bytes */
     const char *bios;         /* raw ROM image, or NULL */
-    const char *kernel;       /* multiboot ELF, or NULL */
+    const char *kernel;       /* Linux bzImage or multiboot kernel, or NULL */
+    const char *initrd;       /* Linux initrd, or multiboot modules "FILE[ ARGS],...", or NULL */
     const char *append;       /* kernel command line */
     bool no_reboot;
     FILE *debugcon;           /* port 0xE9 output, or NULL */
@@ -73,6 +74,7 @@ typedef struct Vm {
     PciState *pci;
     AcpiPmState *pm;
     uint8_t port92;
+    uint64_t acpi_rsdp;       /* guest-physical RSDP address once the ACPI tables are built, or 0 */
     bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
     VmExit exit;
     int exit_status;

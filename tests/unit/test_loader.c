@@ -168,6 +168,43 @@ START_TEST(loader_info_structure_has_memory_cmdline_and_map)
 }
 END_TEST
 
+/* -initrd "FILE ARGS,FILE": multiboot modules after the kernel, page-aligned, with their strings. */
+START_TEST(loader_initrd_becomes_multiboot_modules)
+{
+    uint8_t k[128];
+    size_t n = make_elf(k, LOAD);
+    char kpath[64], m1[64], m2[64], list[200], err[256];
+    write_tmp(kpath, k, n);
+    write_tmp(m1, (const uint8_t *)"first", 5);
+    write_tmp(m2, (const uint8_t *)"second module", 13);
+    snprintf(list, sizeof(list), "%s arg=1,%s", m1, m2);
+    VmConfig cfg = { .ram_size = RAM, .kernel = kpath, .initrd = list };
+    Vm *vm = vm_new(&cfg, err, sizeof(err));
+    unlink(kpath);
+    unlink(m1);
+    unlink(m2);
+    ck_assert_msg(vm != NULL, "%s", err);
+    const uint8_t *info = vm->ram + vm->cpu->gpr[R_BX];
+    ck_assert(r32(info) & (1u << 3));
+    ck_assert_uint_eq(r32(info + 20), 2);
+    const uint8_t *mods = vm->ram + r32(info + 24);
+    uint32_t s0 = r32(mods), e0 = r32(mods + 4), s1 = r32(mods + 16), e1 = r32(mods + 20);
+    ck_assert_uint_eq(s0 & 0xfff, 0);
+    ck_assert_uint_ge(s0, LOAD + n + BSS);
+    ck_assert_uint_eq(e0 - s0, 5);
+    ck_assert_mem_eq(vm->ram + s0, "first", 5);
+    ck_assert_uint_eq(s1 & 0xfff, 0);
+    ck_assert_uint_ge(s1, e0);
+    ck_assert_uint_eq(e1 - s1, 13);
+    ck_assert_mem_eq(vm->ram + s1, "second module", 13);
+    char want[80];
+    snprintf(want, sizeof(want), "%s arg=1", m1);
+    ck_assert_str_eq((const char *)vm->ram + r32(mods + 8), want);
+    ck_assert_str_eq((const char *)vm->ram + r32(mods + 24), m2);
+    vm_free(vm);
+}
+END_TEST
+
 START_TEST(loader_elf_kernel_runs_to_debug_exit)
 {
     uint8_t k[128];
@@ -359,6 +396,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, loader_elf_kernel_entry_state_is_multiboot);
     tcase_add_test(tc, loader_info_structure_has_memory_cmdline_and_map);
     tcase_add_test(tc, loader_elf_kernel_runs_to_debug_exit);
+    tcase_add_test(tc, loader_initrd_becomes_multiboot_modules);
     tcase_add_test(tc, loader_reset_reloads_and_zeroes_bss);
     tcase_add_test(tc, loader_aout_kludge_loads_at_load_addr);
     tcase_add_test(tc, loader_missing_or_empty_file_gives_error);
