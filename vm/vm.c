@@ -40,16 +40,30 @@ static void bus_phys_write(void *opaque, uint64_t paddr, int size, uint64_t val)
     phys_mem_write(&vm->mem, paddr, size, val);
 }
 
+/* A device may arm a deadline earlier than the one cpu_run was given (a timer programmed by
+ * this very access): the CPU then stops after the instruction so that vm_run takes the new
+ * limit.  Port I/O ends the block, so it stops at once. */
+static void bus_check_deadline(Vm *vm, uint64_t before)
+{
+    if (clock_next_deadline(&vm->clock) < before)
+        vm->cpu->stop_request = true;
+}
+
 static uint32_t bus_io_in(void *opaque, uint16_t port, int size)
 {
     Vm *vm = opaque;
-    return io_in(&vm->io, port, size);
+    uint64_t before = clock_next_deadline(&vm->clock);
+    uint32_t v = io_in(&vm->io, port, size);
+    bus_check_deadline(vm, before);
+    return v;
 }
 
 static void bus_io_out(void *opaque, uint16_t port, int size, uint32_t val)
 {
     Vm *vm = opaque;
+    uint64_t before = clock_next_deadline(&vm->clock);
     io_out(&vm->io, port, size, val);
+    bus_check_deadline(vm, before);
 }
 
 static bool bus_intr_pending(void *opaque)
