@@ -12,6 +12,7 @@
 #include "vm/vm.h"
 #include "devices/debugport.h"
 #include "devices/i8259.h"
+#include "devices/i8254.h"
 #include "devices/uart16550.h"
 
 /* ---- port 0x92 ---- */
@@ -83,6 +84,13 @@ int board_init(Vm *vm, char *err, size_t errlen)
         return -1;
     }
     io_register(&vm->io, 0x92, 1, &port92_ops, vm);
+
+    /* i8254 PIT (ports 0x40-0x43, 0x61): OUT0 is ISA IRQ 0 */
+    vm->pit = pit_new(&vm->io, &vm->clock, (IrqLine){ board_isa_irq, vm, 0 });
+    if (!vm->pit) {
+        snprintf(err, errlen, "cannot create the PIT (out of memory or clock events)");
+        return -1;
+    }
     return 0;
 }
 
@@ -92,6 +100,7 @@ void board_reset(Vm *vm)
     pic_reset(vm->pic);
     uart_reset(vm->com1);
     uart_reset(vm->com2);
+    pit_reset(vm->pit);
 }
 
 void board_free(Vm *vm)
@@ -101,4 +110,5 @@ void board_free(Vm *vm)
     free(vm->debugcon);
     free(vm->debugexit);
     free(vm->pic);
+    free(vm->pit);
 }
