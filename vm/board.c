@@ -11,6 +11,7 @@
 #include "vm/board.h"
 #include "vm/vm.h"
 #include "devices/debugport.h"
+#include "devices/i8042.h"
 #include "devices/i8259.h"
 #include "devices/i8254.h"
 #include "devices/uart16550.h"
@@ -46,6 +47,19 @@ static void on_debug_exit(void *opaque, int status)
     vm->cpu->stop_request = true;
 }
 
+/* ---- keyboard controller: its output port and port 0x92 both drive A20; the last write wins,
+ * as on QEMU's pc machine ---- */
+
+static void kbc_set_a20(void *opaque, bool on)
+{
+    vm_set_a20(opaque, on);
+}
+
+static void kbc_reset_cpu(void *opaque)
+{
+    vm_request_reset(opaque);
+}
+
 /* ---- interrupt routing ---- */
 
 void board_isa_irq(void *opaque, int irq, int level)
@@ -79,7 +93,9 @@ int board_init(Vm *vm, char *err, size_t errlen)
     vm->com2 = uart_new(&vm->io, 0x2f8, (IrqLine){ board_isa_irq, vm, 3 }, &vm->clock, cfg->serial2);
     vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
     vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
-    if (!vm->com1 || !vm->com2 || !vm->debugcon || !vm->debugexit) {
+    vm->kbc = kbc_new(&vm->io, (IrqLine){ board_isa_irq, vm, 1 }, (IrqLine){ board_isa_irq, vm, 12 },
+                      (KbcHost){ kbc_set_a20, kbc_reset_cpu, vm });
+    if (!vm->com1 || !vm->com2 || !vm->kbc || !vm->debugcon || !vm->debugexit) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -101,12 +117,14 @@ void board_reset(Vm *vm)
     uart_reset(vm->com1);
     uart_reset(vm->com2);
     pit_reset(vm->pit);
+    kbc_reset(vm->kbc);
 }
 
 void board_free(Vm *vm)
 {
     free(vm->com1);
     free(vm->com2);
+    free(vm->kbc);
     free(vm->debugcon);
     free(vm->debugexit);
     free(vm->pic);
