@@ -1,0 +1,198 @@
+#!/bin/sh
+# run-linux.sh BUILD_DIR [CONFIG...|determinism] — the linux suite: boots Debian 12's kernels
+# (tests/linux/fetch.sh) with the self-checking busybox initramfs (tests/linux/mkinitramfs.sh)
+# under softvisor and, as the reference, under qemu-system-x86_64 -accel tcg with the same
+# kernel, initramfs, command line and RAM.
+#
+# CONFIG is one of
+#   amd64-128M amd64-512M amd64-4G 686-64M 686-512M 686-pae-64M 686-pae-512M   (default: all)
+#   determinism   two softvisor boots of amd64-128M: byte-identical serial output and the same
+#                 instruction count (-stats)
+# A boot config passes when softvisor's guest prints SOFTVISOR-LINUX-PASS and softvisor exits
+# with status 0 (ACPI S5 power-off), within the timeout, and the softvisor kernel log has no
+# line matching BUG/WARNING/Oops/panic/unsupported/unknown NMI/TSC unstable/clocksource
+# fallback that the QEMU log lacks (timestamps and numbers are ignored when comparing).
+# Logs: BUILD_DIR/linux/logs/CONFIG.{softvisor,qemu}.log.  The last line is "N passed, M failed";
+# exit status 0 only when nothing failed.
+# Environment: SOFTVISOR_LINUX_TIMEOUT (seconds per softvisor boot, default 900),
+# SOFTVISOR_QEMU_TIMEOUT (default 300), SOFTVISOR_CACHE (see fetch.sh).
+set -eu
+[ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism]" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+exec python3 - "$here" "$@" <<'PY'
+import fcntl, os, re, shutil, subprocess, sys, time
+
+here, build = sys.argv[1], os.path.abspath(sys.argv[2])
+args = sys.argv[3:]
+CMDLINE = "console=ttyS0 panic=-1"
+CONFIGS = {   # name: (kernel, initramfs arch, RAM)
+    "amd64-128M":   ("vmlinuz-amd64", "amd64", "128M"),
+    "amd64-512M":   ("vmlinuz-amd64", "amd64", "512M"),
+    "amd64-4G":     ("vmlinuz-amd64", "amd64", "4G"),
+    "686-64M":      ("vmlinuz-686", "i386", "64M"),
+    "686-512M":     ("vmlinuz-686", "i386", "512M"),
+    "686-pae-64M":  ("vmlinuz-686-pae", "i386", "64M"),
+    "686-pae-512M": ("vmlinuz-686-pae", "i386", "512M"),
+}
+DETERMINISM_CONFIG = "amd64-128M"
+SV_TIMEOUT = int(os.environ.get("SOFTVISOR_LINUX_TIMEOUT", "900"))
+QEMU_TIMEOUT = int(os.environ.get("SOFTVISOR_QEMU_TIMEOUT", "300"))
+
+names = args or list(CONFIGS) + ["determinism"]
+for n in names:
+    if n not in CONFIGS and n != "determinism":
+        sys.exit(f"run-linux.sh: unknown config {n} (known: {' '.join(CONFIGS)} determinism)")
+
+softvisor = os.path.join(build, "frontends", "softvisor")
+qemu = shutil.which("qemu-system-x86_64")
+work = os.path.join(build, "linux")
+logs = os.path.join(work, "logs")
+os.makedirs(logs, exist_ok=True)
+
+# --- preparation, shared by parallel invocations (meson runs one config per test) ---
+arches = {CONFIGS[n][1] if n in CONFIGS else "amd64" for n in names}
+with open(os.path.join(work, ".lock"), "w") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    r = subprocess.run([os.path.join(here, "fetch.sh"), "all" if "i386" in arches else "amd64"],
+                       stdout=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        print("run-linux.sh: fetching the kernels and busybox failed (see above)")
+        print(f"0 passed, {len(names)} failed")
+        sys.exit(1)
+    kdir = r.stdout.strip().splitlines()[-1]
+    initrd = {}
+    for a in sorted(arches):
+        out = os.path.join(work, f"initramfs-test-{a}.cpio.gz")
+        inputs = [os.path.join(here, f) for f in ("checks.sh", "mkinitramfs.sh")] + \
+                 [os.path.join(kdir, f"busybox-{a}"), os.path.join(kdir, "busybox-amd64")]
+        if not os.path.exists(out) or os.path.getmtime(out) < max(os.path.getmtime(f) for f in inputs):
+            t0 = time.monotonic()
+            subprocess.run([os.path.join(here, "mkinitramfs.sh"), "--arch", a, "--mode", "test", out],
+                           check=True)
+            print(f"built {out} ({time.monotonic() - t0:.1f} s)")
+        initrd[a] = out
+
+PATTERNS = re.compile(r"\bBUG\b|WARNING|Oops|\bpanic\b(?!=)|unsupported|unknown NMI|"
+                      r"NMI received for unknown reason|Dazed and confused|(?i:tsc.*unstable)|"
+                      r"(?i:clocksource.*fall(ing)? ?back)|Switched to clocksource (refined-)?jiffies")
+
+def normalize(line):
+    line = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line)
+    line = re.sub(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8,}\b", "#", line)
+    return re.sub(r"\d+", "#", line).strip()
+
+def flagged(log):
+    return {normalize(l) for l in log.splitlines() if PATTERNS.search(l) and "Command line" not in l}
+
+def boot(emu, cfg):
+    kernel, arch, ram = CONFIGS[cfg]
+    k = os.path.join(kdir, kernel)
+    if emu == "softvisor":
+        cmd = [softvisor, "-m", ram, "-no-reboot", "-stats", "-kernel", k, "-initrd", initrd[arch],
+               "-append", CMDLINE]
+        limit = SV_TIMEOUT
+    else:
+        cmd = [qemu, "-accel", "tcg", "-m", ram, "-nodefaults", "-display", "none", "-serial", "stdio",
+               "-monitor", "none", "-no-reboot", "-kernel", k, "-initrd", initrd[arch], "-append", CMDLINE]
+        limit = QEMU_TIMEOUT
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=limit)
+        out, err, status = p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, err, status = e.stdout or b"", e.stderr or b"", None
+    wall = time.monotonic() - t0
+    log = out.decode("utf-8", "replace").replace("\r", "")
+    return {"raw": out, "log": log, "err": err.decode("utf-8", "replace"), "status": status, "wall": wall}
+
+def verdict(r, limit):
+    """Problems with one boot: [] when it printed the PASS marker and powered off cleanly."""
+    probs = []
+    if r["status"] is None:
+        probs.append(f"timed out after {limit} s")
+    elif r["status"] != 0:
+        probs.append(f"exit status {r['status']}")
+    fail = [l for l in r["log"].splitlines() if l.startswith("SOFTVISOR-LINUX-FAIL")]
+    if fail:
+        probs.append(fail[0])
+    elif not any(l.startswith("SOFTVISOR-LINUX-PASS") for l in r["log"].splitlines()):
+        probs.append("no SOFTVISOR-LINUX-PASS marker")
+    return probs
+
+def run_init_time(log):
+    m = re.search(r"^\[\s*(\d+\.\d+)\] Run /init", log, re.M)
+    return f"Run /init at guest {m.group(1)} s" if m else "no 'Run /init'"
+
+def describe(r):
+    tail = "\n".join(("    " + l) for l in (r["log"].splitlines()[-12:] + r["err"].splitlines()[-6:]))
+    return tail
+
+def icount(r):
+    m = re.search(r"(\d+) instructions retired", r["err"])
+    return int(m.group(1)) if m else None
+
+passed = failed = 0
+def report(ok, name, msg):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
+
+for name in names:
+    if name == "determinism":
+        runs = [boot("softvisor", DETERMINISM_CONFIG) for _ in range(2)]
+        for i, r in enumerate(runs):
+            open(os.path.join(logs, f"determinism.{i + 1}.log"), "wb").write(r["raw"])
+        probs = []
+        for i, r in enumerate(runs):
+            p = verdict(r, SV_TIMEOUT)
+            if p:
+                probs.append(f"run {i + 1}: " + "; ".join(p))
+        a, b = runs[0]["raw"], runs[1]["raw"]
+        if a != b:
+            la, lb = a.decode("utf-8", "replace").splitlines(), b.decode("utf-8", "replace").splitlines()
+            n = next((i for i in range(min(len(la), len(lb))) if la[i] != lb[i]), min(len(la), len(lb)))
+            probs.append(f"serial output differs from line {n + 1}: {la[n] if n < len(la) else '<end>'!r} "
+                         f"vs {lb[n] if n < len(lb) else '<end>'!r}")
+        c1, c2 = icount(runs[0]), icount(runs[1])
+        if c1 is None or c1 != c2:
+            probs.append(f"instruction counts differ or missing: {c1} vs {c2}")
+        times = f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s"
+        if probs:
+            report(False, name, f"{DETERMINISM_CONFIG} twice ({times}): " + "; ".join(probs))
+            print(describe(runs[0]))
+        else:
+            report(True, name, f"{DETERMINISM_CONFIG} twice ({times}): {len(a)} identical bytes, {c1} instructions")
+        continue
+
+    sv = boot("softvisor", name)
+    open(os.path.join(logs, f"{name}.softvisor.log"), "wb").write(sv["raw"])
+    if qemu:
+        q = boot("qemu", name)
+        open(os.path.join(logs, f"{name}.qemu.log"), "wb").write(q["raw"])
+    probs = [f"softvisor: {p}" for p in verdict(sv, SV_TIMEOUT)]
+    if not qemu:
+        probs.append("qemu-system-x86_64 not installed: no reference log")
+    else:
+        qp = verdict(q, QEMU_TIMEOUT)
+        if qp:
+            probs.append("QEMU reference run failed: " + "; ".join(qp))
+        extra = sorted(flagged(sv["log"]) - flagged(q["log"]))
+        for e in extra:
+            probs.append(f"softvisor kernel log has, QEMU's not: {e}")
+    times = (f"softvisor {sv['wall']:.1f} s ({run_init_time(sv['log'])}, {icount(sv)} instructions)"
+             + (f", qemu {q['wall']:.1f} s ({run_init_time(q['log'])})" if qemu else ""))
+    if probs:
+        report(False, name, times + "\n  " + "\n  ".join(probs))
+        if verdict(sv, SV_TIMEOUT):
+            print("  softvisor output (end):\n" + describe(sv))
+        if qemu and verdict(q, QEMU_TIMEOUT):
+            print("  qemu output (end):\n" + describe(q))
+    else:
+        report(True, name, times)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
