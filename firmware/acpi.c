@@ -11,8 +11,11 @@
  *         reached through the FADT).
  *   FADT  "FACP" revision 3, 244 bytes (the ACPI 2.0 layout: 32-bit block addresses and lengths,
  *         then RESET_REG/RESET_VALUE and the 64-bit X_ fields as Generic Address Structures).
- *         Every X_ field equals its 32-bit twin and its GAS bit width is 8 * the block length,
- *         which ACPICA (Linux) checks ("32/64X address mismatch", "length mismatch").
+ *         Every X_ block equals its 32-bit twin and its GAS bit width is 8 * the block length,
+ *         which ACPICA (Linux) checks ("32/64X address mismatch", "length mismatch"); X_DSDT
+ *         equals DSDT.  FIRMWARE_CTRL and X_FIRMWARE_CTRL are exclusive (5.2.9: when one is
+ *         nonzero the other must be zero; ACPICA installs and logs the FACS once per nonzero
+ *         field), so only the 32-bit FIRMWARE_CTRL is set: the FACS is below 1 MiB.
  *   FACS  64 bytes, 64-byte aligned, version 1, no checksum.
  *   MADT  "APIC" (5.2.12): local APIC address, flags bit 0 PCAT_COMPAT (8259s present), then
  *         type 0 processor local APIC, 1 I/O APIC, 2 interrupt source override, 4 local APIC NMI.
@@ -218,7 +221,7 @@ static void acpi_write_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
                      FADT_F_RESET_REG_SUP | FADT_F_USE_PLATFORM_CLOCK);
     put_gas(t + 116, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, RESET_PORT);   /* RESET_REG */
     t[128] = RESET_VALUE;
-    put_u64(t + 132, facs);          /* X_FIRMWARE_CTRL */
+    put_u64(t + 132, 0);             /* X_FIRMWARE_CTRL: FIRMWARE_CTRL is used (see above) */
     put_u64(t + 140, dsdt);          /* X_DSDT */
     put_gas(t + 148, GAS_SYSTEM_IO, PM1_EVT_LEN * 8, 0, PM1A_EVT_BLK);
     put_gas(t + 172, GAS_SYSTEM_IO, PM1_CNT_LEN * 8, 0, PM1A_CNT_BLK);

@@ -127,12 +127,13 @@ DefinitionBlock ("", "DSDT", 2, "SFTVSR", "SFTVSRPC", 1)
                     })
                 }
 
+                /* The PIIX decodes 0x70-0x77 for the RTC (0x72/0x73 index the upper CMOS bank). */
                 Device (RTC)
                 {
                     Name (_HID, EisaId ("PNP0B00"))
                     Name (_CRS, ResourceTemplate ()
                     {
-                        IO (Decode16, 0x0070, 0x0070, 0x01, 0x02,)
+                        IO (Decode16, 0x0070, 0x0070, 0x01, 0x08,)
                         IRQNoFlags () {8}
                     })
                 }
