@@ -26,6 +26,7 @@ typedef struct VmConfig {
     FILE *serial2;            /* COM2 output, or NULL */
     FILE *log;                /* unimplemented-access log, or NULL */
     uint64_t rng_seed;
+    int64_t rtc_base;         /* RTC start time: seconds since 1970-01-01T00:00:00 UTC */
 } VmConfig;
 
 typedef enum VmExit {
