@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "debug/trace.h"
+#include "devices/mc146818.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -26,6 +28,10 @@ static const char usage[] =
     "  -no-reboot         end the run on a triple fault instead of resetting\n"
     "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
     "  -serial DEV        COM1: stdio, file:PATH, or none (default stdio)\n"
+    "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
+    "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
+    "                     base=now reads the host clock once at start: the run is then no longer\n"
+    "                     reproducible\n"
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
@@ -101,6 +107,19 @@ static void chardev_discard(FILE *f, const char *spec, bool created)
         unlink(spec + 5);
 }
 
+/* -rtc base=DATE | base=now (QEMU's base=utc means the same); 0 or -1 */
+static int parse_rtc(const char *spec, int64_t *base)
+{
+    if (strncmp(spec, "base=", 5))
+        return -1;
+    const char *v = spec + 5;
+    if (!strcmp(v, "now") || !strcmp(v, "utc")) {
+        *base = (int64_t)time(NULL);
+        return 0;
+    }
+    return rtc_parse_time(v, base);
+}
+
 static void chardev_truncate(FILE *f)
 {
     if (f && f != stdout && ftruncate(fileno(f), 0) != 0) {
@@ -110,7 +129,7 @@ static void chardev_truncate(FILE *f)
 
 int main(int argc, char **argv)
 {
-    VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout };
+    VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */ };
     const char *debugcon = NULL, *serial = NULL;
     uint64_t icount_limit = 0;
     bool stats = false;
@@ -131,7 +150,7 @@ int main(int argc, char **argv)
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -150,6 +169,10 @@ int main(int argc, char **argv)
                 debugcon = next;
             } else if (!strcmp(a, "-serial")) {
                 serial = next;
+            } else if (!strcmp(a, "-rtc")) {
+                if (parse_rtc(next, &cfg.rtc_base) < 0)
+                    return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
+                                next);
             } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit")) {
                 char *end;
                 errno = 0;

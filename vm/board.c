@@ -14,6 +14,7 @@
 #include "devices/i8042.h"
 #include "devices/i8259.h"
 #include "devices/i8254.h"
+#include "devices/mc146818.h"
 #include "devices/uart16550.h"
 
 /* ---- port 0x92 ---- */
@@ -107,6 +108,16 @@ int board_init(Vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the PIT (out of memory or clock events)");
         return -1;
     }
+
+    /* MC146818 RTC and CMOS (ports 0x70-0x71): IRQ 8; the CMOS memory bytes describe the RAM
+     * below 4 GiB (at most 3.5 GiB, must match vm/vm.c) and above it */
+    uint64_t ram_low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    vm->rtc = rtc_new(&vm->io, &vm->clock, (IrqLine){ board_isa_irq, vm, 8 }, cfg->rtc_base, ram_low,
+                      vm->ram_size - ram_low);
+    if (!vm->rtc) {
+        snprintf(err, errlen, "cannot create the RTC (out of memory or clock events)");
+        return -1;
+    }
     return 0;
 }
 
@@ -118,6 +129,7 @@ void board_reset(Vm *vm)
     uart_reset(vm->com2);
     pit_reset(vm->pit);
     kbc_reset(vm->kbc);
+    rtc_reset(vm->rtc);
 }
 
 void board_free(Vm *vm)
@@ -129,4 +141,5 @@ void board_free(Vm *vm)
     free(vm->debugexit);
     free(vm->pic);
     free(vm->pit);
+    free(vm->rtc);
 }

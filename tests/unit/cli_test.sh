@@ -70,6 +70,13 @@ expect_fail memory_size_too_large -- -m 9999999G -bios "$T/ok.rom"
 expect_fail memory_size_below_1mib -- -m 512K -bios "$T/ok.rom"
 expect_fail icount_limit_not_a_number -- -icount-limit 12abc -bios "$T/ok.rom"
 expect_fail unknown_log_item -- -d bogus -bios "$T/ok.rom"
+expect_fail rtc_missing_argument -- -bios "$T/ok.rom" -rtc
+expect_fail rtc_not_a_base -- -rtc clock=vm -bios "$T/ok.rom"
+expect_fail rtc_bad_date_format -- -rtc base=2026/01/01 -bios "$T/ok.rom"
+expect_fail rtc_day_that_does_not_exist -- -rtc base=2026-02-29T00:00:00 -bios "$T/ok.rom"
+expect_fail rtc_hour_out_of_range -- -rtc base=2026-01-01T24:00:00 -bios "$T/ok.rom"
+expect_fail rtc_trailing_junk -- -rtc base=2026-01-01T00:00:00,clock=host -bios "$T/ok.rom"
+grep -q "bad -rtc value" "$T/err.last" || { echo "FAIL rtc_trailing_junk: message does not name -rtc"; fails=$((fails + 1)); }
 expect_fail debugcon_bad_device -- -debugcon bogus -bios "$T/ok.rom"
 expect_fail debugcon_file_in_missing_directory -- -debugcon "file:$T/no/such/dir/out" -bios "$T/ok.rom"
 expect_fail serial_file_in_missing_directory --no-file "$T/dc.txt" -- \
@@ -98,6 +105,24 @@ if [ "$rc" -ne 33 ] || [ "$(cat "$T/dc3.txt")" != "A" ]; then
 else
     echo "ok   good_bios_runs_to_debug_exit"
 fi
+
+# -rtc base= sets the clock the guest reads: a ROM that reads CMOS year (register 9, BCD) and
+# writes it to port 0xE9:  mov al, 9 / out 0x70, al / in al, 0x71 / out 0xe9, al / mov al, 0x10 /
+# out 0xf4, al / hlt.  2041 reads 0x41 = 'A'; the default start (2026) reads 0x26 = '&'.
+make_rom "$T/year.rom" '\260\011\346\160\344\161\346\351\260\020\346\364\364'
+for rtc in "base=2041-06-15T12:00:00:A" "base=2041-06-15:A" ":&"; do
+    n=$((n + 1))
+    arg=${rtc%:*}; want=${rtc##*:}
+    if [ -n "$arg" ]; then set -- -rtc "$arg"; else set --; fi
+    "$SV" "$@" -bios "$T/year.rom" -debugcon "file:$T/year.txt" -serial none > "$T/out" 2> "$T/err"
+    rc=$?
+    if [ "$rc" -ne 33 ] || [ "$(cat "$T/year.txt")" != "$want" ]; then
+        echo "FAIL rtc_base_is_what_the_guest_reads ($arg): status $rc, debugcon '$(cat "$T/year.txt")'"
+        fails=$((fails + 1))
+    else
+        echo "ok   rtc_base_is_what_the_guest_reads ($arg)"
+    fi
+done
 
 n=$((n + 1))
 if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
