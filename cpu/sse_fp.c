@@ -39,9 +39,9 @@
  * operands are both halved (a tiny sum is always exact, so only overflow gets here; an operand too
  * small to halve exactly makes the exact sum span more bits than the format: PE).  HADD/HSUB/
  * ADDSUB line their operand pairs up as ADD/SUB elements for the same.  DPPS/DPPD with any
- * exception unmasked take their flags from their steps (fp_dot_flags).
- * XXX: a step's unmasked pre-computation exception still drops the masked post-computation flags
- * of the earlier steps (fp_exceptions sees only the ORed flags).
+ * exception unmasked take their flags from their steps (fp_dot_flags): the pre-computation rule
+ * applies to each step's own flags, so the masked UE/PE of the products stay when the sum that
+ * follows raises an unmasked DE (fp_precomp runs per step, fp_exceptions only merges).
  */
 #include "cpu/flags.h"
 #include "cpu/sse_fp.h"
@@ -60,13 +60,22 @@
 /* Bits LDMXCSR accepts: flags, DAZ, masks, RC, FTZ (MXCSR_MASK = 0xffff). */
 #define MXCSR_VALID 0xffffu
 
-/* Merges the exceptions an instruction raised into MXCSR and raises #XM/#UD when one of them is
- * unmasked; returns only when the destination may be written. */
+/* The flags one computation step reports: with an unmasked pre-computation exception (IE, DE,
+ * ZE) among the raised ones, only those (SDM vol. 1, 11.5.2). */
+static uint32_t fp_precomp(uint32_t raised, uint32_t mxcsr)
+{
+    uint32_t unmasked = raised & ~(mxcsr >> 7) & MXCSR_FLAGS;
+    if (unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
+        raised &= MXCSR_IE | MXCSR_DE | MXCSR_ZE;
+    return raised;
+}
+
+/* Merges the exceptions an instruction reported (fp_precomp already applied) into MXCSR and
+ * raises #XM/#UD when one of them is unmasked; returns only when the destination may be
+ * written. */
 static void fp_exceptions(Cpu *cpu, uint32_t raised)
 {
     uint32_t unmasked = raised & ~(cpu->mxcsr >> 7) & MXCSR_FLAGS;
-    if (unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
-        raised &= MXCSR_IE | MXCSR_DE | MXCSR_ZE;
     cpu->mxcsr |= raised;
     if (unmasked)
         cpu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, EXC_NO_ERR);
@@ -247,11 +256,8 @@ static uint32_t fp_dot_flags(int op, const Xmm *r, const Xmm *s, unsigned imm, u
             hi.d[0] = lo.d[1];
             f = fp_host_run(FP_ADDSS, &lo, &hi, 0, mxcsr);
         }
-        uint32_t unmasked = f & ~(mxcsr >> 7) & MXCSR_FLAGS;
-        if (unmasked & (MXCSR_IE | MXCSR_DE | MXCSR_ZE))
-            f &= MXCSR_IE | MXCSR_DE | MXCSR_ZE;
         acc |= f;
-        if (unmasked)
+        if (f & ~(mxcsr >> 7) & MXCSR_FLAGS)
             break;
     }
     return acc;
@@ -269,7 +275,7 @@ static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t
         return fp_dot_flags(op, &probe, s, imm, mxcsr);
     }
     if (!ue && (mxcsr & MXCSR_OM))
-        return sse_fp_host(op, r, s, imm, mxcsr);
+        return fp_precomp(sse_fp_host(op, r, s, imm, mxcsr), mxcsr);
     Xmm probe = *r;
     if (ue)
         mxcsr &= ~MXCSR_FTZ;    /* FTZ only acts on masked underflows */
@@ -293,7 +299,7 @@ static uint32_t fp_host_run(int op, Xmm *r, const Xmm *s, unsigned imm, uint32_t
     }
     if (ue && !(raised & MXCSR_UE))
         raised |= sse_fp_host(op, &probe, s, imm, mxcsr | MXCSR_FTZ) & MXCSR_UE;
-    return raised;
+    return fp_precomp(raised, mxcsr);
 }
 
 /* Insn.imm2 bits 15:8: size of the memory source. */
@@ -365,6 +371,7 @@ static int op_fp_comis(Cpu *cpu, const Insn *in)
     Xmm a = cpu->xmm[in->r[0]];
     uint8_t zf, pf, cf;
     uint32_t raised = sse_fp_comi(in->sub, &a, &s, cpu->mxcsr, &zf, &pf, &cf);
+    raised = fp_precomp(raised, cpu->mxcsr);
     fp_exceptions(cpu, raised);
     cc_materialize(cpu);
     cpu->eflags = (cpu->eflags & ~FL_ARITH) | (zf ? FL_ZF : 0) | (pf ? FL_PF : 0) | (cf ? FL_CF : 0);
@@ -378,6 +385,7 @@ static int op_fp_cvt2si(Cpu *cpu, const Insn *in)
     Xmm s = sse_fp_src(cpu, in, 1, (in->sub & 2) ? 8 : 4);
     uint64_t v;
     uint32_t raised = sse_fp_to_int(in->sub, in->osz, &s, cpu->mxcsr, &v);
+    raised = fp_precomp(raised, cpu->mxcsr);
     fp_exceptions(cpu, raised);
     reg_write(cpu, in->r[0], in->osz, v);
     return INSN_NEXT;
@@ -390,6 +398,7 @@ static int op_fp_cvtsi2(Cpu *cpu, const Insn *in)
     uint64_t v = op_read(cpu, in, 1, in->osz);
     Xmm r = cpu->xmm[in->r[0]];
     uint32_t raised = sse_fp_from_int(in->sub, in->osz, &r, v, cpu->mxcsr);
+    raised = fp_precomp(raised, cpu->mxcsr);
     fp_exceptions(cpu, raised);
     cpu->xmm[in->r[0]] = r;
     return INSN_NEXT;

@@ -314,6 +314,26 @@ START_TEST(dppd_product_underflow_unmasked_ends_before_sum_denormal)
 }
 END_TEST
 
+/* DPPS: the masked UE | PE of a step stay when a later step raises an unmasked pre-computation
+ * exception: the only product d3 * d3 = 0x3a5a4a5e * 0x03ffffff (about 2^-131) is tiny and
+ * inexact (UM, PM set: a denormal, UE | PE), the sum p2 + p3 then has a denormal operand (DM
+ * clear: #XM).  Diff harness seed 2147019861 case 47709, native run: mxcsr 5809 -> 583b, #XM. */
+START_TEST(dpps_masked_product_flags_kept_when_sum_denormal_unmasked)
+{
+    static const uint8_t c[] = { 0x66, 0x0f, 0x3a, 0x40, 0xe1, 0x83 };   /* dpps xmm4, xmm1, 0x83 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[4].q[0] = 0xffffffffffffffffull;
+    fm->cpu->xmm[4].q[1] = 0x3a5a4a5e5eb4e532ull;
+    fm->cpu->xmm[1].q[0] = 0;
+    fm->cpu->xmm[1].q[1] = 0x03ffffffffffffffull;
+    fm->cpu->mxcsr = 0x5809;                        /* RC up, UM PM set, IE OE sticky */
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->xmm[4].q[1], 0x3a5a4a5e5eb4e532ull);
+    ck_assert_uint_eq(fm->cpu->mxcsr, 0x583b);     /* + DE | UE | PE */
+    fm_free(fm);
+}
+END_TEST
+
 /* HADDPS element 0 is d0 + d1 = 2 * FLT_MAX = (2 - 2^-23) 2^128: exact with an unbounded
  * exponent, so with OE unmasked OE alone (the masked host adds PE for the overflow to infinity).
  * The same mechanism as diff harness seed 2147019861 case 631112 (haddps, OE unmasked). */
@@ -586,6 +606,7 @@ static Suite *sse_fp_suite(void)
     tcase_add_test(tc, mulss_tiny_exact_unbounded_with_ue_unmasked_sets_ue_without_pe);
     tcase_add_test(tc, divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, dppd_product_underflow_unmasked_ends_before_sum_denormal);
+    tcase_add_test(tc, dpps_masked_product_flags_kept_when_sum_denormal_unmasked);
     tcase_add_test(tc, haddps_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, cvtpi2ps_from_mmx_register_switches_x87_to_mmx_mode);
     tcase_add_test(tc, sse_without_osfxsr_raises_ud_with_ts_raises_nm);
