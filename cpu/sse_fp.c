@@ -17,7 +17,9 @@
  *   CVTPI2PS/CVTPI2PD xmm, mm/m64; CVT(T)PS2PI mm, xmm/m64; CVT(T)PD2PI mm, xmm/m128: computed
  *       as CVTDQ2PS/CVTDQ2PD/CVT(T)PS2DQ/CVT(T)PD2DQ on the low two elements (zero elements
  *       above raise nothing).  An MMX register operand switches the x87 to MMX mode (TOP = 0, all
- *       tags valid); CVTPI2PS/PD with a memory source do not (SDM vol. 2, CVTPI2PS).
+ *       tags valid); CVTPI2PS/PD with a memory source do not (SDM vol. 2, CVTPI2PS).  XXX: the
+ *       switch also happens when the conversion raises #XM (the host does so; the SDM does not
+ *       say), after the operand's own faults.
  *   LDMXCSR m32: a reserved bit set (31:16 here: DAZ is supported) -> #GP(0).  STMXCSR m32.
  *
  * SIMD floating-point exceptions (SDM vol. 1, 11.5): the host computes with everything masked.
@@ -441,9 +443,11 @@ static int op_fp_cvtpi(Cpu *cpu, const Insn *in)
         break;
     }
     uint32_t raised = fp_host_run(op, &r, &s, 0, cpu->mxcsr);
-    fp_exceptions(cpu, raised);
+    /* the x87 -> MMX transition happens also when the conversion then raises #XM (as the host
+     * does); the operand faults above come first */
     if (!mem || in->sub >= PI_CVTPS2PI)
         fp_mmx_enter(cpu);
+    fp_exceptions(cpu, raised);
     switch (in->sub) {
     case PI_CVTPI2PS: cpu->xmm[in->r[0]].q[0] = r.q[0]; break;
     case PI_CVTPI2PD: cpu->xmm[in->r[0]] = r; break;

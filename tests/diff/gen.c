@@ -134,7 +134,7 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_XLAT] = { "xlat", false },
     [FAM_NOP] = { "nop", false },
     [FAM_BCD] = { "bcd32", true, false },
-    [FAM_SSEFP] = { "ssefp", false, true },
+    [FAM_SSEFP] = { "ssefp", false },
     [FAM_SIMDINT] = { "simdint", false, true },
     [FAM_X87] = { "x87", false },
 };
@@ -173,6 +173,7 @@ typedef struct Gen {
     int item_off[ITEMS_MAX + 1];
     Patch patch[PATCH_MAX];
     int npatch;
+    uint8_t xel[16];  /* ssefp: element type + 1 each XMM register's input gets (0: any) */
 } Gen;
 
 /* ---- random numbers (splitmix64) ---- */
@@ -1509,52 +1510,259 @@ static void fam_x87(Gen *g)
 }
 
 typedef void (*FamFn)(Gen *g);
-/* SSE floating point (cpu/sse_fp*.c): xmm, xmm/mem forms (a misaligned 16-byte operand faults the
- * same way on both sides), with a random MXCSR (gen_fpu_state): every rounding mode, DAZ, FTZ,
- * sticky flags, and in 1 case of 4 some exceptions unmasked (#XM, vector 19, on both sides).
- * Prefix, opcode after 0F (0x38xx / 0x3axx for three-byte opcodes), imm8 follows. */
+
+/* ---- ssefp: SSE/SSE2/SSE3/SSE4.1 floating point (cpu/sse_fp*.c) ---- */
+
+/* Element types of SSE floating-point operands, for their special values (Gen.xel). */
+enum { EL_ANY, EL_S, EL_D, EL_I32 };
+
+/* A single (dbl false) or double precision value that hits the special cases, biased per lane:
+ * ±0, ±denormals (min, max, random), ±infinity, QNaN and SNaN with random payloads, the default
+ * NaN, ±max/min normal and their neighbours, 1.0 and short significands, n + 0.5 (ties of
+ * ROUND/CVT in every rounding mode), values around the int32/int64 limits (CVT* out of range ->
+ * integer indefinite), tiny and huge exponents (products and quotients that underflow or
+ * overflow), and random significands with any exponent (rounding differs per mode). */
+static uint64_t fp_special(Gen *g, bool dbl)
+{
+    int mb = dbl ? 52 : 23, eb = dbl ? 11 : 8;
+    uint64_t emax = (1ull << eb) - 1, bias = emax >> 1, mmask = (1ull << mb) - 1;
+    uint64_t sign = coin(g) ? 1ull << (mb + eb) : 0;
+    uint64_t m = rnd(g) & mmask, e;
+    switch (below(g, 20)) {
+    case 0: e = 0; m = 0; break;                                           /* ±0 */
+    case 1: e = 0; m = (m >> below(g, mb)) | 1; break;                     /* denormal */
+    case 2: e = 0; m = coin(g) ? 1 : mmask; break;                         /* min/max denormal */
+    case 3: e = emax; m = 0; break;                                        /* infinity */
+    case 4: e = emax; m = coin(g) ? 1ull << (mb - 1) : m | 1ull << (mb - 1); break;   /* QNaN */
+    case 5: e = emax; m = (m & (mmask >> 1)) >> below(g, mb) | (coin(g) ? 1 : 0);      /* SNaN */
+        if (!m)
+            m = 1ull << below(g, mb - 1);
+        break;
+    case 6: {                                                              /* max/min normal ±1 ulp */
+        uint64_t v = coin(g) ? (emax - 1) << mb | mmask : 1ull << mb;
+        v += (uint64_t)(below(g, 3) - 1);
+        return sign | v;
+    }
+    case 7: e = bias + (uint64_t)below(g, 3) - 1; m &= ~(mmask >> below(g, 4)); break;  /* ~1.0 */
+    case 8: {                                                              /* n + 0.5, n, n + 0.25 */
+        double v = (double)below(g, 1 << 12) + 0.25 * below(g, 4);
+        if (dbl) {
+            uint64_t b;
+            memcpy(&b, &v, 8);
+            return sign | b;
+        }
+        float f = (float)v;
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        return sign | b;
+    }
+    case 9: {                                                              /* int32/int64 limits */
+        static const int lim[2] = { 31, 63 };
+        e = bias + (uint64_t)lim[below(g, 2)] + (uint64_t)below(g, 3) - 1;
+        m = below(g, 3) == 0 ? 0 : below(g, 2) ? mmask : m;
+        break;
+    }
+    case 10: e = 1 + (uint64_t)below(g, 40); break;                        /* tiny */
+    case 11: e = emax - 1 - (uint64_t)below(g, 40); break;                 /* huge */
+    case 12: case 13: e = bias + (uint64_t)below(g, 81) - 40; break;       /* ordinary */
+    default: e = 1 + rnd(g) % (emax - 1); break;                           /* any finite */
+    }
+    return sign | e << mb | m;
+}
+
+/* An int32 element (CVTDQ2PS/PD, CVTPI2PS/PD): small, around 2^24 (inexact as single), extreme,
+ * or random. */
+static uint32_t fp_special_i32(Gen *g)
+{
+    switch (below(g, 5)) {
+    case 0: return (uint32_t)(below(g, 65) - 32);
+    case 1: return ((1u << (24 + below(g, 7))) + (uint32_t)below(g, 5)) * (coin(g) ? 1u : ~0u);
+    case 2: return coin(g) ? 0x80000000u : 0x7fffffffu;
+    default: return (uint32_t)rnd(g);
+    }
+}
+
+/* 16 bytes of elements of type `el` (EL_ANY: per 64-bit half, doubles or singles). */
+static void fp_fill(Gen *g, uint64_t out[2], int el)
+{
+    for (int h = 0; h < 2; h++) {
+        int t = el == EL_ANY ? (coin(g) ? EL_S : EL_D) : el;
+        if (t == EL_D)
+            out[h] = fp_special(g, true);
+        else if (t == EL_S)
+            out[h] = fp_special(g, false) | fp_special(g, false) << 32;
+        else
+            out[h] = fp_special_i32(g) | (uint64_t)fp_special_i32(g) << 32;
+    }
+}
+
+/* Puts `size` bytes of special elements at memory operand m (its input bytes). */
+static void fp_mem_value(Gen *g, Rm m, int size, int el)
+{
+    uint64_t v[2];
+    fp_fill(g, v, el);
+    uint64_t off = rm_addr(g, m) - DATA_BASE;
+    if (off + (uint64_t)size <= DATA_SIZE)
+        memcpy(g->c->data + off, v, (size_t)size);
+}
+
+/* Forms of the ssefp instructions. */
+enum {
+    SF_XX,      /* xmm, xmm/m (load, or register to register) */
+    SF_XM,      /* xmm, m only (MOVLPD/MOVHPD loads) */
+    SF_ST,      /* xmm/m, xmm (store) */
+    SF_STM,     /* m, xmm only (MOVNTPS/PD, MOVLPx/MOVHPx stores) */
+    SF_TOINT,   /* r32/64, xmm/m (CVT(T)SS2SI, CVT(T)SD2SI) */
+    SF_FROMINT, /* xmm, r/m32/64 (CVTSI2SS/SD) */
+    SF_PI2,     /* xmm, mm/m64 (CVTPI2PS/PD) */
+    SF_2PI,     /* mm, xmm/m (CVT(T)PS2PI, CVT(T)PD2PI) */
+    SF_MSK,     /* r32/64, xmm (MOVMSKPS/PD) */
+    SF_EXTR,    /* r/m32, xmm, imm8 (EXTRACTPS) */
+};
+
+/* Prefix, opcode after 0F (0x38xx / 0x3axx for three-byte opcodes), form, element type of the
+ * source and of the destination's input, memory size, imm8 follows, writes ZF PF CF (COMISS
+ * family), needs 16-byte alignment. */
 typedef struct SseFpOp {
     uint8_t pfx;
     uint16_t op;
-    bool imm;
-    bool flags;       /* writes ZF PF CF, clears OF SF AF (COMISS family) */
+    uint8_t form, el, del, msz;
+    bool imm, flags, align;
 } SseFpOp;
 
+#define PS(op) { 0, op, SF_XX, EL_S, EL_S, 16, false, false, true }
+#define PD(op) { 0x66, op, SF_XX, EL_D, EL_D, 16, false, false, true }
+#define SS(op) { 0xf3, op, SF_XX, EL_S, EL_S, 4, false, false, false }
+#define SD(op) { 0xf2, op, SF_XX, EL_D, EL_D, 8, false, false, false }
+
 static const SseFpOp ssefp_ops[] = {
-    { 0, 0x58, false, false }, { 0, 0x59, false, false }, { 0, 0x5c, false, false },
-    { 0, 0x5d, false, false }, { 0, 0x5e, false, false }, { 0, 0x5f, false, false },
-    { 0, 0x51, false, false }, { 0, 0x52, false, false }, { 0, 0x53, false, false },
-    { 0, 0x5a, false, false }, { 0, 0x5b, false, false }, { 0, 0xc2, true, false },
-    { 0, 0x28, false, false }, { 0, 0x10, false, false }, { 0, 0x12, false, false },
-    { 0, 0x16, false, false }, { 0, 0x14, false, false }, { 0, 0x15, false, false },
-    { 0, 0x54, false, false }, { 0, 0x55, false, false }, { 0, 0x56, false, false },
-    { 0, 0x57, false, false }, { 0, 0xc6, true, false }, { 0, 0x2f, false, true },
-    { 0, 0x2e, false, true },
-    { 0x66, 0x58, false, false }, { 0x66, 0x59, false, false }, { 0x66, 0x5c, false, false },
-    { 0x66, 0x5d, false, false }, { 0x66, 0x5e, false, false }, { 0x66, 0x5f, false, false },
-    { 0x66, 0x51, false, false }, { 0x66, 0x5a, false, false }, { 0x66, 0x5b, false, false },
-    { 0x66, 0xe6, false, false }, { 0x66, 0xc2, true, false }, { 0x66, 0x7c, false, false },
-    { 0x66, 0x7d, false, false }, { 0x66, 0xd0, false, false }, { 0x66, 0xc6, true, false },
-    { 0x66, 0x14, false, false }, { 0x66, 0x15, false, false }, { 0x66, 0x2f, false, true },
-    { 0x66, 0x2e, false, true }, { 0x66, 0x3a08, true, false }, { 0x66, 0x3a09, true, false },
-    { 0x66, 0x3a0a, true, false }, { 0x66, 0x3a0b, true, false }, { 0x66, 0x3a0c, true, false },
-    { 0x66, 0x3a0d, true, false }, { 0x66, 0x3a40, true, false }, { 0x66, 0x3a41, true, false },
-    { 0x66, 0x3a21, true, false }, { 0x66, 0x3814, false, false }, { 0x66, 0x3815, false, false },
-    { 0xf3, 0x58, false, false }, { 0xf3, 0x59, false, false }, { 0xf3, 0x5c, false, false },
-    { 0xf3, 0x5d, false, false }, { 0xf3, 0x5e, false, false }, { 0xf3, 0x5f, false, false },
-    { 0xf3, 0x51, false, false }, { 0xf3, 0x52, false, false }, { 0xf3, 0x53, false, false },
-    { 0xf3, 0x5a, false, false }, { 0xf3, 0x5b, false, false }, { 0xf3, 0xe6, false, false },
-    { 0xf3, 0x10, false, false }, { 0xf3, 0x12, false, false }, { 0xf3, 0x16, false, false },
-    { 0xf3, 0xc2, true, false },
-    { 0xf2, 0x58, false, false }, { 0xf2, 0x59, false, false }, { 0xf2, 0x5c, false, false },
-    { 0xf2, 0x5d, false, false }, { 0xf2, 0x5e, false, false }, { 0xf2, 0x5f, false, false },
-    { 0xf2, 0x51, false, false }, { 0xf2, 0x5a, false, false }, { 0xf2, 0xe6, false, false },
-    { 0xf2, 0x10, false, false }, { 0xf2, 0x12, false, false }, { 0xf2, 0x7c, false, false },
-    { 0xf2, 0x7d, false, false }, { 0xf2, 0xd0, false, false }, { 0xf2, 0xc2, true, false },
+    PS(0x58), PS(0x59), PS(0x5c), PS(0x5d), PS(0x5e), PS(0x5f), PS(0x51), PS(0x52), PS(0x53),
+    PS(0x14), PS(0x15), PS(0x54), PS(0x55), PS(0x56), PS(0x57), PS(0x28),
+    { 0, 0xc2, SF_XX, EL_S, EL_S, 16, true, false, true },
+    { 0, 0xc6, SF_XX, EL_S, EL_S, 16, true, false, true },
+    { 0, 0x5a, SF_XX, EL_S, EL_D, 8, false, false, false },            /* CVTPS2PD */
+    { 0, 0x5b, SF_XX, EL_I32, EL_S, 16, false, false, true },          /* CVTDQ2PS */
+    { 0, 0x10, SF_XX, EL_S, EL_S, 16, false, false, false },           /* MOVUPS */
+    { 0, 0x12, SF_XX, EL_S, EL_S, 8, false, false, false },            /* MOVLPS/MOVHLPS */
+    { 0, 0x16, SF_XX, EL_S, EL_S, 8, false, false, false },            /* MOVHPS/MOVLHPS */
+    { 0, 0x2f, SF_XX, EL_S, EL_S, 4, false, true, false },             /* COMISS */
+    { 0, 0x2e, SF_XX, EL_S, EL_S, 4, false, true, false },             /* UCOMISS */
+    { 0, 0x11, SF_ST, EL_S, EL_S, 16, false, false, false },           /* MOVUPS store */
+    { 0, 0x29, SF_ST, EL_S, EL_S, 16, false, false, true },            /* MOVAPS store */
+    { 0, 0x13, SF_STM, EL_S, EL_S, 8, false, false, false },           /* MOVLPS store */
+    { 0, 0x17, SF_STM, EL_S, EL_S, 8, false, false, false },           /* MOVHPS store */
+    { 0, 0x2b, SF_STM, EL_S, EL_S, 16, false, false, true },           /* MOVNTPS */
+    { 0, 0x50, SF_MSK, EL_S, EL_S, 0, false, false, false },           /* MOVMSKPS */
+    { 0, 0x2a, SF_PI2, EL_I32, EL_S, 8, false, false, false },         /* CVTPI2PS */
+    { 0, 0x2c, SF_2PI, EL_S, EL_S, 8, false, false, false },           /* CVTTPS2PI */
+    { 0, 0x2d, SF_2PI, EL_S, EL_S, 8, false, false, false },           /* CVTPS2PI */
+    PD(0x58), PD(0x59), PD(0x5c), PD(0x5d), PD(0x5e), PD(0x5f), PD(0x51), PD(0x7c), PD(0x7d),
+    PD(0xd0), PD(0x14), PD(0x15), PD(0x54), PD(0x55), PD(0x56), PD(0x57), PD(0x28), PD(0xe6),
+    { 0x66, 0xc2, SF_XX, EL_D, EL_D, 16, true, false, true },
+    { 0x66, 0xc6, SF_XX, EL_D, EL_D, 16, true, false, true },
+    { 0x66, 0x5a, SF_XX, EL_D, EL_S, 16, false, false, true },         /* CVTPD2PS */
+    { 0x66, 0x5b, SF_XX, EL_S, EL_I32, 16, false, false, true },       /* CVTPS2DQ */
+    { 0x66, 0x10, SF_XX, EL_D, EL_D, 16, false, false, false },        /* MOVUPD */
+    { 0x66, 0x12, SF_XM, EL_D, EL_D, 8, false, false, false },         /* MOVLPD */
+    { 0x66, 0x16, SF_XM, EL_D, EL_D, 8, false, false, false },         /* MOVHPD */
+    { 0x66, 0x2f, SF_XX, EL_D, EL_D, 8, false, true, false },          /* COMISD */
+    { 0x66, 0x2e, SF_XX, EL_D, EL_D, 8, false, true, false },          /* UCOMISD */
+    { 0x66, 0x11, SF_ST, EL_D, EL_D, 16, false, false, false },        /* MOVUPD store */
+    { 0x66, 0x29, SF_ST, EL_D, EL_D, 16, false, false, true },         /* MOVAPD store */
+    { 0x66, 0x13, SF_STM, EL_D, EL_D, 8, false, false, false },        /* MOVLPD store */
+    { 0x66, 0x17, SF_STM, EL_D, EL_D, 8, false, false, false },        /* MOVHPD store */
+    { 0x66, 0x2b, SF_STM, EL_D, EL_D, 16, false, false, true },        /* MOVNTPD */
+    { 0x66, 0x50, SF_MSK, EL_D, EL_D, 0, false, false, false },        /* MOVMSKPD */
+    { 0x66, 0x2a, SF_PI2, EL_I32, EL_D, 8, false, false, false },      /* CVTPI2PD */
+    { 0x66, 0x2c, SF_2PI, EL_D, EL_D, 16, false, false, true },        /* CVTTPD2PI */
+    { 0x66, 0x2d, SF_2PI, EL_D, EL_D, 16, false, false, true },        /* CVTPD2PI */
+    { 0x66, 0x3a08, SF_XX, EL_S, EL_S, 16, true, false, true },        /* ROUNDPS */
+    { 0x66, 0x3a09, SF_XX, EL_D, EL_D, 16, true, false, true },        /* ROUNDPD */
+    { 0x66, 0x3a0a, SF_XX, EL_S, EL_S, 4, true, false, false },        /* ROUNDSS */
+    { 0x66, 0x3a0b, SF_XX, EL_D, EL_D, 8, true, false, false },        /* ROUNDSD */
+    { 0x66, 0x3a0c, SF_XX, EL_S, EL_S, 16, true, false, true },        /* BLENDPS */
+    { 0x66, 0x3a0d, SF_XX, EL_D, EL_D, 16, true, false, true },        /* BLENDPD */
+    { 0x66, 0x3a40, SF_XX, EL_S, EL_S, 16, true, false, true },        /* DPPS */
+    { 0x66, 0x3a41, SF_XX, EL_D, EL_D, 16, true, false, true },        /* DPPD */
+    { 0x66, 0x3a21, SF_XX, EL_S, EL_S, 4, true, false, false },        /* INSERTPS */
+    { 0x66, 0x3a17, SF_EXTR, EL_S, EL_S, 4, true, false, false },      /* EXTRACTPS */
+    { 0x66, 0x3814, SF_XX, EL_S, EL_S, 16, false, false, true },       /* BLENDVPS (XMM0) */
+    { 0x66, 0x3815, SF_XX, EL_D, EL_D, 16, false, false, true },       /* BLENDVPD (XMM0) */
+    SS(0x58), SS(0x59), SS(0x5c), SS(0x5d), SS(0x5e), SS(0x5f), SS(0x51), SS(0x52), SS(0x53),
+    SS(0x10),
+    { 0xf3, 0xc2, SF_XX, EL_S, EL_S, 4, true, false, false },
+    { 0xf3, 0x5a, SF_XX, EL_S, EL_D, 4, false, false, false },         /* CVTSS2SD */
+    { 0xf3, 0x5b, SF_XX, EL_S, EL_I32, 16, false, false, true },       /* CVTTPS2DQ */
+    { 0xf3, 0xe6, SF_XX, EL_I32, EL_D, 8, false, false, false },       /* CVTDQ2PD */
+    { 0xf3, 0x12, SF_XX, EL_S, EL_S, 16, false, false, true },         /* MOVSLDUP */
+    { 0xf3, 0x16, SF_XX, EL_S, EL_S, 16, false, false, true },         /* MOVSHDUP */
+    { 0xf3, 0x11, SF_ST, EL_S, EL_S, 4, false, false, false },         /* MOVSS store */
+    { 0xf3, 0x2a, SF_FROMINT, EL_I32, EL_S, 4, false, false, false },  /* CVTSI2SS */
+    { 0xf3, 0x2c, SF_TOINT, EL_S, EL_S, 4, false, false, false },      /* CVTTSS2SI */
+    { 0xf3, 0x2d, SF_TOINT, EL_S, EL_S, 4, false, false, false },      /* CVTSS2SI */
+    SD(0x58), SD(0x59), SD(0x5c), SD(0x5d), SD(0x5e), SD(0x5f), SD(0x51), SD(0x10), SD(0x12),
+    { 0xf2, 0xc2, SF_XX, EL_D, EL_D, 8, true, false, false },
+    { 0xf2, 0x5a, SF_XX, EL_D, EL_S, 8, false, false, false },         /* CVTSD2SS */
+    { 0xf2, 0xe6, SF_XX, EL_D, EL_I32, 16, false, false, true },       /* CVTPD2DQ */
+    { 0xf2, 0x7c, SF_XX, EL_S, EL_S, 16, false, false, true },         /* HADDPS */
+    { 0xf2, 0x7d, SF_XX, EL_S, EL_S, 16, false, false, true },         /* HSUBPS */
+    { 0xf2, 0xd0, SF_XX, EL_S, EL_S, 16, false, false, true },         /* ADDSUBPS */
+    { 0xf2, 0x11, SF_ST, EL_D, EL_D, 8, false, false, false },         /* MOVSD store */
+    { 0xf2, 0x2a, SF_FROMINT, EL_I32, EL_D, 4, false, false, false },  /* CVTSI2SD */
+    { 0xf2, 0x2c, SF_TOINT, EL_D, EL_D, 8, false, false, false },      /* CVTTSD2SI */
+    { 0xf2, 0x2d, SF_TOINT, EL_D, EL_D, 8, false, false, false },      /* CVTSD2SI */
 };
 
+#undef PS
+#undef PD
+#undef SS
+#undef SD
+
+/* An XMM register (XMM0-7 in a 32-bit case) whose input gets elements of type `el`. */
+static int fp_xmm(Gen *g, int el)
+{
+    int r = below(g, g->b32 ? 8 : 16);
+    if (!g->xel[r])
+        g->xel[r] = (uint8_t)(el + 1);
+    return r;
+}
+
+/* MXCSR: LDMXCSR of a random value stored just before (1 in 8 with a reserved bit: #GP), or
+ * STMXCSR.  XXX: never bit 17, which this AMD host accepts (MXCSR.MM, misaligned-SSE mask) while
+ * softvisor's MXCSR_MASK is FFFF (cpu/x87.c). */
+static void fp_mxcsr(Gen *g)
+{
+    uint8_t o[2] = { 0x0f, 0xae };
+    Rm m = rm_mem(g, 4);
+    if (below(g, 3)) {
+        uint32_t v = (uint32_t)rnd(g) & 0xffff;
+        if (below(g, 2))
+            v |= 0x1f80;                  /* mostly masked, so cases run on */
+        int bit = 16 + below(g, 15);
+        if (!below(g, 8))
+            v |= 1u << (bit + (bit >= 17));   /* not 17: AMD's MM, the host accepts it */
+        uint8_t mov = 0xc7;
+        mark(g);
+        enc(g, 0, &mov, 1, 0, m, 4, v);
+        mark(g);
+        enc(g, P_DIGIT, o, 2, 2, m, 0, 0);
+    } else {
+        mark(g);
+        enc(g, P_DIGIT, o, 2, 3, m, 0, 0);
+    }
+}
+
+/* SSE floating point: every instruction of the table in its register and memory forms (a
+ * misaligned 16-byte operand, 1 in 8, faults the same way on both sides), memory sources and
+ * the XMM registers' inputs from fp_special per element type, with a random MXCSR
+ * (gen_fpu_state, and LDMXCSR within the sequence): every rounding mode, DAZ, FTZ, sticky flags,
+ * exceptions unmasked (#XM, vector 19, on both sides).  32-bit cases: XMM0-7, no REX.W. */
 static void fam_ssefp(Gen *g)
 {
+    if (!below(g, 24)) {
+        fp_mxcsr(g);
+        return;
+    }
     const SseFpOp *o = &ssefp_ops[below(g, (int)(sizeof(ssefp_ops) / sizeof(ssefp_ops[0])))];
     uint8_t opc[3] = { 0x0f, (uint8_t)o->op, 0 };
     int n = 2;
@@ -1564,11 +1772,61 @@ static void fam_ssefp(Gen *g)
         n = 3;
     }
     unsigned p = o->pfx == 0x66 ? P_66 : o->pfx == 0xf3 ? P_REP : o->pfx == 0xf2 ? P_REPNE : 0;
+    bool mem = o->form == SF_XM || o->form == SF_STM || below(g, 4) == 0;
+    Rm rm = rm_reg(0);
+    if (mem && o->form != SF_MSK) {
+        rm = rm_mem(g, o->msz ? o->msz : 4);
+        if (o->msz == 16 && below(g, 8))   /* mostly aligned, so most cases run to their end */
+            rm.disp -= (int32_t)(rm_addr(g, rm) & 15);
+        if (o->form != SF_ST && o->form != SF_STM && o->form != SF_EXTR)
+            fp_mem_value(g, rm, o->msz, o->el);
+    } else {
+        mem = false;
+    }
+    int regf;
+    switch (o->form) {
+    case SF_TOINT: case SF_MSK:
+        regf = dst_reg(g);
+        if (!g->b32 && coin(g))
+            p |= P_W;
+        if (!mem)
+            rm = rm_reg(fp_xmm(g, o->el));
+        break;
+    case SF_FROMINT:
+        regf = fp_xmm(g, o->del);
+        if (!g->b32 && coin(g))
+            p |= P_W;
+        if (!mem)
+            rm = rm_reg(src_reg(g));
+        break;
+    case SF_PI2:
+        regf = fp_xmm(g, o->del);
+        if (!mem)
+            rm = rm_reg(below(g, 8));
+        break;
+    case SF_2PI:
+        regf = below(g, 8);
+        if (!mem)
+            rm = rm_reg(fp_xmm(g, o->el));
+        break;
+    case SF_EXTR:
+        regf = fp_xmm(g, o->el);
+        if (!mem)
+            rm = rm_reg(dst_reg(g));
+        break;
+    case SF_ST: case SF_STM:
+        regf = fp_xmm(g, o->el);
+        if (!mem)
+            rm = rm_reg(fp_xmm(g, o->del));
+        break;
+    default:
+        regf = fp_xmm(g, o->del);
+        if (!mem)
+            rm = rm_reg(fp_xmm(g, o->el));
+        break;
+    }
     mark(g);
-    Rm rm = below(g, 4) == 0 ? rm_mem(g, 16) : rm_reg(below(g, 16));
-    if (rm.reg < 0 && below(g, 8))      /* mostly aligned, so most cases run to their end */
-        rm.disp -= (int32_t)(rm_addr(g, rm) & 15);
-    enc(g, p, opc, n, below(g, 16), rm, o->imm ? 1 : 0, rnd(g));
+    enc(g, p, opc, n, regf, rm, o->imm ? 1 : 0, rnd(g));
     if (o->flags)
         done(g, F_ALL, 0);
 }
@@ -1592,7 +1850,9 @@ static const FamFn fam_fns[FAM_COUNT] = {
 
 /* MXCSR for cases with SSE floating point, the x87 state for cases with x87 instructions, each
  * from its own stream (so the other families' cases stay as they were).  MXCSR: RC any, DAZ and
- * FTZ each half the time, random sticky flags, all exceptions masked 3 times in 4.  x87: random
+ * FTZ each half the time, random sticky flags, all exceptions masked 3 times in 4; XMM0-15 15
+ * times in 16 with fp_special elements of the type the case's ssefp instructions use them for
+ * (Gen.xel; else doubles or singles per 64-bit half).  x87: random
  * TOP, 1 register in 4 empty, operands from x87_value, FCW with any RC, PC 24/53/64 bits, all
  * masked 3 times in 4; FSW with random condition codes and masked sticky flags only (nothing
  * pending at the start). */
@@ -1604,6 +1864,9 @@ static void gen_fpu_state(Gen *g)
         uint32_t masks = below(&v, 4) ? 0x1f80u : (uint32_t)rnd(&v) & 0x1f80u;
         c->in.mxcsr = masks | (uint32_t)below(&v, 4) << 13 | (coin(&v) ? 0x40u : 0) |
                       (coin(&v) ? 0x8000u : 0) | ((uint32_t)rnd(&v) & 0x3f);
+        for (int r = 0; r < 16; r++)
+            if (below(&v, 16))
+                fp_fill(&v, c->in.xmm[r], g->xel[r] ? g->xel[r] - 1 : EL_ANY);
     }
     if (c->families >> FAM_X87 & 1) {
         static const uint16_t pc[3] = { 0x000, 0x200, 0x300 };

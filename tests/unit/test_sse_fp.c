@@ -334,6 +334,27 @@ START_TEST(dpps_masked_product_flags_kept_when_sum_denormal_unmasked)
 }
 END_TEST
 
+/* CVTTPS2PI with an MMX destination switches the x87 to MMX mode (TOP = 0, all tags valid) also
+ * when the conversion raises #XM, as the host does; the destination stays.  1.0000001 truncated
+ * is inexact, PM clear.  Diff harness seed 11 case 186. */
+START_TEST(cvttps2pi_xm_still_enters_mmx_mode)
+{
+    static const uint8_t c[] = { 0x0f, 0x2c, 0xf9 };   /* cvttps2pi mm7, xmm1 */
+    FakeMachine *fm = sse_machine(c, sizeof c);
+    fm->cpu->xmm[1] = xmm4(0x3f800001, 0x40000000, 0, 0);
+    fm->cpu->mxcsr = 0x0f80;                        /* PM clear */
+    fm->cpu->fpu.sw = 5 << 11;
+    fm->cpu->fpu.tw = 0xffff;
+    fm->cpu->fpu.regs[7].mant = 0x1234;
+    ck_assert_int_eq(rerun(fm), EXC_XM);
+    ck_assert_uint_eq(fm->cpu->mxcsr, 0x0fa0);
+    ck_assert_uint_eq(fm->cpu->fpu.regs[7].mant, 0x1234);
+    ck_assert_uint_eq((fm->cpu->fpu.sw >> 11) & 7, 0);
+    ck_assert_uint_eq(fm->cpu->fpu.tw, 0);
+    fm_free(fm);
+}
+END_TEST
+
 /* HADDPS element 0 is d0 + d1 = 2 * FLT_MAX = (2 - 2^-23) 2^128: exact with an unbounded
  * exponent, so with OE unmasked OE alone (the masked host adds PE for the overflow to infinity).
  * The same mechanism as diff harness seed 2147019861 case 631112 (haddps, OE unmasked). */
@@ -607,6 +628,7 @@ static Suite *sse_fp_suite(void)
     tcase_add_test(tc, divsd_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, dppd_product_underflow_unmasked_ends_before_sum_denormal);
     tcase_add_test(tc, dpps_masked_product_flags_kept_when_sum_denormal_unmasked);
+    tcase_add_test(tc, cvttps2pi_xm_still_enters_mmx_mode);
     tcase_add_test(tc, haddps_huge_exact_unbounded_with_oe_unmasked_sets_oe_without_pe);
     tcase_add_test(tc, cvtpi2ps_from_mmx_register_switches_x87_to_mmx_mode);
     tcase_add_test(tc, sse_without_osfxsr_raises_ud_with_ts_raises_nm);
