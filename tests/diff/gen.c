@@ -1313,7 +1313,7 @@ static void fam_simdint(Gen *g)
 /* ---- x87: loads/stores, arithmetic, compares, FCMOVcc, FLDCW (cpu/x87*.c) ---- */
 
 /* An 80-bit operand that hits the special cases: ±0, denormals, pseudo-denormals, unnormals,
- * ±infinity, QNaN/SNaN, pseudo-NaN/infinity, integers, values near the edges of the 32/64-bit
+ * pseudo-zeros, ±infinity, QNaN/SNaN, pseudo-NaN/infinity, integers, values near the edges of the 32/64-bit
  * formats (overflow/underflow when stored), and ordinary numbers near 1. */
 static void x87_value(Gen *g, uint64_t *mant, uint16_t *se)
 {
@@ -1324,7 +1324,10 @@ static void x87_value(Gen *g, uint64_t *mant, uint16_t *se)
     case 0: *mant = 0; e = 0; break;                                 /* zero */
     case 1: *mant = r >> 1 >> below(g, 63); e = 0; break;            /* denormal */
     case 2: *mant = j | (r >> 1); e = 0; break;                      /* pseudo-denormal */
-    case 3: *mant = r >> 1 >> below(g, 8); e = 1 + below(g, 0x7ffe); break;   /* unnormal */
+    case 3:                                                          /* unnormal, pseudo-zero */
+        *mant = below(g, 4) ? r >> 1 >> below(g, 8) : 0;
+        e = 1 + below(g, 0x7ffe);
+        break;
     case 4: *mant = j; e = 0x7fff; break;                            /* infinity */
     case 5: *mant = j | 1ull << 62 | (coin(g) ? 0 : r >> 2); e = 0x7fff; break;   /* QNaN */
     case 6: *mant = j | ((r >> 2) | 1); e = 0x7fff; break;           /* SNaN */
@@ -1397,10 +1400,41 @@ static void x87_reg(Gen *g, uint8_t op, uint8_t modrm)
     byte(g, modrm);
 }
 
+/* FLDENV (D9 /4) or FRSTOR (DD /4), 28/108-byte or with 66 14/94-byte protected-mode layout
+ * (SDM vol. 1, figures 8-9, 8-10), of a random CW, SW (TOP, condition codes, flags, ES, B), TW
+ * (empty or not per register) and pointers, FRSTOR's registers from x87_value. */
+static void x87_ldenv(Gen *g)
+{
+    bool small = below(g, 4) == 0, rstor = coin(g);
+    int esz = small ? 14 : 28, size = esz + (rstor ? 80 : 0);
+    Rm m = rm_mem(g, size);
+    uint8_t b[108];
+    for (int k = 0; k < size; k++)
+        b[k] = (uint8_t)rnd(g);
+    uint16_t cw = (uint16_t)((below(g, 4) ? 0x3f : rnd(g) & 0x3f) | (rnd(g) & 0xffc0));
+    uint16_t sw = (uint16_t)rnd(g);
+    if (below(g, 2))
+        sw &= (uint16_t)~0x80bfu | (cw & 0x3f);    /* half the time nothing pending */
+    int step = small ? 2 : 4;
+    memcpy(b, &cw, 2);
+    memcpy(b + step, &sw, 2);
+    for (int r = 0; r < 8 && rstor; r++) {
+        uint64_t mant;
+        uint16_t se;
+        x87_value(g, &mant, &se);
+        memcpy(b + esz + 10 * r, &mant, 8);
+        memcpy(b + esz + 10 * r + 8, &se, 2);
+    }
+    memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, (size_t)size);
+    uint8_t op = rstor ? 0xdd : 0xd9;
+    mark(g);
+    enc(g, P_DIGIT | (small ? P_66 : 0), &op, 1, 4, m, 0, 0);
+}
+
 static void fam_x87(Gen *g)
 {
     int i = below(g, 8);
-    switch (below(g, 16)) {
+    switch (below(g, 20)) {
     case 0: {   /* FLD m32/m64/m80, FILD m16/m32/m64 */
         static const uint8_t f[6][4] = {   /* opcode, digit, size, integer */
             { 0xd9, 0, 4, 0 }, { 0xdd, 0, 8, 0 }, { 0xdb, 5, 10, 0 }, { 0xdf, 0, 2, 1 },
@@ -1499,6 +1533,35 @@ static void fam_x87(Gen *g)
         case 1: x87_reg(g, 0xd9, 0xf6); break;
         default: x87_reg(g, 0xdd, (uint8_t)(0xc0 + i)); break;
         }
+        break;
+    case 16: {  /* F2XM1 FYL2X FPTAN FPATAN FYL2XP1 FSINCOS FSIN FCOS FNOP */
+        static const uint8_t f[9] = { 0xf0, 0xf1, 0xf2, 0xf3, 0xf9, 0xfb, 0xfe, 0xff, 0xd0 };
+        x87_reg(g, 0xd9, f[below(g, 9)]);
+        break;
+    }
+    case 17: {  /* FBLD m80 (valid or random BCD digits), FBSTP m80 */
+        Rm m = rm_mem(g, 10);
+        uint8_t op = 0xdf;
+        bool load = coin(g);
+        if (load && coin(g)) {
+            uint8_t b[10];
+            for (int k = 0; k < 9; k++)
+                b[k] = (uint8_t)(below(g, 10) << 4 | below(g, 10));
+            b[9] = coin(g) ? 0x80 : 0;
+            memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, 10);
+        } else if (load) {
+            x87_mem_value(g, m, 10, false);
+        }
+        mark(g);
+        enc(g, P_DIGIT, &op, 1, load ? 4 : 6, m, 0, 0);
+        break;
+    }
+    case 18:    /* FLDENV / FRSTOR of an environment (and registers) with random fields */
+        x87_ldenv(g);
+        break;
+    case 19:    /* FWAIT */
+        mark(g);
+        byte(g, 0x9b);
         break;
     default: {  /* FLD m80 of a special operand, then an arithmetic op on it */
         x87_mem(g, 0xdb, 5, 10, true, false);
