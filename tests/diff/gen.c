@@ -45,7 +45,8 @@
  * 0x67 (16-bit addressing in 32-bit code), no RIP-relative operand (mod=00 rm=101 is an absolute
  * disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs (8-byte addresses
  * in 64-bit code), no 63 (ARPL vs MOVSXD), no CMPXCHG16B, and none of the families marked
- * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width).  The memory base is EBX or
+ * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width); the vector families use
+ * XMM0-7 only and no REX.W forms (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or
  * EBP holding an address below 4 GiB that no instruction writes, in half of the cases with the
  * other one as an index register holding 0..255 that no instruction writes either, so
  * [base + index*2^scale + disp] is the same address in both modes; memory operands get an
@@ -90,7 +91,8 @@ enum {
     FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_POPCNT, FAM_LZCNT, FAM_TZCNT, FAM_CMOV, FAM_SETCC,
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
-    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_COUNT
+    FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_MMX,
+    FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -135,8 +137,9 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_NOP] = { "nop", false },
     [FAM_BCD] = { "bcd32", true, false },
     [FAM_SSEFP] = { "ssefp", false },
-    [FAM_SIMDINT] = { "simdint", false, true },
+    [FAM_SIMDINT] = { "simdint", false },
     [FAM_X87] = { "x87", false },
+    [FAM_MMX] = { "mmx", false },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -1129,12 +1132,18 @@ static void fam_nop(Gen *g)
 
 /* ---- simdint: MMX/SSE2/SSSE3/SSE4.1/SSE4.2 integer instructions (cpu/sse_int.c) ---- */
 
+/* A vector register: MMX 0..7, XMM 0..15 (XMM0-7 in a 32-bit case). */
+static int vreg(Gen *g, bool mmx) { return below(g, mmx || g->b32 ? 8 : 16); }
+
+/* REX.W half the time (never in a 32-bit case). */
+static unsigned wbit(Gen *g) { return coin(g) && !g->b32 ? P_W : 0; }
+
 /* A vector (XMM 0..15 or MMX 0..7) register or a memory operand of `msz` bytes; `align` keeps
  * 16-byte operands aligned except 1 in 16 times (#GP). */
 static Rm simd_rm(Gen *g, bool mmx, bool mem, int msz, bool align)
 {
     if (!mem)
-        return rm_reg(below(g, mmx ? 8 : 16));
+        return rm_reg(vreg(g, mmx));
     Rm m = rm_mem(g, msz);
     if (align && below(g, 16))
         m.disp -= (int32_t)(rm_addr(g, m) & 15);
@@ -1146,7 +1155,7 @@ static void simd_binary(Gen *g, const uint8_t *opc, int nopc, bool mmx, int msz,
                         bool imm8)
 {
     Rm s = simd_rm(g, mmx, coin(g), msz, align);
-    enc(g, mmx ? 0 : P_66, opc, nopc, below(g, mmx ? 8 : 16), s, imm8 ? 1 : 0, rnd(g));
+    enc(g, mmx ? 0 : P_66, opc, nopc, vreg(g, mmx), s, imm8 ? 1 : 0, rnd(g));
 }
 
 static void fam_simdint(Gen *g)
@@ -1168,7 +1177,7 @@ static void fam_simdint(Gen *g)
         { 0x73, 6 }, { 0x73, 3 }, { 0x73, 7 },
     };
     bool mmx = coin(g);
-    int vr = below(g, mmx ? 8 : 16);
+    int vr = vreg(g, mmx);
     mark(g);
     switch (below(g, 18)) {
     case 0: case 1: case 2: {
@@ -1197,7 +1206,7 @@ static void fam_simdint(Gen *g)
         if (k < 4) {
             uint8_t o[2] = { 0x0f, 0x70 };
             bool m = k == 0;
-            enc(g, pf[k], o, 2, below(g, m ? 8 : 16), simd_rm(g, m, coin(g), m ? 8 : 16, !m), 1, rnd(g));
+            enc(g, pf[k], o, 2, vreg(g, m), simd_rm(g, m, coin(g), m ? 8 : 16, !m), 1, rnd(g));
         } else {
             uint8_t o[3] = { 0x0f, 0x3a, k == 4 ? 0x0f : k == 5 ? 0x0e : 0x42 };
             simd_binary(g, o, 3, k == 4 && mmx, k == 4 && mmx ? 8 : 16, !(k == 4 && mmx), true);
@@ -1215,7 +1224,7 @@ static void fam_simdint(Gen *g)
     }
     case 8: {   /* MOVD/MOVQ between vector registers and GPRs or memory (6E/7E, REX.W) */
         uint8_t o[2] = { 0x0f, coin(g) ? 0x6e : 0x7e };
-        unsigned w = coin(g) ? P_W : 0;
+        unsigned w = wbit(g);
         bool mem = coin(g);
         Rm rm = mem ? rm_mem(g, w ? 8 : 4) : rm_reg(o[1] == 0x6e ? src_reg(g) : dst_reg(g));
         enc(g, (mmx ? 0 : P_66) | w, o, 2, vr, rm, 0, 0);
@@ -1230,14 +1239,14 @@ static void fam_simdint(Gen *g)
         };
         uint8_t o[2] = { 0x0f, f[k][1] };
         bool m = k < 2, mem = k >= 8 || coin(g);
-        enc(g, f[k][0], o, 2, below(g, m ? 8 : 16), simd_rm(g, m, mem, f[k][2], f[k][3]), 0, 0);
+        enc(g, f[k][0], o, 2, vreg(g, m), simd_rm(g, m, mem, f[k][2], f[k][3]), 0, 0);
         break;
     }
     case 10: {  /* MOVQ2DQ, MOVDQ2Q, MOVNTQ, MOVNTDQA, MOVNTI */
         int k = below(g, 5);
         if (k < 2) {
             uint8_t o[2] = { 0x0f, 0xd6 };
-            enc(g, k == 0 ? P_REP : P_REPNE, o, 2, below(g, k == 0 ? 16 : 8), rm_reg(below(g, k == 0 ? 8 : 16)), 0, 0);
+            enc(g, k == 0 ? P_REP : P_REPNE, o, 2, vreg(g, k != 0), rm_reg(vreg(g, k == 0)), 0, 0);
         } else if (k == 2) {
             uint8_t o[2] = { 0x0f, 0xe7 };
             enc(g, 0, o, 2, below(g, 8), rm_mem(g, 8), 0, 0);
@@ -1246,7 +1255,7 @@ static void fam_simdint(Gen *g)
             enc(g, P_66, o, 3, vr, simd_rm(g, false, true, 16, true), 0, 0);
         } else {
             uint8_t o[2] = { 0x0f, 0xc3 };
-            unsigned w = coin(g) ? P_W : 0;
+            unsigned w = wbit(g);
             enc(g, w, o, 2, src_reg(g), rm_mem(g, w ? 8 : 4), 0, 0);
         }
         break;
@@ -1254,7 +1263,7 @@ static void fam_simdint(Gen *g)
     case 11: {  /* PMOVMSKB, PEXTRW (C5), PINSRW */
         int k = below(g, 3);
         uint8_t o[2] = { 0x0f, k == 0 ? 0xd7 : k == 1 ? 0xc5 : 0xc4 };
-        unsigned p = (mmx ? 0 : P_66) | (coin(g) ? P_W : 0);
+        unsigned p = (mmx ? 0 : P_66) | (wbit(g));
         if (k < 2)
             enc(g, p, o, 2, dst_reg(g), rm_reg(vr), k ? 1 : 0, rnd(g));
         else
@@ -1265,11 +1274,11 @@ static void fam_simdint(Gen *g)
         static const uint8_t ops[5] = { 0x14, 0x15, 0x16, 0x20, 0x22 };
         int k = below(g, 5);
         uint8_t o[3] = { 0x0f, 0x3a, ops[k] };
-        unsigned w = coin(g) ? P_W : 0;
+        unsigned w = wbit(g);
         int msz = k == 0 || k == 3 ? 1 : k == 1 ? 2 : w ? 8 : 4;
         bool ins = k >= 3;
         Rm rm = coin(g) ? rm_mem(g, msz) : rm_reg(ins ? src_reg(g) : dst_reg(g));
-        enc(g, P_66 | w, o, 3, below(g, 16), rm, 1, rnd(g));
+        enc(g, P_66 | w, o, 3, vreg(g, false), rm, 1, rnd(g));
         break;
     }
     case 13: {  /* PTEST */
@@ -1282,9 +1291,13 @@ static void fam_simdint(Gen *g)
         int ssz = 1 << below(g, 4);
         uint8_t o[3] = { 0x0f, 0x38, ssz == 1 ? 0xf0 : 0xf1 };
         unsigned p = P_REPNE | (ssz == 2 ? P_66 : 0) | (ssz == 8 || (ssz == 1 && coin(g)) ? P_W : 0);
-        bool legacy = g->base < 8 && !(p & P_W) && coin(g);
+        if (g->b32 && ssz == 8)
+            ssz = 4;                    /* no REX.W in a 32-bit case: CRC32 r32, r/m32 */
+        if (g->b32)
+            p &= ~P_W;
+        bool legacy = g->b32 || (g->base < 8 && !(p & P_W) && coin(g));
         Rm rm = coin(g) ? rm_mem(g, ssz) : rm_reg(reg_of(g, ssz, legacy, false));
-        enc(g, p | (ssz == 1 ? P_BYTE : 0), o, 3, dst_reg(g), rm, 0, 0);
+        enc(g, p | (ssz == 1 ? P_BYTERM : 0), o, 3, dst_reg(g), rm, 0, 0);
         break;
     }
     case 15: case 16: { /* PCMPESTRM/PCMPESTRI/PCMPISTRM/PCMPISTRI, lengths in EAX/EDX often small */
@@ -1295,8 +1308,8 @@ static void fam_simdint(Gen *g)
         }
         mark(g);
         uint8_t o[3] = { 0x0f, 0x3a, (uint8_t)(0x60 + k) };
-        Rm s = coin(g) ? rm_mem(g, 16) : rm_reg(below(g, 16));
-        enc(g, P_66 | (coin(g) ? P_W : 0), o, 3, below(g, 16), s, 1, rnd(g) & 0x7f);
+        Rm s = coin(g) ? rm_mem(g, 16) : rm_reg(vreg(g, false));
+        enc(g, P_66 | wbit(g), o, 3, vreg(g, false), s, 1, rnd(g) & 0x7f);
         done(g, F_ALL, 0);
         break;
     }
@@ -1304,7 +1317,7 @@ static void fam_simdint(Gen *g)
         mov_r32_imm(g, 7, DATA_BASE + 0x400 + (uint32_t)below(g, 0x1400));
         mark(g);
         uint8_t o[2] = { 0x0f, 0xf7 };
-        enc(g, mmx ? 0 : P_66, o, 2, vr, rm_reg(below(g, mmx ? 8 : 16)), 0, 0);
+        enc(g, mmx ? 0 : P_66, o, 2, vr, rm_reg(vreg(g, mmx)), 0, 0);
         break;
     }
     }
@@ -1567,6 +1580,42 @@ static void fam_x87(Gen *g)
         x87_mem(g, 0xdb, 5, 10, true, false);
         static const uint8_t f[4] = { 0xc0, 0xc8, 0xe0, 0xf0 };
         x87_reg(g, 0xd8, (uint8_t)(f[below(g, 4)] + 1 + below(g, 7)));
+        break;
+    }
+    }
+}
+
+/* ---- mmx: EMMS and the MMX registers over a random x87 state (cpu/mmx.c, cpu/sse_int.c) ----
+ * The x87 state of these cases is random like the x87 family's (gen_fpu_state): any TOP, empty
+ * registers, special values; an MMX instruction makes TOP 0 and all tags valid, a write sets the
+ * register's exponent to all ones, EMMS empties all; x87 instructions then meet that state. */
+static void fam_mmx(Gen *g)
+{
+    static const uint8_t arith[8] = { 0xfc, 0xd5, 0xe5, 0xf8, 0xdb, 0xef, 0x63, 0x74 };
+    mark(g);
+    switch (below(g, 5)) {
+    case 0:     /* EMMS */
+        byte(g, 0x0f);
+        byte(g, 0x77);
+        break;
+    case 1: {   /* MOVQ mm, mm/m64; MOVD mm, r/m32 */
+        bool q = coin(g);
+        uint8_t o[2] = { 0x0f, q ? 0x6f : 0x6e };
+        Rm s = coin(g) ? rm_mem(g, q ? 8 : 4) : rm_reg(q ? below(g, 8) : src_reg(g));
+        enc(g, 0, o, 2, below(g, 8), s, 0, 0);
+        break;
+    }
+    case 2: {   /* MOVQ mm/m64, mm; MOVD r/m32, mm */
+        bool q = coin(g);
+        uint8_t o[2] = { 0x0f, q ? 0x7f : 0x7e };
+        Rm d = coin(g) ? rm_mem(g, q ? 8 : 4) : rm_reg(q ? below(g, 8) : dst_reg(g));
+        enc(g, 0, o, 2, below(g, 8), d, 0, 0);
+        break;
+    }
+    default: {  /* PADDB PMULLW PMULHW PSUBB PAND PXOR PACKSSWB PCMPEQB mm, mm/m64 */
+        uint8_t o[2] = { 0x0f, arith[below(g, 8)] };
+        Rm s = coin(g) ? rm_mem(g, 8) : rm_reg(below(g, 8));
+        enc(g, 0, o, 2, below(g, 8), s, 0, 0);
         break;
     }
     }
@@ -1909,9 +1958,10 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_SSEFP] = fam_ssefp,
     [FAM_SIMDINT] = fam_simdint,
     [FAM_X87] = fam_x87,
+    [FAM_MMX] = fam_mmx,
 };
 
-/* MXCSR for cases with SSE floating point, the x87 state for cases with x87 instructions, each
+/* MXCSR for cases with SSE floating point, the x87 state for cases with x87 or mmx items, each
  * from its own stream (so the other families' cases stay as they were).  MXCSR: RC any, DAZ and
  * FTZ each half the time, random sticky flags, all exceptions masked 3 times in 4; XMM0-15 15
  * times in 16 with fp_special elements of the type the case's ssefp instructions use them for
@@ -1931,7 +1981,7 @@ static void gen_fpu_state(Gen *g)
             if (below(&v, 16))
                 fp_fill(&v, c->in.xmm[r], g->xel[r] ? g->xel[r] - 1 : EL_ANY);
     }
-    if (c->families >> FAM_X87 & 1) {
+    if (c->families & (1ull << FAM_X87 | 1ull << FAM_MMX)) {
         static const uint16_t pc[3] = { 0x000, 0x200, 0x300 };
         uint16_t masks = below(&v, 4) ? 0x3f : (uint16_t)(rnd(&v) & 0x3f);
         c->in.fcw = (uint16_t)(masks | 0x40 | pc[below(&v, 3)] | below(&v, 4) << 10);

@@ -64,6 +64,23 @@ START_TEST(emms_sets_tag_word_empty)
 }
 END_TEST
 
+/* EMMS is an MMX instruction: TOP := 0 besides the empty tags (SDM vol. 3, 12.2); found by the
+ * diff harness (family mmx, seed 14 case 39: host FSW 171f -> 071f). */
+START_TEST(emms_sets_top_zero)
+{
+    static const uint8_t c[] = { 0x0f, 0x77 };              /* emms */
+    FakeMachine *fm = prep(c, sizeof c);
+    Cpu *cpu = fm->cpu;
+    cpu->fpu.sw = 0x171f;                                   /* TOP = 2, masked flags */
+    cpu->fpu.cw = 0x037f;
+    cpu->fpu.tw = 0x5a5a;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(cpu->fpu.sw, 0x071f);
+    ck_assert_uint_eq(cpu->fpu.tw, 0xffff);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(mmx_with_em_raises_ud_with_ts_raises_nm)
 {
     static const uint8_t c[] = { 0x0f, 0xef, 0xc0 };        /* pxor mm0, mm0 */
@@ -144,6 +161,7 @@ int main(void)
     tcase_add_test(tc, mmx_write_sets_top0_tags_valid_exponent_ones);
     tcase_add_test(tc, mmx_read_only_keeps_exponent_but_sets_tags);
     tcase_add_test(tc, emms_sets_tag_word_empty);
+    tcase_add_test(tc, emms_sets_top_zero);
     tcase_add_test(tc, mmx_with_em_raises_ud_with_ts_raises_nm);
     tcase_add_test(tc, mmx_saturating_and_shift_forms);
     tcase_add_test(tc, mmx_with_pending_x87_exception_raises_mf_before_any_change);
