@@ -6,7 +6,8 @@
  * RAM above 3.5 GiB is moved above 4 GiB, leaving the usual PCI hole.
  *
  * Run loop: run the CPU up to the next device deadline; on HLT jump the clock to the next
- * deadline, or stop when nothing can ever wake the CPU (IF = 0, or no event source at all).
+ * deadline, stop when nothing can ever wake the CPU (IF = 0), or return VM_EXIT_IDLE when only
+ * external input could (no deadline armed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -221,9 +222,12 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
             }
             break;
         case CPU_EXIT_HALT:
-            /* Nothing but a device deadline can wake the CPU (no external input yet). */
-            if (!(cpu->eflags & FL_IF) || !clock_skip_to_next(&vm->clock))
+            /* A device deadline or external input (VM_EXIT_IDLE: the caller waits for it) can
+             * wake the CPU; with IF = 0 nothing can. */
+            if (!(cpu->eflags & FL_IF))
                 vm->exit = VM_EXIT_HALTED;
+            else if (!clock_skip_to_next(&vm->clock))
+                vm->exit = VM_EXIT_IDLE;
             break;
         default:
             break;

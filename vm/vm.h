@@ -36,6 +36,8 @@ typedef enum VmExit {
     VM_EXIT_TRIPLE_FAULT,     /* shutdown with -no-reboot */
     VM_EXIT_INSN_LIMIT,       /* vm_run's instruction limit reached */
     VM_EXIT_POWEROFF,         /* the guest powered the machine off (ACPI S5) */
+    VM_EXIT_IDLE,             /* HLT with IF = 1 and no device deadline: only input can wake it;
+                               * calling vm_run again resumes the halted CPU */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */
@@ -88,6 +90,12 @@ void vm_free(Vm *vm);
 int vm_reset(Vm *vm, char *err, size_t errlen);
 /* Runs until the guest exits or `max_insns` instructions retire (0: no limit). */
 VmExit vm_run(Vm *vm, uint64_t max_insns);
+
+/* External input (vm/input.c): the only way anything from outside enters the guest, between
+ * vm_run calls, at the current instruction count (the point a record/replay log will capture).
+ * Serial port 0 = COM1, 1 = COM2.  vm_serial_room says how many bytes the port takes now. */
+unsigned vm_serial_room(const Vm *vm, int port);
+void vm_input_serial(Vm *vm, int port, uint8_t byte);
 
 /* For the board's chips: the A20 gate and a guest-requested system reset. */
 void vm_set_a20(Vm *vm, bool on);
