@@ -195,6 +195,10 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
 {
     Cpu *cpu = vm->cpu;
     uint64_t stop_at = max_insns ? cpu->icount + max_insns : UINT64_MAX;
+    /* Time skipped while halted counts against the budget too, so that a guest halted through
+     * timer events that never wake it (an interrupt masked at the PIC) still returns control to
+     * the frontend. */
+    uint64_t idle_stop = max_insns ? vm->clock.idle + max_insns : UINT64_MAX;
     vm->exit = VM_EXIT_RUNNING;
     while (vm->exit == VM_EXIT_RUNNING) {
         uint64_t limit = clock_icount_limit(&vm->clock);
@@ -232,7 +236,7 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
         default:
             break;
         }
-        if (vm->exit == VM_EXIT_RUNNING && cpu->icount >= stop_at)
+        if (vm->exit == VM_EXIT_RUNNING && (cpu->icount >= stop_at || vm->clock.idle >= idle_stop))
             vm->exit = VM_EXIT_INSN_LIMIT;
     }
     return vm->exit;

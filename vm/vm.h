@@ -88,7 +88,8 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen);
 void vm_free(Vm *vm);
 /* Puts the machine in its power-on state and loads the firmware/kernel again. */
 int vm_reset(Vm *vm, char *err, size_t errlen);
-/* Runs until the guest exits or `max_insns` instructions retire (0: no limit). */
+/* Runs until the guest exits, `max_insns` instructions retire, or the CPU has halted through as
+ * many instructions' worth of virtual time (both VM_EXIT_INSN_LIMIT; 0: no limit). */
 VmExit vm_run(Vm *vm, uint64_t max_insns);
 
 /* External input (vm/input.c): the only way anything from outside enters the guest, between
