@@ -26,6 +26,9 @@
  * disconnected, CTS<-RTS, DSR<-DTR, RI<-OUT1, DCD<-OUT2, and the OUT1/OUT2 pins go inactive.
  * On a PC the chip's INTR pin reaches the ISA bus through a buffer enabled by OUT2, so the IRQ
  * line is asserted only while an interrupt is pending, MCR.OUT2 = 1 and loopback is off.
+ * The host side of the line honours RTS/CTS flow control: uart_rx_room is 0 until the guest
+ * asserts RTS (MCR bit 1), so input typed before the guest's driver is ready waits instead of
+ * being lost when the driver clears the FIFOs.
  *
  * XXX: the transmitter is infinitely fast: a THR write goes to the output at once, so the XMIT
  * FIFO is always empty, THRE and TEMT always read 1, and every THR write re-arms the THRE
@@ -189,7 +192,7 @@ static void uart_rx_push(UartState *s, uint8_t byte)
 
 unsigned uart_rx_room(const UartState *s)
 {
-    if (s->mcr & MCR_LOOP)
+    if ((s->mcr & (MCR_LOOP | MCR_RTS)) != MCR_RTS)
         return 0;
     unsigned cap = uart_rx_capacity(s);
     return s->rx_count < cap ? cap - s->rx_count : 0;

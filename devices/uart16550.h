@@ -39,8 +39,8 @@ typedef struct UartState {
 UartState *uart_new(IoBus *bus, uint16_t base, IrqLine irq, Clock *clock, FILE *out);
 void uart_reset(UartState *s);
 
-/* How many bytes the receiver accepts now without overrun (0 in loopback mode, where the serial
- * input is disconnected from the line). */
+/* How many bytes the receiver accepts now without overrun: 0 unless the guest asserts RTS (ready
+ * to receive) and 0 in loopback mode, where the serial input is disconnected from the line. */
 unsigned uart_rx_room(const UartState *s);
 /* A byte arrives on the serial input line. */
 void uart_receive(UartState *s, uint8_t byte);

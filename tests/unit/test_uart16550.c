@@ -190,7 +190,7 @@ START_TEST(uart_loopback_transmit_arrives_in_receiver)
     ck_assert_uint_eq(in8(r, RBR), 'a');
     ck_assert_uint_eq(in8(r, RBR), 'b');
     ck_assert_uint_eq(in8(r, LSR) & 0x01, 0);
-    out8(r, MCR, 0x00);
+    out8(r, MCR, 0x02);                     /* RTS: ready to receive */
     ck_assert_uint_eq(uart_rx_room(r->u), 16);
     rig_free(r);
 }
@@ -214,6 +214,7 @@ START_TEST(uart_fifo_holds_16_bytes_then_overruns)
 {
     Rig *r = rig_new();
     out8(r, FCR, 0x01);
+    out8(r, MCR, 0x02);
     ck_assert_uint_eq(uart_rx_room(r->u), 16);
     for (int i = 0; i < 16; i++)
         uart_receive(r->u, (uint8_t)('A' + i));
@@ -229,9 +230,25 @@ START_TEST(uart_fifo_holds_16_bytes_then_overruns)
 }
 END_TEST
 
+START_TEST(uart_rx_room_zero_until_guest_asserts_rts)
+{
+    Rig *r = rig_new();
+    out8(r, FCR, 0x01);
+    ck_assert_uint_eq(uart_rx_room(r->u), 0);   /* power-on: the driver is not ready yet */
+    out8(r, MCR, 0x01);                         /* DTR alone is not enough */
+    ck_assert_uint_eq(uart_rx_room(r->u), 0);
+    out8(r, MCR, 0x0b);
+    ck_assert_uint_eq(uart_rx_room(r->u), 16);
+    uart_receive(r->u, 'a');
+    ck_assert_uint_eq(uart_rx_room(r->u), 15);
+    rig_free(r);
+}
+END_TEST
+
 START_TEST(uart_no_fifo_overrun_overwrites_rbr)
 {
     Rig *r = rig_new();
+    out8(r, MCR, 0x02);
     ck_assert_uint_eq(uart_rx_room(r->u), 1);
     uart_receive(r->u, 'a');
     ck_assert_uint_eq(uart_rx_room(r->u), 0);
@@ -247,6 +264,7 @@ START_TEST(uart_fcr_clear_rx_empties_fifo)
 {
     Rig *r = rig_new();
     out8(r, FCR, 0x01);
+    out8(r, MCR, 0x02);
     uart_receive(r->u, 'a');
     uart_receive(r->u, 'b');
     out8(r, FCR, 0x03);
@@ -470,6 +488,7 @@ static Suite *uart_suite(void)
     tcase_add_test(tc, uart_loopback_transmit_arrives_in_receiver);
     tcase_add_test(tc, uart_loopback_mcr_changes_set_msr_deltas);
     tcase_add_test(tc, uart_fifo_holds_16_bytes_then_overruns);
+    tcase_add_test(tc, uart_rx_room_zero_until_guest_asserts_rts);
     tcase_add_test(tc, uart_no_fifo_overrun_overwrites_rbr);
     tcase_add_test(tc, uart_fcr_clear_rx_empties_fifo);
     tcase_add_loop_test(tc, uart_trigger_level_raises_rda_at_threshold, 0, 4);
