@@ -11,6 +11,7 @@
 
 #include "debug/trace.h"
 #include "devices/mc146818.h"
+#include "frontends/term.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -27,7 +28,10 @@ static const char usage[] =
     "  -append STRING     kernel command line\n"
     "  -no-reboot         end the run on a triple fault instead of resetting\n"
     "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
-    "  -serial DEV        COM1: stdio, file:PATH, or none (default stdio)\n"
+    "  -serial DEV        serial port: stdio, file:PATH, or none; the first -serial is COM1, a\n"
+    "                     second one COM2 (default: COM1 on stdio).  On stdio, stdin is the\n"
+    "                     port's input; a terminal is put in raw mode, and Ctrl-A x quits,\n"
+    "                     Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
     "                     base=now reads the host clock once at start: the run is then no longer\n"
@@ -41,8 +45,9 @@ static const char usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
-    "halted with interrupts disabled or triple-faulted with -no-reboot; 2 for bad usage;\n"
-    "3 when -icount-limit was reached.\n";
+    "halted with interrupts disabled, idled with no input left, triple-faulted with -no-reboot\n"
+    "or was quit with Ctrl-A x; 2 for bad usage; 3 when -icount-limit was reached; 128 + N\n"
+    "when signal N (SIGINT, SIGTERM, SIGHUP) ended the run.\n";
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -130,7 +135,8 @@ static void chardev_truncate(FILE *f)
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */ };
-    const char *debugcon = NULL, *serial = NULL;
+    const char *debugcon = NULL, *serial[2] = { NULL, NULL };
+    int nserial = 0;
     uint64_t icount_limit = 0;
     bool stats = false;
     int trace = 0;
@@ -168,7 +174,9 @@ int main(int argc, char **argv)
             } else if (!strcmp(a, "-debugcon")) {
                 debugcon = next;
             } else if (!strcmp(a, "-serial")) {
-                serial = next;
+                if (nserial == 2)
+                    return fail("%s", "too many -serial options (COM1 and COM2 only)");
+                serial[nserial++] = next;
             } else if (!strcmp(a, "-rtc")) {
                 if (parse_rtc(next, &cfg.rtc_base) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
@@ -203,23 +211,39 @@ int main(int argc, char **argv)
     }
     if (!cfg.bios && !cfg.kernel)
         return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
-    bool debugcon_created = false, serial_created = false;
+    /* stdin feeds the serial port that is on stdio (COM1 by default) */
+    int stdin_port = nserial == 0 ? 0 : -1;
+    for (int i = 0; i < nserial; i++) {
+        if (strcmp(serial[i], "stdio"))
+            continue;
+        if (stdin_port >= 0)
+            return fail("%s", "only one serial port can be on stdio");
+        stdin_port = i;
+    }
+    bool debugcon_created = false, serial_created[2] = { false, false };
     if (debugcon && open_chardev(debugcon, &cfg.debugcon, &debugcon_created) < 0)
         return fail("cannot open debug console '%s' (use stdio, file:PATH or none)", debugcon);
-    if (serial && open_chardev(serial, &cfg.serial, &serial_created) < 0) {
-        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
-        return fail("cannot open serial device '%s' (use stdio, file:PATH or none)", serial);
+    FILE **serial_out[2] = { &cfg.serial, &cfg.serial2 };
+    for (int i = 0; i < nserial; i++) {
+        if (open_chardev(serial[i], serial_out[i], &serial_created[i]) < 0) {
+            chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+            if (i == 1)
+                chardev_discard(cfg.serial, serial[0], serial_created[0]);
+            return fail("cannot open serial device '%s' (use stdio, file:PATH or none)", serial[i]);
+        }
     }
 
     char err[512];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
-        chardev_discard(cfg.serial, serial, serial_created);
+        for (int i = 0; i < nserial; i++)
+            chardev_discard(*serial_out[i], serial[i], serial_created[i]);
         return fail("%s", err);
     }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.serial);
+    chardev_truncate(cfg.serial2);
     Trace *tr = NULL;
     if (trace) {
         tr = trace_new(stderr, trace);
@@ -227,9 +251,25 @@ int main(int argc, char **argv)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
     }
-    VmExit why = vm_run(vm, icount_limit);
+    Term term;
+    if (term_open(&term, stdin_port >= 0 ? STDIN_FILENO : -1, stdin_port, err, sizeof(err)) < 0) {
+        vm_free(vm);
+        return fail("%s", err);
+    }
+    VmExit why = VM_EXIT_RUNNING;
+    TermEnd end = term_run(&term, vm, icount_limit, &why);
+    term_close(&term);
+    fflush(stdout);
     int status = 0;
     Cpu *cpu = vm->cpu;
+    if (end == TERM_END_QUIT) {
+        fprintf(stderr, "softvisor: terminated by Ctrl-A x\n");
+        why = VM_EXIT_RUNNING;
+    } else if (end == TERM_END_SIGNAL) {
+        fprintf(stderr, "softvisor: terminating on signal %d\n", term.signal);
+        status = 128 + term.signal;
+        why = VM_EXIT_RUNNING;
+    }
     switch (why) {
     case VM_EXIT_DEBUG_EXIT:
         status = vm->exit_status;
@@ -237,6 +277,10 @@ int main(int argc, char **argv)
     case VM_EXIT_HALTED:
         fprintf(stderr, "softvisor: guest halted with interrupts disabled at %04x:%08llx after %llu instructions\n",
                 cpu->seg[SEG_CS].sel, (unsigned long long)cpu->rip, (unsigned long long)cpu->icount);
+        break;
+    case VM_EXIT_IDLE:
+        fprintf(stderr, "softvisor: guest idle (halted, no timer armed) with no input left at %04x:%08llx after %llu "
+                "instructions\n", cpu->seg[SEG_CS].sel, (unsigned long long)cpu->rip, (unsigned long long)cpu->icount);
         break;
     case VM_EXIT_TRIPLE_FAULT:
         fprintf(stderr, "softvisor: guest triple-faulted at %04x:%08llx (-no-reboot)\n", cpu->seg[SEG_CS].sel,
@@ -259,6 +303,8 @@ int main(int argc, char **argv)
         fclose(cfg.debugcon);
     if (cfg.serial && cfg.serial != stdout)
         fclose(cfg.serial);
+    if (cfg.serial2 && cfg.serial2 != stdout)
+        fclose(cfg.serial2);
     fflush(stdout);
     vm_free(vm);
     trace_free(tr);

@@ -16,7 +16,6 @@
  * run every time.  When the guest idles (VM_EXIT_IDLE) softvisor blocks on stdin; when stdin has
  * ended too, nothing can wake the guest and the run ends.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -91,10 +90,11 @@ static int term_raw(Term *t)
     r.c_cflag |= CS8;
     r.c_cc[VMIN] = 1;
     r.c_cc[VTIME] = 0;
+    /* The watchdog exists before raw mode does, so no moment is left unguarded. */
+    term_watchdog_start(t);
+    t->raw = true;
     if (tcsetattr(t->in_fd, TCSANOW, &r) < 0)
         return -1;
-    t->raw = true;
-    term_watchdog_start(t);
     return 0;
 }
 
