@@ -22,6 +22,15 @@ int io_register(IoBus *bus, uint16_t base, uint32_t len, const IoOps *ops, void 
     return 0;
 }
 
+void io_unregister(IoBus *bus, const IoOps *ops, void *opaque)
+{
+    int k = 0;
+    for (int i = 0; i < bus->n; i++)
+        if (bus->r[i].ops != ops || bus->r[i].opaque != opaque)
+            bus->r[k++] = bus->r[i];
+    bus->n = k;
+}
+
 static int find(const IoBus *bus, uint16_t port)
 {
     for (int i = bus->n - 1; i >= 0; i--)

@@ -32,6 +32,9 @@ typedef struct IoBus {
 
 void io_init(IoBus *bus);
 int io_register(IoBus *bus, uint16_t base, uint32_t len, const IoOps *ops, void *opaque);
+/* Removes every range registered with this ops/opaque pair (a relocatable window such as a PCI
+ * function's I/O base), keeping the order of the others. */
+void io_unregister(IoBus *bus, const IoOps *ops, void *opaque);
 uint32_t io_in(IoBus *bus, uint16_t port, int size);
 void io_out(IoBus *bus, uint16_t port, int size, uint32_t val);
 

@@ -180,6 +180,29 @@ START_TEST(io_wide_access_at_top_port_wraps_without_crash)
 }
 END_TEST
 
+START_TEST(io_unregister_removes_only_that_device_keeping_order)
+{
+    IoBus *bus = malloc(sizeof(IoBus));
+    Dev a, b, c;
+    io_init(bus);
+    dev_init(&a, 0x600);
+    dev_init(&b, 0x600);
+    dev_init(&c, 0x700);
+    b.regs[0] = 0x55;
+    ck_assert_int_eq(io_register(bus, 0x600, 4, &ops1, &a), 0);
+    ck_assert_int_eq(io_register(bus, 0x600, 4, &ops1, &b), 0);
+    ck_assert_int_eq(io_register(bus, 0x700, 4, &ops1, &c), 0);
+    ck_assert_uint_eq(io_in(bus, 0x600, 1), 0x55);     /* b overrides a */
+    io_unregister(bus, &ops1, &b);
+    ck_assert_uint_eq(io_in(bus, 0x600, 1), 0xa0);     /* a visible again */
+    ck_assert_uint_eq(io_in(bus, 0x700, 1), 0xa0);     /* c untouched */
+    io_unregister(bus, &ops1, &a);
+    ck_assert_uint_eq(io_in(bus, 0x600, 1), 0xff);     /* unassigned */
+    ck_assert_int_eq(bus->n, 1);
+    free(bus);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
     Suite *s = suite_create("io");
@@ -191,6 +214,7 @@ static Suite *io_suite(void)
     tcase_add_test(tc, io_later_registration_overrides_earlier);
     tcase_add_test(tc, io_register_bad_range_or_full_fails);
     tcase_add_test(tc, io_wide_access_at_top_port_wraps_without_crash);
+    tcase_add_test(tc, io_unregister_removes_only_that_device_keeping_order);
     suite_add_tcase(s, tc);
     return s;
 }
