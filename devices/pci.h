@@ -1,0 +1,60 @@
+/*
+ * pci.h — PCI bus 0 behind configuration mechanism #1 (PCI Local Bus Specification 3.0, 3.2.2.3.2),
+ * with the i440FX host bridge (00:00.0) and the PIIX3 PCI-ISA bridge (00:01.0, including its
+ * reset control register at port 0xCF9).  Other chips add their own functions with
+ * pci_add_function (the PIIX4 power-management function 00:01.3 lives in devices/piix4_pm.c).
+ */
+#ifndef SOFTVISOR_PCI_H
+#define SOFTVISOR_PCI_H
+
+#include <stdint.h>
+
+#include "mem/io.h"
+
+#define PCI_DEVFN(dev, fn) (((dev) << 3) | (fn))
+#define PCI_MAX_FUNCS 8
+
+/* Called after the guest wrote a function's configuration space and after a reset, so that the
+ * chip can follow base-address and enable registers (cfg is the whole 256-byte space). */
+typedef void (*PciUpdateFn)(void *opaque, const uint8_t *cfg);
+
+typedef struct PciFunc {
+    int devfn;                /* device << 3 | function, on bus 0 */
+    uint8_t cfg[256];         /* current configuration space (little endian) */
+    uint8_t init[256];        /* power-on image */
+    uint8_t wmask[256];       /* bits the guest can write */
+    uint8_t w1cmask[256];     /* write-1-to-clear bits (status registers) */
+    PciUpdateFn update;
+    void *opaque;
+} PciFunc;
+
+typedef void (*PciResetFn)(void *opaque);
+
+typedef struct PciState {
+    uint32_t config_address;  /* CONFIG_ADDRESS (0xCF8) */
+    uint8_t rcr;              /* PIIX3 reset control register (0xCF9) */
+    PciFunc f[PCI_MAX_FUNCS];
+    int n;
+    PciResetFn reset;         /* 0xCF9 system reset (the board calls vm_request_reset) */
+    void *reset_opaque;
+} PciState;
+
+/* Registers 0xCF8-0xCFF and creates the host bridge and the PIIX3 ISA bridge. */
+PciState *pci_new(IoBus *io, PciResetFn reset, void *reset_opaque);
+/* Power-on configuration of every function (calls their update hooks). */
+void pci_reset(PciState *s);
+
+/* A function on bus 0 with a type 0 header: read-only IDs, class code, header type; the
+ * command/status/cache-line/latency/interrupt-line fields writable as PCI 3.0 says; no BARs.
+ * Returns NULL when the devfn is taken or the registry is full. */
+PciFunc *pci_add_function(PciState *s, int devfn, uint16_t vendor, uint16_t device,
+                          uint8_t revision, uint32_t class_code, uint8_t header_type,
+                          PciUpdateFn update, void *opaque);
+/* Sets `size` bytes at `reg` of the power-on image (and the current space) with their write mask. */
+void pci_func_init_reg(PciFunc *f, int reg, int size, uint32_t val, uint32_t wmask);
+
+/* Configuration cycles on bus 0 (devfn, byte offset, 1/2/4 bytes inside one dword). */
+uint32_t pci_config_read(PciState *s, int devfn, int reg, int size);
+void pci_config_write(PciState *s, int devfn, int reg, int size, uint32_t val);
+
+#endif
