@@ -3,6 +3,8 @@
  * lays them out, wired to the VM's port bus, physical address space, clock and CPU.
  *
  * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset).
+ * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
+ * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF); HPET at 0xFED00000 (devices/hpet.c).
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
@@ -15,6 +17,9 @@
 #include "devices/i8259.h"
 #include "devices/i8254.h"
 #include "devices/mc146818.h"
+#include "devices/hpet.h"
+#include "devices/pci.h"
+#include "devices/piix4_pm.h"
 #include "devices/uart16550.h"
 
 /* ---- port 0x92 ---- */
@@ -61,6 +66,31 @@ static void kbc_reset_cpu(void *opaque)
     vm_request_reset(opaque);
 }
 
+/* ---- PCI (i440FX, PIIX3), PIIX4 PM, HPET ---- */
+
+static void on_pci_reset(void *opaque)
+{
+    vm_request_reset(opaque);      /* 0xCF9 reset control */
+}
+
+static void on_acpi_poweroff(void *opaque)
+{
+    Vm *vm = opaque;               /* ACPI S5 soft-off */
+    vm->exit = VM_EXIT_POWEROFF;
+    vm->exit_status = 0;
+    vm->cpu->stop_request = true;
+}
+
+/* IrqFn for the 8254's IRQ 0 and the RTC's IRQ 8: while the HPET's legacy replacement is on,
+ * its timers 0 and 1 drive those inputs instead (HPET 1.0a, 2.3.9.2.2). */
+void board_legacy_irq(void *opaque, int irq, int level)
+{
+    Vm *vm = opaque;
+    if (vm->hpet && hpet_legacy_replacement(vm->hpet))
+        return;
+    board_isa_irq(opaque, irq, level);
+}
+
 /* ---- interrupt routing ---- */
 
 void board_isa_irq(void *opaque, int irq, int level)
@@ -103,7 +133,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
     io_register(&vm->io, 0x92, 1, &port92_ops, vm);
 
     /* i8254 PIT (ports 0x40-0x43, 0x61): OUT0 is ISA IRQ 0 */
-    vm->pit = pit_new(&vm->io, &vm->clock, (IrqLine){ board_isa_irq, vm, 0 });
+    vm->pit = pit_new(&vm->io, &vm->clock, (IrqLine){ board_legacy_irq, vm, 0 });
     if (!vm->pit) {
         snprintf(err, errlen, "cannot create the PIT (out of memory or clock events)");
         return -1;
@@ -112,10 +142,23 @@ int board_init(Vm *vm, char *err, size_t errlen)
     /* MC146818 RTC and CMOS (ports 0x70-0x71): IRQ 8; the CMOS memory bytes describe the RAM
      * below 4 GiB (at most 3.5 GiB, must match vm/vm.c) and above it */
     uint64_t ram_low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
-    vm->rtc = rtc_new(&vm->io, &vm->clock, (IrqLine){ board_isa_irq, vm, 8 }, cfg->rtc_base, ram_low,
-                      vm->ram_size - ram_low);
+    vm->rtc = rtc_new(&vm->io, &vm->clock, (IrqLine){ board_legacy_irq, vm, 8 }, cfg->rtc_base,
+                      ram_low, vm->ram_size - ram_low);
     if (!vm->rtc) {
         snprintf(err, errlen, "cannot create the RTC (out of memory or clock events)");
+        return -1;
+    }
+
+    /* PCI bus, PIIX4 PM (SCI = ISA IRQ 9), HPET.  HPET legacy replacement: timer 0 -> ISA IRQ 0
+     * (PIC 0, I/O APIC 2), timer 1 -> ISA IRQ 8.  Its routed output (INT_ROUTE_CAP = pin 2) goes
+     * to I/O APIC pin 2: hpet_connect_pin(vm->hpet, 2, ...) once the I/O APIC is on the board. */
+    vm->pci = pci_new(&vm->io, on_pci_reset, vm);
+    vm->pm = vm->pci ? piix4_pm_new(&vm->io, vm->pci, &vm->clock, (IrqLine){ board_isa_irq, vm, 9 },
+                                    on_acpi_poweroff, vm, cfg->log) : NULL;
+    vm->hpet = hpet_new(&vm->mem, HPET_BASE, &vm->clock, (IrqLine){ board_isa_irq, vm, 0 },
+                        (IrqLine){ board_isa_irq, vm, 8 });
+    if (!vm->pci || !vm->pm || !vm->hpet) {
+        snprintf(err, errlen, "cannot create the PCI bus, PM or HPET (out of memory or slots)");
         return -1;
     }
     return 0;
@@ -130,6 +173,9 @@ void board_reset(Vm *vm)
     pit_reset(vm->pit);
     kbc_reset(vm->kbc);
     rtc_reset(vm->rtc);
+    pci_reset(vm->pci);
+    piix4_pm_reset(vm->pm);
+    hpet_reset(vm->hpet);
 }
 
 void board_free(Vm *vm)
@@ -142,4 +188,7 @@ void board_free(Vm *vm)
     free(vm->pic);
     free(vm->pit);
     free(vm->rtc);
+    free(vm->pci);
+    free(vm->pm);
+    free(vm->hpet);
 }

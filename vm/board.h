@@ -23,6 +23,8 @@ void board_free(Vm *vm);
 
 /* IrqFn for ISA interrupt lines; `opaque` is the Vm. */
 void board_isa_irq(void *opaque, int irq, int level);
+/* IrqFn for the 8254 (IRQ 0) and RTC (IRQ 8) outputs: cut off while the HPET replaces them. */
+void board_legacy_irq(void *opaque, int irq, int level);
 
 /* The CPU's INTR pin and its acknowledge cycle (CpuBus.intr_pending / intr_ack). */
 bool board_intr_pending(Vm *vm);
