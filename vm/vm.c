@@ -225,14 +225,19 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
                     vm->exit = VM_EXIT_TRIPLE_FAULT;
             }
             break;
-        case CPU_EXIT_HALT:
+        case CPU_EXIT_HALT: {
             /* A device deadline or external input (VM_EXIT_IDLE: the caller waits for it) can
              * wake the CPU; with IF = 0 nothing can. */
+            uint64_t idle = vm->clock.idle;
             if (!(cpu->eflags & FL_IF))
                 vm->exit = VM_EXIT_HALTED;
             else if (!clock_skip_to_next(&vm->clock))
                 vm->exit = VM_EXIT_IDLE;
+            /* the TSC counts virtual time, halted or not (else it falls behind the PIT, HPET
+             * and PM timer after every HLT and Linux calls it unstable) */
+            cpu->tsc_offset += (vm->clock.idle - idle) * cpu->config.tsc_per_insn;   /* idle is in instructions */
             break;
+        }
         default:
             break;
         }
