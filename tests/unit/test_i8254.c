@@ -503,6 +503,44 @@ START_TEST(pit_tsc_calibration_against_channel2_measures_1ghz)
 }
 END_TEST
 
+START_TEST(pit_irq0_wakes_hlt_and_tsc_counts_halted_time)
+{
+    /* IRQ 0 through the 8259 wakes "sti; hlt"; the TSC keeps counting virtual time while halted */
+    static const uint8_t code[] = {
+        0xfa,                               /* f000: cli */
+        0x31, 0xc0,                         /* xor ax, ax */
+        0x8e, 0xd8,                         /* mov ds, ax */
+        0xc7, 0x06, 0x20, 0x00, 0x3a, 0xf0, /* mov word [0x20], 0xf03a: IVT 8 -> handler */
+        0xc7, 0x06, 0x22, 0x00, 0x00, 0xf0, /* mov word [0x22], 0xf000 */
+        0xb0, 0x11, 0xe6, 0x20,             /* ICW1: edge, cascade, ICW4 */
+        0xb0, 0x08, 0xe6, 0x21,             /* ICW2: vectors 8-15 */
+        0xb0, 0x04, 0xe6, 0x21,             /* ICW3 */
+        0xb0, 0x01, 0xe6, 0x21,             /* ICW4: 8086 */
+        0xb0, 0xfe, 0xe6, 0x21,             /* OCW1: only IRQ 0 */
+        0xb0, 0x30, 0xe6, 0x43,             /* counter 0, LSB then MSB, mode 0 */
+        0xb0, 0xe8, 0xe6, 0x40,             /* count 1000 */
+        0xb0, 0x03, 0xe6, 0x40,
+        0x0f, 0x31,                         /* rdtsc */
+        0x66, 0x89, 0xc6,                   /* mov esi, eax */
+        0xfb,                               /* sti */
+        0xf4,                               /* hlt */
+        0xeb, 0xfe,                         /* jmp $ */
+        0x0f, 0x31,                         /* f03a: rdtsc */
+        0x66, 0x29, 0xf0,                   /* sub eax, esi */
+        0xf4,                               /* hlt (IF = 0: the run ends) */
+    };
+    Vm *vm = vm_with_code(code, sizeof(code));
+    ck_assert_int_eq(vm_run(vm, 1000000), VM_EXIT_HALTED);
+    ck_assert_uint_eq(vm->cpu->rip & 0xffff, 0xf040);   /* halted in the handler */
+    uint64_t cycles = (uint32_t)vm->cpu->gpr[R_AX];
+    uint64_t expect = tick_ns(1001);
+    ck_assert_msg(cycles >= expect - 40 && cycles <= expect + 10, "measured %llu cycles, expected %llu",
+                  (unsigned long long)cycles, (unsigned long long)expect);
+    ck_assert_uint_lt(vm->cpu->icount, 100);
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *pit_suite(void)
 {
     Suite *s = suite_create("i8254");
@@ -527,6 +565,7 @@ static Suite *pit_suite(void)
     tcase_add_test(tc, pit_no_listener_schedules_nothing);
     tcase_add_test(tc, pit_counts_exact_after_a_long_time);
     tcase_add_test(tc, pit_tsc_calibration_against_channel2_measures_1ghz);
+    tcase_add_test(tc, pit_irq0_wakes_hlt_and_tsc_counts_halted_time);
     suite_add_tcase(s, tc);
     return s;
 }
