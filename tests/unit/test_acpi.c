@@ -2,7 +2,8 @@
  * test_acpi.c — the ACPI tables (firmware/acpi.c) as an OS reads them: RSDP at 0xF0000 -> XSDT/RSDT
  * -> FADT (-> FACS, DSDT), MADT, HPET.  Checksums (ACPI 6.4 5.2.5.3, 5.2.6), lengths, and the
  * platform values fixed by the ISSUE 4 contract, written here as literal numbers on purpose.
- * With iasl (acpica-tools) the whole table set is also disassembled by ACPICA's own code.
+ * With iasl (acpica-tools) the whole table set is also disassembled by ACPICA's own code, and
+ * acpiexec runs the DSDT's methods in ACPICA's interpreter (the one Linux uses).
  */
 #include <check.h>
 #include <stdint.h>
@@ -440,6 +441,165 @@ START_TEST(acpi_tables_disassemble_cleanly_with_iasl)
 }
 END_TEST
 
+/* The hex dump acpiexec prints for a returned buffer ("    0010: 47 01 F8 0C ...  // ...") after
+ * the line naming the evaluated object; returns the number of bytes. */
+static size_t acpiexec_buffer(const char *out, const char *object, uint8_t *buf, size_t max)
+{
+    const char *p = strstr(out, object);
+    ck_assert_ptr_nonnull(p);
+    p = strstr(p, "[Buffer] Length ");
+    ck_assert_ptr_nonnull(p);
+    unsigned want = 0;
+    ck_assert_int_eq(sscanf(p + 16, "%x", &want), 1);
+    size_t n = 0;
+    for (p = strchr(p, '\n'); p && n < max; p = strchr(p + 1, '\n')) {
+        unsigned off;
+        int used;
+        if (sscanf(p + 1, " %x:%n", &off, &used) != 1 || off != n)
+            break;
+        const char *q = p + 1 + used;
+        unsigned b;
+        int k;
+        while (n < max && sscanf(q, " %2x%n", &b, &k) == 1) {   /* stops at the "//" column */
+            buf[n++] = (uint8_t)b;
+            q += k;
+        }
+    }
+    ck_assert_uint_eq(n, want);
+    return n;
+}
+
+/* Runs acpiexec (ACPICA's interpreter, the code Linux runs) on the DSDT built for ram_size and
+ * returns its output (malloc'd). */
+static char *acpiexec_run(uint64_t ram_size, const char *commands)
+{
+    const char *acpiexec = getenv("ACPIEXEC");
+    char dir[] = "/tmp/test_acpi.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    uint64_t rsdp = 0;
+    uint8_t *ram = build(ram_size, &rsdp);
+    const uint8_t *f = find_table(ram, "FACP");
+    const uint8_t *d = table_at(ram, get_u32(f + 40), "DSDT");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/DSDT.dat", dir);
+    write_file(path, d, get_u32(d + 4));
+    free(ram);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' -b '%s' DSDT.dat >out.txt 2>&1", dir, acpiexec,
+             commands);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/out.txt", dir);
+    FILE *o = fopen(path, "r");
+    ck_assert_ptr_nonnull(o);
+    char *text = calloc(1, 1 << 16);
+    ck_assert_ptr_nonnull(text);
+    size_t len = fread(text, 1, (1 << 16) - 1, o);
+    text[len] = 0;
+    fclose(o);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_msg(!strstr(text, "ACPI Error") && !strstr(text, "ACPI Warning") &&
+                      !strstr(text, "ACPI Exception"), "%s", text);
+    return text;
+}
+
+/* \_SB.PCI0._CRS evaluated by ACPICA: bus 0-255, I/O 0-0xCF7 and 0xD00-0xFFFF, the config
+ * ports, VGA memory, and the PCI hole from the top of low RAM to 0xFEBFFFFF (ACPI 6.4 6.4.3). */
+static void check_pci0_crs(uint64_t ram_size, uint32_t tolm)
+{
+    const char *acpiexec = getenv("ACPIEXEC");
+    if (!acpiexec || !*acpiexec)
+        return;   /* run outside meson */
+    char *out = acpiexec_run(ram_size, "evaluate \\_SB.PCI0._CRS");
+    uint8_t crs[256];
+    size_t n = acpiexec_buffer(out, "_CRS returned", crs, sizeof(crs));
+    ck_assert_uint_gt(n, 2);
+    int bus = 0, io_lo = 0, io_hi = 0, cfg = 0, vga = 0, hole = 0, end = 0;
+    size_t i = 0;
+    while (i < n && !end) {
+        uint8_t tag = crs[i];
+        if (!(tag & 0x80)) {                       /* small item: length in bits 2:0 */
+            size_t len = tag & 7;
+            ck_assert_uint_le(i + 1 + len, n);
+            if ((tag >> 3) == 0x08) {              /* I/O port descriptor */
+                ck_assert_uint_eq(get_u16(crs + i + 2), 0xcf8);
+                ck_assert_uint_eq(crs[i + 7], 8);
+                cfg++;
+            } else if ((tag >> 3) == 0x0f) {       /* end tag */
+                end = 1;
+            }
+            i += 1 + len;
+            continue;
+        }
+        ck_assert_uint_le(i + 3, n);
+        size_t len = get_u16(crs + i + 1);
+        ck_assert_uint_le(i + 3 + len, n);
+        const uint8_t *e = crs + i;
+        if (tag == 0x88 && e[3] == 2) {            /* word address space, bus numbers */
+            ck_assert_uint_eq(get_u16(e + 8), 0);
+            ck_assert_uint_eq(get_u16(e + 10), 0xff);
+            bus++;
+        } else if (tag == 0x88 && e[3] == 1) {     /* word address space, I/O */
+            if (get_u16(e + 8) == 0) {
+                ck_assert_uint_eq(get_u16(e + 10), 0xcf7);
+                io_lo++;
+            } else {
+                ck_assert_uint_eq(get_u16(e + 8), 0xd00);
+                ck_assert_uint_eq(get_u16(e + 10), 0xffff);
+                io_hi++;
+            }
+        } else if (tag == 0x87 && e[3] == 0) {     /* dword address space, memory */
+            uint32_t min = get_u32(e + 10), max = get_u32(e + 14), l = get_u32(e + 22);
+            ck_assert_uint_eq((uint64_t)max - min + 1, l);
+            if (min == 0xa0000) {
+                ck_assert_uint_eq(max, 0xbffff);
+                vga++;
+            } else {
+                ck_assert_uint_eq(min, tolm);
+                ck_assert_uint_eq(max, 0xfebfffff);
+                hole++;
+            }
+        } else {
+            ck_abort_msg("unexpected descriptor %#x in PCI0._CRS", tag);
+        }
+        i += 3 + len;
+    }
+    ck_assert(end && bus == 1 && io_lo == 1 && io_hi == 1 && cfg == 1 && vga == 1 && hole == 1);
+    free(out);
+}
+
+START_TEST(acpi_pci0_crs_evaluates_to_the_platform_windows)
+{
+    check_pci0_crs(128 * MiB, 0x08000000);
+    check_pci0_crs(4 * GiB, 0xe0000000);
+}
+END_TEST
+
+/* \_S5 as ACPICA evaluates it (the package Linux reads for SLP_TYP), \_PIC(1) as Linux calls it. */
+START_TEST(acpi_s5_and_pic_evaluate_in_acpica)
+{
+    const char *acpiexec = getenv("ACPIEXEC");
+    if (!acpiexec || !*acpiexec)
+        return;   /* run outside meson */
+    char *out = acpiexec_run(512 * MiB, "evaluate \\_S5; evaluate \\_PIC 1; evaluate \\PICM");
+    const char *p = strstr(out, "\\_S5 returned");
+    ck_assert_ptr_nonnull(p);
+    p = strstr(p, "[Package] Contains 4 Elements");
+    ck_assert_ptr_nonnull(p);
+    for (int i = 0; i < 4; i++) {
+        p = strstr(p + 1, "[Integer] = ");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_msg(strncmp(p + 12, "0000000000000000", 16) == 0, "element %d", i);
+    }
+    p = strstr(out, "\\PICM returned");
+    ck_assert_ptr_nonnull(p);
+    p = strstr(p, "[Integer] = ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(strncmp(p + 12, "0000000000000001", 16) == 0);
+    free(out);
+}
+END_TEST
+
 static Suite *acpi_suite(void)
 {
     Suite *s = suite_create("acpi");
@@ -457,6 +617,8 @@ static Suite *acpi_suite(void)
     tcase_add_test(tc, acpi_madt_entries_describe_lapic_ioapic_overrides_nmi);
     tcase_add_test(tc, acpi_hpet_table_describes_the_hpet);
     tcase_add_test(tc, acpi_tables_disassemble_cleanly_with_iasl);
+    tcase_add_test(tc, acpi_pci0_crs_evaluates_to_the_platform_windows);
+    tcase_add_test(tc, acpi_s5_and_pic_evaluate_in_acpica);
     suite_add_tcase(s, tc);
     return s;
 }
