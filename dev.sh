@@ -1,6 +1,9 @@
 #!/bin/sh
 # dev.sh — the two entry points of the README.
-#   ./dev.sh run    install what is missing, build, boot the demo guest on this terminal
+#   ./dev.sh run    install what is missing, build, fetch Debian 12's amd64 kernel and
+#                   busybox-static (apt-get, tests/linux/fetch.sh), build a busybox initramfs and
+#                   boot it to an interactive shell on this terminal ('poweroff -f' ends it)
+#   ./dev.sh run-demo   install, build, boot the small demo guest (tests/guest/demo.asm)
 #   ./dev.sh test   install what is missing, build, run the whole test suite;
 #                   the last line is "N passed, M failed"
 # Both are idempotent.  Needs root (or sudo) only when packages are missing.
@@ -34,6 +37,18 @@ case "$cmd" in
 run)
     install_missing
     build
+    kdir=$(./tests/linux/fetch.sh amd64 | tail -n 1)
+    initrd=build/linux/initramfs-shell-amd64.cpio.gz
+    if [ ! -s "$initrd" ] || [ tests/linux/mkinitramfs.sh -nt "$initrd" ] || [ "$kdir/busybox-amd64" -nt "$initrd" ]; then
+        mkdir -p build/linux
+        ./tests/linux/mkinitramfs.sh --arch amd64 --mode shell "$initrd"
+    fi
+    exec ./build/frontends/softvisor -m 256M -kernel "$kdir/vmlinuz-amd64" -initrd "$initrd" \
+        -append "console=ttyS0"
+    ;;
+run-demo)
+    install_missing
+    build
     exec ./build/frontends/softvisor -m 32 -bios build/tests/guest/demo.bin
     ;;
 test)
@@ -42,7 +57,7 @@ test)
     exec ./tests/run-all.sh build
     ;;
 *)
-    echo "usage: ./dev.sh run | test" >&2
+    echo "usage: ./dev.sh run | run-demo | test" >&2
     exit 2
     ;;
 esac
