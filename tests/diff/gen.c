@@ -1323,6 +1323,91 @@ static void fam_simdint(Gen *g)
     }
 }
 
+/* ---- special floating-point values (ssefp, x87 FXRSTOR images) ---- */
+
+/* Element types of SSE floating-point operands, for their special values (Gen.xel). */
+enum { EL_ANY, EL_S, EL_D, EL_I32 };
+
+/* A single (dbl false) or double precision value that hits the special cases, biased per lane:
+ * ±0, ±denormals (min, max, random), ±infinity, QNaN and SNaN with random payloads, the default
+ * NaN, ±max/min normal and their neighbours, 1.0 and short significands, n + 0.5 (ties of
+ * ROUND/CVT in every rounding mode), values around the int32/int64 limits (CVT* out of range ->
+ * integer indefinite), tiny and huge exponents (products and quotients that underflow or
+ * overflow), and random significands with any exponent (rounding differs per mode). */
+static uint64_t fp_special(Gen *g, bool dbl)
+{
+    int mb = dbl ? 52 : 23, eb = dbl ? 11 : 8;
+    uint64_t emax = (1ull << eb) - 1, bias = emax >> 1, mmask = (1ull << mb) - 1;
+    uint64_t sign = coin(g) ? 1ull << (mb + eb) : 0;
+    uint64_t m = rnd(g) & mmask, e;
+    switch (below(g, 20)) {
+    case 0: e = 0; m = 0; break;                                           /* ±0 */
+    case 1: e = 0; m = (m >> below(g, mb)) | 1; break;                     /* denormal */
+    case 2: e = 0; m = coin(g) ? 1 : mmask; break;                         /* min/max denormal */
+    case 3: e = emax; m = 0; break;                                        /* infinity */
+    case 4: e = emax; m = coin(g) ? 1ull << (mb - 1) : m | 1ull << (mb - 1); break;   /* QNaN */
+    case 5: e = emax; m = (m & (mmask >> 1)) >> below(g, mb) | (coin(g) ? 1 : 0);      /* SNaN */
+        if (!m)
+            m = 1ull << below(g, mb - 1);
+        break;
+    case 6: {                                                              /* max/min normal ±1 ulp */
+        uint64_t v = coin(g) ? (emax - 1) << mb | mmask : 1ull << mb;
+        v += (uint64_t)(below(g, 3) - 1);
+        return sign | v;
+    }
+    case 7: e = bias + (uint64_t)below(g, 3) - 1; m &= ~(mmask >> below(g, 4)); break;  /* ~1.0 */
+    case 8: {                                                              /* n + 0.5, n, n + 0.25 */
+        double v = (double)below(g, 1 << 12) + 0.25 * below(g, 4);
+        if (dbl) {
+            uint64_t b;
+            memcpy(&b, &v, 8);
+            return sign | b;
+        }
+        float f = (float)v;
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        return sign | b;
+    }
+    case 9: {                                                              /* int32/int64 limits */
+        static const int lim[2] = { 31, 63 };
+        e = bias + (uint64_t)lim[below(g, 2)] + (uint64_t)below(g, 3) - 1;
+        m = below(g, 3) == 0 ? 0 : below(g, 2) ? mmask : m;
+        break;
+    }
+    case 10: e = 1 + (uint64_t)below(g, 40); break;                        /* tiny */
+    case 11: e = emax - 1 - (uint64_t)below(g, 40); break;                 /* huge */
+    case 12: case 13: e = bias + (uint64_t)below(g, 81) - 40; break;       /* ordinary */
+    default: e = 1 + rnd(g) % (emax - 1); break;                           /* any finite */
+    }
+    return sign | e << mb | m;
+}
+
+/* An int32 element (CVTDQ2PS/PD, CVTPI2PS/PD): small, around 2^24 (inexact as single), extreme,
+ * or random. */
+static uint32_t fp_special_i32(Gen *g)
+{
+    switch (below(g, 5)) {
+    case 0: return (uint32_t)(below(g, 65) - 32);
+    case 1: return ((1u << (24 + below(g, 7))) + (uint32_t)below(g, 5)) * (coin(g) ? 1u : ~0u);
+    case 2: return coin(g) ? 0x80000000u : 0x7fffffffu;
+    default: return (uint32_t)rnd(g);
+    }
+}
+
+/* 16 bytes of elements of type `el` (EL_ANY: per 64-bit half, doubles or singles). */
+static void fp_fill(Gen *g, uint64_t out[2], int el)
+{
+    for (int h = 0; h < 2; h++) {
+        int t = el == EL_ANY ? (coin(g) ? EL_S : EL_D) : el;
+        if (t == EL_D)
+            out[h] = fp_special(g, true);
+        else if (t == EL_S)
+            out[h] = fp_special(g, false) | fp_special(g, false) << 32;
+        else
+            out[h] = fp_special_i32(g) | (uint64_t)fp_special_i32(g) << 32;
+    }
+}
+
 /* ---- x87: loads/stores, arithmetic, compares, FCMOVcc, FLDCW (cpu/x87*.c) ---- */
 
 /* An 80-bit operand that hits the special cases: ±0, denormals, pseudo-denormals, unnormals,
@@ -1444,10 +1529,94 @@ static void x87_ldenv(Gen *g)
     enc(g, P_DIGIT | (small ? P_66 : 0), &op, 1, 4, m, 0, 0);
 }
 
+/* MOV [m + off], imm of `size` 2 or 4: overwrites a stored pointer field with a constant. */
+static void x87_scrub(Gen *g, Rm m, int off, int size)
+{
+    uint8_t op = 0xc7;
+    m.disp += off;
+    mark(g);
+    enc(g, P_DIGIT | (size == 2 ? P_66 : 0), &op, 1, 0, m, size, 0x5a5a5a5au);
+}
+
+/* FNSTENV (D9 /6) or FNSAVE (DD /6), 28/108 or with 66 14/94 bytes.  The stored FIP, FCS|FOP,
+ * FDP and FDS are overwritten right after with a constant: the host's pointers (its CS, its
+ * last-instruction bookkeeping) are not softvisor's; CW, SW, the full TW, the padding and
+ * FNSAVE's registers are compared. */
+static void x87_stenv(Gen *g)
+{
+    bool small = below(g, 4) == 0, save = coin(g);
+    int esz = small ? 14 : 28;
+    Rm m = rm_mem(g, esz + (save ? 80 : 0));
+    uint8_t op = save ? 0xdd : 0xd9;
+    mark(g);
+    enc(g, P_DIGIT | (small ? P_66 : 0), &op, 1, 6, m, 0, 0);
+    for (int off = small ? 6 : 12; off < esz; off += small ? 2 : 4)
+        x87_scrub(g, m, off, small ? 2 : 4);
+}
+
+/* FXSAVE/FXSAVE64 (0F AE /0) with FOP, FIP, FDP (and FCS/FDS) and MXCSR_MASK overwritten after
+ * (the host's pointers; AMD's MXCSR_MASK has bit 17), or FXRSTOR/FXRSTOR64 (0F AE /1) of an image
+ * with random CW, SW, abridged TW, MXCSR (mostly valid, never bit 17), registers from x87_value
+ * and XMM registers from fp_fill; 16-byte aligned 15 times in 16.  64-bit cases only: 32-bit
+ * code saves and restores XMM0-7, the 64-bit oracle all sixteen. */
+static void x87_fxsave(Gen *g)
+{
+    Rm m = rm_mem(g, 512 + 16);
+    if (below(g, 16))
+        m.disp -= (int32_t)(rm_addr(g, m) & 15);
+    uint8_t o[2] = { 0x0f, 0xae };
+    unsigned w = coin(g) ? P_W : 0;
+    if (coin(g)) {
+        mark(g);
+        enc(g, P_DIGIT | w, o, 2, 0, m, 0, 0);
+        for (int off = 4; off < 24; off += 4)
+            x87_scrub(g, m, off, 4);
+        x87_scrub(g, m, 28, 4);
+        return;
+    }
+    uint8_t b[512];
+    for (int k = 0; k < 512; k += 8) {
+        uint64_t v = rnd(g);
+        memcpy(b + k, &v, 8);
+    }
+    uint16_t cw = (uint16_t)((below(g, 4) ? 0x3f : rnd(g) & 0x3f) | (rnd(g) & 0xffc0));
+    memcpy(b, &cw, 2);
+    uint32_t mx = (uint32_t)rnd(g) & 0xffff;
+    if (below(g, 2))
+        mx |= 0x1f80;
+    int bit = 16 + below(g, 15);
+    if (!below(g, 16))
+        mx |= 1u << (bit + (bit >= 17));
+    memcpy(b + 24, &mx, 4);
+    for (int r = 0; r < 8; r++) {
+        uint64_t mant;
+        uint16_t se;
+        x87_value(g, &mant, &se);
+        memcpy(b + 32 + 16 * r, &mant, 8);
+        memcpy(b + 40 + 16 * r, &se, 2);
+    }
+    for (int r = 0; r < 16; r++) {
+        uint64_t v[2];
+        fp_fill(g, v, EL_ANY);
+        memcpy(b + 160 + 16 * r, v, 16);
+    }
+    uint64_t off = rm_addr(g, m) - DATA_BASE;
+    if (off + 512 <= DATA_SIZE)
+        memcpy(g->c->data + off, b, 512);
+    /* the MXCSR field once more by an instruction: a later item's image may overlap this one */
+    uint8_t mov = 0xc7;
+    Rm f = m;
+    f.disp += 24;
+    mark(g);
+    enc(g, P_DIGIT, &mov, 1, 0, f, 4, mx);
+    mark(g);
+    enc(g, P_DIGIT | w, o, 2, 1, m, 0, 0);
+}
+
 static void fam_x87(Gen *g)
 {
     int i = below(g, 8);
-    switch (below(g, 20)) {
+    switch (below(g, 23)) {
     case 0: {   /* FLD m32/m64/m80, FILD m16/m32/m64 */
         static const uint8_t f[6][4] = {   /* opcode, digit, size, integer */
             { 0xd9, 0, 4, 0 }, { 0xdd, 0, 8, 0 }, { 0xdb, 5, 10, 0 }, { 0xdf, 0, 2, 1 },
@@ -1572,9 +1741,23 @@ static void fam_x87(Gen *g)
     case 18:    /* FLDENV / FRSTOR of an environment (and registers) with random fields */
         x87_ldenv(g);
         break;
-    case 19:    /* FWAIT */
+    case 19:    /* FWAIT, FNINIT */
         mark(g);
-        byte(g, 0x9b);
+        if (coin(g)) {
+            byte(g, 0x9b);
+        } else {
+            byte(g, 0xdb);
+            byte(g, 0xe3);
+        }
+        break;
+    case 20:    /* FNSTENV / FNSAVE */
+        x87_stenv(g);
+        break;
+    case 21: case 22:  /* FXSAVE / FXRSTOR (64-bit cases), else FLDENV / FRSTOR */
+        if (g->b32)
+            x87_ldenv(g);
+        else
+            x87_fxsave(g);
         break;
     default: {  /* FLD m80 of a special operand, then an arithmetic op on it */
         x87_mem(g, 0xdb, 5, 10, true, false);
@@ -1624,89 +1807,6 @@ static void fam_mmx(Gen *g)
 typedef void (*FamFn)(Gen *g);
 
 /* ---- ssefp: SSE/SSE2/SSE3/SSE4.1 floating point (cpu/sse_fp*.c) ---- */
-
-/* Element types of SSE floating-point operands, for their special values (Gen.xel). */
-enum { EL_ANY, EL_S, EL_D, EL_I32 };
-
-/* A single (dbl false) or double precision value that hits the special cases, biased per lane:
- * ±0, ±denormals (min, max, random), ±infinity, QNaN and SNaN with random payloads, the default
- * NaN, ±max/min normal and their neighbours, 1.0 and short significands, n + 0.5 (ties of
- * ROUND/CVT in every rounding mode), values around the int32/int64 limits (CVT* out of range ->
- * integer indefinite), tiny and huge exponents (products and quotients that underflow or
- * overflow), and random significands with any exponent (rounding differs per mode). */
-static uint64_t fp_special(Gen *g, bool dbl)
-{
-    int mb = dbl ? 52 : 23, eb = dbl ? 11 : 8;
-    uint64_t emax = (1ull << eb) - 1, bias = emax >> 1, mmask = (1ull << mb) - 1;
-    uint64_t sign = coin(g) ? 1ull << (mb + eb) : 0;
-    uint64_t m = rnd(g) & mmask, e;
-    switch (below(g, 20)) {
-    case 0: e = 0; m = 0; break;                                           /* ±0 */
-    case 1: e = 0; m = (m >> below(g, mb)) | 1; break;                     /* denormal */
-    case 2: e = 0; m = coin(g) ? 1 : mmask; break;                         /* min/max denormal */
-    case 3: e = emax; m = 0; break;                                        /* infinity */
-    case 4: e = emax; m = coin(g) ? 1ull << (mb - 1) : m | 1ull << (mb - 1); break;   /* QNaN */
-    case 5: e = emax; m = (m & (mmask >> 1)) >> below(g, mb) | (coin(g) ? 1 : 0);      /* SNaN */
-        if (!m)
-            m = 1ull << below(g, mb - 1);
-        break;
-    case 6: {                                                              /* max/min normal ±1 ulp */
-        uint64_t v = coin(g) ? (emax - 1) << mb | mmask : 1ull << mb;
-        v += (uint64_t)(below(g, 3) - 1);
-        return sign | v;
-    }
-    case 7: e = bias + (uint64_t)below(g, 3) - 1; m &= ~(mmask >> below(g, 4)); break;  /* ~1.0 */
-    case 8: {                                                              /* n + 0.5, n, n + 0.25 */
-        double v = (double)below(g, 1 << 12) + 0.25 * below(g, 4);
-        if (dbl) {
-            uint64_t b;
-            memcpy(&b, &v, 8);
-            return sign | b;
-        }
-        float f = (float)v;
-        uint32_t b;
-        memcpy(&b, &f, 4);
-        return sign | b;
-    }
-    case 9: {                                                              /* int32/int64 limits */
-        static const int lim[2] = { 31, 63 };
-        e = bias + (uint64_t)lim[below(g, 2)] + (uint64_t)below(g, 3) - 1;
-        m = below(g, 3) == 0 ? 0 : below(g, 2) ? mmask : m;
-        break;
-    }
-    case 10: e = 1 + (uint64_t)below(g, 40); break;                        /* tiny */
-    case 11: e = emax - 1 - (uint64_t)below(g, 40); break;                 /* huge */
-    case 12: case 13: e = bias + (uint64_t)below(g, 81) - 40; break;       /* ordinary */
-    default: e = 1 + rnd(g) % (emax - 1); break;                           /* any finite */
-    }
-    return sign | e << mb | m;
-}
-
-/* An int32 element (CVTDQ2PS/PD, CVTPI2PS/PD): small, around 2^24 (inexact as single), extreme,
- * or random. */
-static uint32_t fp_special_i32(Gen *g)
-{
-    switch (below(g, 5)) {
-    case 0: return (uint32_t)(below(g, 65) - 32);
-    case 1: return ((1u << (24 + below(g, 7))) + (uint32_t)below(g, 5)) * (coin(g) ? 1u : ~0u);
-    case 2: return coin(g) ? 0x80000000u : 0x7fffffffu;
-    default: return (uint32_t)rnd(g);
-    }
-}
-
-/* 16 bytes of elements of type `el` (EL_ANY: per 64-bit half, doubles or singles). */
-static void fp_fill(Gen *g, uint64_t out[2], int el)
-{
-    for (int h = 0; h < 2; h++) {
-        int t = el == EL_ANY ? (coin(g) ? EL_S : EL_D) : el;
-        if (t == EL_D)
-            out[h] = fp_special(g, true);
-        else if (t == EL_S)
-            out[h] = fp_special(g, false) | fp_special(g, false) << 32;
-        else
-            out[h] = fp_special_i32(g) | (uint64_t)fp_special_i32(g) << 32;
-    }
-}
 
 /* Puts `size` bytes of special elements at memory operand m (its input bytes). */
 static void fp_mem_value(Gen *g, Rm m, int size, int el)
