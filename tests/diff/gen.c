@@ -1179,7 +1179,7 @@ static void fam_simdint(Gen *g)
     bool mmx = coin(g);
     int vr = vreg(g, mmx);
     mark(g);
-    switch (below(g, 18)) {
+    switch (below(g, 19)) {
     case 0: case 1: case 2: {
         int i = below(g, (int)sizeof(both0f));
         uint8_t o[2] = { 0x0f, both0f[i] };
@@ -1311,6 +1311,21 @@ static void fam_simdint(Gen *g)
         Rm s = coin(g) ? rm_mem(g, 16) : rm_reg(vreg(g, false));
         enc(g, P_66 | wbit(g), o, 3, vreg(g, false), s, 1, rnd(g) & 0x7f);
         done(g, F_ALL, 0);
+        break;
+    }
+    case 17: {  /* LFENCE SFENCE MFENCE; PREFETCHNTA/T0/T1/T2 m8 (0F 18 /0-3), CLFLUSH m8 */
+        uint8_t ae[2] = { 0x0f, 0xae }, pf[2] = { 0x0f, 0x18 };
+        int k = below(g, 5);
+        if (k < 3) {
+            static const uint8_t f[3] = { 0xe8, 0xf8, 0xf0 };
+            byte(g, 0x0f);
+            byte(g, 0xae);
+            byte(g, f[k]);
+        } else if (k == 3) {
+            enc(g, P_DIGIT, pf, 2, below(g, 4), rm_mem(g, 1), 0, 0);
+        } else {
+            enc(g, P_DIGIT, ae, 2, 7, rm_mem(g, 1), 0, 0);
+        }
         break;
     }
     default: {  /* MASKMOVQ / MASKMOVDQU at DS:RDI */
