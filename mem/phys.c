@@ -35,6 +35,19 @@ int mem_map_mmio(PhysMem *pm, uint64_t base, uint64_t size, const MemOps *ops, v
     return map(pm, base, size, REGION_MMIO, NULL, ops, opaque);
 }
 
+int mem_move_mmio(PhysMem *pm, void *opaque, uint64_t base)
+{
+    int moved = 0;
+    if (base & 0xfff)
+        return -1;
+    for (int i = 0; i < pm->n; i++)
+        if (pm->r[i].kind == REGION_MMIO && pm->r[i].opaque == opaque) {
+            pm->r[i].base = base;
+            moved++;
+        }
+    return moved ? 0 : -1;
+}
+
 static const PhysRegion *find(const PhysMem *pm, uint64_t pa)
 {
     for (int i = pm->n - 1; i >= 0; i--) {

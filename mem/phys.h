@@ -41,6 +41,9 @@ void phys_init(PhysMem *pm);
 int mem_map_ram(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host);
 int mem_map_rom(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host);
 int mem_map_mmio(PhysMem *pm, uint64_t base, uint64_t size, const MemOps *ops, void *opaque);
+/* Moves the MMIO region(s) whose opaque is `opaque` to `base` (page-aligned), keeping their place
+ * in the override order (the local APIC's relocatable page).  Returns -1 when none or unaligned. */
+int mem_move_mmio(PhysMem *pm, void *opaque, uint64_t base);
 
 uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable);
 uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size);
