@@ -167,6 +167,17 @@ typedef struct CpuBus {
     bool (*intr_pending)(void *opaque);
 } CpuBus;
 
+/* The CPU's own side of its local APIC, when the machine has one (Cpu.apic; NULL: no APIC, and
+ * CPUID says so): IA32_APIC_BASE was written (after the CPU stored it); CR8 is TPR[7:4];
+ * IA32_TSC_DEADLINE (MSR 6E0h, present while IA32_APIC_BASE.EN = 1).  `opaque` is Cpu.apic_opaque. */
+typedef struct CpuApicOps {
+    void (*base_write)(void *opaque, uint64_t apic_base);
+    uint8_t (*cr8_read)(void *opaque);
+    void (*cr8_write)(void *opaque, uint8_t cr8);
+    uint64_t (*tsc_deadline_read)(void *opaque);
+    void (*tsc_deadline_write)(void *opaque, uint64_t tsc);
+} CpuApicOps;
+
 /* Why cpu_run() returned. */
 typedef enum CpuExit {
     CPU_EXIT_BUDGET,       /* reached the instruction-count limit */
@@ -242,6 +253,8 @@ typedef struct Cpu {
 
     const CpuBus *bus;
     void *bus_opaque;
+    const CpuApicOps *apic;   /* set by the machine after cpu_new; NULL: no local APIC */
+    void *apic_opaque;
 
     /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);

@@ -25,7 +25,9 @@
  *   highest basic leaf (SDM: "the data for the highest basic information leaf is returned").
  *
  * Not reported because not implemented: MONITOR/MWAIT, PCLMULQDQ, AES, AVX, FMA, F16C, XSAVEC/S.
- * XXX: APIC is off until a local APIC exists.  VME/PVI are not offered (virtual-8086 mode works
+ * With a local APIC on the bus (Cpu.apic): leaf 1 EDX APIC while IA32_APIC_BASE.EN = 1 (as
+ * hardware clears it when the APIC is disabled), ECX TSC-DEADLINE; initial APIC ID EBX[31:24] 0.
+ * No x2APIC.  VME/PVI are not offered (virtual-8086 mode works
  * without them).
  */
 #include <string.h>
@@ -67,6 +69,12 @@ static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
                  CPUID_1_ECX_RDRAND;
         if (cpu->cr4 & CR4_OSXSAVE)
             out[2] |= CPUID_1_ECX_OSXSAVE;
+        if (cpu->apic) {
+            /* a local APIC: TSC-deadline timer; EDX.APIC follows IA32_APIC_BASE.EN */
+            out[2] |= CPUID_1_ECX_TSC_DEADLINE;
+            if (cpu->apic_base & (1u << 11))
+                out[3] |= CPUID_1_EDX_APIC;
+        }
         out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC |
                  CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP |
                  CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |

@@ -12,6 +12,10 @@
  *   IA32_TSC (10h)            read: the virtual TSC; write: sets tsc_offset so that TSC = value.
  *   IA32_PLATFORM_ID (17h)    0, read-only.
  *   IA32_APIC_BASE (1Bh)      bits 8 BSP (read-only), 11 enable, 12..39 base; others reserved.
+ *                             A write is passed on to the local APIC (Cpu.apic->base_write);
+ *                             moving the page flushes the TLB.
+ *   IA32_TSC_DEADLINE (6E0h)  the local APIC's (Cpu.apic); #GP without a local
+ *                             APIC or while IA32_APIC_BASE.EN = 0.
  *   IA32_FEATURE_CONTROL (3Ah) 1 = locked with VMX off, read-only (no VMX/SMX reported).
  *   IA32_BIOS_SIGN_ID (8Bh)   microcode revision 0; writes (the "trigger" protocol) ignored.
  *   IA32_MTRRCAP (FEh)        VCNT = 8, FIX = 1, WC = 1 (0x508), read-only.
@@ -54,6 +58,7 @@ typedef enum MsrKind {
     MSR_K_APIC_BASE,
     MSR_K_EFER,
     MSR_K_TSC,
+    MSR_K_TSC_DEADLINE,
 } MsrKind;
 
 #define MSR_CONST 0xffffu   /* `field` value: no storage, reads return `value` */
@@ -86,6 +91,7 @@ static const MsrDesc msr_table[] = {
     { MSR_IA32_MTRR_FIX16K_80000, 2, F(mtrr_fixed[1]), MSR_K_MTRR_FIX, 0 },
     { MSR_IA32_MTRR_FIX4K_C0000, 8, F(mtrr_fixed[3]), MSR_K_MTRR_FIX, 0 },
     { MSR_IA32_PAT, 1, F(pat), MSR_K_PAT, 0 },
+    { MSR_IA32_TSC_DEADLINE, 1, MSR_CONST, MSR_K_TSC_DEADLINE, 0 },
     { MSR_IA32_MTRR_DEF_TYPE, 1, F(mtrr_def_type), MSR_K_DEF_TYPE, 0 },
     { MSR_EFER, 1, F(efer), MSR_K_EFER, 0 },
     { MSR_STAR, 1, F(star), MSR_K_ANY, 0 },
@@ -148,14 +154,35 @@ static bool pat_valid(uint64_t v)
     return true;
 }
 
+/* IA32_TSC_DEADLINE exists with a local APIC that is enabled in IA32_APIC_BASE. */
+static bool tsc_deadline_present(const Cpu *cpu)
+{
+    return cpu->apic && (cpu->apic_base & (1u << 11));
+}
+
+/* IA32_APIC_BASE: store, tell the local APIC, and drop translations of the old and new page. */
+static void apic_base_write(Cpu *cpu, uint64_t v)
+{
+    uint64_t old = cpu->apic_base;
+    cpu->apic_base = v;
+    if (cpu->apic)
+        cpu->apic->base_write(cpu->apic_opaque, v);
+    if ((old ^ v) & ~0xfffull)
+        cpu_flush_tlb(cpu, true);
+}
+
 bool msr_read(Cpu *cpu, uint32_t index, uint64_t *val)
 {
     uint32_t slot;
     const MsrDesc *m = msr_find(index, &slot);
     if (!m)
         return false;
+    if (m->kind == MSR_K_TSC_DEADLINE && !tsc_deadline_present(cpu))
+        return false;
     if (m->kind == MSR_K_TSC)
         *val = msr_tsc(cpu);
+    else if (m->kind == MSR_K_TSC_DEADLINE)
+        *val = cpu->apic->tsc_deadline_read(cpu->apic_opaque);
     else if (m->field == MSR_CONST)
         *val = m->value;
     else
@@ -225,11 +252,17 @@ bool msr_write(Cpu *cpu, uint32_t index, uint64_t v)
         if (v & (phys_reserved | 0x6ff))
             return false;
         v = (v & ~0x100ull) | (cpu->apic_base & 0x100);
-        break;
+        apic_base_write(cpu, v);
+        return true;
     case MSR_K_EFER:
         return efer_write(cpu, v);
     case MSR_K_TSC:
         cpu->tsc_offset = v - cpu->icount * cpu->config.tsc_per_insn;
+        return true;
+    case MSR_K_TSC_DEADLINE:
+        if (!tsc_deadline_present(cpu))
+            return false;
+        cpu->apic->tsc_deadline_write(cpu->apic_opaque, v);
         return true;
     }
     *msr_field(cpu, m, slot) = v;

@@ -23,6 +23,7 @@
 #define MSR_IA32_MTRR_FIX16K_80000 0x00000258u
 #define MSR_IA32_MTRR_FIX4K_C0000 0x00000268u
 #define MSR_IA32_PAT            0x00000277u
+#define MSR_IA32_TSC_DEADLINE   0x000006e0u
 #define MSR_IA32_MTRR_DEF_TYPE  0x000002ffu
 #define MSR_EFER                0xc0000080u
 #define MSR_STAR                0xc0000081u

@@ -21,7 +21,8 @@
  *                    the other reserved bits of CR0[31:0] are ignored.  PG/WP/PE changes flush
  *                    the TLB.  CR3: bits >= MAXPHYADDR -> #GP; flushes non-global entries.
  *                    CR4: unsupported bits -> #GP; clearing PAE while EFER.LMA -> #GP;
- *                    PGE/PAE/PSE changes flush everything.  CR8 (TPR): bits 63:4 -> #GP.
+ *                    PGE/PAE/PSE changes flush everything.  CR8 (TPR): bits 63:4 -> #GP;
+ *                    with a local APIC, CR8 is its TPR[7:4] (SDM vol. 3, 11.8.6).
  *                    CR1, CR5-7, CR9-15 -> #UD.  Writes end the block and recompute the mode.
  *   MOV DRn          privileged.  DR4/DR5 alias DR6/DR7 when CR4.DE = 0, #UD when CR4.DE = 1.
  *                    DR6/DR7 bits 63:32 -> #GP.  DR6 reads 1 in its reserved bits (FFFF0FF0),
@@ -291,7 +292,10 @@ static int op_mov_cr_r(Cpu *cpu, const Insn *in)
     case 8:
         if (v & ~0xfull)
             cpu_raise(cpu, EXC_GP, 0);
-        cpu->cr8 = v;
+        if (cpu->apic)
+            cpu->apic->cr8_write(cpu->apic_opaque, (uint8_t)v);
+        else
+            cpu->cr8 = v;
         break;
     default:
         cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
@@ -308,7 +312,7 @@ static int op_mov_r_cr(Cpu *cpu, const Insn *in)
     case 2: v = cpu->cr2; break;
     case 3: v = cpu->cr3; break;
     case 4: v = cpu->cr4; break;
-    case 8: v = cpu->cr8; break;
+    case 8: v = cpu->apic ? cpu->apic->cr8_read(cpu->apic_opaque) : cpu->cr8; break;
     default: cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
     }
     reg_write(cpu, in->r[0], in->osz, v);
