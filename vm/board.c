@@ -12,6 +12,7 @@
 
 #include "vm/board.h"
 #include "vm/vm.h"
+#include "cpu/msr.h"
 #include "devices/debugport.h"
 #include "devices/i8042.h"
 #include "devices/i8259.h"
@@ -20,6 +21,8 @@
 #include "devices/hpet.h"
 #include "devices/pci.h"
 #include "devices/piix4_pm.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "devices/uart16550.h"
 
 /* ---- port 0x92 ---- */
@@ -97,17 +100,81 @@ void board_isa_irq(void *opaque, int irq, int level)
 {
     Vm *vm = opaque;
     pic_set_irq(vm->pic, irq, level);
+    if (irq < 0 || irq >= 16)
+        return;
+    ioapic_set_irq(vm->ioapic, irq == 0 ? 2 : irq, level);
 }
 
+/* LAPIC first: a fixed interrupt it accepted above the processor priority; then the 8259's INTR
+ * through LINT0 in ExtINT (virtual-wire) mode or with the LAPIC disabled. */
 bool board_intr_pending(Vm *vm)
 {
-    return pic_has_intr(vm->pic);
+    return lapic_intr_pending(vm->lapic) || (lapic_accepts_pic(vm->lapic) && pic_has_intr(vm->pic));
 }
 
 bool board_intr_ack(Vm *vm, uint8_t *vector)
 {
-    *vector = pic_ack(vm->pic);
-    return true;
+    if (lapic_intr_pending(vm->lapic)) {
+        *vector = lapic_intr_ack(vm->lapic);
+        return true;
+    }
+    if (lapic_accepts_pic(vm->lapic) && pic_has_intr(vm->pic)) {
+        *vector = pic_ack(vm->pic);
+        return true;
+    }
+    return false;
+}
+
+/* ---- local APIC and I/O APIC ---- */
+
+void board_apic_base_write(Vm *vm, uint64_t apic_base)
+{
+    lapic_set_base(vm->lapic, apic_base);
+}
+
+uint8_t board_apic_cr8_read(Vm *vm)
+{
+    return lapic_get_cr8(vm->lapic);
+}
+
+void board_apic_cr8_write(Vm *vm, uint8_t cr8)
+{
+    lapic_set_cr8(vm->lapic, cr8);
+}
+
+uint64_t board_apic_tsc_deadline_read(Vm *vm)
+{
+    return lapic_get_tsc_deadline(vm->lapic);
+}
+
+void board_apic_tsc_deadline_write(Vm *vm, uint64_t tsc)
+{
+    lapic_set_tsc_deadline(vm->lapic, tsc);
+}
+
+static void lapic_to_cpu_nmi(void *opaque)
+{
+    Vm *vm = opaque;
+    vm->cpu->nmi_pending = true;
+}
+
+static void lapic_eoi_to_ioapic(void *opaque, uint8_t vector)
+{
+    Vm *vm = opaque;
+    ioapic_eoi(vm->ioapic, vector);
+}
+
+static uint64_t lapic_read_tsc(void *opaque)
+{
+    Vm *vm = opaque;
+    return msr_tsc(vm->cpu);
+}
+
+/* The APIC bus: one CPU, so every message goes to its local APIC, which checks the destination. */
+static bool apic_bus_deliver(void *opaque, const ApicMsg *m)
+{
+    Vm *vm = opaque;
+    return lapic_deliver(vm->lapic, m);
 }
 
 /* ---- creation ---- */
@@ -118,6 +185,14 @@ int board_init(Vm *vm, char *err, size_t errlen)
     vm->pic = pic_new(&vm->io);     /* first: the other chips' IRQ lines lead to it */
     if (!vm->pic) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* local APIC and I/O APIC: also before any chip that drives an IRQ line */
+    LapicHooks lh = { lapic_to_cpu_nmi, lapic_eoi_to_ioapic, lapic_read_tsc, vm };
+    vm->lapic = lapic_new(&vm->mem, &vm->clock, &lh, vm->cpu->config.tsc_per_insn);
+    vm->ioapic = ioapic_new(&vm->mem, IOAPIC_DEFAULT_BASE, apic_bus_deliver, vm);
+    if (!vm->lapic || !vm->ioapic) {
+        snprintf(err, errlen, "cannot create the local APIC / I/O APIC");
         return -1;
     }
     vm->com1 = uart_new(&vm->io, 0x3f8, (IrqLine){ board_isa_irq, vm, 4 }, &vm->clock, cfg->serial);
@@ -176,6 +251,8 @@ void board_reset(Vm *vm)
     pci_reset(vm->pci);
     piix4_pm_reset(vm->pm);
     hpet_reset(vm->hpet);
+    lapic_reset(vm->lapic);
+    ioapic_reset(vm->ioapic);
 }
 
 void board_free(Vm *vm)
@@ -191,4 +268,6 @@ void board_free(Vm *vm)
     free(vm->pci);
     free(vm->pm);
     free(vm->hpet);
+    free(vm->lapic);
+    free(vm->ioapic);
 }

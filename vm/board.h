@@ -30,4 +30,11 @@ void board_legacy_irq(void *opaque, int irq, int level);
 bool board_intr_pending(Vm *vm);
 bool board_intr_ack(Vm *vm, uint8_t *vector);
 
+/* The CPU's side of the local APIC (Cpu.apic): IA32_APIC_BASE, CR8, IA32_TSC_DEADLINE. */
+void board_apic_base_write(Vm *vm, uint64_t apic_base);
+uint8_t board_apic_cr8_read(Vm *vm);
+void board_apic_cr8_write(Vm *vm, uint8_t cr8);
+uint64_t board_apic_tsc_deadline_read(Vm *vm);
+void board_apic_tsc_deadline_write(Vm *vm, uint64_t tsc);
+
 #endif

@@ -77,8 +77,38 @@ static bool bus_intr_ack(void *opaque, uint8_t *vector)
     return board_intr_ack(opaque, vector);
 }
 
+static void bus_apic_base_write(void *opaque, uint64_t apic_base)
+{
+    board_apic_base_write(opaque, apic_base);
+}
+
+static uint8_t bus_apic_cr8_read(void *opaque)
+{
+    return board_apic_cr8_read(opaque);
+}
+
+static void bus_apic_cr8_write(void *opaque, uint8_t cr8)
+{
+    board_apic_cr8_write(opaque, cr8);
+}
+
+static uint64_t bus_apic_tsc_deadline_read(void *opaque)
+{
+    return board_apic_tsc_deadline_read(opaque);
+}
+
+static void bus_apic_tsc_deadline_write(void *opaque, uint64_t tsc)
+{
+    board_apic_tsc_deadline_write(opaque, tsc);
+}
+
 static const CpuBus vm_bus = {
     bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
+};
+
+static const CpuApicOps vm_apic_ops = {
+    bus_apic_base_write, bus_apic_cr8_read, bus_apic_cr8_write, bus_apic_tsc_deadline_read,
+    bus_apic_tsc_deadline_write,
 };
 
 /* ---- what the board asks of the VM ---- */
@@ -151,6 +181,8 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    vm->cpu->apic = &vm_apic_ops;
+    vm->cpu->apic_opaque = vm;
     clock_init(&vm->clock, &vm->cpu->icount);
     if (board_init(vm, err, errlen) < 0)
         goto fail;
