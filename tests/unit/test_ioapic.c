@@ -238,6 +238,28 @@ START_TEST(board_isa_irq_reaches_cpu_through_ioapic_and_lapic)
 }
 END_TEST
 
+START_TEST(board_pic_reaches_cpu_only_through_virtual_wire)
+{
+    Vm *vm = vm_with_bios();
+    static const uint8_t master[] = { 0x11, 0x08, 0x04, 0x01 }, slave[] = { 0x11, 0x70, 0x02, 0x01 };
+    for (int i = 0; i < 4; i++) {
+        io_out(&vm->io, i ? 0x21 : 0x20, 1, master[i]);
+        io_out(&vm->io, i ? 0xa1 : 0xa0, 1, slave[i]);
+    }
+    io_out(&vm->io, 0x21, 1, 0x00);
+    board_isa_irq(vm, 3, 1);
+    ck_assert(board_intr_pending(vm));              /* LAPIC software-disabled: passes */
+    phys_mem_write(&vm->mem, 0xfee000f0, 4, 0x1ff);
+    ck_assert(!board_intr_pending(vm));             /* enabled with LINT0 masked: cut off */
+    phys_mem_write(&vm->mem, 0xfee00350, 4, 0x700); /* LINT0 ExtINT */
+    ck_assert(board_intr_pending(vm));
+    uint8_t v = 0;
+    ck_assert(board_intr_ack(vm, &v));
+    ck_assert_uint_eq(v, 0x0b);
+    vm_free(vm);
+}
+END_TEST
+
 START_TEST(board_cpu_hooks_follow_lapic)
 {
     Vm *vm = vm_with_bios();
@@ -268,6 +290,7 @@ static Suite *ioapic_suite(void)
     tcase_add_test(tc, ioapic_unmasking_asserted_level_pin_delivers);
     tcase_add_test(tc, ioapic_out_of_range_pins_ignored);
     tcase_add_test(tc, board_isa_irq_reaches_cpu_through_ioapic_and_lapic);
+    tcase_add_test(tc, board_pic_reaches_cpu_only_through_virtual_wire);
     tcase_add_test(tc, board_cpu_hooks_follow_lapic);
     suite_add_tcase(s, tc);
     return s;
