@@ -223,6 +223,8 @@ typedef struct Cpu {
     uint64_t apic_base, pat, tsc_offset, tsc_aux;
     uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
     uint64_t misc_enable;
+    /* Architectural performance monitoring v2 (cpu/msr.c): stored, never counting. */
+    uint64_t pmc[2], perfevtsel[2], fixed_ctr[3], fixed_ctr_ctrl, perf_global_ctrl;
 
     /* x87 / MMX / SSE state (cpu/x87*.c, cpu/mmx.c, cpu/sse*.c) */
     X87State fpu;

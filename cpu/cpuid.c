@@ -12,6 +12,8 @@
  *              OSXSAVE = the current CR4.OSXSAVE (SDM: "the OS has set CR4.OSXSAVE").
  *              That is the x86-64-v2 level (plus MOVBE, RDRAND, XSAVE).
  *   7.0        EBX BMI1 RDSEED; max subleaf 0.
+ *   0Ah        architectural performance monitoring v2: 2 general-purpose and 3 fixed counters,
+ *              48 bits wide, all 7 architectural events (see cpu/msr.c: they never count).
  *   0Dh.0      EDX:EAX = XCR0 bits supported: 3 (x87, SSE); EBX = XSAVE area size for the
  *              components enabled in the current XCR0, ECX = the size for all supported ones:
  *              both 576 (512-byte legacy region + 64-byte header, no extended components).
@@ -20,6 +22,7 @@
  *   80000000h  max extended leaf 80000008h.
  *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT) PREFETCHW; EDX SYSCALL NX 1GB-pages RDTSCP LM.
  *   80000002h-80000004h  processor brand string.
+ *   80000007h  EDX bit 8 invariant TSC (the TSC is the virtual clock: constant rate, never stops).
  *   80000008h  MAXPHYADDR 40, linear 48 bits.
  *   other leaves up to the maximum: zero.  A leaf above the basic or extended maximum returns the
  *   highest basic leaf (SDM: "the data for the highest basic information leaf is returned").
@@ -34,6 +37,7 @@
 
 #include "cpu/cpuid.h"
 #include "cpu/decode.h"
+#include "cpu/msr.h"
 
 /* 48 bytes, NUL-padded: leaves 80000002h..80000004h, each EAX EBX ECX EDX in little-endian order. */
 static const char cpuid_brand[48] = "softvisor virtual x86-64 CPU";
@@ -85,6 +89,12 @@ static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
         if (subleaf == 0)
             out[1] = CPUID_7_EBX_BMI1 | CPUID_7_EBX_RDSEED;
         break;
+    case 0xa:
+        /* Architectural performance monitoring v2: 2 general-purpose counters of 48 bits, the
+         * 7 architectural events (EBX bit set = event absent), 3 fixed counters of 48 bits. */
+        out[0] = 2u | (MSR_PMC_COUNT << 8) | (MSR_PMC_BITS << 16) | (7u << 24);
+        out[3] = MSR_FIXED_CTR_COUNT | (MSR_PMC_BITS << 5);
+        break;
     case 0xd:
         cpuid_xstate(subleaf, out);
         break;
@@ -108,6 +118,9 @@ static void cpuid_ext(uint32_t leaf, uint32_t out[4])
     case 0x80000003u:
     case 0x80000004u:
         memcpy(out, cpuid_brand + (leaf - 0x80000002u) * 16, 16);
+        break;
+    case 0x80000007u:
+        out[3] = CPUID_87_EDX_INVARIANT_TSC;   /* the TSC follows the virtual clock, never stops */
         break;
     case 0x80000008u:
         out[0] = 40u | (48u << 8);

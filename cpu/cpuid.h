@@ -55,6 +55,7 @@
 #define CPUID_81_EDX_PAGE1GB (1u << 26)
 #define CPUID_81_EDX_RDTSCP (1u << 27)
 #define CPUID_81_EDX_LM    (1u << 29)
+#define CPUID_87_EDX_INVARIANT_TSC (1u << 8)
 
 /* Leaf 0Dh: the XCR0 bits software may set (x87 | SSE) and the XSAVE area size for them
  * (512-byte legacy region + 64-byte header; no extended components). */

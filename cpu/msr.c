@@ -33,8 +33,18 @@
  *   FS_BASE, GS_BASE          the FS/GS descriptor-cache bases; KERNEL_GS_BASE; all canonical.
  *   TSC_AUX (C0000103h)       bits 63..32 reserved.
  *
+ *   IA32_PMC0-1 (C1h), IA32_PERFEVTSEL0-1 (186h), IA32_FIXED_CTR0-2 (309h), FIXED_CTR_CTRL (38Dh),
+ *   PERF_GLOBAL_STATUS (38Eh, read-only), PERF_GLOBAL_CTRL (38Fh), PERF_GLOBAL_OVF_CTRL (390h):
+ *                             architectural performance monitoring version 2 (SDM vol. 3, 20.2.1
+ *                             and 20.2.2) with 2 general-purpose and 3 fixed 48-bit counters.
+ *                             A write to a PMC takes bits 31..0 sign-extended (no full-width
+ *                             writes); PERFEVTSEL bits 63..32 reserved; FIXED_CTR_CTRL bits 0..11;
+ *                             GLOBAL_CTRL bits 0-1 and 32-34; OVF_CTRL the same bits plus 62-63.
+ *
  * XXX: the MTRRs and PAT are stored and validated only; memory types have no effect on an
- * emulator.  Machine-check banks, performance counters and thermal MSRs are absent (#GP).
+ * emulator.  The performance counters are stored and read back but never count (and so never
+ * overflow): Linux finds a PMU where hardware has one and its probe (write, read back) passes.
+ * Machine-check banks and thermal MSRs are absent (#GP).
  */
 #include <stddef.h>
 
@@ -59,6 +69,8 @@ typedef enum MsrKind {
     MSR_K_EFER,
     MSR_K_TSC,
     MSR_K_TSC_DEADLINE,
+    MSR_K_PMC,        /* bits 31..0 sign-extended to the counter width */
+    MSR_K_MASK,       /* `value` holds the writable bits; others reserved */
 } MsrKind;
 
 #define MSR_CONST 0xffffu   /* `field` value: no storage, reads return `value` */
@@ -86,6 +98,13 @@ static const MsrDesc msr_table[] = {
     { MSR_IA32_MCG_CAP, 1, MSR_CONST, MSR_K_RO, 0 },
     { MSR_IA32_MCG_STATUS, 1, MSR_CONST, MSR_K_ZERO, 0 },
     { MSR_IA32_MISC_ENABLE, 1, F(misc_enable), MSR_K_ANY, 0 },
+    { MSR_IA32_PMC0, MSR_PMC_COUNT, F(pmc), MSR_K_PMC, 0 },
+    { MSR_IA32_PERFEVTSEL0, MSR_PMC_COUNT, F(perfevtsel), MSR_K_MASK, 0xffffffffull },
+    { MSR_IA32_FIXED_CTR0, MSR_FIXED_CTR_COUNT, F(fixed_ctr), MSR_K_PMC, 0 },
+    { MSR_IA32_FIXED_CTR_CTRL, 1, F(fixed_ctr_ctrl), MSR_K_MASK, 0xfff },
+    { MSR_IA32_PERF_GLOBAL_STATUS, 1, MSR_CONST, MSR_K_RO, 0 },
+    { MSR_IA32_PERF_GLOBAL_CTRL, 1, F(perf_global_ctrl), MSR_K_MASK, 0x700000003ull },
+    { MSR_IA32_PERF_GLOBAL_OVF_CTRL, 1, MSR_CONST, MSR_K_MASK, 0xc000000700000003ull },
     { MSR_IA32_MTRR_PHYSBASE0, 2 * MSR_MTRR_VAR_COUNT, F(mtrr_var), MSR_K_MTRR_VAR, 0 },
     { MSR_IA32_MTRR_FIX64K_00000, 1, F(mtrr_fixed[0]), MSR_K_MTRR_FIX, 0 },
     { MSR_IA32_MTRR_FIX16K_80000, 2, F(mtrr_fixed[1]), MSR_K_MTRR_FIX, 0 },
@@ -106,6 +125,8 @@ static const MsrDesc msr_table[] = {
 
 #undef F
 
+_Static_assert(MSR_PMC_COUNT <= sizeof(((Cpu *)0)->pmc) / sizeof(uint64_t) &&
+               MSR_FIXED_CTR_COUNT <= sizeof(((Cpu *)0)->fixed_ctr) / sizeof(uint64_t), "counter storage");
 _Static_assert(2 * MSR_MTRR_VAR_COUNT <= sizeof(((Cpu *)0)->mtrr_var) / sizeof(uint64_t),
                "variable MTRR storage");
 
@@ -264,6 +285,15 @@ bool msr_write(Cpu *cpu, uint32_t index, uint64_t v)
             return false;
         cpu->apic->tsc_deadline_write(cpu->apic_opaque, v);
         return true;
+    case MSR_K_PMC:
+        v = (uint64_t)(int64_t)(int32_t)v & ((1ull << MSR_PMC_BITS) - 1);
+        break;
+    case MSR_K_MASK:
+        if (v & ~m->value)
+            return false;
+        if (m->field == MSR_CONST)
+            return true;   /* write-only control (overflow clear): nothing to clear */
+        break;
     }
     *msr_field(cpu, m, slot) = v;
     return true;

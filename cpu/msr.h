@@ -17,6 +17,13 @@
 #define MSR_IA32_SYSENTER_EIP   0x00000176u
 #define MSR_IA32_MCG_CAP        0x00000179u
 #define MSR_IA32_MCG_STATUS     0x0000017au
+#define MSR_IA32_PMC0           0x000000c1u
+#define MSR_IA32_PERFEVTSEL0    0x00000186u
+#define MSR_IA32_FIXED_CTR0     0x00000309u
+#define MSR_IA32_FIXED_CTR_CTRL 0x0000038du
+#define MSR_IA32_PERF_GLOBAL_STATUS 0x0000038eu
+#define MSR_IA32_PERF_GLOBAL_CTRL 0x0000038fu
+#define MSR_IA32_PERF_GLOBAL_OVF_CTRL 0x00000390u
 #define MSR_IA32_MISC_ENABLE    0x000001a0u
 #define MSR_IA32_MTRR_PHYSBASE0 0x00000200u
 #define MSR_IA32_MTRR_FIX64K_00000 0x00000250u
@@ -37,6 +44,9 @@
 
 /* Variable-range MTRR pairs reported in IA32_MTRRCAP.VCNT (cpu->mtrr_var holds base/mask pairs). */
 #define MSR_MTRR_VAR_COUNT 8
+#define MSR_PMC_COUNT 2         /* general-purpose counters (CPUID.0AH:EAX[15:8]) */
+#define MSR_FIXED_CTR_COUNT 3   /* fixed-function counters (CPUID.0AH:EDX[4:0]) */
+#define MSR_PMC_BITS 48         /* counter width (CPUID.0AH:EAX[23:16], EDX[12:5]) */
 
 /* The time-stamp counter now: a function of the retired-instruction count (DESIGN.md, time). */
 static inline uint64_t msr_tsc(const Cpu *cpu)
