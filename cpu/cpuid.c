@@ -73,17 +73,17 @@ static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
                  CPUID_1_ECX_RDRAND;
         if (cpu->cr4 & CR4_OSXSAVE)
             out[2] |= CPUID_1_ECX_OSXSAVE;
+        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC |
+                 CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP |
+                 CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |
+                 CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH | CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR |
+                 CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
         if (cpu->apic) {
             /* a local APIC: TSC-deadline timer; EDX.APIC follows IA32_APIC_BASE.EN */
             out[2] |= CPUID_1_ECX_TSC_DEADLINE;
             if (cpu->apic_base & (1u << 11))
                 out[3] |= CPUID_1_EDX_APIC;
         }
-        out[3] = CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC |
-                 CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP |
-                 CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |
-                 CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH | CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR |
-                 CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2;
         break;
     case 7:
         if (subleaf == 0)
