@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/cpuid.h"
+#include "cpu/msr.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "mem/phys.h"
@@ -273,6 +275,18 @@ START_TEST(board_cpu_hooks_follow_lapic)
     cpu->apic->tsc_deadline_write(cpu->apic_opaque, 12345);
     ck_assert_uint_eq(cpu->apic->tsc_deadline_read(cpu->apic_opaque), 12345);
     ck_assert_uint_eq(clock_next_deadline(&vm->clock), 12345);
+    uint32_t out[4];
+    cpuid_query(cpu, 1, 0, out);
+    ck_assert_uint_ne(out[3] & CPUID_1_EDX_APIC, 0);
+    ck_assert_uint_ne(out[2] & CPUID_1_ECX_TSC_DEADLINE, 0);
+    ck_assert(msr_write(cpu, MSR_IA32_APIC_BASE, 0xfee00100));   /* hardware disable */
+    cpuid_query(cpu, 1, 0, out);
+    ck_assert_uint_eq(out[3] & CPUID_1_EDX_APIC, 0);
+    uint64_t v;
+    ck_assert(!msr_read(cpu, MSR_IA32_TSC_DEADLINE, &v));          /* gone with the APIC */
+    ck_assert_uint_eq(phys_mem_read(&vm->mem, 0xfee00030, 4), 0xffffffffu);
+    ck_assert(msr_write(cpu, MSR_IA32_APIC_BASE, 0xfee00900));
+    ck_assert_uint_eq(phys_mem_read(&vm->mem, 0xfee00030, 4), 0x00050014u);
     vm_free(vm);
 }
 END_TEST
