@@ -127,6 +127,13 @@ bool board_intr_ack(Vm *vm, uint8_t *vector)
 
 /* ---- local APIC and I/O APIC ---- */
 
+/* IrqFn for devices wired to an I/O APIC input directly (the HPET's routed timers). */
+static void board_ioapic_pin(void *opaque, int pin, int level)
+{
+    Vm *vm = opaque;
+    ioapic_set_irq(vm->ioapic, pin, level);
+}
+
 void board_apic_base_write(Vm *vm, uint64_t apic_base)
 {
     lapic_set_base(vm->lapic, apic_base);
@@ -226,7 +233,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
 
     /* PCI bus, PIIX4 PM (SCI = ISA IRQ 9), HPET.  HPET legacy replacement: timer 0 -> ISA IRQ 0
      * (PIC 0, I/O APIC 2), timer 1 -> ISA IRQ 8.  Its routed output (INT_ROUTE_CAP = pin 2) goes
-     * to I/O APIC pin 2: hpet_connect_pin(vm->hpet, 2, ...) once the I/O APIC is on the board. */
+     * to I/O APIC pin 2 directly. */
     vm->pci = pci_new(&vm->io, on_pci_reset, vm);
     vm->pm = vm->pci ? piix4_pm_new(&vm->io, vm->pci, &vm->clock, (IrqLine){ board_isa_irq, vm, 9 },
                                     on_acpi_poweroff, vm, cfg->log) : NULL;
@@ -236,6 +243,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the PCI bus, PM or HPET (out of memory or slots)");
         return -1;
     }
+    hpet_connect_pin(vm->hpet, 2, (IrqLine){ board_ioapic_pin, vm, 2 });
     return 0;
 }
 
