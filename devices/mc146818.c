@@ -240,11 +240,12 @@ static int64_t rtc_time_secs(const RtcState *s)
 
 /* ---- the update cycle ---- */
 
-/* The last Sunday of month m: days 25-31 in April and October. */
+/* Today is the last Sunday of month `mon` (April: days 24-30, October: 25-31). */
 static bool rtc_last_sunday(const RtcState *s, uint8_t b, int mon)
 {
-    return rtc_dec(b, s->cmos[REG_MON]) == mon && rtc_dec(b, s->cmos[REG_WDAY]) == 1 &&
-           rtc_dec(b, s->cmos[REG_MDAY]) >= 25;
+    int mday = rtc_dec(b, s->cmos[REG_MDAY]), last = mon == 4 ? 30 : 31;
+    return rtc_dec(b, s->cmos[REG_MON]) == mon && rtc_dec(b, s->cmos[REG_WDAY]) == 1 && mday <= last &&
+           mday > last - 7;
 }
 
 /* Advances the time registers by one second, carrying only into the fields that change. */

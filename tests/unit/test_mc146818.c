@@ -377,6 +377,11 @@ START_TEST(rtc_dse_spring_forward_and_fall_back)
     rig_advance(r, 3601 * SEC);                /* only once */
     ck_assert_uint_eq(cmos(r, 0x04), 0x02);
     rig_free(r);
+    r = rig_at("2022-04-24T01:59:59");         /* the last Sunday in April can be the 24th */
+    cmos_set(r, 0x0b, 0x03);
+    rig_advance(r, SEC);
+    ck_assert_uint_eq(cmos(r, 0x04), 0x03);
+    rig_free(r);
     r = rig_at("2026-04-19T01:59:59");         /* not the last Sunday */
     cmos_set(r, 0x0b, 0x03);
     rig_advance(r, SEC);
