@@ -306,7 +306,9 @@ static void rtc_tick_second(RtcState *s)
 
 static bool rtc_alarm_match(const RtcState *s)
 {
-    static const uint8_t pairs[3][2] = { { REG_SEC, REG_SEC_ALARM }, { REG_MIN, REG_MIN_ALARM }, { REG_HOUR, REG_HOUR_ALARM } };
+    static const uint8_t pairs[3][2] = {
+        { REG_SEC, REG_SEC_ALARM }, { REG_MIN, REG_MIN_ALARM }, { REG_HOUR, REG_HOUR_ALARM },
+    };
     for (int i = 0; i < 3; i++) {
         uint8_t alarm = s->cmos[pairs[i][1]];
         if ((alarm & 0xc0) != 0xc0 && alarm != s->cmos[pairs[i][0]])
