@@ -88,6 +88,7 @@ void cpu_reset(Cpu *cpu)
     cpu->xcr0 = 1;
     cpu->rng_state = cpu->config.rng_seed ^ 0x5eed5eed5eed5eedull;
     cpu->halted = false;
+    cpu->ferr = cpu->ignne = false;
     cpu->inhibit_irq = false;
     cpu->stop_request = false;
     cpu->exit_block = false;

@@ -165,6 +165,9 @@ typedef struct CpuBus {
     /* Highest-priority pending maskable interrupt: returns true and acknowledges it into *vector. */
     bool (*intr_ack)(void *opaque, uint8_t *vector);
     bool (*intr_pending)(void *opaque);
+    /* FERR# went active: an unmasked x87 error reached a waiting instruction with CR0.NE = 0
+     * (cpu/x87.c).  NULL: FERR# not wired, and IGNNE# counts as held active. */
+    void (*ferr)(void *opaque);
 } CpuBus;
 
 /* The CPU's own side of its local APIC, when the machine has one (Cpu.apic; NULL: no APIC, and
@@ -242,6 +245,8 @@ typedef struct Cpu {
     volatile bool stop_request;
     bool exit_block;       /* set by slow paths (SMC, mode change) to end the current block */
     bool nmi_pending;
+    bool ferr;             /* FERR# output active (MS-DOS compatibility mode, cpu/x87.c) */
+    bool ignne;            /* IGNNE# input: the board sets it, the CPU drops it with FERR# */
     bool triple_fault;
     int exc_vector;        /* exception being raised (-1: none) */
     uint32_t exc_error;
@@ -280,6 +285,10 @@ void cpu_flush_tlb(Cpu *cpu, bool include_global);
  * cpu_run).  The guest state must already be exact: no handler writes state before it can fault.
  * `err` is the error code, or EXC_NO_ERR. */
 _Noreturn void cpu_raise(Cpu *cpu, int vector, uint32_t err);
+/* Leaves the current instruction before it has done anything and waits (as HLT does) for an
+ * interrupt, after which the instruction runs again: the x87 FERR# freeze (cpu/x87.c). */
+_Noreturn void cpu_freeze(Cpu *cpu);
+#define CPU_EXC_FREEZE 256     /* exc_vector of cpu_freeze: nothing to deliver */
 /* Delivers an interrupt/exception through IVT/IDT (cpu/interrupt.c).  `soft` is 1 for INT n,
  * 2 for INT3/INTO (also reached by software), 0 for hardware events and faults. */
 void cpu_deliver(Cpu *cpu, int vector, uint32_t err, int soft, uint64_t next_rip);

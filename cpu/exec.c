@@ -25,6 +25,12 @@ _Noreturn void cpu_raise(Cpu *cpu, int vector, uint32_t err)
     longjmp(*cpu->fault_jmp, 1);
 }
 
+_Noreturn void cpu_freeze(Cpu *cpu)
+{
+    cpu->halted = true;
+    cpu_raise(cpu, CPU_EXC_FREEZE, EXC_NO_ERR);
+}
+
 static bool contributory(int v)
 {
     return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
@@ -63,6 +69,8 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
     uint32_t err = cpu->exc_error;
     cpu->exc_vector = -1;
     cpu->exit_block = false;
+    if (v == CPU_EXC_FREEZE)
+        return true;
     if (*first >= 0) {
         if (*first == EXC_DF) {
             cpu->triple_fault = true;

@@ -7,8 +7,21 @@
  * Every x87 instruction first checks CR0.EM/TS (#NM, simd_check_x87).  Waiting instructions
  * (all except FNINIT, FNCLEX, FNSTCW, FNSTSW, FNSTENV, FNSAVE, and FXSAVE/FXRSTOR) then take a
  * pending unmasked exception (SW.ES): #MF when CR0.NE = 1, at the waiting instruction, before it
- * changes anything.  XXX: with CR0.NE = 0 the legacy path (FERR# -> IRQ13 through the PIC,
- * IGNNE#) is not modelled: nothing is raised and the instruction executes.
+ * changes anything.
+ *
+ * CR0.NE = 0, MS-DOS compatibility mode (SDM vol. 1, D.2.1-D.2.2; P6 and later): at that waiting
+ * instruction the CPU asserts FERR# and freezes before executing it until an interrupt arrives;
+ * the PC board latches FERR# into IRQ 13.  The handler writes port 0xF0, which clears the IRQ 13
+ * latch and asserts IGNNE# (as long as FERR# is active), clears the exception (FNCLEX, FLDENV,
+ * ...), sends EOI and returns to the waiting instruction, which then runs.  With IGNNE# active a
+ * waiting instruction ignores the pending error.  FERR# stays active until SW.ES is clear and
+ * IGNNE# drops with it (the chipset's flip-flop is cleared by FERR# going inactive; modelled by
+ * the CPU dropping cpu->ignne, observed at FNINIT/FNCLEX/FNSAVE and at the next waiting
+ * instruction).  With interrupts off or IRQ 13 masked the freeze lasts, as on hardware.  A bus
+ * without FERR# wiring (unit tests) behaves as if IGNNE# were held active.  XXX: QEMU 7.2 does
+ * not freeze: it raises IRQ 13 and executes the instruction, so its interrupt arrives one or more
+ * instructions later; FERR# is signalled only with CR0.NE = 0 (hardware also drives it with
+ * NE = 1, where PC chipsets gate it off), as on QEMU.
  *
  * Exception flags (8.4-8.5) are sticky: the host reports the ones this instruction raised and
  * they are ORed into SW; ES and B = (SW[5:0] & ~CW[5:0]) != 0.  A masked fault gets the host's
@@ -102,13 +115,28 @@ void x87_update_es(X87State *f)
         f->sw &= (uint16_t)~(X87_SW_ES | X87_SW_B);
 }
 
+void x87_ferr_release(Cpu *cpu)
+{
+    cpu->ferr = false;
+    cpu->ignne = false;
+}
+
 void x87_check_pending(Cpu *cpu)
 {
-    if (!(cpu->fpu.sw & X87_SW_ES))
+    if (!(cpu->fpu.sw & X87_SW_ES)) {
+        if (unlikely(cpu->ferr))
+            x87_ferr_release(cpu);
         return;
+    }
     if (cpu->cr0 & CR0_NE)
         cpu_raise(cpu, EXC_MF, EXC_NO_ERR);
-    /* XXX: CR0.NE = 0 would signal FERR# -> IRQ13 through the PIC; not modelled. */
+    if (!cpu->bus->ferr || (cpu->ferr && cpu->ignne))
+        return;                         /* IGNNE#: the error is ignored, the instruction runs */
+    if (!cpu->ferr) {
+        cpu->ferr = true;
+        cpu->bus->ferr(cpu->bus_opaque);
+    }
+    cpu_freeze(cpu);
 }
 
 static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -258,6 +286,7 @@ static int op_fninit(Cpu *cpu, const Insn *in)
     (void)in;
     simd_check_x87(cpu);
     x87_init(&cpu->fpu);
+    x87_ferr_release(cpu);
     return INSN_NEXT;
 }
 
@@ -266,6 +295,7 @@ static int op_fnclex(Cpu *cpu, const Insn *in)
     (void)in;
     simd_check_x87(cpu);
     cpu->fpu.sw &= (uint16_t)~(X87_SW_EXC | X87_SW_SF | X87_SW_ES | X87_SW_B);
+    x87_ferr_release(cpu);
     return INSN_NEXT;
 }
 
@@ -424,6 +454,7 @@ static int op_fnsave(Cpu *cpu, const Insn *in)
         fp80_put(b + env + 10 * i, *x87_st(&cpu->fpu, i));
     x87_mem_write_lin(cpu, lin, b, env + 80);
     x87_init(&cpu->fpu);
+    x87_ferr_release(cpu);
     return INSN_NEXT;
 }
 

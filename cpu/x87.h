@@ -45,8 +45,11 @@ uint8_t x87_abridged_tw(const X87State *f);
 uint16_t x87_expand_tw(const X87State *f, uint8_t abridged);
 /* Recomputes ES and B from the exception flags and the masks. */
 void x87_update_es(X87State *f);
-/* The waiting-instruction check: a pending unmasked exception (ES) raises #MF with CR0.NE. */
+/* The waiting-instruction check: a pending unmasked exception (ES) raises #MF with CR0.NE,
+ * else asserts FERR# and freezes unless IGNNE# is active. */
 void x87_check_pending(Cpu *cpu);
+/* FERR# goes inactive (SW.ES is clear): IGNNE# drops with it. */
+void x87_ferr_release(Cpu *cpu);
 
 /*
  * Runs one x87 instruction on the host FPU (cpu/x87_host.c).  `img` is a 108-byte FNSAVE image

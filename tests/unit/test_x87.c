@@ -329,7 +329,7 @@ START_TEST(pop_from_empty_stack_unmasked_leaves_state_and_sets_es)
     ck_assert_int_eq(fm_exec(fm, 1), EXC_MF);
     ck_assert_uint_eq(fm->cpu->rip, FM_CODE + 8);
     ck_assert_int_eq(x87_top(f), 7);
-    fm->cpu->cr0 &= ~CR0_NE;                              /* legacy path: nothing raised (XXX) */
+    fm->cpu->cr0 &= ~CR0_NE;                              /* no FERR# wiring here: IGNNE# */
     ck_assert_int_eq(fm_exec(fm, 1), -1);
     ck_assert_int_eq(x87_top(f), 6);
     fm_free(fm);
