@@ -2,7 +2,8 @@
  * board.c — the PC board (see board.h): the chips of an i440FX/PIIX PC as QEMU's "pc" machine
  * lays them out, wired to the VM's port bus, physical address space, clock and CPU.
  *
- * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset).
+ * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset); 0xF0
+ * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
  * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
  * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF); HPET at 0xFED00000 (devices/hpet.c).
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
@@ -47,6 +48,36 @@ static void port92_write(void *opaque, uint16_t port, int size, uint32_t val)
 }
 
 static const IoOps port92_ops = { port92_read, port92_write, 1 };
+
+/* ---- FERR# / IRQ 13 (PC/AT coprocessor error wiring, SDM vol. 1 D.2.1.2) ----
+ * FERR# going active sets a latch driving IRQ 13; a write to port 0xF0 clears the latch and
+ * asserts IGNNE# while FERR# is still active (the CPU drops IGNNE# when FERR# goes inactive). */
+
+void board_ferr(Vm *vm)
+{
+    board_isa_irq(vm, 13, 1);
+}
+
+static uint32_t portf0_read(void *opaque, uint16_t port, int size)
+{
+    (void)opaque;
+    (void)port;
+    (void)size;
+    return 0xff;
+}
+
+static void portf0_write(void *opaque, uint16_t port, int size, uint32_t val)
+{
+    Vm *vm = opaque;
+    (void)port;
+    (void)size;
+    (void)val;
+    board_isa_irq(vm, 13, 0);
+    if (vm->cpu->ferr)
+        vm->cpu->ignne = true;
+}
+
+static const IoOps portf0_ops = { portf0_read, portf0_write, 1 };
 
 static void on_debug_exit(void *opaque, int status)
 {
@@ -213,6 +244,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
         return -1;
     }
     io_register(&vm->io, 0x92, 1, &port92_ops, vm);
+    io_register(&vm->io, 0xf0, 1, &portf0_ops, vm);
 
     /* i8254 PIT (ports 0x40-0x43, 0x61): OUT0 is ISA IRQ 0 */
     vm->pit = pit_new(&vm->io, &vm->clock, (IrqLine){ board_legacy_irq, vm, 0 });
@@ -251,6 +283,7 @@ void board_reset(Vm *vm)
 {
     vm->port92 = 0x02;
     pic_reset(vm->pic);
+    board_isa_irq(vm, 13, 0);       /* RESET clears the FERR# latch */
     uart_reset(vm->com1);
     uart_reset(vm->com2);
     pit_reset(vm->pit);

@@ -26,6 +26,9 @@ void board_isa_irq(void *opaque, int irq, int level);
 /* IrqFn for the 8254 (IRQ 0) and RTC (IRQ 8) outputs: cut off while the HPET replaces them. */
 void board_legacy_irq(void *opaque, int irq, int level);
 
+/* The CPU's FERR# output went active (CpuBus.ferr): latched into IRQ 13 until port 0xF0. */
+void board_ferr(Vm *vm);
+
 /* The CPU's INTR pin and its acknowledge cycle (CpuBus.intr_pending / intr_ack). */
 bool board_intr_pending(Vm *vm);
 bool board_intr_ack(Vm *vm, uint8_t *vector);

@@ -102,8 +102,14 @@ static void bus_apic_tsc_deadline_write(void *opaque, uint64_t tsc)
     board_apic_tsc_deadline_write(opaque, tsc);
 }
 
+static void bus_ferr(void *opaque)
+{
+    board_ferr(opaque);
+}
+
 static const CpuBus vm_bus = {
     bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
+    bus_ferr,
 };
 
 static const CpuApicOps vm_apic_ops = {
