@@ -35,19 +35,22 @@ static uint64_t bus_phys_read(void *opaque, uint64_t paddr, int size)
     return phys_mem_read(&vm->mem, paddr, size);
 }
 
-static void bus_phys_write(void *opaque, uint64_t paddr, int size, uint64_t val)
-{
-    Vm *vm = opaque;
-    phys_mem_write(&vm->mem, paddr, size, val);
-}
-
 /* A device may arm a deadline earlier than the one cpu_run was given (a timer programmed by
  * this very access): the CPU then stops after the instruction so that vm_run takes the new
- * limit.  Port I/O ends the block, so it stops at once. */
+ * limit.  Port I/O ends the block, so it stops at once; after an MMIO write (the local APIC's
+ * initial count, the HPET's comparators) or a WRMSR to IA32_TSC_DEADLINE the block ends first. */
 static void bus_check_deadline(Vm *vm, uint64_t before)
 {
     if (clock_next_deadline(&vm->clock) < before)
         vm->cpu->stop_request = true;
+}
+
+static void bus_phys_write(void *opaque, uint64_t paddr, int size, uint64_t val)
+{
+    Vm *vm = opaque;
+    uint64_t before = clock_next_deadline(&vm->clock);
+    phys_mem_write(&vm->mem, paddr, size, val);
+    bus_check_deadline(vm, before);
 }
 
 static uint32_t bus_io_in(void *opaque, uint16_t port, int size)
@@ -99,7 +102,10 @@ static uint64_t bus_apic_tsc_deadline_read(void *opaque)
 
 static void bus_apic_tsc_deadline_write(void *opaque, uint64_t tsc)
 {
-    board_apic_tsc_deadline_write(opaque, tsc);
+    Vm *vm = opaque;
+    uint64_t before = clock_next_deadline(&vm->clock);
+    board_apic_tsc_deadline_write(vm, tsc);
+    bus_check_deadline(vm, before);
 }
 
 static void bus_ferr(void *opaque)
