@@ -92,9 +92,10 @@ static uint8_t chip_isr_visible(const PicChip *c)
 /* The input that would be acknowledged now, or -1 (INT output low). */
 static int chip_best(const PicState *s, const PicChip *c)
 {
-    int r = chip_highest(c, c->irr & ~c->imr);
-    if (r < 0)
-        return -1;
+    uint8_t req = c->irr & ~c->imr;
+    if (!req)
+        return -1;              /* the common case, asked between every two blocks */
+    int r = chip_highest(c, req);
     uint8_t blocking = chip_isr_visible(c);
     if (c->sfnm && chip_is_master(s, c) && !c->single)
         blocking &= (uint8_t)~c->icw3;
