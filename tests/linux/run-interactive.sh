@@ -2,8 +2,9 @@
 # run-interactive.sh BUILD_DIR — the interactive half of the linux suite (issue item 4a): boots
 # the amd64 kernel with the shell initramfs (mkinitramfs.sh --mode shell, as `./dev.sh run`
 # does) under softvisor on a pseudo-terminal, waits for the busybox prompt, types a command and
-# checks its answer, types `poweroff -f` and requires exit status 0 and the terminal's settings
-# (termios) restored to what they were before softvisor started.
+# checks its answer, types `poweroff -f` and requires the kernel's "reboot: Power down", exit
+# status 0 and the terminal's settings (termios) restored to what they were before softvisor
+# started.
 # Last line "N passed, M failed".  SOFTVISOR_LINUX_TIMEOUT bounds the boot (default 900 s).
 set -eu
 [ $# -ge 1 ] || { echo "usage: run-interactive.sh BUILD_DIR" >&2; exit 2; }
@@ -94,6 +95,8 @@ if status is None:
 after = termios.tcgetattr(slave)
 if status != 0:
     finish(False, f"exit status {status} after poweroff -f")
+if "reboot: Power down" not in "".join(log):
+    finish(False, "no 'reboot: Power down' (the kernel did not power off through ACPI)")
 if after != before:
     finish(False, f"terminal settings not restored: {before} -> {after}")
 finish(True, f"prompt after {boot:.1f} s, command answered, poweroff -f: status 0, terminal restored")
