@@ -1,6 +1,6 @@
 #!/bin/sh
 # fetch.sh [--refresh] [amd64|i386|all] — fetches Debian 12's kernels and busybox-static with
-# apt-get (nothing else), into the cache ${SOFTVISOR_CACHE:-$HOME/.cache/softvisor}:
+# apt-get (nothing else), into the cache ${SOFTVISOR_CACHE:-${HOME:-/tmp}/.cache/softvisor}:
 #   debs/      the downloaded .deb files (reused when present)
 #   linux/     vmlinuz-amd64, vmlinuz-686, vmlinuz-686-pae, busybox-amd64, busybox-i386
 #              (unpacked with dpkg-deb --fsys-tarfile | tar) and versions.txt naming the packages used.
@@ -17,7 +17,7 @@ if [ "${1:-}" = "--refresh" ]; then refresh=1; shift; fi
 what=${1:-all}
 case "$what" in amd64|i386|all) ;; *) echo "usage: fetch.sh [--refresh] [amd64|i386|all]" >&2; exit 2;; esac
 
-cache=${SOFTVISOR_CACHE:-$HOME/.cache/softvisor}
+cache=${SOFTVISOR_CACHE:-${HOME:-/tmp}/.cache/softvisor}
 debs=$cache/debs
 out=$cache/linux
 mkdir -p "$debs" "$out"

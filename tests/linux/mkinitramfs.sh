@@ -21,7 +21,7 @@
 # opens the console after mounting devtmpfs).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${SOFTVISOR_CACHE:-$HOME/.cache/softvisor}
+cache=${SOFTVISOR_CACHE:-${HOME:-/tmp}/.cache/softvisor}
 
 arch=amd64 mode=test init="" adds="" bb="" hostbb="" out=""
 while [ $# -gt 0 ]; do
