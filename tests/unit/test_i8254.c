@@ -450,6 +450,32 @@ START_TEST(pit_counts_exact_after_a_long_time)
 }
 END_TEST
 
+START_TEST(pit_random_guest_writes_never_arm_a_past_deadline)
+{
+    /* hostile guest: random control words, counts, gates and reads; after every step the next
+     * deadline lies in the future (a deadline at or before now would stall the run loop) */
+    Rig *r = rig_new(true);
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x43, 0x61 };
+        uint16_t port = ports[x % 6];
+        if ((x >> 8) & 1)
+            out8(r, port, (uint8_t)(x >> 16));
+        else
+            in8(r, port);
+        uint64_t step = (x >> 24) & 0x3ff;
+        if (((x >> 40) & 0xff) == 0)
+            step = (x >> 24) & 0xffffff;
+        rig_advance(r, r->icount + step);
+        ck_assert_uint_gt(clock_next_deadline(&r->clock), r->icount);
+    }
+    rig_free(r);
+}
+END_TEST
+
 /* A VM whose 4 KiB BIOS holds `code` at its start (CS:F000) and a jump to it at the reset vector. */
 static Vm *vm_with_code(const uint8_t *code, size_t n)
 {
@@ -564,6 +590,7 @@ static Suite *pit_suite(void)
     tcase_add_test(tc, pit_mode0_msb_counts_down_linearly_for_quick_calibration);
     tcase_add_test(tc, pit_no_listener_schedules_nothing);
     tcase_add_test(tc, pit_counts_exact_after_a_long_time);
+    tcase_add_test(tc, pit_random_guest_writes_never_arm_a_past_deadline);
     tcase_add_test(tc, pit_tsc_calibration_against_channel2_measures_1ghz);
     tcase_add_test(tc, pit_irq0_wakes_hlt_and_tsc_counts_halted_time);
     suite_add_tcase(s, tc);

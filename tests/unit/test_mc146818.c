@@ -500,6 +500,32 @@ START_TEST(rtc_parse_time_accepts_dates_rejects_others)
 }
 END_TEST
 
+START_TEST(rtc_random_guest_writes_never_arm_a_past_deadline)
+{
+    /* hostile guest: random indexes and values (registers A-D included), reads, short and long
+     * gaps; the next deadline always lies in the future (one at or before now would stall the
+     * run loop) */
+    Rig *r = rig_new(BASE_2026);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint8_t idx = (x & 1) ? (uint8_t)(0x0a + ((x >> 1) & 3)) : (uint8_t)((x >> 1) & 0x7f);
+        if ((x >> 8) & 1)
+            cmos_set(r, idx, (uint8_t)(x >> 16));
+        else
+            cmos(r, idx);
+        uint64_t step = (x >> 24) & 0xfffff;
+        if (((x >> 44) & 0xff) == 0)
+            step = ((x >> 24) & 0xfffff) * 1000000;
+        rig_advance(r, r->icount + step);
+        ck_assert_uint_gt(clock_next_deadline(&r->clock), r->icount);
+    }
+    rig_free(r);
+}
+END_TEST
+
 static Suite *rtc_suite(void)
 {
     Suite *s = suite_create("mc146818");
@@ -523,6 +549,7 @@ static Suite *rtc_suite(void)
     tcase_add_test(tc, rtc_cmos_ram_read_write_and_nmi_bit);
     tcase_add_test(tc, rtc_reset_clears_enables_keeps_time_and_ram);
     tcase_add_test(tc, rtc_parse_time_accepts_dates_rejects_others);
+    tcase_add_test(tc, rtc_random_guest_writes_never_arm_a_past_deadline);
     suite_add_tcase(s, tc);
     return s;
 }
