@@ -19,8 +19,8 @@
  *   100 / 000 set / clear rotate in AEOI mode                    110 set priority (L = lowest)
  *   010 no operation
  * OCW3 (even, D4 D3 = 01): ESMM/SMM special mask mode, P poll, RR/RIS read ISR or IRR.  Odd-port
- * reads return IMR.  A poll makes the next even-port read an acknowledge of that chip:
- * 0x80 | level, or 0 when nothing is requesting.
+ * reads return IMR.  A poll makes the next read of the chip (either port: the datasheet speaks of
+ * the next RD pulse) an acknowledge of that chip: 0x80 | level, or 0 when nothing is requesting.
  *
  * Priority: IR(lowest+1) is highest, going round to IR(lowest).  A request at an unmasked input
  * interrupts when it outranks every in-service level (fully nested mode).  In special fully nested
@@ -245,10 +245,10 @@ static uint32_t pic_port_read(void *opaque, uint16_t port, int size)
     (void)size;
     PicChip *c = &s->chip[port >= 0xa0];
     uint8_t v;
-    if (port & 1)
-        v = c->imr;
-    else if (c->poll)
+    if (c->poll)
         v = chip_poll(s, c);
+    else if (port & 1)
+        v = c->imr;
     else
         v = c->read_isr ? c->isr : c->irr;
     pic_update(s);

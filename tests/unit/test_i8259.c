@@ -224,6 +224,10 @@ START_TEST(pic_poll_acknowledges_highest_request)
     ck_assert_uint_eq(in8(&r, 0x20), 0x40);        /* poll is one read; IRR again (IR6) */
     out8(&r, 0x20, 0x0b);
     ck_assert_uint_eq(in8(&r, 0x20), 0x20);        /* IR5 in service */
+    out8(&r, 0x20, 0x20);
+    out8(&r, 0x20, 0x0c);
+    ck_assert_uint_eq(in8(&r, 0x21), 0x86);        /* the next read of either port */
+    ck_assert_uint_eq(in8(&r, 0x21), 0x00);        /* then IMR again */
     rig_free(&r);
 }
 END_TEST
@@ -443,6 +447,38 @@ START_TEST(pic_out_of_range_irq_ignored)
 }
 END_TEST
 
+START_TEST(pic_ltim_makes_every_input_level_triggered)
+{
+    Rig r = rig_new();
+    out8(&r, 0x20, 0x19);                          /* ICW1: LTIM, cascade, ICW4 */
+    out8(&r, 0x21, 0x20);
+    out8(&r, 0x21, 0x04);
+    out8(&r, 0x21, 0x01);
+    pic_set_irq(r.pic, 3, 1);
+    ck_assert_uint_eq(pic_ack(r.pic), 0x23);
+    out8(&r, 0x20, 0x20);
+    ck_assert_uint_eq(pic_ack(r.pic), 0x23);       /* still high: requests again */
+    out8(&r, 0x20, 0x20);
+    pic_set_irq(r.pic, 3, 0);
+    ck_assert(!pic_has_intr(r.pic));
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(pic_elcr_switch_to_level_picks_up_a_high_line)
+{
+    Rig r = rig_new();
+    rig_init(&r, 0);
+    pic_set_irq(r.pic, 5, 1);
+    ck_assert_uint_eq(pic_ack(r.pic), 0x25);
+    out8(&r, 0x20, 0x20);
+    ck_assert(!pic_has_intr(r.pic));               /* edge: served */
+    out8(&r, 0x4d0, 0x20);                         /* now level: the high line requests */
+    ck_assert_uint_eq(pic_ack(r.pic), 0x25);
+    rig_free(&r);
+}
+END_TEST
+
 static Suite *pic_suite(void)
 {
     Suite *s = suite_create("i8259");
@@ -469,6 +505,8 @@ static Suite *pic_suite(void)
     tcase_add_test(tc, pic_reinit_resets_priority_and_edges);
     tcase_add_test(tc, pic_reset_is_uninitialised_and_unmasked);
     tcase_add_test(tc, pic_out_of_range_irq_ignored);
+    tcase_add_test(tc, pic_ltim_makes_every_input_level_triggered);
+    tcase_add_test(tc, pic_elcr_switch_to_level_picks_up_a_high_line);
     suite_add_tcase(s, tc);
     return s;
 }
