@@ -667,13 +667,6 @@ void lapic_reset(LapicState *s)
     regs_reset(s);
 }
 
-void lapic_bios_setup(LapicState *s)
-{
-    set_svr(s, SVR_ENABLE | 0xff);
-    set_lvt(s, LVT_LINT0, APIC_DM_EXTINT << 8);
-    set_lvt(s, LVT_LINT1, APIC_DM_NMI << 8);
-}
-
 LapicState *lapic_new(PhysMem *mem, Clock *clock, const LapicHooks *hooks, uint64_t tsc_per_insn)
 {
     LapicState *s = calloc(1, sizeof(*s));

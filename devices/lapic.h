@@ -56,8 +56,4 @@ uint8_t lapic_intr_ack(LapicState *s);
  * local APIC is hardware- or software-disabled. */
 bool lapic_accepts_pic(const LapicState *s);
 
-/* What a PC BIOS (SeaBIOS on QEMU) leaves behind for an OS: software-enabled, LINT0 ExtINT
- * (virtual wire to the 8259), LINT1 NMI.  For loaders that start a kernel without a BIOS. */
-void lapic_bios_setup(LapicState *s);
-
 #endif

@@ -471,8 +471,9 @@ END_TEST
 START_TEST(lapic_lint1_nmi_and_lint0_fixed)
 {
     Rig *r = rig_new();
-    lapic_bios_setup(r->l);
-    ck_assert_uint_eq(rd(r, 0x350), 0x700);
+    sw_enable(r);
+    wr(r, 0x350, 0x700);                            /* LINT0 ExtINT, LINT1 NMI (as SeaBIOS) */
+    wr(r, 0x360, 0x400);
     ck_assert_uint_eq(rd(r, 0x360), 0x400);
     lapic_set_lint(r->l, 1, 1);
     lapic_set_lint(r->l, 1, 1);                     /* no new edge */
