@@ -1,12 +1,14 @@
 /*
  * input.c — the VM's input injection point (DESIGN.md, time and determinism).
  *
- * Everything that enters the guest from outside (today: bytes on the serial ports) passes
+ * Everything that enters the guest from outside (bytes on the serial ports, keys, mouse motion)
+ * passes
  * through these functions, which the frontend calls between vm_run slices.  The guest sees the
  * input at the current retired-instruction count, so a run is a pure function of the initial
  * state and the list of (icount, port, byte) events: the record/replay log hooks in here.
  */
 #include "vm/vm.h"
+#include "devices/i8042.h"
 #include "devices/uart16550.h"
 
 static UartState *input_uart(const Vm *vm, int port)
@@ -25,4 +27,19 @@ void vm_input_serial(Vm *vm, int port, uint8_t byte)
     UartState *u = input_uart(vm, port);
     if (u)
         uart_receive(u, byte);
+}
+
+unsigned vm_key_room(const Vm *vm)
+{
+    return kbc_keyboard_room(vm->kbc);
+}
+
+void vm_input_key(Vm *vm, uint8_t set2_byte)
+{
+    kbc_keyboard_input(vm->kbc, set2_byte);
+}
+
+void vm_input_mouse(Vm *vm, int dx, int dy, uint8_t buttons)
+{
+    kbc_mouse_input(vm->kbc, dx, dy, buttons);
 }
