@@ -28,10 +28,10 @@ static const char usage[] =
     "  -append STRING     kernel command line\n"
     "  -no-reboot         end the run on a triple fault instead of resetting\n"
     "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
-    "  -serial DEV        serial port: stdio, file:PATH, or none; the first -serial is COM1, a\n"
-    "                     second one COM2 (default: COM1 on stdio).  On stdio, stdin is the\n"
-    "                     port's input; a terminal is put in raw mode, and Ctrl-A x quits,\n"
-    "                     Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
+    "  -serial DEV        serial port: stdio (or mon:stdio), file:PATH, or none; the first\n"
+    "                     -serial is COM1, a second one COM2 (default: COM1 on stdio).  On\n"
+    "                     stdio, stdin is the port's input; a terminal is put in raw mode, and\n"
+    "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
     "                     base=now reads the host clock once at start: the run is then no longer\n"
@@ -81,6 +81,12 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
+/* stdio, or QEMU's mon:stdio (the Ctrl-A keys are always on; there is no monitor). */
+static bool chardev_is_stdio(const char *spec)
+{
+    return !strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio");
+}
+
 /* Opens a character device spec; returns 0 and sets *f (NULL for none).  A file:PATH is opened
  * without truncating it and *created tells whether it did not exist, so that a run that fails to
  * start leaves an existing file as it was and removes one it created (chardev_discard); once the
@@ -91,7 +97,7 @@ static int open_chardev(const char *spec, FILE **f, bool *created)
         *f = NULL;
         return 0;
     }
-    if (!strcmp(spec, "stdio")) {
+    if (chardev_is_stdio(spec)) {
         *f = stdout;
         return 0;
     }
@@ -214,7 +220,7 @@ int main(int argc, char **argv)
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
     int stdin_port = nserial == 0 ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
-        if (strcmp(serial[i], "stdio"))
+        if (!chardev_is_stdio(serial[i]))
             continue;
         if (stdin_port >= 0)
             return fail("%s", "only one serial port can be on stdio");
