@@ -18,10 +18,11 @@
  * IGNNE# drops with it (the chipset's flip-flop is cleared by FERR# going inactive; modelled by
  * the CPU dropping cpu->ignne, observed at FNINIT/FNCLEX/FNSAVE and at the next waiting
  * instruction).  With interrupts off or IRQ 13 masked the freeze lasts, as on hardware.  A bus
- * without FERR# wiring (unit tests) behaves as if IGNNE# were held active.  XXX: QEMU 7.2 does
- * not freeze: it raises IRQ 13 and executes the instruction, so its interrupt arrives one or more
- * instructions later; FERR# is signalled only with CR0.NE = 0 (hardware also drives it with
- * NE = 1, where PC chipsets gate it off), as on QEMU.
+ * without FERR# wiring (unit tests) behaves as if IGNNE# were held active.  (QEMU 7.2 does not
+ * freeze: it raises IRQ 13 and executes the instruction, so its interrupt arrives one or more
+ * instructions later; we follow the SDM, which DOS-era handlers were written against.)
+ * XXX: FERR# is signalled only with CR0.NE = 0, as on QEMU; hardware drives it with NE = 1 too
+ * (D.4.2), where a native-mode OS handles #MF and leaves IRQ 13 masked.
  *
  * Exception flags (8.4-8.5) are sticky: the host reports the ones this instruction raised and
  * they are ORed into SW; ES and B = (SW[5:0] & ~CW[5:0]) != 0.  A masked fault gets the host's
