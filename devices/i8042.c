@@ -20,9 +20,12 @@
  *   (0xAB 0x83), 0xF3 typematic, 0xF4 enable, 0xF5 disable + defaults, 0xF6 defaults, 0xF7-0xFD
  *   key modes, 0xFF reset (0xFA then BAT 0xAA); each is acknowledged with 0xFA; unknown: 0xFE.
  * Mouse (PS/2 mouse commands): 0xE6/0xE7 scaling, 0xE8 resolution, 0xE9 status request, 0xEA
- *   stream mode, 0xEB read data, 0xEC/0xEE wrap mode off/on, 0xF0 remote mode, 0xF2 identify
- *   (0x00), 0xF3 sample rate, 0xF4/0xF5 reporting on/off, 0xF6 defaults, 0xFF reset (0xFA 0xAA
- *   0x00).
+ *   stream mode, 0xEB read data, 0xEC/0xEE wrap mode off/on, 0xF0 remote mode, 0xF2 identify,
+ *   0xF3 sample rate, 0xF4/0xF5 reporting on/off, 0xF6 defaults, 0xFF reset (0xFA 0xAA 0x00).
+ *   Microsoft's wheel extensions: sample rates 200, 100, 80 in a row turn a PS/2 mouse (ID 0)
+ *   into an IntelliMouse (ID 3: a 4th packet byte with the wheel), then 200, 200, 80 into an
+ *   IntelliMouse Explorer (ID 4: wheel in bits 0-3, buttons 4 and 5 in bits 4-5); reset ends
+ *   them.
  * Translation: the 8042 maps each set-2 byte below 0x80 to set 1 through a fixed table, turns the
  * break prefix 0xF0 into bit 7 of the next byte, and passes other bytes (0xE0, 0xFA, ...) through,
  * except 0x83 (F7) -> 0x41 and 0x84 (SysRq) -> 0x54.
@@ -295,7 +298,7 @@ static void aux_defaults(KbcState *s)
     s->aux_cmd = 0;
 }
 
-static void aux_packet(KbcState *s, int dx, int dy, uint8_t buttons)
+static void aux_packet(KbcState *s, int dx, int dy, int dz, uint8_t buttons)
 {
     uint8_t b0 = 0x08 | (buttons & 7);
     if (dx < -256 || dx > 255)
@@ -311,6 +314,24 @@ static void aux_packet(KbcState *s, int dx, int dy, uint8_t buttons)
     aux_send(s, b0);
     aux_send(s, (uint8_t)dx);
     aux_send(s, (uint8_t)dy);
+    if (s->aux_type == 3) {
+        aux_send(s, (uint8_t)(dz < -128 ? -128 : dz > 127 ? 127 : dz));
+    } else if (s->aux_type == 4) {
+        dz = dz < -8 ? -8 : dz > 7 ? 7 : dz;
+        aux_send(s, (uint8_t)((dz & 0x0f) | ((buttons & 0x18) << 1)));
+    }
+}
+
+/* The sample-rate sequences that switch on the wheel extensions. */
+static void aux_knock(KbcState *s, uint8_t rate)
+{
+    s->aux_rates[0] = s->aux_rates[1];
+    s->aux_rates[1] = s->aux_rates[2];
+    s->aux_rates[2] = rate;
+    if (s->aux_rates[0] == 200 && s->aux_rates[1] == 100 && rate == 80 && s->aux_type == 0)
+        s->aux_type = 3;
+    else if (s->aux_rates[0] == 200 && s->aux_rates[1] == 200 && rate == 80 && s->aux_type == 3)
+        s->aux_type = 4;
 }
 
 static void aux_write(KbcState *s, uint8_t b)
@@ -322,10 +343,12 @@ static void aux_write(KbcState *s, uint8_t b)
     uint8_t cmd = s->aux_cmd;
     s->aux_cmd = 0;
     if (cmd == 0xf3 || cmd == 0xe8) {
-        if (cmd == 0xf3)
+        if (cmd == 0xf3) {
             s->aux_rate = b;
-        else
+            aux_knock(s, b);
+        } else {
             s->aux_res = b & 3;
+        }
         aux_send(s, KBD_ACK);
         return;
     }
@@ -356,7 +379,7 @@ static void aux_write(KbcState *s, uint8_t b)
         break;
     case 0xeb:
         aux_send(s, KBD_ACK);
-        aux_packet(s, 0, 0, s->aux_buttons);
+        aux_packet(s, 0, 0, 0, s->aux_buttons);
         break;
     case 0xec:
     case 0xee:
@@ -365,7 +388,7 @@ static void aux_write(KbcState *s, uint8_t b)
         break;
     case 0xf2:
         aux_send(s, KBD_ACK);
-        aux_send(s, 0x00);
+        aux_send(s, s->aux_type);
         break;
     case 0xf4:
     case 0xf5:
@@ -383,6 +406,8 @@ static void aux_write(KbcState *s, uint8_t b)
         queue_clear(&s->aux_q);
         aux_defaults(s);
         s->aux_wrap = false;
+        s->aux_type = 0;
+        s->aux_rates[0] = s->aux_rates[1] = s->aux_rates[2] = 0;
         aux_send(s, KBD_ACK);
         aux_send(s, KBD_BAT_OK);
         aux_send(s, 0x00);
@@ -393,11 +418,12 @@ static void aux_write(KbcState *s, uint8_t b)
     }
 }
 
-void kbc_mouse_input(KbcState *s, int dx, int dy, uint8_t buttons)
+void kbc_mouse_input(KbcState *s, int dx, int dy, int dz, uint8_t buttons)
 {
+    unsigned len = s->aux_type ? 4 : 3;
     s->aux_buttons = buttons & 7;
-    if (s->aux_enabled && s->aux_stream && !s->aux_wrap && KBC_QUEUE_SIZE - s->aux_q.count >= 3)
-        aux_packet(s, dx, dy, buttons);
+    if (s->aux_enabled && s->aux_stream && !s->aux_wrap && KBC_QUEUE_SIZE - s->aux_q.count >= len)
+        aux_packet(s, dx, dy, dz, buttons);
 }
 
 /* ---- the controller ---- */
@@ -573,6 +599,8 @@ void kbc_reset(KbcState *s)
     aux_defaults(s);
     s->aux_wrap = false;
     s->aux_buttons = 0;
+    s->aux_type = 0;
+    s->aux_rates[0] = s->aux_rates[1] = s->aux_rates[2] = 0;
     kbc_update_irq(s);
 }
 

@@ -54,6 +54,8 @@ typedef struct KbcState {
     uint8_t aux_cmd;
     bool aux_stream, aux_enabled, aux_wrap;
     uint8_t aux_rate, aux_res, aux_scaling, aux_buttons;
+    uint8_t aux_type;         /* device ID: 0 PS/2 mouse, 3 IntelliMouse, 4 IntelliMouse Explorer */
+    uint8_t aux_rates[3];     /* the last three sample rates set, newest last (the ID "knock") */
     IrqLine irq_kbd, irq_aux;
     int level_kbd, level_aux;
     KbcHost host;
@@ -69,8 +71,9 @@ bool kbc_a20(const KbcState *s);
  * the command byte asks).  Bytes beyond the room are lost, as in a real keyboard's buffer. */
 unsigned kbc_keyboard_room(const KbcState *s);
 void kbc_keyboard_input(KbcState *s, uint8_t set2_byte);
-/* Mouse input: relative movement (dy positive = up, PS/2 convention) and buttons (bit 0 left,
- * 1 right, 2 middle); sends one 3-byte packet in stream mode when reporting is enabled. */
-void kbc_mouse_input(KbcState *s, int dx, int dy, uint8_t buttons);
+/* Mouse input: relative movement (dy positive = up, PS/2 convention), wheel steps dz (positive =
+ * towards the user) and buttons (bit 0 left, 1 right, 2 middle, 3-4 side buttons); sends one
+ * packet (3 bytes, 4 once the guest enabled the wheel) in stream mode while reporting is on. */
+void kbc_mouse_input(KbcState *s, int dx, int dy, int dz, uint8_t buttons);
 
 #endif

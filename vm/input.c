@@ -39,7 +39,7 @@ void vm_input_key(Vm *vm, uint8_t set2_byte)
     kbc_keyboard_input(vm->kbc, set2_byte);
 }
 
-void vm_input_mouse(Vm *vm, int dx, int dy, uint8_t buttons)
+void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons)
 {
-    kbc_mouse_input(vm->kbc, dx, dy, buttons);
+    kbc_mouse_input(vm->kbc, dx, dy, dz, buttons);
 }

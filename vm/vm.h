@@ -98,10 +98,10 @@ VmExit vm_run(Vm *vm, uint64_t max_insns);
 unsigned vm_serial_room(const Vm *vm, int port);
 void vm_input_serial(Vm *vm, int port, uint8_t byte);
 /* Keyboard (scan code set 2 bytes, as a PS/2 keyboard's matrix reports keys) and PS/2 mouse
- * (relative motion, dy positive = up; buttons bit 0 left, 1 right, 2 middle). */
+ * (relative motion, dy positive = up, wheel dz; buttons bit 0 left, 1 right, 2 middle). */
 unsigned vm_key_room(const Vm *vm);
 void vm_input_key(Vm *vm, uint8_t set2_byte);
-void vm_input_mouse(Vm *vm, int dx, int dy, uint8_t buttons);
+void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons);
 
 /* For the board's chips: the A20 gate and a guest-requested system reset. */
 void vm_set_a20(Vm *vm, bool on);

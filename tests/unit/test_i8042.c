@@ -326,17 +326,61 @@ START_TEST(kbc_mouse_stream_packet_after_enable)
     Rig *r = rig_new();
     command(r, 0x60);
     data_out(r, 0x03);
-    kbc_mouse_input(r->k, 5, -3, 1);             /* reporting still off: nothing */
+    kbc_mouse_input(r->k, 5, -3, 0, 1);          /* reporting still off: nothing */
     ck_assert_uint_eq(status(r) & 0x01, 0);
     command(r, 0xd4);
     data_out(r, 0xf4);
     ck_assert_uint_eq(data_in(r), 0xfa);
-    kbc_mouse_input(r->k, 5, -3, 1);
+    kbc_mouse_input(r->k, 5, -3, 0, 1);
     ck_assert_int_eq(r->level[12], 1);
     ck_assert_uint_eq(data_in(r), 0x29);         /* always-1 bit, Y sign, left */
     ck_assert_uint_eq(data_in(r), 5);
     ck_assert_uint_eq(data_in(r), 0xfd);
     ck_assert_int_eq(r->level[12], 0);
+    rig_free(r);
+}
+END_TEST
+
+/* Sends one byte to the mouse and checks its acknowledge. */
+static void aux_cmd(Rig *r, uint8_t b)
+{
+    command(r, 0xd4);
+    data_out(r, b);
+    ck_assert_uint_eq(data_in(r), 0xfa);
+}
+
+static void aux_rate(Rig *r, uint8_t rate)
+{
+    aux_cmd(r, 0xf3);
+    aux_cmd(r, rate);
+}
+
+START_TEST(kbc_mouse_wheel_knock_gives_intellimouse_ids_and_packets)
+{
+    Rig *r = rig_new();
+    command(r, 0x60);
+    data_out(r, 0x03);
+    aux_rate(r, 200);
+    aux_rate(r, 100);
+    aux_rate(r, 80);
+    aux_cmd(r, 0xf2);
+    ck_assert_uint_eq(data_in(r), 3);            /* IntelliMouse */
+    aux_rate(r, 200);
+    aux_rate(r, 200);
+    aux_rate(r, 80);
+    aux_cmd(r, 0xf2);
+    ck_assert_uint_eq(data_in(r), 4);            /* IntelliMouse Explorer */
+    aux_cmd(r, 0xf4);
+    kbc_mouse_input(r->k, 0, 0, -1, 0x10);       /* wheel up one step, fifth button */
+    ck_assert_uint_eq(data_in(r), 0x08);
+    ck_assert_uint_eq(data_in(r), 0);
+    ck_assert_uint_eq(data_in(r), 0);
+    ck_assert_uint_eq(data_in(r), 0x2f);         /* dz -1 in bits 0-3, button 5 in bit 5 */
+    aux_cmd(r, 0xff);                            /* reset: back to a plain PS/2 mouse */
+    ck_assert_uint_eq(data_in(r), 0xaa);
+    ck_assert_uint_eq(data_in(r), 0x00);
+    aux_cmd(r, 0xf2);
+    ck_assert_uint_eq(data_in(r), 0);
     rig_free(r);
 }
 END_TEST
@@ -372,6 +416,7 @@ static Suite *kbc_suite(void)
     tcase_add_test(tc, kbc_aux_loop_sets_auxb_and_irq12);
     tcase_add_test(tc, kbc_mouse_reset_and_identify_answer_like_ps2_mouse);
     tcase_add_test(tc, kbc_mouse_stream_packet_after_enable);
+    tcase_add_test(tc, kbc_mouse_wheel_knock_gives_intellimouse_ids_and_packets);
     tcase_add_test(tc, kbc_reset_restores_power_on_state);
     suite_add_tcase(s, tc);
     return s;

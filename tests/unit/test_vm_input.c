@@ -121,7 +121,7 @@ START_TEST(vm_input_key_reaches_port_0x60_translated)
     ck_assert_uint_eq(io_in(&vm->io, 0x60, 1), 0x1e);   /* set 1 through the 8042 */
     ck_assert_uint_eq(io_in(&vm->io, 0x60, 1), 0x9e);
     ck_assert_uint_eq(io_in(&vm->io, 0x64, 1) & 0x01, 0);
-    vm_input_mouse(vm, 1, 1, 0);              /* reporting is off after reset: nothing */
+    vm_input_mouse(vm, 1, 1, 0, 0);              /* reporting is off after reset: nothing */
     ck_assert_uint_eq(io_in(&vm->io, 0x64, 1) & 0x01, 0);
     vm_free(vm);
 }
