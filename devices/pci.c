@@ -5,7 +5,7 @@
  *   0xCF8 CONFIG_ADDRESS, dword accesses only: bit 31 enable, 23:16 bus, 15:11 device,
  *         10:8 function, 7:2 register; 30:24 and 1:0 reserved, read as 0.
  *   0xCFC-0xCFF CONFIG_DATA: byte, word or dword at any offset inside the dword; the byte lanes
- *         select bytes (reg & 0xFC) + (port - 0xCFC) ... of the addressed function.
+ *         select bytes (reg & 0xFC) + (port - 0xCFC) onwards of the addressed function.
  *   With the enable bit clear, or on a bus other than 0, or for an absent function, reads give
  *   all ones and writes are dropped (master abort).  Byte/word accesses to 0xCF8-0xCFB are not
  *   CONFIG_ADDRESS cycles; 0xCF9 is the PIIX3 reset control register (82371SB datasheet 4.1.31).
