@@ -399,6 +399,45 @@ START_TEST(kbc_reset_restores_power_on_state)
 }
 END_TEST
 
+static uint64_t xorshift(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* A hostile guest: random bytes to both ports, random reads, keys and mouse motion.  After every
+ * step the queues stay bounded and IRQ 1 / IRQ 12 are high exactly when the output buffer holds a
+ * byte of their kind and the command byte enables that interrupt. */
+START_TEST(kbc_random_traffic_keeps_invariants)
+{
+    Rig *r = rig_new();
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t v = xorshift(&x);
+        uint8_t b = (uint8_t)(v >> 8);
+        switch ((v >> 3) & 7) {
+        case 0: command(r, b); break;
+        case 1: case 2: data_out(r, b); break;
+        case 3: case 4: io_in(&r->bus, 0x60, 1); break;
+        case 5: kbc_keyboard_input(r->k, b); break;
+        case 6: kbc_mouse_input(r->k, (int8_t)b, (int8_t)(v >> 16), (int8_t)(v >> 24) % 9, b & 0x1f); break;
+        default: status(r); break;
+        }
+        ck_assert_uint_le(r->k->kbd_q.count, KBC_QUEUE_SIZE);
+        ck_assert_uint_le(r->k->aux_q.count, KBC_QUEUE_SIZE);
+        ck_assert_uint_le(r->k->ctrl_q.count, KBC_QUEUE_SIZE);
+        uint8_t st = status(r);
+        uint8_t ccb = r->k->ccb;
+        int obf = st & 0x01, aux = (st & 0x20) != 0;
+        ck_assert_int_eq(r->level[1], obf && !aux && (ccb & 0x01));
+        ck_assert_int_eq(r->level[12], obf && aux && (ccb & 0x02) ? 1 : 0);
+    }
+    rig_free(r);
+}
+END_TEST
+
 static Suite *kbc_suite(void)
 {
     Suite *s = suite_create("i8042");
@@ -418,6 +457,7 @@ static Suite *kbc_suite(void)
     tcase_add_test(tc, kbc_mouse_stream_packet_after_enable);
     tcase_add_test(tc, kbc_mouse_wheel_knock_gives_intellimouse_ids_and_packets);
     tcase_add_test(tc, kbc_reset_restores_power_on_state);
+    tcase_add_test(tc, kbc_random_traffic_keeps_invariants);
     suite_add_tcase(s, tc);
     return s;
 }
