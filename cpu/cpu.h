@@ -228,6 +228,7 @@ typedef struct Cpu {
     uint64_t misc_enable;
     /* Architectural performance monitoring v2 (cpu/msr.c): stored, never counting. */
     uint64_t pmc[2], perfevtsel[2], fixed_ctr[3], fixed_ctr_ctrl, perf_global_ctrl;
+    uint64_t offcore_rsp[2], lbr_select, lbr_tos, debugctl, lbr_from[16], lbr_to[16];
 
     /* x87 / MMX / SSE state (cpu/x87*.c, cpu/mmx.c, cpu/sse*.c) */
     X87State fpu;

@@ -40,10 +40,17 @@
  *                             A write to a PMC takes bits 31..0 sign-extended (no full-width
  *                             writes); PERFEVTSEL bits 63..32 reserved; FIXED_CTR_CTRL bits 0..11;
  *                             GLOBAL_CTRL bits 0-1 and 32-34; OVF_CTRL the same bits plus 62-63.
+ *   OFFCORE_RSP_0/1 (1A6h), LBR_SELECT (1C8h, bits 0..8), LBR_TOS (1C9h, read-only 0),
+ *   IA32_DEBUGCTL (1D9h: LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR, FREEZE_LBRS_ON_PMI,
+ *   FREEZE_PERFMON_ON_PMI, FREEZE_WHILE_SMM), LASTBRANCH_0-15_FROM_IP (680h) / _TO_IP (6C0h):
+ *                             the Ivy Bridge last-branch-record and off-core-response MSRs that
+ *                             Linux's PMU driver programs for this model.
+ * RDPMC: EDX:EAX := counter ECX (ECX[30] = 1: fixed counter ECX[29:0]); #GP(0) for a bad index,
+ * or at CPL > 0 in protected mode unless CR4.PCE = 1.
  *
  * XXX: the MTRRs and PAT are stored and validated only; memory types have no effect on an
  * emulator.  The performance counters are stored and read back but never count (and so never
- * overflow): Linux finds a PMU where hardware has one and its probe (write, read back) passes.
+ * overflow), and no branch is ever recorded in the LBRs: Linux finds the PMU this CPU model has.
  * Machine-check banks and thermal MSRs are absent (#GP).
  */
 #include <stddef.h>
@@ -103,6 +110,12 @@ static const MsrDesc msr_table[] = {
     { MSR_IA32_FIXED_CTR0, MSR_FIXED_CTR_COUNT, F(fixed_ctr), MSR_K_PMC, 0 },
     { MSR_IA32_FIXED_CTR_CTRL, 1, F(fixed_ctr_ctrl), MSR_K_MASK, 0xfff },
     { MSR_IA32_PERF_GLOBAL_STATUS, 1, MSR_CONST, MSR_K_RO, 0 },
+    { MSR_OFFCORE_RSP_0, 2, F(offcore_rsp), MSR_K_MASK, 0x3f807f8fffull },
+    { MSR_LBR_SELECT, 1, F(lbr_select), MSR_K_MASK, 0x1ff },
+    { MSR_LBR_TOS, 1, F(lbr_tos), MSR_K_RO, 0 },
+    { MSR_IA32_DEBUGCTL, 1, F(debugctl), MSR_K_MASK, 0x7fc3 },
+    { MSR_LBR_FROM0, MSR_LBR_COUNT, F(lbr_from), MSR_K_ANY, 0 },
+    { MSR_LBR_TO0, MSR_LBR_COUNT, F(lbr_to), MSR_K_ANY, 0 },
     { MSR_IA32_PERF_GLOBAL_CTRL, 1, F(perf_global_ctrl), MSR_K_MASK, 0x700000003ull },
     { MSR_IA32_PERF_GLOBAL_OVF_CTRL, 1, MSR_CONST, MSR_K_MASK, 0xc000000700000003ull },
     { MSR_IA32_MTRR_PHYSBASE0, 2 * MSR_MTRR_VAR_COUNT, F(mtrr_var), MSR_K_MTRR_VAR, 0 },
@@ -127,6 +140,7 @@ static const MsrDesc msr_table[] = {
 
 _Static_assert(MSR_PMC_COUNT <= sizeof(((Cpu *)0)->pmc) / sizeof(uint64_t) &&
                MSR_FIXED_CTR_COUNT <= sizeof(((Cpu *)0)->fixed_ctr) / sizeof(uint64_t), "counter storage");
+_Static_assert(MSR_LBR_COUNT <= sizeof(((Cpu *)0)->lbr_from) / sizeof(uint64_t), "LBR storage");
 _Static_assert(2 * MSR_MTRR_VAR_COUNT <= sizeof(((Cpu *)0)->mtrr_var) / sizeof(uint64_t),
                "variable MTRR storage");
 
@@ -325,6 +339,25 @@ static int op_wrmsr(Cpu *cpu, const Insn *in)
     return INSN_END;
 }
 
+/* RDPMC: EDX:EAX := performance counter ECX. */
+static int op_rdpmc(Cpu *cpu, const Insn *in)
+{
+    (void)in;
+    if (cpu_protected(cpu) && cpu->cpl > 0 && !(cpu->cr4 & CR4_PCE))
+        cpu_raise(cpu, EXC_GP, 0);
+    uint32_t ecx = (uint32_t)cpu->gpr[R_CX], idx = ecx & 0x3fffffffu;
+    uint64_t v;
+    if ((ecx & 0x40000000u) && idx < MSR_FIXED_CTR_COUNT)
+        v = cpu->fixed_ctr[idx];
+    else if (!(ecx & 0xc0000000u) && idx < MSR_PMC_COUNT)
+        v = cpu->pmc[idx];
+    else
+        cpu_raise(cpu, EXC_GP, 0);
+    reg_write(cpu, R_AX, 4, (uint32_t)v);
+    reg_write(cpu, R_DX, 4, v >> 32);
+    return INSN_NEXT;
+}
+
 InsnFn msr_select(DecodeCtx *d, Insn *in)
 {
     (void)in;
@@ -334,6 +367,8 @@ InsnFn msr_select(DecodeCtx *d, Insn *in)
     case ZYDIS_MNEMONIC_WRMSR:
         d->end_block = true;
         return op_wrmsr;
+    case ZYDIS_MNEMONIC_RDPMC:
+        return op_rdpmc;
     default:
         return NULL;
     }

@@ -24,6 +24,12 @@
 #define MSR_IA32_PERF_GLOBAL_STATUS 0x0000038eu
 #define MSR_IA32_PERF_GLOBAL_CTRL 0x0000038fu
 #define MSR_IA32_PERF_GLOBAL_OVF_CTRL 0x00000390u
+#define MSR_OFFCORE_RSP_0       0x000001a6u
+#define MSR_LBR_SELECT          0x000001c8u
+#define MSR_LBR_TOS             0x000001c9u
+#define MSR_IA32_DEBUGCTL       0x000001d9u
+#define MSR_LBR_FROM0           0x00000680u
+#define MSR_LBR_TO0             0x000006c0u
 #define MSR_IA32_MISC_ENABLE    0x000001a0u
 #define MSR_IA32_MTRR_PHYSBASE0 0x00000200u
 #define MSR_IA32_MTRR_FIX64K_00000 0x00000250u
@@ -46,6 +52,7 @@
 #define MSR_MTRR_VAR_COUNT 8
 #define MSR_PMC_COUNT 2         /* general-purpose counters (CPUID.0AH:EAX[15:8]) */
 #define MSR_FIXED_CTR_COUNT 3   /* fixed-function counters (CPUID.0AH:EDX[4:0]) */
+#define MSR_LBR_COUNT 16        /* last-branch records (Ivy Bridge: 16) */
 #define MSR_PMC_BITS 48         /* counter width (CPUID.0AH:EAX[23:16], EDX[12:5]) */
 
 /* The time-stamp counter now: a function of the retired-instruction count (DESIGN.md, time). */
