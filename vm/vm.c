@@ -16,6 +16,7 @@
 
 #include "vm/vm.h"
 #include "vm/board.h"
+#include "firmware/acpi.h"
 #include "firmware/loader.h"
 
 #define LOW_RAM_LIMIT 0xe0000000ull   /* RAM above this moves above 4 GiB */
@@ -226,8 +227,14 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     cpu_reset(vm->cpu);
     board_reset(vm);
     vm->exit = VM_EXIT_RUNNING;
-    if (vm->cfg.kernel)
+    if (vm->cfg.kernel) {
+        /* No firmware runs: the loader plays its part, with the ACPI tables a BIOS would leave. */
+        if (acpi_build(vm->ram, vm->ram_size, &vm->acpi_rsdp) < 0) {
+            snprintf(err, errlen, "cannot build the ACPI tables");
+            return -1;
+        }
         return loader_kernel(vm, err, errlen);
+    }
     if (!vm->rom) {
         snprintf(err, errlen, "nothing to boot: give -bios FILE or -kernel FILE");
         return -1;
