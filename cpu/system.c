@@ -49,7 +49,7 @@
  *                    RDTSCP also ECX := TSC_AUX.
  *   RDRAND/RDSEED    a deterministic splitmix64 stream from cpu->rng_state; CF := 1, OF SF ZF AF
  *                    PF := 0.
- *   RDPMC            #GP(0): no performance counters exist.
+ *   (RDPMC is in cpu/msr.c with the performance-monitoring MSRs.)
  *
  * XXX: debug registers are stored only: breakpoints (DR0-3/DR7) and DR7.GD are not acted on.
  * XXX: MOV CR3 in PAE mode does not preload the PDPTEs; the walker reads them on every walk.
@@ -614,12 +614,6 @@ static int op_rdrand(Cpu *cpu, const Insn *in)
     return INSN_NEXT;
 }
 
-static int op_rdpmc(Cpu *cpu, const Insn *in)
-{
-    (void)in;
-    cpu_raise(cpu, EXC_GP, 0);
-}
-
 /* ---- selector ---- */
 
 static InsnFn select_mov_cr_dr(DecodeCtx *d, Insn *in)
@@ -704,8 +698,6 @@ InsnFn system_select(DecodeCtx *d, Insn *in)
     case ZYDIS_MNEMONIC_RDRAND:
     case ZYDIS_MNEMONIC_RDSEED:
         return op_rdrand;
-    case ZYDIS_MNEMONIC_RDPMC:
-        return op_rdpmc;
     default:
         return NULL;
     }

@@ -805,11 +805,28 @@ START_TEST(rdrand_sameseed_samestreamandcf)
 }
 END_TEST
 
-START_TEST(rdpmc_cpl0_raisesgp)
+/* RDPMC reads general-purpose counter ECX, or fixed counter ECX[29:0] with ECX[30] set. */
+START_TEST(rdpmc_reads_counters_and_checks_index_and_pce)
 {
     FakeMachine *fm = fm_new(FM_PM32);
+    fm->cpu->fixed_ctr[1] = 0x123456789abull;
+    fm->cpu->gpr[R_CX] = 0x40000001;
     CODE(fm, 0x0f, 0x33);   /* rdpmc */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(fm->cpu->gpr[R_AX], 0x456789ab);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DX], 0x123);
+    fm->cpu->gpr[R_CX] = 2;   /* only PMC0-1 exist */
+    CODE(fm, 0x0f, 0x33);
     ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    fm->cpu->gpr[R_CX] = 0;
+    fm->cpu->cpl = 3;         /* user mode needs CR4.PCE */
+    CODE(fm, 0x0f, 0x33);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    fm->cpu->cr4 |= CR4_PCE;
+    fm->cpu->pmc[0] = 7;
+    CODE(fm, 0x0f, 0x33);
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(fm->cpu->gpr[R_AX], 7);
     fm_free(fm);
 }
 END_TEST
@@ -875,7 +892,7 @@ int main(void)
     tcase_add_test(tc, rdtsc_virtualclock_returnsicountplusoffset);
     tcase_add_test(tc, rdtsc_tsdcpl3_raisesgp);
     tcase_add_test(tc, rdrand_sameseed_samestreamandcf);
-    tcase_add_test(tc, rdpmc_cpl0_raisesgp);
+    tcase_add_test(tc, rdpmc_reads_counters_and_checks_index_and_pce);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
