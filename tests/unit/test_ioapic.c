@@ -291,6 +291,26 @@ START_TEST(board_cpu_hooks_follow_lapic)
 }
 END_TEST
 
+START_TEST(board_mmio_write_arming_earlier_timer_stops_cpu)
+{
+    Vm *vm = vm_with_bios();
+    Cpu *cpu = vm->cpu;
+    const CpuBus *bus = cpu->bus;
+    bus->phys_write(cpu->bus_opaque, 0xfee000f0, 4, 0x1ff);
+    bus->phys_write(cpu->bus_opaque, 0xfee00320, 4, 0x00040);   /* one-shot, vector 40h */
+    cpu->stop_request = false;
+    bus->phys_write(cpu->bus_opaque, 0xfee00380, 4, 1000);      /* initial count: arms a deadline */
+    ck_assert(cpu->stop_request);                               /* vm_run must take the new limit */
+    cpu->stop_request = false;
+    bus->phys_write(cpu->bus_opaque, 0xfee00080, 4, 0x10);      /* TPR: no deadline change */
+    ck_assert(!cpu->stop_request);
+    phys_mem_write(&vm->mem, 0xfee00320, 4, 0x40040);           /* TSC-deadline mode */
+    cpu->apic->tsc_deadline_write(cpu->apic_opaque, 500);
+    ck_assert(cpu->stop_request);
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *ioapic_suite(void)
 {
     Suite *s = suite_create("ioapic");
@@ -306,6 +326,7 @@ static Suite *ioapic_suite(void)
     tcase_add_test(tc, board_isa_irq_reaches_cpu_through_ioapic_and_lapic);
     tcase_add_test(tc, board_pic_reaches_cpu_only_through_virtual_wire);
     tcase_add_test(tc, board_cpu_hooks_follow_lapic);
+    tcase_add_test(tc, board_mmio_write_arming_earlier_timer_stops_cpu);
     suite_add_tcase(s, tc);
     return s;
 }
