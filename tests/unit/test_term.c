@@ -3,7 +3,7 @@
  * a pseudo-terminal with the serial-echo guest (tests/guest/serial-echo.asm): raw mode while it
  * runs (keys reach the guest unechoed and uncooked), the terminal's settings restored after a
  * guest exit, after Ctrl-A x, after SIGTERM and, through the watchdog, after SIGKILL; Ctrl-A
- * Ctrl-A sends one Ctrl-A.
+ * Ctrl-A sends one Ctrl-A; Ctrl-A h prints the keys.
  *
  * usage: test_term SOFTVISOR ECHO_ROM (passed to the tests in the environment as
  * TEST_TERM_SOFTVISOR and TEST_TERM_ROM)
@@ -165,6 +165,19 @@ START_TEST(term_ctrl_a_twice_sends_ctrl_a)
 }
 END_TEST
 
+START_TEST(term_ctrl_a_h_prints_help)
+{
+    Child c = start();
+    char buf[4096];
+    type(&c, "\x01h");
+    ck_assert_msg(read_until(&c, "C-a x    exit emulator", buf, sizeof(buf)), "no help: '%s'", buf);
+    type(&c, "q");
+    int status = finish(&c);
+    ck_assert_int_eq(WEXITSTATUS(status), 33);
+    stop(&c);
+}
+END_TEST
+
 START_TEST(term_sigterm_restores_terminal)
 {
     Child c = start();
@@ -196,6 +209,7 @@ static Suite *term_suite(void)
     tcase_add_test(tc, term_guest_exit_restores_terminal);
     tcase_add_test(tc, term_ctrl_a_x_quits_and_restores);
     tcase_add_test(tc, term_ctrl_a_twice_sends_ctrl_a);
+    tcase_add_test(tc, term_ctrl_a_h_prints_help);
     tcase_add_test(tc, term_sigterm_restores_terminal);
     tcase_add_test(tc, term_sigkill_watchdog_restores_terminal);
     suite_add_tcase(s, tc);
