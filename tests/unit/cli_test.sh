@@ -110,7 +110,9 @@ fi
 # writes it to port 0xE9:  mov al, 9 / out 0x70, al / in al, 0x71 / out 0xe9, al / mov al, 0x10 /
 # out 0xf4, al / hlt.  2041 reads 0x41 = 'A'; the default start (2026) reads 0x26 = '&'.
 make_rom "$T/year.rom" '\260\011\346\160\344\161\346\351\260\020\346\364\364'
-for rtc in "base=2041-06-15T12:00:00:A" "base=2041-06-15:A" ":&"; do
+# base=now: the host's year, in BCD (0x26 = '&' in 2026)
+now_year=$(printf "\\$(printf '%03o' "$((0x$(date -u +%y)))")")
+for rtc in "base=2041-06-15T12:00:00:A" "base=2041-06-15:A" ":&" "base=now:$now_year"; do
     n=$((n + 1))
     arg=${rtc%:*}; want=${rtc##*:}
     if [ -n "$arg" ]; then set -- -rtc "$arg"; else set --; fi
