@@ -311,6 +311,32 @@ START_TEST(hpet_reset_halts_counter_and_drops_lines)
 }
 END_TEST
 
+/* Hostile guest: random 32/64-bit writes anywhere in the page while the clock runs.  Nothing
+ * may crash or loop, and every armed deadline must lie in the future of its arming time. */
+START_TEST(hpet_random_register_writes_keep_running)
+{
+    Fix *f = fix_new();
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t off = (x >> 8) % 0x180 & ~3ull;
+        int size = (x & 1) ? 8 : 4;
+        uint64_t val = x * 0x2545f4914f6cdd1dull;
+        if ((x >> 40 & 7) == 0)
+            val &= 0xff;                         /* small comparators and periods too */
+        if (off == GCONF)
+            val |= ENABLE;
+        wr(f, off & (size == 8 ? ~7ull : ~3ull), size, val);
+        uint64_t d = clock_next_deadline(&f->clock);
+        ck_assert(d == CLOCK_NEVER || d >= f->icount);
+        run_to(f, f->icount + (x >> 50 & 0xfff));
+    }
+    fix_free(f);
+}
+END_TEST
+
 static Suite *hpet_suite(void)
 {
     Suite *s = suite_create("hpet");
@@ -323,6 +349,7 @@ static Suite *hpet_suite(void)
     tcase_add_test(tc, hpet_legacy_replacement_routes_timer0_irq0_timer1_irq8);
     tcase_add_test(tc, hpet_level_interrupt_held_until_status_cleared);
     tcase_add_test(tc, hpet_reset_halts_counter_and_drops_lines);
+    tcase_add_test(tc, hpet_random_register_writes_keep_running);
     suite_add_tcase(s, tc);
     return s;
 }

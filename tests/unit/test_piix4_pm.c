@@ -287,6 +287,48 @@ START_TEST(pm_reset_clears_registers_and_drops_sci)
 }
 END_TEST
 
+/* Hostile guest: random accesses to the PM block, GPE0, SMI_CMD and the function's configuration
+ * space (moving PMBA anywhere, even over other ports) while the clock runs: nothing crashes, the
+ * SCI follows its inputs, and a TMR_EN event is never armed in the past. */
+START_TEST(pm_random_accesses_keep_running)
+{
+    Fix *f = fix_new();
+    uint64_t x = 0x243f6a8885a308d3ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int size = 1 << (x & 3) % 3;
+        uint32_t val = (uint32_t)(x >> 20);
+        switch (x >> 4 & 3) {
+        case 0:
+            pm_cfg_write(f, (int)(x >> 8 & 0xff) & ~(size - 1), size, val);
+            break;
+        case 1: {
+            uint16_t base = f->pm->io_base ? f->pm->io_base : PM_BASE_DEFAULT;
+            io_out(&f->bus, (uint16_t)(base + (x >> 8 & 0x3f)), size, val);
+            (void)io_in(&f->bus, (uint16_t)(base + (x >> 14 & 0x3f)), size);
+            break;
+        }
+        case 2:
+            io_out(&f->bus, (uint16_t)(PM_GPE0_BASE + (x >> 8 & 3)), size, val);
+            break;
+        default:
+            io_out(&f->bus, PM_SMI_CMD, 1, (x >> 8 & 1) ? 0xf1 : val);
+            break;
+        }
+        uint64_t d = clock_next_deadline(&f->clock);
+        ck_assert(d == CLOCK_NEVER || d > f->icount);
+        const AcpiPmState *p = f->pm;
+        int want = (p->pm1_cnt & 1) &&
+                   ((p->pm1_sts & p->pm1_en & 0x0521) || (p->gpe0_sts & p->gpe0_en));
+        ck_assert_int_eq(f->sci, want);
+        run_to(f, f->icount + (x >> 30 & 0xfffff));
+    }
+    fix_free(f);
+}
+END_TEST
+
 static Suite *pm_suite(void)
 {
     Suite *s = suite_create("piix4_pm");
@@ -300,6 +342,7 @@ static Suite *pm_suite(void)
     tcase_add_test(tc, pm_slp_en_with_type0_powers_off_other_types_wake);
     tcase_add_test(tc, pm_gpe0_block_status_clear_enable_rw);
     tcase_add_test(tc, pm_reset_clears_registers_and_drops_sci);
+    tcase_add_test(tc, pm_random_accesses_keep_running);
     suite_add_tcase(s, tc);
     return s;
 }
