@@ -21,6 +21,10 @@
  * Writing an entry to edge mode clears its remote IRR.  Delivery is immediate, so delivery
  * status always reads 0 (idle).
  *
+ * XXX: an ExtINT entry (virtual wire through the I/O APIC, MP spec 3.6.2.2) sends its message,
+ * but the 8259 reaches the CPU only through the local APIC's LINT0; Linux uses that path only
+ * when the timer does not work through pin 2.  Each pin holds one level: devices sharing a pin
+ * must be ORed by the board.
  * XXX: the lines carry logical assertion (1 = asserted whatever the wire's polarity), so the
  * polarity bit is stored and has no effect, as in QEMU; the ACPI tables describe each line as
  * its device drives it.

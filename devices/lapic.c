@@ -258,7 +258,7 @@ static void deliver_self(LapicState *s, const ApicMsg *m)
         nmi(s);
         break;
     default:
-        break;   /* SMI, INIT, start-up: no effect on this model; ExtINT: the board's path */
+        break;   /* SMI, INIT, start-up: no other CPU to act on; ExtINT: see ioapic.c's XXX */
     }
 }
 
