@@ -188,6 +188,47 @@ START_TEST(ioapic_out_of_range_pins_ignored)
 }
 END_TEST
 
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+START_TEST(ioapic_random_guest_accesses_keep_remote_irr_consistent)
+{
+    Rig *r = rig_new();
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t x = rnd(&s);
+        uint32_t val = (uint32_t)(x >> 32);
+        r->accept = (x >> 8) & 1;
+        switch ((x >> 9) & 3) {
+        case 0:
+            phys_mem_write(&r->mem, BASE + ((x >> 11) & 0x1f) * 4, 4, val);
+            break;
+        case 1:
+            phys_mem_read(&r->mem, BASE + ((x >> 11) & 0x1f) * 4, 4);
+            break;
+        case 2:
+            ioapic_set_irq(r->io, (int)((x >> 11) % 30) - 2, (int)((x >> 20) & 1));
+            break;
+        default:
+            ioapic_eoi(r->io, (uint8_t)val);
+            break;
+        }
+    }
+    /* remote IRR only on level entries */
+    for (int pin = 0; pin < 24; pin++) {
+        uint32_t lo = reg_rd(r, (uint8_t)(0x10 + 2 * pin));
+        if (lo & (1u << 14))
+            ck_assert_uint_ne(lo & (1u << 15), 0);
+    }
+    rig_free(r);
+}
+END_TEST
+
 /* ---- through the board ---- */
 
 static Vm *vm_with_bios(void)
@@ -323,6 +364,7 @@ static Suite *ioapic_suite(void)
     tcase_add_test(tc, ioapic_level_not_accepted_leaves_remote_irr_clear);
     tcase_add_test(tc, ioapic_unmasking_asserted_level_pin_delivers);
     tcase_add_test(tc, ioapic_out_of_range_pins_ignored);
+    tcase_add_test(tc, ioapic_random_guest_accesses_keep_remote_irr_consistent);
     tcase_add_test(tc, board_isa_irq_reaches_cpu_through_ioapic_and_lapic);
     tcase_add_test(tc, board_pic_reaches_cpu_only_through_virtual_wire);
     tcase_add_test(tc, board_cpu_hooks_follow_lapic);
