@@ -165,9 +165,9 @@ for name in names:
         if c1 is None or c1 != c2:
             probs.append(f"instruction counts differ or missing: {c1} vs {c2}")
         times = f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s"
-        if a == b and c1 is not None and c1 == c2:
-            times += f"; the two outputs are identical ({len(a)} bytes, {c1} instructions)"
         if probs:
+            if a == b and c1 is not None and c1 == c2:
+                probs.append(f"(the two outputs are identical: {len(a)} bytes, {c1} instructions)")
             report(False, name, f"{DETERMINISM_CONFIG} twice ({times}): " + "; ".join(probs))
             print(describe(runs[0]))
         else:
