@@ -42,6 +42,11 @@
 
 #include "firmware/acpi.h"
 #include "firmware/dsdt_aml.h"
+#include "firmware/e820.h"
+#include "devices/hpet.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/piix4_pm.h"
 
 #define OEM_ID "SFTVSR"
 #define OEM_TABLE_ID "SFTVSRPC"
@@ -56,16 +61,16 @@
 #define HPET_LEN 56u
 
 /* The PIIX4 PM function's blocks (ISSUE 4 contract). */
-#define PM_BASE 0x600u
+#define PM_BASE PM_BASE_DEFAULT
 #define PM1A_EVT_BLK (PM_BASE + 0x0)
 #define PM1A_CNT_BLK (PM_BASE + 0x4)
 #define PM_TMR_BLK (PM_BASE + 0x8)
-#define GPE0_BLK 0xafe0u
+#define GPE0_BLK PM_GPE0_BASE
 #define PM1_EVT_LEN 4u
 #define PM1_CNT_LEN 2u
 #define PM_TMR_LEN 4u
 #define GPE0_BLK_LEN 4u
-#define SMI_CMD_PORT 0xb2u
+#define SMI_CMD_PORT PM_SMI_CMD
 #define ACPI_ENABLE_VALUE 0xf1u
 #define ACPI_DISABLE_VALUE 0xf0u
 #define SCI_IRQ 9u
@@ -92,8 +97,8 @@
 #define GAS_SYSTEM_IO 1u
 #define GAS_ACCESS_BYTE 1u
 
-#define LAPIC_ADDR 0xfee00000u
-#define IOAPIC_ADDR 0xfec00000u
+#define LAPIC_ADDR LAPIC_DEFAULT_BASE
+#define IOAPIC_ADDR IOAPIC_DEFAULT_BASE
 #define IOAPIC_ID 0u
 #define MADT_PCAT_COMPAT 1u
 #define MADT_LAPIC_ENABLED 1u
@@ -101,7 +106,7 @@
 #define INTI_CONFORMS 0x0u
 #define INTI_HIGH_LEVEL 0xdu   /* polarity 01 active high, trigger 11 level */
 
-#define HPET_ADDR 0xfed00000u
+#define HPET_ADDR HPET_BASE
 /* Event timer block ID: vendor 0x8086 (31:16), LEG_RT_CAP (15), COUNT_SIZE_CAP 64-bit (13),
  * NUM_TIM_CAP = comparators - 1 = 2 (12:8), REV_ID 1 (7:0) — the capabilities register's low
  * half as the HPET chip reports it. */
@@ -324,7 +329,7 @@ int acpi_build(uint8_t *ram, uint64_t ram_size, uint64_t *rsdp_gpa)
 {
     if (ram_size < 0x100000)
         return -1;
-    uint32_t tolm = (uint32_t)(ram_size < ACPI_LOW_RAM_LIMIT ? ram_size : ACPI_LOW_RAM_LIMIT);
+    uint32_t tolm = (uint32_t)e820_low_ram_end(ram_size);
     memset(ram + ACPI_TABLES_ADDR, 0, ACPI_TABLES_END - ACPI_TABLES_ADDR);
 
     uint32_t facs = ACPI_TABLES_ADDR;   /* 64-byte aligned */

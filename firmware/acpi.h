@@ -12,9 +12,6 @@
 #define ACPI_TABLES_ADDR 0xe0000u
 #define ACPI_TABLES_END 0xf0000u
 
-/* RAM above this guest-physical address is moved above 4 GiB (the PCI hole starts here). */
-#define ACPI_LOW_RAM_LIMIT 0xe0000000ull
-
 /* Writes all tables into guest RAM (guest physical 0 = ram[0]) for a VM with ram_size bytes of
  * RAM and stores the RSDP's guest-physical address in *rsdp_gpa.  Returns 0, or -1 when the RAM
  * is too small to hold them (less than 1 MiB). */

@@ -11,11 +11,9 @@
  */
 #include "firmware/e820.h"
 
-#define LOW_RAM_LIMIT 0xe0000000ull   /* must match vm/vm.c */
-
 int e820_build(uint64_t ram_size, E820Entry *out)
 {
-    uint64_t low = ram_size < LOW_RAM_LIMIT ? ram_size : LOW_RAM_LIMIT;
+    uint64_t low = e820_low_ram_end(ram_size);
     int n = 0;
     out[n++] = (E820Entry){ 0, 0x9fc00, E820_RAM };
     out[n++] = (E820Entry){ 0x9fc00, 0x400, E820_RESERVED };

@@ -7,6 +7,15 @@
 
 #include <stdint.h>
 
+/* RAM above this guest-physical address is mapped above 4 GiB (the PCI hole starts here). */
+#define E820_LOW_RAM_LIMIT 0xe0000000ull
+
+/* End of the RAM below 4 GiB for a VM with ram_size bytes of RAM. */
+static inline uint64_t e820_low_ram_end(uint64_t ram_size)
+{
+    return ram_size < E820_LOW_RAM_LIMIT ? ram_size : E820_LOW_RAM_LIMIT;
+}
+
 enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3 };
 
 typedef struct E820Entry {

@@ -33,20 +33,9 @@
 #define KERNEL_ADDR 0x100000u
 #define INITRD_MAX_FILE (1ull << 31)
 
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
 bool linux_is_bzimage(const uint8_t *img, size_t len)
 {
-    return len >= 0x1000 && rd16(img + 0x1fe) == 0xaa55 && memcmp(img + 0x202, "HdrS", 4) == 0;
-}
-
-static uint64_t low_ram_end(const Vm *vm)
-{
-    return vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    return len >= 0x1000 && le16_get(img + 0x1fe) == 0xaa55 && memcmp(img + 0x202, "HdrS", 4) == 0;
 }
 
 /* Reads the initrd straight into guest RAM at the highest page-aligned address that fits. */
@@ -57,7 +46,7 @@ static int load_initrd(Vm *vm, const char *path, uint64_t kernel_end, uint32_t a
     uint8_t *data = loader_read_file(path, &len, INITRD_MAX_FILE, err, errlen);
     if (!data)
         return -1;
-    uint64_t top = low_ram_end(vm);
+    uint64_t top = e820_low_ram_end(vm->ram_size);
     if (top > (uint64_t)addr_max + 1)
         top = (uint64_t)addr_max + 1;
     if (len > top || ((top - len) & ~0xfffull) < kernel_end) {
@@ -69,8 +58,8 @@ static int load_initrd(Vm *vm, const char *path, uint64_t kernel_end, uint32_t a
     uint64_t addr = (top - len) & ~0xfffull;
     memcpy(vm->ram + addr, data, len);
     free(data);
-    wr32(zp + 0x218, (uint32_t)addr);
-    wr32(zp + 0x21c, (uint32_t)len);
+    le32_put(zp + 0x218, (uint32_t)addr);
+    le32_put(zp + 0x21c, (uint32_t)len);
     return 0;
 }
 
@@ -78,8 +67,8 @@ static void write_gdt(Vm *vm)
 {
     uint8_t *g = vm->ram + GDT_ADDR;
     memset(g, 0, 32);
-    wr64(g + 0x10, 0x00cf9b000000ffffull);   /* 0x10: code, base 0, limit 4 GiB, DPL 0 */
-    wr64(g + 0x18, 0x00cf93000000ffffull);   /* 0x18: data, base 0, limit 4 GiB, DPL 0 */
+    le64_put(g + 0x10, 0x00cf9b000000ffffull);   /* 0x10: code, base 0, limit 4 GiB, DPL 0 */
+    le64_put(g + 0x18, 0x00cf93000000ffffull);   /* 0x18: data, base 0, limit 4 GiB, DPL 0 */
     Cpu *cpu = vm->cpu;
     cpu->gdtr.base = GDT_ADDR;
     cpu->gdtr.limit = 0x1f;
@@ -94,7 +83,7 @@ static void write_gdt(Vm *vm)
 int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, const char *initrd,
                  char *err, size_t errlen)
 {
-    uint16_t version = rd16(img + 0x206);
+    uint16_t version = le16_get(img + 0x206);
     if (version < 0x0206) {
         snprintf(err, errlen, "Linux boot protocol %u.%02u is too old (softvisor needs 2.06 or later)",
                  version >> 8, version & 0xff);
@@ -111,8 +100,8 @@ int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, co
         snprintf(err, errlen, "kernel image is truncated (setup header says %zu setup sectors)", setup_sects);
         return -1;
     }
-    uint64_t low = low_ram_end(vm);
-    uint32_t init_size = version >= 0x020a ? rd32(img + 0x260) : 0;
+    uint64_t low = e820_low_ram_end(vm->ram_size);
+    uint32_t init_size = version >= 0x020a ? le32_get(img + 0x260) : 0;
     size_t pm_len = len - pm_off;
     uint64_t kernel_end = KERNEL_ADDR + (pm_len > init_size ? pm_len : init_size);
     if (kernel_end > low) {
@@ -130,18 +119,18 @@ int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, co
 
     const char *cl = cmdline ? cmdline : "";
     size_t cl_max = CMDLINE_MAX - 1;
-    if (rd32(img + 0x238) && rd32(img + 0x238) < cl_max)
-        cl_max = rd32(img + 0x238);
+    if (le32_get(img + 0x238) && le32_get(img + 0x238) < cl_max)
+        cl_max = le32_get(img + 0x238);
     size_t cl_len = strlen(cl);
     if (cl_len > cl_max) {
         snprintf(err, errlen, "kernel command line is %zu bytes; this kernel takes at most %zu", cl_len, cl_max);
         return -1;
     }
     memcpy(vm->ram + CMDLINE_ADDR, cl, cl_len + 1);
-    wr32(zp + 0x228, CMDLINE_ADDR);
+    le32_put(zp + 0x228, CMDLINE_ADDR);
 
     if (initrd) {
-        uint32_t addr_max = version >= 0x0203 ? rd32(img + 0x22c) : 0x37ffffffu;
+        uint32_t addr_max = version >= 0x0203 ? le32_get(img + 0x22c) : 0x37ffffffu;
         if (load_initrd(vm, initrd, kernel_end, addr_max, zp, err, errlen) < 0)
             return -1;
     }
@@ -150,16 +139,16 @@ int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, co
     int n = e820_build(vm->ram_size, map);
     for (int i = 0; i < n; i++) {
         uint8_t *e = zp + 0x2d0 + 20 * i;
-        wr64(e, map[i].base);
-        wr64(e + 8, map[i].len);
-        wr32(e + 16, map[i].type);
+        le64_put(e, map[i].base);
+        le64_put(e + 8, map[i].len);
+        le32_put(e + 16, map[i].type);
     }
     zp[0x1e8] = (uint8_t)n;
     uint64_t ext_k = (low - 0x100000) >> 10;
-    wr32(zp + 0x1e0, (uint32_t)ext_k);
-    wr16(zp + 0x002, ext_k > 0xffff ? 0xffff : (uint16_t)ext_k);
+    le32_put(zp + 0x1e0, (uint32_t)ext_k);
+    le16_put(zp + 0x002, ext_k > 0xffff ? 0xffff : (uint16_t)ext_k);
     if (vm->acpi_rsdp)
-        wr64(zp + 0x070, vm->acpi_rsdp);
+        le64_put(zp + 0x070, vm->acpi_rsdp);
 
     write_gdt(vm);
     Cpu *cpu = vm->cpu;

@@ -86,17 +86,11 @@ int loader_read_bios(Vm *vm, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
-
 /* Copies into guest RAM below 4 GiB with bounds checks; tracks the end of what was loaded. */
 static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t zero_len, uint64_t *end,
                char *err, size_t errlen)
 {
-    uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    uint64_t low = e820_low_ram_end(vm->ram_size);
     uint64_t total = len > zero_len ? len : zero_len;
     if (addr >= low || total > low - addr) {
         snprintf(err, errlen, "kernel segment at 0x%llx (+0x%llx) does not fit in guest RAM",
@@ -117,12 +111,12 @@ static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint6
         snprintf(err, errlen, "kernel is neither an ELF file nor has a multiboot a.out header");
         return -1;
     }
-    if (f[4] != 1 || f[5] != 1 || rd16(f + 18) != 3) {
+    if (f[4] != 1 || f[5] != 1 || le16_get(f + 18) != 3) {
         snprintf(err, errlen, "multiboot kernel must be a 32-bit little-endian x86 ELF file");
         return -1;
     }
-    uint32_t phoff = rd32(f + 28);
-    uint16_t phentsize = rd16(f + 42), phnum = rd16(f + 44);
+    uint32_t phoff = le32_get(f + 28);
+    uint16_t phentsize = le16_get(f + 42), phnum = le16_get(f + 44);
     if (phentsize < 32 || phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
         snprintf(err, errlen, "kernel ELF program headers are truncated");
         return -1;
@@ -130,9 +124,9 @@ static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint6
     int loaded = 0;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = f + phoff + (size_t)i * phentsize;
-        if (rd32(ph) != 1)   /* PT_LOAD */
+        if (le32_get(ph) != 1)   /* PT_LOAD */
             continue;
-        uint32_t off = rd32(ph + 4), paddr = rd32(ph + 12), filesz = rd32(ph + 16), memsz = rd32(ph + 20);
+        uint32_t off = le32_get(ph + 4), paddr = le32_get(ph + 12), filesz = le32_get(ph + 16), memsz = le32_get(ph + 20);
         if (off > len || filesz > len - off || filesz > memsz) {
             snprintf(err, errlen, "kernel ELF segment %u lies outside the file", i);
             return -1;
@@ -145,7 +139,7 @@ static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint6
         snprintf(err, errlen, "kernel ELF has no loadable segment");
         return -1;
     }
-    *entry = rd32(f + 24);
+    *entry = le32_get(f + 24);
     return 0;
 }
 
@@ -164,7 +158,7 @@ static int load_multiboot_image(Vm *vm, const uint8_t *f, size_t len, uint32_t *
 {
     size_t hdr = SIZE_MAX;
     for (size_t o = 0; o + 12 <= len && o < 8192; o += 4) {
-        if (rd32(f + o) == MB_MAGIC && (uint32_t)(rd32(f + o) + rd32(f + o + 4) + rd32(f + o + 8)) == 0) {
+        if (le32_get(f + o) == MB_MAGIC && (uint32_t)(le32_get(f + o) + le32_get(f + o + 4) + le32_get(f + o + 8)) == 0) {
             hdr = o;
             break;
         }
@@ -173,7 +167,7 @@ static int load_multiboot_image(Vm *vm, const uint8_t *f, size_t len, uint32_t *
         snprintf(err, errlen, "kernel has no multiboot v1 header in its first 8 KiB and is no Linux bzImage");
         return -1;
     }
-    uint32_t flags = rd32(f + hdr + 4);
+    uint32_t flags = le32_get(f + hdr + 4);
     if (flags & 0x0000fffc) {
         /* Bits 0-1 (alignment, memory info) we honour; others below 16 are requirements we lack. */
         snprintf(err, errlen, "kernel requires multiboot features softvisor lacks (flags 0x%x)", flags);
@@ -185,9 +179,9 @@ static int load_multiboot_image(Vm *vm, const uint8_t *f, size_t len, uint32_t *
         snprintf(err, errlen, "kernel's multiboot header is truncated");
         return -1;
     }
-    uint32_t header_addr = rd32(f + hdr + 12), load_addr = rd32(f + hdr + 16);
-    uint32_t load_end = rd32(f + hdr + 20), bss_end = rd32(f + hdr + 24);
-    *entry = rd32(f + hdr + 28);
+    uint32_t header_addr = le32_get(f + hdr + 12), load_addr = le32_get(f + hdr + 16);
+    uint32_t load_end = le32_get(f + hdr + 20), bss_end = le32_get(f + hdr + 24);
+    *entry = le32_get(f + hdr + 28);
     uint64_t file_off = hdr - (uint64_t)(header_addr - load_addr);
     uint64_t size = load_end ? (uint64_t)load_end - load_addr : len - file_off;
     if (header_addr < load_addr || file_off > len || size > len - file_off || (bss_end && bss_end < load_addr + size)) {
@@ -231,19 +225,19 @@ static int load_modules(Vm *vm, const char *list, uint64_t end, uint8_t *info, c
         if (r < 0)
             return -1;
         memcpy(vm->ram + str, entry, n + 1);
-        wr32(tab + 16 * count, (uint32_t)at);
-        wr32(tab + 16 * count + 4, (uint32_t)(at + len));
-        wr32(tab + 16 * count + 8, str);
-        wr32(tab + 16 * count + 12, 0);
+        le32_put(tab + 16 * count, (uint32_t)at);
+        le32_put(tab + 16 * count + 4, (uint32_t)(at + len));
+        le32_put(tab + 16 * count + 8, str);
+        le32_put(tab + 16 * count + 12, 0);
         str += (uint32_t)n + 1;
         count++;
         p += n;
         if (*p == ',')
             p++;
     }
-    wr32(info, rd32(info) | (1u << 3));
-    wr32(info + 20, count);
-    wr32(info + 24, MB_MODS_ADDR);
+    le32_put(info, le32_get(info) | (1u << 3));
+    le32_put(info + 20, count);
+    le32_put(info + 24, MB_MODS_ADDR);
     return 0;
 }
 
@@ -256,30 +250,30 @@ static int loader_multiboot(Vm *vm, const uint8_t *f, size_t len, const char *cm
         return -1;
 
     /* Info structure, memory map and command line in low memory. */
-    uint64_t low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+    uint64_t low = e820_low_ram_end(vm->ram_size);
     uint8_t *info = vm->ram + MB_INFO_ADDR;
     memset(info, 0, 0x1000);
-    wr32(info + 0, (1u << 0) | (1u << 2) | (1u << 6));
-    wr32(info + 4, 639);
-    wr32(info + 8, (uint32_t)((low - 0x100000) / 1024));
+    le32_put(info + 0, (1u << 0) | (1u << 2) | (1u << 6));
+    le32_put(info + 4, 639);
+    le32_put(info + 8, (uint32_t)((low - 0x100000) / 1024));
     const char *cl = cmdline ? cmdline : "";
     size_t cl_len = strlen(cl);
     if (cl_len > 0x7ff)
         cl_len = 0x7ff;
     memcpy(vm->ram + MB_CMDLINE_ADDR, cl, cl_len);
     vm->ram[MB_CMDLINE_ADDR + cl_len] = 0;
-    wr32(info + 16, MB_CMDLINE_ADDR);
+    le32_put(info + 16, MB_CMDLINE_ADDR);
     E820Entry map[E820_MAX];
     int nmap = e820_build(vm->ram_size, map);
     uint8_t *m = vm->ram + MB_MMAP_ADDR;
     for (int i = 0; i < nmap; i++, m += 24) {
-        wr32(m, 20);
-        wr64(m + 4, map[i].base);
-        wr64(m + 12, map[i].len);
-        wr32(m + 20, map[i].type);
+        le32_put(m, 20);
+        le64_put(m + 4, map[i].base);
+        le64_put(m + 12, map[i].len);
+        le32_put(m + 20, map[i].type);
     }
-    wr32(info + 44, (uint32_t)(nmap * 24));
-    wr32(info + 48, MB_MMAP_ADDR);
+    le32_put(info + 44, (uint32_t)(nmap * 24));
+    le32_put(info + 48, MB_MMAP_ADDR);
     if (modules && load_modules(vm, modules, end, info, err, errlen) < 0)
         return -1;
 

@@ -13,6 +13,7 @@
 
 #include "vm/board.h"
 #include "vm/vm.h"
+#include "firmware/e820.h"
 #include "cpu/msr.h"
 #include "devices/debugport.h"
 #include "devices/i8042.h"
@@ -254,8 +255,8 @@ int board_init(Vm *vm, char *err, size_t errlen)
     }
 
     /* MC146818 RTC and CMOS (ports 0x70-0x71): IRQ 8; the CMOS memory bytes describe the RAM
-     * below 4 GiB (at most 3.5 GiB, must match vm/vm.c) and above it */
-    uint64_t ram_low = vm->ram_size < 0xe0000000ull ? vm->ram_size : 0xe0000000ull;
+     * below 4 GiB (at most 3.5 GiB) and above it */
+    uint64_t ram_low = e820_low_ram_end(vm->ram_size);
     vm->rtc = rtc_new(&vm->io, &vm->clock, (IrqLine){ board_legacy_irq, vm, 8 }, cfg->rtc_base,
                       ram_low, vm->ram_size - ram_low);
     if (!vm->rtc) {

@@ -17,9 +17,9 @@
 #include "vm/vm.h"
 #include "vm/board.h"
 #include "firmware/acpi.h"
+#include "firmware/e820.h"
 #include "firmware/loader.h"
 
-#define LOW_RAM_LIMIT 0xe0000000ull   /* RAM above this moves above 4 GiB */
 #define ISA_BIOS_MAX (128u * 1024)
 
 /* ---- the CpuBus ---- */
@@ -144,7 +144,7 @@ void vm_request_reset(Vm *vm)
 
 static int map_memory(Vm *vm, char *err, size_t errlen)
 {
-    uint64_t low = vm->ram_size < LOW_RAM_LIMIT ? vm->ram_size : LOW_RAM_LIMIT;
+    uint64_t low = e820_low_ram_end(vm->ram_size);
     phys_init(&vm->mem);
     if (mem_map_ram(&vm->mem, 0, low, vm->ram) < 0)
         goto bad;
