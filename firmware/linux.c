@@ -3,8 +3,9 @@
  * 2.06 and later).
  *
  * A bzImage is a real-mode setup part of (setup_sects + 1) sectors (setup_sects 0 means 4)
- * followed by the protected-mode kernel, which a loader with no BIOS calls puts at 1 MiB and
- * enters at its 32-bit entry point.  The setup header (from offset 0x1F1 to 0x202 + the byte at
+ * followed by the protected-mode kernel of syssize (0x1F4, 32 bits from protocol 2.04) 16-byte
+ * paragraphs, which a loader with no BIOS calls puts at 1 MiB and enters at its 32-bit entry
+ * point.  The setup header (from offset 0x1F1 to 0x202 + the byte at
  * 0x201) is copied into the "zero page" (struct boot_params), where the loader fills in:
  *   type_of_loader 0x210 (0xFF: unregistered), cmd_line_ptr 0x228, ramdisk_image 0x218 and
  *   ramdisk_size 0x21C, the E820 map (count at 0x1E8, 20-byte entries at 0x2D0), alt_mem_k
@@ -35,7 +36,7 @@
 
 bool linux_is_bzimage(const uint8_t *img, size_t len)
 {
-    return len >= 0x1000 && le16_get(img + 0x1fe) == 0xaa55 && memcmp(img + 0x202, "HdrS", 4) == 0;
+    return len >= 0x400 && le16_get(img + 0x1fe) == 0xaa55 && memcmp(img + 0x202, "HdrS", 4) == 0;
 }
 
 /* Reads the initrd straight into guest RAM at the highest page-aligned address that fits. */
@@ -80,8 +81,8 @@ static void write_gdt(Vm *vm)
             loader_flat_segment(cpu, s, 0x18, 0xc093);
 }
 
-int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, const char *initrd,
-                 char *err, size_t errlen)
+int loader_linux(Vm *vm, const char *path, const uint8_t *img, size_t len, const char *cmdline,
+                 const char *initrd, char *err, size_t errlen)
 {
     uint16_t version = le16_get(img + 0x206);
     if (version < 0x0206) {
@@ -95,9 +96,17 @@ int loader_linux(Vm *vm, const uint8_t *img, size_t len, const char *cmdline, co
     }
     size_t setup_sects = img[0x1f1] ? img[0x1f1] : 4;
     size_t pm_off = (setup_sects + 1) * 512;
-    size_t hdr_end = 0x202 + img[0x201];
-    if (pm_off >= len || hdr_end > 0x1000 || hdr_end > pm_off) {
-        snprintf(err, errlen, "kernel image is truncated (setup header says %zu setup sectors)", setup_sects);
+    size_t hdr_end = 0x202 + img[0x201];   /* at most 0x301: inside the two sectors pm_off spans at least */
+    /* A file cut short (an interrupted download) still has a valid header; booting it would run
+     * into zeros somewhere in the kernel.  The file may be longer than the header says (a signed
+     * kernel carries its signature after the image).  syssize 0 would mean no kernel at all: at
+     * least one paragraph must follow the setup part. */
+    uint32_t syssize = le32_get(img + 0x1f4);
+    uint64_t want = pm_off + (uint64_t)(syssize ? syssize : 1) * 16;
+    if (len < want) {
+        snprintf(err, errlen, "'%s' is %zu bytes, but its setup header says %llu (boot sector, %zu setup sectors, "
+                 "%u paragraphs of kernel): the file is truncated", path, len, (unsigned long long)want,
+                 setup_sects, syssize);
         return -1;
     }
     uint64_t low = e820_low_ram_end(vm->ram_size);

@@ -300,7 +300,7 @@ int loader_kernel(Vm *vm, char *err, size_t errlen)
         return -1;
     int r;
     if (linux_is_bzimage(f, len))
-        r = loader_linux(vm, f, len, vm->cfg.append, vm->cfg.initrd, err, errlen);
+        r = loader_linux(vm, vm->cfg.kernel, f, len, vm->cfg.append, vm->cfg.initrd, err, errlen);
     else
         r = loader_multiboot(vm, f, len, vm->cfg.append, vm->cfg.initrd, err, errlen);
     free(f);

@@ -3,8 +3,9 @@
  * as `softvisor -kernel bzImage -initrd FILE -append STRING` uses it.
  *
  * The "bzImage" is built here: 4 setup sectors after the boot sector (setup_sects = 4), a setup
- * header with boot flag 0xAA55, "HdrS", protocol 2.15, LOADED_HIGH, initrd_addr_max, cmdline_size
- * and init_size, then this protected-mode code, loaded at 1 MiB:
+ * header with boot flag 0xAA55, syssize (the 4 KiB protected-mode part in 16-byte paragraphs), "HdrS",
+ * protocol 2.15, LOADED_HIGH, initrd_addr_max, cmdline_size and init_size, then this protected-mode
+ * code, loaded at 1 MiB:
  *   8b 86 28 02 00 00   mov eax, [esi + 0x228]   ; cmd_line_ptr
  *   8a 00               mov al, [eax]            ; first command-line byte
  *   e6 e9               out 0xe9, al
@@ -39,6 +40,7 @@ static size_t make_bzimage(uint8_t *img, uint16_t version, uint32_t init_size)
     size_t n = PM_OFF + 4096;
     memset(img, 0, n);
     img[0x1f1] = SETUP_SECTS;
+    w32(img + 0x1f4, 4096 / 16);      /* syssize */
     w16(img + 0x1fe, 0xaa55);
     img[0x200] = 0xeb;
     img[0x201] = 0x6a;                /* header ends at 0x26c */
@@ -234,6 +236,30 @@ START_TEST(linux_bad_images_give_one_line_errors)
 }
 END_TEST
 
+/* A download cut short: the file ends before the protected-mode part the header promises.  The one
+ * message names the file, its size and the size the header asks for. */
+START_TEST(linux_truncated_bzimage_is_refused_with_sizes)
+{
+    static uint8_t img[PM_OFF + 4096];
+    size_t n = make_bzimage(img, 0x020f, 0x10000);
+    char want[64];
+    snprintf(want, sizeof(want), "is %zu bytes", n - 1);
+    expect_error(img, n - 1, 16u << 20, 0, want);
+    snprintf(want, sizeof(want), "says %zu", n);
+    expect_error(img, n - 1, 16u << 20, 0, want);
+    expect_error(img, n - 1, 16u << 20, 0, "/tmp/softvisor-test-linux-");
+    expect_error(img, PM_OFF + 16, 16u << 20, 0, "truncated");
+    /* longer than the header says (Debian's signed kernels carry a signature after it): fine */
+    static uint8_t longer[PM_OFF + 4096 + 512];
+    memcpy(longer, img, n);
+    memset(longer + n, 0xa5, 512);
+    Boot b;
+    boot(&b, longer, sizeof(longer), 16u << 20, "", 0);
+    ck_assert_msg(b.vm != NULL, "%s", b.err);
+    done(&b);
+}
+END_TEST
+
 START_TEST(linux_too_long_cmdline_is_refused)
 {
     static uint8_t img[PM_OFF + 4096];
@@ -260,6 +286,7 @@ static Suite *linux_suite(void)
     tcase_add_test(tc, linux_initrd_goes_high_and_page_aligned);
     tcase_add_test(tc, linux_kernel_runs_and_reads_cmdline);
     tcase_add_test(tc, linux_bad_images_give_one_line_errors);
+    tcase_add_test(tc, linux_truncated_bzimage_is_refused_with_sizes);
     tcase_add_test(tc, linux_too_long_cmdline_is_refused);
     suite_add_tcase(s, tc);
     return s;
