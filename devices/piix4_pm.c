@@ -14,9 +14,11 @@
  *        15 WAK_STS
  *   0x02 PM1_EN: 0 TMR_EN, 5 GBL_EN, 8 PWRBTN_EN, 10 RTC_EN
  *   0x04 PM1_CNT: 0 SCI_EN, 1 BM_RLD, 2 GBL_RLS (write-only), 12:10 SLP_TYP, 13 SLP_EN (write-only)
- *        SLP_EN with SLP_TYP 0 is soft-off (S5; the DSDT's _S5 is {0, 0}): the power-off callback.
- *        XXX: other sleep types are not modelled: logged once, and the machine "wakes" at once
- *        (WAK_STS set) so that a guest waiting for the wake status does not spin forever.
+ *        SLP_TYP (PIIX4 SUS_TYP): 0 soft off, 1 suspend to RAM; QEMU's DSDT adds _S3 = 1 and
+ *        _S4 = 2.  Every write with SLP_EN goes to the board's sleep callback with SLP_TYP: 0 is
+ *        soft-off (S5, the DSDT's _S5 is {0, 0}, the only state it declares).
+ *        XXX: S1-S4 are not modelled (no wake events, no waking vector): the board ends the run
+ *        on any other SLP_TYP rather than let the guest run on as if it had slept.
  *   0x08 PM_TMR: 24-bit counter at 3.579545 MHz (FADT TMR_VAL_EXT = 0), from the virtual clock:
  *        ticks = floor(ns * 3579545 / 10^9), computed as whole seconds plus the remainder so it
  *        never overflows.  TMR_STS is set each time bit 23 changes; it is brought up to date
@@ -132,18 +134,14 @@ static uint8_t pm_read_byte(AcpiPmState *s, int off)
     }
 }
 
-static void pm_sleep(AcpiPmState *s, int slp_typ)
+int piix4_pm_sleep_state(int slp_typ)
 {
-    if (slp_typ == 0) {
-        if (s->poweroff)
-            s->poweroff(s->poweroff_opaque);
-        return;
+    switch (slp_typ) {
+    case PM_SLP_TYP_S5: return 5;
+    case PM_SLP_TYP_S3: return 3;
+    case PM_SLP_TYP_S4: return 4;
+    default: return 0;
     }
-    if (s->log && !s->logged_sleep)
-        fprintf(s->log, "softvisor: PIIX4 PM: sleep type %d not supported, waking at once\n",
-                slp_typ);
-    s->logged_sleep = true;
-    s->pm1_sts |= PM1_WAK;
 }
 
 static void pm_write_byte(AcpiPmState *s, int off, uint8_t v)
@@ -162,8 +160,8 @@ static void pm_write_byte(AcpiPmState *s, int off, uint8_t v)
     case 0x04: case 0x05: {
         uint16_t w = (uint16_t)((uint16_t)v << sh);
         s->pm1_cnt = (uint16_t)((s->pm1_cnt & ~(0xff << sh)) | (w & CNT_STORED));
-        if (w & CNT_SLP_EN)
-            pm_sleep(s, (s->pm1_cnt & CNT_SLP_TYP) >> 10);
+        if ((w & CNT_SLP_EN) && s->sleep)
+            s->sleep(s->sleep_opaque, (s->pm1_cnt & CNT_SLP_TYP) >> 10);
         break;
     }
     default:
@@ -279,7 +277,7 @@ void piix4_pm_power_button(AcpiPmState *s)
 }
 
 AcpiPmState *piix4_pm_new(IoBus *io, PciState *pci, Clock *clock, IrqLine sci,
-                          PmPowerOffFn poweroff, void *poweroff_opaque, FILE *log)
+                          PmSleepFn sleep, void *sleep_opaque)
 {
     AcpiPmState *s = calloc(1, sizeof(*s));
     if (!s)
@@ -287,9 +285,8 @@ AcpiPmState *piix4_pm_new(IoBus *io, PciState *pci, Clock *clock, IrqLine sci,
     s->io = io;
     s->clock = clock;
     s->sci = sci;
-    s->poweroff = poweroff;
-    s->poweroff_opaque = poweroff_opaque;
-    s->log = log;
+    s->sleep = sleep;
+    s->sleep_opaque = sleep_opaque;
     s->ev = clock_add_event(clock, pm_timer_event, s);
     if (s->ev < 0 || io_register(io, PM_GPE0_BASE, 4, &gpe_io_ops, s) < 0 ||
         io_register(io, PM_SMI_CMD, 2, &apm_io_ops, s) < 0) {

@@ -11,6 +11,7 @@
 
 #include "debug/trace.h"
 #include "devices/mc146818.h"
+#include "devices/piix4_pm.h"
 #include "frontends/term.h"
 #include "vm/vm.h"
 
@@ -45,9 +46,11 @@ static const char usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
-    "halted with interrupts disabled, idled with no input left, triple-faulted with -no-reboot\n"
-    "or was quit with Ctrl-A x; 2 for bad usage; 3 when -icount-limit was reached; 128 + N\n"
-    "when signal N (SIGINT, SIGTERM, SIGHUP) ended the run.\n";
+    "powered off (ACPI S5), halted with interrupts disabled, idled with no input left,\n"
+    "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage; 3 when\n"
+    "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
+    "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
+    "the run.\n";
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -295,6 +298,17 @@ int main(int argc, char **argv)
     case VM_EXIT_POWEROFF:
         status = vm->exit_status;
         break;
+    case VM_EXIT_SLEEP: {
+        int state = piix4_pm_sleep_state(vm->sleep_type);
+        if (state)
+            fprintf(stderr, "softvisor: guest requested ACPI sleep state S%d (SLP_TYP=%d), which this machine "
+                    "does not offer (only S5, soft-off)\n", state, vm->sleep_type);
+        else
+            fprintf(stderr, "softvisor: guest requested ACPI sleep type SLP_TYP=%d, which this machine does not "
+                    "offer (only S5, soft-off)\n", vm->sleep_type);
+        status = 4;
+        break;
+    }
     case VM_EXIT_INSN_LIMIT:
         fprintf(stderr, "softvisor: instruction limit reached at %04x:%08llx\n", cpu->seg[SEG_CS].sel,
                 (unsigned long long)cpu->rip);

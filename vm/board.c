@@ -5,7 +5,7 @@
  * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset); 0xF0
  * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
  * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
- * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF); HPET at 0xFED00000 (devices/hpet.c).
+ * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at 0xFED00000 (devices/hpet.c).
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
@@ -108,11 +108,18 @@ static void on_pci_reset(void *opaque)
     vm_request_reset(opaque);      /* 0xCF9 reset control */
 }
 
-static void on_acpi_poweroff(void *opaque)
+/* SLP_EN: S5 (soft-off) powers the machine off; the DSDT declares no other state, and a guest
+ * that asks for one anyway must not run on as if it had slept and woken: the run ends. */
+static void on_acpi_sleep(void *opaque, int slp_typ)
 {
-    Vm *vm = opaque;               /* ACPI S5 soft-off */
-    vm->exit = VM_EXIT_POWEROFF;
-    vm->exit_status = 0;
+    Vm *vm = opaque;
+    if (slp_typ == PM_SLP_TYP_S5) {
+        vm->exit = VM_EXIT_POWEROFF;
+        vm->exit_status = 0;
+    } else {
+        vm->exit = VM_EXIT_SLEEP;
+        vm->sleep_type = slp_typ;
+    }
     vm->cpu->stop_request = true;
 }
 
@@ -269,7 +276,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
      * to I/O APIC pin 2 directly. */
     vm->pci = pci_new(&vm->io, on_pci_reset, vm);
     vm->pm = vm->pci ? piix4_pm_new(&vm->io, vm->pci, &vm->clock, (IrqLine){ board_isa_irq, vm, 9 },
-                                    on_acpi_poweroff, vm, cfg->log) : NULL;
+                                    on_acpi_sleep, vm) : NULL;
     vm->hpet = hpet_new(&vm->mem, HPET_BASE, &vm->clock, (IrqLine){ board_isa_irq, vm, 0 },
                         (IrqLine){ board_isa_irq, vm, 8 });
     if (!vm->pci || !vm->pm || !vm->hpet) {

@@ -38,6 +38,8 @@ typedef enum VmExit {
     VM_EXIT_POWEROFF,         /* the guest powered the machine off (ACPI S5) */
     VM_EXIT_IDLE,             /* HLT with IF = 1 and no device deadline: only input can wake it;
                                * calling vm_run again resumes the halted CPU */
+    VM_EXIT_SLEEP,            /* the guest asked for an ACPI sleep state (SLP_TYP in
+                               * sleep_type) that the machine does not offer */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */
@@ -81,6 +83,7 @@ typedef struct Vm {
     bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
     VmExit exit;
     int exit_status;
+    int sleep_type;           /* VM_EXIT_SLEEP: the SLP_TYP the guest wrote */
 } Vm;
 
 /* Creates a VM; on failure returns NULL and writes a one-line reason into err. */

@@ -126,6 +126,20 @@ for rtc in "base=2041-06-15T12:00:00:A" "base=2041-06-15:A" ":&" "base=now:$now_
     fi
 done
 
+# An ACPI sleep state the machine does not offer ends the run with status 4 and one message:
+#   mov dx, 0x604 / mov ax, 0x2400 / out dx, ax    ; PM1a_CNT: SLP_TYP 1 (S3), SLP_EN
+#   mov al, 0x10 / out 0xf4, al / hlt              ; not reached
+make_rom "$T/s3.rom" '\272\004\006\270\000\044\357\260\020\346\364\364'
+n=$((n + 1))
+"$SV" -bios "$T/s3.rom" -serial none > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 4 ] || [ "$(wc -l < "$T/err")" -ne 1 ] || ! grep -q "^softvisor: .*sleep state S3 (SLP_TYP=1)" "$T/err"; then
+    echo "FAIL sleep_request_ends_run_with_status_4: status $rc"; sed 's/^/  stderr: /' "$T/err"
+    fails=$((fails + 1))
+else
+    echo "ok   sleep_request_ends_run_with_status_4: $(cat "$T/err")"
+fi
+
 n=$((n + 1))
 if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
     echo "ok   help_prints_usage"
