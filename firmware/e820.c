@@ -15,11 +15,11 @@ int e820_build(uint64_t ram_size, E820Entry *out)
 {
     uint64_t low = e820_low_ram_end(ram_size);
     int n = 0;
-    out[n++] = (E820Entry){ 0, 0x9fc00, E820_RAM };
-    out[n++] = (E820Entry){ 0x9fc00, 0x400, E820_RESERVED };
+    out[n++] = (E820Entry){ 0, E820_CONV_END, E820_RAM };
+    out[n++] = (E820Entry){ E820_CONV_END, 0xa0000 - E820_CONV_END, E820_RESERVED };
     out[n++] = (E820Entry){ 0xe0000, 0x20000, E820_RESERVED };
-    if (low > 0x100000)
-        out[n++] = (E820Entry){ 0x100000, low - 0x100000, E820_RAM };
+    if (low > E820_HIGH_BASE)
+        out[n++] = (E820Entry){ E820_HIGH_BASE, low - E820_HIGH_BASE, E820_RAM };
     if (ram_size > low)
         out[n++] = (E820Entry){ 1ull << 32, ram_size - low, E820_RAM };
     return n;

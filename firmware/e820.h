@@ -5,15 +5,30 @@
 #ifndef SOFTVISOR_E820_H
 #define SOFTVISOR_E820_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* RAM above this guest-physical address is mapped above 4 GiB (the PCI hole starts here). */
 #define E820_LOW_RAM_LIMIT 0xe0000000ull
+/* Conventional memory ends where the (reserved) extended BIOS data area starts; RAM resumes at
+ * 1 MiB, after the VGA window, option-ROM space, ACPI tables and BIOS area. */
+#define E820_CONV_END 0x9fc00ull
+#define E820_HIGH_BASE 0x100000ull
 
 /* End of the RAM below 4 GiB for a VM with ram_size bytes of RAM. */
 static inline uint64_t e820_low_ram_end(uint64_t ram_size)
 {
     return ram_size < E820_LOW_RAM_LIMIT ? ram_size : E820_LOW_RAM_LIMIT;
+}
+
+/* True when [base, base + len) lies in RAM that the map reports as usable below 4 GiB: what a
+ * loader may fill without overwriting the hole below 1 MiB or leaving guest RAM. */
+static inline bool e820_low_ram_contains(uint64_t ram_size, uint64_t base, uint64_t len)
+{
+    uint64_t low = e820_low_ram_end(ram_size);
+    if (base < E820_CONV_END)
+        return len <= E820_CONV_END - base;
+    return base >= E820_HIGH_BASE && base <= low && len <= low - base;
 }
 
 enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3 };

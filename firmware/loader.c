@@ -12,6 +12,14 @@
  *   info: flags bit 0 mem_lower/mem_upper (KiB), bit 2 cmdline, bit 3 modules (mods_count,
  *   mods_addr: entries of mod_start, mod_end, string, reserved), bit 6 mmap (entries of size,
  *   base_addr, length, type; size excludes itself).
+ *   Placement (3.3): the info structure and everything it points to may go anywhere in memory
+ *   the kernel and modules do not occupy.
+ * Layout here, as QEMU also builds it after the kernel: the kernel where its header or ELF
+ * program headers say, then each module page-aligned, then one page-aligned block holding the
+ * info structure, the memory map, the module table, the command line and the module strings.
+ * Everything must lie in the RAM the E820 map reports (0-0x9FBFF, 1 MiB-top of low RAM); a
+ * module or the info block that would run from conventional memory into the hole below 1 MiB
+ * starts at 1 MiB instead.  What does not fit is refused, with the addresses in the message.
  * Linux bzImages go to firmware/linux.c instead.
  */
 #include <stdlib.h>
@@ -26,11 +34,13 @@
 
 #define MB_MAGIC 0x1badb002u
 #define MB_BOOT_MAGIC 0x2badb002u
-#define MB_INFO_ADDR 0x9000u
-#define MB_CMDLINE_ADDR 0x9800u
-#define MB_MMAP_ADDR 0x9400u
-#define MB_MODS_ADDR 0xa000u     /* module table (16 bytes each), then the module strings */
+#define MB_INFO_SIZE 128         /* the 0.6.96 structure is 88 bytes; later ones add framebuffer
+                                  * fields up to 116: all zero here */
+#define MB_MMAP_ENTRY 24
+#define MB_MOD_ENTRY 16
 #define MB_MAX_MODS 32
+#define MB_MAX_MOD_ARG 256       /* one -initrd entry, 'FILE[ ARGS]', with its NUL */
+#define MB_PAGE 0x1000ull
 #define MB_MAX_FILE (256u << 20)
 
 uint8_t *loader_read_file(const char *path, size_t *len, size_t max, char *err, size_t errlen)
@@ -86,15 +96,18 @@ int loader_read_bios(Vm *vm, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Copies into guest RAM below 4 GiB with bounds checks; tracks the end of what was loaded. */
+/* Copies a kernel segment into guest RAM, which must hold it whole in the RAM the E820 map
+ * reports (nothing in the hole below 1 MiB: the ACPI tables live there); tracks the end of what
+ * was loaded. */
 static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t zero_len, uint64_t *end,
                char *err, size_t errlen)
 {
-    uint64_t low = e820_low_ram_end(vm->ram_size);
     uint64_t total = len > zero_len ? len : zero_len;
-    if (addr >= low || total > low - addr) {
-        snprintf(err, errlen, "kernel segment at 0x%llx (+0x%llx) does not fit in guest RAM",
-                 (unsigned long long)addr, (unsigned long long)total);
+    if (!e820_low_ram_contains(vm->ram_size, addr, total)) {
+        snprintf(err, errlen, "kernel segment at 0x%llx (+0x%llx) does not fit in guest RAM (0-0x%llx and "
+                 "0x%llx-0x%llx)", (unsigned long long)addr, (unsigned long long)total,
+                 (unsigned long long)E820_CONV_END - 1, (unsigned long long)E820_HIGH_BASE,
+                 (unsigned long long)e820_low_ram_end(vm->ram_size) - 1);
         return -1;
     }
     memcpy(vm->ram + addr, src, len);
@@ -103,6 +116,26 @@ static int put(Vm *vm, uint64_t addr, const uint8_t *src, uint64_t len, uint64_t
     if (addr + total > *end)
         *end = addr + total;
     return 0;
+}
+
+/* Guest RAM handed out upwards from the end of the kernel: `next` is the first free byte.  A
+ * piece that would run from conventional memory into the hole below 1 MiB starts at 1 MiB. */
+typedef struct MbPlacer {
+    uint64_t next;
+    uint64_t low;            /* top of RAM below 4 GiB */
+} MbPlacer;
+
+/* Finds room for `size` bytes aligned to `align` (a power of two): false when there is none. */
+static bool mb_place(MbPlacer *p, uint64_t size, uint64_t align, uint64_t *at)
+{
+    uint64_t a = (p->next + align - 1) & ~(align - 1);
+    if (a < E820_HIGH_BASE && a + size > E820_CONV_END)
+        a = E820_HIGH_BASE;
+    if (a > p->low || size > p->low - a)
+        return false;
+    p->next = a + size;
+    *at = a;
+    return true;
 }
 
 static int load_elf(Vm *vm, const uint8_t *f, size_t len, uint32_t *entry, uint64_t *end, char *err, size_t errlen)
@@ -192,53 +225,110 @@ static int load_multiboot_image(Vm *vm, const uint8_t *f, size_t len, uint32_t *
     return put(vm, load_addr, f + file_off, size, zero, end, err, errlen);
 }
 
+typedef struct MbModule {
+    uint32_t start, end;
+    char string[MB_MAX_MOD_ARG];
+} MbModule;
+
 /*
  * Multiboot modules from -initrd: a comma-separated list whose entries are "FILE[ ARGS]"; the
- * module string is the whole entry, as QEMU passes it.  Modules go page-aligned after the kernel;
- * their table and strings go to MB_MODS_ADDR.
+ * module string is the whole entry, as QEMU passes it.  Each module goes page-aligned after
+ * what is already placed; their table and strings are written with the info block.
  */
-static int load_modules(Vm *vm, const char *list, uint64_t end, uint8_t *info, char *err, size_t errlen)
+static int load_modules(Vm *vm, const char *list, MbPlacer *pl, MbModule *mods, unsigned *count,
+                        char *err, size_t errlen)
 {
-    uint8_t *tab = vm->ram + MB_MODS_ADDR;
-    uint32_t str = MB_MODS_ADDR + MB_MAX_MODS * 16;
-    unsigned count = 0;
     const char *p = list;
+    *count = 0;
     while (*p) {
         size_t n = strcspn(p, ",");
-        if (count == MB_MAX_MODS || n == 0 || n >= 256 || str + n + 1 > MB_MODS_ADDR + 0x1000) {
-            snprintf(err, errlen, "-initrd: at most %d modules, each 'FILE[ ARGS]' under 256 bytes", MB_MAX_MODS);
+        if (*count == MB_MAX_MODS || n == 0 || n >= MB_MAX_MOD_ARG) {
+            snprintf(err, errlen, "-initrd: at most %d modules, each 'FILE[ ARGS]' under %d bytes", MB_MAX_MODS,
+                     MB_MAX_MOD_ARG);
             return -1;
         }
-        char entry[256], path[256];
-        memcpy(entry, p, n);
-        entry[n] = 0;
-        size_t plen = strcspn(entry, " ");
-        memcpy(path, entry, plen);
+        MbModule *m = &mods[*count];
+        memcpy(m->string, p, n);
+        m->string[n] = 0;
+        char path[MB_MAX_MOD_ARG];
+        size_t plen = strcspn(m->string, " ");
+        memcpy(path, m->string, plen);
         path[plen] = 0;
         size_t len;
         uint8_t *data = loader_read_file(path, &len, MB_MAX_FILE, err, errlen);
         if (!data)
             return -1;
-        uint64_t at = (end + 0xfff) & ~0xfffull;
-        int r = put(vm, at, data, len, len, &end, err, errlen);
-        free(data);
-        if (r < 0)
+        uint64_t at;
+        if (!mb_place(pl, len, MB_PAGE, &at)) {
+            snprintf(err, errlen, "module '%s' (%zu bytes) does not fit in guest RAM after the kernel%s (in use "
+                     "up to 0x%llx, RAM ends at 0x%llx); give more -m", path, len,
+                     *count ? " and the modules before it" : "", (unsigned long long)pl->next,
+                     (unsigned long long)pl->low);
+            free(data);
             return -1;
-        memcpy(vm->ram + str, entry, n + 1);
-        le32_put(tab + 16 * count, (uint32_t)at);
-        le32_put(tab + 16 * count + 4, (uint32_t)(at + len));
-        le32_put(tab + 16 * count + 8, str);
-        le32_put(tab + 16 * count + 12, 0);
-        str += (uint32_t)n + 1;
-        count++;
+        }
+        memcpy(vm->ram + at, data, len);
+        free(data);
+        m->start = (uint32_t)at;
+        m->end = (uint32_t)(at + len);
+        (*count)++;
         p += n;
         if (*p == ',')
             p++;
     }
-    le32_put(info, le32_get(info) | (1u << 3));
-    le32_put(info + 20, count);
-    le32_put(info + 24, MB_MODS_ADDR);
     return 0;
+}
+
+/* Writes the info block and what it points to at *base; false when it does not fit. */
+static bool write_info(Vm *vm, MbPlacer *pl, const char *cmdline, const MbModule *mods, unsigned count,
+                       uint64_t *base_out)
+{
+    E820Entry map[E820_MAX];
+    int nmap = e820_build(vm->ram_size, map);
+    size_t cl_len = strlen(cmdline) + 1;
+    uint64_t mmap_off = MB_INFO_SIZE;
+    uint64_t mods_off = mmap_off + (uint64_t)nmap * MB_MMAP_ENTRY;
+    uint64_t cl_off = mods_off + (uint64_t)count * MB_MOD_ENTRY;
+    uint64_t size = cl_off + cl_len;
+    for (unsigned i = 0; i < count; i++)
+        size += strlen(mods[i].string) + 1;
+    uint64_t base;
+    if (!mb_place(pl, size, MB_PAGE, &base))
+        return false;
+
+    uint8_t *info = vm->ram + base;
+    memset(info, 0, MB_INFO_SIZE);
+    le32_put(info + 0, (1u << 0) | (1u << 2) | (1u << 6) | (count ? 1u << 3 : 0));
+    le32_put(info + 4, (uint32_t)(E820_CONV_END / 1024));
+    le32_put(info + 8, (uint32_t)((pl->low - E820_HIGH_BASE) / 1024));
+    uint8_t *m = info + mmap_off;
+    for (int i = 0; i < nmap; i++, m += MB_MMAP_ENTRY) {
+        le32_put(m, MB_MMAP_ENTRY - 4);
+        le64_put(m + 4, map[i].base);
+        le64_put(m + 12, map[i].len);
+        le32_put(m + 20, map[i].type);
+    }
+    le32_put(info + 44, (uint32_t)(nmap * MB_MMAP_ENTRY));
+    le32_put(info + 48, (uint32_t)(base + mmap_off));
+    memcpy(info + cl_off, cmdline, cl_len);
+    le32_put(info + 16, (uint32_t)(base + cl_off));
+    uint64_t str_off = cl_off + cl_len;
+    for (unsigned i = 0; i < count; i++) {
+        uint8_t *e = info + mods_off + (uint64_t)i * MB_MOD_ENTRY;
+        size_t n = strlen(mods[i].string) + 1;
+        memcpy(info + str_off, mods[i].string, n);
+        le32_put(e, mods[i].start);
+        le32_put(e + 4, mods[i].end);
+        le32_put(e + 8, (uint32_t)(base + str_off));
+        le32_put(e + 12, 0);
+        str_off += n;
+    }
+    if (count) {
+        le32_put(info + 20, count);
+        le32_put(info + 24, (uint32_t)(base + mods_off));
+    }
+    *base_out = base;
+    return true;
 }
 
 static int loader_multiboot(Vm *vm, const uint8_t *f, size_t len, const char *cmdline, const char *modules,
@@ -249,33 +339,26 @@ static int loader_multiboot(Vm *vm, const uint8_t *f, size_t len, const char *cm
     if (load_multiboot_image(vm, f, len, &entry, &end, err, errlen) < 0)
         return -1;
 
-    /* Info structure, memory map and command line in low memory. */
-    uint64_t low = e820_low_ram_end(vm->ram_size);
-    uint8_t *info = vm->ram + MB_INFO_ADDR;
-    memset(info, 0, 0x1000);
-    le32_put(info + 0, (1u << 0) | (1u << 2) | (1u << 6));
-    le32_put(info + 4, 639);
-    le32_put(info + 8, (uint32_t)((low - 0x100000) / 1024));
-    const char *cl = cmdline ? cmdline : "";
-    size_t cl_len = strlen(cl);
-    if (cl_len > 0x7ff)
-        cl_len = 0x7ff;
-    memcpy(vm->ram + MB_CMDLINE_ADDR, cl, cl_len);
-    vm->ram[MB_CMDLINE_ADDR + cl_len] = 0;
-    le32_put(info + 16, MB_CMDLINE_ADDR);
-    E820Entry map[E820_MAX];
-    int nmap = e820_build(vm->ram_size, map);
-    uint8_t *m = vm->ram + MB_MMAP_ADDR;
-    for (int i = 0; i < nmap; i++, m += 24) {
-        le32_put(m, 20);
-        le64_put(m + 4, map[i].base);
-        le64_put(m + 12, map[i].len);
-        le32_put(m + 20, map[i].type);
-    }
-    le32_put(info + 44, (uint32_t)(nmap * 24));
-    le32_put(info + 48, MB_MMAP_ADDR);
-    if (modules && load_modules(vm, modules, end, info, err, errlen) < 0)
+    MbPlacer pl = { end, e820_low_ram_end(vm->ram_size) };
+    MbModule *mods = calloc(MB_MAX_MODS, sizeof(*mods));
+    if (!mods) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    unsigned count = 0;
+    if (modules && load_modules(vm, modules, &pl, mods, &count, err, errlen) < 0) {
+        free(mods);
+        return -1;
+    }
+    uint64_t info;
+    bool placed = write_info(vm, &pl, cmdline ? cmdline : "", mods, count, &info);
+    free(mods);
+    if (!placed) {
+        snprintf(err, errlen, "no room for the multiboot information in guest RAM after the kernel%s (in use up "
+                 "to 0x%llx, RAM ends at 0x%llx); give more -m or load the kernel lower",
+                 count ? " and modules" : "", (unsigned long long)pl.next, (unsigned long long)pl.low);
+        return -1;
+    }
 
     Cpu *cpu = vm->cpu;
     cpu->cr0 |= CR0_PE;
@@ -285,7 +368,7 @@ static int loader_multiboot(Vm *vm, const uint8_t *f, size_t len, const char *cm
         if (s != SEG_CS)
             loader_flat_segment(cpu, s, 0x10, 0xc093);
     cpu->gpr[R_AX] = MB_BOOT_MAGIC;
-    cpu->gpr[R_BX] = MB_INFO_ADDR;
+    cpu->gpr[R_BX] = info;
     cpu->rip = entry;
     cpu->cpl = 0;
     cpu_update_mode(cpu);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli_test.sh SOFTVISOR -- the command line's user-error tier (DESIGN.md, "Errors"): a bad flag,
 # a missing or malformed file or size gives exactly one line on stderr starting "softvisor: ",
-# nothing on stdout, a non-zero exit, and leaves no output file behind.
+# nothing on stdout, exit status 2 (softvisor --help), and leaves no output file behind.
 # Also checks that a good command line runs: a 4 KiB BIOS whose reset vector does
 #   mov al, 'A' / out 0xe9, al / mov al, 0x10 / out 0xf4, al / hlt
 # exits with status (0x10 << 1) | 1 = 33 and writes "A" to the -debugcon file.
@@ -35,7 +35,7 @@ expect_fail() {
     rc=$?
     lines=$(wc -l < "$T/err")
     why=
-    [ "$rc" -ne 0 ] || why="exit status 0"
+    [ "$rc" -eq 2 ] || why="exit status $rc, not 2"
     [ "$rc" -lt 128 ] || why="killed by a signal (status $rc)"
     [ "$lines" -eq 1 ] || why="$why; $lines lines on stderr"
     head -n1 "$T/err" | grep -q '^softvisor: ' || why="$why; stderr does not start with 'softvisor: '"
@@ -60,6 +60,13 @@ expect_fail bios_is_directory -- -bios "$T"
 grep -q "not a regular file" "$T/err.last" || { echo "FAIL bios_is_directory: message does not say it is not a regular file"; fails=$((fails + 1)); }
 expect_fail missing_kernel_file -- -kernel "$T/nope.elf"
 expect_fail kernel_without_multiboot_header -- -kernel "$T/junk.elf"
+# A multiboot kernel (a.out kludge: header_addr = load_addr = 0x1FF000, whole file, bss up to
+# 0x200000, entry 0x1FF020: hlt) that fills the last page of a 2 MiB guest: no room is left for
+# the multiboot information, which must be refused, not written over the kernel or past RAM.
+printf '\002\260\255\033\000\000\001\000\376\117\121\344\000\360\037\000\000\360\037\000' > "$T/top.mb"
+printf '\000\000\000\000\000\000\040\000\040\360\037\000\364' >> "$T/top.mb"
+expect_fail multiboot_no_room_for_info -- -m 2 -kernel "$T/top.mb"
+grep -q "no room for the multiboot information" "$T/err.last" || { echo "FAIL multiboot_no_room_for_info: message does not say what has no room"; fails=$((fails + 1)); }
 expect_fail memory_size_zero -- -m 0 -bios "$T/ok.rom"
 expect_fail memory_size_not_a_number -- -m lots -bios "$T/ok.rom"
 expect_fail memory_size_bad_suffix -- -m 128X -bios "$T/ok.rom"

@@ -12,6 +12,8 @@
  *   f4       hlt
  * Multiboot entry state (spec 3.2): EAX = 0x2BADB002, EBX = info, flat 32-bit CS/DS/ES/FS/GS/SS,
  * CR0.PE = 1, CR0.PG = 0, EFLAGS.IF = 0, EFLAGS.VM = 0.
+ * Placement (spec 3.3): the info structure, memory map, command line, module table and strings
+ * go after the kernel and modules, in RAM the E820 map reports (0-0x9FBFF, 1 MiB-top of RAM).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 
 #include "cpu/flags.h"
 #include "firmware/loader.h"
+#include "firmware/e820.h"
 #include "vm/vm.h"
 
 #define LOAD 0x100000u
@@ -109,7 +112,7 @@ START_TEST(loader_elf_kernel_entry_state_is_multiboot)
     Cpu *cpu = vm->cpu;
     ck_assert_mem_eq(vm->ram + LOAD, k, n);
     ck_assert_uint_eq(cpu->gpr[R_AX], 0x2badb002u);
-    ck_assert_uint_eq(cpu->gpr[R_BX], 0x9000);
+    ck_assert_uint_eq(cpu->gpr[R_BX], (LOAD + n + BSS + 0xfff) & ~0xfffu);   /* the page after the bss */
     ck_assert_uint_eq(cpu->rip, LOAD + 96);
     ck_assert_uint_eq(cpu->cr0 & (CR0_PE | CR0_PG), CR0_PE);
     ck_assert_uint_eq(cpu_get_eflags(cpu) & (FL_IF | FL_VM), 0);
@@ -202,6 +205,203 @@ START_TEST(loader_initrd_becomes_multiboot_modules)
     ck_assert_str_eq((const char *)vm->ram + r32(mods + 8), want);
     ck_assert_str_eq((const char *)vm->ram + r32(mods + 24), m2);
     vm_free(vm);
+}
+END_TEST
+
+/* [start, end) ranges of guest memory the loader filled, to check that none overlaps another and
+ * that each lies in RAM the E820 map reports. */
+typedef struct Range {
+    uint64_t start, end;
+    const char *what;
+} Range;
+
+static void expect_disjoint_in_ram(const Range *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(r[i].start < r[i].end, "%s is empty", r[i].what);
+        ck_assert_msg(r[i].end <= 0x9fc00 || (r[i].start >= 0x100000 && r[i].end <= RAM),
+                      "%s at 0x%llx-0x%llx is not in E820 RAM", r[i].what, (unsigned long long)r[i].start,
+                      (unsigned long long)r[i].end);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(r[i].end <= r[j].start || r[j].end <= r[i].start,
+                          "%s (0x%llx-0x%llx) overlaps %s (0x%llx-0x%llx)", r[i].what,
+                          (unsigned long long)r[i].start, (unsigned long long)r[i].end, r[j].what,
+                          (unsigned long long)r[j].start, (unsigned long long)r[j].end);
+    }
+}
+
+/* vm_new with this kernel and modules (contents given; files made here) and command line. */
+static Vm *boot_with_modules(const uint8_t *k, size_t n, const char *append, FILE *debugcon,
+                             const uint8_t *const *mod, const size_t *mod_len, int nmods, char mpath[][64],
+                             char *err, size_t errlen)
+{
+    char kpath[64], list[512] = "";
+    write_tmp(kpath, k, n);
+    for (int i = 0; i < nmods; i++) {
+        write_tmp(mpath[i], mod[i], mod_len[i]);
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s%s", i ? "," : "", mpath[i],
+                 i == 0 ? " arg=1" : "");
+    }
+    VmConfig cfg = { .ram_size = RAM, .kernel = kpath, .append = append, .debugcon = debugcon,
+                     .initrd = nmods ? list : NULL };
+    err[0] = 0;
+    Vm *vm = vm_new(&cfg, err, errlen);
+    unlink(kpath);
+    for (int i = 0; i < nmods; i++)
+        unlink(mpath[i]);
+    return vm;
+}
+
+/* A kernel linked at 0x9000 (where the info structures used to be written) with its bss up to
+ * 0xB06B and two modules: every structure goes after them, the kernel's bytes stay intact, and
+ * the kernel runs. */
+START_TEST(loader_info_after_kernel_linked_at_0x9000)
+{
+    const uint32_t at = 0x9000;
+    uint8_t k[128];
+    size_t n = make_elf(k, at);
+    static const uint8_t m0[] = "first", m1[] = "second module";
+    const uint8_t *mod[] = { m0, m1 };
+    size_t mod_len[] = { 5, 13 };
+    char mpath[2][64], err[512], *text = NULL;
+    size_t tlen = 0;
+    FILE *con = open_memstream(&text, &tlen);
+    Vm *vm = boot_with_modules(k, n, "console=ttyS0 quiet", con, mod, mod_len, 2, mpath, err, sizeof(err));
+    ck_assert_msg(vm != NULL, "%s", err);
+    ck_assert_mem_eq(vm->ram + at, k, n);
+    for (uint32_t i = 0; i < BSS; i++)
+        ck_assert_uint_eq(vm->ram[at + n + i], 0);
+
+    uint64_t bx = vm->cpu->gpr[R_BX];
+    const uint8_t *info = vm->ram + bx;
+    ck_assert_uint_eq(r32(info) & 0x4d, 0x4d);                 /* mem, cmdline, mods, mmap */
+    ck_assert_uint_eq(r32(info + 4), 639);
+    ck_assert_uint_eq(r32(info + 8), (RAM - 0x100000) / 1024);
+    uint32_t cl = r32(info + 16), nmods = r32(info + 20), mods = r32(info + 24);
+    uint32_t mmap_len = r32(info + 44), mmap = r32(info + 48);
+    ck_assert_str_eq((const char *)vm->ram + cl, "console=ttyS0 quiet");
+    ck_assert_uint_eq(nmods, 2);
+    ck_assert_uint_eq(mmap_len % 24, 0);
+    ck_assert_uint_ge(mmap_len, 4 * 24);
+    int ram_entries = 0;
+    for (uint32_t o = 0; o < mmap_len; o += 24) {
+        const uint8_t *e = vm->ram + mmap + o;
+        ck_assert_uint_eq(r32(e), 20);
+        if (r32(e + 20) == 1)
+            ram_entries += (r64(e + 4) == 0 && r64(e + 12) == 0x9fc00) ||
+                           (r64(e + 4) == 0x100000 && r64(e + 12) == RAM - 0x100000);
+    }
+    ck_assert_int_eq(ram_entries, 2);
+
+    const uint8_t *tab = vm->ram + mods;
+    char want0[80];
+    snprintf(want0, sizeof(want0), "%s arg=1", mpath[0]);
+    ck_assert_str_eq((const char *)vm->ram + r32(tab + 8), want0);
+    ck_assert_str_eq((const char *)vm->ram + r32(tab + 24), mpath[1]);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(r32(tab + 16 * i) & 0xfff, 0);
+        ck_assert_uint_eq(r32(tab + 16 * i + 4) - r32(tab + 16 * i), mod_len[i]);
+        ck_assert_mem_eq(vm->ram + r32(tab + 16 * i), mod[i], mod_len[i]);
+        ck_assert_uint_eq(r32(tab + 16 * i + 12), 0);
+    }
+
+    Range r[] = {
+        { at, at + n + BSS, "kernel image and bss" },
+        { bx, bx + 88, "info structure" },
+        { mmap, mmap + mmap_len, "memory map" },
+        { cl, cl + strlen("console=ttyS0 quiet") + 1, "command line" },
+        { mods, mods + 2 * 16, "module table" },
+        { r32(tab + 8), r32(tab + 8) + strlen(want0) + 1, "module 0 string" },
+        { r32(tab + 24), r32(tab + 24) + strlen(mpath[1]) + 1, "module 1 string" },
+        { r32(tab), r32(tab + 4), "module 0" },
+        { r32(tab + 16), r32(tab + 20), "module 1" },
+    };
+    expect_disjoint_in_ram(r, (int)(sizeof(r) / sizeof(r[0])));
+    ck_assert_uint_ge(bx, r32(tab + 20));                      /* after the modules */
+
+    ck_assert_int_eq(vm_run(vm, 1000), VM_EXIT_DEBUG_EXIT);    /* the code at 0x9060 is intact */
+    ck_assert_int_eq(vm->exit_status, 0x21);
+    fclose(con);
+    ck_assert_uint_eq(tlen, 2);
+    ck_assert_uint_eq((uint8_t)text[0], 0x02);
+    ck_assert_uint_eq((uint8_t)text[1], (uint8_t)bx);
+    free(text);
+    vm_free(vm);
+}
+END_TEST
+
+/* A module that would run from conventional memory into the hole below 1 MiB goes to 1 MiB; the
+ * info block follows it. */
+START_TEST(loader_module_crossing_the_hole_goes_to_1mib)
+{
+    uint8_t k[128];
+    size_t n = make_elf(k, 0x9000);
+    uint8_t *big = malloc(0x98000);
+    ck_assert_ptr_nonnull(big);
+    for (size_t i = 0; i < 0x98000; i++)
+        big[i] = (uint8_t)(i * 13 + 5);
+    static const uint8_t small[] = "small";
+    const uint8_t *mod[] = { small, big };
+    size_t mod_len[] = { 5, 0x98000 };
+    char mpath[2][64], err[512];
+    Vm *vm = boot_with_modules(k, n, NULL, NULL, mod, mod_len, 2, mpath, err, sizeof(err));
+    ck_assert_msg(vm != NULL, "%s", err);
+    const uint8_t *tab = vm->ram + r32(vm->ram + vm->cpu->gpr[R_BX] + 24);
+    ck_assert_uint_eq(r32(tab), 0xc000);                       /* the page after the bss */
+    ck_assert_uint_eq(r32(tab + 16), 0x100000);
+    ck_assert_mem_eq(vm->ram + 0x100000, big, 0x98000);
+    ck_assert_uint_ge(vm->cpu->gpr[R_BX], 0x100000 + 0x98000);
+    ck_assert_mem_eq(vm->ram + 0x9000, k, n);
+    vm_free(vm);
+    free(big);
+}
+END_TEST
+
+/* The command line is no longer cut at a fixed size: it goes whole into the info block. */
+START_TEST(loader_long_cmdline_is_passed_whole)
+{
+    uint8_t k[128];
+    size_t n = make_elf(k, LOAD);
+    char *cl = malloc(10001);
+    ck_assert_ptr_nonnull(cl);
+    for (int i = 0; i < 10000; i++)
+        cl[i] = (char)('a' + i % 26);
+    cl[10000] = 0;
+    char err[256];
+    Vm *vm = boot(k, n, cl, NULL, err, sizeof(err));
+    ck_assert_msg(vm != NULL, "%s", err);
+    ck_assert_str_eq((const char *)vm->ram + r32(vm->ram + vm->cpu->gpr[R_BX] + 16), cl);
+    vm_free(vm);
+    free(cl);
+}
+END_TEST
+
+/* What cannot be placed is refused with one message: no room for the info block after a kernel
+ * that ends at the top of RAM, or for a module; kernel segments in the hole below 1 MiB (the
+ * ACPI tables live there) or across its edges. */
+START_TEST(loader_impossible_layout_gives_error)
+{
+    uint8_t k[128];
+    size_t n = make_elf(k, RAM - 0x3000);                     /* bss ends 0xf95 below the top */
+    expect_error(k, n, "no room for the multiboot information");
+    n = make_elf(k, RAM - 0x10000);
+    uint8_t *m = calloc(1, 0x10000);
+    ck_assert_ptr_nonnull(m);
+    const uint8_t *mod[] = { m };
+    size_t mod_len[] = { 0x10000 };
+    char mpath[1][64], err[512];
+    Vm *vm = boot_with_modules(k, n, NULL, NULL, mod, mod_len, 1, mpath, err, sizeof(err));
+    ck_assert_ptr_null(vm);
+    ck_assert_msg(strstr(err, "does not fit") && strstr(err, mpath[0]) && !strchr(err, '\n'), "%s", err);
+    free(m);
+    n = make_elf(k, 0xa0000);
+    expect_error(k, n, "does not fit");
+    n = make_elf(k, 0xf0000);                                 /* over the RSDP */
+    expect_error(k, n, "does not fit");
+    n = make_elf(k, 0x9e000);                                 /* bss runs past 0x9FC00 */
+    expect_error(k, n, "does not fit");
+    n = make_elf(k, 0xff000);                                 /* starts in the hole, ends above 1 MiB */
+    expect_error(k, n, "does not fit");
 }
 END_TEST
 
@@ -397,6 +597,10 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, loader_info_structure_has_memory_cmdline_and_map);
     tcase_add_test(tc, loader_elf_kernel_runs_to_debug_exit);
     tcase_add_test(tc, loader_initrd_becomes_multiboot_modules);
+    tcase_add_test(tc, loader_info_after_kernel_linked_at_0x9000);
+    tcase_add_test(tc, loader_module_crossing_the_hole_goes_to_1mib);
+    tcase_add_test(tc, loader_long_cmdline_is_passed_whole);
+    tcase_add_test(tc, loader_impossible_layout_gives_error);
     tcase_add_test(tc, loader_reset_reloads_and_zeroes_bss);
     tcase_add_test(tc, loader_aout_kludge_loads_at_load_addr);
     tcase_add_test(tc, loader_missing_or_empty_file_gives_error);
