@@ -2,37 +2,47 @@
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
 # usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL]
 #                     [--expect-status N]
+#        run-guest.sh ... --kernel FILE [--append STRING] ...   (instead of --rom)
+# --kernel: boot FILE with -kernel (a multiboot kernel) and the command line STRING, instead of a
+# ROM with -bios (QEMU then runs its own firmware and multiboot loader).
 # --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
 # --expect-status N (N other than 33): for guests whose run the emulator itself ends (e.g. an
 # ACPI sleep request): passes only if the emulator exits with status N and the log has no "FAIL".
-emu=qemu exe= rom= name= qcpu=qemu64 want=33
+emu=qemu exe= rom= kernel= append= name= qcpu=qemu64 want=33
 while [ $# -gt 0 ]; do
     case "$1" in
         --emu) emu=$2; shift 2 ;;
         --exe) exe=$2; shift 2 ;;
         --rom) rom=$2; shift 2 ;;
+        --kernel) kernel=$2; shift 2 ;;
+        --append) append=$2; shift 2 ;;
         --name) name=$2; shift 2 ;;
         --qemu-cpu) qcpu=$2; shift 2 ;;
         --expect-status) want=$2; shift 2 ;;
         *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-[ -n "$rom" ] || { echo "run-guest.sh: --rom missing" >&2; exit 2; }
-[ -n "$name" ] || name=$(basename "$rom" .bin)
+[ -n "$rom$kernel" ] || { echo "run-guest.sh: --rom or --kernel missing" >&2; exit 2; }
+[ -n "$name" ] || name=$(basename "$rom$kernel" .bin)
 [ -n "$exe" ] || { [ "$emu" = qemu ] && exe=qemu-system-x86_64; }
 [ -n "$exe" ] || { echo "run-guest.sh: --exe missing" >&2; exit 2; }
 log=$(mktemp "${TMPDIR:-/tmp}/guest-$name.XXXXXX.log") || exit 2
 trap 'rm -f "$log"' EXIT
+if [ -n "$kernel" ]; then
+    set -- -kernel "$kernel" -append "$append"
+else
+    set -- -bios "$rom"
+fi
 case "$emu" in
     qemu)
-        timeout 60 "$exe" -accel tcg -cpu "$qcpu" -m 32 -nographic -no-reboot -bios "$rom" \
+        timeout 60 "$exe" -accel tcg -cpu "$qcpu" -m 32 -nographic -no-reboot "$@" \
             -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
             -monitor none -serial none </dev/null
         status=$? ;;
     softvisor)
-        timeout 60 "$exe" -m 32 -no-reboot -bios "$rom" -debugcon "file:$log" </dev/null
+        timeout 60 "$exe" -m 32 -no-reboot "$@" -debugcon "file:$log" </dev/null
         status=$? ;;
     *) echo "run-guest.sh: unknown emulator $emu" >&2; exit 2 ;;
 esac
