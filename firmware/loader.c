@@ -14,9 +14,11 @@
  *   base_addr, length, type; size excludes itself).
  *   Placement (3.3): the info structure and everything it points to may go anywhere in memory
  *   the kernel and modules do not occupy.
- * Layout here, as QEMU also builds it after the kernel: the kernel where its header or ELF
- * program headers say, then each module page-aligned, then one page-aligned block holding the
- * info structure, the memory map, the module table, the command line and the module strings.
+ * Layout here: the kernel where its header or ELF program headers say, then each module
+ * page-aligned, then one page-aligned block holding the info structure, the memory map, the
+ * module table, the command line and the module strings.  (QEMU also puts the module table and
+ * command lines after the kernel, but keeps the memory map and info structure at 0x9000 and
+ * 0x9500, so that they and a kernel linked there overwrite each other.)
  * Everything must lie in the RAM the E820 map reports (0-0x9FBFF, 1 MiB-top of low RAM); a
  * module or the info block that would run from conventional memory into the hole below 1 MiB
  * starts at 1 MiB instead.  What does not fit is refused, with the addresses in the message.
