@@ -300,12 +300,13 @@ int main(int argc, char **argv)
         break;
     case VM_EXIT_SLEEP: {
         int state = piix4_pm_sleep_state(vm->sleep_type);
+        char what[48];
         if (state)
-            fprintf(stderr, "softvisor: guest requested ACPI sleep state S%d (SLP_TYP=%d), which this machine "
-                    "does not offer (only S5, soft-off)\n", state, vm->sleep_type);
+            snprintf(what, sizeof(what), "sleep state S%d (SLP_TYP=%d)", state, vm->sleep_type);
         else
-            fprintf(stderr, "softvisor: guest requested ACPI sleep type SLP_TYP=%d, which this machine does not "
-                    "offer (only S5, soft-off)\n", vm->sleep_type);
+            snprintf(what, sizeof(what), "sleep type SLP_TYP=%d", vm->sleep_type);
+        fprintf(stderr, "softvisor: guest requested ACPI %s, which this machine does not offer (only S5, "
+                "soft-off)\n", what);
         status = 4;
         break;
     }

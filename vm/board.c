@@ -5,7 +5,8 @@
  * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset); 0xF0
  * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
  * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
- * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at 0xFED00000 (devices/hpet.c).
+ * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at
+ * 0xFED00000 (devices/hpet.c).
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
