@@ -375,9 +375,10 @@ static int op_mov_dr_r(Cpu *cpu, const Insn *in)
     else if (n == 7)
         v = (v & 0xffff23ffu) | 0x400;
     cpu->dr[n] = v;
-    if (n != 6)
-        dbreg_update(cpu);
-    return INSN_NEXT;
+    if (n == 6)
+        return INSN_NEXT;
+    dbreg_update(cpu);
+    return INSN_END;   /* the breakpoints apply from the next instruction on */
 }
 
 static int op_mov_r_dr(Cpu *cpu, const Insn *in)
