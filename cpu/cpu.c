@@ -9,6 +9,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
+#include "cpu/dbreg.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/seg.h"
@@ -93,10 +94,15 @@ void cpu_reset(Cpu *cpu)
     cpu->stop_request = false;
     cpu->exit_block = false;
     cpu->nmi_pending = false;
+    cpu->nmi_blocked = false;
+    cpu->inhibit_db = false;
+    cpu->db_hit = 0;
+    cpu->db_pending = 0;
     cpu->triple_fault = false;
     cpu->exc_vector = -1;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
+    dbreg_update(cpu);
     block_flush_all(cpu);
 }
 

@@ -82,6 +82,14 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 
+/* DR6 / DR7 bits (SDM vol. 3, 17.2.3, 17.2.4); the model is in cpu/dbreg.c. */
+#define DR6_B(n)   (1u << (n))     /* breakpoint condition n met */
+#define DR6_BMASK  0xfu
+#define DR6_BD     (1u << 13)      /* next instruction accesses a debug register (DR7.GD) */
+#define DR6_BS     (1u << 14)      /* single step */
+#define DR6_BT     (1u << 15)      /* task switch */
+#define DR7_GD     (1u << 13)
+
 /* Exception vectors (SDM vol. 3, table 6-1) */
 enum {
     EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7,
@@ -246,9 +254,18 @@ typedef struct Cpu {
     volatile bool stop_request;
     bool exit_block;       /* set by slow paths (SMC, mode change) to end the current block */
     bool nmi_pending;
+    bool nmi_blocked;      /* an NMI handler runs: NMIs wait (latched in nmi_pending) until IRET */
     bool ferr;             /* FERR# output active (MS-DOS compatibility mode, cpu/x87.c) */
     bool ignne;            /* IGNNE# input: the board sets it, the CPU drops it with FERR# */
     bool triple_fault;
+    /* Debug exceptions (cpu/dbreg.c).  db_hit collects the B0-B3 bits of data breakpoints hit
+     * by the instruction running; once it retires they move to db_pending, the DR6 bits of the
+     * debug trap due before the next instruction (or after one more: inhibit_db, MOV SS). */
+    uint8_t dbg_insn_armed;  /* bit n: DRn is an enabled instruction breakpoint */
+    uint8_t dbg_data_armed;  /* bit n: DRn is an enabled data breakpoint */
+    uint8_t db_hit;
+    bool inhibit_db;
+    uint32_t db_pending;
     int exc_vector;        /* exception being raised (-1: none) */
     uint32_t exc_error;
     jmp_buf *fault_jmp;

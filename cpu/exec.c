@@ -10,11 +10,30 @@
  *   benign: everything else; contributory: #DE #TS #NP #SS #GP; page fault: #PF.
  *   contributory then contributory, or #PF then (contributory or #PF) -> #DF;
  *   any fault while delivering #DF -> shutdown (triple fault).
+ * Fault-class exceptions push EFLAGS with RF = 1 (SDM vol. 3, 17.3.1.1), except the #DB of an
+ * instruction breakpoint; so does an event taken between two iterations of a REP string
+ * instruction (the string handlers leave RF = 1 when they return before the last iteration).
  *
- * XXX: single-step (#DB with TF) is taken after every instruction that began with TF set; the SDM
- * refinements (no trap into the handler of INT n, the trap delayed past a MOV SS / POP SS) are
- * not modelled.
+ * Between instructions, in the order of SDM vol. 3, table 6-2: the debug trap of the previous
+ * instruction (cpu->db_pending: single step, data breakpoints), NMI, maskable interrupts, then
+ * the instruction breakpoints of the next instruction.  Blocks run at full speed unless one of
+ * TF, RF, an interrupt shadow or an armed instruction breakpoint asks for one instruction at a
+ * time (run_step):
+ *   - Single step (SDM vol. 3, 17.3.1.4): a trap (DR6.BS) after each instruction that began with
+ *     TF = 1.  INT n, INT3, INTO, INT1, SYSCALL and SYSRET decide on the EFLAGS they produce
+ *     (Insn flag INSN_STEP_AFTER): no trap into the handler of a software interrupt or after a
+ *     SYSCALL whose SFMASK clears TF; SYSRET loading TF = 1 traps at the user instruction, also
+ *     when it began with TF = 0 (op_sysret then sets db_pending itself).  A REP string
+ *     instruction under TF runs one iteration per step, each with its own trap.
+ *   - MOV SS / POP SS (SDM vol. 3, 6.8.3): the pending debug trap waits until after the next
+ *     instruction (cpu->inhibit_db), as interrupts do (cpu->inhibit_irq).
+ *   - RF: the instruction-breakpoint check is skipped when RF = 1, and RF is cleared at the start
+ *     of every instruction (after that check); IRET and task switches load it.
+ *   - NMI (SDM vol. 3, 6.7.1): delivering one sets cpu->nmi_blocked until the next IRET (cleared
+ *     at the start of every IRET, even one that faults); an NMI raised meanwhile stays latched in
+ *     nmi_pending (one at most) and is taken right after that IRET.
  */
+#include "cpu/dbreg.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 
@@ -62,6 +81,14 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
         cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
 }
 
+/* Fault-class exceptions (SDM vol. 3, table 6-1).  The only #DB raised through cpu_raise() is the
+ * DR7.GD fault: debug traps and instruction breakpoints are delivered by the run loop. */
+static bool fault_class(int v)
+{
+    return v == EXC_DE || v == EXC_DB || v == EXC_BR || v == EXC_UD || v == EXC_NM || v == EXC_TS || v == EXC_NP ||
+           v == EXC_SS || v == EXC_GP || v == EXC_PF || v == EXC_MF || v == EXC_AC || v == EXC_XM;
+}
+
 /* Delivers the exception recorded by cpu_raise(), escalating to #DF or shutdown. */
 static bool handle_fault(Cpu *cpu, volatile int *first)
 {
@@ -84,6 +111,14 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
     *first = v;
     if (!has_error_code(v))
         err = EXC_NO_ERR;
+    /* The instruction did not complete: its data breakpoint hits and the debug trap still
+     * waiting behind a MOV SS are not reported. */
+    cpu->db_hit = 0;
+    cpu->db_pending = 0;
+    if (fault_class(v))
+        cpu->eflags |= FL_RF;
+    if (v == EXC_DB)
+        cpu->dr[7] &= ~(uint64_t)DR7_GD;
     cpu_deliver(cpu, v, err, 0, cpu->rip);
     *first = -1;
     return true;
@@ -92,6 +127,50 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
 static bool irq_window(const Cpu *cpu)
 {
     return (cpu->eflags & FL_IF) && !cpu->inhibit_irq;
+}
+
+/* Delivers a #DB (SDM vol. 3, 17.2.3): B0-B3 of `dr6` replace the old ones when it has any, its
+ * other bits are ORed in; DR7.GD is cleared so that the handler may use the debug registers. */
+static void deliver_db(Cpu *cpu, volatile int *first, uint32_t dr6)
+{
+    uint64_t old = cpu->dr[6];
+    if (dr6 & DR6_BMASK)
+        old &= ~(uint64_t)DR6_BMASK;
+    cpu->dr[6] = old | dr6;
+    cpu->dr[7] &= ~(uint64_t)DR7_GD;
+    *first = EXC_DB;
+    cpu_deliver(cpu, EXC_DB, EXC_NO_ERR, 0, cpu->rip);
+    *first = -1;
+}
+
+/* One instruction with the debug checks of the header comment: its instruction breakpoints
+ * (a fault: #DB with rIP at the instruction and RF = 0 in the pushed image), RF, the single-step
+ * trap and data breakpoint hits, which become the pending debug trap. */
+static void run_step(Cpu *cpu, volatile int *first)
+{
+    cpu->inhibit_irq = false;
+    cpu->inhibit_db = false;
+    if (cpu->dbg_insn_armed && !(cpu->eflags & FL_RF)) {
+        uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
+        uint32_t hit = dbreg_check_insn(cpu, cpu->code_bits == 64 ? cpu->rip : (uint32_t)lin);
+        if (hit) {
+            deliver_db(cpu, first, hit);
+            cpu->icount++;    /* as a fault does: a breakpoint on its own handler cannot hang */
+            return;
+        }
+    }
+    bool tf = cpu->eflags & FL_TF;
+    cpu->eflags &= ~FL_RF;
+    const Block *b = block_find(cpu);
+    bool after = b->insns[0].flags & INSN_STEP_AFTER;   /* read first: a store may free b */
+    if (unlikely(cpu->trace_block != NULL))
+        cpu->trace_block(cpu->trace_opaque, cpu, b);
+    cpu->exit_block = false;
+    run_block(cpu, b, 1);
+    if (after)
+        tf = cpu->eflags & FL_TF;
+    cpu->db_pending |= (tf ? DR6_BS : 0) | cpu->db_hit;
+    cpu->db_hit = 0;
 }
 
 CpuExit cpu_run(Cpu *cpu, uint64_t limit)
@@ -120,8 +199,14 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
             why = CPU_EXIT_STOP;
             break;
         }
-        if (cpu->nmi_pending && !cpu->inhibit_irq) {
+        if (unlikely(cpu->db_pending) && !cpu->inhibit_db) {
+            uint32_t dr6 = cpu->db_pending;
+            cpu->db_pending = 0;
+            deliver_db(cpu, &first_exc, dr6);
+        }
+        if (cpu->nmi_pending && !cpu->inhibit_irq && !cpu->nmi_blocked) {
             cpu->nmi_pending = false;
+            cpu->nmi_blocked = true;
             cpu->halted = false;
             first_exc = EXC_NMI;
             cpu_deliver(cpu, EXC_NMI, EXC_NO_ERR, 0, cpu->rip);
@@ -140,24 +225,18 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
             why = CPU_EXIT_HALT;
             break;
         }
-        uint64_t max = limit - cpu->icount;
-        bool shadow = cpu->inhibit_irq;
-        bool single = shadow || (cpu->eflags & FL_TF);
-        if (single)
-            max = 1;
-        cpu->inhibit_irq = false;
-        bool tf = cpu->eflags & FL_TF;
+        if (unlikely(cpu->inhibit_irq || (cpu->eflags & (FL_TF | FL_RF)) || cpu->dbg_insn_armed)) {
+            run_step(cpu, &first_exc);
+            continue;
+        }
         const Block *b = block_find(cpu);
         if (unlikely(cpu->trace_block != NULL))
             cpu->trace_block(cpu->trace_opaque, cpu, b);
         cpu->exit_block = false;
-        run_block(cpu, b, max);
-        if (tf && single) {
-            /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4): DR6.BS. */
-            cpu->dr[6] |= 1u << 14;
-            first_exc = EXC_DB;
-            cpu_deliver(cpu, EXC_DB, EXC_NO_ERR, 0, cpu->rip);
-            first_exc = -1;
+        run_block(cpu, b, limit - cpu->icount);
+        if (unlikely(cpu->db_hit)) {
+            cpu->db_pending |= cpu->db_hit;
+            cpu->db_hit = 0;
         }
     }
     cpu->fault_jmp = saved;

@@ -38,8 +38,6 @@
  *
  * Every handler here reads and checks everything, pushes the new frame (memory below the old
  * stack pointers only), and commits registers last; it ends the block with INSN_JUMP.
- * XXX: the single-step trap of a task switch (TSS T bit) and RF in the pushed EFLAGS image of
- * faults are not modelled.
  */
 #include "cpu/decode.h"
 #include "cpu/far.h"
@@ -383,6 +381,7 @@ static int iret_to_v86(Cpu *cpu, uint64_t ip, uint16_t sel, uint32_t fl)
 static int op_iret(Cpu *cpu, const Insn *in)
 {
     int osz = in->osz;
+    cpu->nmi_blocked = false;   /* by every IRET, even one that faults (SDM vol. 3, 6.7.1) */
     bool lm = cpu_long_mode(cpu);
     if (cpu_protected(cpu) && !cpu_vm86(cpu) && (cpu->eflags & FL_NT)) {
         if (lm)
@@ -556,6 +555,8 @@ static int op_sysret(Cpu *cpu, const Insn *in)
     seg_load_flat(cpu, SEG_SS, (uint16_t)((base + 8) | 3), flat_data_attr(3));
     cpu->cpl = 3;
     cpu_update_mode(cpu);
+    if (cpu->eflags & FL_TF)
+        cpu->db_pending |= DR6_BS;   /* single step on the loaded TF, at the user instruction */
     return INSN_JUMP;
 }
 
@@ -601,6 +602,14 @@ static int op_sysexit(Cpu *cpu, const Insn *in)
     return INSN_JUMP;
 }
 
+/* INT n, INT3, INTO, INT1, SYSCALL, SYSRET: the single-step trap follows the TF they leave, so
+ * none is taken into a handler (cpu/exec.c). */
+static bool step_after(ZydisMnemonic m)
+{
+    return m == ZYDIS_MNEMONIC_INT || m == ZYDIS_MNEMONIC_INT3 || m == ZYDIS_MNEMONIC_INTO ||
+           m == ZYDIS_MNEMONIC_INT1 || m == ZYDIS_MNEMONIC_SYSCALL || m == ZYDIS_MNEMONIC_SYSRET;
+}
+
 InsnFn far_select(DecodeCtx *d, Insn *in)
 {
     const ZydisDecodedInstruction *zi = d->zi;
@@ -641,5 +650,7 @@ InsnFn far_select(DecodeCtx *d, Insn *in)
     }
     if (fn)
         d->end_block = true;
+    if (fn && step_after(zi->mnemonic))
+        in->flags |= INSN_STEP_AFTER;
     return fn;
 }

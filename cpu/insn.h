@@ -36,6 +36,7 @@ enum { INSN_NEXT = 0, INSN_JUMP = 1, INSN_END = 2 };
 #define INSN_REPNE  0x08   /* F2: REPNE */
 #define INSN_RIPREL 0x10   /* memory operand is RIP-relative */
 #define INSN_SEGOVR 0x20   /* explicit segment-override prefix */
+#define INSN_STEP_AFTER 0x40  /* single step decided on the TF it leaves (cpu/exec.c) */
 
 struct Insn {
     InsnFn fn;

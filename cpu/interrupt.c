@@ -36,4 +36,7 @@ void cpu_deliver(Cpu *cpu, int vector, uint32_t err, int soft, uint64_t next_rip
         deliver_real(cpu, vector, next_rip);
     else
         cpu_deliver_pm(cpu, vector, err, soft, next_rip);
+    /* Data breakpoints met by the frame pushes of the delivery itself are not reported, nor
+     * those of an instruction that faulted (cpu/dbreg.c). */
+    cpu->db_hit = 0;
 }

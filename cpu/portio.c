@@ -14,8 +14,9 @@
  *   repeats while rCX != 0, decrementing rCX after each element; with rCX = 0 nothing happens.
  *   The I/O permission check comes first; INS checks its destination before the port read so a
  *   fault does not lose the device's data.  A repeated instruction stops after IO_STR_CHUNK
- *   elements and runs again (RIP unchanged), so interrupts and the instruction budget are served
- *   between chunks, as the SDM allows for REP string instructions.
+ *   elements (one under TF) and runs again (RIP unchanged, RF = 1: strop.h), so interrupts, single
+ *   step and the instruction budget are served between chunks, as the SDM allows for REP string
+ *   instructions.
  */
 #include "cpu/decode.h"
 #include "cpu/portio.h"
@@ -77,9 +78,9 @@ static void str_reg_set(Cpu *cpu, const Insn *in, int r, uint64_t v)
 }
 
 /* Ends a string I/O instruction: INSN_END when done, else run it again for the rest. */
-static int str_done(const Cpu *cpu, const Insn *in)
+static int str_done(Cpu *cpu, const Insn *in)
 {
-    return string_rep(in) && str_reg(cpu, in, R_CX) != 0 ? INSN_JUMP : INSN_END;
+    return string_rep(in) && str_reg(cpu, in, R_CX) != 0 ? string_resume(cpu) : INSN_END;
 }
 
 /* INSB/INSW/INSD */
@@ -91,7 +92,7 @@ static int op_ins(Cpu *cpu, const Insn *in)
         return INSN_END;
     uint16_t port = (uint16_t)cpu->gpr[R_DX];
     io_check_permission(cpu, port, size);
-    for (int i = 0; i < IO_STR_CHUNK; i++) {
+    for (unsigned i = 0; i < string_chunk(cpu, IO_STR_CHUNK); i++) {
         uint64_t di = str_reg(cpu, in, R_DI);
         uint64_t lin = cpu_lin(cpu, SEG_ES, di, size, ACC_WRITE);
         tlb_translate(cpu, lin, ACC_WRITE, cpu_user(cpu));
@@ -104,7 +105,7 @@ static int op_ins(Cpu *cpu, const Insn *in)
             break;
         uint64_t cx = str_reg(cpu, in, R_CX) - 1;
         str_reg_set(cpu, in, R_CX, cx);
-        if (cx == 0)
+        if (cx == 0 || cpu->exit_block)   /* (exit_block: a data breakpoint was hit) */
             break;
     }
     return str_done(cpu, in);
@@ -119,7 +120,7 @@ static int op_outs(Cpu *cpu, const Insn *in)
         return INSN_END;
     uint16_t port = (uint16_t)cpu->gpr[R_DX];
     io_check_permission(cpu, port, size);
-    for (int i = 0; i < IO_STR_CHUNK; i++) {
+    for (unsigned i = 0; i < string_chunk(cpu, IO_STR_CHUNK); i++) {
         uint64_t si = str_reg(cpu, in, R_SI);
         uint32_t v = (uint32_t)cpu_read(cpu, in->seg, si, size);
         cpu->bus->io_out(cpu->bus_opaque, port, size, v);
@@ -128,7 +129,7 @@ static int op_outs(Cpu *cpu, const Insn *in)
             break;
         uint64_t cx = str_reg(cpu, in, R_CX) - 1;
         str_reg_set(cpu, in, R_CX, cx);
-        if (cx == 0)
+        if (cx == 0 || cpu->exit_block)   /* (exit_block: a data breakpoint was hit) */
             break;
     }
     return str_done(cpu, in);

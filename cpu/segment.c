@@ -5,7 +5,7 @@
  * MOV Sreg, r/m16 and POP Sreg load through seg_load() (seg.c), which applies the protected-mode
  * checks; MOV to CS is #UD.  Loading SS (MOV or POP) inhibits interrupts and single-step traps
  * until after the next instruction (SDM vol. 3, 6.8.3), so those end the block and set
- * cpu->inhibit_irq.  LSS does not.
+ * cpu->inhibit_irq and cpu->inhibit_db.  LSS does not.
  * MOV r/m, Sreg stores 16 bits to memory; to a register with 32/64-bit operand size the selector
  * is zero-extended (as on all processors since the Pentium Pro).
  * PUSH Sreg with a 32/64-bit operand size moves the stack pointer by 4/8 but writes only the low
@@ -23,6 +23,7 @@ static int op_mov_sreg_r(Cpu *cpu, const Insn *in)
     seg_load(cpu, in->r[0], sel);
     if (in->r[0] == SEG_SS) {
         cpu->inhibit_irq = true;
+        cpu->inhibit_db = true;
         return INSN_END;
     }
     return INSN_NEXT;
@@ -55,6 +56,7 @@ static int op_pop_sreg(Cpu *cpu, const Insn *in)
     reg_write(cpu, R_SP, width, sp);
     if (in->r[0] == SEG_SS) {
         cpu->inhibit_irq = true;
+        cpu->inhibit_db = true;
         return INSN_END;
     }
     return INSN_NEXT;

@@ -22,7 +22,8 @@
  * A REP instruction runs at most STRING_CHUNK iterations per handler call; if the count is not
  * exhausted by then it returns with rIP still at the instruction, so the run loop can take
  * interrupts and check its budget before resuming it (as hardware interrupts REP strings between
- * iterations).  XXX: each resumption counts as one retired instruction in icount.
+ * iterations), leaving RF = 1 (strop.h).  Under TF a chunk is one iteration.
+ * XXX: each resumption counts as one retired instruction in icount.
  * XXX: no fast path (block copies through host pointers); each element is a checked access.
  */
 #include "cpu/decode.h"
@@ -88,7 +89,8 @@ static inline int string_run(Cpu *cpu, const Insn *insn, int kind)
     uint64_t amask = size_mask(in.asz);
     bool compare = kind == STR_CMPS || kind == STR_SCAS;
     bool stop_if_eq = (in.flags & INSN_REPNE) != 0;
-    for (unsigned n = 0; n < STRING_CHUNK; n++) {
+    unsigned chunk = string_chunk(cpu, STRING_CHUNK);
+    for (unsigned n = 0; n < chunk; n++) {
         uint64_t cx = cpu->gpr[R_CX] & amask;
         if (cx == 0)
             break;
@@ -102,9 +104,10 @@ static inline int string_run(Cpu *cpu, const Insn *insn, int kind)
     bool done = (cpu->gpr[R_CX] & amask) == 0 || (compare && cc_cond(cpu, 4) == stop_if_eq);
     if (done && !cpu->exit_block)
         return INSN_NEXT;
-    if (done)
-        cpu->rip = insn_next(cpu, &in);
-    return INSN_JUMP;     /* resume this instruction (or continue after it) from the run loop */
+    if (!done)
+        return string_resume(cpu);   /* resume this instruction from the run loop */
+    cpu->rip = insn_next(cpu, &in);
+    return INSN_JUMP;
 }
 
 static int op_movs(Cpu *cpu, const Insn *in) { return string_run(cpu, in, STR_MOVS); }

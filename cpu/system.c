@@ -25,8 +25,9 @@
  *                    with a local APIC, CR8 is its TPR[7:4] (SDM vol. 3, 11.8.6).
  *                    CR1, CR5-7, CR9-15 -> #UD.  Writes end the block and recompute the mode.
  *   MOV DRn          privileged.  DR4/DR5 alias DR6/DR7 when CR4.DE = 0, #UD when CR4.DE = 1.
+ *                    Then, with DR7.GD = 1: #DB (fault) with DR6.BD, GD cleared (17.2.4).
  *                    DR6/DR7 bits 63:32 -> #GP.  DR6 reads 1 in its reserved bits (FFFF0FF0),
- *                    DR7 bit 10 reads 1.
+ *                    DR7 bit 10 reads 1.  Writes to DR0-3/DR7 re-arm the breakpoints (dbreg.c).
  *   CLTS             privileged; CR0.TS := 0.
  *   LMSW r/m16       privileged; CR0[3:0] := src[3:0] but PE cannot be cleared.
  *   SMSW             CR0 to r16/r32/r64 or m16; not privileged.
@@ -51,9 +52,9 @@
  *                    PF := 0.
  *   (RDPMC is in cpu/msr.c with the performance-monitoring MSRs.)
  *
- * XXX: debug registers are stored only: breakpoints (DR0-3/DR7) and DR7.GD are not acted on.
  * XXX: MOV CR3 in PAE mode does not preload the PDPTEs; the walker reads them on every walk.
  */
+#include "cpu/dbreg.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/msr.h"
@@ -343,16 +344,22 @@ static int op_smsw(Cpu *cpu, const Insn *in)
 
 /* ---- debug registers ---- */
 
-/* DR number after the DR4/DR5 aliasing rule; raises #UD for DR4/5 with CR4.DE and DR8-15. */
+/* DR number after the DR4/DR5 aliasing rule; raises #UD for DR4/5 with CR4.DE and DR8-15, then
+ * the general-detect #DB.  The handler finds DR6.BD set and GD clear (cleared by the delivery of
+ * every #DB, cpu/exec.c). */
 static int dr_index(Cpu *cpu, int n)
 {
     if (n == 4 || n == 5) {
         if (cpu->cr4 & CR4_DE)
             cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
-        return n + 2;
-    }
-    if (n > 7)
+        n += 2;
+    } else if (n > 7) {
         cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
+    }
+    if (cpu->dr[7] & DR7_GD) {
+        cpu->dr[6] |= DR6_BD;
+        cpu_raise(cpu, EXC_DB, EXC_NO_ERR);
+    }
     return n;
 }
 
@@ -368,7 +375,10 @@ static int op_mov_dr_r(Cpu *cpu, const Insn *in)
     else if (n == 7)
         v = (v & 0xffff23ffu) | 0x400;
     cpu->dr[n] = v;
-    return INSN_NEXT;
+    if (n == 6)
+        return INSN_NEXT;
+    dbreg_update(cpu);
+    return INSN_END;   /* the breakpoints apply from the next instruction on */
 }
 
 static int op_mov_r_dr(Cpu *cpu, const Insn *in)

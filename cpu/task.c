@@ -251,8 +251,6 @@ void task_switch(Cpu *cpu, uint16_t sel, int source, uint64_t next_rip, uint32_t
         far_set_sp(cpu, st.width, st.sp);
     }
     cpu->exit_block = true;
-    if (ts.trap) {
-        cpu->dr[6] |= 1u << 15;   /* BT */
-        cpu_raise(cpu, EXC_DB, EXC_NO_ERR);
-    }
+    if (ts.trap)
+        cpu->db_pending |= DR6_BT;   /* delivered by the run loop before the task's first instruction */
 }

@@ -4,10 +4,12 @@
  * The slow path is where every unusual access ends up: TLB misses, accesses that cross a page
  * (both pages are translated before any byte is stored, so a fault on the second page leaves
  * memory untouched), ROM (writes dropped), MMIO and unassigned memory (through the bus), and
- * stores to pages that hold decoded code (blocks invalidated first).
+ * stores to pages that hold decoded code (blocks invalidated first), and accesses to pages that
+ * an armed data breakpoint watches (cpu/dbreg.c: those pages get no read/write tags).
  */
 #include "mem/tlb.h"
 #include "cpu/access.h"
+#include "cpu/dbreg.h"
 #include "cpu/decode.h"
 #include "mem/paging.h"
 
@@ -100,11 +102,13 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     if (host) {
         /* ROM never takes the data fast path (DESIGN.md): only its code is fetched directly. */
         e->addend = (uintptr_t)host - (uintptr_t)page;
-        if ((prot & PROT_R) && writable)
+        /* Data fast path: plain RAM that no armed data breakpoint watches. */
+        bool data = writable && !(unlikely(cpu->dbg_data_armed) && dbreg_page_watched(cpu, page));
+        if ((prot & PROT_R) && data)
             e->tag_r = page;
         if (prot & PROT_X)
             e->tag_x = page;
-        if ((prot & PROT_W) && writable && !block_page_has_code(cpu, ppage))
+        if ((prot & PROT_W) && data && !block_page_has_code(cpu, ppage))
             e->tag_w = page;
     }
     return pa;
@@ -143,6 +147,8 @@ static uint64_t next_page(const Cpu *cpu, uint64_t lin)
 uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
 {
     uint64_t pa = tlb_translate(cpu, lin, access, user);
+    if (unlikely(cpu->dbg_data_armed))
+        dbreg_check_data(cpu, lin, size, false);   /* (the read of a read-modify-write too) */
     if (tlb_in_page(lin, size))
         return tlb_phys_read(cpu, pa, size);
     int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
@@ -158,6 +164,8 @@ uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
 void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
 {
     uint64_t pa = tlb_translate(cpu, lin, ACC_WRITE, user);
+    if (unlikely(cpu->dbg_data_armed))
+        dbreg_check_data(cpu, lin, size, true);
     if (tlb_in_page(lin, size)) {
         tlb_phys_write(cpu, pa, size, val);
         return;

@@ -289,10 +289,11 @@ START_TEST(jmp_to_tss_with_t_bit_traps_before_first_instruction)
     fm_poke(fm, TSS_B + 0x64, 2, 1);   /* T */
     const uint8_t code[] = { 0xea, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00 };   /* jmp 0x40:0 */
     fm_code(fm, code, sizeof(code));
-    ck_assert_int_eq(fm_exec(fm, 1), EXC_DB);
+    /* The switch completes; the run loop delivers the pending trap before the next instruction. */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
     ck_assert_uint_eq(cpu->tr.sel, S_TSS_B);
     ck_assert_uint_eq(cpu->rip, 0x2300);
-    ck_assert_uint_eq(cpu->dr[6] & (1u << 15), 1u << 15);
+    ck_assert_uint_eq(cpu->db_pending, DR6_BT);
     fm_free(fm);
 }
 END_TEST
@@ -519,8 +520,9 @@ START_TEST(gp_in_v86_switches_to_ring0_stack_and_pushes_segments)
     ck_assert_int_eq(cpu->cpl, 0);
     ck_assert_uint_eq(cpu->rip, 0x2701);
     ck_assert_uint_eq(cpu->gpr[R_SP], 0x9000 - 40);
-    uint32_t want[10] = { 0, 0x10, 0x2000, FL_VM | FL_FIXED1, 0x0ff0, 0x3000, 0x4000, 0x5000, 0x6000,
-                          0x7000 };
+    /* #GP is a fault: the pushed EFLAGS has RF = 1 (SDM vol. 3, 17.3.1.1). */
+    uint32_t want[10] = { 0, 0x10, 0x2000, FL_VM | FL_RF | FL_FIXED1, 0x0ff0, 0x3000, 0x4000, 0x5000,
+                          0x6000, 0x7000 };
     for (int i = 0; i < 10; i++)
         ck_assert_uint_eq(fm_peek(fm, 0x9000 - 40 + 4 * (uint32_t)i, 4), want[i]);
     ck_assert_uint_eq(cpu->seg[SEG_DS].sel, 0);
