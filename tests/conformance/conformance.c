@@ -172,6 +172,14 @@ static RamPair ram_pair(const State *s, uint32_t i)
     return (RamPair){ rd32(p), p[4] };
 }
 
+/* Stores one (u32 address, u8 value) pair in the file's layout. */
+static void ram_put(uint8_t *p, uint32_t addr, uint8_t val)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(addr >> (8 * i));
+    p[4] = val;
+}
+
 /* Iterates chunks of [p, end): returns false at the end or on a truncated chunk. */
 static bool chunk_next(const uint8_t **p, const uint8_t *end, char id[5], const uint8_t **payload,
                        uint32_t *len)
@@ -445,125 +453,37 @@ static bool meta_load(Meta *m, const char *dir)
     return !j.bad;
 }
 
-/* ---- the known-differences list ---- */
+/* ---- instruction decoding the rules need ---- */
 
-/*
- * Each line: FILE-ID CLASS ACTION REASON...  (FILE-ID `*`: every file; first match wins)
- * CLASS (the ModRM byte follows the prefixes and the opcode):
- *   all        every vector of the file
- *   mem        ModRM.mod != 3          reg      ModRM.mod == 3
- *   regN       ModRM.reg == N (0-7)
- *   exc        the 286 raised an exception
- *   long       the instruction is longer than 10 bytes (the 286 limit; 386+ allow 15)
- *   ss-gp      the 286 raised #GP(13) for an access through SS (a memory operand based on BP or
- *              with an SS override, or the stack of a push/pop/call/ret/int/iret/enter/leave)
- *   #N         the single vector with index N (for a 286 quirk no wider class describes)
- * ACTION:
- *   unchecked  the vector may fail (the modern result is not derivable from the vector)
- *   flags=HHHH AND this mask into the FLAGS comparison too (FLAGS and pushed FLAGS); must pass
- *   vector=N   a modern CPU raises exception N instead: checked for that delivery (frame with
- *              the address of the instruction, registers otherwise as before); must pass
- *   vector=same  the same exception as the 286, but raised before anything changed (the 286 had
- *              already stepped SI/DI or SP when it faulted); checked like vector=N
- */
-typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR } Action;
-#define VECTOR_SAME 256u
+/* The prefixes the vectors use, and where the opcode byte is. */
+typedef struct Prefixes {
+    uint32_t op;        /* offset of the opcode byte */
+    int seg;            /* last segment override as T_ES/T_CS/T_SS/T_DS, or -1 */
+    uint8_t rep;        /* last of F2/F3, or 0 */
+    bool lock;
+} Prefixes;
 
-typedef struct Known {
-    char file[16];
-    char cls[16];
-    Action act;
-    unsigned arg;
-    uint32_t covered, failed;
-} Known;
-
-typedef struct KnownList {
-    Known *e;
-    size_t n;
-} KnownList;
-
-static bool class_valid(const char *c)
+static Prefixes prefixes(const Test *t)
 {
-    return !strcmp(c, "all") || !strcmp(c, "mem") || !strcmp(c, "reg") || !strcmp(c, "exc") ||
-           !strcmp(c, "long") || !strcmp(c, "ss-gp") || (c[0] == '#' && isdigit((unsigned char)c[1])) ||
-           (!strncmp(c, "reg", 3) && c[3] >= '0' && c[3] <= '7' && !c[4]);
-}
-
-static bool action_parse(const char *a, Known *k)
-{
-    char *e;
-    if (!strcmp(a, "unchecked")) {
-        k->act = ACT_UNCHECKED;
-        return true;
-    }
-    if (!strncmp(a, "flags=", 6)) {
-        k->act = ACT_FLAGS;
-        k->arg = (unsigned)strtoul(a + 6, &e, 16);
-        return e != a + 6 && !*e && k->arg <= 0xffff;
-    }
-    if (!strcmp(a, "vector=same")) {
-        k->act = ACT_VECTOR;
-        k->arg = VECTOR_SAME;
-        return true;
-    }
-    if (!strncmp(a, "vector=", 7)) {
-        k->act = ACT_VECTOR;
-        k->arg = (unsigned)strtoul(a + 7, &e, 10);
-        return e != a + 7 && !*e && k->arg < 32;
-    }
-    return false;
-}
-
-static bool known_load(KnownList *k, const char *path)
-{
-    k->e = NULL;
-    k->n = 0;
-    if (!path)
-        return true;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "conformance: cannot read %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    char line[1024];
-    int lineno = 0;
-    bool ok = true;
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        Known e = { .covered = 0 };
-        char act[32], reason[8];
-        char *s = line;
-        while (isspace((unsigned char)*s))
-            s++;
-        if (!*s || *s == '#')
-            continue;
-        if (sscanf(s, "%15s %15s %31s %7s", e.file, e.cls, act, reason) != 4 || !class_valid(e.cls) ||
-            !action_parse(act, &e)) {
-            fprintf(stderr, "%s:%d: expected `FILE-ID CLASS ACTION REASON...`\n", path, lineno);
-            ok = false;
-            continue;
+    Prefixes p = { .seg = -1 };
+    for (; p.op < t->nbytes; p.op++) {
+        switch (t->bytes[p.op]) {
+        case 0x26: p.seg = T_ES; continue;
+        case 0x2e: p.seg = T_CS; continue;
+        case 0x36: p.seg = T_SS; continue;
+        case 0x3e: p.seg = T_DS; continue;
+        case 0xf0: p.lock = true; continue;
+        case 0xf2: case 0xf3: p.rep = t->bytes[p.op]; continue;
+        default: break;
         }
-        Known *ne = realloc(k->e, (k->n + 1) * sizeof(*ne));
-        if (!ne) {
-            ok = false;
-            break;
-        }
-        k->e = ne;
-        k->e[k->n++] = e;
+        break;
     }
-    fclose(f);
-    return ok;
+    return p;
 }
 
-/* Offset of the opcode byte after the prefixes the vectors use. */
 static uint32_t opcode_offset(const Test *t)
 {
-    uint32_t i = 0;
-    while (i < t->nbytes && (t->bytes[i] == 0x26 || t->bytes[i] == 0x2e || t->bytes[i] == 0x36 ||
-                             t->bytes[i] == 0x3e || t->bytes[i] == 0xf0 || t->bytes[i] == 0xf2 ||
-                             t->bytes[i] == 0xf3))
-        i++;
-    return i;
+    return prefixes(t).op;
 }
 
 static int test_modrm(const Test *t)
@@ -598,36 +518,439 @@ static bool stack_op(uint8_t op, int modrm)
     }
 }
 
+/* The 16-bit effective address of the ModRM memory operand after the opcode at p->op, and its
+ * segment (BP-based forms default to SS).  False for a register operand or truncated bytes. */
+static bool modrm_ea(const Test *t, const Prefixes *p, uint16_t *ea, int *seg)
+{
+    static const int base[8] = { T_BX, T_BX, T_BP, T_BP, T_SI, T_DI, T_BP, T_BX };
+    static const int index[8] = { T_SI, T_DI, T_SI, T_DI, -1, -1, -1, -1 };
+    uint32_t i = p->op + 1;
+    if (i >= t->nbytes)
+        return false;
+    int m = t->bytes[i], mod = m >> 6, rm = m & 7;
+    if (mod == 3)
+        return false;
+    bool direct = mod == 0 && rm == 6;
+    uint32_t dlen = direct || mod == 2 ? 2 : mod == 1 ? 1 : 0;
+    if (i + dlen >= t->nbytes)
+        return false;
+    const uint16_t *r = t->init.reg;
+    uint16_t a = direct ? 0 : r[base[rm]];
+    if (index[rm] >= 0)
+        a = (uint16_t)(a + r[index[rm]]);
+    if (dlen == 1)
+        a = (uint16_t)(a + (int8_t)t->bytes[i + 1]);
+    else if (dlen == 2)
+        a = (uint16_t)(a + rd16(t->bytes + i + 1));
+    *ea = a;
+    *seg = p->seg >= 0 ? p->seg : base[rm] == T_BP && !direct ? T_SS : T_DS;
+    return true;
+}
+
 /* True when the test's memory operand, if any, is addressed through SS. */
 static bool mem_uses_ss(const Test *t, bool *has_mem)
 {
-    uint32_t i = opcode_offset(t);
-    int seg = -1;
-    for (uint32_t k = 0; k < i; k++)
-        if (t->bytes[k] == 0x26 || t->bytes[k] == 0x2e || t->bytes[k] == 0x36 || t->bytes[k] == 0x3e)
-            seg = t->bytes[k];
-    int modrm = test_modrm(t);
-    *has_mem = i < t->nbytes && has_modrm(t->bytes[i]) && modrm >= 0 && (modrm >> 6) != 3;
-    if (!*has_mem)
-        return false;
-    if (seg >= 0)
-        return seg == 0x36;
-    int rm = modrm & 7;
-    return rm == 2 || rm == 3 || (rm == 6 && (modrm >> 6) != 0);
+    Prefixes p = prefixes(t);
+    uint16_t ea;
+    int seg;
+    *has_mem = p.op < t->nbytes && has_modrm(t->bytes[p.op]) && modrm_ea(t, &p, &ea, &seg);
+    return *has_mem && seg == T_SS;
 }
 
-static bool class_match(const char *c, const Test *t)
+/* Byte `addr` as the runner's RAM holds it before the test (INIT bytes, zero elsewhere), after
+ * the `nwr` writes in `wr` (later ones win). */
+static uint8_t replay_byte(const Test *t, const RamPair *wr, uint32_t nwr, uint32_t addr)
+{
+    for (uint32_t i = nwr; i-- > 0;)
+        if (wr[i].addr == addr)
+            return wr[i].val;
+    for (uint32_t i = t->init.nram; i-- > 0;) {
+        RamPair p = ram_pair(&t->init, i);
+        if (p.addr == addr)
+            return p.val;
+    }
+    return 0;
+}
+
+static uint16_t replay_word(const Test *t, const RamPair *wr, uint32_t nwr, uint32_t addr)
+{
+    return (uint16_t)(replay_byte(t, wr, nwr, addr) | replay_byte(t, wr, nwr, addr + 1) << 8);
+}
+
+/* ---- condition div-overflow: DIV/IDIV whose quotient does not fit (SDM DIV, IDIV) ---- */
+
+/* The r/m operand of `size` bytes from INIT; false when reading it faults first (a word at
+ * offset FFFF) or the bytes are truncated. */
+static bool rm_read(const Test *t, const Prefixes *p, int size, uint32_t *v)
+{
+    static const int reg16[8] = { T_AX, T_CX, T_DX, T_BX, T_SP, T_BP, T_SI, T_DI };
+    if (p->op + 1 >= t->nbytes)
+        return false;
+    int m = t->bytes[p->op + 1];
+    if ((m >> 6) == 3) {
+        int rm = m & 7;
+        *v = size == 2 ? t->init.reg[reg16[rm]] : (t->init.reg[reg16[rm & 3]] >> (rm & 4 ? 8 : 0)) & 0xffu;
+        return true;
+    }
+    uint16_t ea;
+    int seg;
+    if (!modrm_ea(t, p, &ea, &seg) || (size == 2 && ea == 0xffff))
+        return false;
+    uint32_t a = (uint32_t)t->init.reg[seg] * 16 + ea;
+    *v = size == 2 ? replay_word(t, NULL, 0, a) : replay_byte(t, NULL, 0, a);
+    return true;
+}
+
+/* F6/F7 reg 6 (DIV) and 7 (IDIV): the divisor is 0, or the quotient of the INIT dividend (AX,
+ * or DX:AX) truncated toward zero lies outside 0..FFh / 0..FFFFh (DIV) or -80h..7Fh /
+ * -8000h..7FFFh (IDIV), so a 386+ raises #DE. */
+static bool div_overflows(const Test *t)
+{
+    Prefixes p = prefixes(t);
+    if (p.op + 1 >= t->nbytes)
+        return false;
+    uint8_t op = t->bytes[p.op];
+    int reg = (t->bytes[p.op + 1] >> 3) & 7;
+    if ((op != 0xf6 && op != 0xf7) || reg < 6)
+        return false;
+    int bits = op == 0xf6 ? 8 : 16;
+    uint32_t d;
+    if (!rm_read(t, &p, bits / 8, &d))
+        return false;
+    const uint16_t *r = t->init.reg;
+    int64_t num = bits == 8 ? r[T_AX] : (int64_t)((uint32_t)r[T_DX] << 16 | r[T_AX]);
+    int64_t den = d, lo = 0, hi = ((int64_t)1 << bits) - 1;
+    if (reg == 7) {
+        num = bits == 8 ? (int16_t)num : (int32_t)(uint32_t)num;
+        den = bits == 8 ? (int8_t)d : (int16_t)d;
+        lo = -((int64_t)1 << (bits - 1));
+        hi = ((int64_t)1 << (bits - 1)) - 1;
+    }
+    if (den == 0)
+        return true;
+    int64_t q = num / den;
+    return q < lo || q > hi;
+}
+
+/* ---- condition str-wrap and action string-fault: a fault in the middle of a string op ----
+ *
+ * The iterations of a (REP) word string instruction are replayed from INIT: each one first
+ * reads DS:SI (segment overridable), then reads or writes ES:DI, steps SI/DI by 2 (DF = 0) or
+ * -2 and, under REP/REPE/REPNE, decrements CX and stops at CX = 0 (CMPSW/SCASW also stop on
+ * ZF = 0 for REPE, ZF = 1 for REPNE; REPNE acts as REP for the others).  The iteration whose
+ * word access sits at offset FFFF crosses the 64 KiB limit: a 386+ raises #GP(0) there (#SS(0)
+ * for the DS:SI access under an SS override; SDM vol. 3, 22.33.1 "Segment Wraparound").
+ * Faults are restartable (SDM vol. 3, 6.5; vol. 2 REP: "the registers reflect the state at the
+ * point of the fault"), so at delivery
+ *   - every completed iteration keeps its effect: its stores, SI/DI/CX stepped, AX (LODSW) and
+ *     the flags of its compare (CMPSW/SCASW);
+ *   - the faulting iteration changes nothing;
+ *   - the frame holds the address of the instruction with its prefixes and the flags then.
+ * The 286 differs: it has already stepped SI/DI (and CX) of the faulting iteration.
+ */
+typedef struct StrOp {
+    uint8_t op;
+    bool src;           /* reads DS:SI */
+    bool dst_read;      /* reads ES:DI */
+    bool dst_write;     /* writes ES:DI */
+} StrOp;
+
+static const StrOp str_ops[] = {
+    { 0x6d, false, false, true },   /* INSW: the port (all ones here) to ES:DI */
+    { 0x6f, true, false, false },   /* OUTSW */
+    { 0xa5, true, false, true },    /* MOVSW */
+    { 0xa7, true, true, false },    /* CMPSW: [SI] - [DI] */
+    { 0xab, false, false, true },   /* STOSW: AX to ES:DI */
+    { 0xad, true, false, false },   /* LODSW: DS:SI to AX */
+    { 0xaf, false, true, false },   /* SCASW: AX - [DI] */
+};
+
+#define STR_MAX_ITER 256u       /* more iterations than that: not derivable here (CX <= 63 in the suite) */
+
+typedef struct StrReplay {
+    bool ok;                    /* a word string instruction, replayed within STR_MAX_ITER */
+    bool faults;                /* an iteration reaches a word access at offset FFFF */
+    uint8_t vector;             /* EXC_GP, or EXC_SS */
+    uint32_t done;              /* iterations completed before the faulting one */
+    uint16_t reg[T_NREGS];      /* the registers when the fault is raised */
+    uint32_t nwr;
+    RamPair wr[2 * STR_MAX_ITER];   /* the bytes stored by the completed iterations, in order */
+} StrReplay;
+
+/* FLAGS after CMP of two words (a - b): CF, PF, AF, ZF, SF, OF from the difference. */
+static uint16_t cmp16_flags(uint16_t fl, uint16_t a, uint16_t b)
+{
+    uint16_t d = (uint16_t)(a - b);
+    fl &= (uint16_t)~FL_ARITH;
+    if (a < b)
+        fl |= FL_CF;
+    if (!__builtin_parity(d & 0xffu))
+        fl |= FL_PF;
+    if ((a ^ b ^ d) & 0x10)
+        fl |= FL_AF;
+    if (!d)
+        fl |= FL_ZF;
+    if (d & 0x8000)
+        fl |= FL_SF;
+    if ((a ^ b) & (a ^ d) & 0x8000)
+        fl |= FL_OF;
+    return fl;
+}
+
+static void str_replay(const Test *t, StrReplay *s)
+{
+    s->ok = s->faults = false;
+    s->done = s->nwr = 0;
+    Prefixes p = prefixes(t);
+    const StrOp *o = NULL;
+    for (size_t i = 0; p.op < t->nbytes && i < sizeof(str_ops) / sizeof(str_ops[0]); i++)
+        if (str_ops[i].op == t->bytes[p.op])
+            o = &str_ops[i];
+    if (!o)
+        return;
+    uint16_t *r = s->reg;
+    memcpy(r, t->init.reg, sizeof(s->reg));
+    r[T_FLAGS] = (uint16_t)((r[T_FLAGS] & 0x0fff) | FL_FIXED1);
+    int seg = p.seg >= 0 ? p.seg : T_DS;
+    uint16_t step = (r[T_FLAGS] & FL_DF) ? 0xfffe : 2;
+    bool dst = o->dst_read || o->dst_write;
+    for (;;) {
+        if (p.rep && r[T_CX] == 0)
+            break;
+        if (s->done >= STR_MAX_ITER)
+            return;
+        if ((o->src && r[T_SI] == 0xffff) || (dst && r[T_DI] == 0xffff)) {
+            s->faults = true;
+            s->vector = o->src && r[T_SI] == 0xffff && seg == T_SS ? EXC_SS : EXC_GP;
+            break;
+        }
+        uint32_t sa = (uint32_t)r[seg] * 16 + r[T_SI], da = (uint32_t)r[T_ES] * 16 + r[T_DI];
+        uint16_t sv = o->src ? replay_word(t, s->wr, s->nwr, sa) : 0;
+        uint16_t dv = o->dst_read ? replay_word(t, s->wr, s->nwr, da) : 0;
+        if (o->dst_write) {
+            uint16_t v = o->op == 0x6d ? 0xffff : o->op == 0xab ? r[T_AX] : sv;
+            s->wr[s->nwr++] = (RamPair){ da, (uint8_t)v };
+            s->wr[s->nwr++] = (RamPair){ da + 1, (uint8_t)(v >> 8) };
+        }
+        if (o->op == 0xad)
+            r[T_AX] = sv;
+        if (o->dst_read)
+            r[T_FLAGS] = cmp16_flags(r[T_FLAGS], o->src ? sv : r[T_AX], dv);
+        if (o->src)
+            r[T_SI] = (uint16_t)(r[T_SI] + step);
+        if (dst)
+            r[T_DI] = (uint16_t)(r[T_DI] + step);
+        s->done++;
+        if (!p.rep)
+            break;
+        r[T_CX]--;
+        if (o->dst_read && (p.rep == 0xf3) != !!(r[T_FLAGS] & FL_ZF))
+            break;
+    }
+    s->ok = true;
+}
+
+static bool str_wraps(const Test *t)
+{
+    StrReplay s;
+    str_replay(t, &s);
+    return s.ok && s.faults;
+}
+
+/* ---- the known-differences rules ---- */
+
+/*
+ * known-differences.txt: one rule a line,   FILES  CONDITION  ACTION  REASON...
+ * A known difference is a rule about an instruction, never a list of test numbers, so that the
+ * same quirk in vectors outside the shared set is classified the same way.  The first rule that
+ * matches a vector applies.
+ *
+ * FILES: `*` (every file) or opcode files XX / XX.N separated by commas.
+ * CONDITION: terms joined by `&`, each may be negated with a leading `!`; all are computed from
+ * the vector itself (bytes, INIT registers and memory, whether the 286 faulted):
+ *   all           every vector
+ *   mem / reg     ModRM.mod != 3 / == 3       regN   ModRM.reg == N (0-7)
+ *   exc           the 286 raised an exception
+ *   long          the instruction is longer than 10 bytes (the 286 limit; 386+ allow 15)
+ *   ss-gp         the 286 raised #GP(13) for an access through SS (a memory operand based on BP
+ *                 or with an SS override, or the stack of a push/pop/call/ret/int/iret/leave)
+ *   div-overflow  DIV/IDIV whose divisor is 0 or whose quotient does not fit (div_overflows)
+ *   str-wrap      a word string instruction whose iterations, replayed from INIT, reach a word
+ *                 access at offset FFFF (str_replay)
+ * ACTION:
+ *   unchecked     the vector may fail (the modern result is not derivable from the vector)
+ *   flags=HHHH    AND this mask into the FLAGS comparison too (FLAGS and pushed FLAGS); must pass
+ *   vector=N      a modern CPU raises exception N instead, before changing anything: checked for
+ *                 that delivery (frame with the address of the instruction); must pass
+ *   vector=same   the same exception as the 286, but raised before anything changed (the 286 had
+ *                 already stepped SI/DI or SP when it faulted); checked like vector=N
+ *   string-fault  the state str_replay computes (completed iterations done, the faulting one not),
+ *                 then the delivery of its #GP/#SS; must pass
+ */
+typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR, ACT_STRING } Action;
+#define VECTOR_SAME 256u
+
+typedef enum { C_ALL, C_MEM, C_REG, C_REGN, C_EXC, C_LONG, C_SS_GP, C_DIV_OVERFLOW, C_STR_WRAP } Cond;
+
+static const struct {
+    const char *name;
+    Cond cond;
+} cond_names[] = {
+    { "all", C_ALL }, { "mem", C_MEM }, { "reg", C_REG }, { "exc", C_EXC }, { "long", C_LONG },
+    { "ss-gp", C_SS_GP }, { "div-overflow", C_DIV_OVERFLOW }, { "str-wrap", C_STR_WRAP },
+};
+
+#define KNOWN_MAX_TERMS 4
+
+typedef struct Term {
+    Cond cond;
+    int reg;            /* C_REGN */
+    bool neg;
+} Term;
+
+typedef struct Known {
+    char files[64];
+    char cond[40];      /* as written, for the summary */
+    Term term[KNOWN_MAX_TERMS];
+    int nterm;
+    Action act;
+    unsigned arg;
+    uint32_t covered, failed;
+} Known;
+
+typedef struct KnownList {
+    Known *e;
+    size_t n;
+} KnownList;
+
+/* Parses CONDITION into k->term; returns an error message or NULL. */
+static const char *cond_parse(const char *c, Known *k)
+{
+    if (c[0] == '#')
+        return "known differences must be rules, not test numbers";
+    k->nterm = 0;
+    while (*c) {
+        if (k->nterm == KNOWN_MAX_TERMS)
+            return "too many terms in the condition";
+        Term *tm = &k->term[k->nterm++];
+        tm->neg = *c == '!';
+        if (tm->neg)
+            c++;
+        size_t len = strcspn(c, "&");
+        bool found = false;
+        for (size_t i = 0; i < sizeof(cond_names) / sizeof(cond_names[0]) && !found; i++) {
+            if (strlen(cond_names[i].name) == len && !strncmp(c, cond_names[i].name, len)) {
+                tm->cond = cond_names[i].cond;
+                found = true;
+            }
+        }
+        if (!found && len == 4 && !strncmp(c, "reg", 3) && c[3] >= '0' && c[3] <= '7') {
+            tm->cond = C_REGN;
+            tm->reg = c[3] - '0';
+            found = true;
+        }
+        if (!found)
+            return c[0] == '#' ? "known differences must be rules, not test numbers" : "unknown condition";
+        c += len;
+        if (*c == '&' && !*++c)
+            return "condition ends with `&`";
+    }
+    return k->nterm ? NULL : "empty condition";
+}
+
+static bool action_parse(const char *a, Known *k)
+{
+    char *e;
+    if (!strcmp(a, "unchecked")) {
+        k->act = ACT_UNCHECKED;
+        return true;
+    }
+    if (!strcmp(a, "string-fault")) {
+        k->act = ACT_STRING;
+        return true;
+    }
+    if (!strncmp(a, "flags=", 6)) {
+        k->act = ACT_FLAGS;
+        k->arg = (unsigned)strtoul(a + 6, &e, 16);
+        return e != a + 6 && !*e && k->arg <= 0xffff;
+    }
+    if (!strcmp(a, "vector=same")) {
+        k->act = ACT_VECTOR;
+        k->arg = VECTOR_SAME;
+        return true;
+    }
+    if (!strncmp(a, "vector=", 7)) {
+        k->act = ACT_VECTOR;
+        k->arg = (unsigned)strtoul(a + 7, &e, 10);
+        return e != a + 7 && !*e && k->arg < 32;
+    }
+    return false;
+}
+
+/* One rule line (not blank, not a comment); returns an error message or NULL. */
+static const char *known_parse(const char *line, Known *k)
+{
+    char act[32], reason[8];
+    memset(k, 0, sizeof(*k));
+    if (sscanf(line, "%63s %39s %31s %7s", k->files, k->cond, act, reason) != 4)
+        return "expected `FILES CONDITION ACTION REASON...`";
+    const char *err = cond_parse(k->cond, k);
+    if (err)
+        return err;
+    return action_parse(act, k) ? NULL : "unknown action";
+}
+
+static bool known_load(KnownList *k, const char *path)
+{
+    k->e = NULL;
+    k->n = 0;
+    if (!path)
+        return true;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "conformance: cannot read %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    char line[1024];
+    int lineno = 0;
+    bool ok = true;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        Known e;
+        char *s = line;
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s || *s == '#')
+            continue;
+        const char *err = known_parse(s, &e);
+        if (err) {
+            fprintf(stderr, "%s:%d: %s\n", path, lineno, err);
+            ok = false;
+            continue;
+        }
+        Known *ne = realloc(k->e, (k->n + 1) * sizeof(*ne));
+        if (!ne) {
+            ok = false;
+            break;
+        }
+        k->e = ne;
+        k->e[k->n++] = e;
+    }
+    fclose(f);
+    return ok;
+}
+
+static bool term_match(const Term *tm, const Test *t)
 {
     int modrm = test_modrm(t);
-    if (!strcmp(c, "all"))
+    switch (tm->cond) {
+    case C_ALL:
         return true;
-    if (!strcmp(c, "exc"))
+    case C_EXC:
         return t->has_exc;
-    if (c[0] == '#')
-        return t->index == strtoul(c + 1, NULL, 10);
-    if (!strcmp(c, "long"))
+    case C_LONG:
         return t->nbytes > 11;        /* the instruction and the HLT after it */
-    if (!strcmp(c, "ss-gp")) {
+    case C_SS_GP: {
         if (!t->has_exc || t->exc_vector != EXC_GP || t->nbytes > 11)
             return false;
         uint32_t op = opcode_offset(t);
@@ -635,23 +958,44 @@ static bool class_match(const char *c, const Test *t)
             return false;             /* INT 0Dh itself */
         bool mem;
         bool ss = mem_uses_ss(t, &mem);
-        uint32_t i = opcode_offset(t);
-        return ss || (!mem && i < t->nbytes && stack_op(t->bytes[i], modrm < 0 ? 0 : modrm));
+        return ss || (!mem && op < t->nbytes && stack_op(t->bytes[op], modrm < 0 ? 0 : modrm));
     }
-    if (modrm < 0)
-        return false;
-    if (!strcmp(c, "mem"))
-        return (modrm >> 6) != 3;
-    if (!strcmp(c, "reg"))
-        return (modrm >> 6) == 3;
-    return ((modrm >> 3) & 7) == c[3] - '0';
+    case C_DIV_OVERFLOW:
+        return div_overflows(t);
+    case C_STR_WRAP:
+        return str_wraps(t);
+    case C_MEM:
+        return modrm >= 0 && (modrm >> 6) != 3;
+    case C_REG:
+        return modrm >= 0 && (modrm >> 6) == 3;
+    case C_REGN:
+        return modrm >= 0 && ((modrm >> 3) & 7) == tm->reg;
+    }
+    return false;
+}
+
+static bool files_match(const char *files, const char *file)
+{
+    size_t n = strlen(file);
+    for (const char *f = files; *f;) {
+        size_t len = strcspn(f, ",");
+        if ((len == 1 && *f == '*') || (len == n && !strncmp(f, file, n)))
+            return true;
+        f += len + (f[len] == ',');
+    }
+    return false;
 }
 
 static Known *known_find(KnownList *k, const char *file, const Test *t)
 {
-    for (size_t i = 0; i < k->n; i++)
-        if ((!strcmp(k->e[i].file, file) || !strcmp(k->e[i].file, "*")) && class_match(k->e[i].cls, t))
-            return &k->e[i];
+    for (size_t i = 0; i < k->n; i++) {
+        Known *e = &k->e[i];
+        bool match = files_match(e->files, file);
+        for (int j = 0; j < e->nterm && match; j++)
+            match = term_match(&e->term[j], t) != e->term[j].neg;
+        if (match)
+            return e;
+    }
     return NULL;
 }
 
@@ -666,13 +1010,10 @@ static Known *known_find(KnownList *k, const char *file, const Test *t)
  */
 static bool lock_is_ud(const Test *t)
 {
-    bool lock = false;
-    uint32_t i = 0;
-    for (; i < opcode_offset(t); i++)
-        lock |= t->bytes[i] == 0xf0;
-    if (!lock || i >= t->nbytes)
+    Prefixes p = prefixes(t);
+    if (!p.lock || p.op >= t->nbytes)
         return false;
-    uint8_t op = t->bytes[i];
+    uint8_t op = t->bytes[p.op];
     int modrm = test_modrm(t);
     if (modrm < 0 || (modrm >> 6) == 3)
         return true;
@@ -688,46 +1029,58 @@ static bool lock_is_ud(const Test *t)
     }
 }
 
-/* Fills *x with what the SDM expects for `t` when the instruction faults with `vector` before
- * changing anything (e.g. #UD for a LOCK prefix): delivery through the IVT with the address of
- * the instruction pushed. */
-static void fault_expect(const Test *t, Test *x, uint8_t frame[6 * 5], int vector)
+/* What a 386+ leaves after a fault: `t` with the registers `r` at the fault, the stores `wr`
+ * done before it, then `vector` delivered through the IVT (read after those stores) with FLAGS,
+ * CS and the address of the instruction (INIT IP) pushed.  `ram` receives the expected FINA
+ * bytes: (nwr + 6) x 5 bytes. */
+static void fault_expect_at(const Test *t, Test *x, uint8_t *ram, const uint16_t r[T_NREGS],
+                            const RamPair *wr, uint32_t nwr, int vector)
 {
     *x = *t;
     x->has_exc = true;
     x->exc_vector = (uint8_t)vector;
-    uint8_t ivt[4] = { 0 };
     uint32_t ent = 4u * (uint32_t)vector;
-    for (uint32_t i = 0; i < t->init.nram; i++) {
-        RamPair p = ram_pair(&t->init, i);
-        if (p.addr >= ent && p.addr < ent + 4)
-            ivt[p.addr - ent] = p.val;
-    }
-    const uint16_t *r = t->init.reg;
-    uint16_t fl = (uint16_t)((r[T_FLAGS] & 0x0fff & ~(FL_IF | FL_TF)) | FL_FIXED1);
-    uint16_t push[3] = { r[T_IP], r[T_CS], (uint16_t)((r[T_FLAGS] & 0x0fff) | FL_FIXED1) };
+    uint16_t hip = replay_word(t, wr, nwr, ent), hcs = replay_word(t, wr, nwr, ent + 2);
+    uint16_t fl = (uint16_t)((r[T_FLAGS] & 0x0fff) | FL_FIXED1);
+    uint16_t push[3] = { t->init.reg[T_IP], r[T_CS], fl };
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nwr; i++, n++)
+        ram_put(ram + 5 * n, wr[i].addr, wr[i].val);
     for (int k = 0; k < 3; k++) {
-        for (int b = 0; b < 2; b++) {
+        for (int b = 0; b < 2; b++, n++) {
             uint16_t sp = (uint16_t)(r[T_SP] - 6 + 2 * k + b);
             uint32_t a = (uint32_t)r[T_SS] * 16 + sp;
-            uint8_t *e = frame + 5 * (2 * k + b);
-            e[0] = (uint8_t)a;
-            e[1] = (uint8_t)(a >> 8);
-            e[2] = (uint8_t)(a >> 16);
-            e[3] = (uint8_t)(a >> 24);
-            e[4] = (uint8_t)(push[k] >> (8 * b));
+            ram_put(ram + 5 * n, a, (uint8_t)(push[k] >> (8 * b)));
             if (k == 2)
                 x->flags_at[b] = a;
         }
     }
     x->fina.mask = (1u << T_NREGS) - 1;
     memcpy(x->fina.reg, r, sizeof(x->fina.reg));
-    x->fina.reg[T_IP] = (uint16_t)(ivt[0] | ivt[1] << 8);
-    x->fina.reg[T_CS] = (uint16_t)(ivt[2] | ivt[3] << 8);
+    x->fina.reg[T_IP] = hip;
+    x->fina.reg[T_CS] = hcs;
     x->fina.reg[T_SP] = (uint16_t)(r[T_SP] - 6);
-    x->fina.reg[T_FLAGS] = fl;
-    x->fina.ram = frame;
-    x->fina.nram = 6;
+    x->fina.reg[T_FLAGS] = (uint16_t)(fl & ~(FL_IF | FL_TF));
+    x->fina.ram = ram;
+    x->fina.nram = n;
+}
+
+/* The SDM's result when `t` faults with `vector` before changing anything (e.g. #UD for a LOCK
+ * prefix). */
+static void fault_expect(const Test *t, Test *x, uint8_t frame[6 * 5], int vector)
+{
+    fault_expect_at(t, x, frame, t->init.reg, NULL, 0, vector);
+}
+
+/* The string-fault expectation: false when the replay finds no fault (then the rule's
+ * condition was not str-wrap, or the instruction is not a word string instruction). */
+static bool string_expect(const Test *t, Test *x, uint8_t *ram, StrReplay *s)
+{
+    str_replay(t, s);
+    if (!s->ok || !s->faults)
+        return false;
+    fault_expect_at(t, x, ram, s->reg, s->wr, s->nwr, s->vector);
+    return true;
 }
 
 /* ---- running and checking one vector ---- */
@@ -933,6 +1286,31 @@ static bool run_test(Cpu *cpu, Machine *m, const Test *t, uint16_t fmask, bool t
     return ok;
 }
 
+/* Checks one vector: against the SDM's #UD for a LOCK prefix the 386+ refuse, else against the
+ * action of its known-difference rule `k`, else against the 286's result. */
+static bool check_vector(Cpu *cpu, Machine *m, const Test *t, const Known *k, uint16_t fmask, Report *r)
+{
+    Test x;
+    uint8_t ram[(2 * STR_MAX_ITER + 6) * 5];
+    if (lock_is_ud(t)) {
+        fault_expect(t, &x, ram, EXC_UD);
+        return run_test(cpu, m, &x, 0xffff, false, r);
+    }
+    if (k && k->act == ACT_VECTOR) {
+        fault_expect(t, &x, ram, k->arg == VECTOR_SAME ? t->exc_vector : (int)k->arg);
+        return run_test(cpu, m, &x, 0xffff, false, r);
+    }
+    if (k && k->act == ACT_STRING) {
+        StrReplay s;
+        if (!string_expect(t, &x, ram, &s)) {
+            report(r, "  string-fault: no iteration of a word string instruction faults here\n");
+            return false;
+        }
+        return run_test(cpu, m, &x, 0xffff, false, r);
+    }
+    return run_test(cpu, m, t, (uint16_t)(fmask & (k && k->act == ACT_FLAGS ? k->arg : 0xffff)), true, r);
+}
+
 /* ---- files and totals ---- */
 
 typedef struct Options {
@@ -1061,20 +1439,9 @@ static bool run_file(Runner *run, const char *id, Totals *tot)
         uint16_t fmask = run->meta.flags_mask[opcode & 0xff][modrm < 0 ? 0 : (modrm >> 3) & 7];
         Known *k = known_find(&run->known, id, &t);
         Report r = { .len = 0 };
-        bool pass;
-        Test x;
-        uint8_t frame[6 * 5];
-        if (lock_is_ud(&t)) {
-            fault_expect(&t, &x, frame, EXC_UD);
-            pass = run_test(run->cpu, run->m, &x, 0xffff, false, &r);
-            ft.lock_ud++;
-        } else if (k && k->act == ACT_VECTOR) {
-            fault_expect(&t, &x, frame, k->arg == VECTOR_SAME ? t.exc_vector : (int)k->arg);
-            pass = run_test(run->cpu, run->m, &x, 0xffff, false, &r);
-        } else {
-            pass = run_test(run->cpu, run->m, &t, (uint16_t)(fmask & (k && k->act == ACT_FLAGS ? k->arg : 0xffff)),
-                            true, &r);
-        }
+        bool lock = lock_is_ud(&t);
+        bool pass = check_vector(run->cpu, run->m, &t, k, fmask, &r);
+        ft.lock_ud += lock;
         ft.tests++;
         if (k) {
             ft.known++;
@@ -1249,8 +1616,9 @@ int main(int argc, char **argv)
     printf("\nknown differences (known-differences.txt):\n");
     for (size_t i = 0; i < run.known.n; i++) {
         const Known *k = &run.known.e[i];
-        printf("  %-5s %-6s %-11s covers %5u vectors, %5u of them fail%s\n", k->file, k->cls,
-               k->act == ACT_UNCHECKED ? "unchecked" : k->act == ACT_FLAGS ? "flags-mask" : "vector",
+        printf("  %-20s %-17s %-12s covers %5u vectors, %5u of them fail%s\n", k->files, k->cond,
+               k->act == ACT_UNCHECKED ? "unchecked" : k->act == ACT_FLAGS ? "flags-mask" :
+               k->act == ACT_STRING ? "string-fault" : "vector",
                k->covered, k->failed, k->act != ACT_UNCHECKED && k->failed ? " (FAIL)" : "");
     }
     printf("\nTOTAL %llu tests: %llu pass (%.3f%%), %llu unexpected FAIL; known differences cover "
