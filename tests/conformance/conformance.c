@@ -6,21 +6,43 @@
  * bases selector * 16 with limit 0xFFFF, the INIT registers (FLAGS bits 12-15 cleared) and RAM
  * bytes; run until the HLT that follows the instruction (or follows the first fetch after a
  * control transfer or exception); then compare
- *   - the 14 registers (FLAGS AND-ed with metadata.json's flags-mask on both sides),
+ *   - the 14 registers (FLAGS AND-ed with metadata.json's flags-mask on both sides) and the
+ *     whole EIP (see "IP at 64 KiB" below),
  *   - every FINA RAM byte, every INIT byte the test did not change, and that no other byte of
  *     memory was written (stray stores),
  *   - for an exception, the pushed FLAGS word (masked like FLAGS; found at SS:SP+4 after the
  *     push, as the EXCP address is rounded down to even when SP was odd) and that
- *     CS:IP ends at the handler the IVT names for the expected vector.
- * Where a modern x86 (which softvisor follows, SDM semantics) differs from the 286, the vector
- * class is listed in known-differences.txt with the reason; such vectors are counted apart and
- * may fail.  The list may cover at most 1.5% of all vectors.  Any other failure makes the exit
- * status 1.  Without the data directory the run is skipped (exit 77), or fails when CI=true.
+ *     CS:EIP ends at the handler the IVT names for the expected vector.
+ * Where a modern x86 (which softvisor follows, SDM semantics) differs from the 286, a rule in
+ * known-differences.txt (an instruction, a condition computed from the vector, the behaviour
+ * checked instead, the reason) covers the vector; the runner prints how many vectors each rule
+ * covers.  The rules may cover at most 1.5% of all vectors, and only `unchecked` ones may fail.
+ * Any other failure makes the exit status 1.  Without the data directory the run is skipped
+ * (exit 77), or fails when CI=true.
+ *
+ * A fault in the middle of a REP string instruction.  The word string instructions of the suite
+ * fault where an access sits at offset FFFF (490 vectors, 90 of them under REP, 6 with
+ * iterations completed before the fault, up to 54).  The 286 has already stepped SI/DI (and CX)
+ * of the faulting iteration; a 386+ keeps the completed iterations (stores, SI/DI/CX, AX, flags)
+ * and undoes nothing else, pushing the address of the instruction with its prefixes (SDM vol. 2
+ * REP, vol. 3 6.5).  str_replay() derives that state from INIT; the replayed stores agree with the
+ * bytes the 286 wrote, and softvisor matches the whole derived state (string-fault rule).
+ *
+ * IP at 64 KiB.  About 400 vectors end a near or far transfer (C2 C3 CA CB CF FF.2-FF.5) at
+ * CS:FFFF, the first fetch after the jump, where the vector put its HLT; after it the 286's IP is
+ * 0000.  No vector starts an instruction near FFFF or crosses FFFF, and none of the immediate far
+ * jumps/calls (EA, 9A) lands there.  A 386+ does not wrap IP in sequential execution: after the
+ * HLT its EIP is 10000h (the next fetch would raise #GP, 386 PRM 14.7 item 8: "sequential
+ * execution across offset 65,535"); only branch targets of 16-bit operand size are truncated to
+ * 16 bits (SDM vol. 2 JMP).  The 16 bits the vector records agree (0000); the runner also checks
+ * the rest of EIP: 10000h where FINA IP is 0000 after running to the HLT, else FINA IP itself.
  *
  * Usage: conformance [--dir DIR] [--default-dir DIR] [--known FILE] [--only FILE-ID]
  *                    [--show N] [--quiet]
+ *        conformance --self-test    (the rule logic on synthetic vectors; needs no data)
  * The data directory is --dir, else $SOFTVISOR_CONFORMANCE_DIR, else --default-dir.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -122,6 +144,31 @@ static const CpuBus conf_bus = {
     .intr_ack = bus_intr_ack,
     .intr_pending = bus_intr_pending,
 };
+
+/* The fake machine and a CPU on it; false (with a message) when out of memory. */
+static bool machine_new(Machine **m, Cpu **cpu)
+{
+    *m = calloc(1, sizeof(Machine));
+    if (*m)
+        (*m)->ram = calloc(1, RAM_SIZE);
+    CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
+    *cpu = *m && (*m)->ram ? cpu_new(&conf_bus, *m, &cfg) : NULL;
+    if (!*cpu) {
+        fprintf(stderr, "conformance: out of memory\n");
+        if (*m)
+            free((*m)->ram);
+        free(*m);
+        return false;
+    }
+    return true;
+}
+
+static void machine_free(Machine *m, Cpu *cpu)
+{
+    cpu_free(cpu);
+    free(m->ram);
+    free(m);
+}
 
 /* ---- one vector ---- */
 
@@ -760,32 +807,13 @@ static bool str_wraps(const Test *t)
 /* ---- the known-differences rules ---- */
 
 /*
- * known-differences.txt: one rule a line,   FILES  CONDITION  ACTION  REASON...
- * A known difference is a rule about an instruction, never a list of test numbers, so that the
- * same quirk in vectors outside the shared set is classified the same way.  The first rule that
- * matches a vector applies.
- *
- * FILES: `*` (every file) or opcode files XX / XX.N separated by commas.
- * CONDITION: terms joined by `&`, each may be negated with a leading `!`; all are computed from
- * the vector itself (bytes, INIT registers and memory, whether the 286 faulted):
- *   all           every vector
- *   mem / reg     ModRM.mod != 3 / == 3       regN   ModRM.reg == N (0-7)
- *   exc           the 286 raised an exception
- *   long          the instruction is longer than 10 bytes (the 286 limit; 386+ allow 15)
- *   ss-gp         the 286 raised #GP(13) for an access through SS (a memory operand based on BP
- *                 or with an SS override, or the stack of a push/pop/call/ret/int/iret/leave)
- *   div-overflow  DIV/IDIV whose divisor is 0 or whose quotient does not fit (div_overflows)
- *   str-wrap      a word string instruction whose iterations, replayed from INIT, reach a word
- *                 access at offset FFFF (str_replay)
- * ACTION:
- *   unchecked     the vector may fail (the modern result is not derivable from the vector)
- *   flags=HHHH    AND this mask into the FLAGS comparison too (FLAGS and pushed FLAGS); must pass
- *   vector=N      a modern CPU raises exception N instead, before changing anything: checked for
- *                 that delivery (frame with the address of the instruction); must pass
- *   vector=same   the same exception as the 286, but raised before anything changed (the 286 had
- *                 already stepped SI/DI or SP when it faulted); checked like vector=N
- *   string-fault  the state str_replay computes (completed iterations done, the faulting one not),
- *                 then the delivery of its #GP/#SS; must pass
+ * known-differences.txt: one rule a line, FILES CONDITION ACTION REASON; the file's header gives
+ * the grammar.  A known difference is a rule about an instruction, never a list of test numbers
+ * (a `#N` condition is refused), so that the same quirk in vectors outside the shared set is
+ * classified the same way.  The first matching rule applies.  Every condition term is computed
+ * from the vector: ss-gp from the addressing form (mem_uses_ss, stack_op) and the 286's #GP,
+ * div-overflow by div_overflows(), str-wrap by str_replay(); the string-fault action checks
+ * what str_replay() derives, vector=N / vector=same what fault_expect() derives.
  */
 typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR, ACT_STRING } Action;
 #define VECTOR_SAME 256u
@@ -1526,10 +1554,268 @@ static char **list_files(const char *dir, size_t *count)
     return ids;
 }
 
+/* ---- --self-test: the rule logic on synthetic vectors (no data needed) ---- */
+
+typedef struct Synth {
+    Test t;
+    uint8_t bytes[16];
+    uint8_t ram[64 * 5];
+} Synth;
+
+static void synth_ram(Synth *s, uint32_t addr, uint8_t val)
+{
+    assert(s->t.init.nram < sizeof(s->ram) / 5);
+    ram_put(s->ram + 5 * s->t.init.nram++, addr, val);
+}
+
+static void synth_word(Synth *s, uint32_t addr, uint16_t val)
+{
+    synth_ram(s, addr, (uint8_t)val);
+    synth_ram(s, addr + 1, (uint8_t)(val >> 8));
+}
+
+/* A vector with `code` (then HLT) at CS:IP = 1000:0100, SS:SP = 0000:7000, DS = 2000, ES = 3000,
+ * FLAGS = 0002, other registers 0; IVT entries 0, 12 and 13 point at HLTs at 0000:0500,
+ * 0000:0510 and 0000:0520.  The caller sets registers and data, and FINA where it runs one. */
+static void synth_new(Synth *s, const char *code, uint32_t n)
+{
+    memset(s, 0, sizeof(*s));
+    assert(n < sizeof(s->bytes));
+    memcpy(s->bytes, code, n);
+    s->bytes[n] = 0xf4;
+    s->t.bytes = s->bytes;
+    s->t.nbytes = n + 1;
+    s->t.init.mask = (1u << T_NREGS) - 1;
+    s->t.init.ram = s->ram;
+    uint16_t *r = s->t.init.reg;
+    r[T_CS] = 0x1000;
+    r[T_IP] = 0x0100;
+    r[T_SP] = 0x7000;
+    r[T_DS] = 0x2000;
+    r[T_ES] = 0x3000;
+    r[T_FLAGS] = FL_FIXED1;
+    for (uint32_t i = 0; i <= n; i++)
+        synth_ram(s, 0x10100 + i, s->bytes[i]);
+    static const uint8_t vecs[3] = { EXC_DE, EXC_SS, EXC_GP };
+    for (int k = 0; k < 3; k++) {
+        synth_word(s, 4u * vecs[k], (uint16_t)(0x500 + 16 * k));
+        synth_word(s, 4u * vecs[k] + 2, 0);
+        synth_ram(s, 0x500 + 16u * (uint32_t)k, 0xf4);
+    }
+}
+
+typedef struct SelfTest {
+    Cpu *cpu;
+    Machine *m;
+    int checks, failed;
+} SelfTest;
+
+static void st_check(SelfTest *st, bool ok, const char *what)
+{
+    st->checks++;
+    if (!ok) {
+        st->failed++;
+        printf("self-test FAIL: %s\n", what);
+    }
+}
+
+/* Runs `t` on softvisor through check_vector() with a rule of action `act` (none for
+ * ACT_UNCHECKED); the check must pass (or, with !pass, fail). */
+static void st_vector(SelfTest *st, const Test *t, Action act, unsigned arg, bool pass, const char *what)
+{
+    Known k = { .act = act, .arg = arg };
+    Report r = { .len = 0 };
+    bool ok = check_vector(st->cpu, st->m, t, act == ACT_UNCHECKED ? NULL : &k, 0xffff, &r) == pass;
+    st_check(st, ok, what);
+    if (!ok)
+        printf("%s", r.buf);
+}
+
+static void self_test_rules(SelfTest *st)
+{
+    Known k;
+    const char *err = known_parse("F6.7  #952  vector=0  one vector", &k);
+    st_check(st, err && strstr(err, "rules, not test numbers"), "a test number is refused");
+    err = known_parse("*  exc&#3  unchecked  x", &k);
+    st_check(st, err && strstr(err, "rules, not test numbers"), "a test number term is refused");
+    st_check(st, known_parse("*  bogus  unchecked  x", &k) != NULL, "an unknown condition is refused");
+    st_check(st, known_parse("*  exc&  unchecked  x", &k) != NULL, "a dangling & is refused");
+    st_check(st, known_parse("A5  exc  sometimes  x", &k) != NULL, "an unknown action is refused");
+    err = known_parse("A5,AB.3  str-wrap&!exc&reg5  string-fault  why", &k);
+    st_check(st, !err && k.nterm == 3 && k.term[0].cond == C_STR_WRAP && !k.term[0].neg &&
+                     k.term[1].cond == C_EXC && k.term[1].neg && k.term[2].cond == C_REGN &&
+                     k.term[2].reg == 5 && k.act == ACT_STRING,
+             "conjunction, negation and regN parse");
+    st_check(st, files_match("A5,AB.3", "AB.3") && files_match("A5,AB.3", "A5") &&
+                     !files_match("A5,AB.3", "AB") && !files_match("A5,AB.3", "A") && files_match("*", "F6.7"),
+             "file lists match whole ids");
+}
+
+static void self_test_div(SelfTest *st)
+{
+    static const struct {
+        const char *code;       /* F6 FB idiv bl, F6 F3 div bl, F7 3F idiv word [bx], F6 EB imul bl */
+        uint16_t dx, ax, bx, mem;
+        bool overflow;
+        const char *what;
+    } cases[] = {
+        { "\xf6\xfb", 0, 0x81c1, 124, 0, true, "IDIV r/m8 -32319 / 124 = -260 (the 286 stored 80h)" },
+        { "\xf6\xfb", 0, 0xff00, 2, 0, false, "IDIV r/m8 -256 / 2 = -128 fits" },
+        { "\xf6\xfb", 0, 0x0100, 2, 0, true, "IDIV r/m8 256 / 2 = 128" },
+        { "\xf6\xfb", 0, 0x0100, 0, 0, true, "IDIV r/m8 by 0" },
+        { "\xf6\xf3", 0, 0x01ff, 2, 0, false, "DIV r/m8 511 / 2 = 255 fits" },
+        { "\xf6\xf3", 0, 0x0200, 2, 0, true, "DIV r/m8 512 / 2 = 256" },
+        { "\xf7\x3f", 1, 0x0000, 0x10, 2, true, "IDIV m16 65536 / 2 = 32768" },
+        { "\xf7\x3f", 1, 0x0000, 0x10, 3, false, "IDIV m16 65536 / 3 fits" },
+        { "\xf7\x3f", 1, 0x0000, 0xffff, 0, false, "IDIV m16 at offset FFFF faults on the read first" },
+        { "\xf6\xeb", 0, 0x0100, 0, 0, false, "IMUL is no division" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        Synth s;
+        synth_new(&s, cases[i].code, 2);
+        s.t.init.reg[T_DX] = cases[i].dx;
+        s.t.init.reg[T_AX] = cases[i].ax;
+        s.t.init.reg[T_BX] = cases[i].bx;
+        synth_word(&s, 0x20000 + cases[i].bx, cases[i].mem);
+        st_check(st, div_overflows(&s.t) == cases[i].overflow, cases[i].what);
+    }
+    /* The rule of known-differences.txt: only a vector the 286 completed is covered, and it is
+     * checked for #DE with nothing changed. */
+    KnownList kl = { .e = &(Known){ .covered = 0 }, .n = 1 };
+    st_check(st, !known_parse("F6.7  div-overflow&!exc  vector=0  x", kl.e), "the IDIV rule parses");
+    Synth s;
+    synth_new(&s, "\xf6\xfb", 2);
+    s.t.init.reg[T_AX] = 0x81c1;
+    s.t.init.reg[T_BX] = 124;
+    st_check(st, known_find(&kl, "F6.7", &s.t) == kl.e, "the 286 quirk is covered");
+    st_check(st, known_find(&kl, "F6.6", &s.t) == NULL, "the rule names its file");
+    st_vector(st, &s.t, ACT_VECTOR, EXC_DE, true, "softvisor raises #DE for IDIV -32319 / 124");
+    s.t.has_exc = true;
+    s.t.exc_vector = EXC_DE;
+    st_check(st, known_find(&kl, "F6.7", &s.t) == NULL, "an overflow the 286 faulted on is no difference");
+}
+
+/* One string case: the replay's outcome, then softvisor against the derived state. */
+typedef struct StrCase {
+    const char *what;
+    const char *code;
+    uint32_t ncode;
+    uint16_t flags, cx, si, di, ax, ss;
+    uint16_t src[4], dst[4];        /* words at DS:SI (SS:SI for ss != 0) and ES:DI onwards */
+    bool ok, faults;
+    uint8_t vector;
+    uint32_t done;
+    uint16_t cx_at, si_at, di_at, ax_at, flags_at;
+} StrCase;
+
+static void self_test_string(SelfTest *st)
+{
+    static const StrCase cases[] = {
+        { "REP MOVSW, DI reaches FFFF after 3 words: #GP", "\xf3\xa5", 2, FL_FIXED1, 5, 0x100, 0xfff9, 0, 0,
+          { 0x1111, 0x2222, 0x3333, 0x4444 }, { 0 }, true, true, EXC_GP, 3, 2, 0x106, 0xffff, 0, FL_FIXED1 },
+        { "SS: REP LODSW, SI reaches FFFF after 2 words: #SS", "\x36\xf3\xad", 3, FL_FIXED1, 5, 0xfffb, 0, 0, 0x0800,
+          { 0x5555, 0x6666 }, { 0 }, true, true, EXC_SS, 2, 3, 0xffff, 0, 0x6666, FL_FIXED1 },
+        { "REPE CMPSW, all equal up to DI = FFFF: #GP, ZF from the last compare", "\xf3\xa7", 2, FL_FIXED1, 9,
+          0x100, 0xfffb, 0, 0, { 0x1111, 0x2222 }, { 0x1111, 0x2222 }, true, true, EXC_GP, 2, 7, 0x104, 0xffff,
+          0, FL_FIXED1 | FL_ZF | FL_PF },
+        { "REPE CMPSW, a mismatch ends it before DI = FFFF: no fault", "\xf3\xa7", 2, FL_FIXED1, 9, 0x100, 0xfffb, 0,
+          0, { 0x1111, 0x2222 }, { 0x1111, 0x9999 }, true, false, 0, 2, 7, 0x104, 0xffff, 0, 0 },
+        { "REPNE SCASW with DF = 1, DI 0003 -> 0001 -> FFFF: #GP", "\xf2\xaf", 2, FL_FIXED1 | FL_DF, 9, 0, 0x0003,
+          0x1234, 0, { 0 }, { 0 }, true, true, EXC_GP, 2, 7, 0, 0xffff, 0x1234, FL_FIXED1 | FL_DF },
+        { "REP STOSW with CX = 0 at DI = FFFF: nothing to do", "\xf3\xab", 2, FL_FIXED1, 0, 0, 0xffff, 0, 0, { 0 },
+          { 0 }, true, false, 0, 0, 0, 0, 0xffff, 0, 0 },
+        { "STOSW at DI = FFFF: #GP before anything", "\xab", 1, FL_FIXED1, 7, 0, 0xffff, 0xabcd, 0, { 0 }, { 0 },
+          true, true, EXC_GP, 0, 7, 0, 0xffff, 0xabcd, FL_FIXED1 },
+        { "REP MOVSB is no word string instruction", "\xf3\xa4", 2, FL_FIXED1, 5, 0xffff, 0xffff, 0, 0, { 0 },
+          { 0 }, false, false, 0, 0, 0, 0, 0, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const StrCase *c = &cases[i];
+        Synth s;
+        synth_new(&s, c->code, c->ncode);
+        uint16_t *r = s.t.init.reg;
+        r[T_FLAGS] = c->flags;
+        r[T_CX] = c->cx;
+        r[T_SI] = c->si;
+        r[T_DI] = c->di;
+        r[T_AX] = c->ax;
+        if (c->ss) {
+            r[T_SS] = c->ss;
+            r[T_SP] = 0x1000;
+        }
+        uint16_t step = (c->flags & FL_DF) ? 0xfffe : 2;
+        int src_seg = c->ss ? T_SS : T_DS;
+        for (uint16_t k = 0; k < 4; k++) {
+            if (c->src[k])
+                synth_word(&s, (uint32_t)r[src_seg] * 16 + (uint16_t)(c->si + k * step), c->src[k]);
+            if (c->dst[k])
+                synth_word(&s, (uint32_t)r[T_ES] * 16 + (uint16_t)(c->di + k * step), c->dst[k]);
+        }
+        StrReplay rp;
+        str_replay(&s.t, &rp);
+        bool want = rp.ok == c->ok && rp.faults == c->faults;
+        if (want && c->ok)
+            want = rp.done == c->done && rp.reg[T_CX] == c->cx_at && rp.reg[T_DI] == c->di_at &&
+                   (!c->faults || (rp.vector == c->vector && rp.reg[T_SI] == c->si_at && rp.reg[T_AX] == c->ax_at &&
+                                   (!c->flags_at || rp.reg[T_FLAGS] == c->flags_at)));
+        st_check(st, want, c->what);
+        st_check(st, str_wraps(&s.t) == (c->ok && c->faults), c->what);
+        if (c->ok && c->faults)
+            st_vector(st, &s.t, ACT_STRING, 0, true, c->what);
+    }
+    /* The stores of the completed iterations are part of the expectation: a state that lacks the
+     * third word must fail against softvisor. */
+    Synth s;
+    synth_new(&s, "\xf3\xa5", 2);
+    s.t.init.reg[T_CX] = 5;
+    s.t.init.reg[T_SI] = 0x100;
+    s.t.init.reg[T_DI] = 0xfff9;
+    synth_word(&s, 0x20100, 0x1111);
+    synth_word(&s, 0x20102, 0x2222);
+    synth_word(&s, 0x20104, 0x3333);
+    StrReplay rp;
+    str_replay(&s.t, &rp);
+    Test x;
+    uint8_t ram[(2 * STR_MAX_ITER + 6) * 5];
+    fault_expect_at(&s.t, &x, ram, rp.reg, rp.wr, rp.nwr - 2, rp.vector);
+    Report r = { .len = 0 };
+    st_check(st, rp.nwr == 6 && !run_test(st->cpu, st->m, &x, 0xffff, false, &r),
+             "an expectation missing a completed store fails");
+}
+
+/* A far return to CS:FFFF, where the HLT is: the 286's IP is 0000 after it, a 386+ EIP 10000h. */
+static void self_test_ip_wrap(SelfTest *st)
+{
+    Synth s;
+    synth_new(&s, "\xcb", 1);           /* retf */
+    synth_word(&s, 0x7000, 0xffff);
+    synth_word(&s, 0x7002, 0x4000);
+    synth_ram(&s, 0x4ffff, 0xf4);
+    s.t.fina.mask = 1u << T_IP | 1u << T_CS | 1u << T_SP;
+    s.t.fina.reg[T_IP] = 0x0000;
+    s.t.fina.reg[T_CS] = 0x4000;
+    s.t.fina.reg[T_SP] = 0x7004;
+    st_vector(st, &s.t, ACT_UNCHECKED, 0, true, "RETF to 4000:FFFF: HLT there, EIP 10000h after it");
+    s.t.fina.reg[T_IP] = 0x0001;
+    st_vector(st, &s.t, ACT_UNCHECKED, 0, false, "a wrong IP after the HLT fails");
+}
+
+static int self_test(Cpu *cpu, Machine *m)
+{
+    SelfTest st = { .cpu = cpu, .m = m };
+    self_test_rules(&st);
+    self_test_div(&st);
+    self_test_string(&st);
+    self_test_ip_wrap(&st);
+    printf("self-test: %d checks, %d failed\n", st.checks, st.failed);
+    return st.failed ? 1 : 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: conformance [--dir DIR] [--default-dir DIR] [--known FILE] [--only FILE-ID]\n"
                     "                   [--show N] [--quiet]\n"
+                    "       conformance --self-test\n"
                     "The data directory is --dir, else $SOFTVISOR_CONFORMANCE_DIR, else --default-dir.\n");
 }
 
@@ -1544,6 +1830,13 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--quiet")) {
             run.opt.quiet = true;
             continue;
+        }
+        if (!strcmp(a, "--self-test")) {
+            if (!machine_new(&run.m, &run.cpu))
+                return 1;
+            int rc = self_test(run.cpu, run.m);
+            machine_free(run.m, run.cpu);
+            return rc;
         }
         if (!v) {
             usage();
@@ -1590,15 +1883,8 @@ int main(int argc, char **argv)
     if (!meta_load(&run.meta, dir) || !known_load(&run.known, run.opt.known) || !load_revoked(&run))
         return 1;
 
-    run.m = calloc(1, sizeof(Machine));
-    if (run.m)
-        run.m->ram = calloc(1, RAM_SIZE);
-    CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
-    run.cpu = run.m && run.m->ram ? cpu_new(&conf_bus, run.m, &cfg) : NULL;
-    if (!run.cpu) {
-        fprintf(stderr, "conformance: out of memory\n");
+    if (!machine_new(&run.m, &run.cpu))
         return 1;
-    }
 
     size_t nfiles;
     char **ids = list_files(dir, &nfiles);
@@ -1645,9 +1931,7 @@ int main(int argc, char **argv)
     }
     if (tot.failed)
         ok = false;
-    cpu_free(run.cpu);
-    free(run.m->ram);
-    free(run.m);
+    machine_free(run.m, run.cpu);
     free(run.known.e);
     free(run.revoked);
     return ok ? 0 : 1;
