@@ -565,6 +565,9 @@ static bool stack_op(uint8_t op, int modrm)
     }
 }
 
+/* The word registers in ModRM order. */
+static const int reg16[8] = { T_AX, T_CX, T_DX, T_BX, T_SP, T_BP, T_SI, T_DI };
+
 /* The 16-bit effective address of the ModRM memory operand after the opcode at p->op, and its
  * segment (BP-based forms default to SS).  False for a register operand or truncated bytes. */
 static bool modrm_ea(const Test *t, const Prefixes *p, uint16_t *ea, int *seg)
@@ -630,7 +633,6 @@ static uint16_t replay_word(const Test *t, const RamPair *wr, uint32_t nwr, uint
  * offset FFFF) or the bytes are truncated. */
 static bool rm_read(const Test *t, const Prefixes *p, int size, uint32_t *v)
 {
-    static const int reg16[8] = { T_AX, T_CX, T_DX, T_BX, T_SP, T_BP, T_SI, T_DI };
     if (p->op + 1 >= t->nbytes)
         return false;
     int m = t->bytes[p->op + 1];
@@ -804,6 +806,22 @@ static bool str_wraps(const Test *t)
     return s.ok && s.faults;
 }
 
+/* ---- condition pops-iopl-nt and action flags-popped: POPF / IRET in real mode ----
+ *
+ * A 386+ in real mode loads every non-reserved bit of the popped FLAGS word, IOPL (12-13) and
+ * NT (14) included (SDM vol. 2 POPF, IRET: real-address mode); the 286 keeps them clear.  The
+ * popped word: SS:SP for POPF (9D), SS:SP+4 for IRET (CF, after IP and CS). */
+static bool popped_flags(const Test *t, uint16_t *fl)
+{
+    Prefixes p = prefixes(t);
+    if (p.op >= t->nbytes || (t->bytes[p.op] != 0x9d && t->bytes[p.op] != 0xcf))
+        return false;
+    const uint16_t *r = t->init.reg;
+    uint16_t sp = (uint16_t)(r[T_SP] + (t->bytes[p.op] == 0xcf ? 4 : 0));
+    *fl = replay_word(t, NULL, 0, (uint32_t)r[T_SS] * 16 + sp);
+    return true;
+}
+
 /* ---- the known-differences rules ---- */
 
 /*
@@ -812,13 +830,15 @@ static bool str_wraps(const Test *t)
  * (a `#N` condition is refused), so that the same quirk in vectors outside the shared set is
  * classified the same way.  The first matching rule applies.  Every condition term is computed
  * from the vector: ss-gp from the addressing form (mem_uses_ss, stack_op) and the 286's #GP,
- * div-overflow by div_overflows(), str-wrap by str_replay(); the string-fault action checks
- * what str_replay() derives, vector=N / vector=same what fault_expect() derives.
+ * div-overflow by div_overflows(), str-wrap by str_replay(), pops-iopl-nt by popped_flags();
+ * the string-fault action checks what str_replay() derives, mov-fsgs what fsgs_expect()
+ * derives, flags-popped the 286's result with IOPL/NT from the popped word, vector=N /
+ * vector=same what fault_expect() derives.
  */
-typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR, ACT_STRING } Action;
+typedef enum { ACT_UNCHECKED, ACT_FLAGS, ACT_VECTOR, ACT_STRING, ACT_FSGS, ACT_FLAGS_POPPED } Action;
 #define VECTOR_SAME 256u
 
-typedef enum { C_ALL, C_MEM, C_REG, C_REGN, C_EXC, C_LONG, C_SS_GP, C_DIV_OVERFLOW, C_STR_WRAP } Cond;
+typedef enum { C_ALL, C_MEM, C_REG, C_REGN, C_EXC, C_LONG, C_SS_GP, C_DIV_OVERFLOW, C_STR_WRAP, C_POPS_IOPL_NT } Cond;
 
 static const struct {
     const char *name;
@@ -826,6 +846,7 @@ static const struct {
 } cond_names[] = {
     { "all", C_ALL }, { "mem", C_MEM }, { "reg", C_REG }, { "exc", C_EXC }, { "long", C_LONG },
     { "ss-gp", C_SS_GP }, { "div-overflow", C_DIV_OVERFLOW }, { "str-wrap", C_STR_WRAP },
+    { "pops-iopl-nt", C_POPS_IOPL_NT },
 };
 
 #define KNOWN_MAX_TERMS 4
@@ -886,16 +907,32 @@ static const char *cond_parse(const char *c, Known *k)
     return k->nterm ? NULL : "empty condition";
 }
 
+/* Actions without an argument; flags=HHHH and vector=N/same are parsed apart. */
+static const struct {
+    const char *name;
+    Action act;
+} action_names[] = {
+    { "unchecked", ACT_UNCHECKED }, { "string-fault", ACT_STRING }, { "mov-fsgs", ACT_FSGS },
+    { "flags-popped", ACT_FLAGS_POPPED }, { "flags-mask", ACT_FLAGS }, { "vector", ACT_VECTOR },
+};
+
+static const char *action_name(Action act)
+{
+    for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
+        if (action_names[i].act == act)
+            return action_names[i].name;
+    return "?";
+}
+
 static bool action_parse(const char *a, Known *k)
 {
     char *e;
-    if (!strcmp(a, "unchecked")) {
-        k->act = ACT_UNCHECKED;
-        return true;
-    }
-    if (!strcmp(a, "string-fault")) {
-        k->act = ACT_STRING;
-        return true;
+    for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++) {
+        if (!strcmp(a, action_names[i].name) && action_names[i].act != ACT_FLAGS &&
+            action_names[i].act != ACT_VECTOR) {
+            k->act = action_names[i].act;
+            return true;
+        }
     }
     if (!strncmp(a, "flags=", 6)) {
         k->act = ACT_FLAGS;
@@ -992,6 +1029,10 @@ static bool term_match(const Term *tm, const Test *t)
         return div_overflows(t);
     case C_STR_WRAP:
         return str_wraps(t);
+    case C_POPS_IOPL_NT: {
+        uint16_t fl;
+        return popped_flags(t, &fl) && (fl & 0x7000);
+    }
     case C_MEM:
         return modrm >= 0 && (modrm >> 6) != 3;
     case C_REG:
@@ -1109,6 +1150,56 @@ static bool string_expect(const Test *t, Test *x, uint8_t *ram, StrReplay *s)
         return false;
     fault_expect_at(t, x, ram, s->reg, s->wr, s->nwr, s->vector);
     return true;
+}
+
+/* ---- action mov-fsgs: MOV r/m16, FS/GS (8C /4 /5) and MOV FS/GS, r/m16 (8E /4 /5) ----
+ *
+ * The 286 has no FS/GS and raises #UD for Sreg encodings 4 and 5; a 386+ executes them (SDM
+ * vol. 2 MOV).  The runner's FS and GS are 0000 (cpu_reset), so 8C stores 0000h to r/m16 and 8E
+ * loads FS/GS from r/m16 (checked after the run); then the HLT after the instruction runs.  A
+ * memory word at offset FFFF faults first: #GP, or #SS through SS (SDM vol. 3, 22.33.1).
+ * Returns -1 for another instruction, 0 for the fault (x is its delivery), 1 for x = the state
+ * after the HLT; *sreg = SEG_FS/SEG_GS and *sel its expected selector for 8E, else *sreg = -1.
+ */
+static int fsgs_expect(const Test *t, Test *x, uint8_t ram[6 * 5], int *sreg, uint16_t *sel)
+{
+    Prefixes p = prefixes(t);
+    if (p.op + 1 >= t->nbytes)
+        return -1;
+    uint8_t op = t->bytes[p.op], m = t->bytes[p.op + 1];
+    int reg = (m >> 3) & 7;
+    if ((op != 0x8c && op != 0x8e) || (reg != 4 && reg != 5))
+        return -1;
+    uint16_t ea = 0;
+    int seg = T_DS;
+    bool mem = (m >> 6) != 3;
+    if (mem && !modrm_ea(t, &p, &ea, &seg))
+        return -1;
+    if (mem && ea == 0xffff) {
+        fault_expect(t, x, ram, seg == T_SS ? EXC_SS : EXC_GP);
+        *sreg = -1;
+        return 0;
+    }
+    *x = *t;
+    x->has_exc = false;
+    x->fina.mask = 1u << T_IP;
+    x->fina.reg[T_IP] = (uint16_t)(t->init.reg[T_IP] + t->nbytes);    /* past the HLT */
+    x->fina.ram = ram;
+    x->fina.nram = 0;
+    uint32_t a = (uint32_t)t->init.reg[seg] * 16 + ea;
+    *sreg = -1;
+    if (op == 0x8e) {
+        *sreg = reg == 4 ? SEG_FS : SEG_GS;
+        *sel = mem ? replay_word(t, NULL, 0, a) : t->init.reg[reg16[m & 7]];
+    } else if (mem) {
+        ram_put(ram, a, 0);
+        ram_put(ram + 5, a + 1, 0);
+        x->fina.nram = 2;
+    } else {
+        x->fina.mask |= 1u << reg16[m & 7];
+        x->fina.reg[reg16[m & 7]] = 0;
+    }
+    return 1;
 }
 
 /* ---- running and checking one vector ---- */
@@ -1335,6 +1426,33 @@ static bool check_vector(Cpu *cpu, Machine *m, const Test *t, const Known *k, ui
     if (k && k->act == ACT_VECTOR) {
         fault_expect(t, &x, ram, k->arg == VECTOR_SAME ? t->exc_vector : (int)k->arg);
         return run_test(cpu, m, &x, 0xffff, false, r);
+    }
+    if (k && k->act == ACT_FSGS) {
+        int sreg;
+        uint16_t sel = 0;
+        int kind = fsgs_expect(t, &x, ram, &sreg, &sel);
+        if (kind < 0) {
+            report(r, "  mov-fsgs: not a MOV to or from FS/GS\n");
+            return false;
+        }
+        bool ok = run_test(cpu, m, &x, kind ? fmask : 0xffff, kind > 0, r);
+        if (sreg >= 0 && cpu->seg[sreg].sel != sel) {
+            report(r, "  %s   want %04x got %04x\n", sreg == SEG_FS ? "fs" : "gs", sel, cpu->seg[sreg].sel);
+            ok = false;
+        }
+        return ok;
+    }
+    if (k && k->act == ACT_FLAGS_POPPED) {
+        uint16_t fl;
+        if (!popped_flags(t, &fl)) {
+            report(r, "  flags-popped: not POPF or IRET\n");
+            return false;
+        }
+        x = *t;
+        uint16_t base = (t->fina.mask & (1u << T_FLAGS)) ? t->fina.reg[T_FLAGS] : t->init.reg[T_FLAGS] & 0x0fff;
+        x.fina.mask |= 1u << T_FLAGS;
+        x.fina.reg[T_FLAGS] = (uint16_t)((base & ~0x7000u) | (fl & 0x7000u));
+        return run_test(cpu, m, &x, fmask, true, r);
     }
     if (k && k->act == ACT_STRING) {
         StrReplay s;
@@ -1783,6 +1901,54 @@ static void self_test_string(SelfTest *st)
              "an expectation missing a completed store fails");
 }
 
+/* MOV to and from FS/GS: executed as on a 386+ (the runner's FS = GS = 0000). */
+static void self_test_fsgs(SelfTest *st)
+{
+    static const struct {
+        const char *code;
+        uint32_t n;
+        uint16_t ax, bx, bp, mem;
+        const char *what;
+    } cases[] = {
+        { "\x8c\xe0", 2, 0x1234, 0, 0, 0, "8C E0 mov ax, fs: AX = 0000" },
+        { "\x8c\x2f", 2, 0, 0x40, 0, 0x5555, "8C 2F mov [bx], gs: the word becomes 0000" },
+        { "\x8e\xe8", 2, 0x4321, 0, 0, 0, "8E E8 mov gs, ax: GS = 4321" },
+        { "\x8e\x27", 2, 0, 0x40, 0, 0x2468, "8E 27 mov fs, [bx]: FS = the word" },
+        { "\x8c\x27", 2, 0, 0xffff, 0, 0, "8C 27 mov [bx], fs at offset FFFF: #GP" },
+        { "\x8e\x66\x00", 3, 0, 0, 0xffff, 0, "8E 66 00 mov fs, [bp+0] at offset FFFF: #SS" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        Synth s;
+        synth_new(&s, cases[i].code, cases[i].n);
+        s.t.init.reg[T_AX] = cases[i].ax;
+        s.t.init.reg[T_BX] = cases[i].bx;
+        s.t.init.reg[T_BP] = cases[i].bp;
+        if (cases[i].mem)
+            synth_word(&s, 0x20000 + cases[i].bx, cases[i].mem);
+        st_vector(st, &s.t, ACT_FSGS, 0, true, cases[i].what);
+    }
+}
+
+/* POPF in real mode: IOPL and NT come from the popped word on a 386+; the vector (as the 286
+ * recorded it) keeps them clear. */
+static void self_test_popf(SelfTest *st)
+{
+    for (int iopl_nt = 0; iopl_nt < 2; iopl_nt++) {
+        Synth s;
+        synth_new(&s, "\x9d", 1);
+        uint16_t popped = iopl_nt ? 0x7202 : 0x0202;
+        synth_word(&s, 0x7000, popped);
+        s.t.fina.mask = 1u << T_IP | 1u << T_SP | 1u << T_FLAGS;
+        s.t.fina.reg[T_IP] = 0x0102;
+        s.t.fina.reg[T_SP] = 0x7002;
+        s.t.fina.reg[T_FLAGS] = 0x0202;
+        Term tm = { .cond = C_POPS_IOPL_NT };
+        st_check(st, term_match(&tm, &s.t) == iopl_nt, "pops-iopl-nt reads the popped word");
+        st_vector(st, &s.t, iopl_nt ? ACT_FLAGS_POPPED : ACT_UNCHECKED, 0, true,
+                  iopl_nt ? "POPF of 7202h: FLAGS 7202h" : "POPF of 0202h: as the 286");
+    }
+}
+
 /* A far return to CS:FFFF, where the HLT is: the 286's IP is 0000 after it, a 386+ EIP 10000h. */
 static void self_test_ip_wrap(SelfTest *st)
 {
@@ -1806,6 +1972,8 @@ static int self_test(Cpu *cpu, Machine *m)
     self_test_rules(&st);
     self_test_div(&st);
     self_test_string(&st);
+    self_test_fsgs(&st);
+    self_test_popf(&st);
     self_test_ip_wrap(&st);
     printf("self-test: %d checks, %d failed\n", st.checks, st.failed);
     return st.failed ? 1 : 0;
@@ -1911,8 +2079,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < run.known.n; i++) {
         const Known *k = &run.known.e[i];
         printf("  %-20s %-17s %-12s covers %5u vectors, %5u of them fail%s\n", k->files, k->cond,
-               k->act == ACT_UNCHECKED ? "unchecked" : k->act == ACT_FLAGS ? "flags-mask" :
-               k->act == ACT_STRING ? "string-fault" : "vector",
+               action_name(k->act),
                k->covered, k->failed, k->act != ACT_UNCHECKED && k->failed ? " (FAIL)" : "");
     }
     printf("\nTOTAL %llu tests: %llu pass (%.3f%%), %llu unexpected FAIL; known differences cover "
