@@ -425,7 +425,9 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     size_t pos = 0;
     uint64_t rip = cpu->rip;
     const SegCache *cs = &cpu->seg[SEG_CS];
-    uint64_t ip_wrap = cpu->code_bits == 16 ? 0x10000ull : cpu->code_bits == 32 ? 0x100000000ull : 0;
+    /* EIP wraps at 4 GiB in 32-bit code; 16-bit code does not wrap at 64 KiB (insn_next()), its
+     * blocks end at the CS limit below. */
+    uint64_t ip_wrap = cpu->code_bits == 32 ? 0x100000000ull : 0;
     ZydisDecoder *dec = &bc->dec[decoder_index(cpu)];
 
     while (n < BLOCK_MAX_INSNS) {

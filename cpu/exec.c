@@ -78,7 +78,7 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
             break;
     } while (++in < end);
     if (cpu->code_bits != 64)
-        cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
+        cpu->rip = (uint32_t)cpu->rip;    /* no 64 KiB wrap in 16-bit code: see insn_next() */
 }
 
 /* Fault-class exceptions (SDM vol. 3, table 6-1).  The only #DB raised through cpu_raise() is the

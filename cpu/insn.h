@@ -118,11 +118,14 @@ static inline void op_write(Cpu *cpu, const Insn *in, int n, int size, uint64_t 
         cpu_write(cpu, in->seg, insn_ea(cpu, in), size, v);
 }
 
-/* Offset of the next instruction; IP wraps at 64 KiB in 16-bit code, EIP at 4 GiB in 32-bit code. */
+/* Offset of the next instruction.  EIP wraps at 4 GiB outside 64-bit mode; in 16-bit code it
+ * does not wrap at 64 KiB either: after an instruction that ends at FFFF, EIP = 10000h and the
+ * next fetch is checked against the CS limit (#GP in real mode; 386 PRM 14.7, item 8).  Only
+ * branch targets of 16-bit operand size are truncated to 16 bits (SDM vol. 2 JMP, CALL, RET). */
 static inline uint64_t insn_next(const Cpu *cpu, const Insn *in)
 {
     uint64_t n = cpu->rip + in->len;
-    return cpu->code_bits == 64 ? n : cpu->code_bits == 32 ? (uint32_t)n : (uint16_t)n;
+    return cpu->code_bits == 64 ? n : (uint32_t)n;
 }
 
 /* ---- stack (SDM vol. 1, 6.2): SS-relative, width from SS.B or 64-bit mode ---- */

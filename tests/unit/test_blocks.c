@@ -265,23 +265,34 @@ START_TEST(block_run_budget_stops_mid_block_exactly)
 END_TEST
 
 
-START_TEST(block_16bit_ip_wraps_to_zero_within_segment)
+START_TEST(block_16bit_ip_past_ffff_raises_gp_real_mode)
 {
-    /* CS = 0x1000: IP FFFE, FFFF hold "inc ax"; execution continues at IP 0000 (linear 0x10000),
-     * not at linear 0x20000 where the bytes after them lie. */
+    /* CS = 0x1000: IP FFFE, FFFF hold "inc ax".  Both run; then EIP = 10000h is beyond the CS
+     * limit FFFF, so the next fetch raises #GP (386 PRM 14.7, item 8: the 8086 would wrap to
+     * IP 0000).  Neither linear 0x10000 (IP 0000) nor 0x20000 (the bytes after FFFF) runs; the
+     * frame holds CS 1000 and the low 16 bits of EIP, 0000. */
     FakeBus *fb = fb_new(RAM);
     fb->ram[0x1fffe] = 0x40;
     fb->ram[0x1ffff] = 0x40;
     fb->ram[0x20000] = 0x40;     /* must not run */
     fb->ram[0x20001] = 0xf4;
-    fb->ram[0x10000] = 0xf4;
+    fb->ram[0x10000] = 0x40;     /* must not run either */
+    fb->ram[0x10001] = 0xf4;
+    fb->ram[13 * 4] = 0x00;      /* IVT 13 -> 0000:0500, a HLT */
+    fb->ram[13 * 4 + 1] = 0x05;
+    fb->ram[0x500] = 0xf4;
     fb_mode_real(fb);
     seg_set_real(fb->cpu, SEG_CS, 0x1000);
     cpu_update_mode(fb->cpu);
     fb->cpu->gpr[R_AX] = 0;
+    fb->cpu->gpr[R_SP] = 0x7000;
     ck_assert_int_eq(run_at(fb, 0xfffe), CPU_EXIT_HALT);
     ck_assert_uint_eq(fb->cpu->gpr[R_AX], 2);
-    ck_assert_uint_eq(fb->cpu->rip, 0x0001);
+    ck_assert_uint_eq(fb->cpu->seg[SEG_CS].sel, 0);
+    ck_assert_uint_eq(fb->cpu->rip, 0x501);
+    ck_assert_uint_eq(fb->cpu->gpr[R_SP], 0x7000 - 6);
+    ck_assert_uint_eq(fb->ram[0x6ffa] | fb->ram[0x6ffb] << 8, 0x0000);   /* IP */
+    ck_assert_uint_eq(fb->ram[0x6ffc] | fb->ram[0x6ffd] << 8, 0x1000);   /* CS */
     fb_free(fb);
 }
 END_TEST
@@ -350,7 +361,7 @@ static Suite *blocks_suite(void)
     tcase_add_test(tc, block_long_straight_line_capped_at_max_insns);
     tcase_add_test(tc, block_run_budget_stops_mid_block_exactly);
     tcase_add_test(tc, block_a20_off_alias_runs_and_invalidates_wrapped_code);
-    tcase_add_test(tc, block_16bit_ip_wraps_to_zero_within_segment);
+    tcase_add_test(tc, block_16bit_ip_past_ffff_raises_gp_real_mode);
     suite_add_tcase(s, tc);
     return s;
 }
