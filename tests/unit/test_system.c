@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cpu/flags.h"
+#include "cpu/seg.h"
 #include "tests/unit/fake_machine.h"
 
 #define GDT 0x3000u
@@ -81,6 +82,21 @@ START_TEST(lgdt_long64_loads64bitbase)
     ck_assert_int_eq(fm_exec(fm, 1), -1);
     ck_assert_uint_eq(fm->cpu->gdtr.base, 0xffff800012345678ull);
     ck_assert_uint_eq(fm->cpu->gdtr.limit, 0xfff);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(lgdt_noncanonicalbase_raisesgpandkeepsgdtr)
+{
+    FakeMachine *fm = fm_new(FM_LONG64);
+    fm->cpu->gdtr = (DescTable){ 0x1000, 0x7f };
+    fm_poke(fm, 0x2000, 2, 0xfff);
+    fm_poke(fm, 0x2002, 8, 0x0000800000000000ull);
+    CODE(fm, 0x0f, 0x01, 0x14, 0x25, 0x00, 0x20, 0x00, 0x00);   /* lgdt [0x2000] */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    ck_assert_uint_eq(fm->cpu->exc_error, 0);
+    ck_assert_uint_eq(fm->cpu->gdtr.base, 0x1000);
+    ck_assert_uint_eq(fm->cpu->gdtr.limit, 0x7f);
     fm_free(fm);
 }
 END_TEST
@@ -502,6 +518,26 @@ START_TEST(arpl_lowerrpl_raisesrplandsetszf)
 }
 END_TEST
 
+/* No adjustment: the destination is only read, so a read-only data segment does not fault;
+ * an adjustment writes it and faults. */
+START_TEST(arpl_noadjust_readonlysegment_nofault)
+{
+    FakeMachine *fm = fm_new(FM_PM16);
+    fm->cpu->seg[SEG_DS].attr &= ~0x2;   /* read-only data */
+    seg_cache_update(&fm->cpu->seg[SEG_DS]);
+    fm_poke(fm, 0x2000, 2, 0x0b);
+    fm->cpu->gpr[R_BX] = 0x13;
+    CODE(fm, 0x63, 0x1e, 0x00, 0x20);   /* arpl [0x2000], bx */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert(!zf(fm));
+    fm_poke(fm, 0x2000, 2, 0x08);
+    fm->cpu->rip = FM_CODE;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    ck_assert_uint_eq(fm_peek(fm, 0x2000, 2), 0x08);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(lar_codesegment_returnsaccessrights)
 {
     FakeMachine *fm = fm_new(FM_PM32);
@@ -838,6 +874,7 @@ int main(void)
     tcase_add_test(tc, lgdt_operand16_loads24bitbase);
     tcase_add_test(tc, lgdt_operand32_loads32bitbase);
     tcase_add_test(tc, lgdt_long64_loads64bitbase);
+    tcase_add_test(tc, lgdt_noncanonicalbase_raisesgpandkeepsgdtr);
     tcase_add_test(tc, lidt_cpl3_raisesgp);
     tcase_add_test(tc, sgdt_pm32_stores6bytes);
     tcase_add_test(tc, sidt_long64_stores10bytes);
@@ -870,6 +907,7 @@ int main(void)
     tcase_add_test(tc, lldt_null_makesldtrunusable);
     tcase_add_test(tc, sldt_realmode_raisesud);
     tcase_add_test(tc, arpl_lowerrpl_raisesrplandsetszf);
+    tcase_add_test(tc, arpl_noadjust_readonlysegment_nofault);
     tcase_add_test(tc, lar_codesegment_returnsaccessrights);
     tcase_add_test(tc, lar_dplbelowcpl_clearszf);
     tcase_add_test(tc, lar_beyondgdtlimit_clearszf);
