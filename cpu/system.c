@@ -121,11 +121,10 @@ static int op_sgdt(Cpu *cpu, const Insn *in)
     const DescTable *t = in->sub == SUB_GDT ? &cpu->gdtr : &cpu->idtr;
     int bsize = cpu->code_bits == 64 ? 8 : 4;
     uint64_t ea = insn_ea(cpu, in);
-    /* Check the whole operand for the segment first, then store the base before the limit, so a
-     * page fault on the second page leaves memory unchanged when both halves share a page. */
-    cpu_lin(cpu, in->seg, ea, 2 + bsize, ACC_WRITE);
-    cpu_write(cpu, in->seg, ea_add(in, ea, 2), bsize, bsize == 8 ? t->base : (uint32_t)t->base);
+    /* The whole operand is checked (segment and pages) before either half is stored. */
+    cpu_probe_write(cpu, in->seg, ea, 2 + bsize);
     cpu_write(cpu, in->seg, ea, 2, (uint16_t)t->limit);
+    cpu_write(cpu, in->seg, ea_add(in, ea, 2), bsize, bsize == 8 ? t->base : (uint32_t)t->base);
     return INSN_NEXT;
 }
 

@@ -140,6 +140,26 @@ END_TEST
 
 /* ---- MOV CRn ---- */
 
+/* SGDT whose limit lies on a read-only page and whose base on the next, writable one: #PF
+ * before either half is stored. */
+START_TEST(sgdt_firsthalfreadonly_writesnothing)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    fm_poke(fm, 0x10000, 4, 0x11003);
+    for (uint32_t i = 0; i < 256; i++)
+        fm_poke(fm, 0x11000 + 4 * i, 4, (i << 12) | (i == 4 ? 0x1 : 0x3));   /* 0x4000 read-only */
+    fm->cpu->cr3 = 0x10000;
+    fm->cpu->cr0 |= CR0_PG | CR0_WP;
+    cpu_flush_tlb(fm->cpu, true);
+    fm->cpu->gdtr = (DescTable){ 0x12345678, 0x7f };
+    CODE(fm, 0x0f, 0x01, 0x05, 0xfe, 0x4f, 0x00, 0x00);   /* sgdt [0x4ffe] */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
+    ck_assert_uint_eq(fm->cpu->cr2, 0x4ffe);
+    ck_assert_uint_eq(fm_peek(fm, 0x5000, 4), 0);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(movcr0_pgwithoutpe_raisesgp)
 {
     FakeMachine *fm = fm_new(FM_PM32);
@@ -878,6 +898,7 @@ int main(void)
     tcase_add_test(tc, lidt_cpl3_raisesgp);
     tcase_add_test(tc, sgdt_pm32_stores6bytes);
     tcase_add_test(tc, sidt_long64_stores10bytes);
+    tcase_add_test(tc, sgdt_firsthalfreadonly_writesnothing);
     tcase_add_test(tc, movcr0_pgwithoutpe_raisesgp);
     tcase_add_test(tc, movcr0_pgwithlme_setslma);
     tcase_add_test(tc, movcr0_pgwithlmewithoutpae_raisesgp);
