@@ -93,6 +93,15 @@ static inline void lin_write(Cpu *cpu, uint64_t lin, int size, uint64_t v, int u
     tlb_slow_write(cpu, lin, size, v, user);
 }
 
+/* Faults as lin_write would (#PF, both pages of a crossing access) but writes nothing. */
+static inline void lin_probe_write(Cpu *cpu, uint64_t lin, int size, int user)
+{
+    const TlbEntry *e = &cpu->tlb.e[user][(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(e->tag_w == (lin & PAGE_MASK) && tlb_in_page(lin, size)))
+        return;
+    tlb_probe(cpu, lin, size, ACC_WRITE, user);
+}
+
 /* Segment:offset accesses at the current privilege. */
 static inline uint64_t cpu_read(Cpu *cpu, int seg, uint64_t off, int size)
 {
@@ -109,6 +118,16 @@ static inline uint64_t cpu_read_rmw(Cpu *cpu, int seg, uint64_t off, int size, u
 {
     *lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
     return lin_read_w(cpu, *lin, size, cpu_user(cpu));
+}
+
+/* The checks of cpu_write (segment, then paging) without the write: instructions that store
+ * several values check them all first, so a fault leaves memory unchanged.  Returns the linear
+ * address for cpu_write_lin. */
+static inline uint64_t cpu_probe_write(Cpu *cpu, int seg, uint64_t off, int size)
+{
+    uint64_t lin = cpu_lin(cpu, seg, off, size, ACC_WRITE);
+    lin_probe_write(cpu, lin, size, cpu_user(cpu));
+    return lin;
 }
 
 static inline void cpu_write_lin(Cpu *cpu, uint64_t lin, int size, uint64_t v)

@@ -20,7 +20,9 @@
  *   0Dh.1      EAX bit 0 XSAVEOPT; no XSAVEC, XGETBV with ECX = 1, XSAVES (EAX bits 1-3 = 0).
  *   0Dh.n>=2   zero (no extended state components).
  *   80000000h  max extended leaf 80000008h.
- *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT) PREFETCHW; EDX SYSCALL NX 1GB-pages RDTSCP LM.
+ *   80000001h  ECX LAHF/SAHF-in-64-bit ABM(LZCNT) PREFETCHW; EDX NX 1GB-pages RDTSCP LM, and
+ *              SYSCALL only when executed in 64-bit mode (SDM CPUID: Intel processors support
+ *              SYSCALL/SYSRET only in 64-bit mode and enumerate the flag as 0 outside it).
  *   80000002h-80000004h  processor brand string.
  *   80000007h  EDX bit 8 invariant TSC (the TSC is the virtual clock: constant rate, never stops).
  *   80000008h  MAXPHYADDR 40, linear 48 bits.
@@ -103,7 +105,7 @@ static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
     }
 }
 
-static void cpuid_ext(uint32_t leaf, uint32_t out[4])
+static void cpuid_ext(const Cpu *cpu, uint32_t leaf, uint32_t out[4])
 {
     switch (leaf) {
     case 0x80000000u:
@@ -111,8 +113,9 @@ static void cpuid_ext(uint32_t leaf, uint32_t out[4])
         break;
     case 0x80000001u:
         out[2] = CPUID_81_ECX_LAHF | CPUID_81_ECX_ABM | CPUID_81_ECX_PREFETCHW;
-        out[3] = CPUID_81_EDX_SYSCALL | CPUID_81_EDX_NX | CPUID_81_EDX_PAGE1GB |
-                 CPUID_81_EDX_RDTSCP | CPUID_81_EDX_LM;
+        out[3] = CPUID_81_EDX_NX | CPUID_81_EDX_PAGE1GB | CPUID_81_EDX_RDTSCP | CPUID_81_EDX_LM;
+        if (cpu->code_bits == 64)
+            out[3] |= CPUID_81_EDX_SYSCALL;
         break;
     case 0x80000002u:
     case 0x80000003u:
@@ -134,7 +137,7 @@ void cpuid_query(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4
 {
     out[0] = out[1] = out[2] = out[3] = 0;
     if (leaf >= 0x80000000u && leaf <= CPUID_MAX_EXT)
-        cpuid_ext(leaf, out);
+        cpuid_ext(cpu, leaf, out);
     else if (leaf <= CPUID_MAX_BASIC)
         cpuid_basic(cpu, leaf, subleaf, out);
     else

@@ -24,14 +24,12 @@
  * RF AC ID with 32-bit operands); IF when CPL <= IOPL; IOPL, VIF, VIP only at CPL 0.
  * Offsets are checked against the new CS limit (#GP(0)) or for canonical form in 64-bit code.
  *
- * SYSCALL/SYSRET (SDM vol. 2; AMD APM vol. 3): #UD when EFER.SCE = 0.  In 64-bit mode SYSCALL
- * saves RIP in RCX and RFLAGS in R11, clears the SFMASK bits and RF, loads CS = STAR[47:32] (flat
- * 64-bit, DPL 0), SS = CS + 8 and RIP = LSTAR.  SYSRET (CPL 0 only, #GP(0)) loads CS =
- * STAR[63:48] + 16 (REX.W, 64-bit, RIP = RCX which must be canonical) or STAR[63:48] (32-bit,
- * EIP = ECX), SS = STAR[63:48] + 8, RPL 3, RFLAGS = R11.
- * XXX: like AMD (and QEMU), SYSCALL also works in compatibility mode (RIP = CSTAR) and in legacy
- * protected mode (EIP = STAR[31:0], CS/SS as above, IF/VM/RF cleared); SYSRET from legacy mode
- * sets IF.  Intel raises #UD there.
+ * SYSCALL/SYSRET (SDM vol. 2): #UD when EFER.SCE = 0 or outside 64-bit mode (EFER.LMA = 1 and
+ * CS.L = 1 are required on Intel; AMD also runs them in compatibility and legacy mode, and so
+ * does QEMU).  SYSCALL saves RIP in RCX and RFLAGS in R11, clears the SFMASK bits and RF, loads
+ * CS = STAR[47:32] (flat 64-bit, DPL 0), SS = CS + 8 and RIP = LSTAR.  SYSRET (CPL 0 only,
+ * #GP(0)) loads CS = STAR[63:48] + 16 (REX.W, 64-bit, RIP = RCX which must be canonical) or
+ * STAR[63:48] (32-bit compatibility mode, EIP = ECX), SS = STAR[63:48] + 8, RPL 3, RFLAGS = R11.
  * SYSENTER: #GP(0) in real mode or when IA32_SYSENTER_CS[15:2] = 0; CS = SYSENTER_CS (flat, DPL 0,
  * 64-bit in IA-32e mode), SS = CS + 8, RSP/RIP from the MSRs, VM/IF/RF cleared.  SYSEXIT (CPL 0):
  * CS = SYSENTER_CS + 16 (+32 with REX.W, 64-bit), SS = CS + 8, RPL 3, ESP = ECX, EIP = EDX.
@@ -502,25 +500,15 @@ static uint16_t flat_data_attr(int dpl)
 
 static int op_syscall(Cpu *cpu, const Insn *in)
 {
-    if (!(cpu->efer & EFER_SCE))
+    if (!(cpu->efer & EFER_SCE) || cpu->code_bits != 64)
         cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
-    if (!cpu_protected(cpu) || cpu_vm86(cpu))
-        cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
-    uint64_t next = insn_next(cpu, in);
     uint16_t sel = (uint16_t)(cpu->star >> 32) & 0xfffc;
     uint32_t fl = cpu_get_eflags(cpu);
-    if (cpu_long_mode(cpu)) {
-        cpu->gpr[R_CX] = next;
-        cpu->gpr[R_R11] = fl & ~FL_RF;
-        cpu_set_eflags(cpu, fl & ~(uint32_t)cpu->sfmask & ~FL_RF);
-        cpu->rip = cpu->code_bits == 64 ? cpu->lstar : cpu->cstar;
-        seg_load_flat(cpu, SEG_CS, sel, flat_code_attr(0, true));
-    } else {
-        cpu->gpr[R_CX] = (uint32_t)next;
-        cpu_set_eflags(cpu, fl & ~(FL_IF | FL_VM | FL_RF));
-        cpu->rip = (uint32_t)cpu->star;
-        seg_load_flat(cpu, SEG_CS, sel, flat_code_attr(0, false));
-    }
+    cpu->gpr[R_CX] = insn_next(cpu, in);
+    cpu->gpr[R_R11] = fl & ~FL_RF;
+    cpu_set_eflags(cpu, fl & ~(uint32_t)cpu->sfmask & ~FL_RF);
+    cpu->rip = cpu->lstar;
+    seg_load_flat(cpu, SEG_CS, sel, flat_code_attr(0, true));
     seg_load_flat(cpu, SEG_SS, (uint16_t)(sel + 8), flat_data_attr(0));
     cpu->cpl = 0;
     cpu_update_mode(cpu);
@@ -530,20 +518,14 @@ static int op_syscall(Cpu *cpu, const Insn *in)
 /* in->sub = 1: REX.W (return to 64-bit code). */
 static int op_sysret(Cpu *cpu, const Insn *in)
 {
-    if (!(cpu->efer & EFER_SCE))
+    if (!(cpu->efer & EFER_SCE) || cpu->code_bits != 64)
         cpu_raise(cpu, EXC_UD, EXC_NO_ERR);
-    if (!cpu_protected(cpu) || cpu_vm86(cpu) || cpu->cpl != 0)
+    if (cpu->cpl != 0)
         cpu_raise(cpu, EXC_GP, 0);
     uint16_t base = (uint16_t)(cpu->star >> 48);
-    bool lm = cpu_long_mode(cpu);
     if (in->sub && !canonical(cpu->gpr[R_CX]))
         cpu_raise(cpu, EXC_GP, 0);
-    if (lm) {
-        cpu_set_eflags(cpu, ((uint32_t)cpu->gpr[R_R11] & 0x3c7fd7u) | FL_FIXED1);
-    } else {
-        cc_materialize(cpu);
-        cpu->eflags |= FL_IF;
-    }
+    cpu_set_eflags(cpu, ((uint32_t)cpu->gpr[R_R11] & 0x3c7fd7u) | FL_FIXED1);
     if (in->sub) {
         seg_load_flat(cpu, SEG_CS, (uint16_t)((base + 16) | 3), flat_code_attr(3, true));
         cpu->rip = cpu->gpr[R_CX];

@@ -94,10 +94,7 @@ static int op_ins(Cpu *cpu, const Insn *in)
     io_check_permission(cpu, port, size);
     for (unsigned i = 0; i < string_chunk(cpu, IO_STR_CHUNK); i++) {
         uint64_t di = str_reg(cpu, in, R_DI);
-        uint64_t lin = cpu_lin(cpu, SEG_ES, di, size, ACC_WRITE);
-        tlb_translate(cpu, lin, ACC_WRITE, cpu_user(cpu));
-        if (!tlb_in_page(lin, size))
-            tlb_translate(cpu, lin + size - 1, ACC_WRITE, cpu_user(cpu));
+        uint64_t lin = cpu_probe_write(cpu, SEG_ES, di, size);
         uint32_t v = cpu->bus->io_in(cpu->bus_opaque, port, size);
         cpu_write_lin(cpu, lin, size, v);
         str_reg_set(cpu, in, R_DI, di + string_delta(cpu, in));

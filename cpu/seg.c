@@ -16,7 +16,10 @@
  *       data or non-conforming code with RPL > DPL or CPL > DPL -> #GP(sel); not present -> #NP(sel).
  * The accessed bit is set in the descriptor in memory when it was clear.
  * Task switches use the same data checks with #TS instead of #GP (SDM vol. 3, 7.3 step 12).
- * A null FS/GS load clears the base in 64-bit mode as on Intel (AMD keeps it).  The 64-bit FS/GS
+ * A null FS/GS load clears the base in 64-bit mode as on Intel (AMD keeps it).  A RET or IRET to
+ * an outer privilege level that nulls ES/DS/FS/GS changes only the selector (to 0) and makes the
+ * segment unusable; the base stays (SDM RET/IRET: "segment register is loaded with a null
+ * selector", not a load through MOV).  The 64-bit FS/GS
  * bases written by WRMSR/WRFSBASE/SWAPGS live in seg[SEG_FS/GS].base, which a selector load
  * replaces with the 32-bit descriptor base, as on hardware.
  */
@@ -223,8 +226,13 @@ void seg_null_outer(Cpu *cpu)
         bool code = (s->attr & SEG_ATTR_S) && (s->attr & 0x8);
         bool conforming = code && (s->attr & 0x4);
         int dpl = (s->attr >> 5) & 3;
-        if ((s->sel & 0xfffc) != 0 && !conforming && dpl < cpu->cpl)
-            seg_load_null(cpu, regs[i], 0);
+        /* Only the selector and the usability change: the base stays, which matters for FS
+         * and GS in 64-bit mode (unlike MOV of a null selector, which clears it). */
+        if ((s->sel & 0xfffc) != 0 && !conforming && dpl < cpu->cpl) {
+            s->sel = 0;
+            s->attr = 0;
+            seg_cache_update(s);
+        }
     }
 }
 

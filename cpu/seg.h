@@ -74,7 +74,8 @@ void seg_load_null(Cpu *cpu, int seg, uint16_t sel);
 /* Loads a flat 4 GiB segment with selector `sel` and attributes `attr` (SYSCALL/SYSENTER). */
 void seg_load_flat(Cpu *cpu, int seg, uint16_t sel, uint16_t attr);
 /* After a return to an outer privilege level: ES, DS, FS, GS holding data or non-conforming code
- * segments more privileged than the new CPL become null (SDM RET/IRET "RETURN-TO-OUTER"). */
+ * segments more privileged than the new CPL become null and unusable, keeping their base (SDM
+ * RET/IRET "RETURN-TO-OUTER"). */
 void seg_null_outer(Cpu *cpu);
 
 /* MOV/POP to a data segment register or SS with all checks of the current mode (SDM MOV). */

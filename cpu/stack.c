@@ -14,8 +14,13 @@
  *   PUSHA: AX CX DX BX (SP before) BP SI DI; POPA pops them back, discarding the SP slot.
  *   ENTER size, level: push rBP; FrameTemp = rSP; for level > 1 copy level-1 frame pointers
  *       from [SS:rBP - i*osz] (rBP decremented at stack-address size); push FrameTemp when level
- *       > 0; rBP = FrameTemp (at osz); rSP -= size.  Level is taken mod 32.  The final rSP must be
- *       a valid stack offset (#SS(0)), checked before anything is committed.
+ *       > 0; rBP = FrameTemp; rSP -= size.  Level is taken mod 32.  FrameTemp keeps the bits of
+ *       ESP above a 16-bit stack pointer; rBP is written at the smaller of operand size and
+ *       stack size, so on a 16-bit stack only BP changes, also with a 32-bit operand (as QEMU
+ *       and Bochs do).  A write of osz bytes at the final rSP must be possible: #SS(0) when
+ *       it leaves the segment, #PF when the page is not writable at the CPL (SDM ENTER
+ *       "Protected Mode Exceptions").  Pages strictly inside the allocated space are not
+ *       checked, as on hardware.
  *   LEAVE: rSP = rBP (stack-address size); rBP = pop (osz).
  *   PUSHF: EFLAGS with VM and RF cleared in the image (16-bit: low word).
  *   POPF (SDM POPF pseudo-code), bits the pop may change:
@@ -27,9 +32,10 @@
  *   POPF ends the block: IF and TF may change.
  * XXX: CR4.VME (virtual interrupt flags) is not supported; it stays 0, so v86 PUSHF/POPF with
  * IOPL < 3 always fault to the monitor.
- * Faults: every read and the destination write happen before rSP and registers are committed;
- * multi-slot pushes write memory slot by slot (a later fault leaves earlier slots written, which
- * is not architecturally visible state beyond memory below rSP).
+ * Faults: every read and the destination write happen before rSP and registers are committed.
+ * PUSHA and ENTER are all-or-nothing: every slot (and ENTER's final rSP) is checked for the
+ * segment, then for paging at the CPL (cpu_lin, lin_probe_write), before the first store, so a
+ * fault leaves memory and registers unchanged.
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
@@ -73,14 +79,21 @@ static int op_pop_m(Cpu *cpu, const Insn *in)
     return INSN_NEXT;
 }
 
-/* PUSHA / PUSHAD */
+/* PUSHA / PUSHAD: slot r (register r, AX first) lies at rSP - (r + 1) * osz, each offset wrapped
+ * at the stack-address size.  All eight are checked before the first is written. */
 static int op_pusha(Cpu *cpu, const Insn *in)
 {
+    int osz = in->osz;
+    uint64_t smask = stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_SP];
-    uint64_t old_sp = reg_read(cpu, R_SP, in->osz);
+    uint64_t lin[8];
     for (int r = R_AX; r <= R_DI; r++)
-        sp = stack_push_at(cpu, sp, in->osz, r == R_SP ? old_sp : reg_read(cpu, r, in->osz));
-    sp_set(cpu, sp);
+        lin[r] = cpu_lin(cpu, SEG_SS, (sp - (uint64_t)(r + 1) * osz) & smask, osz, ACC_WRITE);
+    for (int r = R_AX; r <= R_DI; r++)
+        lin_probe_write(cpu, lin[r], osz, cpu_user(cpu));
+    for (int r = R_AX; r <= R_DI; r++)
+        cpu_write_lin(cpu, lin[r], osz, reg_read(cpu, r, osz));   /* the SP slot: rSP before */
+    sp_set(cpu, sp - 8 * (uint64_t)osz);
     return INSN_NEXT;
 }
 
@@ -100,27 +113,39 @@ static int op_popa(Cpu *cpu, const Insn *in)
     return INSN_NEXT;
 }
 
-/* ENTER imm16, imm8: imm = frame size, imm2 = nesting level */
+/* ENTER imm16, imm8: imm = frame size, imm2 = nesting level.  Slot i (0: rBP, 1..level-1: the
+ * copied frame pointers, level: FrameTemp) lies at rSP - (i + 1) * osz. */
 static int op_enter(Cpu *cpu, const Insn *in)
 {
-    int osz = in->osz;
-    uint64_t smask = stack_mask(cpu);
+    int osz = in->osz, ssz = cpu_stack_size(cpu);
+    uint64_t smask = size_mask(ssz);
     unsigned level = in->imm2 & 31;
-    uint64_t sp = stack_push_at(cpu, cpu->gpr[R_SP], osz, reg_read(cpu, R_BP, osz));
-    uint64_t frame = sp;
+    unsigned slots = level ? level + 1 : 1;
+    uint64_t sp = cpu->gpr[R_SP];
+    /* FrameTemp is rSP after the push of rBP; bits above the stack width are kept (ESP with a
+     * 32-bit operand on a 16-bit stack). */
+    uint64_t frame = (sp & ~smask) | ((sp - osz) & smask);
+    uint64_t final = (sp - (uint64_t)slots * osz - (in->imm & 0xffff)) & smask;
+    uint64_t lin[32], v[32];
+    for (unsigned i = 0; i < slots; i++)
+        lin[i] = cpu_lin(cpu, SEG_SS, (sp - (uint64_t)(i + 1) * osz) & smask, osz, ACC_WRITE);
+    uint64_t final_lin = cpu_lin(cpu, SEG_SS, final, osz, ACC_WRITE);
+    v[0] = reg_read(cpu, R_BP, osz);
     uint64_t bp = cpu->gpr[R_BP];
-    if (level > 0) {
-        for (unsigned i = 1; i < level; i++) {
-            bp = (bp - osz) & smask;
-            sp = stack_push_at(cpu, sp, osz, stack_read_at(cpu, bp, osz));
-        }
-        sp = stack_push_at(cpu, sp, osz, frame);
+    for (unsigned i = 1; i < level; i++) {
+        bp = (bp - osz) & smask;
+        v[i] = stack_read_at(cpu, bp, osz);
     }
-    sp = (sp - (in->imm & 0xffff)) & smask;
-    /* The new top of stack must be addressable (SDM ENTER: #SS(0) when rSP leaves the segment). */
-    cpu_lin(cpu, SEG_SS, sp, osz, ACC_WRITE);
-    reg_write(cpu, R_BP, osz, frame);
-    sp_set(cpu, sp);
+    if (level)
+        v[level] = frame;
+    for (unsigned i = 0; i < slots; i++)
+        lin_probe_write(cpu, lin[i], osz, cpu_user(cpu));
+    lin_probe_write(cpu, final_lin, osz, cpu_user(cpu));
+    for (unsigned i = 0; i < slots; i++)
+        cpu_write_lin(cpu, lin[i], osz, v[i]);
+    /* rBP gets FrameTemp at the smaller of operand and stack size: only BP on a 16-bit stack. */
+    reg_write(cpu, R_BP, osz < ssz ? osz : ssz, frame);
+    sp_set(cpu, final);
     return INSN_NEXT;
 }
 

@@ -6,7 +6,7 @@
  * virtual-8086 mode.
  *
  *   LGDT/LIDT m      privileged.  Limit = word [m]; base = dword [m+2], only 24 bits with a 16-bit
- *                    operand size; 64-bit mode: qword [m+2].
+ *                    operand size; 64-bit mode: qword [m+2], #GP(0) when not canonical.
  *   SGDT/SIDT m      limit then the full 32-bit base (64-bit in 64-bit mode); not privileged (no UMIP).
  *   LLDT r/m16       PM only, privileged.  Null -> LDTR unusable.  Else the selector must point
  *                    into the GDT (TI = 0) at an LDT descriptor (S = 0, type 2) else #GP(sel);
@@ -34,7 +34,9 @@
  *   INVLPG m         privileged; drops the TLB entries of the page holding the linear address
  *                    (no fault; no segment limit check).
  *   ARPL r/m16, r16  PM only (not 64-bit mode: that opcode is MOVSXD); if RPL(dst) < RPL(src):
- *                    RPL(dst) := RPL(src), ZF := 1, else ZF := 0.
+ *                    RPL(dst) := RPL(src), ZF := 1, else ZF := 0.  A memory destination is
+ *                    read, and checked for writing only when it is written (ZF = 1), as the 386
+ *                    does: with no adjustment a read-only segment or page does not fault.
  *   LAR/LSL/VERR/VERW  PM only.  ZF := 1 when the selector is not null, inside the table, and
  *                    the descriptor is of a valid type and visible at max(CPL, RPL) (conforming
  *                    code segments are always visible; for VERR/VERW readable/writable).  Valid
@@ -102,6 +104,8 @@ static int op_lgdt(Cpu *cpu, const Insn *in)
     uint64_t base;
     if (cpu->code_bits == 64) {
         base = cpu_read(cpu, in->seg, ea_add(in, ea, 2), 8);
+        if (!canonical(base))
+            cpu_raise(cpu, EXC_GP, 0);
     } else {
         base = cpu_read(cpu, in->seg, ea_add(in, ea, 2), 4);
         if (in->osz == 2)
@@ -118,11 +122,10 @@ static int op_sgdt(Cpu *cpu, const Insn *in)
     const DescTable *t = in->sub == SUB_GDT ? &cpu->gdtr : &cpu->idtr;
     int bsize = cpu->code_bits == 64 ? 8 : 4;
     uint64_t ea = insn_ea(cpu, in);
-    /* Check the whole operand for the segment first, then store the base before the limit, so a
-     * page fault on the second page leaves memory unchanged when both halves share a page. */
-    cpu_lin(cpu, in->seg, ea, 2 + bsize, ACC_WRITE);
-    cpu_write(cpu, in->seg, ea_add(in, ea, 2), bsize, bsize == 8 ? t->base : (uint32_t)t->base);
+    /* The whole operand is checked (segment and pages) before either half is stored. */
+    cpu_probe_write(cpu, in->seg, ea, 2 + bsize);
     cpu_write(cpu, in->seg, ea, 2, (uint16_t)t->limit);
+    cpu_write(cpu, in->seg, ea_add(in, ea, 2), bsize, bsize == 8 ? t->base : (uint32_t)t->base);
     return INSN_NEXT;
 }
 
@@ -446,20 +449,10 @@ static int op_arpl(Cpu *cpu, const Insn *in)
 {
     require_pm(cpu);
     uint16_t src = (uint16_t)reg_read(cpu, in->r[1], 2);
-    uint16_t dst;
-    uint64_t lin = 0;
-    if (in->r[0] != REG_NONE)
-        dst = (uint16_t)reg_read(cpu, in->r[0], 2);
-    else
-        dst = (uint16_t)cpu_read_rmw(cpu, in->seg, insn_ea(cpu, in), 2, &lin);
+    uint16_t dst = (uint16_t)op_read(cpu, in, 0, 2);
     bool adjust = (dst & 3) < (src & 3);
-    if (adjust) {
-        dst = (uint16_t)((dst & ~3) | (src & 3));
-        if (in->r[0] != REG_NONE)
-            reg_write(cpu, in->r[0], 2, dst);
-        else
-            cpu_write_lin(cpu, lin, 2, dst);
-    }
+    if (adjust)
+        op_write(cpu, in, 0, 2, (dst & ~3) | (src & 3));
     set_zf(cpu, adjust);
     return INSN_NEXT;
 }

@@ -144,15 +144,30 @@ static uint64_t next_page(const Cpu *cpu, uint64_t lin)
     return cpu_long_mode(cpu) ? n : (uint32_t)n;
 }
 
-uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
+/* Translates the page of `lin` and, for an access that crosses it, the next page (*pa2), both
+ * before the caller touches either, so a fault on the second page leaves memory unchanged. */
+static uint64_t translate_span(Cpu *cpu, uint64_t lin, int size, int access, int user, uint64_t *pa2)
 {
     uint64_t pa = tlb_translate(cpu, lin, access, user);
+    *pa2 = tlb_in_page(lin, size) ? pa : tlb_translate(cpu, next_page(cpu, lin), access, user);
+    return pa;
+}
+
+void tlb_probe(Cpu *cpu, uint64_t lin, int size, int access, int user)
+{
+    uint64_t pa2;
+    translate_span(cpu, lin, size, access, user, &pa2);
+}
+
+uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
+{
+    uint64_t pa2;
+    uint64_t pa = translate_span(cpu, lin, size, access, user, &pa2);
     if (unlikely(cpu->dbg_data_armed))
         dbreg_check_data(cpu, lin, size, false);   /* (the read of a read-modify-write too) */
     if (tlb_in_page(lin, size))
         return tlb_phys_read(cpu, pa, size);
     int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
-    uint64_t pa2 = tlb_translate(cpu, next_page(cpu, lin), access, user);
     uint64_t v = 0;
     for (int i = 0; i < size; i++) {
         uint64_t b = i < n1 ? tlb_phys_read(cpu, pa + i, 1) : tlb_phys_read(cpu, pa2 + (i - n1), 1);
@@ -163,7 +178,8 @@ uint64_t tlb_slow_read(Cpu *cpu, uint64_t lin, int size, int access, int user)
 
 void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
 {
-    uint64_t pa = tlb_translate(cpu, lin, ACC_WRITE, user);
+    uint64_t pa2;
+    uint64_t pa = translate_span(cpu, lin, size, ACC_WRITE, user, &pa2);
     if (unlikely(cpu->dbg_data_armed))
         dbreg_check_data(cpu, lin, size, true);
     if (tlb_in_page(lin, size)) {
@@ -171,7 +187,6 @@ void tlb_slow_write(Cpu *cpu, uint64_t lin, int size, uint64_t val, int user)
         return;
     }
     int n1 = (int)(PAGE_SIZE - (lin & 0xfff));
-    uint64_t pa2 = tlb_translate(cpu, next_page(cpu, lin), ACC_WRITE, user);
     for (int i = 0; i < size; i++) {
         uint64_t b = (val >> (8 * i)) & 0xff;
         if (i < n1)

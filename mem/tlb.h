@@ -83,6 +83,10 @@ uint64_t tlb_translate(struct Cpu *cpu, uint64_t lin, int access, int user);
 uint64_t tlb_phys_read(struct Cpu *cpu, uint64_t pa, int size);
 void tlb_phys_write(struct Cpu *cpu, uint64_t pa, int size, uint64_t v);
 
+/* Translates the page(s) an access of `size` bytes at `lin` touches, raising the #PF the access
+ * would raise, without accessing memory (an instruction that must fault before its first store). */
+void tlb_probe(struct Cpu *cpu, uint64_t lin, int size, int access, int user);
+
 /* Slow paths for accesses that miss, cross a page, or hit MMIO/ROM/code pages. */
 uint64_t tlb_slow_read(struct Cpu *cpu, uint64_t lin, int size, int access, int user);
 void tlb_slow_write(struct Cpu *cpu, uint64_t lin, int size, uint64_t val, int user);

@@ -153,12 +153,25 @@ START_TEST(cpuid_ext80000001_reportslongmodenx)
     run_cpuid(fm, 0x80000000u, 0, r);
     ck_assert_uint_eq(r[0], CPUID_MAX_EXT);
     run_cpuid(fm, 0x80000001u, 0, r);
-    uint32_t want = CPUID_81_EDX_LM | CPUID_81_EDX_NX | CPUID_81_EDX_SYSCALL |
-                    CPUID_81_EDX_RDTSCP | CPUID_81_EDX_PAGE1GB;
+    uint32_t want = CPUID_81_EDX_LM | CPUID_81_EDX_NX | CPUID_81_EDX_RDTSCP | CPUID_81_EDX_PAGE1GB;
     ck_assert_uint_eq(r[3] & want, want);
     ck_assert(r[2] & CPUID_81_ECX_LAHF);
     ck_assert(r[2] & CPUID_81_ECX_ABM);
     ck_assert(r[2] & CPUID_81_ECX_PREFETCHW);
+    fm_free(fm);
+}
+END_TEST
+
+/* Intel enumerates SYSCALL/SYSRET only in 64-bit mode (SDM CPUID, leaf 80000001h EDX bit 11). */
+START_TEST(cpuid_ext80000001_syscallonlyin64bitmode)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    uint32_t r[4];
+    run_cpuid(fm, 0x80000001u, 0, r);
+    ck_assert_uint_eq(r[3] & CPUID_81_EDX_SYSCALL, 0);
+    fm_mode(fm, FM_LONG64);
+    run_cpuid(fm, 0x80000001u, 0, r);
+    ck_assert_uint_eq(r[3] & CPUID_81_EDX_SYSCALL, CPUID_81_EDX_SYSCALL);
     fm_free(fm);
 }
 END_TEST
@@ -228,6 +241,7 @@ int main(void)
     tcase_add_test(tc, cpuid_leafd_afterxsetbv_ebxis576);
     tcase_add_test(tc, cpuid_leaf7_reportsrdseed);
     tcase_add_test(tc, cpuid_ext80000001_reportslongmodenx);
+    tcase_add_test(tc, cpuid_ext80000001_syscallonlyin64bitmode);
     tcase_add_test(tc, cpuid_ext80000008_reportsaddresssizes);
     tcase_add_test(tc, cpuid_brandstring_isnulterminated);
     tcase_add_test(tc, cpuid_abovemaximum_returnshighestbasicleaf);

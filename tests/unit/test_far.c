@@ -661,6 +661,56 @@ START_TEST(syscall_without_sce_raises_ud)
 }
 END_TEST
 
+/* Intel: SYSCALL and SYSRET are #UD outside 64-bit mode even with EFER.SCE = 1 (SDM SYSCALL). */
+START_TEST(syscall_sysret_outside_64bit_mode_raise_ud)
+{
+    FakeMachine *fm = pm_machine();
+    fm->cpu->efer |= EFER_SCE;
+    const uint8_t sc[] = { 0x0f, 0x05 };   /* syscall */
+    const uint8_t sr[] = { 0x0f, 0x07 };   /* sysret */
+    fm_code(fm, sc, sizeof(sc));
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_UD);
+    fm_code(fm, sr, sizeof(sr));
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_UD);
+    fm_free(fm);
+    fm = long_machine();                   /* compatibility mode, CPL 3 */
+    fm->cpu->efer |= EFER_SCE;
+    fm_code(fm, sc, sizeof(sc));
+    enter_ring3(fm, 0x7000);
+    ck_assert_int_eq(fm->cpu->code_bits, 32);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_UD);
+    ck_assert_int_eq(fm->cpu->cpl, 3);
+    fm_free(fm);
+}
+END_TEST
+
+/* IRETQ to ring 3 nulls FS (DPL 0 data) but keeps its base, usable in 64-bit mode. */
+START_TEST(iretq_to_outer_ring_nulls_fs_and_keeps_base)
+{
+    FakeMachine *fm = long_machine();
+    Cpu *cpu = fm->cpu;
+    cpu->seg[SEG_FS].base = 0x123456789ull;
+    cpu->seg[SEG_GS].base = 0xabcdef000ull;
+    cpu->seg[SEG_GS].sel = S_DATA3 | 3;
+    cpu->seg[SEG_GS].attr |= 3 << 5;
+    fm_poke(fm, 0x7000, 8, 0x2700);             /* RIP */
+    fm_poke(fm, 0x7008, 8, S_CODE64 | 3);       /* CS */
+    fm_poke(fm, 0x7010, 8, 0x2);                /* RFLAGS */
+    fm_poke(fm, 0x7018, 8, 0x6000);             /* RSP */
+    fm_poke(fm, 0x7020, 8, S_DATA3 | 3);        /* SS */
+    const uint8_t code[] = { 0x48, 0xcf };      /* iretq */
+    fm_code(fm, code, sizeof(code));
+    cpu->gpr[R_SP] = 0x7000;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_int_eq(cpu->cpl, 3);
+    ck_assert_uint_eq(cpu->seg[SEG_FS].sel, 0);
+    ck_assert_uint_eq(cpu->seg[SEG_FS].base, 0x123456789ull);
+    ck_assert_uint_eq(cpu->seg[SEG_GS].sel, S_DATA3 | 3);
+    ck_assert_uint_eq(cpu->seg[SEG_GS].base, 0xabcdef000ull);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(callgate64_from_compat_ring3_pushes_8byte_frame_and_retfq_returns)
 {
     FakeMachine *fm = long_machine();
@@ -776,6 +826,8 @@ static Suite *far_suite(void)
     tcase_add_test(lm, int64_from_ring3_loads_null_ss_with_rpl0);
     tcase_add_test(lm, syscall_sysret_64bit_round_trip);
     tcase_add_test(lm, syscall_without_sce_raises_ud);
+    tcase_add_test(lm, syscall_sysret_outside_64bit_mode_raise_ud);
+    tcase_add_test(lm, iretq_to_outer_ring_nulls_fs_and_keeps_base);
     tcase_add_test(lm, callgate64_from_compat_ring3_pushes_8byte_frame_and_retfq_returns);
     suite_add_tcase(s, lm);
     TCase *rm = tcase_create("real");

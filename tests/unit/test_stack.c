@@ -126,6 +126,62 @@ START_TEST(pusha_popa_round_trip_skips_sp)
 }
 END_TEST
 
+/* PUSHAD with ESP = 0x10 on an expand-up stack: the last four slots would wrap below offset 0
+ * (beyond the limit), so #SS(0) comes before any slot is written and ESP stays. */
+START_TEST(pushad_crossing_segment_limit_writes_nothing)
+{
+    static const uint8_t c[] = { 0x60 };   /* pushad */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm->cpu->seg[SEG_SS].limit = 0xfff;
+    seg_cache_update(&fm->cpu->seg[SEG_SS]);
+    fm->cpu->gpr[R_SP] = 0x10;
+    fm->cpu->gpr[R_AX] = 0x11111111;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_SS);
+    ck_assert_uint_eq(fm->cpu->exc_error, 0);
+    ck_assert_uint_eq(fm->cpu->gpr[R_SP], 0x10);
+    ck_assert_uint_eq(fm_peek(fm, 0xc, 4), 0);
+    fm_free(fm);
+}
+END_TEST
+
+/* ENTER with a 32-bit operand on a 16-bit stack: pushes EBP and FrameTemp (ESP[31:16] kept) as
+ * dwords, writes only BP and SP. */
+START_TEST(enter_o32_on_16bit_stack_writes_only_bp)
+{
+    static const uint8_t c[] = { 0x66, 0xc8, 0x08, 0x00, 0x01 };   /* o32 enter 8, 1 */
+    FakeMachine *fm = prep(FM_PM16, c, sizeof c);
+    fm->cpu->seg[SEG_SS].attr &= ~SEG_ATTR_DB;   /* 16-bit stack (SS.B = 0) */
+    fm->cpu->seg[SEG_SS].limit = 0xffff;
+    seg_cache_update(&fm->cpu->seg[SEG_SS]);
+    fm->cpu->gpr[R_SP] = 0xabcd7000;
+    fm->cpu->gpr[R_BP] = 0x12345678;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(fm_peek(fm, 0x6ffc, 4), 0x12345678);   /* EBP */
+    ck_assert_uint_eq(fm_peek(fm, 0x6ff8, 4), 0xabcd6ffc);   /* FrameTemp */
+    ck_assert_uint_eq(fm->cpu->gpr[R_BP], 0x12346ffc);
+    ck_assert_uint_eq(fm->cpu->gpr[R_SP], 0xabcd6ff0);
+    fm_free(fm);
+}
+END_TEST
+
+/* ENTER whose final rSP leaves the segment: #SS(0) with nothing written. */
+START_TEST(enter_final_sp_beyond_limit_writes_nothing)
+{
+    static const uint8_t c[] = { 0xc8, 0x00, 0x01, 0x00 };   /* enter 0x100, 0 */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm->cpu->seg[SEG_SS].attr |= 0x4;          /* expand-down, valid offsets 0x1000.. */
+    fm->cpu->seg[SEG_SS].limit = 0xfff;
+    seg_cache_update(&fm->cpu->seg[SEG_SS]);
+    fm->cpu->gpr[R_SP] = 0x1080;
+    fm->cpu->gpr[R_BP] = 0x55555555;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_SS);
+    ck_assert_uint_eq(fm->cpu->gpr[R_SP], 0x1080);
+    ck_assert_uint_eq(fm->cpu->gpr[R_BP], 0x55555555);
+    ck_assert_uint_eq(fm_peek(fm, 0x107c, 4), 0);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(enter_level2_copies_outer_frame_pointer)
 {
     static const uint8_t c[] = { 0xc8, 0x10, 0x00, 0x02 };   /* enter 16, 2 */
@@ -261,6 +317,9 @@ static Suite *stack_suite(void)
     tcase_add_test(tc, pop_mem_fault_leaves_esp_unchanged);
     tcase_add_test(tc, pop_esp_loads_popped_value);
     tcase_add_test(tc, pusha_popa_round_trip_skips_sp);
+    tcase_add_test(tc, pushad_crossing_segment_limit_writes_nothing);
+    tcase_add_test(tc, enter_o32_on_16bit_stack_writes_only_bp);
+    tcase_add_test(tc, enter_final_sp_beyond_limit_writes_nothing);
     tcase_add_test(tc, enter_level2_copies_outer_frame_pointer);
     tcase_add_test(tc, enter_leave_level0_round_trip);
     tcase_add_test(tc, pushf_clears_vm_and_rf_in_image);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cpu/flags.h"
+#include "cpu/seg.h"
 #include "tests/unit/fake_machine.h"
 
 #define GDT 0x3000u
@@ -85,6 +86,21 @@ START_TEST(lgdt_long64_loads64bitbase)
 }
 END_TEST
 
+START_TEST(lgdt_noncanonicalbase_raisesgpandkeepsgdtr)
+{
+    FakeMachine *fm = fm_new(FM_LONG64);
+    fm->cpu->gdtr = (DescTable){ 0x1000, 0x7f };
+    fm_poke(fm, 0x2000, 2, 0xfff);
+    fm_poke(fm, 0x2002, 8, 0x0000800000000000ull);
+    CODE(fm, 0x0f, 0x01, 0x14, 0x25, 0x00, 0x20, 0x00, 0x00);   /* lgdt [0x2000] */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    ck_assert_uint_eq(fm->cpu->exc_error, 0);
+    ck_assert_uint_eq(fm->cpu->gdtr.base, 0x1000);
+    ck_assert_uint_eq(fm->cpu->gdtr.limit, 0x7f);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(lidt_cpl3_raisesgp)
 {
     FakeMachine *fm = fm_new(FM_PM32);
@@ -123,6 +139,26 @@ START_TEST(sidt_long64_stores10bytes)
 END_TEST
 
 /* ---- MOV CRn ---- */
+
+/* SGDT whose limit lies on a read-only page and whose base on the next, writable one: #PF
+ * before either half is stored. */
+START_TEST(sgdt_firsthalfreadonly_writesnothing)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    fm_poke(fm, 0x10000, 4, 0x11003);
+    for (uint32_t i = 0; i < 256; i++)
+        fm_poke(fm, 0x11000 + 4 * i, 4, (i << 12) | (i == 4 ? 0x1 : 0x3));   /* 0x4000 read-only */
+    fm->cpu->cr3 = 0x10000;
+    fm->cpu->cr0 |= CR0_PG | CR0_WP;
+    cpu_flush_tlb(fm->cpu, true);
+    fm->cpu->gdtr = (DescTable){ 0x12345678, 0x7f };
+    CODE(fm, 0x0f, 0x01, 0x05, 0xfe, 0x4f, 0x00, 0x00);   /* sgdt [0x4ffe] */
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
+    ck_assert_uint_eq(fm->cpu->cr2, 0x4ffe);
+    ck_assert_uint_eq(fm_peek(fm, 0x5000, 4), 0);
+    fm_free(fm);
+}
+END_TEST
 
 START_TEST(movcr0_pgwithoutpe_raisesgp)
 {
@@ -502,6 +538,26 @@ START_TEST(arpl_lowerrpl_raisesrplandsetszf)
 }
 END_TEST
 
+/* No adjustment: the destination is only read, so a read-only data segment does not fault;
+ * an adjustment writes it and faults. */
+START_TEST(arpl_noadjust_readonlysegment_nofault)
+{
+    FakeMachine *fm = fm_new(FM_PM16);
+    fm->cpu->seg[SEG_DS].attr &= ~0x2;   /* read-only data */
+    seg_cache_update(&fm->cpu->seg[SEG_DS]);
+    fm_poke(fm, 0x2000, 2, 0x0b);
+    fm->cpu->gpr[R_BX] = 0x13;
+    CODE(fm, 0x63, 0x1e, 0x00, 0x20);   /* arpl [0x2000], bx */
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert(!zf(fm));
+    fm_poke(fm, 0x2000, 2, 0x08);
+    fm->cpu->rip = FM_CODE;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_GP);
+    ck_assert_uint_eq(fm_peek(fm, 0x2000, 2), 0x08);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(lar_codesegment_returnsaccessrights)
 {
     FakeMachine *fm = fm_new(FM_PM32);
@@ -838,9 +894,11 @@ int main(void)
     tcase_add_test(tc, lgdt_operand16_loads24bitbase);
     tcase_add_test(tc, lgdt_operand32_loads32bitbase);
     tcase_add_test(tc, lgdt_long64_loads64bitbase);
+    tcase_add_test(tc, lgdt_noncanonicalbase_raisesgpandkeepsgdtr);
     tcase_add_test(tc, lidt_cpl3_raisesgp);
     tcase_add_test(tc, sgdt_pm32_stores6bytes);
     tcase_add_test(tc, sidt_long64_stores10bytes);
+    tcase_add_test(tc, sgdt_firsthalfreadonly_writesnothing);
     tcase_add_test(tc, movcr0_pgwithoutpe_raisesgp);
     tcase_add_test(tc, movcr0_pgwithlme_setslma);
     tcase_add_test(tc, movcr0_pgwithlmewithoutpae_raisesgp);
@@ -870,6 +928,7 @@ int main(void)
     tcase_add_test(tc, lldt_null_makesldtrunusable);
     tcase_add_test(tc, sldt_realmode_raisesud);
     tcase_add_test(tc, arpl_lowerrpl_raisesrplandsetszf);
+    tcase_add_test(tc, arpl_noadjust_readonlysegment_nofault);
     tcase_add_test(tc, lar_codesegment_returnsaccessrights);
     tcase_add_test(tc, lar_dplbelowcpl_clearszf);
     tcase_add_test(tc, lar_beyondgdtlimit_clearszf);
