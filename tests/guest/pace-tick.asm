@@ -3,9 +3,10 @@
 ;
 ; Real mode from the reset vector.  The 8254's counter 0 in mode 2 divides its 1.193182 MHz clock
 ; by 1193 (one IRQ 0 every 999.85 us); the 8259 master at vector 8 passes IRQ 0 and IRQ 4 only;
-; the 16550A at 0x3F8 interrupts on received data.  The main loop is `sti; hlt`, then mixes the
-; tick count and the TSC into EBX, so the CPU state at the end depends on when every wake-up
-; happened.  Each received byte is echoed as "<byte>@<ticks>:<TSC bits 16-31> " (hex), so the
+; the 16550A at 0x3F8 interrupts on received data.  The main loop is `sti; hlt`, then 2,500
+; instructions of busy work (about 5 M in all, so a run crosses the frontend's slice ends while
+; the CPU runs), then it mixes the tick count and the TSC into EBX, so the CPU state at the end
+; depends on when every wake-up happened.  Each received byte is echoed as "<byte>@<ticks>:<TSC bits 16-31> " (hex), so the
 ; output shows when the guest saw it.  After TICKS_END ticks, or on 'q', it prints "end\n" and
 ; writes 0x10 to isa-debug-exit (exit status 33).  The first IRQ 0 comes as the counter is
 ; programmed (OUT rises with the mode 2 control word), so the run lasts 1999 periods, 1.99869 s
@@ -17,6 +18,7 @@ org 0
 
 TICKS     equ 0x500                       ; dword, counted by the IRQ 0 handler
 TICKS_END equ 2000
+BUSY      equ 2500                        ; instructions of work after every wake-up
 
 start:
     cli
@@ -44,6 +46,9 @@ start:
 idle:
     sti
     hlt
+    mov cx, BUSY
+.busy:
+    loop .busy
     imul ebx, ebx, 31                     ; EBX = EBX * 31 + ticks + TSC
     add ebx, [TICKS]
     rdtsc

@@ -69,6 +69,7 @@ typedef struct Outcome {
     uint32_t eflags;
     uint8_t ram[LOW_RAM];
     uint64_t slept;
+    unsigned slices;          /* slices that ended with the CPU running */
     Entry log[16];
     size_t nlog;
 } Outcome;
@@ -164,8 +165,13 @@ static void run(bool on, uint64_t ns_per_insn, const Arrival *in, size_t n, Outc
         if (on && ns_per_insn >= 1 && clock_now(&vm->clock) > pace_wall(&p, vm))
             ck_abort_msg("the clock %llu passed the wall %llu", (unsigned long long)clock_now(&vm->clock),
                          (unsigned long long)pace_wall(&p, vm));
-        if (why == VM_EXIT_INSN_LIMIT)
+        if (why == VM_EXIT_INSN_LIMIT) {
+            /* a running CPU stops only at the fixed slice ends, paced or not */
+            if (!vm->cpu->halted && vm->cpu->icount % PACE_SLICE)
+                ck_abort_msg("a slice ended at icount %llu", (unsigned long long)vm->cpu->icount);
+            o->slices += !vm->cpu->halted;
             continue;
+        }
         if (why == VM_EXIT_WAIT || why == VM_EXIT_IDLE) {
             if (next < n && h.base + in[next].at <= host_now(&h) && vm_serial_room(vm, 0))
                 sleep = 0;
@@ -217,6 +223,7 @@ START_TEST(pace_run_without_input_same_as_unpaced)
     run(true, 0, NULL, 0, instant);      /* one infinitely fast: only sleeping takes time */
     outcome_same(plain, slow);
     outcome_same(plain, instant);
+    ck_assert_uint_ge(plain->slices, 1);
     /* the idle guest's 2 s passed with the host asleep */
     ck_assert_uint_ge(slow->slept + slow->icount * 3, GUEST_END_NS);
     ck_assert_uint_ge(instant->slept, GUEST_END_NS);
