@@ -39,6 +39,12 @@ static const char usage[] =
     "                     reproducible\n"
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
+    "  -pace on|off       pace the virtual clock against the host's: an idle guest sleeps the\n"
+    "                     host until its next timer is due, and its clock never runs ahead of\n"
+    "                     the wall (it may lag while the guest is busy, and catches up when it\n"
+    "                     idles).  Changes when things happen, never what the guest computes.\n"
+    "                     Default: on when stdin is a terminal, off otherwise (idle time is\n"
+    "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
     "  -stats             print the retired-instruction count on exit (stderr)\n"
@@ -148,6 +154,7 @@ int main(int argc, char **argv)
     int nserial = 0;
     uint64_t icount_limit = 0;
     bool stats = false;
+    bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -165,7 +172,7 @@ int main(int argc, char **argv)
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -186,6 +193,10 @@ int main(int argc, char **argv)
                 if (nserial == 2)
                     return fail("%s", "too many -serial options (COM1 and COM2 only)");
                 serial[nserial++] = next;
+            } else if (!strcmp(a, "-pace")) {
+                if (strcmp(next, "on") && strcmp(next, "off"))
+                    return fail("bad -pace value '%s' (use on or off)", next);
+                pace_on = !strcmp(next, "on");
             } else if (!strcmp(a, "-rtc")) {
                 if (parse_rtc(next, &cfg.rtc_base) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
@@ -265,8 +276,10 @@ int main(int argc, char **argv)
         vm_free(vm);
         return fail("%s", err);
     }
+    Pace pace;
+    pace_init(&pace, pace_on, NULL, NULL);
     VmExit why = VM_EXIT_RUNNING;
-    TermEnd end = term_run(&term, vm, icount_limit, &why);
+    TermEnd end = term_run(&term, vm, &pace, icount_limit, &why);
     term_close(&term);
     fflush(stdout);
     int status = 0;

@@ -11,10 +11,12 @@
  * prints help, Ctrl-A Ctrl-A sends one Ctrl-A; any other key after Ctrl-A is ignored.
  *
  * Input: bytes read from stdin wait in a buffer (never dropped) and enter the serial port through
- * vm_input_serial between slices, as many as its receiver has room for.  The VM runs in slices of
- * TERM_SLICE instructions whether or not input is present, so a run without input is the same
- * run every time.  When the guest idles (VM_EXIT_IDLE) softvisor blocks on stdin; when stdin has
- * ended too, nothing can wake the guest and the run ends.
+ * vm_input_serial between slices, as many as its receiver has room for.  The VM runs in the
+ * slices of pace.h whether or not input is present, so a run without input is the same run
+ * every time.  When the guest idles (VM_EXIT_IDLE) softvisor blocks on stdin; when stdin has
+ * ended too, nothing can wake the guest and the run ends.  Paced (pace.h), a guest halted until
+ * a deadline (VM_EXIT_WAIT) makes softvisor sleep in the same poll, with a timeout, until the
+ * deadline is due on the host's clock; input or a signal ends the sleep early.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +26,11 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frontends/term.h"
 
-#define TERM_SLICE (1ull << 22)
 #define TERM_ESCAPE 0x01      /* Ctrl-A */
 
 static const char term_help[] =
@@ -198,8 +200,9 @@ static TermEvent term_key(Term *t, uint8_t b)
     return TERM_EV_NONE;
 }
 
-/* Reads whatever stdin and the signalfd have; with `wait`, blocks until one of them does. */
-static TermEvent term_poll(Term *t, bool wait)
+/* Reads whatever stdin and the signalfd have, waiting up to `wait_ns` (PACE_FOREVER: no limit)
+ * for one of them to have something. */
+static TermEvent term_poll(Term *t, uint64_t wait_ns)
 {
     struct pollfd fds[2];
     int n = 0, in_ix = -1, sig_ix = -1;
@@ -211,7 +214,8 @@ static TermEvent term_poll(Term *t, bool wait)
         in_ix = n;
         fds[n++] = (struct pollfd){ .fd = t->in_fd, .events = POLLIN };
     }
-    if (n == 0 || poll(fds, (nfds_t)n, wait ? -1 : 0) <= 0)
+    struct timespec ts = { (time_t)(wait_ns / 1000000000u), (long)(wait_ns % 1000000000u) };
+    if ((n == 0 && wait_ns == PACE_FOREVER) || ppoll(fds, (nfds_t)n, wait_ns == PACE_FOREVER ? NULL : &ts, NULL) <= 0)
         return TERM_EV_NONE;
     if (sig_ix >= 0 && (fds[sig_ix].revents & POLLIN)) {
         struct signalfd_siginfo si;
@@ -244,31 +248,38 @@ static void term_inject(Term *t, Vm *vm)
         t->pend_head = 0;
 }
 
-TermEnd term_run(Term *t, Vm *vm, uint64_t icount_limit, VmExit *exit)
+/* Bytes wait for the serial port and it has room for them. */
+static bool term_ready(const Term *t, const Vm *vm)
+{
+    return t->pend_len && vm_serial_room(vm, t->port);
+}
+
+TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exit)
 {
     uint64_t end = icount_limit ? vm->cpu->icount + icount_limit : UINT64_MAX;
-    bool idle = false;
+    uint64_t sleep = 0;
     for (;;) {
-        TermEvent ev = term_poll(t, idle);
+        TermEvent ev = term_poll(t, sleep);
         if (ev == TERM_EV_QUIT)
             return TERM_END_QUIT;
         if (ev == TERM_EV_SIGNAL)
             return TERM_END_SIGNAL;
+        if (term_ready(t, vm))
+            pace_catch_up(pace, vm);
         term_inject(t, vm);
-        uint64_t budget = end - vm->cpu->icount < TERM_SLICE ? end - vm->cpu->icount : TERM_SLICE;
-        *exit = vm_run(vm, budget);
+        *exit = pace_run(pace, vm, end, &sleep);
         if (*exit == VM_EXIT_INSN_LIMIT) {
             if (vm->cpu->icount >= end)
                 return TERM_END_VM;
-            idle = false;
-        } else if (*exit == VM_EXIT_IDLE) {
-            /* Only input can wake the guest: wait for it, unless bytes are ready for the port
-             * already, or none can ever come. */
-            bool ready = t->pend_len && vm_serial_room(vm, t->port);
+        } else if (*exit == VM_EXIT_IDLE || *exit == VM_EXIT_WAIT) {
+            /* Halted: input wakes the guest at once when bytes are ready for the port already;
+             * with no deadline armed only input can, and when none can ever come, nothing can. */
+            bool ready = term_ready(t, vm);
             bool more = t->in_fd >= 0 && !t->eof;
-            if (!ready && !more)
+            if (*exit == VM_EXIT_IDLE && !ready && !more)
                 return TERM_END_VM;
-            idle = !ready;
+            if (ready)
+                sleep = 0;
         } else {
             return TERM_END_VM;
         }

@@ -4,7 +4,8 @@
  * term_open puts a terminal on stdin in raw mode (restored by term_close, and by a watchdog
  * process if softvisor dies of a fatal signal), catches SIGINT/SIGTERM/SIGHUP through a
  * signalfd, and term_run drives the VM in slices, feeding stdin bytes to the serial port as input
- * events between slices and blocking on stdin while the guest idles.
+ * events between slices, blocking on stdin while the guest idles and, paced, sleeping while it
+ * waits for a deadline the host's clock has not reached.
  */
 #ifndef SOFTVISOR_TERM_H
 #define SOFTVISOR_TERM_H
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include "frontends/pace.h"
 #include "vm/vm.h"
 
 typedef enum TermEnd {
@@ -46,8 +48,8 @@ typedef struct Term {
 int term_open(Term *t, int in_fd, int port, char *err, size_t errlen);
 /* Restores the terminal and the signal mask; safe to call twice. */
 void term_close(Term *t);
-/* Runs the VM to its end (or `icount_limit` instructions, 0 = none) while serving input.
- * *exit gets the VM's last exit reason. */
-TermEnd term_run(Term *t, Vm *vm, uint64_t icount_limit, VmExit *exit);
+/* Runs the VM to its end (or `icount_limit` instructions, 0 = none) while serving input, paced
+ * or not as `pace` says.  *exit gets the VM's last exit reason. */
+TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exit);
 
 #endif

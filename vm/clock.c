@@ -69,3 +69,10 @@ bool clock_skip_to_next(Clock *c)
         c->idle += (d - now + CLOCK_NS_PER_INSN - 1) / CLOCK_NS_PER_INSN;
     return true;
 }
+
+void clock_skip_until(Clock *c, uint64_t t)
+{
+    uint64_t now = clock_now(c);
+    if (t > now)
+        c->idle += (t - now) / CLOCK_NS_PER_INSN;
+}

@@ -42,5 +42,9 @@ uint64_t clock_icount_limit(const Clock *c);
 void clock_run_due(Clock *c);
 /* While halted: jump time to the next deadline.  Returns false when nothing is scheduled. */
 bool clock_skip_to_next(Clock *c);
+/* While halted: let time pass up to `t` ns (never backwards), rounded down to whole instructions'
+ * worth, so that skipping to `t` and then to the next deadline lands exactly where one
+ * clock_skip_to_next would have. */
+void clock_skip_until(Clock *c, uint64_t t);
 
 #endif

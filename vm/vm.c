@@ -7,7 +7,10 @@
  *
  * Run loop: run the CPU up to the next device deadline; on HLT jump the clock to the next
  * deadline, stop when nothing can ever wake the CPU (IF = 0), or return VM_EXIT_IDLE when only
- * external input could (no deadline armed).
+ * external input could (no deadline armed).  A pacing frontend bounds the jump by the host's
+ * wall clock (vm_run_until): the clock then stops at the bound, VM_EXIT_WAIT, and the frontend
+ * sleeps until the deadline is due.  A halted CPU sees nothing of where the jump was cut, so
+ * the guest's run is the same either way.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -242,7 +245,30 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     return 0;
 }
 
+/* A halted CPU let virtual time pass since the clock stood at `idle_before`: the TSC counts
+ * virtual time, halted or not (else it falls behind the PIT, HPET and PM timer after every HLT
+ * and Linux calls it unstable). */
+static void vm_idle_passed(Vm *vm, uint64_t idle_before)
+{
+    vm->cpu->tsc_offset += (vm->clock.idle - idle_before) * vm->cpu->config.tsc_per_insn;   /* idle: instructions */
+}
+
+void vm_wait_until(Vm *vm, uint64_t t)
+{
+    if ((vm->exit != VM_EXIT_WAIT && vm->exit != VM_EXIT_IDLE) || t >= clock_next_deadline(&vm->clock) ||
+        vm->cpu->nmi_pending || board_intr_pending(vm))
+        return;   /* not waiting, or something would wake it at once: vm_run's business */
+    uint64_t idle = vm->clock.idle;
+    clock_skip_until(&vm->clock, t);
+    vm_idle_passed(vm, idle);
+}
+
 VmExit vm_run(Vm *vm, uint64_t max_insns)
+{
+    return vm_run_until(vm, max_insns, CLOCK_NEVER);
+}
+
+VmExit vm_run_until(Vm *vm, uint64_t max_insns, uint64_t time_limit)
 {
     Cpu *cpu = vm->cpu;
     uint64_t stop_at = max_insns ? cpu->icount + max_insns : UINT64_MAX;
@@ -280,13 +306,17 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
             /* A device deadline or external input (VM_EXIT_IDLE: the caller waits for it) can
              * wake the CPU; with IF = 0 nothing can. */
             uint64_t idle = vm->clock.idle;
-            if (!(cpu->eflags & FL_IF))
+            uint64_t next = clock_next_deadline(&vm->clock);
+            if (!(cpu->eflags & FL_IF)) {
                 vm->exit = VM_EXIT_HALTED;
-            else if (!clock_skip_to_next(&vm->clock))
+            } else if (next > time_limit) {
+                /* paced: time passes up to the limit only; the caller waits for the host */
+                clock_skip_until(&vm->clock, time_limit);
+                vm->exit = next == CLOCK_NEVER ? VM_EXIT_IDLE : VM_EXIT_WAIT;
+            } else if (!clock_skip_to_next(&vm->clock)) {
                 vm->exit = VM_EXIT_IDLE;
-            /* the TSC counts virtual time, halted or not (else it falls behind the PIT, HPET
-             * and PM timer after every HLT and Linux calls it unstable) */
-            cpu->tsc_offset += (vm->clock.idle - idle) * cpu->config.tsc_per_insn;   /* idle is in instructions */
+            }
+            vm_idle_passed(vm, idle);
             break;
         }
         default:

@@ -40,6 +40,8 @@ typedef enum VmExit {
                                * calling vm_run again resumes the halted CPU */
     VM_EXIT_SLEEP,            /* the guest asked for an ACPI sleep state (SLP_TYP in
                                * sleep_type) that the machine does not offer */
+    VM_EXIT_WAIT,             /* HLT with IF = 1, the next deadline beyond vm_run_until's time
+                               * limit: the clock stands at the limit; calling again resumes */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */
@@ -94,6 +96,15 @@ int vm_reset(Vm *vm, char *err, size_t errlen);
 /* Runs until the guest exits, `max_insns` instructions retire, or the CPU has halted through as
  * many instructions' worth of virtual time (both VM_EXIT_INSN_LIMIT; 0: no limit). */
 VmExit vm_run(Vm *vm, uint64_t max_insns);
+/* vm_run with a bound on the virtual clock (ns, CLOCK_NEVER: none), for pacing against the host:
+ * a halted CPU lets time pass only up to `time_limit`; when its next deadline lies beyond, the
+ * clock stops at the limit and the run returns VM_EXIT_WAIT (VM_EXIT_IDLE when no deadline is
+ * armed).  Returning there changes nothing the guest can see: the same run continues on the
+ * next call, so where the limits fall never changes what the guest computes. */
+VmExit vm_run_until(Vm *vm, uint64_t max_insns, uint64_t time_limit);
+/* After VM_EXIT_WAIT or VM_EXIT_IDLE, lets the halted CPU's clock run on to `t` (ns) while it
+ * stays short of the next deadline, so that input injected next arrives at that time. */
+void vm_wait_until(Vm *vm, uint64_t t);
 
 /* External input (vm/input.c): the only way anything from outside enters the guest, between
  * vm_run calls, at the current instruction count (the point a record/replay log will capture).

@@ -9,7 +9,7 @@
 bits 16
 org 0
 
-COM1 equ 0x3f8
+%include "lib/com1.inc"
 
 start:
     cli
@@ -20,46 +20,8 @@ start:
     mov word [(8 + 4) * 4], irq4          ; IVT entry of IRQ 4 (vector 0x0C)
     mov word [(8 + 4) * 4 + 2], 0xf000
 
-    mov al, 0x11                          ; ICW1: edge, cascade, ICW4
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x08                          ; ICW2: master vectors 0x08-0x0F
-    out 0x21, al
-    mov al, 0x70                          ; slave vectors 0x70-0x77
-    out 0xa1, al
-    mov al, 0x04                          ; ICW3: slave on IR2
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01                          ; ICW4: 8086 mode
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xef                          ; OCW1: only IRQ 4
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
-
-    mov dx, COM1 + 3
-    mov al, 0x80                          ; DLAB
-    out dx, al
-    mov dx, COM1
-    mov al, 1                             ; 115200 baud
-    out dx, al
-    inc dx
-    xor al, al
-    out dx, al
-    mov dx, COM1 + 3
-    mov al, 0x03                          ; 8N1
-    out dx, al
-    mov dx, COM1 + 2
-    mov al, 0x07                          ; FIFOs on and cleared, trigger 1
-    out dx, al
-    mov dx, COM1 + 4
-    mov al, 0x0b                          ; DTR, RTS, OUT2
-    out dx, al
-    mov dx, COM1 + 1
-    mov al, 0x01                          ; ERBFI
-    out dx, al
+    PIC_INIT_RM 0xef                      ; only IRQ 4
+    COM1_INIT_RX
 
 idle:
     sti

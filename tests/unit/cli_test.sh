@@ -84,6 +84,8 @@ expect_fail rtc_day_that_does_not_exist -- -rtc base=2026-02-29T00:00:00 -bios "
 expect_fail rtc_hour_out_of_range -- -rtc base=2026-01-01T24:00:00 -bios "$T/ok.rom"
 expect_fail rtc_trailing_junk -- -rtc base=2026-01-01T00:00:00,clock=host -bios "$T/ok.rom"
 grep -q "bad -rtc value" "$T/err.last" || { echo "FAIL rtc_trailing_junk: message does not name -rtc"; fails=$((fails + 1)); }
+expect_fail pace_not_on_or_off -- -pace yes -bios "$T/ok.rom"
+expect_fail pace_missing_argument -- -bios "$T/ok.rom" -pace
 expect_fail debugcon_bad_device -- -debugcon bogus -bios "$T/ok.rom"
 expect_fail debugcon_file_in_missing_directory -- -debugcon "file:$T/no/such/dir/out" -bios "$T/ok.rom"
 expect_fail serial_file_in_missing_directory --no-file "$T/dc.txt" -- \
