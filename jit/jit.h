@@ -111,6 +111,7 @@
 #include <stdint.h>
 
 #include "cpu/cpu.h"
+#include "jit/emit.h"
 #include "mem/tlb.h"
 
 /* Why generated code returned to the run loop.  Every exit leaves the state of section 3. */
@@ -135,10 +136,10 @@ typedef struct JitFrame {
 _Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp 16-byte aligned");
 
 /* Host registers with a fixed role (section 2), in the emitter's numbering (jit/emit.h). */
-#define JIT_REG_CPU     5    /* rbp */
-#define JIT_REG_BUDGET 15    /* r15 */
-#define JIT_REG_SCRATCH 11   /* r11: emitter scratch for far calls */
-#define JIT_CACHED_REGS 4    /* rbx, r12, r13, r14 */
+#define JIT_REG_CPU     HR_RBP
+#define JIT_REG_BUDGET  HR_R15
+#define JIT_REG_SCRATCH HR_R11   /* the emitter's scratch for far calls (emit_call) */
+#define JIT_CACHED_REGS 4        /* rbx, r12, r13, r14 */
 
 /* Cpu field offsets generated code uses as disp32 from rbp. */
 #define JIT_OFF_GPR(n)       ((int32_t)(offsetof(Cpu, gpr) + 8 * (size_t)(n)))
