@@ -12,6 +12,7 @@
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/seg.h"
+#include "jit/jit.h"
 
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config)
 {
@@ -35,6 +36,7 @@ void cpu_free(Cpu *cpu)
     if (!cpu)
         return;
     block_cache_free(cpu->blocks);
+    jit_free(cpu->jit);
     free(cpu);
 }
 

@@ -17,6 +17,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "jit/jit.h"
 
 _Noreturn void cpu_raise(Cpu *cpu, int vector, uint32_t err)
 {
@@ -43,6 +44,14 @@ static bool has_error_code(int v)
            v == EXC_AC;
 }
 
+/* After a block that did not end in a jump: IP wraps at 64 KiB in 16-bit code, EIP at 4 GiB in
+ * 32-bit code. */
+static inline void rip_wrap(Cpu *cpu)
+{
+    if (cpu->code_bits != 64)
+        cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
+}
+
 /* Runs instructions of one block, at most `max`.  Faults leave through cpu_raise(). */
 static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
 {
@@ -58,8 +67,18 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
         if (unlikely(st != INSN_NEXT || cpu->exit_block))
             break;
     } while (++in < end);
-    if (cpu->code_bits != 64)
-        cpu->rip = cpu->code_bits == 32 ? (uint32_t)cpu->rip : (uint16_t)cpu->rip;
+    rip_wrap(cpu);
+}
+
+/* With -jit on: the JIT runs the block when it has code for it (jit/jit.h), with the same effect
+ * as run_block; otherwise the interpreter does.  Kept out of line, off the interpreter's path. */
+static __attribute__((noinline)) void run_block_jit(Cpu *cpu, Block *b, uint64_t max)
+{
+    int exit = jit_exec(cpu, b, max);
+    if (exit < 0 || exit == JIT_EXIT_BUDGET)
+        run_block(cpu, b, max);
+    else if (exit != JIT_EXIT_JUMP)
+        rip_wrap(cpu);
 }
 
 /* Delivers the exception recorded by cpu_raise(), escalating to #DF or shutdown. */
@@ -147,11 +166,14 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
             max = 1;
         cpu->inhibit_irq = false;
         bool tf = cpu->eflags & FL_TF;
-        const Block *b = block_find(cpu);
+        Block *b = block_find(cpu);
         if (unlikely(cpu->trace_block != NULL))
             cpu->trace_block(cpu->trace_opaque, cpu, b);
         cpu->exit_block = false;
-        run_block(cpu, b, max);
+        if (unlikely(cpu->jit != NULL) && !single)
+            run_block_jit(cpu, b, max);
+        else
+            run_block(cpu, b, max);
         if (tf && single) {
             /* Single-step trap after the instruction (SDM vol. 3, 17.3.1.4): DR6.BS. */
             cpu->dr[6] |= 1u << 14;

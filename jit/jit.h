@@ -3,17 +3,21 @@
  * (STYLE rule 14).  Everything generated code may assume, and everything it must leave behind,
  * is written here; jit/emit.h encodes instructions, jit/codebuf.h holds the code.
  *
- * Status: the emitter and the code buffer exist; no block is translated yet (docs/internals.md,
- * "The JIT (in progress)").  This header is the spec the translator will follow.
+ * Status (docs/internals.md, "The JIT (in progress)"): the emitter, the code buffer, the entry
+ * trampoline and a call-threaded translator exist (jit/translate.c: every instruction is a call
+ * to its interpreter handler), behind `-jit on`, off by default.  Native code for instructions,
+ * the inline TLB, flag liveness, register caching and chaining are specified here and not written
+ * yet; where today's code takes a simpler path than the spec, the section says so.
  *
  * 1. Unit of translation
  *    The interpreter's decoded Block (cpu/decode.h), unchanged: it ends at unconditional control
  *    transfers, at instructions whose family ends a block (I/O, mode changes, HLT, interrupt
  *    shadows), at page ends and after BLOCK_MAX_INSNS; a taken conditional branch is a side exit.
  *    A block is translated once it has run jit_threshold times; the decision depends only on
- *    execution counts, never on host time, so a run stays deterministic.  Native code is made only
- *    for 64-bit code and flat 32-bit protected mode (CS, DS, ES, SS base 0 and limit 4 GiB);
- *    16-bit, real-mode and v8086 blocks stay interpreted.  Nothing is translated or entered while
+ *    execution counts, never on host time, so a run stays deterministic.  Native code will be made
+ *    only for 64-bit code and flat 32-bit protected mode (CS, DS, ES, SS base 0 and limit 4 GiB);
+ *    call-threaded code is made for any 32- and 64-bit code; 16-bit, real-mode and v8086 blocks
+ *    stay interpreted.  Nothing is translated or entered while
  *    EFLAGS.TF is set, an interrupt shadow is pending, a block trace (Cpu.trace_block) is on or a
  *    debug register breakpoint is enabled (DR7 L/G bits): those need the interpreter's one
  *    instruction at a time behaviour.
@@ -31,7 +35,8 @@
  *                 at block entry, written back to Cpu.gpr at every exit and before any call that
  *                 may read or write guest registers or fault (interpreter handlers, slow paths),
  *                 and reloaded after a call that may have written them.  The sync code lives in
- *                 out-of-line stubs, not on the hot path.
+ *                 out-of-line stubs, not on the hot path.  Call-threaded code caches no guest
+ *                 register: it keeps the address of the block's Insn array in rbx.
  *      rax, rcx, rdx, rsi, rdi, r8-r11
  *                 scratch within one guest instruction; clobbered by every call.  r11 is the
  *                 emitter's own scratch for calls out of rel32 reach (emit_call) and is never live
@@ -47,11 +52,13 @@
  *    A code buffer starts with an entry trampoline with the C type JitEntryFn:
  *        JitExit entry(Cpu *cpu, const void *code, uint64_t budget);
  *    It pushes rbx, rbp, r12-r15, reserves the JitFrame, sets rbp = cpu, r15 = budget, stores
- *    `limit = cpu->icount + budget` in the frame and jumps to `code`.  Every exit jumps to the
- *    shared epilogue with the JitExit reason in eax; the epilogue writes
- *    `cpu->icount = limit - r15`, restores the callee-saved registers and returns eax.
- *    Inside generated code Cpu.icount is stale; its exact value is limit - r15, written to the Cpu
- *    before any call that may read the clock or fault, and at every exit.
+ *    `limit = cpu->icount + budget` in the frame and jumps to `code`.  Every exit jumps to one of
+ *    the shared exit stubs after the trampoline, which put the JitExit reason in eax and run the
+ *    shared epilogue: restore the callee-saved registers, return eax.
+ *    Cpu.icount is exact at every exit and before every call.  The call-threaded code of today
+ *    keeps it exact in memory (an increment after each handler returns, as run_block does) and
+ *    compares r15 only at block entry; native code will keep the count in r15 alone between calls
+ *    and write `limit - r15` to the Cpu before a call or an exit.
  *
  *    At every exit and before every call out of generated code, the Cpu holds the exact guest
  *    state the interpreter would hold at that instruction boundary:
@@ -122,7 +129,8 @@ typedef enum JitExit {
                           interrupt shadow): the run loop must look at interrupts and mode */
     JIT_EXIT_STOP,     /* Cpu.exit_block was set by a slow path (SMC into this block, a device
                           deadline moved): Cpu.rip is the instruction after the one that set it */
-    JIT_EXIT_LOOKUP,   /* an indirect transfer missed the inline jump-cache probe */
+    JIT_EXIT_LOOKUP,   /* an indirect transfer missed the inline jump-cache probe (not made
+                          yet: call-threaded code has no probe) */
 } JitExit;
 
 /* The entry trampoline at the start of each code buffer (section 3). */
@@ -175,5 +183,30 @@ _Static_assert(sizeof(((Cpu *)0)->gpr[0]) == 8 && sizeof(((Cpu *)0)->rip) == 8 &
 _Static_assert(sizeof(((Cpu *)0)->cc_op) == 4 && sizeof(((Cpu *)0)->eflags) == 4,
                "cc_op and eflags are stored as 32-bit values");
 _Static_assert(sizeof(((Cpu *)0)->exit_block) == 1, "exit_block is tested as a byte");
+
+/* ---- the run loop's side (jit/jit.c) ---- */
+
+#define JIT_CODE_BYTES (32u << 20)       /* default code buffer (memfd pages are made on touch) */
+#define JIT_DEFAULT_THRESHOLD 16         /* executions before a block is translated */
+
+typedef struct Jit Jit;
+
+/* A JIT translating blocks after `threshold` interpreted executions (0: at the first), into a
+ * code buffer of `code_bytes`.  NULL when the host refuses the buffer; errno says why. */
+Jit *jit_new(uint32_t threshold, size_t code_bytes);
+void jit_free(Jit *jit);
+
+/* Runs block `b` (at most `max` instructions) from the run loop: counts its execution, translates
+ * it when it is hot, and runs its code when it has some and may run it (section 1; the whole block
+ * fits in `max`).  Returns the JitExit, or -1 when the interpreter must run the block instead. */
+int jit_exec(Cpu *cpu, Block *b, uint64_t max);
+
+/* Counters for -stats and tests. */
+typedef struct JitStats {
+    uint64_t translated;     /* blocks translated */
+    uint64_t runs;           /* blocks entered in generated code */
+    uint64_t flushes;        /* code buffer flushes */
+} JitStats;
+JitStats jit_stats(const Jit *jit);
 
 #endif

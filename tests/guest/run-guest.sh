@@ -1,10 +1,12 @@
 #!/bin/sh
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
 # usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL]
+#                     [--jit THRESHOLD]
 # --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
+# --jit: run softvisor with -jit on -jit-threshold THRESHOLD.
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
-emu=qemu exe= rom= name= qcpu=qemu64
+emu=qemu exe= rom= name= qcpu=qemu64 jit=
 while [ $# -gt 0 ]; do
     case "$1" in
         --emu) emu=$2; shift 2 ;;
@@ -12,6 +14,7 @@ while [ $# -gt 0 ]; do
         --rom) rom=$2; shift 2 ;;
         --name) name=$2; shift 2 ;;
         --qemu-cpu) qcpu=$2; shift 2 ;;
+        --jit) jit=$2; shift 2 ;;
         *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -28,7 +31,8 @@ case "$emu" in
             -monitor none -serial none </dev/null
         status=$? ;;
     softvisor)
-        timeout 60 "$exe" -m 32 -no-reboot -bios "$rom" -debugcon "file:$log" </dev/null
+        timeout 60 "$exe" -m 32 -no-reboot -bios "$rom" -debugcon "file:$log" \
+            ${jit:+-jit on -jit-threshold "$jit"} </dev/null
         status=$? ;;
     *) echo "run-guest.sh: unknown emulator $emu" >&2; exit 2 ;;
 esac
