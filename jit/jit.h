@@ -17,16 +17,17 @@
  *    execution counts, never on host time, so a run stays deterministic.  Native code will be made
  *    only for 64-bit code and flat 32-bit protected mode (CS, DS, ES, SS base 0 and limit 4 GiB);
  *    call-threaded code is made for any 32- and 64-bit code; 16-bit, real-mode and v8086 blocks
- *    stay interpreted.  Nothing is translated or entered while
- *    EFLAGS.TF is set, an interrupt shadow is pending, a block trace (Cpu.trace_block) is on or a
- *    debug register breakpoint is enabled (DR7 L/G bits): those need the interpreter's one
- *    instruction at a time behaviour.
+ *    stay interpreted.  Nothing is translated or entered while EFLAGS.TF is set, an interrupt
+ *    shadow is pending, a block trace (Cpu.trace_block) is on or a debug register breakpoint is
+ *    enabled (DR7 L/G bits): those need the interpreter's one instruction at a time behaviour.
+ *    Translated code is entered only when the whole block fits in the remaining budget.
  *
  * 2. Host registers inside generated code (System V AMD64 host)
  *      rbp        Cpu *: every guest register not cached is the memory operand
  *                 [rbp + JIT_OFF_GPR(n)]; other Cpu fields likewise [rbp + offsetof(Cpu, f)].
- *      r15        remaining instruction budget (limit - icount), unsigned.  Decremented by the
- *                 number of retired guest instructions; checked at block entry and on every
+ *      r15        remaining instruction budget (limit - icount), unsigned.  Native code
+ *                 decrements it by the number of retired guest instructions (section 3 says what
+ *                 call-threaded code does); checked at block entry and on every
  *                 back-edge (`cmp r15, n; jb exit_budget`) so that a chained loop returns to the
  *                 run loop on time and the CPU stops at an exact instruction count.  A budget
  *                 smaller than the block finishes in the interpreter (run_block with max = r15).
@@ -96,14 +97,17 @@
  *        lea  l, [A + s - 1] ; and l, ~0xfff                             page of the last byte
  *        cmp  l, [rbp + t + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + tag]
  *        jne  slow                                                       miss or page crossing
- *        add  t, ...addend ; access [t + A]
+ *        mov  t, [rbp + t + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + 24]   addend
+ *        access [t + A]                                                  the host address
  *    Comparing the page of the *last* byte with the tag of the entry indexed by the *first* byte
  *    catches a page-crossing access in the same compare (the next page has another index).  In
  *    32-bit code A is zero-extended, so an access that wraps at 4 GiB fails the compare too.  MMIO,
  *    ROM and code pages have no read/write tag (tlb.h), so they always reach the slow stub, which
  *    syncs state and calls tlb_slow_read/tlb_slow_write.
  *
- * 6. Exits (JitExit) and what the run loop does with them — below.  Chaining (a patched jmp to the
+ * 6. Exits (JitExit) and what the run loop does with them — below (cpu/exec.c: after
+ *    JIT_EXIT_END and JIT_EXIT_STOP it wraps RIP as run_block does; after JIT_EXIT_BUDGET the
+ *    interpreter runs the block).  Chaining (a patched jmp to the
  *    next block) is allowed only to a block that starts on the same guest page and does not
  *    straddle two pages; indirect jumps probe Tlb.jc inline; a jump to the block's own start is an
  *    internal back-edge with a budget check.
