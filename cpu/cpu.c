@@ -13,6 +13,7 @@
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/seg.h"
+#include "jit/jit.h"
 
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config)
 {
@@ -36,6 +37,7 @@ void cpu_free(Cpu *cpu)
     if (!cpu)
         return;
     block_cache_free(cpu->blocks);
+    jit_free(cpu->jit);
     free(cpu);
 }
 

@@ -281,6 +281,10 @@ typedef struct Cpu {
     const CpuApicOps *apic;   /* set by the machine after cpu_new; NULL: no local APIC */
     void *apic_opaque;
 
+    /* The JIT (jit/jit.h), owned by the CPU and freed with it.  NULL unless the user asked for
+     * it (-jit on): then the run loop hands each block to jit_exec() first. */
+    struct Jit *jit;
+
     /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
     void *trace_opaque;

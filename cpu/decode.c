@@ -498,6 +498,9 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     b->bytes = (uint32_t)pos;
     b->key = cpu->mode_key;
     b->n = n;
+    b->execs = 0;
+    b->jit_gen = 0;
+    b->jit_code = NULL;
     memcpy(b->insns, tmp, n * sizeof(Insn));
     memset(&b->insns[n], 0, sizeof(Insn));
     b->insns[n].fn = op_ud;     /* never reached: the run loop stops after insns[n - 1] */

@@ -28,6 +28,9 @@ struct Block {
     uint32_t bytes;        /* length of its code in bytes (CS limit check on jump-cache hits) */
     uint32_t key;          /* cpu->mode_key at decode time */
     uint32_t n;            /* instructions, not counting the terminating sentinel */
+    uint32_t execs;        /* interpreted executions while the JIT is on (jit_exec) */
+    uint32_t jit_gen;      /* JIT code-buffer generation jit_code belongs to (0: none) */
+    const void *jit_code;  /* translated code in that generation, NULL: not translatable */
     Block *hash_next;
     Block *page_next;      /* chain of blocks whose first byte lies on the same page */
     Block *page2_next;     /* chain for blocks straddling into paddr2 */

@@ -36,6 +36,7 @@
 #include "cpu/dbreg.h"
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "jit/jit.h"
 
 _Noreturn void cpu_raise(Cpu *cpu, int vector, uint32_t err)
 {
@@ -62,6 +63,15 @@ static bool has_error_code(int v)
            v == EXC_AC;
 }
 
+/* After a block that did not end in a jump: EIP wraps at 4 GiB outside 64-bit code.  There is no
+ * 64 KiB wrap in 16-bit code: sequential execution past FFFF faults on the next fetch (see
+ * insn_next()). */
+static inline void rip_wrap(Cpu *cpu)
+{
+    if (cpu->code_bits != 64)
+        cpu->rip = (uint32_t)cpu->rip;
+}
+
 /* Runs instructions of one block, at most `max`.  Faults leave through cpu_raise(). */
 static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
 {
@@ -77,8 +87,18 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
         if (unlikely(st != INSN_NEXT || cpu->exit_block))
             break;
     } while (++in < end);
-    if (cpu->code_bits != 64)
-        cpu->rip = (uint32_t)cpu->rip;    /* no 64 KiB wrap in 16-bit code: see insn_next() */
+    rip_wrap(cpu);
+}
+
+/* With -jit on: the JIT runs the block when it has code for it (jit/jit.h), with the same effect
+ * as run_block; otherwise the interpreter does.  Kept out of line, off the interpreter's path. */
+static __attribute__((noinline)) void run_block_jit(Cpu *cpu, Block *b, uint64_t max)
+{
+    int exit = jit_exec(cpu, b, max);
+    if (exit < 0 || exit == JIT_EXIT_BUDGET)
+        run_block(cpu, b, max);
+    else if (exit != JIT_EXIT_JUMP)
+        rip_wrap(cpu);
 }
 
 /* Fault-class exceptions (SDM vol. 3, table 6-1).  The only #DB raised through cpu_raise() is the
@@ -229,11 +249,14 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
             run_step(cpu, &first_exc);
             continue;
         }
-        const Block *b = block_find(cpu);
+        Block *b = block_find(cpu);
         if (unlikely(cpu->trace_block != NULL))
             cpu->trace_block(cpu->trace_opaque, cpu, b);
         cpu->exit_block = false;
-        run_block(cpu, b, limit - cpu->icount);
+        if (unlikely(cpu->jit != NULL))
+            run_block_jit(cpu, b, limit - cpu->icount);
+        else
+            run_block(cpu, b, limit - cpu->icount);
         if (unlikely(cpu->db_hit)) {
             cpu->db_pending |= cpu->db_hit;
             cpu->db_hit = 0;

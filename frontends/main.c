@@ -13,6 +13,7 @@
 #include "devices/mc146818.h"
 #include "devices/piix4_pm.h"
 #include "frontends/term.h"
+#include "jit/jit.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -47,7 +48,12 @@ static const char usage[] =
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
-    "  -stats             print the retired-instruction count on exit (stderr)\n"
+    "  -jit on|off        translate hot blocks to host code (default off; in progress: the\n"
+    "                     translated code still calls the interpreter's handlers)\n"
+    "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
+    "                     (default 16; 0 translates every block at its first execution)\n"
+    "  -stats             print the retired-instruction count on exit (stderr), and with -jit on\n"
+    "                     the blocks translated and run as host code\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -149,7 +155,8 @@ static void chardev_truncate(FILE *f)
 
 int main(int argc, char **argv)
 {
-    VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */ };
+    VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
+                     .jit_threshold = JIT_DEFAULT_THRESHOLD };
     const char *debugcon = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
@@ -172,7 +179,8 @@ int main(int argc, char **argv)
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
+                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -201,7 +209,11 @@ int main(int argc, char **argv)
                 if (parse_rtc(next, &cfg.rtc_base) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
                                 next);
-            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit")) {
+            } else if (!strcmp(a, "-jit")) {
+                if (strcmp(next, "on") && strcmp(next, "off"))
+                    return fail("bad -jit value '%s' (use on or off)", next);
+                cfg.jit = !strcmp(next, "on");
+            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
@@ -209,8 +221,12 @@ int main(int argc, char **argv)
                     return fail("bad number '%s'", next);
                 if (!strcmp(a, "-seed"))
                     cfg.rng_seed = v;
-                else
+                else if (!strcmp(a, "-icount-limit"))
                     icount_limit = v;
+                else if (v > UINT32_MAX)
+                    return fail("bad -jit-threshold '%s' (at most 4294967295)", next);
+                else
+                    cfg.jit_threshold = (uint32_t)v;
             } else if (!strcmp(a, "-d")) {
                 char items[256];
                 snprintf(items, sizeof(items), "%s", next);
@@ -333,6 +349,11 @@ int main(int argc, char **argv)
     }
     if (stats)
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
+    if (stats && cpu->jit) {
+        JitStats js = jit_stats(cpu->jit);
+        fprintf(stderr, "softvisor: jit: %llu blocks translated, %llu block runs in host code, %llu buffer flushes\n",
+                (unsigned long long)js.translated, (unsigned long long)js.runs, (unsigned long long)js.flushes);
+    }
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
     if (cfg.serial && cfg.serial != stdout)

@@ -22,6 +22,7 @@
 #include "firmware/acpi.h"
 #include "firmware/e820.h"
 #include "firmware/loader.h"
+#include "jit/jit.h"
 
 #define ISA_BIOS_MAX (128u * 1024)
 
@@ -196,6 +197,13 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
     if (!vm->cpu) {
         snprintf(err, errlen, "out of memory");
         goto fail;
+    }
+    if (cfg->jit) {
+        vm->cpu->jit = jit_new(cfg->jit_threshold, JIT_CODE_BYTES);
+        if (!vm->cpu->jit) {
+            snprintf(err, errlen, "cannot set up the JIT's code buffer: %s (run with -jit off)", strerror(errno));
+            goto fail;
+        }
     }
     vm->cpu->apic = &vm_apic_ops;
     vm->cpu->apic_opaque = vm;

@@ -27,6 +27,8 @@ typedef struct VmConfig {
     FILE *log;                /* unimplemented-access log, or NULL */
     uint64_t rng_seed;
     int64_t rtc_base;         /* RTC start time: seconds since 1970-01-01T00:00:00 UTC */
+    bool jit;                 /* -jit on: hot blocks run as host code (jit/jit.h) */
+    uint32_t jit_threshold;   /* executions before a block is translated (0: at the first) */
 } VmConfig;
 
 typedef enum VmExit {

@@ -43,6 +43,7 @@
 #define SOFTVISOR_DIFF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CODE_BASE  0x10000000u
@@ -122,5 +123,11 @@ typedef struct Emu Emu;
 Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* The parts of emu_run, for runners that drive the CPU themselves (jit_lockstep.c): load the case
+ * (CPU at SEQ_ADDR), and read the result back (all but `vector`). */
+void emu_load(Emu *e, const DiffCase *c);
+void emu_store(Emu *e, DiffState *out, uint8_t *data_out);
+struct Cpu *emu_cpu(Emu *e);
+const uint8_t *emu_ram(const Emu *e, size_t *size);
 
 #endif

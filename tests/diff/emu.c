@@ -208,7 +208,7 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
     return result;
 }
 
-bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
+void emu_load(Emu *e, const DiffCase *c)
 {
     Cpu *cpu = e->cpu;
     uint8_t *code = e->ram + PHYS_CODE + (SEQ_ADDR - CODE_BASE);
@@ -232,11 +232,14 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
     cpu->exit_block = false;
     cpu->halted = false;
-    int v = emu_step_to(cpu, SEQ_ADDR + (uint64_t)c->len);
+}
+
+void emu_store(Emu *e, DiffState *out, uint8_t *data_out)
+{
+    Cpu *cpu = e->cpu;
     memcpy(out->gpr, cpu->gpr, sizeof(out->gpr));
     out->rip = cpu->rip;
     out->flags = cpu_get_eflags(cpu);
-    out->vector = v;
     memcpy(out->xmm, cpu->xmm, sizeof(out->xmm));
     for (int i = 0; i < 8; i++) {
         out->mm[i] = cpu->fpu.regs[i].mant;
@@ -247,5 +250,21 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     out->ftw = x87_abridged_tw(&cpu->fpu);
     out->mxcsr = cpu->mxcsr;
     memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
+}
+
+Cpu *emu_cpu(Emu *e) { return e->cpu; }
+
+const uint8_t *emu_ram(const Emu *e, size_t *size)
+{
+    *size = RAM_SIZE;
+    return e->ram;
+}
+
+bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
+{
+    emu_load(e, c);
+    int v = emu_step_to(e->cpu, SEQ_ADDR + (uint64_t)c->len);
+    emu_store(e, out, data_out);
+    out->vector = v;
     return v != -2;
 }

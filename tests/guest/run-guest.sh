@@ -1,16 +1,17 @@
 #!/bin/sh
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
 # usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL]
-#                     [--expect-status N]
+#                     [--expect-status N] [--jit THRESHOLD]
 #        run-guest.sh ... --kernel FILE [--append STRING] ...   (instead of --rom)
 # --kernel: boot FILE with -kernel (a multiboot kernel) and the command line STRING, instead of a
 # ROM with -bios (QEMU then runs its own firmware and multiboot loader).
 # --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
+# --jit: run softvisor with -jit on -jit-threshold THRESHOLD.
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
 # --expect-status N (N other than 33): for guests whose run the emulator itself ends (e.g. an
 # ACPI sleep request): passes only if the emulator exits with status N and the log has no "FAIL".
-emu=qemu exe= rom= kernel= append= name= qcpu=qemu64 want=33
+emu=qemu exe= rom= kernel= append= name= qcpu=qemu64 want=33 jit=
 while [ $# -gt 0 ]; do
     case "$1" in
         --emu) emu=$2; shift 2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
         --name) name=$2; shift 2 ;;
         --qemu-cpu) qcpu=$2; shift 2 ;;
         --expect-status) want=$2; shift 2 ;;
+        --jit) jit=$2; shift 2 ;;
         *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -42,7 +44,8 @@ case "$emu" in
             -monitor none -serial none </dev/null
         status=$? ;;
     softvisor)
-        timeout 60 "$exe" -m 32 -no-reboot "$@" -debugcon "file:$log" </dev/null
+        timeout 60 "$exe" -m 32 -no-reboot "$@" -debugcon "file:$log" \
+            ${jit:+-jit on -jit-threshold "$jit"} </dev/null
         status=$? ;;
     *) echo "run-guest.sh: unknown emulator $emu" >&2; exit 2 ;;
 esac

@@ -77,6 +77,9 @@ expect_fail memory_size_too_large -- -m 9999999G -bios "$T/ok.rom"
 expect_fail memory_size_below_1mib -- -m 512K -bios "$T/ok.rom"
 expect_fail icount_limit_not_a_number -- -icount-limit 12abc -bios "$T/ok.rom"
 expect_fail unknown_log_item -- -d bogus -bios "$T/ok.rom"
+expect_fail jit_neither_on_nor_off -- -jit yes -bios "$T/ok.rom"
+expect_fail jit_threshold_not_a_number -- -jit on -jit-threshold many -bios "$T/ok.rom"
+expect_fail jit_threshold_too_large -- -jit on -jit-threshold 4294967296 -bios "$T/ok.rom"
 expect_fail rtc_missing_argument -- -bios "$T/ok.rom" -rtc
 expect_fail rtc_not_a_base -- -rtc clock=vm -bios "$T/ok.rom"
 expect_fail rtc_bad_date_format -- -rtc base=2026/01/01 -bios "$T/ok.rom"
@@ -102,18 +105,22 @@ if [ "$(cat "$T/keep.txt")" != "keep me" ]; then
     fails=$((fails + 1))
 fi
 
-# a good command line runs, and -debugcon file: gets the output
-n=$((n + 1))
+# a good command line runs, and -debugcon file: gets the output; also with the JIT translating
+# every block at its first execution
 printf 'stale contents' > "$T/dc3.txt"
-"$SV" -bios "$T/ok.rom" -debugcon "file:$T/dc3.txt" -serial none > "$T/out" 2> "$T/err"
-rc=$?
-if [ "$rc" -ne 33 ] || [ "$(cat "$T/dc3.txt")" != "A" ]; then
-    echo "FAIL good_bios_runs_to_debug_exit: status $rc, debugcon '$(cat "$T/dc3.txt")'"
-    sed 's/^/  stderr: /' "$T/err"
-    fails=$((fails + 1))
-else
-    echo "ok   good_bios_runs_to_debug_exit"
-fi
+for jit in off "on -jit-threshold 0"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086 # "$jit" holds several arguments
+    "$SV" -bios "$T/ok.rom" -debugcon "file:$T/dc3.txt" -serial none -jit $jit > "$T/out" 2> "$T/err"
+    rc=$?
+    if [ "$rc" -ne 33 ] || [ "$(cat "$T/dc3.txt")" != "A" ]; then
+        echo "FAIL good_bios_runs_to_debug_exit (-jit $jit): status $rc, debugcon '$(cat "$T/dc3.txt")'"
+        sed 's/^/  stderr: /' "$T/err"
+        fails=$((fails + 1))
+    else
+        echo "ok   good_bios_runs_to_debug_exit (-jit $jit)"
+    fi
+done
 
 # -rtc base= sets the clock the guest reads: a ROM that reads CMOS year (register 9, BCD) and
 # writes it to port 0xE9:  mov al, 9 / out 0x70, al / in al, 0x71 / out 0xe9, al / mov al, 0x10 /

@@ -1,0 +1,216 @@
+/*
+ * jit.h — the contract between the JIT's generated code, the run loop and the interpreter
+ * (STYLE rule 14).  Everything generated code may assume, and everything it must leave behind,
+ * is written here; jit/emit.h encodes instructions, jit/codebuf.h holds the code.
+ *
+ * Status (docs/internals.md, "The JIT (in progress)"): the emitter, the code buffer, the entry
+ * trampoline and a call-threaded translator exist (jit/translate.c: every instruction is a call
+ * to its interpreter handler), behind `-jit on`, off by default.  Native code for instructions,
+ * the inline TLB, flag liveness, register caching and chaining are specified here and not written
+ * yet; where today's code takes a simpler path than the spec, the section says so.
+ *
+ * 1. Unit of translation
+ *    The interpreter's decoded Block (cpu/decode.h), unchanged: it ends at unconditional control
+ *    transfers, at instructions whose family ends a block (I/O, mode changes, HLT, interrupt
+ *    shadows), at page ends and after BLOCK_MAX_INSNS; a taken conditional branch is a side exit.
+ *    A block is translated once it has run jit_threshold times; the decision depends only on
+ *    execution counts, never on host time, so a run stays deterministic.  Native code will be made
+ *    only for 64-bit code and flat 32-bit protected mode (CS, DS, ES, SS base 0 and limit 4 GiB);
+ *    call-threaded code is made for any 32- and 64-bit code; 16-bit, real-mode and v8086 blocks
+ *    stay interpreted.  Nothing is translated or entered while EFLAGS.TF is set, an interrupt
+ *    shadow is pending, a block trace (Cpu.trace_block) is on or a debug register breakpoint is
+ *    enabled (DR7 L/G bits): those need the interpreter's one instruction at a time behaviour.
+ *    Translated code is entered only when the whole block fits in the remaining budget.
+ *
+ * 2. Host registers inside generated code (System V AMD64 host)
+ *      rbp        Cpu *: every guest register not cached is the memory operand
+ *                 [rbp + JIT_OFF_GPR(n)]; other Cpu fields likewise [rbp + offsetof(Cpu, f)].
+ *      r15        remaining instruction budget (limit - icount), unsigned.  Native code
+ *                 decrements it by the number of retired guest instructions (section 3 says what
+ *                 call-threaded code does); checked at block entry and on every
+ *                 back-edge (`cmp r15, n; jb exit_budget`) so that a chained loop returns to the
+ *                 run loop on time and the CPU stops at an exact instruction count.  A budget
+ *                 smaller than the block finishes in the interpreter (run_block with max = r15).
+ *      rbx, r12, r13, r14
+ *                 cache up to four guest registers chosen per block (the most used ones).  Loaded
+ *                 at block entry, written back to Cpu.gpr at every exit and before any call that
+ *                 may read or write guest registers or fault (interpreter handlers, slow paths),
+ *                 and reloaded after a call that may have written them.  The sync code lives in
+ *                 out-of-line stubs, not on the hot path.  Call-threaded code caches no guest
+ *                 register: it keeps the address of the block's Insn array in rbx.
+ *      rax, rcx, rdx, rsi, rdi, r8-r11
+ *                 scratch within one guest instruction; clobbered by every call.  r11 is the
+ *                 emitter's own scratch for calls out of rel32 reach (emit_call) and is never live
+ *                 across an emitted instruction.
+ *      rsp        the host stack of the entry frame; 16-byte aligned at every call site.  The frame
+ *                 holds the saved callee-saved registers and JitFrame (below).
+ *      EFLAGS     the guest's arithmetic flags while a block runs (same ISA: ADD is ADD); see 4.
+ *                 DF stays clear (ABI); guest DF lives in Cpu.eflags.
+ *    The host x87 control word and MXCSR are the ABI defaults in generated code, as the
+ *    interpreter's host-FPU stubs (cpu/x87_host.c, cpu/sse_fp_host.c) expect.
+ *
+ * 3. Entering and leaving
+ *    A code buffer starts with an entry trampoline with the C type JitEntryFn:
+ *        JitExit entry(Cpu *cpu, const void *code, uint64_t budget);
+ *    It pushes rbx, rbp, r12-r15, reserves the JitFrame, sets rbp = cpu, r15 = budget, stores
+ *    `limit = cpu->icount + budget` in the frame and jumps to `code`.  Every exit jumps to one of
+ *    the shared exit stubs after the trampoline, which put the JitExit reason in eax and run the
+ *    shared epilogue: restore the callee-saved registers, return eax.
+ *    Cpu.icount is exact at every exit and before every call.  The call-threaded code of today
+ *    keeps it exact in memory (an increment after each handler returns, as run_block does) and
+ *    compares r15 only at block entry; native code will keep the count in r15 alone between calls
+ *    and write `limit - r15` to the Cpu before a call or an exit.
+ *
+ *    At every exit and before every call out of generated code, the Cpu holds the exact guest
+ *    state the interpreter would hold at that instruction boundary:
+ *      - Cpu.gpr[0..15]: all guest registers (cached ones written back);
+ *      - Cpu.rip: the offset of the next instruction to run (for a call: of the instruction the
+ *        callee implements, as the interpreter's handler contract says);
+ *      - Cpu.icount: retired instructions, as above;
+ *      - flags: every arithmetic flag is live at every exit.  They are stored in the lazy form of
+ *        cpu/flags.h (cc_op + cc_dst/cc_src/cc_src2, or CC_OP_EFLAGS with the bits in Cpu.eflags),
+ *        chosen freely, as long as cc_flags(cpu) yields exactly what the interpreter yields,
+ *        including the bits the SDM leaves undefined (flags.h states the interpreter's choice,
+ *        e.g. AF = 0 after logic ops, OF of multi-bit shifts).  Where the host's undefined bits
+ *        differ from that choice, the JIT records the operation instead of the host EFLAGS.  The
+ *        other EFLAGS bits (DF, IF, IOPL, AC, ...) are never cached: they live in Cpu.eflags.
+ *    Segment registers, control registers, MSRs, FPU/SSE state are never cached either.
+ *
+ *    A fault inside generated code leaves through cpu_raise() (longjmp to cpu_run) like any
+ *    interpreter fault, after the state above has been written: the stub on the fault path syncs
+ *    it first, and interpreter handlers are called only with a synced state.  The longjmp restores
+ *    the callee-saved registers of cpu_run's frame from its jmp_buf, so leaving generated code
+ *    that way needs no unwinding of the entry frame.
+ *
+ * 4. Flags in a block
+ *    Host EFLAGS are the guest flags between two guest instructions of a block.  A backward
+ *    liveness pass over the block decides which instruction's flags must survive to where they
+ *    are read; all flags are live at every exit (side exits and the block end), and at every call
+ *    out of generated code, since a handler may read any of them.
+ *
+ * 5. Memory accesses (inline softmmu TLB, mem/tlb.h)
+ *    The TLB entry for linear address A and privilege class u (0 supervisor, 1 user; the class is
+ *    fixed per translation, part of its key) is at
+ *        rbp + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + ((A >> 12) & (TLB_SIZE - 1)) * 32
+ *    with the fields at the offsets asserted below.  The inline sequence for an access of s bytes:
+ *        mov  t, A ; shr t, 12 - 5 ; and t, (TLB_SIZE - 1) << 5          index * 32
+ *        lea  l, [A + s - 1] ; and l, ~0xfff                             page of the last byte
+ *        cmp  l, [rbp + t + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + tag]
+ *        jne  slow                                                       miss or page crossing
+ *        mov  t, [rbp + t + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + 24]   addend
+ *        access [t + A]                                                  the host address
+ *    Comparing the page of the *last* byte with the tag of the entry indexed by the *first* byte
+ *    catches a page-crossing access in the same compare (the next page has another index).  In
+ *    32-bit code A is zero-extended, so an access that wraps at 4 GiB fails the compare too.  MMIO,
+ *    ROM and code pages have no read/write tag (tlb.h), so they always reach the slow stub, which
+ *    syncs state and calls tlb_slow_read/tlb_slow_write.
+ *
+ * 6. Exits (JitExit) and what the run loop does with them — below (cpu/exec.c: after
+ *    JIT_EXIT_END and JIT_EXIT_STOP it wraps RIP as run_block does; after JIT_EXIT_BUDGET the
+ *    interpreter runs the block).  Chaining (a patched jmp to the
+ *    next block) is allowed only to a block that starts on the same guest page and does not
+ *    straddle two pages; indirect jumps probe Tlb.jc inline; a jump to the block's own start is an
+ *    internal back-edge with a budget check.
+ *
+ * 7. Code buffer (jit/codebuf.h): one memfd mapped twice, RW for the emitter and RX for running;
+ *    never writable and executable at once; flushed whole, from the run loop only.
+ */
+#ifndef SOFTVISOR_JIT_H
+#define SOFTVISOR_JIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "jit/emit.h"
+#include "mem/tlb.h"
+
+/* Why generated code returned to the run loop.  Every exit leaves the state of section 3. */
+typedef enum JitExit {
+    JIT_EXIT_JUMP,     /* the block ended (or a side exit was taken): Cpu.rip is the next insn */
+    JIT_EXIT_BUDGET,   /* r15 was smaller than the next block or loop iteration: nothing of it ran */
+    JIT_EXIT_END,      /* an instruction ended the block (INSN_END: mode change, I/O, HLT,
+                          interrupt shadow): the run loop must look at interrupts and mode */
+    JIT_EXIT_STOP,     /* Cpu.exit_block was set by a slow path (SMC into this block, a device
+                          deadline moved): Cpu.rip is the instruction after the one that set it */
+    JIT_EXIT_LOOKUP,   /* an indirect transfer missed the inline jump-cache probe (not made
+                          yet: call-threaded code has no probe) */
+} JitExit;
+
+/* The entry trampoline at the start of each code buffer (section 3). */
+typedef JitExit (*JitEntryFn)(Cpu *cpu, const void *code, uint64_t budget);
+
+/* The part of the entry frame generated code addresses as [rsp + offsetof(JitFrame, f)]. */
+typedef struct JitFrame {
+    uint64_t limit;    /* icount at entry + budget: icount = limit - r15 */
+} JitFrame;
+/* The return address, six pushes and the frame leave rsp 16-byte aligned for calls. */
+_Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp 16-byte aligned");
+
+/* Host registers with a fixed role (section 2), in the emitter's numbering (jit/emit.h). */
+#define JIT_REG_CPU     HR_RBP
+#define JIT_REG_BUDGET  HR_R15
+#define JIT_REG_SCRATCH HR_R11   /* the emitter's scratch for far calls (emit_call) */
+#define JIT_CACHED_REGS 4        /* rbx, r12, r13, r14 */
+
+/* Cpu field offsets generated code uses as disp32 from rbp. */
+#define JIT_OFF_GPR(n)       ((int32_t)(offsetof(Cpu, gpr) + 8 * (size_t)(n)))
+#define JIT_OFF_RIP          ((int32_t)offsetof(Cpu, rip))
+#define JIT_OFF_ICOUNT       ((int32_t)offsetof(Cpu, icount))
+#define JIT_OFF_CC_OP        ((int32_t)offsetof(Cpu, cc_op))
+#define JIT_OFF_CC_DST       ((int32_t)offsetof(Cpu, cc_dst))
+#define JIT_OFF_CC_SRC       ((int32_t)offsetof(Cpu, cc_src))
+#define JIT_OFF_CC_SRC2      ((int32_t)offsetof(Cpu, cc_src2))
+#define JIT_OFF_EFLAGS       ((int32_t)offsetof(Cpu, eflags))
+#define JIT_OFF_EXIT_BLOCK   ((int32_t)offsetof(Cpu, exit_block))
+#define JIT_OFF_TLB          ((int32_t)(offsetof(Cpu, tlb) + offsetof(Tlb, e)))
+#define JIT_OFF_JC           ((int32_t)(offsetof(Cpu, tlb) + offsetof(Tlb, jc)))
+#define JIT_TLB_CLASS_BYTES  ((int32_t)(TLB_SIZE * sizeof(TlbEntry)))
+
+/* What the inline TLB sequence (section 5) relies on. */
+_Static_assert(sizeof(TlbEntry) == 32, "index * 32 is computed by a shift");
+_Static_assert(offsetof(TlbEntry, tag_r) == 0, "tag_r offset");
+_Static_assert(offsetof(TlbEntry, tag_w) == 8, "tag_w offset");
+_Static_assert(offsetof(TlbEntry, tag_x) == 16, "tag_x offset");
+_Static_assert(offsetof(TlbEntry, addend) == 24, "addend offset");
+_Static_assert(sizeof(((TlbEntry *)0)->addend) == 8, "addend is added as a 64-bit value");
+_Static_assert((TLB_SIZE & (TLB_SIZE - 1)) == 0, "TLB index is a mask");
+_Static_assert(PAGE_SIZE == 4096 && PAGE_MASK == ~(uint64_t)0xfff, "page tag is A & ~0xfff");
+_Static_assert(sizeof(((Tlb *)0)->e) == 2 * TLB_SIZE * sizeof(TlbEntry), "two privilege classes");
+_Static_assert(sizeof(JumpCacheEntry) == 24 && offsetof(JumpCacheEntry, lin) == 0 &&
+               offsetof(JumpCacheEntry, key) == 8 && offsetof(JumpCacheEntry, block) == 16,
+               "jump-cache entry layout probed inline");
+/* Every Cpu field generated code touches is reachable as [rbp + disp32]. */
+_Static_assert(sizeof(Cpu) < 0x7fffffff, "Cpu fields must be disp32 from rbp");
+_Static_assert(sizeof(((Cpu *)0)->gpr[0]) == 8 && sizeof(((Cpu *)0)->rip) == 8 &&
+               sizeof(((Cpu *)0)->icount) == 8, "64-bit guest registers, rip and icount");
+_Static_assert(sizeof(((Cpu *)0)->cc_op) == 4 && sizeof(((Cpu *)0)->eflags) == 4,
+               "cc_op and eflags are stored as 32-bit values");
+_Static_assert(sizeof(((Cpu *)0)->exit_block) == 1, "exit_block is tested as a byte");
+
+/* ---- the run loop's side (jit/jit.c) ---- */
+
+#define JIT_CODE_BYTES (32u << 20)       /* default code buffer (memfd pages are made on touch) */
+#define JIT_DEFAULT_THRESHOLD 16         /* executions before a block is translated */
+
+typedef struct Jit Jit;
+
+/* A JIT translating blocks after `threshold` interpreted executions (0: at the first), into a
+ * code buffer of `code_bytes`.  NULL when the host refuses the buffer; errno says why. */
+Jit *jit_new(uint32_t threshold, size_t code_bytes);
+void jit_free(Jit *jit);
+
+/* Runs block `b` (at most `max` instructions) from the run loop: counts its execution, translates
+ * it when it is hot, and runs its code when it has some and may run it (section 1; the whole block
+ * fits in `max`).  Returns the JitExit, or -1 when the interpreter must run the block instead. */
+int jit_exec(Cpu *cpu, Block *b, uint64_t max);
+
+/* Counters for -stats and tests. */
+typedef struct JitStats {
+    uint64_t translated;     /* blocks translated */
+    uint64_t runs;           /* blocks entered in generated code */
+    uint64_t flushes;        /* code buffer flushes */
+} JitStats;
+JitStats jit_stats(const Jit *jit);
+
+#endif

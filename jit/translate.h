@@ -1,0 +1,27 @@
+/*
+ * translate.h — inside the JIT: emitting the entry trampoline and translating blocks into a code
+ * buffer (jit/translate.c).  The run loop's interface is jit/jit.h.
+ */
+#ifndef SOFTVISOR_TRANSLATE_H
+#define SOFTVISOR_TRANSLATE_H
+
+#include "cpu/decode.h"
+#include "jit/codebuf.h"
+#include "jit/jit.h"
+
+#define JIT_EXIT_COUNT (JIT_EXIT_LOOKUP + 1)
+
+/* What every block's code jumps to: where the entry trampoline runs, and the exit stubs (as
+ * written, the emitter's addresses; jit.h section 3). */
+typedef struct JitStubs {
+    JitEntryFn entry;
+    const uint8_t *exit[JIT_EXIT_COUNT];
+} JitStubs;
+
+/* Emits the trampoline and the exit stubs; false when the buffer has no room for them. */
+bool translate_entry(CodeBuf *cb, JitStubs *stubs);
+
+/* Translates `b` into call-threaded code; NULL when the buffer is full. */
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b);
+
+#endif
