@@ -55,11 +55,13 @@ typedef struct Options {
     uint64_t mask;
     int max_fail;
     bool verbose;
+    bool no_native32;
 } Options;
 
 typedef struct Run {
     Options opt;
     Native *native;
+    bool native32;                  /* the host runs the 32-bit cases as 32-bit code */
     Emu *emu[MODE_COUNT];
     ZydisDecoder dec32, dec64;
     DiffCase c;
@@ -277,9 +279,9 @@ static DiffMode case_mode(uint64_t k, int bits)
 /* Runs case k of the given kind (64 or 32); returns false on a mismatch. */
 static bool run_case(Run *r, uint64_t k, int bits)
 {
-    gen_case(&r->c, case_seed(r->opt.seed, k, bits), r->opt.mask, bits);
+    gen_case(&r->c, case_seed(r->opt.seed, k, bits), r->opt.mask, bits, r->native32);
     r->mode = case_mode(k, bits);
-    bool same_bytes = bits == 64 || same_in_both_modes(r, &r->c);
+    bool same_bytes = bits == 64 || r->c.native32 || same_in_both_modes(r, &r->c);
     bool nat_ok = native_run(r->native, &r->c, &r->nat, r->nat_data) && same_bytes;
     bool emu_ok = emu_run(r->emu[r->mode], &r->c, &r->emu_out, r->emu_data);
     r->mode_cases[r->mode]++;
@@ -321,16 +323,8 @@ static bool run_case(Run *r, uint64_t k, int bits)
 static bool host_has_lzcnt(Run *r)
 {
     static const uint8_t code[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xf3, 0x0f, 0xbd, 0xc8 };
-    DiffCase *c = &r->c;
-    memset(c, 0, sizeof(*c));
-    c->bits = 64;
-    memcpy(c->code, code, sizeof(code));
-    c->len = sizeof(code);
-    c->in.gpr[4] = DATA_BASE + STACK_OFF;
-    c->in.flags = 2;
-    c->in.fcw = 0x37f;
-    c->in.mxcsr = 0x1f80;
-    return native_run(r->native, c, &r->nat, r->nat_data) && r->nat.vector < 0 && r->nat.gpr[1] == 31;
+    gen_case_bytes(&r->c, code, sizeof(code), 64, false);
+    return native_run(r->native, &r->c, &r->nat, r->nat_data) && r->nat.vector < 0 && r->nat.gpr[1] == 31;
 }
 
 static bool parse(int argc, char **argv, Options *o)
@@ -387,10 +381,12 @@ static bool parse(int argc, char **argv, Options *o)
             exit(0);
         } else if (!strcmp(a, "--verbose")) {
             o->verbose = true;
+        } else if (!strcmp(a, "--no-native32")) {
+            o->no_native32 = true;
         } else {
             fprintf(stderr, "diff_test: bad argument '%s'\nusage: diff_test [--seed S] [--cases N] "
                             "[--cases32 N] [--case K | --case32 K] [--families a,b] [--all] [--max-fail M] "
-                            "[--list] [--verbose]\n", a);
+                            "[--list] [--verbose] [--no-native32]\n", a);
             return false;
         }
     }
@@ -404,6 +400,7 @@ int main(int argc, char **argv)
         return 2;
     setvbuf(stdout, NULL, _IOLBF, 0);
     r->native = native_new();
+    r->native32 = r->native && !r->opt.no_native32 && native_probe32(r->native);
     bool emu_ok = true;
     for (int m = 0; m < MODE_COUNT; m++)
         emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL;
@@ -444,10 +441,14 @@ int main(int argc, char **argv)
         print_families(stdout, pending & ~r->opt.mask);
         printf("\n");
     }
-    printf("diff: NOTE: 32-bit cases run in softvisor as 32-bit code (compatibility mode, protected mode\n"
-           "      with 2-level and PAE paging) and natively AS 64-BIT CODE: this host cannot run 32-bit\n"
-           "      code, so only bytes meaning the same in both modes are generated (no BCD, no stack ops)\n");
-
+    if (r->native32)
+        printf("diff: 32-bit oracle: the host runs the 32-bit cases as 32-bit code (compatibility mode,\n"
+               "      selector 0x23); softvisor in compatibility mode and protected mode (2-level, PAE)\n");
+    else
+        printf("diff: *** 32-bit oracle: the host runs the 32-bit cases AS 64-BIT CODE: it cannot run\n"
+               "      32-bit code%s, so only bytes meaning the same in both modes are generated\n"
+               "      (no BCD, PUSHA/POPA, INC/DEC 40..4F, stack ops, ...; diff.h)\n",
+               r->opt.no_native32 ? " (--no-native32)" : "");
     if (one) {
         bool ok = run_case(r, (uint64_t)r->opt.only_case, r->opt.only_bits);
         if (ok) {

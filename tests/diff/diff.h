@@ -77,7 +77,9 @@ typedef struct DiffMark {
 } DiffMark;
 
 typedef struct DiffCase {
-    int bits;                       /* 64, or 32: bytes valid alike as 32- and 64-bit code */
+    int bits;                       /* 64 or 32 */
+    bool native32;                  /* 32-bit case for the native 32-bit oracle; else its bytes
+                                     * mean the same as 32- and 64-bit code */
     uint8_t code[SEQ_MAX];
     int len;
     DiffMark mark[MARK_MAX];
@@ -98,7 +100,10 @@ typedef struct DiffFamily {
 int gen_family_count(void);
 const DiffFamily *gen_family(int i);
 /* Builds case `c` from `seed`, drawing its items from the families whose bit is set in `mask`. */
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits);
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32);
+/* A case of the given bytes from a plain state (all registers 0 but RSP at the stack, FPU as
+ * after FNINIT, data zero), for the host probes. */
+void gen_case_bytes(DiffCase *c, const uint8_t *code, int len, int bits, bool native32);
 /* Undefined flags at the instruction starting at `rip` (faulting instructions). */
 uint32_t gen_undef_at(const DiffCase *c, uint64_t rip);
 
@@ -108,6 +113,8 @@ Native *native_new(void);
 void native_free(Native *n);
 /* Runs the case on the host; returns false when the harness itself failed. */
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* Can this host run 32-bit code (native.c)?  Tried in a child process, which may die. */
+bool native_probe32(Native *n);
 
 /* ---- emulator runner (emu.c) ---- */
 typedef enum DiffMode {

@@ -165,7 +165,9 @@ typedef struct Patch {
 typedef struct Gen {
     DiffCase *c;
     uint64_t rng;
-    bool b32;        /* 32-bit case: only encodings that mean the same in 32- and 64-bit code */
+    bool b32;        /* 32-bit case */
+    bool n32;        /* ... for the native 32-bit oracle; else only encodings that mean the same
+                      * in 32- and 64-bit code */
     int base;
     uint64_t base_val;
     int index;       /* 32-bit cases: -1, or a second register no instruction writes */
@@ -2155,7 +2157,7 @@ static void gen_state(Gen *g)
     }
 }
 
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32)
 {
     static const int bases[6] = { 3, 5, 12, 13, 14, 15 };   /* 32-bit cases: EBX, EBP */
     Gen g;
@@ -2165,6 +2167,8 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
     g.rng = seed;
     c->bits = bits;
     g.b32 = bits == 32;
+    g.n32 = g.b32 && native32;
+    c->native32 = g.n32;
     g.base = bases[below(&g, g.b32 ? 2 : 6)];
     g.index = g.b32 && coin(&g) ? 8 - g.base : -1;      /* EBX base: EBP index, and vice versa */
     g.index_val = g.index >= 0 ? (uint64_t)below(&g, 0x100) : 0;
@@ -2198,6 +2202,21 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
         for (int k = 0; k < p->size; k++)
             c->code[p->at + k] = (uint8_t)((uint64_t)v >> (8 * k));
     }
+}
+
+void gen_case_bytes(DiffCase *c, const uint8_t *code, int len, int bits, bool native32)
+{
+    memset(c, 0, sizeof(*c));
+    c->bits = bits;
+    c->native32 = native32;
+    memcpy(c->code, code, (size_t)len);
+    c->len = len;
+    c->in.gpr[4] = DATA_BASE + STACK_OFF;
+    c->in.flags = 2;
+    c->in.fcw = 0x37f;
+    c->in.mxcsr = 0x1f80;
+    c->in.rip = SEQ_ADDR;
+    c->in.vector = -1;
 }
 
 uint32_t gen_undef_at(const DiffCase *c, uint64_t rip)
