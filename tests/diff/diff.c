@@ -256,11 +256,13 @@ static bool compare(Run *r, bool report)
 static void report_case(Run *r, uint64_t k)
 {
     int bits = r->c.bits;
-    printf("MISMATCH %s case %" PRIu64 " (replay: --seed %" PRIu64 " --case%s %" PRIu64 "), families:",
-           mode_names[r->mode], k, r->opt.seed, bits == 32 ? "32" : "", k);
+    bool as64 = bits == 32 && !r->c.native32;
+    printf("MISMATCH %s case %" PRIu64 " (replay: --seed %" PRIu64 " --case%s %" PRIu64 "%s), families:",
+           mode_names[r->mode], k, r->opt.seed, bits == 32 ? "32" : "", k,
+           as64 && r->opt.no_native32 ? " --no-native32" : "");
     print_families(stdout, r->c.families);
     printf("\n  code (undefined flags at end %03x)%s:\n", r->c.undef_end,
-           bits == 32 ? ", run natively as 64-bit code" : "");
+           as64 ? ", run natively as 64-bit code" : "");
     disassemble(&r->c);
     print_state("input", &r->c.in, bits);
     print_state("native", &r->nat, bits);
@@ -411,12 +413,14 @@ int main(int argc, char **argv)
     }
     decoder_init(&r->dec32, 32);
     decoder_init(&r->dec64, 64);
-    uint64_t pending = 0, only64 = 0;
+    uint64_t pending = 0, need32 = 0, only32 = 0;
     for (int f = 0; f < gen_family_count(); f++) {
         if (gen_family(f)->pending)
             pending |= 1ull << f;
-        if (gen_family(f)->only64)
-            only64 |= 1ull << f;
+        if (gen_family(f)->native32)
+            need32 |= 1ull << f;
+        if (gen_family(f)->only32)
+            only32 |= 1ull << f;
     }
     if (!host_has_lzcnt(r)) {
         for (int f = 0; f < gen_family_count(); f++)
@@ -433,9 +437,14 @@ int main(int argc, char **argv)
     printf("diff: families:");
     print_families(stdout, r->opt.mask);
     printf("\n");
-    printf("diff: families not in 32-bit cases (stack width):");
-    print_families(stdout, r->opt.mask & only64);
+    printf("diff: families only in 32-bit cases:");
+    print_families(stdout, r->opt.mask & only32);
     printf("\n");
+    if (!r->native32) {
+        printf("diff: *** NOT RUN (32-bit cases without the native 32-bit oracle):");
+        print_families(stdout, r->opt.mask & need32);
+        printf("\n");
+    }
     if (pending & ~r->opt.mask) {
         printf("diff: *** NOT RUN (excluded from the default run; --all runs them):");
         print_families(stdout, pending & ~r->opt.mask);

@@ -94,7 +94,10 @@ typedef struct DiffCase {
 typedef struct DiffFamily {
     const char *name;
     bool pending;                   /* excluded by default (not yet in softvisor, or no generator) */
-    bool only64;                    /* not generated in 32-bit cases (stack width differs) */
+    bool native32;                  /* in 32-bit cases only with the native 32-bit oracle (the
+                                     * stack width differs, or the bytes mean something else in
+                                     * 64-bit code) */
+    bool only32;                    /* not in 64-bit cases (invalid in 64-bit code) */
 } DiffFamily;
 
 int gen_family_count(void);

@@ -21,6 +21,11 @@
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
  * fault_jmp, so a fault is seen at the point it is raised: vector and the faulting RIP with the
  * state before the instruction.  It stops when RIP reaches the end of the sequence.
+ *
+ * Software interrupts are delivered, not raised: the IDT limit is 0, so INT n, INT3 and INTO
+ * (when OF = 1) raise #GP(vector * 8 + 2) at the IDT check (SDM vol. 3, 6.12.1).  For #BP and #OF
+ * the harness reports what a Linux process sees instead (both gates have DPL 3 there, and they
+ * are traps): the vector, with RIP after the instruction.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +155,7 @@ Emu *emu_new(DiffMode mode)
         if (s != SEG_CS)
             seg_cache_from_desc(&cpu->seg[s], 0x2b, 0x00cff3000000ffffull);
     cpu->cpl = 3;
+    cpu->idtr.limit = 0;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
     if (cpu->code_bits != (mode == MODE_LONG64 ? 64 : 32)) {
@@ -175,12 +181,20 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
     jmp_buf jb;
     jmp_buf *saved = cpu->fault_jmp;
     volatile int steps = 0;
+    const Insn *volatile cur = NULL;
     int result = -1;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         result = cpu->exc_vector;
         cpu->exc_vector = -1;
         cpu->fault_jmp = saved;
+        uint32_t soft = cpu->exc_error >> 3;
+        if (result == EXC_GP && cur && (cpu->exc_error & 7) == 2 && (soft == EXC_BP || soft == EXC_OF)) {
+            result = (int)soft;
+            cpu->rip += cur->len;
+            if (cpu->code_bits != 64)
+                cpu->rip = (uint32_t)cpu->rip;
+        }
         return result;
     }
     while (cpu->rip != end) {
@@ -192,6 +206,7 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
         cpu->exit_block = false;
         for (uint32_t i = 0; i < b->n && cpu->rip != end; i++) {
             const Insn *in = &b->insns[i];
+            cur = in;
             int st = in->fn(cpu, in);
             cpu->icount++;
             steps = steps + 1;

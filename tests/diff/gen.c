@@ -92,7 +92,7 @@ enum {
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
     FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_MMX,
-    FAM_COUNT
+    FAM_PUSHA, FAM_ENTER, FAM_MISC32, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -121,25 +121,28 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_BSWAP] = { "bswap", false },
     [FAM_MOVBE] = { "movbe", false },
     [FAM_MOVX] = { "movx", false },
-    [FAM_PUSH] = { "push", false, true },
-    [FAM_POP] = { "pop", false, true },
-    [FAM_PUSHF] = { "pushf", false, true },
+    [FAM_PUSH] = { "push", false, true, false },
+    [FAM_POP] = { "pop", false, true, false },
+    [FAM_PUSHF] = { "pushf", false, true, false },
     [FAM_CBW] = { "cbw", false },
     [FAM_LAHF] = { "lahf", false },
     [FAM_FLAGOPS] = { "flagops", false },
     [FAM_JCC] = { "jcc", false },
     [FAM_JMP] = { "jmp", false },
-    [FAM_CALL] = { "call", false, true },
+    [FAM_CALL] = { "call", false, true, false },
     [FAM_LOOP] = { "loop", false },
     [FAM_STRING] = { "string", false },
     [FAM_STRCMP] = { "strcmp", false },
     [FAM_XLAT] = { "xlat", false },
     [FAM_NOP] = { "nop", false },
-    [FAM_BCD] = { "bcd32", true, false },
+    [FAM_BCD] = { "bcd32", false, true, true },
     [FAM_SSEFP] = { "ssefp", false },
     [FAM_SIMDINT] = { "simdint", false },
     [FAM_X87] = { "x87", false },
     [FAM_MMX] = { "mmx", false },
+    [FAM_PUSHA] = { "pusha32", false, true, true },
+    [FAM_ENTER] = { "enter", false, true, false },
+    [FAM_MISC32] = { "misc32", false, true, true },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -448,7 +451,7 @@ static void fam_mov(Gen *g)
     bool legacy = legacy_bytes(g);
     unsigned p = osz_pfx(osz);
     mark(g);
-    switch (below(g, g->b32 ? 4 : 6)) {    /* no moffs in a 32-bit case: 8-byte address in 64-bit */
+    switch (below(g, g->b32 && !g->n32 ? 4 : 6)) {  /* moffs: 8-byte address in 64-bit code */
     case 0: {   /* 88/89 r/m, r */
         uint8_t op = osz == 1 ? 0x88 : 0x89;
         Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
@@ -472,14 +475,15 @@ static void fam_mov(Gen *g)
         enc_o(g, p, &op, 1, reg_of(g, osz, legacy, true), osz, rnd_value(g));
         break;
     }
-    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67) */
-        bool store = coin(g), a32 = coin(g);
+    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67; 4 in 32-bit code,
+                 * where 0x67 would make it a 16-bit one, below the mapped memory) */
+        bool store = coin(g), a32 = coin(g) && !g->b32;
         uint64_t addr = DATA_BASE + 0x400 + (uint64_t)below(g, 0x1000);
         if (p & P_66) byte(g, 0x66);
         if (a32) byte(g, 0x67);
         if (p & P_W) byte(g, 0x48);
         byte(g, (store ? 0xa2u : 0xa0u) + (osz == 1 ? 0u : 1u));
-        imm(g, addr, a32 ? 4 : 8);
+        imm(g, addr, a32 || g->b32 ? 4 : 8);
         break;
     }
     }
@@ -496,8 +500,9 @@ static void fam_lea(Gen *g)
         if (m.index == 4)
             m.index = -1;
     }
-    if (below(g, 10) == 0 && !g->b32) {    /* RIP-relative (disp32 absolute in 32-bit code) */
-        m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g), .a32 = coin(g) };
+    if (below(g, 10) == 0 && (!g->b32 || g->n32)) {   /* RIP-relative (disp32 absolute in 32-bit code) */
+        m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g),
+                  .a32 = coin(g) && !g->b32 };
     }
     mark(g);
     enc(g, osz_pfx(osz), &op, 1, dst_reg(g), m, 0, 0);
@@ -578,8 +583,14 @@ static void unary(Gen *g, uint8_t op8, uint8_t op, int digit, int osz, bool lock
 
 static void fam_incdec(Gen *g)
 {
+    int osz = rnd_osz(g);
     mark(g);
-    unary(g, 0xfe, 0xff, below(g, 2), rnd_osz(g), true);
+    if (g->n32 && osz != 1 && coin(g)) {   /* 40+r INC, 48+r DEC: REX prefixes in 64-bit code */
+        static const uint8_t op[2] = { 0x40, 0x48 };
+        enc_o(g, osz_pfx(osz), &op[below(g, 2)], 1, dst_reg(g), 0, 0);
+    } else {
+        unary(g, 0xfe, 0xff, below(g, 2), osz, true);
+    }
     done(g, F_ALL & ~F_CF, 0);
 }
 
@@ -904,11 +915,34 @@ static void fam_movx(Gen *g)
     enc(g, (osz == 2 ? P_66 : osz == 8 ? P_W : 0) | (word ? 0 : P_BYTERM), o, 2, d, s, 0, 0);
 }
 
+/* PUSH ES/CS/SS/DS (06 0E 16 1E; invalid in 64-bit code).  XXX: with a 32-bit operand size the
+ * hardware writes either the selector zero-extended or only its low 16 bits, leaving the slot's
+ * upper half (SDM vol. 2, PUSH; softvisor and this Intel host do the latter), so the slot is
+ * zeroed first (push 0; lea esp, [esp + 4]) and both behaviours give the same memory. */
+static void push_sreg(Gen *g, bool w16)
+{
+    static const uint8_t ops[4] = { 0x06, 0x0e, 0x16, 0x1e };
+    static const uint8_t zero[] = { 0x6a, 0x00, 0x8d, 0x64, 0x24, 0x04 };
+    if (!w16) {
+        for (size_t i = 0; i < sizeof(zero); i++) {
+            if (i == 0 || i == 2)
+                mark(g);
+            byte(g, zero[i]);
+        }
+        mark(g);
+    }
+    if (w16)
+        byte(g, 0x66);
+    byte(g, ops[below(g, 4)]);
+}
+
+/* PUSH r, r/m, imm (the stack width in 64-bit code, 4 or with 66 2 bytes), ES/CS/SS/DS in
+ * 32-bit code. */
 static void fam_push(Gen *g)
 {
     mark(g);
     bool w16 = below(g, 4) == 0;
-    switch (below(g, 4)) {
+    switch (below(g, g->b32 ? 5 : 4)) {
     case 0: {
         static const uint8_t op = 0x50;
         enc_o(g, w16 ? P_66 : 0, &op, 1, src_reg(g), 0, 0);
@@ -916,9 +950,12 @@ static void fam_push(Gen *g)
     }
     case 1: {
         uint8_t op = 0xff;
-        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 6, rm_mem(g, w16 ? 2 : 8), 0, 0);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 6, rm_mem(g, w16 ? 2 : g->b32 ? 4 : 8), 0, 0);
         break;
     }
+    case 4:
+        push_sreg(g, w16);
+        break;
     case 2:
         byte(g, 0x6a);
         byte(g, (unsigned)rnd(g));
@@ -940,7 +977,7 @@ static void fam_pop(Gen *g)
         enc_o(g, w16 ? P_66 : 0, &op, 1, dst_reg(g), 0, 0);
     } else {
         uint8_t op = 0x8f;
-        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 0, rm_mem(g, w16 ? 2 : 8), 0, 0);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 0, rm_mem(g, w16 ? 2 : g->b32 ? 4 : 8), 0, 0);
     }
 }
 
@@ -951,10 +988,20 @@ static void fam_pushf(Gen *g)
         byte(g, 0x9c);
         return;
     }
-    mark(g);                                /* push imm32 with arithmetic flags and DF; popf */
-    byte(g, 0x68);
-    imm(g, (rnd(g) & (F_ALL | F_DF)) | 2, 4);
+    /* push imm with arithmetic flags and DF, sometimes IF and IOPL (which POPF leaves alone at CPL 3
+     * with IOPL 0, no fault); popf (66: 16-bit forms).  Never TF, AC (Linux sets CR0.AM), NT. */
+    bool w16 = below(g, 4) == 0;
+    uint32_t v = (uint32_t)(rnd(g) & (F_ALL | F_DF)) | 2;
+    if (coin(g))
+        v |= (uint32_t)rnd(g) & 0x3200u;
     mark(g);
+    if (w16)
+        byte(g, 0x66);
+    byte(g, 0x68);
+    imm(g, v, w16 ? 2 : 4);
+    mark(g);
+    if (w16)
+        byte(g, 0x66);
     byte(g, 0x9d);
     done(g, F_ALL, 0);
 }
@@ -1059,7 +1106,7 @@ static void fam_loop(Gen *g)
 {
     int k = below(g, 4);                    /* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JrCXZ */
     begin(g, k < 2 ? F_ZF : 0);
-    if (coin(g) && !g->b32)
+    if (coin(g) && (!g->b32 || g->n32))    /* 0x67: ECX in 64-bit code, CX in 32-bit code */
         byte(g, 0x67);
     byte(g, 0xe0 + (unsigned)k);
     add_patch(g, 1, false, branch_target(g));
@@ -2062,6 +2109,117 @@ static void fam_ssefp(Gen *g)
         done(g, F_ALL, 0);
 }
 
+
+/* ---- 32-bit only (native 32-bit oracle) ---- */
+
+/* BCD adjustments (37 AAA, 3F AAS, 27 DAA, 2F DAS, D4 ib AAM, D5 ib AAD; #UD in 64-bit code), on
+ * AX from the state or from "mov ax, imm16"; AAM 0 raises #DE. */
+static void fam_bcd(Gen *g)
+{
+    if (coin(g)) {
+        mark(g);
+        byte(g, 0x66);
+        byte(g, 0xb8);
+        imm(g, rnd_value(g), 2);
+    }
+    int k = below(g, 6);
+    static const uint8_t ops[6] = { 0x37, 0x3f, 0x27, 0x2f, 0xd4, 0xd5 };
+    static const uint32_t reads[6] = { F_AF, F_AF, F_AF | F_CF, F_AF | F_CF, 0, 0 };
+    static const uint32_t undef[6] = { F_OF | F_SF | F_ZF | F_PF, F_OF | F_SF | F_ZF | F_PF, F_OF, F_OF,
+                                       F_OF | F_AF | F_CF, F_OF | F_AF | F_CF };
+    begin(g, reads[k]);
+    byte(g, ops[k]);
+    if (k >= 4)
+        byte(g, below(g, 8) == 0 ? 0u : coin(g) ? 10u : (unsigned)rnd(g) & 0xff);
+    done(g, F_ALL, undef[k]);
+}
+
+/* PUSHA / POPA (60 / 61, 66: 16-bit).  POPA also loads the memory base and index registers: they
+ * are set again right after, before any memory operand uses them. */
+static void fam_pusha(Gen *g)
+{
+    mark(g);
+    if (below(g, 4) == 0)
+        byte(g, 0x66);
+    if (coin(g)) {
+        byte(g, 0x60);
+        return;
+    }
+    byte(g, 0x61);
+    mov_r32_imm(g, g->base, (uint32_t)g->base_val);
+    if (g->index >= 0)
+        mov_r32_imm(g, g->index, (uint32_t)g->index_val);
+}
+
+/* ENTER size, level (C8 iw ib; the level is taken mod 32) and LEAVE (C9), 66: 16-bit forms, with
+ * rBP first set to a frame in the data buffer (ENTER copies level - 1 frame pointers from below
+ * it, LEAVE pops from it).  Only when rBP is neither the memory base nor the index. */
+static void fam_enter(Gen *g)
+{
+    if (!writable(g, 5)) {
+        mark(g);
+        byte(g, 0x90);
+        return;
+    }
+    mov_r32_imm(g, 5, DATA_BASE + 0x2000 + (uint32_t)below(g, 0x800));
+    bool enter = coin(g), leave = !enter || coin(g);
+    if (enter) {
+        mark(g);
+        if (below(g, 4) == 0)
+            byte(g, 0x66);
+        byte(g, 0xc8);
+        imm(g, (uint64_t)(coin(g) ? below(g, 16) : below(g, 0x100)), 2);
+        byte(g, (unsigned)(coin(g) ? below(g, 4) : below(g, 256)));
+    }
+    if (leave) {
+        mark(g);
+        if (below(g, 4) == 0)
+            byte(g, 0x66);
+        byte(g, 0xc9);
+    }
+}
+
+/* BOUND r, m (62 /r, memory only; 66: 16-bit), the register set first and the bounds written
+ * around it (inside, below, above, or random); INTO (CE: #OF, a trap, when OF = 1); SALC (D6). */
+static void fam_misc32(Gen *g)
+{
+    switch (below(g, 3)) {
+    case 0: {
+        bool w16 = below(g, 4) == 0;
+        int osz = w16 ? 2 : 4, r = dst_reg(g);
+        int32_t v = (int32_t)rnd_value(g);
+        if (w16)
+            v = (int16_t)v;
+        mov_r32_imm(g, r, (uint32_t)v);
+        Rm m = rm_mem(g, 2 * osz);
+        int64_t lo = v - below(g, 3), hi = v + below(g, 3);
+        switch (below(g, 4)) {
+        case 0: lo = v + 1 + below(g, 3); break;
+        case 1: hi = v - 1 - below(g, 3); break;
+        case 2: lo = (int32_t)rnd_value(g); hi = (int32_t)rnd_value(g); break;
+        default: break;
+        }
+        uint64_t off = rm_addr(g, m) - DATA_BASE;
+        if (off <= DATA_SIZE - 2u * (unsigned)osz) {
+            memcpy(g->c->data + off, &lo, (size_t)osz);
+            memcpy(g->c->data + off + osz, &hi, (size_t)osz);
+        }
+        static const uint8_t op = 0x62;
+        mark(g);
+        enc(g, w16 ? P_66 : 0, &op, 1, r, m, 0, 0);
+        break;
+    }
+    case 1:
+        begin(g, F_OF);
+        byte(g, 0xce);
+        break;
+    default:
+        begin(g, F_CF);
+        byte(g, 0xd6);
+        break;
+    }
+}
+
 static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_MOV] = fam_mov, [FAM_LEA] = fam_lea, [FAM_ALU] = fam_alu, [FAM_TEST] = fam_test,
     [FAM_INCDEC] = fam_incdec, [FAM_NEGNOT] = fam_negnot, [FAM_SHIFT] = fam_shift,
@@ -2073,11 +2231,14 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_POP] = fam_pop, [FAM_PUSHF] = fam_pushf, [FAM_CBW] = fam_cbw, [FAM_LAHF] = fam_lahf,
     [FAM_FLAGOPS] = fam_flagops, [FAM_JCC] = fam_jcc, [FAM_JMP] = fam_jmp, [FAM_CALL] = fam_call,
     [FAM_LOOP] = fam_loop, [FAM_STRING] = fam_string, [FAM_STRCMP] = fam_strcmp,
-    [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
+    [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = fam_bcd,
     [FAM_SSEFP] = fam_ssefp,
     [FAM_SIMDINT] = fam_simdint,
     [FAM_X87] = fam_x87,
     [FAM_MMX] = fam_mmx,
+    [FAM_PUSHA] = fam_pusha,
+    [FAM_ENTER] = fam_enter,
+    [FAM_MISC32] = fam_misc32,
 };
 
 /* MXCSR for cases with SSE floating point, the x87 state for cases with x87 or mmx items, each
@@ -2176,7 +2337,8 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32
     gen_state(&g);
     int fams[FAM_COUNT], nf = 0;
     for (int f = 0; f < FAM_COUNT; f++)
-        if ((mask >> f & 1) && fam_fns[f] && !(g.b32 && families[f].only64))
+        if ((mask >> f & 1) && fam_fns[f] && !(g.b32 && !g.n32 && families[f].native32) &&
+            !(!g.b32 && families[f].only32))
             fams[nf++] = f;
     if (nf == 0)
         return;
