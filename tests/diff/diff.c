@@ -12,17 +12,20 @@
  * 64-bit cases run as 64-bit code on both sides and compare all sixteen GPRs.  32-bit cases run in
  * softvisor as 32-bit code, case K in compatibility mode when K is even, in legacy protected mode
  * with 2-level paging when K % 4 == 1 and with PAE paging when K % 4 == 3 (emu.c).
- * XXX: their native oracle is the host running the same bytes as 64-bit code, because this host
- * cannot execute 32-bit code (diff.h explains what that excludes and where it is tested instead).
- * So they compare bits 31:0 of EAX..EDI only, and every 32-bit case is first checked to decode to
- * the same instructions (same lengths and mnemonics, no REX, no RIP-relative operand) in 32-bit
- * and in 64-bit mode; a case that does not is a harness error.
+ * Their native oracle is the host running them as 32-bit code where it can (native.c probes it in
+ * a child process; the line "32-bit oracle:" says which), else, XXX, the host running the same
+ * bytes as 64-bit code (diff.h explains what that excludes and where it is tested instead); then
+ * every 32-bit case is first checked to decode to the same instructions (same lengths and
+ * mnemonics, no REX, no RIP-relative operand) in 32-bit and in 64-bit mode, and a case that does
+ * not is a harness error.  Either way they compare bits 31:0 of EAX..EDI.
  *
  * Usage: diff_test [--seed S] [--cases N] [--cases32 N] [--case K | --case32 K]
  *                  [--families a,b,...] [--all] [--max-fail M] [--list] [--verbose]
+ *                  [--no-native32]
  *   --cases     64-bit cases (default 20,000); --cases32: 32-bit cases (default 10,000)
  *   --all       also run the families marked pending (not written yet in softvisor)
  *   --families  only these families (names from --list)
+ *   --no-native32  the 64-bit-code oracle for 32-bit cases even where the host runs 32-bit code
  * The full run is tests/diff/diff-full.sh (1,000,000 cases of each kind).
  */
 #include <Zydis/Zydis.h>

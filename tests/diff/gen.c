@@ -39,25 +39,37 @@
  * Flags read: FCMOVcc -> CF ZF PF; ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
  * all.
  *
- * 32-bit cases (bits = 32, see diff.h for the oracle): only encodings whose bytes mean the same in
- * 32-bit and 64-bit code.  The generator then uses EAX..EDI only and no REX prefix (so no
- * 40..4F, and byte registers are always AL..BL/AH..BH), operand sizes 1/2/4 (0x66 allowed), no
- * 0x67 (16-bit addressing in 32-bit code), no RIP-relative operand (mod=00 rm=101 is an absolute
- * disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs (8-byte addresses
- * in 64-bit code), no 63 (ARPL vs MOVSXD), no CMPXCHG16B, and none of the families marked
- * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width); the vector families use
- * XMM0-7 only and no REX.W forms (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or
- * EBP holding an address below 4 GiB that no instruction writes, in half of the cases with the
- * other one as an index register holding 0..255 that no instruction writes either, so
- * [base + index*2^scale + disp] is the same address in both modes; memory operands get an
- * ES/SS/DS override prefix 3 times in 8 (ignored in 64-bit code, flat segments in 32-bit code); string instructions run on RSI/RDI/RCX (64-bit code) vs ESI/EDI/ECX
- * (32-bit code), set with "mov r32, imm32" to addresses below 4 GiB and small counts, and LOOP /
- * JRCXZ vs JECXZ likewise.  Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are the
- * same in both.
+ * Flags of the 32-bit-only forms: AAA AAS read AF, write OSZAPC, OF SF ZF PF undefined; DAA DAS
+ * read AF CF, write OSZAPC, OF undefined; AAM AAD write OSZAPC, OF AF CF undefined; INTO reads
+ * OF, SALC CF; BOUND, PUSHA/POPA, ENTER/LEAVE, PUSH Sreg none.
  *
- * Families marked `pending` below are left out of the default run (the driver prints the list):
- * bcd32 only (AAA/DAA/... are invalid in 64-bit code, so there is no native oracle on a host
- * without IA-32 compatibility mode, native.c).
+ * 32-bit cases (bits = 32, see diff.h for the two oracles).  Rules for both: EAX..EDI only and
+ * operand sizes 1/2/4 (0x66 allowed), so byte registers are always AL..BL/AH..BH; no 0x67 on
+ * memory operands (16-bit addressing: addresses below 64 KiB, mapped on neither side); no 63
+ * (ARPL vs MOVSXD), no CMPXCHG16B; the vector families use XMM0-7 only and no REX.W forms
+ * (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or EBP holding an
+ * address below 4 GiB that no instruction writes (POPA loads it, and the template sets it again
+ * right after), in half of the cases with the other one as an index register holding 0..255 that
+ * no instruction writes either; memory operands get an ES/SS/DS override prefix 3 times in 8
+ * (flat segments in 32-bit code); string instructions run on ESI/EDI/ECX, set with "mov r32,
+ * imm32" to addresses in the buffer and small counts.
+ *
+ * With the native 32-bit oracle (Gen.n32) that is all; the families marked `native32` join (PUSH,
+ * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32: invalid in
+ * 64-bit code, marked `only32` too) and so do INC/DEC 40..4F, A0..A3 moffs with a 4-byte address,
+ * absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67 (CX as the counter).
+ *
+ * Without it (the host runs the bytes as 64-bit code): only encodings whose bytes mean the same in
+ * 32-bit and 64-bit code.  No REX prefix (so no 40..4F), no RIP-relative operand (mod=00 rm=101
+ * is an absolute disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs
+ * (8-byte addresses in 64-bit code), no 0x67 on LOOP/JrCXZ, and none of the `native32` families.
+ * [base + index*2^scale + disp] is then the same address in both modes, the segment overrides are
+ * ignored in 64-bit code, string instructions use RSI/RDI/RCX in 64-bit code (set below 4 GiB),
+ * LOOP / JRCXZ vs JECXZ likewise; Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are
+ * the same in both.
+ *
+ * Families marked `pending` below are left out of the default run (the driver prints the list);
+ * none at the moment.
  */
 #include <string.h>
 
