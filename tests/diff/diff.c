@@ -64,13 +64,13 @@ typedef struct Options {
 typedef struct Run {
     Options opt;
     Native *native;
-    bool native32;                  /* the host runs the 32-bit cases as 32-bit code */
+    unsigned host;                  /* HOST_*: what the host runs (32-bit code, low region) */
     Emu *emu[MODE_COUNT];
     ZydisDecoder dec32, dec64;
     DiffCase c;
     DiffMode mode;
     DiffState nat, emu_out;
-    uint8_t nat_data[DATA_SIZE], emu_data[DATA_SIZE];
+    uint8_t nat_data[MEM_SIZE], emu_data[MEM_SIZE];
     uint64_t fails, faults, harness_errors;
     uint64_t mode_cases[MODE_COUNT], mode_fails[MODE_COUNT], mode_faults[MODE_COUNT];
     uint64_t fam_cases[64];
@@ -245,12 +245,13 @@ static bool compare(Run *r, bool report)
                    "ftw %02x mxcsr %08" PRIx32 "\n", a->fcw, a->fsw, a->ftw, a->mxcsr, b->fcw, b->fsw, b->ftw,
                    b->mxcsr);
     }
-    if (memcmp(r->nat_data, r->emu_data, DATA_SIZE)) {
+    if (memcmp(r->nat_data, r->emu_data, MEM_SIZE)) {
         ok = false;
         int shown = 0;
-        for (uint32_t i = 0; i < DATA_SIZE && report; i++)
+        for (uint32_t i = 0; i < MEM_SIZE && report; i++)
             if (r->nat_data[i] != r->emu_data[i] && shown++ < 16)
-                printf("  diff: mem %08x native %02x emulator %02x (input %02x)\n", DATA_BASE + i,
+                printf("  diff: mem %08x native %02x emulator %02x (input %02x)\n",
+                       i < DATA_SIZE ? DATA_BASE + i : LOW_BASE + (i - DATA_SIZE),
                        r->nat_data[i], r->emu_data[i], r->c.data[i]);
     }
     return ok;
@@ -284,7 +285,7 @@ static DiffMode case_mode(uint64_t k, int bits)
 /* Runs case k of the given kind (64 or 32); returns false on a mismatch. */
 static bool run_case(Run *r, uint64_t k, int bits)
 {
-    gen_case(&r->c, case_seed(r->opt.seed, k, bits), r->opt.mask, bits, r->native32);
+    gen_case(&r->c, case_seed(r->opt.seed, k, bits), r->opt.mask, bits, r->host);
     r->mode = case_mode(k, bits);
     bool same_bytes = bits == 64 || r->c.native32 || same_in_both_modes(r, &r->c);
     bool nat_ok = native_run(r->native, &r->c, &r->nat, r->nat_data) && same_bytes;
@@ -405,7 +406,8 @@ int main(int argc, char **argv)
         return 2;
     setvbuf(stdout, NULL, _IOLBF, 0);
     r->native = native_new();
-    r->native32 = r->native && !r->opt.no_native32 && native_probe32(r->native);
+    if (r->native && !r->opt.no_native32 && native_probe32(r->native))
+        r->host = HOST_RUNS32 | (native_has_low(r->native) ? HOST_LOW : 0);
     bool emu_ok = true;
     for (int m = 0; m < MODE_COUNT; m++)
         emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL;
@@ -443,7 +445,7 @@ int main(int argc, char **argv)
     printf("diff: families only in 32-bit cases:");
     print_families(stdout, r->opt.mask & only32);
     printf("\n");
-    if (!r->native32) {
+    if (!(r->host & HOST_RUNS32)) {
         printf("diff: *** NOT RUN (32-bit cases without the native 32-bit oracle):");
         print_families(stdout, r->opt.mask & need32);
         printf("\n");
@@ -453,9 +455,11 @@ int main(int argc, char **argv)
         print_families(stdout, pending & ~r->opt.mask);
         printf("\n");
     }
-    if (r->native32)
+    if (r->host & HOST_RUNS32)
         printf("diff: 32-bit oracle: the host runs the 32-bit cases as 32-bit code (compatibility mode,\n"
-               "      selector 0x23); softvisor in compatibility mode and protected mode (2-level, PAE)\n");
+               "      selector 0x23); softvisor in compatibility mode and protected mode (2-level, PAE)\n"
+               "%s", r->host & HOST_LOW ? "" : "diff: NOTE: no 16-bit addressing in 32-bit cases: the host "
+               "cannot map the low region (vm.mmap_min_addr)\n");
     else
         printf("diff: *** 32-bit oracle: the host runs the 32-bit cases AS 64-BIT CODE: it cannot run\n"
                "      32-bit code%s, so only bytes meaning the same in both modes are generated\n"

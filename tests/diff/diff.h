@@ -10,6 +10,10 @@
  *   DATA_BASE   0x20000000  DATA_SIZE bytes compared after every case: memory operands point into
  *                           [DATA_BASE, DATA_BASE + 0x2000), the stack lives above (RSP starts at
  *                           DATA_BASE + STACK_OFF)
+ *   LOW_BASE    0x00004000  LOW_SIZE bytes, compared too, for 16-bit addressing (0x67) in 32-bit
+ *                           code, whose addresses are below 64 KiB: mapped natively where the
+ *                           host's vm.mmap_min_addr allows it (else those forms are not generated)
+ * A case's memory image (DiffCase.data, MEM_SIZE bytes) is the data region followed by the low one.
  * Vector and FPU state: XMM0-15, MXCSR and the x87 state (the eight 80-bit registers by physical
  * number, FCW, FSW, the abridged tag word; MM0-7 are the registers' significands) are loaded from
  * the input state and compared like the GPRs: the native prologue loads them with FXRSTOR64, the
@@ -34,10 +38,13 @@
  *   32-bit cases then also get the forms that differ from 64-bit code or do not exist there
  *   (gen.c): the BCD instructions, PUSHA/POPA, INC/DEC 40..4F, PUSH/POP of registers, memory and
  *   immediates, PUSH ES/CS/SS/DS, PUSHF/POPF, CALL/RET, ENTER/LEAVE, BOUND, INTO, SALC, moffs
- *   MOV, LOOP/JCXZ with 0x67 and absolute [disp32] LEA.  XXX: still left out: POP of a segment
- *   register (the host's GDT has descriptors softvisor's harness has not, e.g. Linux's per-CPU
- *   segment 0x7b), LDS/LES and far transfers, and 16-bit addressing (0x67) of memory: its
- *   addresses are below 64 KiB, where neither side maps anything (see gen.c).
+ *   MOV, LOOP/JCXZ with 0x67, absolute [disp32] LEA, and 16-bit addressing (0x67: [BX/BP +
+ *   disp16], [disp16], 2-byte moffs) into the low region where the host can map it (a line says
+ *   so where it cannot).  INTO's #OF is a trap: RIP is the next instruction on both sides (emu.c).
+ *   XXX: still left out: POP/MOV to a segment register (the host's GDT has descriptors the
+ *   harness's guest has not, e.g. Linux's per-CPU segment 0x7b), LDS/LES, far transfers, 16-bit
+ *   addressing through SI/DI (registers the sequence writes), the 0x67 string instructions and
+ *   XLAT, and FXSAVE/FXRSTOR (32-bit layout) in 32-bit cases.
  * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
  *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
  *   32-bit cases are made only of encodings that mean the same thing in both modes (gen.c lists
@@ -65,6 +72,13 @@
 #define DATA_BASE  0x20000000u
 #define DATA_SIZE  0x4000u
 #define STACK_OFF  0x3800u
+#define LOW_BASE   0x4000u
+#define LOW_SIZE   0x1000u
+#define MEM_SIZE   (DATA_SIZE + LOW_SIZE)
+
+/* What the host offers the generator (gen_case). */
+#define HOST_RUNS32 1u      /* runs 32-bit code natively (native_probe32) */
+#define HOST_LOW    2u      /* has the low region mapped (native_has_low) */
 
 #define MARK_MAX   96
 
@@ -98,7 +112,7 @@ typedef struct DiffCase {
     int nmark;
     uint32_t undef_end;             /* flags undefined at the end of the sequence */
     DiffState in;
-    uint8_t data[DATA_SIZE];
+    uint8_t data[MEM_SIZE];         /* the data region, then the low region */
     uint64_t families;              /* bit set of the families used (for the report) */
 } DiffCase;
 
@@ -115,7 +129,8 @@ typedef struct DiffFamily {
 int gen_family_count(void);
 const DiffFamily *gen_family(int i);
 /* Builds case `c` from `seed`, drawing its items from the families whose bit is set in `mask`. */
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32);
+/* `host`: HOST_* bits, what the native side can run (32-bit cases only). */
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, unsigned host);
 /* A case of the given bytes from a plain state (all registers 0 but RSP at the stack, FPU as
  * after FNINIT, data zero), for the host probes. */
 void gen_case_bytes(DiffCase *c, const uint8_t *code, int len, int bits, bool native32);
@@ -126,8 +141,11 @@ uint32_t gen_undef_at(const DiffCase *c, uint64_t rip);
 typedef struct Native Native;
 Native *native_new(void);
 void native_free(Native *n);
-/* Runs the case on the host; returns false when the harness itself failed. */
+/* Runs the case on the host; returns false when the harness itself failed.  `data_out` gets
+ * MEM_SIZE bytes. */
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* Is the low region mapped (it is not where vm.mmap_min_addr is above LOW_BASE)? */
+bool native_has_low(const Native *n);
 /* Can this host run 32-bit code (native.c)?  Tried in a child process, which may die. */
 bool native_probe32(Native *n);
 
@@ -143,6 +161,8 @@ typedef enum DiffMode {
 typedef struct Emu Emu;
 Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
+/* Runs the case in softvisor; false when it did not reach the end (step limit).  `data_out` gets
+ * MEM_SIZE bytes. */
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
 
 #endif

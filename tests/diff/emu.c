@@ -43,8 +43,10 @@
 #define PT_CODE    0x4000u
 #define PT_DATA    0x5000u
 #define PT_PD2     0x6000u    /* 2-level page directory (MODE_PROT32) */
+#define PT_LOW     0x7000u    /* page table of LOW_BASE (4- or 8-byte entries per mode) */
 #define PHYS_CODE  0x10000u   /* CODE_BASE .. + CODE_SIZE */
 #define PHYS_DATA  0x20000u   /* DATA_BASE .. + DATA_SIZE */
+#define PHYS_LOW   0x28000u   /* LOW_BASE .. + LOW_SIZE */
 #define STEP_MAX   100000
 
 struct Emu {
@@ -97,8 +99,8 @@ static bool fake_intr_pending(void *opaque)
 static void put64(uint8_t *ram, uint32_t pa, uint64_t v) { memcpy(ram + pa, &v, 8); }
 static void put32(uint8_t *ram, uint32_t pa, uint32_t v) { memcpy(ram + pa, &v, 4); }
 
-/* 4-level and PAE tables: [PML4[0] ->] PDPT[0] -> PD[lin 29:21] -> PT[lin 20:12] for the code and
- * the data region (both below 1 GiB).  Returns the CR3 value. */
+/* 4-level and PAE tables: [PML4[0] ->] PDPT[0] -> PD[lin 29:21] -> PT[lin 20:12] for the code,
+ * data and low regions (all below 1 GiB).  Returns the CR3 value. */
 static uint32_t emu_map_8byte(Emu *e, bool four_level)
 {
     const uint64_t u = 7;   /* present, writable, user */
@@ -110,6 +112,9 @@ static uint32_t emu_map_8byte(Emu *e, bool four_level)
         put64(e->ram, PT_CODE + 8 * (((CODE_BASE + off) >> 12) & 511), (PHYS_CODE + off) | u);
     for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
         put64(e->ram, PT_DATA + 8 * (((DATA_BASE + off) >> 12) & 511), (PHYS_DATA + off) | u);
+    put64(e->ram, PT_PD + 8 * ((LOW_BASE >> 21) & 511), PT_LOW | u);
+    for (uint32_t off = 0; off < LOW_SIZE; off += 0x1000)
+        put64(e->ram, PT_LOW + 8 * (((LOW_BASE + off) >> 12) & 511), (PHYS_LOW + off) | u);
     return four_level ? PT_PML4 : PT_PDPT;
 }
 
@@ -123,6 +128,9 @@ static uint32_t emu_map_4byte(Emu *e)
         put32(e->ram, PT_CODE + 4 * (((CODE_BASE + off) >> 12) & 1023), (PHYS_CODE + off) | u);
     for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
         put32(e->ram, PT_DATA + 4 * (((DATA_BASE + off) >> 12) & 1023), (PHYS_DATA + off) | u);
+    put32(e->ram, PT_PD2 + 4 * (LOW_BASE >> 22), PT_LOW | u);
+    for (uint32_t off = 0; off < LOW_SIZE; off += 0x1000)
+        put32(e->ram, PT_LOW + 4 * (((LOW_BASE + off) >> 12) & 1023), (PHYS_LOW + off) | u);
     return PT_PD2;
 }
 
@@ -235,6 +243,7 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE));
     block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
     memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
+    memcpy(e->ram + PHYS_LOW, c->data + DATA_SIZE, LOW_SIZE);
     memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
     memcpy(cpu->xmm, c->in.xmm, sizeof(c->in.xmm));
     for (int i = 0; i < 8; i++)     /* as the native prologue's FXRSTOR64 loads them */
@@ -262,5 +271,6 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     out->ftw = x87_abridged_tw(&cpu->fpu);
     out->mxcsr = cpu->mxcsr;
     memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
+    memcpy(data_out + DATA_SIZE, e->ram + PHYS_LOW, LOW_SIZE);
     return v != -2;
 }

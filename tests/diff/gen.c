@@ -45,7 +45,7 @@
  *
  * 32-bit cases (bits = 32, see diff.h for the two oracles).  Rules for both: EAX..EDI only and
  * operand sizes 1/2/4 (0x66 allowed), so byte registers are always AL..BL/AH..BH; no 0x67 on
- * memory operands (16-bit addressing: addresses below 64 KiB, mapped on neither side); no 63
+ * memory operands but those below (16-bit addressing: addresses below 64 KiB); no 63
  * (ARPL vs MOVSXD), no CMPXCHG16B; the vector families use XMM0-7 only and no REX.W forms
  * (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or EBP holding an
  * address below 4 GiB that no instruction writes (POPA loads it, and the template sets it again
@@ -57,7 +57,11 @@
  * With the native 32-bit oracle (Gen.n32) that is all; the families marked `native32` join (PUSH,
  * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32: invalid in
  * 64-bit code, marked `only32` too) and so do INC/DEC 40..4F, A0..A3 moffs with a 4-byte address,
- * absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67 (CX as the counter).
+ * absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67 (CX as the counter); where the
+ * host maps the low region (Gen.a16), 1 memory operand in 8 is a 16-bit one, 0x67 with [BX +
+ * disp16] or [BP + disp16] (the low half of the base register) or [disp16], into the low region,
+ * and A0..A3 with 0x67 get a 2-byte address there.  (16-bit forms through SI/DI are not made: the
+ * sequence writes those registers.)
  *
  * Without it (the host runs the bytes as 64-bit code): only encodings whose bytes mean the same in
  * 32-bit and 64-bit code.  No REX prefix (so no 40..4F), no RIP-relative operand (mod=00 rm=101
@@ -167,6 +171,7 @@ typedef struct Rm {
     int base, index, scale;
     int32_t disp;
     bool a32, rip;
+    bool a16;        /* 32-bit code, 0x67: [base16 + disp16] with base BX or BP, or [disp16] */
     uint8_t seg;     /* segment-override prefix byte, 0: none */
 } Rm;
 
@@ -183,6 +188,7 @@ typedef struct Gen {
     bool b32;        /* 32-bit case */
     bool n32;        /* ... for the native 32-bit oracle; else only encodings that mean the same
                       * in 32- and 64-bit code */
+    bool a16;        /* ... and 16-bit addressing into the low region (HOST_LOW) */
     int base;
     uint64_t base_val;
     int index;       /* 32-bit cases: -1, or a second register no instruction writes */
@@ -279,8 +285,9 @@ static int reg_of(Gen *g, int size, bool legacy, bool dst)
 
 static Rm rm_reg(int r) { return (Rm){ .reg = r, .base = -1, .index = -1 }; }
 
-/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix (never in a
- * 32-bit case: there it would select 16-bit addressing). */
+/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix in a 64-bit
+ * case; in a 32-bit case with 16-bit addressing allowed (Gen.a16), ~1/8 a 16-bit operand into the
+ * low region. */
 static Rm rm_mem(Gen *g, int size)
 {
     int64_t boff = (int64_t)(g->base_val - DATA_BASE);
@@ -290,14 +297,22 @@ static Rm rm_mem(Gen *g, int size)
     else
         disp = (int32_t)(0x400 + below(g, 0x1400 - size) - boff);
     Rm m = { .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 && !g->b32 };
+    if (g->a16 && below(g, 8) == 0) {
+        /* 16-bit addressing: [BX/BP + disp16] (the low half of the base register) or [disp16],
+         * to an address in the low region 16 bytes or more from its start (room for the
+         * alignment adjustments some callers make) */
+        uint32_t target = LOW_BASE + 16 + (uint32_t)below(g, (int)LOW_SIZE - 16 - size);
+        m = (Rm){ .reg = -1, .base = coin(g) ? g->base : -1, .index = -1, .a16 = true };
+        m.disp = (int32_t)((target - (m.base >= 0 ? (uint32_t)g->base_val : 0)) & 0xffff);
+    } else if (g->b32 && g->index >= 0 && coin(g)) {
+        /* [base + index*2^scale + disp] with the same address */
+        m.index = g->index;
+        m.scale = below(g, 4);
+        m.disp -= (int32_t)(g->index_val << m.scale);
+    }
     if (g->b32) {
-        /* [base + index*2^scale + disp] with the same address, and an ES/SS/DS override (no
-         * effect in 64-bit code; flat segments with their own checks in 32-bit code). */
-        if (g->index >= 0 && coin(g)) {
-            m.index = g->index;
-            m.scale = below(g, 4);
-            m.disp -= (int32_t)(g->index_val << m.scale);
-        }
+        /* an ES/SS/DS override (no effect in 64-bit code; flat segments with their own checks in
+         * 32-bit code) */
         static const uint8_t segs[8] = { 0x26, 0x36, 0x3e };
         m.seg = segs[below(g, 8)];
     }
@@ -306,8 +321,19 @@ static Rm rm_mem(Gen *g, int size)
 
 static uint64_t rm_addr(const Gen *g, Rm m)
 {
+    if (m.a16)
+        return ((m.base >= 0 ? g->base_val : 0) + (uint64_t)(int64_t)m.disp) & 0xffff;
     uint64_t a = g->base_val + (uint64_t)(int64_t)m.disp;
     return m.index >= 0 ? a + (g->index_val << m.scale) : a;
+}
+
+/* Writes `size` bytes of the input memory at linear `addr` (data or low region); nothing outside. */
+static void case_put(Gen *g, uint64_t addr, const void *b, int size)
+{
+    if (addr >= DATA_BASE && addr - DATA_BASE + (uint64_t)size <= DATA_SIZE)
+        memcpy(g->c->data + (addr - DATA_BASE), b, (size_t)size);
+    else if (addr >= LOW_BASE && addr - LOW_BASE + (uint64_t)size <= LOW_SIZE)
+        memcpy(g->c->data + DATA_SIZE + (addr - LOW_BASE), b, (size_t)size);
 }
 
 /* Locked operands (and XCHG's implicit lock) are kept naturally aligned: a split lock can make
@@ -339,7 +365,7 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     if (p & P_66) byte(g, 0x66);
     if (p & P_REP) byte(g, 0xf3);
     if (p & P_REPNE) byte(g, 0xf2);
-    if (rm.reg < 0 && rm.a32) byte(g, 0x67);
+    if (rm.reg < 0 && (rm.a32 || rm.a16)) byte(g, 0x67);
     unsigned rex = (p & P_W) ? 8 : 0;
     bool regf_reg = !(p & P_DIGIT);
     if (regf_reg && regf >= 8 && regf < 16) rex |= 4;
@@ -356,6 +382,9 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     int rf = (p & P_DIGIT) ? regf : enc3(regf);
     if (rm.reg >= 0) {
         byte(g, 0xc0 | (unsigned)(rf << 3) | (unsigned)enc3(rm.reg));
+    } else if (rm.a16) {            /* mod 00 rm 110 [disp16]; mod 10 rm 111 [BX + d16], 110 [BP + d16] */
+        byte(g, (rm.base < 0 ? 0x06u : rm.base == 3 ? 0x87u : 0x86u) | (unsigned)(rf << 3));
+        imm(g, (uint32_t)rm.disp, 2);
     } else if (rm.rip) {
         byte(g, 0x05 | (unsigned)(rf << 3));
         imm(g, (uint32_t)rm.disp, 4);
@@ -487,15 +516,17 @@ static void fam_mov(Gen *g)
         enc_o(g, p, &op, 1, reg_of(g, osz, legacy, true), osz, rnd_value(g));
         break;
     }
-    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67; 4 in 32-bit code,
-                 * where 0x67 would make it a 16-bit one, below the mapped memory) */
-        bool store = coin(g), a32 = coin(g) && !g->b32;
+    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67; in 32-bit code 4, or
+                 * with 0x67 2, into the low region) */
+        bool store = coin(g), a32 = coin(g) && (!g->b32 || g->a16);
         uint64_t addr = DATA_BASE + 0x400 + (uint64_t)below(g, 0x1000);
+        if (a32 && g->b32)                  /* 0x67 in 32-bit code: a 2-byte address */
+            addr = LOW_BASE + (uint64_t)below(g, (int)LOW_SIZE - osz);
         if (p & P_66) byte(g, 0x66);
         if (a32) byte(g, 0x67);
         if (p & P_W) byte(g, 0x48);
         byte(g, (store ? 0xa2u : 0xa0u) + (osz == 1 ? 0u : 1u));
-        imm(g, addr, a32 || g->b32 ? 4 : 8);
+        imm(g, addr, a32 && g->b32 ? 2 : a32 || g->b32 ? 4 : 8);
         break;
     }
     }
@@ -1552,9 +1583,7 @@ static void x87_mem_value(Gen *g, Rm m, int size, bool is_int)
                                 (mant << 1 >> 41));
         memcpy(b, &v, 4);
     }
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + (uint64_t)size <= DATA_SIZE)
-        memcpy(g->c->data + off, b, (size_t)size);
+    case_put(g, rm_addr(g, m), b, size);
 }
 
 /* An x87 memory-operand instruction: opcode byte, /digit, operand size. */
@@ -1599,7 +1628,7 @@ static void x87_ldenv(Gen *g)
         memcpy(b + esz + 10 * r, &mant, 8);
         memcpy(b + esz + 10 * r + 8, &se, 2);
     }
-    memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, (size_t)size);
+    case_put(g, rm_addr(g, m), b, size);
     uint8_t op = rstor ? 0xdd : 0xd9;
     mark(g);
     enc(g, P_DIGIT | (small ? P_66 : 0), &op, 1, 4, m, 0, 0);
@@ -1676,9 +1705,7 @@ static void x87_fxsave(Gen *g)
         fp_fill(g, v, EL_ANY);
         memcpy(b + 160 + 16 * r, v, 16);
     }
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + 512 <= DATA_SIZE)
-        memcpy(g->c->data + off, b, 512);
+    case_put(g, rm_addr(g, m), b, 512);
     /* the MXCSR field once more by an instruction: a later item's image may overlap this one */
     uint8_t mov = 0xc7;
     Rm f = m;
@@ -1806,7 +1833,7 @@ static void fam_x87(Gen *g)
             for (int k = 0; k < 9; k++)
                 b[k] = (uint8_t)(below(g, 10) << 4 | below(g, 10));
             b[9] = coin(g) ? 0x80 : 0;
-            memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, 10);
+            case_put(g, rm_addr(g, m), b, 10);
         } else if (load) {
             x87_mem_value(g, m, 10, false);
         }
@@ -1889,9 +1916,7 @@ static void fp_mem_value(Gen *g, Rm m, int size, int el)
 {
     uint64_t v[2];
     fp_fill(g, v, el);
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + (uint64_t)size <= DATA_SIZE)
-        memcpy(g->c->data + off, v, (size_t)size);
+    case_put(g, rm_addr(g, m), v, size);
 }
 
 /* Forms of the ssefp instructions. */
@@ -2211,11 +2236,8 @@ static void fam_misc32(Gen *g)
         case 2: lo = (int32_t)rnd_value(g); hi = (int32_t)rnd_value(g); break;
         default: break;
         }
-        uint64_t off = rm_addr(g, m) - DATA_BASE;
-        if (off <= DATA_SIZE - 2u * (unsigned)osz) {
-            memcpy(g->c->data + off, &lo, (size_t)osz);
-            memcpy(g->c->data + off + osz, &hi, (size_t)osz);
-        }
+        case_put(g, rm_addr(g, m), &lo, osz);
+        case_put(g, rm_addr(g, m) + (uint64_t)osz, &hi, osz);
         static const uint8_t op = 0x62;
         mark(g);
         enc(g, w16 ? P_66 : 0, &op, 1, r, m, 0, 0);
@@ -2328,9 +2350,17 @@ static void gen_state(Gen *g)
                 c->data[i + k] = alpha[(v >> (2 * k)) & 3];
         }
     }
+    /* The low region (16-bit addressing) from its own stream, so the other cases stay as they were. */
+    if (g->a16) {
+        Gen l = { .rng = g->rng ^ 0x14057b7ef767814full };
+        for (uint32_t i = 0; i < LOW_SIZE; i += 8) {
+            uint64_t v = rnd(&l);
+            memcpy(c->data + DATA_SIZE + i, &v, 8);
+        }
+    }
 }
 
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32)
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, unsigned host)
 {
     static const int bases[6] = { 3, 5, 12, 13, 14, 15 };   /* 32-bit cases: EBX, EBP */
     Gen g;
@@ -2340,7 +2370,8 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, bool native32
     g.rng = seed;
     c->bits = bits;
     g.b32 = bits == 32;
-    g.n32 = g.b32 && native32;
+    g.n32 = g.b32 && (host & HOST_RUNS32);
+    g.a16 = g.n32 && (host & HOST_LOW);
     c->native32 = g.n32;
     g.base = bases[below(&g, g.b32 ? 2 : 6)];
     g.index = g.b32 && coin(&g) ? 8 - g.base : -1;      /* EBX base: EBP index, and vice versa */

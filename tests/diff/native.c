@@ -3,7 +3,8 @@
  *
  * The code region (RWX) and the data region are mapped at the fixed addresses of diff.h with
  * MAP_FIXED_NOREPLACE, so memory operands and pushed return addresses are the same numbers as in
- * the guest.  A fixed prologue saves the host's callee-saved registers and RSP in the scratch page,
+ * the guest; so is the low region for 16-bit addressing, where vm.mmap_min_addr allows it
+ * (native_has_low; without it the generator makes no such operands).  A fixed prologue saves the host's callee-saved registers and RSP in the scratch page,
  * loads RFLAGS (POPFQ) and all sixteen GPRs from the input state, and jumps to the sequence; the
  * epilogue placed right after the sequence stores the GPRs and RFLAGS (PUSHFQ) into the output
  * state, clears DF and returns to C.  The x87 state, MXCSR and XMM0-15 are loaded first in the
@@ -76,6 +77,7 @@
 struct Native {
     uint8_t *code;
     uint8_t *data;
+    uint8_t *low;           /* NULL: not mappable here */
     void *altstack;
     sigjmp_buf jb;
     DiffState fault;
@@ -300,6 +302,13 @@ Native *native_new(void)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     n->data = mmap((void *)(uintptr_t)DATA_BASE, DATA_SIZE, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    n->low = mmap((void *)(uintptr_t)LOW_BASE, LOW_SIZE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (n->low != (void *)(uintptr_t)LOW_BASE) {
+        if (n->low != MAP_FAILED)
+            munmap(n->low, LOW_SIZE);
+        n->low = NULL;
+    }
     n->altstack = malloc(ALT_STACK);
     if (n->code != (void *)(uintptr_t)CODE_BASE || n->data != (void *)(uintptr_t)DATA_BASE ||
         !n->altstack) {
@@ -333,8 +342,17 @@ void native_free(Native *n)
     }
     if (n->data == (void *)(uintptr_t)DATA_BASE)
         munmap(n->data, DATA_SIZE);
+    if (n->low)
+        munmap(n->low, LOW_SIZE);
     free(n->altstack);
     free(n);
+}
+
+/* The memory image after a run: the data region, the low region (the input where unmapped). */
+static void native_data_out(const Native *n, const DiffCase *c, uint8_t *data_out)
+{
+    memcpy(data_out, n->data, DATA_SIZE);
+    memcpy(data_out + DATA_SIZE, n->low ? n->low : c->data + DATA_SIZE, LOW_SIZE);
 }
 
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
@@ -352,6 +370,8 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
     memset((void *)(uintptr_t)STATE_OUT, 0, 17 * 8);
     fx_pack(&c->in, (uint8_t *)(uintptr_t)FX_IN);
     memcpy(n->data, c->data, DATA_SIZE);
+    if (n->low)
+        memcpy(n->low, c->data + DATA_SIZE, LOW_SIZE);
     uint64_t end = SEQ_ADDR + (uint64_t)c->len;
     if (sigsetjmp(n->jb, 1) == 0) {
         ((void (*)(void))(uintptr_t)(CODE_BASE + (b32 ? PRO64_32 : 0)))();
@@ -375,13 +395,15 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
         /* A trap (#BP, #OF) reports the next instruction, which may be the end. */
         bool trap = out->vector == 3 || out->vector == 4;
         if (out->rip < SEQ_ADDR || out->rip > end || (out->rip == end && !trap)) {
-            memcpy(data_out, n->data, DATA_SIZE);
+            native_data_out(n, c, data_out);
             return false;   /* fault outside the sequence: a harness bug */
         }
     }
-    memcpy(data_out, n->data, DATA_SIZE);
+    native_data_out(n, c, data_out);
     return true;
 }
+
+bool native_has_low(const Native *n) { return n->low != NULL; }
 
 bool native_probe32(Native *n)
 {
@@ -395,7 +417,7 @@ bool native_probe32(Native *n)
         alarm(10);
         DiffCase *c = calloc(1, sizeof(*c));
         DiffState *out = calloc(1, sizeof(*out));
-        uint8_t *data = malloc(DATA_SIZE);
+        uint8_t *data = malloc(MEM_SIZE);
         if (!c || !out || !data)
             _exit(1);
         gen_case_bytes(c, code, sizeof(code), 32, true);
