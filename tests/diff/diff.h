@@ -38,13 +38,15 @@
  *   32-bit cases then also get the forms that differ from 64-bit code or do not exist there
  *   (gen.c): the BCD instructions, PUSHA/POPA, INC/DEC 40..4F, PUSH/POP of registers, memory and
  *   immediates, PUSH ES/CS/SS/DS, PUSHF/POPF, CALL/RET, ENTER/LEAVE, BOUND, INTO, SALC, moffs
- *   MOV, LOOP/JCXZ with 0x67, absolute [disp32] LEA, and 16-bit addressing (0x67: [BX/BP +
+ *   MOV, LOOP/JCXZ with 0x67, absolute [disp32] LEA, 16-bit addressing (0x67: [BX/BP +
  *   disp16], [disp16], 2-byte moffs) into the low region where the host can map it (a line says
- *   so where it cannot).  INTO's #OF is a trap: RIP is the next instruction on both sides (emu.c).
- *   XXX: still left out: POP/MOV to a segment register (the host's GDT has descriptors the
- *   harness's guest has not, e.g. Linux's per-CPU segment 0x7b), LDS/LES, far transfers, 16-bit
- *   addressing through SI/DI (registers the sequence writes), the 0x67 string instructions and
- *   XLAT, and FXSAVE/FXRSTOR (32-bit layout) in 32-bit cases.
+ *   so where it cannot), and loads of ES/SS/DS (POP, MOV) and MOV r/m, Sreg with the selectors
+ *   of Linux's user segments and a few that fault (softvisor's guest has the same GDT entries,
+ *   emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides (emu.c).
+ *   XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS), selectors
+ *   of the host's other GDT entries (TLS, Linux's per-CPU segment 0x7b), LDS/LES, far transfers,
+ *   16-bit addressing through SI/DI (registers the sequence writes), the 0x67 string
+ *   instructions and XLAT, and FXSAVE/FXRSTOR (32-bit layout) in 32-bit cases.
  * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
  *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
  *   32-bit cases are made only of encodings that mean the same thing in both modes (gen.c lists

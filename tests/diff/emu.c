@@ -14,8 +14,12 @@
  *   MODE_PROT32_PAE  CR4 = PAE, EFER = 0, CR3 -> PDPT (PDPTE 0 = P only: RW/US are reserved
  *                    there, SDM vol. 3, 4.4.1) -> PD -> PT with 8-byte entries; CS as above;
  *   CR4.OSFXSR|OSXMMEXCPT in every mode (SSE enabled, as Linux runs its processes);
- *   SS = DS = ES = FS = GS = 0x2b (flat 4 GiB data, DPL 3) in every mode; RFLAGS = the case's
- *   flags | IF.
+ *   SS = DS = ES = FS = GS = 0x2b (flat 4 GiB data, DPL 3) in every mode, set again for every
+ *   case (32-bit cases load DS, ES and SS); RFLAGS = the case's flags | IF.
+ * The GDT holds what a Linux x86-64 process finds at the selectors the cases use: 0x23 32-bit
+ * code, 0x2b data, 0x33 64-bit code (all flat, DPL 3, accessed), zero descriptors below (Linux
+ * has its kernel segments there, DPL 0: both refuse a load from CPL 3 with #GP); the generator
+ * uses no selector above.  It sits in the code region's last page (host: unused).
  *
  * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
@@ -47,9 +51,11 @@
 #define PHYS_CODE  0x10000u   /* CODE_BASE .. + CODE_SIZE */
 #define PHYS_DATA  0x20000u   /* DATA_BASE .. + DATA_SIZE */
 #define PHYS_LOW   0x28000u   /* LOW_BASE .. + LOW_SIZE */
+#define GDT_OFF    0xf000u    /* the GDT, in the code region: linear CODE_BASE + GDT_OFF */
 #define STEP_MAX   100000
 
 struct Emu {
+    DiffMode mode;
     Cpu *cpu;
     uint8_t *ram;
     CpuBus bus;
@@ -134,6 +140,22 @@ static uint32_t emu_map_4byte(Emu *e)
     return PT_PD2;
 }
 
+/* Linux's user segments, GDT entries 4..6: 0x23, 0x2b, 0x33. */
+static const uint64_t gdt_user[3] = { 0x00cffb000000ffffull, 0x00cff3000000ffffull, 0x00affb000000ffffull };
+
+/* CS for the mode, the data segment registers 0x2b. */
+static void emu_segs(Emu *e)
+{
+    Cpu *cpu = e->cpu;
+    if (e->mode == MODE_LONG64)
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, gdt_user[2]);
+    else
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x23, gdt_user[0]);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS)
+            seg_cache_from_desc(&cpu->seg[s], 0x2b, gdt_user[1]);
+}
+
 Emu *emu_new(DiffMode mode)
 {
     Emu *e = calloc(1, sizeof(*e));
@@ -155,13 +177,11 @@ Emu *emu_new(DiffMode mode)
     cpu->cr4 = (mode == MODE_PROT32 ? 0 : CR4_PAE) | CR4_OSFXSR | CR4_OSXMMEXCPT;
     cpu->efer = lm ? EFER_LME | EFER_LMA : 0;
     cpu->cr3 = mode == MODE_PROT32 ? emu_map_4byte(e) : emu_map_8byte(e, lm);
-    if (mode == MODE_LONG64)
-        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
-    else
-        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x23, 0x00cffb000000ffffull);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS)
-            seg_cache_from_desc(&cpu->seg[s], 0x2b, 0x00cff3000000ffffull);
+    e->mode = mode;
+    for (int i = 4; i <= 6; i++)
+        put64(e->ram, PHYS_CODE + GDT_OFF + 8 * (uint32_t)i, gdt_user[i - 4]);
+    cpu->gdtr = (DescTable){ CODE_BASE + GDT_OFF, 7 * 8 - 1 };
+    emu_segs(e);
     cpu->cpl = 3;
     cpu->idtr.limit = 0;
     cpu_update_mode(cpu);
@@ -253,6 +273,7 @@ bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
     cpu->fpu.tw = x87_expand_tw(&cpu->fpu, c->in.ftw);
     cpu->mxcsr = c->in.mxcsr;
     cpu->rip = SEQ_ADDR;
+    emu_segs(e);
     cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
     cpu->exit_block = false;
     cpu->halted = false;

@@ -41,7 +41,7 @@
  *
  * Flags of the 32-bit-only forms: AAA AAS read AF, write OSZAPC, OF SF ZF PF undefined; DAA DAS
  * read AF CF, write OSZAPC, OF undefined; AAM AAD write OSZAPC, OF AF CF undefined; INTO reads
- * OF, SALC CF; BOUND, PUSHA/POPA, ENTER/LEAVE, PUSH Sreg none.
+ * OF, SALC CF; BOUND, PUSHA/POPA, ENTER/LEAVE, PUSH/POP/MOV Sreg none.
  *
  * 32-bit cases (bits = 32, see diff.h for the two oracles).  Rules for both: EAX..EDI only and
  * operand sizes 1/2/4 (0x66 allowed), so byte registers are always AL..BL/AH..BH; no 0x67 on
@@ -55,8 +55,8 @@
  * imm32" to addresses in the buffer and small counts.
  *
  * With the native 32-bit oracle (Gen.n32) that is all; the families marked `native32` join (PUSH,
- * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32: invalid in
- * 64-bit code, marked `only32` too) and so do INC/DEC 40..4F, A0..A3 moffs with a 4-byte address,
+ * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32, sreg32:
+ * invalid in 64-bit code or not made there, marked `only32` too) and so do INC/DEC 40..4F, A0..A3 moffs with a 4-byte address,
  * absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67 (CX as the counter); where the
  * host maps the low region (Gen.a16), 1 memory operand in 8 is a 16-bit one, 0x67 with [BX +
  * disp16] or [BP + disp16] (the low half of the base register) or [disp16], into the low region,
@@ -108,7 +108,7 @@ enum {
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
     FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_MMX,
-    FAM_PUSHA, FAM_ENTER, FAM_MISC32, FAM_COUNT
+    FAM_PUSHA, FAM_ENTER, FAM_MISC32, FAM_SREG, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -159,6 +159,7 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_PUSHA] = { "pusha32", false, true, true },
     [FAM_ENTER] = { "enter", false, true, false },
     [FAM_MISC32] = { "misc32", false, true, true },
+    [FAM_SREG] = { "sreg32", false, true, true },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -2254,6 +2255,59 @@ static void fam_misc32(Gen *g)
     }
 }
 
+/* Loads of ES, SS, DS (never FS/GS: the host's C library keeps its thread pointer in FS) and
+ * stores of ES, CS, SS, DS.  Loads: POP Sreg (07 17 1F) of a PUSH imm8 or PUSH Sreg just before,
+ * or MOV Sreg, r16 (8E /r, the register set just before; 8E /1, CS, is #UD), of Linux's user
+ * selectors (0x2b half the time, else 0x23 0x33 0x2b with any RPL, a null selector, or a kernel
+ * one): the protected-mode checks decide between a load and #GP (emu.c builds the same GDT).  A
+ * null or code-segment DS/ES makes later accesses through it fault (#GP on writes to a code
+ * segment, on any access through null).  Stores: MOV r/m, Sreg (8C /r; to a 32-bit register the
+ * selector is zero-extended, to memory 16 bits are written). */
+static void fam_sreg(Gen *g)
+{
+    static const uint8_t sels[12] = { 0x2b, 0x28, 0x29, 0x2a, 0x23, 0x20, 0x22, 0x33, 0x31, 0x00, 0x03, 0x13 };
+    static const int loadable[3] = { 0, 2, 3 };   /* ES, SS, DS */
+    int sreg = loadable[below(g, 3)];
+    uint8_t sel = coin(g) ? 0x2b : sels[below(g, 12)];
+    bool w16 = below(g, 4) == 0;
+    switch (below(g, 4)) {
+    case 0: {   /* push imm8 sel; pop sreg */
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, 0x6a);
+        byte(g, sel);
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x07 + 8 * sreg));
+        break;
+    }
+    case 1: {   /* push sreg2; pop sreg */
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x06 + 8 * below(g, 4)));
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x07 + 8 * sreg));
+        break;
+    }
+    case 2: {   /* mov r32, sel; mov sreg, r16 (1 in 16: mov cs, #UD) */
+        int r = dst_reg(g);
+        mov_r32_imm(g, r, sel);
+        uint8_t op = 0x8e;
+        mark(g);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, below(g, 16) ? sreg : 1, rm_reg(r), 0, 0);
+        break;
+    }
+    default: {  /* mov r/m, sreg */
+        uint8_t op = 0x8c;
+        Rm d = coin(g) ? rm_mem(g, 2) : rm_reg(dst_reg(g));
+        mark(g);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, below(g, 4), d, 0, 0);
+        break;
+    }
+    }
+}
+
 static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_MOV] = fam_mov, [FAM_LEA] = fam_lea, [FAM_ALU] = fam_alu, [FAM_TEST] = fam_test,
     [FAM_INCDEC] = fam_incdec, [FAM_NEGNOT] = fam_negnot, [FAM_SHIFT] = fam_shift,
@@ -2273,6 +2327,7 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_PUSHA] = fam_pusha,
     [FAM_ENTER] = fam_enter,
     [FAM_MISC32] = fam_misc32,
+    [FAM_SREG] = fam_sreg,
 };
 
 /* MXCSR for cases with SSE floating point, the x87 state for cases with x87 or mmx items, each

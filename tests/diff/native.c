@@ -170,10 +170,12 @@ static uint8_t *grp15_abs(uint8_t *p, bool w, int digit, uint32_t addr)
     return put32(p, addr);
 }
 
-/* MOV r32, [abs32] (load = true) or MOV [abs32], r32 in 32-bit code: 8B/89 /r, ModRM mod 00
- * rm 101 (an absolute disp32 outside 64-bit mode). */
+/* MOV r32, SS:[abs32] (load = true) or MOV SS:[abs32], r32 in 32-bit code: 36 8B/89 /r, ModRM
+ * mod 00 rm 101 (an absolute disp32 outside 64-bit mode).  Through SS: the sequence may leave a
+ * null or code segment in DS, never in SS. */
 static uint8_t *mov_abs32(uint8_t *p, int reg, uint32_t addr, bool load)
 {
+    *p++ = 0x36;
     *p++ = load ? 0x8b : 0x89;
     *p++ = (uint8_t)(0x05 | (reg << 3));
     return put32(p, addr);
