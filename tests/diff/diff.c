@@ -189,6 +189,32 @@ static bool same_in_both_modes(const Run *r, const DiffCase *c)
     return true;
 }
 
+/* Is the instruction at `rip` an MMX instruction that writes memory (MOVD/MOVQ m, mm, ...)?
+ * XXX: when such a store faults, an Intel host has already set FSW.TOP to 0 (the tags are still
+ * the old ones: the MMX transition is half done); the SDM does not say, and softvisor leaves the
+ * whole state as it was before the faulting instruction.  TOP is not compared then. */
+static bool mmx_store_at(const Run *r, uint64_t rip)
+{
+    const DiffCase *c = &r->c;
+    if (rip < SEQ_ADDR || rip >= SEQ_ADDR + (uint64_t)c->len)
+        return false;
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    int off = (int)(rip - SEQ_ADDR);
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(c->bits == 64 ? &r->dec64 : &r->dec32, c->code + off,
+                                             (ZyanUSize)(c->len - off), &zi, ops)))
+        return false;
+    bool mmx = false, store = false;
+    for (int i = 0; i < zi.operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(o->reg.value) == ZYDIS_REGCLASS_MMX)
+            mmx = true;
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            store = true;
+    }
+    return mmx && store;
+}
+
 /* Compares the two results; prints the differences when `report` is set.  Returns true if equal. */
 static bool compare(Run *r, bool report)
 {
@@ -238,7 +264,8 @@ static bool compare(Run *r, bool report)
                 printf("  diff: x87 physical register %d sign/exponent native %04x emulator %04x\n", i,
                        a->fse[i], b->fse[i]);
         }
-    if (a->fcw != b->fcw || a->fsw != b->fsw || a->ftw != b->ftw || a->mxcsr != b->mxcsr) {
+    uint16_t fsw_mask = a->vector >= 0 && mmx_store_at(r, a->rip) ? (uint16_t)~0x3800u : 0xffffu;
+    if (a->fcw != b->fcw || ((a->fsw ^ b->fsw) & fsw_mask) || a->ftw != b->ftw || a->mxcsr != b->mxcsr) {
         ok = false;
         if (report)
             printf("  diff: native fcw %04x fsw %04x ftw %02x mxcsr %08" PRIx32 ", emulator fcw %04x fsw %04x "

@@ -1424,6 +1424,11 @@ static void fam_simdint(Gen *g)
     default: {  /* MASKMOVQ / MASKMOVDQU at DS:RDI */
         mov_r32_imm(g, 7, DATA_BASE + 0x400 + (uint32_t)below(g, 0x1400));
         mark(g);
+        /* XXX: with an all-zero mask, whether the access is still checked is implementation
+         * dependent (SDM vol. 2, MASKMOVQ; an Intel host checks it, softvisor does not), so with
+         * the native 32-bit oracle, where sreg32 may leave DS unusable, it goes through SS. */
+        if (g->n32)
+            byte(g, 0x36);
         uint8_t o[2] = { 0x0f, 0xf7 };
         enc(g, mmx ? 0 : P_66, o, 2, vr, rm_reg(vreg(g, mmx)), 0, 0);
         break;
