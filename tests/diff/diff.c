@@ -207,7 +207,8 @@ static bool mmx_store_at(const Run *r, uint64_t rip)
     bool mmx = false, store = false;
     for (int i = 0; i < zi.operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
-        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(o->reg.value) == ZYDIS_REGCLASS_MMX)
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ZydisRegisterGetClass(o->reg.value) == ZYDIS_REGCLASS_MMX)
             mmx = true;
         if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             store = true;

@@ -141,7 +141,9 @@ static uint32_t emu_map_4byte(Emu *e)
 }
 
 /* Linux's user segments, GDT entries 4..6: 0x23, 0x2b, 0x33. */
-static const uint64_t gdt_user[3] = { 0x00cffb000000ffffull, 0x00cff3000000ffffull, 0x00affb000000ffffull };
+static const uint64_t gdt_user[3] = {
+    0x00cffb000000ffffull, 0x00cff3000000ffffull, 0x00affb000000ffffull,
+};
 
 /* CS for the mode, the data segment registers 0x2b. */
 static void emu_segs(Emu *e)

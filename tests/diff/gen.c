@@ -56,12 +56,12 @@
  *
  * With the native 32-bit oracle (Gen.n32) that is all; the families marked `native32` join (PUSH,
  * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32, sreg32:
- * invalid in 64-bit code or not made there, marked `only32` too) and so do INC/DEC 40..4F, A0..A3 moffs with a 4-byte address,
- * absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67 (CX as the counter); where the
- * host maps the low region (Gen.a16), 1 memory operand in 8 is a 16-bit one, 0x67 with [BX +
- * disp16] or [BP + disp16] (the low half of the base register) or [disp16], into the low region,
- * and A0..A3 with 0x67 get a 2-byte address there.  (16-bit forms through SI/DI are not made: the
- * sequence writes those registers.)
+ * invalid in 64-bit code or not made there, marked `only32` too) and so do INC/DEC 40..4F, A0..A3
+ * moffs with a 4-byte address, absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67
+ * (CX as the counter); where the host maps the low region (Gen.a16), 1 memory operand in 8 is a
+ * 16-bit one, 0x67 with [BX + disp16] or [BP + disp16] (the low half of the base register) or
+ * [disp16], into the low region, and A0..A3 with 0x67 get a 2-byte address there.  (16-bit forms
+ * through SI/DI are not made: the sequence writes those registers.)
  *
  * Without it (the host runs the bytes as 64-bit code): only encodings whose bytes mean the same in
  * 32-bit and 64-bit code.  No REX prefix (so no 40..4F), no RIP-relative operand (mod=00 rm=101
@@ -383,7 +383,7 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     int rf = (p & P_DIGIT) ? regf : enc3(regf);
     if (rm.reg >= 0) {
         byte(g, 0xc0 | (unsigned)(rf << 3) | (unsigned)enc3(rm.reg));
-    } else if (rm.a16) {            /* mod 00 rm 110 [disp16]; mod 10 rm 111 [BX + d16], 110 [BP + d16] */
+    } else if (rm.a16) {    /* mod 00 rm 110 [disp16]; mod 10 rm 111 [BX + d16], 110 [BP + d16] */
         byte(g, (rm.base < 0 ? 0x06u : rm.base == 3 ? 0x87u : 0x86u) | (unsigned)(rf << 3));
         imm(g, (uint32_t)rm.disp, 2);
     } else if (rm.rip) {
@@ -2152,7 +2152,6 @@ static void fam_ssefp(Gen *g)
         done(g, F_ALL, 0);
 }
 
-
 /* ---- 32-bit only (native 32-bit oracle) ---- */
 
 /* BCD adjustments (37 AAA, 3F AAS, 27 DAA, 2F DAS, D4 ib AAM, D5 ib AAD; #UD in 64-bit code), on
@@ -2168,8 +2167,10 @@ static void fam_bcd(Gen *g)
     int k = below(g, 6);
     static const uint8_t ops[6] = { 0x37, 0x3f, 0x27, 0x2f, 0xd4, 0xd5 };
     static const uint32_t reads[6] = { F_AF, F_AF, F_AF | F_CF, F_AF | F_CF, 0, 0 };
-    static const uint32_t undef[6] = { F_OF | F_SF | F_ZF | F_PF, F_OF | F_SF | F_ZF | F_PF, F_OF, F_OF,
-                                       F_OF | F_AF | F_CF, F_OF | F_AF | F_CF };
+    static const uint32_t undef[6] = {
+        F_OF | F_SF | F_ZF | F_PF, F_OF | F_SF | F_ZF | F_PF, F_OF, F_OF,
+        F_OF | F_AF | F_CF, F_OF | F_AF | F_CF,
+    };
     begin(g, reads[k]);
     byte(g, ops[k]);
     if (k >= 4)
@@ -2270,7 +2271,9 @@ static void fam_misc32(Gen *g)
  * selector is zero-extended, to memory 16 bits are written). */
 static void fam_sreg(Gen *g)
 {
-    static const uint8_t sels[12] = { 0x2b, 0x28, 0x29, 0x2a, 0x23, 0x20, 0x22, 0x33, 0x31, 0x00, 0x03, 0x13 };
+    static const uint8_t sels[12] = {
+        0x2b, 0x28, 0x29, 0x2a, 0x23, 0x20, 0x22, 0x33, 0x31, 0x00, 0x03, 0x13,
+    };
     static const int loadable[3] = { 0, 2, 3 };   /* ES, SS, DS */
     int sreg = loadable[below(g, 3)];
     uint8_t sel = coin(g) ? 0x2b : sels[below(g, 12)];

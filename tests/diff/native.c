@@ -4,10 +4,10 @@
  * The code region (RWX) and the data region are mapped at the fixed addresses of diff.h with
  * MAP_FIXED_NOREPLACE, so memory operands and pushed return addresses are the same numbers as in
  * the guest; so is the low region for 16-bit addressing, where vm.mmap_min_addr allows it
- * (native_has_low; without it the generator makes no such operands).  A fixed prologue saves the host's callee-saved registers and RSP in the scratch page,
- * loads RFLAGS (POPFQ) and all sixteen GPRs from the input state, and jumps to the sequence; the
- * epilogue placed right after the sequence stores the GPRs and RFLAGS (PUSHFQ) into the output
- * state, clears DF and returns to C.  The x87 state, MXCSR and XMM0-15 are loaded first in the
+ * (native_has_low; without it the generator makes no such operands).  A fixed prologue saves the
+ * host's callee-saved registers and RSP in the scratch page, loads RFLAGS (POPFQ) and all sixteen
+ * GPRs from the input state, and jumps to the sequence; the epilogue placed right after the
+ * sequence stores the GPRs and RFLAGS (PUSHFQ) into the output state, clears DF and returns to C.  The x87 state, MXCSR and XMM0-15 are loaded first in the
  * prologue with FXRSTOR64 and stored in the epilogue with FXSAVE64 (which does not wait, so an
  * unmasked x87 exception still pending at the end is stored, not raised); the epilogue then
  * executes FNINIT and LDMXCSR 1F80 so the host's C code runs with its own FPU state again.
@@ -390,7 +390,8 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
         const uint32_t mxcsr = 0x1f80;
         __asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(mxcsr));
         if (b32) {
-            uint32_t ds = *(const uint16_t *)(uintptr_t)SCR_DS, es = *(const uint16_t *)(uintptr_t)SCR_ES;
+            uint32_t ds = *(const uint16_t *)(uintptr_t)SCR_DS;
+            uint32_t es = *(const uint16_t *)(uintptr_t)SCR_ES;
             __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es" : : "r"(ds), "r"(es));
         }
         *out = n->fault;
