@@ -1668,15 +1668,16 @@ static void x87_stenv(Gen *g)
 /* FXSAVE/FXSAVE64 (0F AE /0) with FOP, FIP, FDP (and FCS/FDS) and MXCSR_MASK overwritten after
  * (the host's pointers; AMD's MXCSR_MASK has bit 17), or FXRSTOR/FXRSTOR64 (0F AE /1) of an image
  * with random CW, SW, abridged TW, MXCSR (mostly valid, never bit 17), registers from x87_value
- * and XMM registers from fp_fill; 16-byte aligned 15 times in 16.  64-bit cases only: 32-bit
- * code saves and restores XMM0-7, the 64-bit oracle all sixteen. */
+ * and XMM registers from fp_fill; 16-byte aligned 15 times in 16.  Not in 32-bit cases for the
+ * 64-bit-code oracle (32-bit code saves and restores XMM0-7, 64-bit code all sixteen); in 32-bit
+ * code only the 32-bit forms. */
 static void x87_fxsave(Gen *g)
 {
     Rm m = rm_mem(g, 512 + 16);
     if (below(g, 16))
         m.disp -= (int32_t)(rm_addr(g, m) & 15);
     uint8_t o[2] = { 0x0f, 0xae };
-    unsigned w = coin(g) ? P_W : 0;
+    unsigned w = coin(g) && !g->b32 ? P_W : 0;
     if (coin(g)) {
         mark(g);
         enc(g, P_DIGIT | w, o, 2, 0, m, 0, 0);
@@ -1862,8 +1863,8 @@ static void fam_x87(Gen *g)
     case 20:    /* FNSTENV / FNSAVE */
         x87_stenv(g);
         break;
-    case 21: case 22:  /* FXSAVE / FXRSTOR (64-bit cases), else FLDENV / FRSTOR */
-        if (g->b32)
+    case 21: case 22:  /* FXSAVE / FXRSTOR (not for the 64-bit-code oracle), else FLDENV / FRSTOR */
+        if (g->b32 && !g->n32)
             x87_ldenv(g);
         else
             x87_fxsave(g);
