@@ -45,8 +45,9 @@
  *   emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides (emu.c).
  *   XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS), selectors
  *   of the host's other GDT entries (TLS, Linux's per-CPU segment 0x7b), LDS/LES, far transfers,
- *   16-bit addressing through SI/DI (registers the sequence writes), the 0x67 string
- *   instructions and XLAT.  FXSAVE/FXRSTOR (32-bit forms) join the x87 family's 32-bit cases.
+ *   the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and XLAT with 0x67.  The
+ *   string instructions with 0x67 (SI, DI, CX) run in the low region too, and FXSAVE/FXRSTOR
+ *   (32-bit forms) join the x87 family's 32-bit cases.
  * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
  *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
  *   32-bit cases are made only of encodings that mean the same thing in both modes (gen.c lists

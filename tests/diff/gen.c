@@ -60,8 +60,9 @@
  * moffs with a 4-byte address, absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67
  * (CX as the counter); where the host maps the low region (Gen.a16), 1 memory operand in 8 is a
  * 16-bit one, 0x67 with [BX + disp16] or [BP + disp16] (the low half of the base register) or
- * [disp16], into the low region, and A0..A3 with 0x67 get a 2-byte address there.  (16-bit forms
- * through SI/DI are not made: the sequence writes those registers.)
+ * [disp16], into the low region, A0..A3 with 0x67 get a 2-byte address there, and 1 string
+ * instruction in 4 gets 0x67 with SI/DI there and junk in the upper halves of ESI/EDI/ECX.  (The
+ * [BX/BP + SI/DI] forms are not made: the sequence writes SI and DI.)
  *
  * Without it (the host runs the bytes as 64-bit code): only encodings whose bytes mean the same in
  * 32-bit and 64-bit code.  No REX prefix (so no 40..4F), no RIP-relative operand (mod=00 rm=101
@@ -1159,6 +1160,16 @@ static void fam_loop(Gen *g)
 /* RSI/RDI into the middle of the buffer and a small RCX, then the string instruction. */
 static bool string_setup(Gen *g, int *count)
 {
+    if (g->a16 && below(g, 4) == 0) {
+        /* 0x67 in 32-bit code: SI, DI and CX, the low halves, into the low region; the upper
+         * halves hold junk that must survive */
+        for (int r = 6; r <= 7; r++)
+            mov_r32_imm(g, r, ((uint32_t)rnd(g) & 0xffff0000u) |
+                              (LOW_BASE + 0x100 + (uint32_t)below(g, (int)LOW_SIZE - 0x200)));
+        *count = below(g, 5) == 0 ? 0 : below(g, 33);
+        mov_r32_imm(g, 1, ((uint32_t)rnd(g) & 0xffff0000u) | (uint32_t)*count);
+        return true;
+    }
     mov_r32_imm(g, 6, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
     mov_r32_imm(g, 7, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
     *count = below(g, 5) == 0 ? 0 : below(g, 33);
