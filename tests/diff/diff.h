@@ -40,14 +40,14 @@
  *   immediates, PUSH ES/CS/SS/DS, PUSHF/POPF, CALL/RET, ENTER/LEAVE, BOUND, INTO, SALC, moffs
  *   MOV, LOOP/JCXZ with 0x67, absolute [disp32] LEA, 16-bit addressing (0x67: [BX/BP +
  *   disp16], [disp16], 2-byte moffs) into the low region where the host can map it (a line says
- *   so where it cannot), and loads of ES/SS/DS (POP, MOV) and MOV r/m, Sreg with the selectors
- *   of Linux's user segments and a few that fault (softvisor's guest has the same GDT entries,
- *   emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides (emu.c).
- *   XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS), selectors
- *   of the host's other GDT entries (TLS, Linux's per-CPU segment 0x7b), LDS/LES, far transfers,
- *   the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and XLAT with 0x67.  The
- *   string instructions with 0x67 (SI, DI, CX) run in the low region too, and FXSAVE/FXRSTOR
- *   (32-bit forms) join the x87 family's 32-bit cases.
+ *   so where it cannot), the string instructions with 0x67 (SI, DI, CX) there too, FXSAVE and
+ *   FXRSTOR (32-bit forms), and loads of ES/SS/DS (POP, MOV, LES/LDS) and MOV r/m, Sreg with
+ *   the selectors of Linux's user segments and a few that fault (softvisor's guest has the same
+ *   GDT entries, emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides
+ *   (emu.c).  XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS),
+ *   LSS (it loads ESP), selectors of the host's other GDT entries (TLS, Linux's per-CPU segment
+ *   0x7b), far transfers, the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and
+ *   XLAT with 0x67.
  * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
  *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
  *   32-bit cases are made only of encodings that mean the same thing in both modes (gen.c lists

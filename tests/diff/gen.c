@@ -2279,8 +2279,10 @@ static void fam_misc32(Gen *g)
  * selectors (0x2b half the time, else 0x23 0x33 0x2b with any RPL, a null selector, or a kernel
  * one): the protected-mode checks decide between a load and #GP (emu.c builds the same GDT).  A
  * null or code-segment DS/ES makes later accesses through it fault (#GP on writes to a code
- * segment, on any access through null).  Stores: MOV r/m, Sreg (8C /r; to a 32-bit register the
- * selector is zero-extended, to memory 16 bits are written). */
+ * segment, on any access through null).  LES / LDS (C4 / C5, memory forms only: with mod = 11
+ * they are VEX prefixes) of a far pointer written into the buffer with such a selector.  Stores:
+ * MOV r/m, Sreg (8C /r; to a 32-bit register the selector is zero-extended, to memory 16 bits are
+ * written). */
 static void fam_sreg(Gen *g)
 {
     static const uint8_t sels[12] = {
@@ -2290,7 +2292,7 @@ static void fam_sreg(Gen *g)
     int sreg = loadable[below(g, 3)];
     uint8_t sel = coin(g) ? 0x2b : sels[below(g, 12)];
     bool w16 = below(g, 4) == 0;
-    switch (below(g, 4)) {
+    switch (below(g, 5)) {
     case 0: {   /* push imm8 sel; pop sreg */
         mark(g);
         if (w16) byte(g, 0x66);
@@ -2316,6 +2318,18 @@ static void fam_sreg(Gen *g)
         uint8_t op = 0x8e;
         mark(g);
         enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, below(g, 16) ? sreg : 1, rm_reg(r), 0, 0);
+        break;
+    }
+    case 3: {   /* LES / LDS r, m16:32 (66: m16:16): the offset, then the selector */
+        int r = dst_reg(g);
+        Rm m = rm_mem(g, w16 ? 4 : 6);
+        uint32_t off = (uint32_t)rnd_value(g);
+        uint16_t s16 = sel;
+        case_put(g, rm_addr(g, m), &off, w16 ? 2 : 4);
+        case_put(g, rm_addr(g, m) + (w16 ? 2u : 4u), &s16, 2);
+        uint8_t op = sreg == 3 ? 0xc5 : 0xc4;
+        mark(g);
+        enc(g, w16 ? P_66 : 0, &op, 1, r, m, 0, 0);
         break;
     }
     default: {  /* mov r/m, sreg */
