@@ -27,8 +27,11 @@
  * Exception flags (8.4-8.5) are sticky: the host reports the ones this instruction raised and
  * they are ORed into SW; ES and B = (SW[5:0] & ~CW[5:0]) != 0.  A masked fault gets the host's
  * masked response; an unmasked IE/DE/ZE (and for memory destinations OE/UE) leaves the
- * destination unchanged — a store to memory is then not written, though the access is still
- * checked (segment and paging faults come first).
+ * destination unchanged — a store to memory is then not made at all, so its segment and paging
+ * checks do not happen either (an Intel host: FISTP with stack underflow, or FST m32 overflowing,
+ * unmasked, to a read-only page, a non-canonical address or through a null DS raises nothing;
+ * the #MF waits for the next waiting instruction).  A store that is made is checked completely
+ * before any state changes.
  *
  * Instruction/data pointers (8.1.8): every non-control instruction records FIP = its offset,
  * FCS = CS, FOP = ((first opcode byte & 7) << 8) | ModRM, and, with a memory operand,
@@ -224,22 +227,22 @@ static uint32_t x87_exec(Cpu *cpu, const Insn *in, int kind)
     x87_check_pending(cpu);
     X87State *f = &cpu->fpu;
     uint8_t mem[16] = { 0 };
-    uint64_t ea = 0, lin = 0;
+    uint64_t ea = 0;
     int size = in->sub;
     if (kind != X87_REG)
         ea = insn_ea(cpu, in);
     if (kind == X87_LOAD)
         x87_mem_read(cpu, in->seg, ea, mem, size);
-    else if (kind == X87_STORE)
-        lin = x87_mem_probe_write(cpu, in->seg, ea, size);
     uint8_t img[108];
     x87_to_image(f, img);
     uint32_t fl = (uint32_t)x87_host_exec(img, (uint8_t)(0xd8 | (in->imm2 >> 8)),
                                           (uint8_t)in->imm2, mem, cpu_get_eflags(cpu) & FL_ARITH);
     uint16_t raised = get16(img + 4) & X87_SW_EXC;
     if (kind == X87_STORE &&
-        !(raised & ~f->cw & (X87_SW_IE | X87_SW_DE | X87_SW_ZE | X87_SW_OE | X87_SW_UE)))
+        !(raised & ~f->cw & (X87_SW_IE | X87_SW_DE | X87_SW_ZE | X87_SW_OE | X87_SW_UE))) {
+        uint64_t lin = x87_mem_probe_write(cpu, in->seg, ea, size);
         x87_mem_write_lin(cpu, lin, mem, size);
+    }
     x87_from_image(f, img);
     x87_note_insn(cpu, in, kind != X87_REG, ea);
     return fl & FL_ARITH;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Full differential run: 1,000,000 cases of 64-bit code and 1,000,000 cases of 32-bit code
-# (tests/diff/diff.c; 32-bit cases use the host running the same bytes as 64-bit code as their
-# oracle, see diff.h).  Both kinds must end with 0 mismatches; the counts per mode are printed.
+# (tests/diff/diff.c; 32-bit cases run natively as 32-bit code where the host can, which the line
+# "32-bit oracle:" reports, else as the same bytes in 64-bit code, see diff.h).  Both kinds must end
+# with 0 mismatches; the counts per mode are printed.
 # Usage: tests/diff/diff-full.sh [BUILD_DIR] [extra diff_test args, e.g. --seed 42 --all]
 # The seed is printed; replay one failing case with:
 #   BUILD_DIR/tests/diff/diff_test --seed S --case K     (64-bit case K)

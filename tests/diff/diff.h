@@ -10,6 +10,10 @@
  *   DATA_BASE   0x20000000  DATA_SIZE bytes compared after every case: memory operands point into
  *                           [DATA_BASE, DATA_BASE + 0x2000), the stack lives above (RSP starts at
  *                           DATA_BASE + STACK_OFF)
+ *   LOW_BASE    0x00004000  LOW_SIZE bytes, compared too, for 16-bit addressing (0x67) in 32-bit
+ *                           code, whose addresses are below 64 KiB: mapped natively where the
+ *                           host's vm.mmap_min_addr allows it (else those forms are not generated)
+ * A case's memory image (DiffCase.data, MEM_SIZE bytes) is the data region followed by the low one.
  * Vector and FPU state: XMM0-15, MXCSR and the x87 state (the eight 80-bit registers by physical
  * number, FCW, FSW, the abridged tag word; MM0-7 are the registers' significands) are loaded from
  * the input state and compared like the GPRs: the native prologue loads them with FXRSTOR64, the
@@ -24,18 +28,36 @@
  * code, alternately in IA-32e compatibility mode (long mode, CS.L=0 D=1, CPL 3) and in legacy
  * 32-bit protected mode (EFER.LME=0, paging with 2-level or PAE tables, CPL 3).
  *
- * XXX: the oracle for 32-bit code is the host running the SAME BYTES AS 64-BIT CODE, because the
- * host this runs on cannot execute 32-bit code (its kernel has IA-32 emulation off: no selector
- * 0x23, i386 binaries get ENOEXEC).  So 32-bit cases are made only of encodings that mean the
- * same thing in both modes (gen.c lists the rules), and only EAX..EDI bits 31:0, the defined
- * flags and memory are compared: a 32-bit result in 64-bit code is zero-extended, 8/16-bit ones
- * keep the upper bits, and 32-bit code has no upper half.  Excluded from 32-bit cases because
- * they differ between the modes or do not exist in 64-bit code: the BCD instructions (AAA AAS
- * AAM AAD DAA DAS), PUSHA/POPA, PUSH/POP of registers, segment registers and memory,
- * PUSHF/POPF, CALL/RET/ENTER/LEAVE and everything else that uses the stack width, INC/DEC
- * 40..4F, ARPL, BOUND, INTO, SALC, LDS/LES, far JMP/CALL, moffs MOV, 16-bit addressing (0x67),
- * the REX-only registers.  Those are covered elsewhere: the 80286 conformance vectors
- * (tests/conformance, 16-bit real mode: BCD, PUSHA/POPA, stack ops, ...), the guest tests
+ * The oracle for 32-bit code depends on the host, probed at start (native_probe32) and printed:
+ *
+ * - Native 32-bit (the usual case on x86-64 Linux: the kernel's IA-32 emulation gives every
+ *   process the 32-bit user code segment, selector 0x23): the host runs the case as 32-bit code
+ *   in compatibility mode (native.c: far jumps between 0x33 and 0x23), with DS = ES = SS = 0x2b,
+ *   CPL 3, IOPL 0, as softvisor runs it (emu.c).  EAX..EDI (ESP included) bits 31:0, the defined
+ *   flags, XMM/x87 state and memory (the stack too) are compared.  On top of everything below,
+ *   32-bit cases then also get the forms that differ from 64-bit code or do not exist there
+ *   (gen.c): the BCD instructions, PUSHA/POPA, INC/DEC 40..4F, PUSH/POP of registers, memory and
+ *   immediates, PUSH ES/CS/SS/DS, PUSHF/POPF, CALL/RET, ENTER/LEAVE, BOUND, INTO, SALC, moffs
+ *   MOV, LOOP/JCXZ with 0x67, absolute [disp32] LEA, 16-bit addressing (0x67: [BX/BP +
+ *   disp16], [disp16], 2-byte moffs) into the low region where the host can map it (a line says
+ *   so where it cannot), the string instructions with 0x67 (SI, DI, CX) there too, FXSAVE and
+ *   FXRSTOR (32-bit forms), and loads of ES/SS/DS (POP, MOV, LES/LDS) and MOV r/m, Sreg with
+ *   the selectors of Linux's user segments and a few that fault (softvisor's guest has the same
+ *   GDT entries, emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides
+ *   (emu.c).  XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS),
+ *   LSS (it loads ESP), selectors of the host's other GDT entries (TLS, Linux's per-CPU segment
+ *   0x7b), far transfers, the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and
+ *   XLAT with 0x67.
+ * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
+ *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
+ *   32-bit cases are made only of encodings that mean the same thing in both modes (gen.c lists
+ *   the rules) and every case is checked to decode the same in both (diff.c); only EAX..EDI bits
+ *   31:0, the defined flags and memory are compared: a 32-bit result in 64-bit code is
+ *   zero-extended, 8/16-bit ones keep the upper bits, and 32-bit code has no upper half.  All
+ *   the forms listed above are then excluded (the driver prints the families it leaves out).
+ *
+ * Both ways, what the diff suite does not reach is covered elsewhere: the 80286 conformance
+ * vectors (tests/conformance, 16-bit real mode: BCD, PUSHA/POPA, stack ops, ...), the guest tests
  * (tests/guest: mode switches, 32-bit protected-mode code, stack and far transfers) and the unit
  * tests (tests/unit: test_bcd.c, test_stack.c, test_far.c, ...).
  */
@@ -54,6 +76,13 @@
 #define DATA_BASE  0x20000000u
 #define DATA_SIZE  0x4000u
 #define STACK_OFF  0x3800u
+#define LOW_BASE   0x4000u
+#define LOW_SIZE   0x1000u
+#define MEM_SIZE   (DATA_SIZE + LOW_SIZE)
+
+/* What the host offers the generator (gen_case). */
+#define HOST_RUNS32 1u      /* runs 32-bit code natively (native_probe32) */
+#define HOST_LOW    2u      /* has the low region mapped (native_has_low) */
 
 #define MARK_MAX   96
 
@@ -78,14 +107,16 @@ typedef struct DiffMark {
 } DiffMark;
 
 typedef struct DiffCase {
-    int bits;                       /* 64, or 32: bytes valid alike as 32- and 64-bit code */
+    int bits;                       /* 64 or 32 */
+    bool native32;                  /* 32-bit case for the native 32-bit oracle; else its bytes
+                                     * mean the same as 32- and 64-bit code */
     uint8_t code[SEQ_MAX];
     int len;
     DiffMark mark[MARK_MAX];
     int nmark;
     uint32_t undef_end;             /* flags undefined at the end of the sequence */
     DiffState in;
-    uint8_t data[DATA_SIZE];
+    uint8_t data[MEM_SIZE];         /* the data region, then the low region */
     uint64_t families;              /* bit set of the families used (for the report) */
 } DiffCase;
 
@@ -93,13 +124,20 @@ typedef struct DiffCase {
 typedef struct DiffFamily {
     const char *name;
     bool pending;                   /* excluded by default (not yet in softvisor, or no generator) */
-    bool only64;                    /* not generated in 32-bit cases (stack width differs) */
+    bool native32;                  /* in 32-bit cases only with the native 32-bit oracle (the
+                                     * stack width differs, or the bytes mean something else in
+                                     * 64-bit code) */
+    bool only32;                    /* not in 64-bit cases (invalid in 64-bit code) */
 } DiffFamily;
 
 int gen_family_count(void);
 const DiffFamily *gen_family(int i);
 /* Builds case `c` from `seed`, drawing its items from the families whose bit is set in `mask`. */
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits);
+/* `host`: HOST_* bits, what the native side can run (32-bit cases only). */
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, unsigned host);
+/* A case of the given bytes from a plain state (all registers 0 but RSP at the stack, FPU as
+ * after FNINIT, data zero), for the host probes. */
+void gen_case_bytes(DiffCase *c, const uint8_t *code, int len, int bits, bool native32);
 /* Undefined flags at the instruction starting at `rip` (faulting instructions). */
 uint32_t gen_undef_at(const DiffCase *c, uint64_t rip);
 
@@ -107,8 +145,13 @@ uint32_t gen_undef_at(const DiffCase *c, uint64_t rip);
 typedef struct Native Native;
 Native *native_new(void);
 void native_free(Native *n);
-/* Runs the case on the host; returns false when the harness itself failed. */
+/* Runs the case on the host; returns false when the harness itself failed.  `data_out` gets
+ * MEM_SIZE bytes. */
 bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* Is the low region mapped (it is not where vm.mmap_min_addr is above LOW_BASE)? */
+bool native_has_low(const Native *n);
+/* Can this host run 32-bit code (native.c)?  Tried in a child process, which may die. */
+bool native_probe32(Native *n);
 
 /* ---- emulator runner (emu.c) ---- */
 typedef enum DiffMode {
@@ -122,6 +165,8 @@ typedef enum DiffMode {
 typedef struct Emu Emu;
 Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
+/* Runs the case in softvisor; false when it did not reach the end (step limit).  `data_out` gets
+ * MEM_SIZE bytes. */
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
 /* The parts of emu_run, for runners that drive the CPU themselves (jit_lockstep.c): load the case
  * (CPU at SEQ_ADDR), and read the result back (all but `vector`). */

@@ -14,13 +14,22 @@
  *   MODE_PROT32_PAE  CR4 = PAE, EFER = 0, CR3 -> PDPT (PDPTE 0 = P only: RW/US are reserved
  *                    there, SDM vol. 3, 4.4.1) -> PD -> PT with 8-byte entries; CS as above;
  *   CR4.OSFXSR|OSXMMEXCPT in every mode (SSE enabled, as Linux runs its processes);
- *   SS = DS = ES = FS = GS = 0x2b (flat 4 GiB data, DPL 3) in every mode; RFLAGS = the case's
- *   flags | IF.
+ *   SS = DS = ES = FS = GS = 0x2b (flat 4 GiB data, DPL 3) in every mode, set again for every
+ *   case (32-bit cases load DS, ES and SS); RFLAGS = the case's flags | IF.
+ * The GDT holds what a Linux x86-64 process finds at the selectors the cases use: 0x23 32-bit
+ * code, 0x2b data, 0x33 64-bit code (all flat, DPL 3, accessed), zero descriptors below (Linux
+ * has its kernel segments there, DPL 0: both refuse a load from CPL 3 with #GP); the generator
+ * uses no selector above.  It sits in the code region's last page (host: unused).
  *
  * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
  * fault_jmp, so a fault is seen at the point it is raised: vector and the faulting RIP with the
  * state before the instruction.  It stops when RIP reaches the end of the sequence.
+ *
+ * Software interrupts are delivered, not raised: the IDT limit is 0, so INT n, INT3 and INTO
+ * (when OF = 1) raise #GP(vector * 8 + 2) at the IDT check (SDM vol. 3, 6.12.1).  For #BP and #OF
+ * the harness reports what a Linux process sees instead (both gates have DPL 3 there, and they
+ * are traps): the vector, with RIP after the instruction.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +47,15 @@
 #define PT_CODE    0x4000u
 #define PT_DATA    0x5000u
 #define PT_PD2     0x6000u    /* 2-level page directory (MODE_PROT32) */
+#define PT_LOW     0x7000u    /* page table of LOW_BASE (4- or 8-byte entries per mode) */
 #define PHYS_CODE  0x10000u   /* CODE_BASE .. + CODE_SIZE */
 #define PHYS_DATA  0x20000u   /* DATA_BASE .. + DATA_SIZE */
+#define PHYS_LOW   0x28000u   /* LOW_BASE .. + LOW_SIZE */
+#define GDT_OFF    0xf000u    /* the GDT, in the code region: linear CODE_BASE + GDT_OFF */
 #define STEP_MAX   100000
 
 struct Emu {
+    DiffMode mode;
     Cpu *cpu;
     uint8_t *ram;
     CpuBus bus;
@@ -92,8 +105,8 @@ static bool fake_intr_pending(void *opaque)
 static void put64(uint8_t *ram, uint32_t pa, uint64_t v) { memcpy(ram + pa, &v, 8); }
 static void put32(uint8_t *ram, uint32_t pa, uint32_t v) { memcpy(ram + pa, &v, 4); }
 
-/* 4-level and PAE tables: [PML4[0] ->] PDPT[0] -> PD[lin 29:21] -> PT[lin 20:12] for the code and
- * the data region (both below 1 GiB).  Returns the CR3 value. */
+/* 4-level and PAE tables: [PML4[0] ->] PDPT[0] -> PD[lin 29:21] -> PT[lin 20:12] for the code,
+ * data and low regions (all below 1 GiB).  Returns the CR3 value. */
 static uint32_t emu_map_8byte(Emu *e, bool four_level)
 {
     const uint64_t u = 7;   /* present, writable, user */
@@ -105,6 +118,9 @@ static uint32_t emu_map_8byte(Emu *e, bool four_level)
         put64(e->ram, PT_CODE + 8 * (((CODE_BASE + off) >> 12) & 511), (PHYS_CODE + off) | u);
     for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
         put64(e->ram, PT_DATA + 8 * (((DATA_BASE + off) >> 12) & 511), (PHYS_DATA + off) | u);
+    put64(e->ram, PT_PD + 8 * ((LOW_BASE >> 21) & 511), PT_LOW | u);
+    for (uint32_t off = 0; off < LOW_SIZE; off += 0x1000)
+        put64(e->ram, PT_LOW + 8 * (((LOW_BASE + off) >> 12) & 511), (PHYS_LOW + off) | u);
     return four_level ? PT_PML4 : PT_PDPT;
 }
 
@@ -118,7 +134,28 @@ static uint32_t emu_map_4byte(Emu *e)
         put32(e->ram, PT_CODE + 4 * (((CODE_BASE + off) >> 12) & 1023), (PHYS_CODE + off) | u);
     for (uint32_t off = 0; off < DATA_SIZE; off += 0x1000)
         put32(e->ram, PT_DATA + 4 * (((DATA_BASE + off) >> 12) & 1023), (PHYS_DATA + off) | u);
+    put32(e->ram, PT_PD2 + 4 * (LOW_BASE >> 22), PT_LOW | u);
+    for (uint32_t off = 0; off < LOW_SIZE; off += 0x1000)
+        put32(e->ram, PT_LOW + 4 * (((LOW_BASE + off) >> 12) & 1023), (PHYS_LOW + off) | u);
     return PT_PD2;
+}
+
+/* Linux's user segments, GDT entries 4..6: 0x23, 0x2b, 0x33. */
+static const uint64_t gdt_user[3] = {
+    0x00cffb000000ffffull, 0x00cff3000000ffffull, 0x00affb000000ffffull,
+};
+
+/* CS for the mode, the data segment registers 0x2b. */
+static void emu_segs(Emu *e)
+{
+    Cpu *cpu = e->cpu;
+    if (e->mode == MODE_LONG64)
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, gdt_user[2]);
+    else
+        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x23, gdt_user[0]);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS)
+            seg_cache_from_desc(&cpu->seg[s], 0x2b, gdt_user[1]);
 }
 
 Emu *emu_new(DiffMode mode)
@@ -142,14 +179,13 @@ Emu *emu_new(DiffMode mode)
     cpu->cr4 = (mode == MODE_PROT32 ? 0 : CR4_PAE) | CR4_OSFXSR | CR4_OSXMMEXCPT;
     cpu->efer = lm ? EFER_LME | EFER_LMA : 0;
     cpu->cr3 = mode == MODE_PROT32 ? emu_map_4byte(e) : emu_map_8byte(e, lm);
-    if (mode == MODE_LONG64)
-        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x33, 0x00affb000000ffffull);
-    else
-        seg_cache_from_desc(&cpu->seg[SEG_CS], 0x23, 0x00cffb000000ffffull);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS)
-            seg_cache_from_desc(&cpu->seg[s], 0x2b, 0x00cff3000000ffffull);
+    e->mode = mode;
+    for (int i = 4; i <= 6; i++)
+        put64(e->ram, PHYS_CODE + GDT_OFF + 8 * (uint32_t)i, gdt_user[i - 4]);
+    cpu->gdtr = (DescTable){ CODE_BASE + GDT_OFF, 7 * 8 - 1 };
+    emu_segs(e);
     cpu->cpl = 3;
+    cpu->idtr.limit = 0;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
     if (cpu->code_bits != (mode == MODE_LONG64 ? 64 : 32)) {
@@ -175,12 +211,20 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
     jmp_buf jb;
     jmp_buf *saved = cpu->fault_jmp;
     volatile int steps = 0;
+    const Insn *volatile cur = NULL;
     int result = -1;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         result = cpu->exc_vector;
         cpu->exc_vector = -1;
         cpu->fault_jmp = saved;
+        uint32_t soft = cpu->exc_error >> 3;
+        if (result == EXC_GP && cur && (cpu->exc_error & 7) == 2 && (soft == EXC_BP || soft == EXC_OF)) {
+            result = (int)soft;
+            cpu->rip += cur->len;
+            if (cpu->code_bits != 64)
+                cpu->rip = (uint32_t)cpu->rip;
+        }
         return result;
     }
     while (cpu->rip != end) {
@@ -192,6 +236,7 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
         cpu->exit_block = false;
         for (uint32_t i = 0; i < b->n && cpu->rip != end; i++) {
             const Insn *in = &b->insns[i];
+            cur = in;
             int st = in->fn(cpu, in);
             cpu->icount++;
             steps = steps + 1;
@@ -220,6 +265,7 @@ void emu_load(Emu *e, const DiffCase *c)
     block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE));
     block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
     memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
+    memcpy(e->ram + PHYS_LOW, c->data + DATA_SIZE, LOW_SIZE);
     memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
     memcpy(cpu->xmm, c->in.xmm, sizeof(c->in.xmm));
     for (int i = 0; i < 8; i++)     /* as the native prologue's FXRSTOR64 loads them */
@@ -229,6 +275,7 @@ void emu_load(Emu *e, const DiffCase *c)
     cpu->fpu.tw = x87_expand_tw(&cpu->fpu, c->in.ftw);
     cpu->mxcsr = c->in.mxcsr;
     cpu->rip = SEQ_ADDR;
+    emu_segs(e);
     cpu_set_eflags(cpu, (uint32_t)c->in.flags | FL_IF);
     cpu->exit_block = false;
     cpu->halted = false;
@@ -250,6 +297,7 @@ void emu_store(Emu *e, DiffState *out, uint8_t *data_out)
     out->ftw = x87_abridged_tw(&cpu->fpu);
     out->mxcsr = cpu->mxcsr;
     memcpy(data_out, e->ram + PHYS_DATA, DATA_SIZE);
+    memcpy(data_out + DATA_SIZE, e->ram + PHYS_LOW, LOW_SIZE);
 }
 
 Cpu *emu_cpu(Emu *e) { return e->cpu; }

@@ -39,25 +39,42 @@
  * Flags read: FCMOVcc -> CF ZF PF; ADC SBB RCL RCR CMC -> CF; Jcc/SETcc/CMOVcc/LOOPcc -> their condition; LAHF, PUSHF ->
  * all.
  *
- * 32-bit cases (bits = 32, see diff.h for the oracle): only encodings whose bytes mean the same in
- * 32-bit and 64-bit code.  The generator then uses EAX..EDI only and no REX prefix (so no
- * 40..4F, and byte registers are always AL..BL/AH..BH), operand sizes 1/2/4 (0x66 allowed), no
- * 0x67 (16-bit addressing in 32-bit code), no RIP-relative operand (mod=00 rm=101 is an absolute
- * disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs (8-byte addresses
- * in 64-bit code), no 63 (ARPL vs MOVSXD), no CMPXCHG16B, and none of the families marked
- * `only64` (PUSH, POP, PUSHF/POPF, CALL/RET: they use the stack width); the vector families use
- * XMM0-7 only and no REX.W forms (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or
- * EBP holding an address below 4 GiB that no instruction writes, in half of the cases with the
- * other one as an index register holding 0..255 that no instruction writes either, so
- * [base + index*2^scale + disp] is the same address in both modes; memory operands get an
- * ES/SS/DS override prefix 3 times in 8 (ignored in 64-bit code, flat segments in 32-bit code); string instructions run on RSI/RDI/RCX (64-bit code) vs ESI/EDI/ECX
- * (32-bit code), set with "mov r32, imm32" to addresses below 4 GiB and small counts, and LOOP /
- * JRCXZ vs JECXZ likewise.  Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are the
- * same in both.
+ * Flags of the 32-bit-only forms: AAA AAS read AF, write OSZAPC, OF SF ZF PF undefined; DAA DAS
+ * read AF CF, write OSZAPC, OF undefined; AAM AAD write OSZAPC, OF AF CF undefined; INTO reads
+ * OF, SALC CF; BOUND, PUSHA/POPA, ENTER/LEAVE, PUSH/POP/MOV Sreg none.
  *
- * Families marked `pending` below are left out of the default run (the driver prints the list):
- * bcd32 only (AAA/DAA/... are invalid in 64-bit code, so there is no native oracle on a host
- * without IA-32 compatibility mode, native.c).
+ * 32-bit cases (bits = 32, see diff.h for the two oracles).  Rules for both: EAX..EDI only and
+ * operand sizes 1/2/4 (0x66 allowed), so byte registers are always AL..BL/AH..BH; no 0x67 on
+ * memory operands but those below (16-bit addressing: addresses below 64 KiB); no 63
+ * (ARPL vs MOVSXD), no CMPXCHG16B; the vector families use XMM0-7 only and no REX.W forms
+ * (CVTSI2SS r64, MOVQ r64, PEXTRQ, CRC32 r64, ...).  The memory base is EBX or EBP holding an
+ * address below 4 GiB that no instruction writes (POPA loads it, and the template sets it again
+ * right after), in half of the cases with the other one as an index register holding 0..255 that
+ * no instruction writes either; memory operands get an ES/SS/DS override prefix 3 times in 8
+ * (flat segments in 32-bit code); string instructions run on ESI/EDI/ECX, set with "mov r32,
+ * imm32" to addresses in the buffer and small counts.
+ *
+ * With the native 32-bit oracle (Gen.n32) that is all; the families marked `native32` join (PUSH,
+ * POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE: the stack width is 4; bcd32, pusha32, misc32, sreg32:
+ * invalid in 64-bit code or not made there, marked `only32` too) and so do INC/DEC 40..4F, A0..A3
+ * moffs with a 4-byte address, absolute [disp32] LEA (mod=00 rm=101) and LOOPcc/JCXZ with 0x67
+ * (CX as the counter); where the host maps the low region (Gen.a16), 1 memory operand in 8 is a
+ * 16-bit one, 0x67 with [BX + disp16] or [BP + disp16] (the low half of the base register) or
+ * [disp16], into the low region, A0..A3 with 0x67 get a 2-byte address there, and 1 string
+ * instruction in 4 gets 0x67 with SI/DI there and junk in the upper halves of ESI/EDI/ECX.  (The
+ * [BX/BP + SI/DI] forms are not made: the sequence writes SI and DI.)
+ *
+ * Without it (the host runs the bytes as 64-bit code): only encodings whose bytes mean the same in
+ * 32-bit and 64-bit code.  No REX prefix (so no 40..4F), no RIP-relative operand (mod=00 rm=101
+ * is an absolute disp32 in 32-bit code; [index*s + disp32] uses the SIB form), no A0..A3 moffs
+ * (8-byte addresses in 64-bit code), no 0x67 on LOOP/JrCXZ, and none of the `native32` families.
+ * [base + index*2^scale + disp] is then the same address in both modes, the segment overrides are
+ * ignored in 64-bit code, string instructions use RSI/RDI/RCX in 64-bit code (set below 4 GiB),
+ * LOOP / JRCXZ vs JECXZ likewise; Jcc, JMP rel and JMP r/m (FF /4 with a zero-extended target) are
+ * the same in both.
+ *
+ * Families marked `pending` below are left out of the default run (the driver prints the list);
+ * none at the moment.
  */
 #include <string.h>
 
@@ -92,7 +109,7 @@ enum {
     FAM_XCHG, FAM_CMPXCHG, FAM_CMPXCHG8B, FAM_XADD, FAM_BSWAP, FAM_MOVBE, FAM_MOVX, FAM_PUSH,
     FAM_POP, FAM_PUSHF, FAM_CBW, FAM_LAHF, FAM_FLAGOPS, FAM_JCC, FAM_JMP, FAM_CALL, FAM_LOOP,
     FAM_STRING, FAM_STRCMP, FAM_XLAT, FAM_NOP, FAM_BCD, FAM_SSEFP, FAM_SIMDINT, FAM_X87, FAM_MMX,
-    FAM_COUNT
+    FAM_PUSHA, FAM_ENTER, FAM_MISC32, FAM_SREG, FAM_COUNT
 };
 
 static const DiffFamily families[FAM_COUNT] = {
@@ -121,25 +138,29 @@ static const DiffFamily families[FAM_COUNT] = {
     [FAM_BSWAP] = { "bswap", false },
     [FAM_MOVBE] = { "movbe", false },
     [FAM_MOVX] = { "movx", false },
-    [FAM_PUSH] = { "push", false, true },
-    [FAM_POP] = { "pop", false, true },
-    [FAM_PUSHF] = { "pushf", false, true },
+    [FAM_PUSH] = { "push", false, true, false },
+    [FAM_POP] = { "pop", false, true, false },
+    [FAM_PUSHF] = { "pushf", false, true, false },
     [FAM_CBW] = { "cbw", false },
     [FAM_LAHF] = { "lahf", false },
     [FAM_FLAGOPS] = { "flagops", false },
     [FAM_JCC] = { "jcc", false },
     [FAM_JMP] = { "jmp", false },
-    [FAM_CALL] = { "call", false, true },
+    [FAM_CALL] = { "call", false, true, false },
     [FAM_LOOP] = { "loop", false },
     [FAM_STRING] = { "string", false },
     [FAM_STRCMP] = { "strcmp", false },
     [FAM_XLAT] = { "xlat", false },
     [FAM_NOP] = { "nop", false },
-    [FAM_BCD] = { "bcd32", true, false },
+    [FAM_BCD] = { "bcd32", false, true, true },
     [FAM_SSEFP] = { "ssefp", false },
     [FAM_SIMDINT] = { "simdint", false },
     [FAM_X87] = { "x87", false },
     [FAM_MMX] = { "mmx", false },
+    [FAM_PUSHA] = { "pusha32", false, true, true },
+    [FAM_ENTER] = { "enter", false, true, false },
+    [FAM_MISC32] = { "misc32", false, true, true },
+    [FAM_SREG] = { "sreg32", false, true, true },
 };
 
 int gen_family_count(void) { return FAM_COUNT; }
@@ -152,6 +173,7 @@ typedef struct Rm {
     int base, index, scale;
     int32_t disp;
     bool a32, rip;
+    bool a16;        /* 32-bit code, 0x67: [base16 + disp16] with base BX or BP, or [disp16] */
     uint8_t seg;     /* segment-override prefix byte, 0: none */
 } Rm;
 
@@ -165,7 +187,10 @@ typedef struct Patch {
 typedef struct Gen {
     DiffCase *c;
     uint64_t rng;
-    bool b32;        /* 32-bit case: only encodings that mean the same in 32- and 64-bit code */
+    bool b32;        /* 32-bit case */
+    bool n32;        /* ... for the native 32-bit oracle; else only encodings that mean the same
+                      * in 32- and 64-bit code */
+    bool a16;        /* ... and 16-bit addressing into the low region (HOST_LOW) */
     int base;
     uint64_t base_val;
     int index;       /* 32-bit cases: -1, or a second register no instruction writes */
@@ -262,8 +287,9 @@ static int reg_of(Gen *g, int size, bool legacy, bool dst)
 
 static Rm rm_reg(int r) { return (Rm){ .reg = r, .base = -1, .index = -1 }; }
 
-/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix (never in a
- * 32-bit case: there it would select 16-bit addressing). */
+/* A data-buffer memory operand of `size` bytes: [base + disp], ~1/8 with a 0x67 prefix in a 64-bit
+ * case; in a 32-bit case with 16-bit addressing allowed (Gen.a16), ~1/8 a 16-bit operand into the
+ * low region. */
 static Rm rm_mem(Gen *g, int size)
 {
     int64_t boff = (int64_t)(g->base_val - DATA_BASE);
@@ -273,14 +299,22 @@ static Rm rm_mem(Gen *g, int size)
     else
         disp = (int32_t)(0x400 + below(g, 0x1400 - size) - boff);
     Rm m = { .reg = -1, .base = g->base, .index = -1, .disp = disp, .a32 = below(g, 8) == 0 && !g->b32 };
+    if (g->a16 && below(g, 8) == 0) {
+        /* 16-bit addressing: [BX/BP + disp16] (the low half of the base register) or [disp16],
+         * to an address in the low region 16 bytes or more from its start (room for the
+         * alignment adjustments some callers make) */
+        uint32_t target = LOW_BASE + 16 + (uint32_t)below(g, (int)LOW_SIZE - 16 - size);
+        m = (Rm){ .reg = -1, .base = coin(g) ? g->base : -1, .index = -1, .a16 = true };
+        m.disp = (int32_t)((target - (m.base >= 0 ? (uint32_t)g->base_val : 0)) & 0xffff);
+    } else if (g->b32 && g->index >= 0 && coin(g)) {
+        /* [base + index*2^scale + disp] with the same address */
+        m.index = g->index;
+        m.scale = below(g, 4);
+        m.disp -= (int32_t)(g->index_val << m.scale);
+    }
     if (g->b32) {
-        /* [base + index*2^scale + disp] with the same address, and an ES/SS/DS override (no
-         * effect in 64-bit code; flat segments with their own checks in 32-bit code). */
-        if (g->index >= 0 && coin(g)) {
-            m.index = g->index;
-            m.scale = below(g, 4);
-            m.disp -= (int32_t)(g->index_val << m.scale);
-        }
+        /* an ES/SS/DS override (no effect in 64-bit code; flat segments with their own checks in
+         * 32-bit code) */
         static const uint8_t segs[8] = { 0x26, 0x36, 0x3e };
         m.seg = segs[below(g, 8)];
     }
@@ -289,8 +323,19 @@ static Rm rm_mem(Gen *g, int size)
 
 static uint64_t rm_addr(const Gen *g, Rm m)
 {
+    if (m.a16)
+        return ((m.base >= 0 ? g->base_val : 0) + (uint64_t)(int64_t)m.disp) & 0xffff;
     uint64_t a = g->base_val + (uint64_t)(int64_t)m.disp;
     return m.index >= 0 ? a + (g->index_val << m.scale) : a;
+}
+
+/* Writes `size` bytes of the input memory at linear `addr` (data or low region); nothing outside. */
+static void case_put(Gen *g, uint64_t addr, const void *b, int size)
+{
+    if (addr >= DATA_BASE && addr - DATA_BASE + (uint64_t)size <= DATA_SIZE)
+        memcpy(g->c->data + (addr - DATA_BASE), b, (size_t)size);
+    else if (addr >= LOW_BASE && addr - LOW_BASE + (uint64_t)size <= LOW_SIZE)
+        memcpy(g->c->data + DATA_SIZE + (addr - LOW_BASE), b, (size_t)size);
 }
 
 /* Locked operands (and XCHG's implicit lock) are kept naturally aligned: a split lock can make
@@ -322,7 +367,7 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     if (p & P_66) byte(g, 0x66);
     if (p & P_REP) byte(g, 0xf3);
     if (p & P_REPNE) byte(g, 0xf2);
-    if (rm.reg < 0 && rm.a32) byte(g, 0x67);
+    if (rm.reg < 0 && (rm.a32 || rm.a16)) byte(g, 0x67);
     unsigned rex = (p & P_W) ? 8 : 0;
     bool regf_reg = !(p & P_DIGIT);
     if (regf_reg && regf >= 8 && regf < 16) rex |= 4;
@@ -339,6 +384,9 @@ static void enc(Gen *g, unsigned p, const uint8_t *opc, int nopc, int regf, Rm r
     int rf = (p & P_DIGIT) ? regf : enc3(regf);
     if (rm.reg >= 0) {
         byte(g, 0xc0 | (unsigned)(rf << 3) | (unsigned)enc3(rm.reg));
+    } else if (rm.a16) {    /* mod 00 rm 110 [disp16]; mod 10 rm 111 [BX + d16], 110 [BP + d16] */
+        byte(g, (rm.base < 0 ? 0x06u : rm.base == 3 ? 0x87u : 0x86u) | (unsigned)(rf << 3));
+        imm(g, (uint32_t)rm.disp, 2);
     } else if (rm.rip) {
         byte(g, 0x05 | (unsigned)(rf << 3));
         imm(g, (uint32_t)rm.disp, 4);
@@ -446,7 +494,7 @@ static void fam_mov(Gen *g)
     bool legacy = legacy_bytes(g);
     unsigned p = osz_pfx(osz);
     mark(g);
-    switch (below(g, g->b32 ? 4 : 6)) {    /* no moffs in a 32-bit case: 8-byte address in 64-bit */
+    switch (below(g, g->b32 && !g->n32 ? 4 : 6)) {  /* moffs: 8-byte address in 64-bit code */
     case 0: {   /* 88/89 r/m, r */
         uint8_t op = osz == 1 ? 0x88 : 0x89;
         Rm d = coin(g) ? rm_mem(g, osz) : rm_reg(reg_of(g, osz, legacy, true));
@@ -470,14 +518,17 @@ static void fam_mov(Gen *g)
         enc_o(g, p, &op, 1, reg_of(g, osz, legacy, true), osz, rnd_value(g));
         break;
     }
-    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67) */
-        bool store = coin(g), a32 = coin(g);
+    default: {  /* A0..A3 moffs: absolute address (8 bytes, or 4 with 0x67; in 32-bit code 4, or
+                 * with 0x67 2, into the low region) */
+        bool store = coin(g), a32 = coin(g) && (!g->b32 || g->a16);
         uint64_t addr = DATA_BASE + 0x400 + (uint64_t)below(g, 0x1000);
+        if (a32 && g->b32)                  /* 0x67 in 32-bit code: a 2-byte address */
+            addr = LOW_BASE + (uint64_t)below(g, (int)LOW_SIZE - osz);
         if (p & P_66) byte(g, 0x66);
         if (a32) byte(g, 0x67);
         if (p & P_W) byte(g, 0x48);
         byte(g, (store ? 0xa2u : 0xa0u) + (osz == 1 ? 0u : 1u));
-        imm(g, addr, a32 ? 4 : 8);
+        imm(g, addr, a32 && g->b32 ? 2 : a32 || g->b32 ? 4 : 8);
         break;
     }
     }
@@ -494,8 +545,9 @@ static void fam_lea(Gen *g)
         if (m.index == 4)
             m.index = -1;
     }
-    if (below(g, 10) == 0 && !g->b32) {    /* RIP-relative (disp32 absolute in 32-bit code) */
-        m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g), .a32 = coin(g) };
+    if (below(g, 10) == 0 && (!g->b32 || g->n32)) {   /* RIP-relative (disp32 absolute in 32-bit code) */
+        m = (Rm){ .reg = -1, .rip = true, .base = -1, .index = -1, .disp = (int32_t)rnd(g),
+                  .a32 = coin(g) && !g->b32 };
     }
     mark(g);
     enc(g, osz_pfx(osz), &op, 1, dst_reg(g), m, 0, 0);
@@ -576,8 +628,14 @@ static void unary(Gen *g, uint8_t op8, uint8_t op, int digit, int osz, bool lock
 
 static void fam_incdec(Gen *g)
 {
+    int osz = rnd_osz(g);
     mark(g);
-    unary(g, 0xfe, 0xff, below(g, 2), rnd_osz(g), true);
+    if (g->n32 && osz != 1 && coin(g)) {   /* 40+r INC, 48+r DEC: REX prefixes in 64-bit code */
+        static const uint8_t op[2] = { 0x40, 0x48 };
+        enc_o(g, osz_pfx(osz), &op[below(g, 2)], 1, dst_reg(g), 0, 0);
+    } else {
+        unary(g, 0xfe, 0xff, below(g, 2), osz, true);
+    }
     done(g, F_ALL & ~F_CF, 0);
 }
 
@@ -902,11 +960,34 @@ static void fam_movx(Gen *g)
     enc(g, (osz == 2 ? P_66 : osz == 8 ? P_W : 0) | (word ? 0 : P_BYTERM), o, 2, d, s, 0, 0);
 }
 
+/* PUSH ES/CS/SS/DS (06 0E 16 1E; invalid in 64-bit code).  XXX: with a 32-bit operand size the
+ * hardware writes either the selector zero-extended or only its low 16 bits, leaving the slot's
+ * upper half (SDM vol. 2, PUSH; softvisor and this Intel host do the latter), so the slot is
+ * zeroed first (push 0; lea esp, [esp + 4]) and both behaviours give the same memory. */
+static void push_sreg(Gen *g, bool w16)
+{
+    static const uint8_t ops[4] = { 0x06, 0x0e, 0x16, 0x1e };
+    static const uint8_t zero[] = { 0x6a, 0x00, 0x8d, 0x64, 0x24, 0x04 };
+    if (!w16) {
+        for (size_t i = 0; i < sizeof(zero); i++) {
+            if (i == 0 || i == 2)
+                mark(g);
+            byte(g, zero[i]);
+        }
+        mark(g);
+    }
+    if (w16)
+        byte(g, 0x66);
+    byte(g, ops[below(g, 4)]);
+}
+
+/* PUSH r, r/m, imm (the stack width in 64-bit code, 4 or with 66 2 bytes), ES/CS/SS/DS in
+ * 32-bit code. */
 static void fam_push(Gen *g)
 {
     mark(g);
     bool w16 = below(g, 4) == 0;
-    switch (below(g, 4)) {
+    switch (below(g, g->b32 ? 5 : 4)) {
     case 0: {
         static const uint8_t op = 0x50;
         enc_o(g, w16 ? P_66 : 0, &op, 1, src_reg(g), 0, 0);
@@ -914,9 +995,12 @@ static void fam_push(Gen *g)
     }
     case 1: {
         uint8_t op = 0xff;
-        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 6, rm_mem(g, w16 ? 2 : 8), 0, 0);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 6, rm_mem(g, w16 ? 2 : g->b32 ? 4 : 8), 0, 0);
         break;
     }
+    case 4:
+        push_sreg(g, w16);
+        break;
     case 2:
         byte(g, 0x6a);
         byte(g, (unsigned)rnd(g));
@@ -938,7 +1022,7 @@ static void fam_pop(Gen *g)
         enc_o(g, w16 ? P_66 : 0, &op, 1, dst_reg(g), 0, 0);
     } else {
         uint8_t op = 0x8f;
-        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 0, rm_mem(g, w16 ? 2 : 8), 0, 0);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, 0, rm_mem(g, w16 ? 2 : g->b32 ? 4 : 8), 0, 0);
     }
 }
 
@@ -949,10 +1033,20 @@ static void fam_pushf(Gen *g)
         byte(g, 0x9c);
         return;
     }
-    mark(g);                                /* push imm32 with arithmetic flags and DF; popf */
-    byte(g, 0x68);
-    imm(g, (rnd(g) & (F_ALL | F_DF)) | 2, 4);
+    /* push imm with arithmetic flags and DF, sometimes IF and IOPL (which POPF leaves alone at CPL 3
+     * with IOPL 0, no fault); popf (66: 16-bit forms).  Never TF, AC (Linux sets CR0.AM), NT. */
+    bool w16 = below(g, 4) == 0;
+    uint32_t v = (uint32_t)(rnd(g) & (F_ALL | F_DF)) | 2;
+    if (coin(g))
+        v |= (uint32_t)rnd(g) & 0x3200u;
     mark(g);
+    if (w16)
+        byte(g, 0x66);
+    byte(g, 0x68);
+    imm(g, v, w16 ? 2 : 4);
+    mark(g);
+    if (w16)
+        byte(g, 0x66);
     byte(g, 0x9d);
     done(g, F_ALL, 0);
 }
@@ -1057,7 +1151,7 @@ static void fam_loop(Gen *g)
 {
     int k = below(g, 4);                    /* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JrCXZ */
     begin(g, k < 2 ? F_ZF : 0);
-    if (coin(g) && !g->b32)
+    if (coin(g) && (!g->b32 || g->n32))    /* 0x67: ECX in 64-bit code, CX in 32-bit code */
         byte(g, 0x67);
     byte(g, 0xe0 + (unsigned)k);
     add_patch(g, 1, false, branch_target(g));
@@ -1066,6 +1160,16 @@ static void fam_loop(Gen *g)
 /* RSI/RDI into the middle of the buffer and a small RCX, then the string instruction. */
 static bool string_setup(Gen *g, int *count)
 {
+    if (g->a16 && below(g, 4) == 0) {
+        /* 0x67 in 32-bit code: SI, DI and CX, the low halves, into the low region; the upper
+         * halves hold junk that must survive */
+        for (int r = 6; r <= 7; r++)
+            mov_r32_imm(g, r, ((uint32_t)rnd(g) & 0xffff0000u) |
+                              (LOW_BASE + 0x100 + (uint32_t)below(g, (int)LOW_SIZE - 0x200)));
+        *count = below(g, 5) == 0 ? 0 : below(g, 33);
+        mov_r32_imm(g, 1, ((uint32_t)rnd(g) & 0xffff0000u) | (uint32_t)*count);
+        return true;
+    }
     mov_r32_imm(g, 6, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
     mov_r32_imm(g, 7, DATA_BASE + 0x600 + (uint32_t)below(g, 0x1400));
     *count = below(g, 5) == 0 ? 0 : below(g, 33);
@@ -1331,6 +1435,11 @@ static void fam_simdint(Gen *g)
     default: {  /* MASKMOVQ / MASKMOVDQU at DS:RDI */
         mov_r32_imm(g, 7, DATA_BASE + 0x400 + (uint32_t)below(g, 0x1400));
         mark(g);
+        /* XXX: with an all-zero mask, whether the access is still checked is implementation
+         * dependent (SDM vol. 2, MASKMOVQ; an Intel host checks it, softvisor does not), so with
+         * the native 32-bit oracle, where sreg32 may leave DS unusable, it goes through SS. */
+        if (g->n32)
+            byte(g, 0x36);
         uint8_t o[2] = { 0x0f, 0xf7 };
         enc(g, mmx ? 0 : P_66, o, 2, vr, rm_reg(vreg(g, mmx)), 0, 0);
         break;
@@ -1491,9 +1600,7 @@ static void x87_mem_value(Gen *g, Rm m, int size, bool is_int)
                                 (mant << 1 >> 41));
         memcpy(b, &v, 4);
     }
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + (uint64_t)size <= DATA_SIZE)
-        memcpy(g->c->data + off, b, (size_t)size);
+    case_put(g, rm_addr(g, m), b, size);
 }
 
 /* An x87 memory-operand instruction: opcode byte, /digit, operand size. */
@@ -1538,7 +1645,7 @@ static void x87_ldenv(Gen *g)
         memcpy(b + esz + 10 * r, &mant, 8);
         memcpy(b + esz + 10 * r + 8, &se, 2);
     }
-    memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, (size_t)size);
+    case_put(g, rm_addr(g, m), b, size);
     uint8_t op = rstor ? 0xdd : 0xd9;
     mark(g);
     enc(g, P_DIGIT | (small ? P_66 : 0), &op, 1, 4, m, 0, 0);
@@ -1572,15 +1679,16 @@ static void x87_stenv(Gen *g)
 /* FXSAVE/FXSAVE64 (0F AE /0) with FOP, FIP, FDP (and FCS/FDS) and MXCSR_MASK overwritten after
  * (the host's pointers; AMD's MXCSR_MASK has bit 17), or FXRSTOR/FXRSTOR64 (0F AE /1) of an image
  * with random CW, SW, abridged TW, MXCSR (mostly valid, never bit 17), registers from x87_value
- * and XMM registers from fp_fill; 16-byte aligned 15 times in 16.  64-bit cases only: 32-bit
- * code saves and restores XMM0-7, the 64-bit oracle all sixteen. */
+ * and XMM registers from fp_fill; 16-byte aligned 15 times in 16.  Not in 32-bit cases for the
+ * 64-bit-code oracle (32-bit code saves and restores XMM0-7, 64-bit code all sixteen); in 32-bit
+ * code only the 32-bit forms. */
 static void x87_fxsave(Gen *g)
 {
     Rm m = rm_mem(g, 512 + 16);
     if (below(g, 16))
         m.disp -= (int32_t)(rm_addr(g, m) & 15);
     uint8_t o[2] = { 0x0f, 0xae };
-    unsigned w = coin(g) ? P_W : 0;
+    unsigned w = coin(g) && !g->b32 ? P_W : 0;
     if (coin(g)) {
         mark(g);
         enc(g, P_DIGIT | w, o, 2, 0, m, 0, 0);
@@ -1615,9 +1723,7 @@ static void x87_fxsave(Gen *g)
         fp_fill(g, v, EL_ANY);
         memcpy(b + 160 + 16 * r, v, 16);
     }
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + 512 <= DATA_SIZE)
-        memcpy(g->c->data + off, b, 512);
+    case_put(g, rm_addr(g, m), b, 512);
     /* the MXCSR field once more by an instruction: a later item's image may overlap this one */
     uint8_t mov = 0xc7;
     Rm f = m;
@@ -1745,7 +1851,7 @@ static void fam_x87(Gen *g)
             for (int k = 0; k < 9; k++)
                 b[k] = (uint8_t)(below(g, 10) << 4 | below(g, 10));
             b[9] = coin(g) ? 0x80 : 0;
-            memcpy(g->c->data + (rm_addr(g, m) - DATA_BASE), b, 10);
+            case_put(g, rm_addr(g, m), b, 10);
         } else if (load) {
             x87_mem_value(g, m, 10, false);
         }
@@ -1768,8 +1874,8 @@ static void fam_x87(Gen *g)
     case 20:    /* FNSTENV / FNSAVE */
         x87_stenv(g);
         break;
-    case 21: case 22:  /* FXSAVE / FXRSTOR (64-bit cases), else FLDENV / FRSTOR */
-        if (g->b32)
+    case 21: case 22:  /* FXSAVE / FXRSTOR (not for the 64-bit-code oracle), else FLDENV / FRSTOR */
+        if (g->b32 && !g->n32)
             x87_ldenv(g);
         else
             x87_fxsave(g);
@@ -1828,9 +1934,7 @@ static void fp_mem_value(Gen *g, Rm m, int size, int el)
 {
     uint64_t v[2];
     fp_fill(g, v, el);
-    uint64_t off = rm_addr(g, m) - DATA_BASE;
-    if (off + (uint64_t)size <= DATA_SIZE)
-        memcpy(g->c->data + off, v, (size_t)size);
+    case_put(g, rm_addr(g, m), v, size);
 }
 
 /* Forms of the ssefp instructions. */
@@ -2060,6 +2164,184 @@ static void fam_ssefp(Gen *g)
         done(g, F_ALL, 0);
 }
 
+/* ---- 32-bit only (native 32-bit oracle) ---- */
+
+/* BCD adjustments (37 AAA, 3F AAS, 27 DAA, 2F DAS, D4 ib AAM, D5 ib AAD; #UD in 64-bit code), on
+ * AX from the state or from "mov ax, imm16"; AAM 0 raises #DE. */
+static void fam_bcd(Gen *g)
+{
+    if (coin(g)) {
+        mark(g);
+        byte(g, 0x66);
+        byte(g, 0xb8);
+        imm(g, rnd_value(g), 2);
+    }
+    int k = below(g, 6);
+    static const uint8_t ops[6] = { 0x37, 0x3f, 0x27, 0x2f, 0xd4, 0xd5 };
+    static const uint32_t reads[6] = { F_AF, F_AF, F_AF | F_CF, F_AF | F_CF, 0, 0 };
+    static const uint32_t undef[6] = {
+        F_OF | F_SF | F_ZF | F_PF, F_OF | F_SF | F_ZF | F_PF, F_OF, F_OF,
+        F_OF | F_AF | F_CF, F_OF | F_AF | F_CF,
+    };
+    begin(g, reads[k]);
+    byte(g, ops[k]);
+    if (k >= 4)
+        byte(g, below(g, 8) == 0 ? 0u : coin(g) ? 10u : (unsigned)rnd(g) & 0xff);
+    done(g, F_ALL, undef[k]);
+}
+
+/* PUSHA / POPA (60 / 61, 66: 16-bit).  POPA also loads the memory base and index registers: they
+ * are set again right after, before any memory operand uses them. */
+static void fam_pusha(Gen *g)
+{
+    mark(g);
+    if (below(g, 4) == 0)
+        byte(g, 0x66);
+    if (coin(g)) {
+        byte(g, 0x60);
+        return;
+    }
+    byte(g, 0x61);
+    mov_r32_imm(g, g->base, (uint32_t)g->base_val);
+    if (g->index >= 0)
+        mov_r32_imm(g, g->index, (uint32_t)g->index_val);
+}
+
+/* ENTER size, level (C8 iw ib; the level is taken mod 32) and LEAVE (C9), 66: 16-bit forms, with
+ * rBP first set to a frame in the data buffer (ENTER copies level - 1 frame pointers from below
+ * it, LEAVE pops from it).  Only when rBP is neither the memory base nor the index. */
+static void fam_enter(Gen *g)
+{
+    if (!writable(g, 5)) {
+        mark(g);
+        byte(g, 0x90);
+        return;
+    }
+    mov_r32_imm(g, 5, DATA_BASE + 0x2000 + (uint32_t)below(g, 0x800));
+    bool enter = coin(g), leave = !enter || coin(g);
+    if (enter) {
+        mark(g);
+        if (below(g, 4) == 0)
+            byte(g, 0x66);
+        byte(g, 0xc8);
+        imm(g, (uint64_t)(coin(g) ? below(g, 16) : below(g, 0x100)), 2);
+        byte(g, (unsigned)(coin(g) ? below(g, 4) : below(g, 256)));
+    }
+    if (leave) {
+        mark(g);
+        if (below(g, 4) == 0)
+            byte(g, 0x66);
+        byte(g, 0xc9);
+    }
+}
+
+/* BOUND r, m (62 /r, memory only; 66: 16-bit), the register set first and the bounds written
+ * around it (inside, below, above, or random); INTO (CE: #OF, a trap, when OF = 1); SALC (D6). */
+static void fam_misc32(Gen *g)
+{
+    switch (below(g, 3)) {
+    case 0: {
+        bool w16 = below(g, 4) == 0;
+        int osz = w16 ? 2 : 4, r = dst_reg(g);
+        int32_t v = (int32_t)rnd_value(g);
+        if (w16)
+            v = (int16_t)v;
+        mov_r32_imm(g, r, (uint32_t)v);
+        Rm m = rm_mem(g, 2 * osz);
+        int64_t lo = v - below(g, 3), hi = v + below(g, 3);
+        switch (below(g, 4)) {
+        case 0: lo = v + 1 + below(g, 3); break;
+        case 1: hi = v - 1 - below(g, 3); break;
+        case 2: lo = (int32_t)rnd_value(g); hi = (int32_t)rnd_value(g); break;
+        default: break;
+        }
+        case_put(g, rm_addr(g, m), &lo, osz);
+        case_put(g, rm_addr(g, m) + (uint64_t)osz, &hi, osz);
+        static const uint8_t op = 0x62;
+        mark(g);
+        enc(g, w16 ? P_66 : 0, &op, 1, r, m, 0, 0);
+        break;
+    }
+    case 1:
+        begin(g, F_OF);
+        byte(g, 0xce);
+        break;
+    default:
+        begin(g, F_CF);
+        byte(g, 0xd6);
+        break;
+    }
+}
+
+/* Loads of ES, SS, DS (never FS/GS: the host's C library keeps its thread pointer in FS) and
+ * stores of ES, CS, SS, DS.  Loads: POP Sreg (07 17 1F) of a PUSH imm8 or PUSH Sreg just before,
+ * or MOV Sreg, r16 (8E /r, the register set just before; 8E /1, CS, is #UD), of Linux's user
+ * selectors (0x2b half the time, else 0x23 0x33 0x2b with any RPL, a null selector, or a kernel
+ * one): the protected-mode checks decide between a load and #GP (emu.c builds the same GDT).  A
+ * null or code-segment DS/ES makes later accesses through it fault (#GP on writes to a code
+ * segment, on any access through null).  LES / LDS (C4 / C5, memory forms only: with mod = 11
+ * they are VEX prefixes) of a far pointer written into the buffer with such a selector.  Stores:
+ * MOV r/m, Sreg (8C /r; to a 32-bit register the selector is zero-extended, to memory 16 bits are
+ * written). */
+static void fam_sreg(Gen *g)
+{
+    static const uint8_t sels[12] = {
+        0x2b, 0x28, 0x29, 0x2a, 0x23, 0x20, 0x22, 0x33, 0x31, 0x00, 0x03, 0x13,
+    };
+    static const int loadable[3] = { 0, 2, 3 };   /* ES, SS, DS */
+    int sreg = loadable[below(g, 3)];
+    uint8_t sel = coin(g) ? 0x2b : sels[below(g, 12)];
+    bool w16 = below(g, 4) == 0;
+    switch (below(g, 5)) {
+    case 0: {   /* push imm8 sel; pop sreg */
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, 0x6a);
+        byte(g, sel);
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x07 + 8 * sreg));
+        break;
+    }
+    case 1: {   /* push sreg2; pop sreg */
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x06 + 8 * below(g, 4)));
+        mark(g);
+        if (w16) byte(g, 0x66);
+        byte(g, (unsigned)(0x07 + 8 * sreg));
+        break;
+    }
+    case 2: {   /* mov r32, sel; mov sreg, r16 (1 in 16: mov cs, #UD) */
+        int r = dst_reg(g);
+        mov_r32_imm(g, r, sel);
+        uint8_t op = 0x8e;
+        mark(g);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, below(g, 16) ? sreg : 1, rm_reg(r), 0, 0);
+        break;
+    }
+    case 3: {   /* LES / LDS r, m16:32 (66: m16:16): the offset, then the selector */
+        int r = dst_reg(g);
+        Rm m = rm_mem(g, w16 ? 4 : 6);
+        uint32_t off = (uint32_t)rnd_value(g);
+        uint16_t s16 = sel;
+        case_put(g, rm_addr(g, m), &off, w16 ? 2 : 4);
+        case_put(g, rm_addr(g, m) + (w16 ? 2u : 4u), &s16, 2);
+        uint8_t op = sreg == 3 ? 0xc5 : 0xc4;
+        mark(g);
+        enc(g, w16 ? P_66 : 0, &op, 1, r, m, 0, 0);
+        break;
+    }
+    default: {  /* mov r/m, sreg */
+        uint8_t op = 0x8c;
+        Rm d = coin(g) ? rm_mem(g, 2) : rm_reg(dst_reg(g));
+        mark(g);
+        enc(g, (w16 ? P_66 : 0) | P_DIGIT, &op, 1, below(g, 4), d, 0, 0);
+        break;
+    }
+    }
+}
+
 static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_MOV] = fam_mov, [FAM_LEA] = fam_lea, [FAM_ALU] = fam_alu, [FAM_TEST] = fam_test,
     [FAM_INCDEC] = fam_incdec, [FAM_NEGNOT] = fam_negnot, [FAM_SHIFT] = fam_shift,
@@ -2071,11 +2353,15 @@ static const FamFn fam_fns[FAM_COUNT] = {
     [FAM_POP] = fam_pop, [FAM_PUSHF] = fam_pushf, [FAM_CBW] = fam_cbw, [FAM_LAHF] = fam_lahf,
     [FAM_FLAGOPS] = fam_flagops, [FAM_JCC] = fam_jcc, [FAM_JMP] = fam_jmp, [FAM_CALL] = fam_call,
     [FAM_LOOP] = fam_loop, [FAM_STRING] = fam_string, [FAM_STRCMP] = fam_strcmp,
-    [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = NULL,
+    [FAM_XLAT] = fam_xlat, [FAM_NOP] = fam_nop, [FAM_BCD] = fam_bcd,
     [FAM_SSEFP] = fam_ssefp,
     [FAM_SIMDINT] = fam_simdint,
     [FAM_X87] = fam_x87,
     [FAM_MMX] = fam_mmx,
+    [FAM_PUSHA] = fam_pusha,
+    [FAM_ENTER] = fam_enter,
+    [FAM_MISC32] = fam_misc32,
+    [FAM_SREG] = fam_sreg,
 };
 
 /* MXCSR for cases with SSE floating point, the x87 state for cases with x87 or mmx items, each
@@ -2153,9 +2439,17 @@ static void gen_state(Gen *g)
                 c->data[i + k] = alpha[(v >> (2 * k)) & 3];
         }
     }
+    /* The low region (16-bit addressing) from its own stream, so the other cases stay as they were. */
+    if (g->a16) {
+        Gen l = { .rng = g->rng ^ 0x14057b7ef767814full };
+        for (uint32_t i = 0; i < LOW_SIZE; i += 8) {
+            uint64_t v = rnd(&l);
+            memcpy(c->data + DATA_SIZE + i, &v, 8);
+        }
+    }
 }
 
-void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
+void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits, unsigned host)
 {
     static const int bases[6] = { 3, 5, 12, 13, 14, 15 };   /* 32-bit cases: EBX, EBP */
     Gen g;
@@ -2165,6 +2459,9 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
     g.rng = seed;
     c->bits = bits;
     g.b32 = bits == 32;
+    g.n32 = g.b32 && (host & HOST_RUNS32);
+    g.a16 = g.n32 && (host & HOST_LOW);
+    c->native32 = g.n32;
     g.base = bases[below(&g, g.b32 ? 2 : 6)];
     g.index = g.b32 && coin(&g) ? 8 - g.base : -1;      /* EBX base: EBP index, and vice versa */
     g.index_val = g.index >= 0 ? (uint64_t)below(&g, 0x100) : 0;
@@ -2172,7 +2469,8 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
     gen_state(&g);
     int fams[FAM_COUNT], nf = 0;
     for (int f = 0; f < FAM_COUNT; f++)
-        if ((mask >> f & 1) && fam_fns[f] && !(g.b32 && families[f].only64))
+        if ((mask >> f & 1) && fam_fns[f] && !(g.b32 && !g.n32 && families[f].native32) &&
+            !(!g.b32 && families[f].only32))
             fams[nf++] = f;
     if (nf == 0)
         return;
@@ -2198,6 +2496,21 @@ void gen_case(DiffCase *c, uint64_t seed, uint64_t mask, int bits)
         for (int k = 0; k < p->size; k++)
             c->code[p->at + k] = (uint8_t)((uint64_t)v >> (8 * k));
     }
+}
+
+void gen_case_bytes(DiffCase *c, const uint8_t *code, int len, int bits, bool native32)
+{
+    memset(c, 0, sizeof(*c));
+    c->bits = bits;
+    c->native32 = native32;
+    memcpy(c->code, code, (size_t)len);
+    c->len = len;
+    c->in.gpr[4] = DATA_BASE + STACK_OFF;
+    c->in.flags = 2;
+    c->in.fcw = 0x37f;
+    c->in.mxcsr = 0x1f80;
+    c->in.rip = SEQ_ADDR;
+    c->in.vector = -1;
 }
 
 uint32_t gen_undef_at(const DiffCase *c, uint64_t rip)

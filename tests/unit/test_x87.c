@@ -336,6 +336,46 @@ START_TEST(pop_from_empty_stack_unmasked_leaves_state_and_sets_es)
 }
 END_TEST
 
+/* A store that an unmasked invalid-operation or overflow exception suppresses makes no access at
+ * all, so an address that would fault does not (as on an Intel host); masked, it faults. */
+START_TEST(store_suppressed_by_unmasked_exception_makes_no_access)
+{
+    static const uint8_t c[] = {
+        0xdb, 0xe3,         /* fninit */
+        0xd9, 0x2b,         /* fldcw [rbx] */
+        0xdb, 0x1e,         /* fistp dword [rsi]: stack empty (#IS) */
+        0xdb, 0xe3,         /* fninit */
+        0xd9, 0x2b,         /* fldcw [rbx] */
+        0xdd, 0x07,         /* fld qword [rdi] (1e300) */
+        0xd9, 0x1e,         /* fstp dword [rsi]: overflow (#O) */
+    };
+    static const uint16_t cw[3] = { 0x037e, 0x0377, 0x037f };   /* IM clear, OM clear, all masked */
+    for (int k = 0; k < 3; k++) {
+        FakeMachine *fm = prep(c, sizeof c);
+        fm->cpu->gpr[R_SI] = 0x8000000000000000ull;           /* non-canonical: #GP if accessed */
+        fm_poke(fm, CWA, 2, cw[k]);
+        fm_poke(fm, OUT, 8, 0x7e37e43c8800759cull);            /* 1e300 */
+        fm->cpu->gpr[R_DI] = OUT;
+        X87State *f = &fm->cpu->fpu;
+        if (k == 0) {
+            ck_assert_int_eq(fm_exec(fm, 3), -1);
+            ck_assert_uint_eq(f->sw & (X87_SW_IE | X87_SW_SF | X87_SW_ES), X87_SW_IE | X87_SW_SF | X87_SW_ES);
+        } else if (k == 1) {
+            fm->cpu->rip = FM_CODE + 6;
+            ck_assert_int_eq(fm_exec(fm, 4), -1);
+            ck_assert_uint_eq(f->sw & (X87_SW_OE | X87_SW_ES), X87_SW_OE | X87_SW_ES);
+        } else {
+            ck_assert_int_eq(fm_exec(fm, 3), EXC_GP);
+            ck_assert_uint_eq(fm->cpu->rip, FM_CODE + 4);
+            fm->cpu->rip = FM_CODE + 6;
+            ck_assert_int_eq(fm_exec(fm, 4), EXC_GP);
+            ck_assert_uint_eq(fm->cpu->rip, FM_CODE + 12);
+        }
+        fm_free(fm);
+    }
+}
+END_TEST
+
 START_TEST(fwait_delivers_pending_mf_and_fnclex_clears_it)
 {
     static const uint8_t c[] = {
@@ -579,6 +619,7 @@ int main(void)
     tcase_add_test(tc, fninit_then_push_sets_top_and_tag);
     tcase_add_test(tc, push_onto_full_stack_masked_gives_indefinite_and_c1);
     tcase_add_test(tc, pop_from_empty_stack_unmasked_leaves_state_and_sets_es);
+    tcase_add_test(tc, store_suppressed_by_unmasked_exception_makes_no_access);
     tcase_add_test(tc, fwait_delivers_pending_mf_and_fnclex_clears_it);
     tcase_add_test(tc, fstsw_with_wait_prefix_takes_pending_mf_fnstsw_does_not);
     tcase_add_test(tc, x87_with_em_or_ts_raises_nm_but_fwait_needs_mp);
