@@ -31,7 +31,7 @@
 typedef struct Side {
     Emu *emu[MODE_COUNT];
     DiffState st;
-    uint8_t data[DATA_SIZE];
+    uint8_t data[MEM_SIZE];
     CpuExit exit;
 } Side;
 
@@ -83,7 +83,7 @@ static bool same_state(Lockstep *l, DiffMode m, const char **what)
 static void run_case(Lockstep *l, uint64_t seed, uint64_t k, int bits, uint64_t mask)
 {
     uint64_t cs = mix(seed * 0x9e3779b97f4a7c15ull + (k | (bits == 32 ? 1ull << 63 : 0)) + 1);
-    gen_case(&l->c, cs, mask, bits);
+    gen_case(&l->c, cs, mask, bits, HOST_RUNS32 | HOST_LOW);   /* no native side: every form */
     DiffMode m = bits == 64 ? MODE_LONG64 : k % 2 == 0 ? MODE_COMPAT32 : k % 4 == 1 ? MODE_PROT32 : MODE_PROT32_PAE;
     uint64_t budgets[2] = { FULL_BUDGET, 1 + mix(cs) % 64 };
     for (int i = 0; i < 2; i++) {
