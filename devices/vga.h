@@ -123,8 +123,8 @@ void vga_text_cursor(const Vga *s, int *col, int *row);
 
 /* ---- screenshots (devices/vga_screendump.c) ----
  * FILE.png: the rendered screen as 8-bit RGB PNG.  FILE.txt: in text mode, the characters, one
- * line per row with trailing blanks dropped, code page 437 bytes 0x20-0x7E as ASCII and every
- * other byte as '.'; outside text mode the file holds "(graphics WxH)".  Written to a temporary
+ * line per row with trailing blanks dropped, bytes 0x20-0x7E as ASCII, 0 as a blank and every
+ * other byte as '.'; outside text mode the file holds "(graphics WxH)" or "(blank WxH)".  Written to a temporary
  * file and renamed, so a failure leaves nothing half-written.  0, or -1 with a reason in err. */
 int vga_screendump(const Vga *s, const char *path, char *err, size_t errlen);
 

@@ -277,6 +277,8 @@ int vga_render(const Vga *s, Image *img)
         Geometry g = vga_geometry(s);
         bool text = !(s->gr[6] & 1);
         int w = g.cols * (text ? g.char_w : 8), h = text ? g.scanlines : g.scanlines / g.cell_h;
+        if (w < 64 || h < 64)
+            w = 640, h = 480;   /* registers not programmed yet (power-on) */
         if (image_size(img, w, h) < 0)
             return -1;
         memset(img->px, 0, (size_t)img->w * (size_t)img->h * sizeof(uint32_t));

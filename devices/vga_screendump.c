@@ -67,7 +67,9 @@ static int text_write(const Vga *s, FILE *f)
     if (vga_text(s, &cols, &rows, chars, NULL, cap) < 0) {
         Image img = { 0 };
         int rc = vga_render(s, &img);
-        if (rc == 0)
+        if (rc == 0 && vga_mode(s) == VGA_MODE_BLANK)
+            fprintf(f, "(blank %dx%d)\n", img.w, img.h);
+        else if (rc == 0)
             fprintf(f, "(graphics %dx%d)\n", img.w, img.h);
         image_free(&img);
         free(chars);
