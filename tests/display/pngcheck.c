@@ -4,6 +4,7 @@
  *   pngcheck FILE X,Y=RRGGBB ...     exits 1 unless each pixel has that colour
  *   pngcheck FILE --vbe-pattern      exits 1 unless every pixel is R (x + y) & 255, G y & 255,
  *                                    B x & 255 (tests/guest/vga-vbe.asm's pattern)
+ *   pngcheck FILE --lit N            exits 1 unless at least N pixels are not black
  */
 #include <png.h>
 #include <stdio.h>
@@ -41,6 +42,14 @@ int main(int argc, char **argv)
                             printf("pixel %d,%d is %02x%02x%02x\n", x, y, p[0], p[1], p[2]);
                     }
                 }
+            continue;
+        }
+        if (!strcmp(argv[i], "--lit") && i + 1 < argc) {
+            long want = strtol(argv[++i], NULL, 0), lit = 0;
+            for (int k = 0; k < w * h; k++)
+                lit += px[3 * k] || px[3 * k + 1] || px[3 * k + 2];
+            printf("%ld pixels lit\n", lit);
+            bad += lit < want;
             continue;
         }
         int x, y;
