@@ -95,7 +95,8 @@ static void curses_draw(CursesDisplay *d, const Vm *vm)
     if (vga_text(vm->vga, &cols, &rows, d->chars, d->attrs, sizeof(d->chars)) < 0) {
         Image img = { 0 };
         if (vga_render(vm->vga, &img) == 0)
-            mvprintw(0, 0, "[softvisor: graphics mode %dx%d]", img.w, img.h);
+            mvprintw(0, 0, "[softvisor: %s %dx%d]", vga_mode(vm->vga) == VGA_MODE_BLANK ? "blank screen" : "graphics mode",
+                     img.w, img.h);
         image_free(&img);
         curs_set(0);
         refresh();
