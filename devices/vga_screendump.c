@@ -107,7 +107,7 @@ int vga_screendump(const Vga *s, const char *path, char *err, size_t errlen)
     snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        snprintf(err, errlen, "cannot write screendump '%s': %s", path, strerror(errno));
         free(tmp);
         return -1;
     }

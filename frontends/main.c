@@ -306,7 +306,7 @@ int main(int argc, char **argv)
     if (nographic && display && strcmp(display, "none"))
         return fail("-nographic and -display %s contradict each other", display);
     if (!display)
-        display = nographic ? "none" : sdl_available() ? "sdl" : "none";
+        display = nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
     if (cfg.no_vga && (strcmp(display, "none") || ndumps))
         return fail("%s", "-vga none leaves nothing to display or dump (drop -display / -screendump-at)");
     if (!cfg.no_vga && access(VGA_BIOS_DEFAULT, R_OK) == 0)
