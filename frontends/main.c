@@ -1,20 +1,27 @@
 /*
  * main.c — the softvisor command line.  Options take QEMU's spellings where QEMU has the same
- * meaning.  Headless: COM1 goes to the terminal, port 0xE9 to -debugcon.
+ * meaning.  COM1 goes to the terminal (unless -display curses has it), port 0xE9 to -debugcon;
+ * the VGA shows in an SDL window or on the terminal (-display).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "debug/trace.h"
 #include "devices/mc146818.h"
 #include "devices/piix4_pm.h"
+#include "devices/vga.h"
+#include "frontends/curses.h"
+#include "frontends/sdl.h"
 #include "frontends/term.h"
 #include "jit/jit.h"
 #include "vm/vm.h"
+
+#define VGA_BIOS_DEFAULT "/usr/share/seabios/vgabios-stdvga.bin"
 
 static const char usage[] =
     "usage: softvisor [options]\n"
@@ -54,7 +61,21 @@ static const char usage[] =
     "                     (default 16; 0 translates every block at its first execution)\n"
     "  -stats             print the retired-instruction count on exit (stderr), and with -jit on\n"
     "                     the blocks translated and run as host code\n"
-    "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
+    "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
+    "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
+    "                     installed) or none (default std)\n"
+    "  -display sdl|curses|none\n"
+    "                     sdl: a window showing the screen (Ctrl-Alt-G grabs keyboard and\n"
+    "                     mouse; closing it presses the ACPI power button, closing it again\n"
+    "                     quits); curses: VGA text mode on this terminal (COM1 then defaults to\n"
+    "                     none; Ctrl-A x quits); none.  Default: sdl when DISPLAY or\n"
+    "                     WAYLAND_DISPLAY names a display SDL can open, otherwise none\n"
+    "  -nographic         no window (-display none); serial on stdio, as in QEMU\n"
+    "  -screendump-at N FILE\n"
+    "                     save the screen when N instructions have retired (repeatable):\n"
+    "                     FILE.png the picture (RGB PNG), FILE.txt the characters of a text\n"
+    "                     screen, one line per row (printable ASCII, '.' for other bytes;\n"
+    "                     '(graphics WxH)' or '(blank WxH)' otherwise)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
@@ -62,7 +83,15 @@ static const char usage[] =
     "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage; 3 when\n"
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
-    "the run.\n";
+    "the run; 5 when a -screendump-at file could not be written or the run ended before its\n"
+    "count.\n";
+
+#define MAX_SCREENDUMPS 16
+
+typedef struct Screendump {
+    uint64_t at;
+    const char *path;
+} Screendump;
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -163,6 +192,10 @@ int main(int argc, char **argv)
     bool stats = false;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
+    const char *display = NULL;
+    bool nographic = false;
+    Screendump dumps[MAX_SCREENDUMPS];
+    int ndumps = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -176,11 +209,26 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-stats")) {
             stats = true;
         } else if (!strcmp(a, "-nographic")) {
-            /* headless already */
+            nographic = true;
+        } else if (!strcmp(a, "-screendump-at")) {
+            if (i + 2 >= argc)
+                return fail("%s", "-screendump-at needs a count and a file (see softvisor --help)");
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(argv[i + 1], &end, 0);
+            if (errno || end == argv[i + 1] || *end)
+                return fail("bad number '%s'", argv[i + 1]);
+            if (ndumps == MAX_SCREENDUMPS)
+                return fail("%s", "too many -screendump-at options (at most 16)");
+            size_t n = strlen(argv[i + 2]);
+            if (n < 4 || (strcasecmp(argv[i + 2] + n - 4, ".png") && strcasecmp(argv[i + 2] + n - 4, ".txt")))
+                return fail("screendump file '%s' must end in .png or .txt", argv[i + 2]);
+            dumps[ndumps++] = (Screendump){ v, argv[i + 2] };
+            i += 2;
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
-                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold")) {
+                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-vga") || !strcmp(a, "-display")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -209,6 +257,14 @@ int main(int argc, char **argv)
                 if (parse_rtc(next, &cfg.rtc_base) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
                                 next);
+            } else if (!strcmp(a, "-vga")) {
+                if (strcmp(next, "std") && strcmp(next, "none"))
+                    return fail("bad -vga value '%s' (use std or none)", next);
+                cfg.no_vga = !strcmp(next, "none");
+            } else if (!strcmp(a, "-display")) {
+                if (strcmp(next, "sdl") && strcmp(next, "curses") && strcmp(next, "none"))
+                    return fail("bad -display value '%s' (use sdl, curses or none)", next);
+                display = next;
             } else if (!strcmp(a, "-jit")) {
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -jit value '%s' (use on or off)", next);
@@ -247,13 +303,26 @@ int main(int argc, char **argv)
     }
     if (!cfg.bios && !cfg.kernel)
         return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
+    if (nographic && display && strcmp(display, "none"))
+        return fail("-nographic and -display %s contradict each other", display);
+    if (!display)
+        display = nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
+    if (cfg.no_vga && (strcmp(display, "none") || ndumps))
+        return fail("%s", "-vga none leaves nothing to display or dump (drop -display / -screendump-at)");
+    if (!cfg.no_vga && access(VGA_BIOS_DEFAULT, R_OK) == 0)
+        cfg.vga_rom = VGA_BIOS_DEFAULT;
+    bool curses = !strcmp(display, "curses");
+    if (curses && nserial == 0)
+        cfg.serial = NULL;   /* the terminal shows the screen: COM1 goes nowhere unless asked */
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
-    int stdin_port = nserial == 0 ? 0 : -1;
+    int stdin_port = nserial == 0 && !curses ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
         if (!chardev_is_stdio(serial[i]))
             continue;
         if (stdin_port >= 0)
             return fail("%s", "only one serial port can be on stdio");
+        if (curses)
+            return fail("%s", "-display curses uses the terminal: no serial port can be on stdio");
         stdin_port = i;
     }
     bool debugcon_created = false, serial_created[2] = { false, false };
@@ -292,10 +361,59 @@ int main(int argc, char **argv)
         vm_free(vm);
         return fail("%s", err);
     }
+    SdlDisplay *sdl = NULL;
+    CursesDisplay *cur = NULL;
+    if (!strcmp(display, "sdl")) {
+        const char *boot = cfg.kernel ? cfg.kernel : cfg.bios;
+        const char *base = boot ? strrchr(boot, '/') : NULL;
+        char name[80];
+        snprintf(name, sizeof(name), "pc (%s)", base ? base + 1 : boot ? boot : "firmware");
+        sdl = sdl_open(vm, name, err, sizeof(err));
+        term.frame = sdl_frame;
+        term.frame_opaque = sdl;
+    } else if (curses) {
+        cur = curses_open(vm, err, sizeof(err));
+        term.frame = curses_frame;
+        term.frame_opaque = cur;
+    }
+    if (term.frame && !term.frame_opaque) {
+        term_close(&term);
+        vm_free(vm);
+        return fail("%s", err);
+    }
+    term.frame_ns = 1000000000u / 60;
     Pace pace;
     pace_init(&pace, pace_on, NULL, NULL);
     VmExit why = VM_EXIT_RUNNING;
-    TermEnd end = term_run(&term, vm, &pace, icount_limit, &why);
+    TermEnd end = TERM_END_VM;
+    bool dump_failed = false;
+    /* Run to each -screendump-at count in turn (term_run stops there exactly), then to the end. */
+    uint64_t stop_all = icount_limit ? icount_limit : UINT64_MAX;
+    for (;;) {
+        uint64_t next = UINT64_MAX;
+        for (int i = 0; i < ndumps; i++)
+            if (dumps[i].path && dumps[i].at < next)
+                next = dumps[i].at;
+        uint64_t target = next < stop_all ? next : stop_all;
+        uint64_t now = vm->cpu->icount;
+        if (target > now)
+            end = term_run(&term, vm, &pace, target == UINT64_MAX ? 0 : target - now, &why);
+        if (end != TERM_END_VM || vm->cpu->icount < target || next == UINT64_MAX || vm->cpu->icount < next)
+            break;
+        for (int i = 0; i < ndumps; i++)
+            if (dumps[i].path && dumps[i].at == next) {
+                if (vga_screendump(vm->vga, dumps[i].path, err, sizeof(err)) < 0) {
+                    fprintf(stderr, "softvisor: %s\n", err);
+                    dump_failed = true;
+                }
+                dumps[i].path = NULL;
+            }
+        if (vm->cpu->icount >= stop_all)
+            break;
+        why = VM_EXIT_RUNNING;
+    }
+    sdl_close(sdl);
+    curses_close(cur);
     term_close(&term);
     fflush(stdout);
     int status = 0;
@@ -347,6 +465,14 @@ int main(int argc, char **argv)
     default:
         break;
     }
+    for (int i = 0; i < ndumps; i++)
+        if (dumps[i].path) {
+            fprintf(stderr, "softvisor: the run ended at instruction %llu, before %llu: no screendump '%s'\n",
+                    (unsigned long long)cpu->icount, (unsigned long long)dumps[i].at, dumps[i].path);
+            dump_failed = true;
+        }
+    if (dump_failed)
+        status = 5;
     if (stats)
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
     if (stats && cpu->jit) {

@@ -259,11 +259,21 @@ TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exi
     uint64_t end = icount_limit ? vm->cpu->icount + icount_limit : UINT64_MAX;
     uint64_t sleep = 0;
     for (;;) {
+        if (t->frame && sleep > t->frame_ns)
+            sleep = t->frame_ns;
         TermEvent ev = term_poll(t, sleep);
         if (ev == TERM_EV_QUIT)
             return TERM_END_QUIT;
         if (ev == TERM_EV_SIGNAL)
             return TERM_END_SIGNAL;
+        if (t->frame) {
+            uint64_t now = pace_host_clock(NULL);
+            if (now - t->frame_last >= t->frame_ns) {
+                t->frame_last = now;
+                if (t->frame(t->frame_opaque, vm, pace))
+                    return TERM_END_QUIT;
+            }
+        }
         if (term_ready(t, vm))
             pace_catch_up(pace, vm);
         term_inject(t, vm);
@@ -275,7 +285,7 @@ TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exi
             /* Halted: input wakes the guest at once when bytes are ready for the port already;
              * with no deadline armed only input can, and when none can ever come, nothing can. */
             bool ready = term_ready(t, vm);
-            bool more = t->in_fd >= 0 && !t->eof;
+            bool more = (t->in_fd >= 0 && !t->eof) || t->frame;
             if (*exit == VM_EXIT_IDLE && !ready && !more)
                 return TERM_END_VM;
             if (ready)

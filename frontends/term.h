@@ -26,6 +26,12 @@ typedef enum TermEnd {
     TERM_END_SIGNAL,          /* SIGINT, SIGTERM or SIGHUP arrived (Term.signal) */
 } TermEnd;
 
+/* A frontend that shows the screen (frontends/sdl.h, curses.h) hooks into the run loop: term_run
+ * calls it between slices once `frame_ns` of host time has passed since its last call, and never
+ * sleeps past the next frame.  It may inject input (through vm/input.c, after pace_catch_up);
+ * a non-zero return ends the run as TERM_END_QUIT. */
+typedef int (*TermFrameFn)(void *opaque, Vm *vm, Pace *pace);
+
 typedef struct Term {
     int in_fd;                /* where input comes from (stdin), or -1 when no port reads it */
     int port;                 /* the serial port stdin feeds (0 = COM1, 1 = COM2) */
@@ -41,6 +47,9 @@ typedef struct Term {
     int signal;               /* the signal that ended the run */
     uint8_t *pend;            /* bytes read from stdin, not yet taken by the serial port */
     size_t pend_head, pend_len, pend_cap;
+    TermFrameFn frame;        /* set after term_open, or NULL */
+    void *frame_opaque;
+    uint64_t frame_ns, frame_last;
 } Term;
 
 /* in_fd: the descriptor to read (-1: no serial port is on stdio); port: which port it feeds.

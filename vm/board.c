@@ -6,11 +6,13 @@
  * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
  * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
  * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at
- * 0xFED00000 (devices/hpet.c).
+ * 0xFED00000 (devices/hpet.c); 00:02.0 std VGA (devices/vga.c) unless -vga none.
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vm/board.h"
 #include "vm/vm.h"
@@ -27,6 +29,7 @@
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/uart16550.h"
+#include "devices/vga.h"
 
 /* ---- port 0x92 ---- */
 
@@ -224,6 +227,37 @@ static bool apic_bus_deliver(void *opaque, const ApicMsg *m)
     return lapic_deliver(vm->lapic, m);
 }
 
+/* ---- VGA ---- */
+
+static int board_vga_init(Vm *vm, char *err, size_t errlen)
+{
+    uint8_t *rom = NULL;
+    size_t rom_len = 0;
+    if (vm->cfg.vga_rom) {
+        FILE *f = fopen(vm->cfg.vga_rom, "rb");
+        if (!f) {
+            snprintf(err, errlen, "cannot open VGA BIOS '%s': %s", vm->cfg.vga_rom, strerror(errno));
+            return -1;
+        }
+        rom = malloc(1u << 20);
+        rom_len = rom ? fread(rom, 1, 1u << 20, f) : 0;
+        bool bad = !rom || ferror(f) || rom_len == 0 || !feof(f);
+        fclose(f);
+        if (bad) {
+            free(rom);
+            snprintf(err, errlen, "cannot read VGA BIOS '%s' (empty, unreadable or over 1 MiB)", vm->cfg.vga_rom);
+            return -1;
+        }
+    }
+    vm->vga = vga_new(&vm->io, &vm->mem, vm->pci, PCI_DEVFN(2, 0), VGA_VRAM_DEFAULT, rom, rom_len);
+    free(rom);
+    if (!vm->vga) {
+        snprintf(err, errlen, "cannot create the VGA (out of memory or address-space slots)");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- creation ---- */
 
 int board_init(Vm *vm, char *err, size_t errlen)
@@ -285,6 +319,10 @@ int board_init(Vm *vm, char *err, size_t errlen)
         return -1;
     }
     hpet_connect_pin(vm->hpet, 2, (IrqLine){ board_ioapic_pin, vm, 2 });
+
+    /* std VGA at 00:02.0 (QEMU's slot), its BIOS as the expansion ROM */
+    if (!cfg->no_vga && board_vga_init(vm, err, errlen) < 0)
+        return -1;
     return 0;
 }
 
@@ -303,6 +341,8 @@ void board_reset(Vm *vm)
     hpet_reset(vm->hpet);
     lapic_reset(vm->lapic);
     ioapic_reset(vm->ioapic);
+    if (vm->vga)
+        vga_reset(vm->vga);
 }
 
 void board_free(Vm *vm)
@@ -320,4 +360,5 @@ void board_free(Vm *vm)
     free(vm->hpet);
     free(vm->lapic);
     free(vm->ioapic);
+    vga_free(vm->vga);
 }

@@ -9,6 +9,7 @@
  */
 #include "vm/vm.h"
 #include "devices/i8042.h"
+#include "devices/piix4_pm.h"
 #include "devices/uart16550.h"
 
 static UartState *input_uart(const Vm *vm, int port)
@@ -42,4 +43,9 @@ void vm_input_key(Vm *vm, uint8_t set2_byte)
 void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons)
 {
     kbc_mouse_input(vm->kbc, dx, dy, dz, buttons);
+}
+
+void vm_input_power_button(Vm *vm)
+{
+    piix4_pm_power_button(vm->pm);
 }

@@ -29,6 +29,8 @@ typedef struct VmConfig {
     int64_t rtc_base;         /* RTC start time: seconds since 1970-01-01T00:00:00 UTC */
     bool jit;                 /* -jit on: hot blocks run as host code (jit/jit.h) */
     uint32_t jit_threshold;   /* executions before a block is translated (0: at the first) */
+    bool no_vga;              /* -vga none: no display adapter */
+    const char *vga_rom;      /* VGA BIOS for the adapter's expansion ROM, or NULL */
 } VmConfig;
 
 typedef enum VmExit {
@@ -59,6 +61,7 @@ typedef struct IoapicState IoapicState;   /* devices/ioapic.c */
 typedef struct HpetState HpetState;       /* devices/hpet.c */
 typedef struct PciState PciState;         /* devices/pci.c: host bridge + config mechanism #1 */
 typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
+typedef struct Vga Vga;                   /* devices/vga.c: std VGA, PCI 00:02.0 */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -82,6 +85,7 @@ typedef struct Vm {
     HpetState *hpet;
     PciState *pci;
     AcpiPmState *pm;
+    Vga *vga;                 /* NULL with -vga none */
     uint8_t port92;
     uint64_t acpi_rsdp;       /* guest-physical RSDP address once the ACPI tables are built, or 0 */
     bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
@@ -118,6 +122,8 @@ void vm_input_serial(Vm *vm, int port, uint8_t byte);
 unsigned vm_key_room(const Vm *vm);
 void vm_input_key(Vm *vm, uint8_t set2_byte);
 void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons);
+/* The ACPI power button was pressed (PIIX4 PM PWRBTN_STS; a window being closed). */
+void vm_input_power_button(Vm *vm);
 
 /* For the board's chips: the A20 gate and a guest-requested system reset. */
 void vm_set_a20(Vm *vm, bool on);

@@ -1,0 +1,18 @@
+/*
+ * keymap.h — host keys to the bytes a PS/2 keyboard sends in scan code set 2 (what
+ * vm_input_key takes; the i8042 translates to set 1 when the guest asks for it).
+ */
+#ifndef SOFTVISOR_KEYMAP_H
+#define SOFTVISOR_KEYMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A key going down or up, named by its USB HID usage (page 7; SDL scancodes are these).
+ * Returns the byte count (at most 3; 0 for keys without a set 2 code). */
+int keymap_set2(int hid_usage, bool down, uint8_t out[8]);
+/* A character typed on a terminal (US layout): press and release, with Shift where needed.
+ * Returns the byte count (at most 12; 0 for characters no key types). */
+int keymap_ascii_set2(int c, uint8_t out[32]);
+
+#endif
