@@ -14,6 +14,9 @@
 #include "mem/phys.h"
 #include "vm/clock.h"
 
+/* The i440FX shadow-RAM segments of 0xC0000-0xFFFFF (vm/board.c). */
+#define VM_PAM_SEGMENTS 13
+
 typedef struct VmConfig {
     uint64_t ram_size;        /* bytes */
     const char *bios;         /* raw ROM image, or NULL */
@@ -81,6 +84,8 @@ typedef struct Vm {
     PciState *pci;
     AcpiPmState *pm;
     uint8_t port92;
+    uint8_t *pci_shadow;      /* 0xC0000-0xFFFFF as PCI answers it: the BIOS ROM's ISA alias */
+    uint8_t *pam_rd[VM_PAM_SEGMENTS], *pam_wr[VM_PAM_SEGMENTS];   /* PAM segment backings (board.c) */
     uint64_t acpi_rsdp;       /* guest-physical RSDP address once the ACPI tables are built, or 0 */
     bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
     VmExit exit;
