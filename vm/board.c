@@ -21,6 +21,8 @@
 #include "firmware/e820.h"
 #include "cpu/msr.h"
 #include "devices/debugport.h"
+#include "devices/fw_cfg.h"
+#include "firmware/bios_cfg.h"
 #include "devices/i8042.h"
 #include "devices/i8259.h"
 #include "devices/i8254.h"
@@ -214,6 +216,44 @@ static int board_map_shadow(Vm *vm)
     return 0;
 }
 
+/* ---- bus-master DMA into guest memory (fw_cfg) ----
+ * Page by page through the physical map as the chipset routes a bus master: RAM and the shadow
+ * segments' backings; anything else (MMIO, unassigned, ROM for writes) fails the transfer.  A
+ * write over decoded code drops those blocks, as a CPU store would. */
+
+static bool board_dma(Vm *vm, uint64_t gpa, uint8_t *buf, uint32_t len, bool write)
+{
+    while (len) {
+        uint32_t n = 0x1000 - (uint32_t)(gpa & 0xfff);
+        if (n > len)
+            n = len;
+        uint8_t *p = phys_dma_ptr(&vm->mem, gpa, n, write);
+        if (!p)
+            return false;
+        if (write) {
+            if (block_page_has_code(vm->cpu, gpa & ~0xfffull))
+                block_invalidate_page(vm->cpu, gpa & ~0xfffull);
+            memcpy(p, buf, n);
+        } else {
+            memcpy(buf, p, n);
+        }
+        gpa += n;
+        buf += n;
+        len -= n;
+    }
+    return true;
+}
+
+static bool board_dma_read(void *opaque, uint64_t gpa, void *buf, uint32_t len)
+{
+    return board_dma(opaque, gpa, buf, len, false);
+}
+
+static bool board_dma_write(void *opaque, uint64_t gpa, const void *buf, uint32_t len)
+{
+    return board_dma(opaque, gpa, (uint8_t *)buf, len, true);
+}
+
 /* ---- interrupt routing ---- */
 
 void board_isa_irq(void *opaque, int irq, int level)
@@ -336,9 +376,10 @@ int board_init(Vm *vm, char *err, size_t errlen)
     vm->com2 = uart_new(&vm->io, 0x2f8, (IrqLine){ board_isa_irq, vm, 3 }, &vm->clock, cfg->serial2);
     vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
     vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
+    vm->fwlog = debugcon_new(&vm->io, 0x402, cfg->fwlog);
     vm->kbc = kbc_new(&vm->io, (IrqLine){ board_isa_irq, vm, 1 }, (IrqLine){ board_isa_irq, vm, 12 },
                       (KbcHost){ kbc_set_a20, kbc_reset_cpu, vm });
-    if (!vm->com1 || !vm->com2 || !vm->kbc || !vm->debugcon || !vm->debugexit) {
+    if (!vm->com1 || !vm->com2 || !vm->kbc || !vm->debugcon || !vm->debugexit || !vm->fwlog) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -380,6 +421,14 @@ int board_init(Vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot map the shadow RAM segments");
         return -1;
     }
+
+    /* fw_cfg (ports 0x510-0x51B): what the BIOS learns of the machine; its DMA reaches RAM */
+    FwCfgDmaOps dma = { board_dma_read, board_dma_write, vm };
+    vm->fw_cfg = fw_cfg_new(&vm->io, &dma);
+    if (!vm->fw_cfg || bios_cfg_fill(vm->fw_cfg, vm->ram_size) < 0) {
+        snprintf(err, errlen, "cannot create the fw_cfg device (out of memory)");
+        return -1;
+    }
     return 0;
 }
 
@@ -394,6 +443,7 @@ void board_reset(Vm *vm)
     kbc_reset(vm->kbc);
     rtc_reset(vm->rtc);
     pci_reset(vm->pci);
+    fw_cfg_reset(vm->fw_cfg);
     piix4_pm_reset(vm->pm);
     hpet_reset(vm->hpet);
     lapic_reset(vm->lapic);
@@ -407,6 +457,8 @@ void board_free(Vm *vm)
     free(vm->kbc);
     free(vm->debugcon);
     free(vm->debugexit);
+    free(vm->fwlog);
+    fw_cfg_free(vm->fw_cfg);
     free(vm->pic);
     free(vm->pit);
     free(vm->rtc);

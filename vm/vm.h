@@ -25,6 +25,7 @@ typedef struct VmConfig {
     const char *append;       /* kernel command line */
     bool no_reboot;
     FILE *debugcon;           /* port 0xE9 output, or NULL */
+    FILE *fwlog;              /* port 0x402 output (SeaBIOS's debug log), or NULL */
     FILE *serial;             /* COM1 output, or NULL */
     FILE *serial2;            /* COM2 output, or NULL */
     FILE *log;                /* unimplemented-access log, or NULL */
@@ -60,6 +61,7 @@ typedef struct IoapicState IoapicState;   /* devices/ioapic.c */
 typedef struct HpetState HpetState;       /* devices/hpet.c */
 typedef struct PciState PciState;         /* devices/pci.c: host bridge + config mechanism #1 */
 typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
+typedef struct FwCfgState FwCfgState;     /* devices/fw_cfg.c */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -73,6 +75,8 @@ typedef struct Vm {
     Cpu *cpu;
     UartState *com1, *com2;
     DebugconState *debugcon;
+    DebugconState *fwlog;     /* port 0x402 */
+    FwCfgState *fw_cfg;       /* devices/fw_cfg.c */
     DebugExitState *debugexit;
     PicState *pic;
     PitState *pit;
