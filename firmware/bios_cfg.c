@@ -9,6 +9,10 @@
  *   FW_CFG_IRQ0_OVERRIDE u32: 1  (IRQ 0 arrives on I/O APIC input 2, as the MADT says; SeaBIOS
  *                        uses it for the MP table it builds)
  *   FW_CFG_KERNEL_* / INITRD_* / CMDLINE_*: absent (read as empty: no kernel to hand over)
+ *   etc/sercon-port      u16 0x3F8: SeaBIOS's console (what it would show on the screen) also goes
+ *                        to COM1.  XXX: QEMU does not set this (its pc machine has a VGA); the
+ *                        board has no display device yet, and without it the BIOS's messages
+ *                        ("No bootable device.") would reach no one.  Drop it when VGA arrives.
  *   etc/boot-fail-wait   u32 0xFFFFFFFF: with no bootable device, say so and wait instead of
  *                        rebooting after 60 s (QEMU's default, -boot reboot-timeout=-1)
  *   etc/e820             the RAM entries of e820_build(), each u64 address, u64 length, u32
@@ -133,7 +137,9 @@ int bios_cfg_fill(FwCfgState *s, uint64_t ram_size)
         fw_cfg_add_u32(s, FW_CFG_IRQ0_OVERRIDE, 1) < 0)
         return -1;
     static const uint8_t no_retry[4] = { 0xff, 0xff, 0xff, 0xff };
-    if (fw_cfg_add_file(s, "etc/boot-fail-wait", no_retry, sizeof(no_retry)) < 0)
+    static const uint8_t com1[2] = { 0xf8, 0x03 };
+    if (fw_cfg_add_file(s, "etc/boot-fail-wait", no_retry, sizeof(no_retry)) < 0 ||
+        fw_cfg_add_file(s, "etc/sercon-port", com1, sizeof(com1)) < 0)
         return -1;
     if (bios_cfg_e820(s, ram_size) < 0 || bios_cfg_acpi(s, ram_size) < 0)
         return -1;
