@@ -1,13 +1,15 @@
 /*
  * test_board.c — the board's i440FX shadow RAM (vm/board.c, PAM registers in devices/pci.c):
  * 0xC0000-0xFFFFF reads the BIOS ROM or RAM and writes RAM or nothing, per segment, and a PAM
- * change drops what the TLB and the block cache remember of the segment.
+ * change drops what the TLB and the block cache remember of the segment; fw_cfg's DMA reaches
+ * RAM and writable shadow RAM only.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/fw_cfg.h"
 #include "devices/pci.h"
 #include "vm/board.h"
 #include "vm/vm.h"
@@ -135,6 +137,69 @@ START_TEST(board_open_shadow_gives_ram_everywhere)
 }
 END_TEST
 
+/* Starts a fw_cfg DMA read of the signature item (4 bytes) to `dest`, descriptor at 0x1000; returns
+ * the control word the device wrote back. */
+static uint32_t fw_cfg_dma_signature(Vm *vm, uint64_t dest)
+{
+    uint8_t d[16] = { 0x00, 0x00, 0x00, 0x0a,     /* control: select key 0, read */
+                      0, 0, 0, 4 };               /* length 4 */
+    for (int i = 0; i < 8; i++)
+        d[8 + i] = (uint8_t)(dest >> (56 - 8 * i));
+    memcpy(vm->ram + 0x1000, d, sizeof(d));
+    io_out(&vm->io, 0x514, 4, 0);
+    io_out(&vm->io, 0x518, 4, 0x00100000u);       /* 0x1000, big endian */
+    const uint8_t *c = vm->ram + 0x1000;
+    return (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+}
+
+START_TEST(board_fw_cfg_dma_reaches_ram_and_open_shadow_only)
+{
+    static const uint8_t hlt[] = { 0xf4 };
+    Vm *vm = vm_with_rom(hlt, sizeof(hlt), hlt, sizeof(hlt));
+    ck_assert_uint_eq(fw_cfg_dma_signature(vm, 0x2000), 0);
+    ck_assert_mem_eq(vm->ram + 0x2000, "QEMU", 4);
+    ck_assert_uint_eq(fw_cfg_dma_signature(vm, 0x1ffffe), 1);      /* runs off the end of RAM */
+    ck_assert_uint_eq(fw_cfg_dma_signature(vm, 0xfec00000u), 1);   /* the I/O APIC: not memory */
+    ck_assert_uint_eq(fw_cfg_dma_signature(vm, 0xf0000), 1);       /* PAM: writes go to PCI */
+    board_open_shadow(vm);
+    ck_assert_uint_eq(fw_cfg_dma_signature(vm, 0xf0000), 0);
+    ck_assert_mem_eq(vm->ram + 0xf0000, "QEMU", 4);
+    vm_free(vm);
+}
+END_TEST
+
+START_TEST(board_fw_cfg_dma_over_decoded_code_drops_it)
+{
+    static const uint8_t code[] = {
+        0xe8, 0xfd, 0x00,                   /* 7000 call 0x7100 (mov bl, 1) */
+        0x88, 0xd9,                         /* 7003 mov cl, bl */
+        0xba, 0x14, 0x05,                   /* 7005 mov dx, 0x514 */
+        0x66, 0x31, 0xc0,                   /* 7008 xor eax, eax */
+        0x66, 0xef,                         /* 700b out dx, eax: DMA address high = 0 */
+        0xba, 0x18, 0x05,                   /* 700d mov dx, 0x518 */
+        0x66, 0xb8, 0x00, 0x00, 0x10, 0x00, /* 7010 mov eax, 0x00100000: 0x1000 big endian */
+        0x66, 0xef,                         /* 7016 out dx, eax: DMA "mov bl, 2" over 0x7100 */
+        0xe8, 0xe5, 0x00,                   /* 7018 call 0x7100 */
+        0x88, 0xd8,                         /* 701b mov al, bl */
+        0xc0, 0xe0, 0x04,                   /* 701d shl al, 4 */
+        0x00, 0xc8,                         /* 7020 add al, cl */
+        0xe6, 0xf4,                         /* 7022 out 0xf4, al */
+        0xf4,                               /* 7024 hlt */
+    };
+    static const uint8_t hlt[] = { 0xf4 };
+    Vm *vm = vm_with_rom(code, sizeof(code), hlt, sizeof(hlt));
+    static const uint8_t stub[] = { 0xb3, 0x01, 0xc3 };   /* 7100 mov bl, 1; ret */
+    memcpy(vm->ram + 0x7100, stub, sizeof(stub));
+    static const uint8_t patch[] = { 0xb3, 0x02 };        /* mov bl, 2 */
+    ck_assert_int_eq(fw_cfg_add(vm->fw_cfg, 0x1234, patch, sizeof(patch)), 0);
+    static const uint8_t desc[16] = { 0x12, 0x34, 0x00, 0x0a, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0x71, 0x00 };
+    memcpy(vm->ram + 0x1000, desc, sizeof(desc));
+    ck_assert_int_eq(vm_run(vm, 100000), VM_EXIT_DEBUG_EXIT);
+    ck_assert_int_eq(vm->exit_status, (0x21 << 1) | 1);   /* the second call ran the new bytes */
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *board_suite(void)
 {
     Suite *s = suite_create("board");
@@ -142,6 +207,8 @@ static Suite *board_suite(void)
     tcase_add_test(tc, board_pam_segments_switch_between_rom_and_ram);
     tcase_add_test(tc, board_pam_change_drops_decoded_rom_code);
     tcase_add_test(tc, board_open_shadow_gives_ram_everywhere);
+    tcase_add_test(tc, board_fw_cfg_dma_reaches_ram_and_open_shadow_only);
+    tcase_add_test(tc, board_fw_cfg_dma_over_decoded_code_drops_it);
     suite_add_tcase(s, tc);
     return s;
 }
