@@ -221,37 +221,41 @@ static int board_map_shadow(Vm *vm)
  * segments' backings; anything else (MMIO, unassigned, ROM for writes) fails the transfer.  A
  * write over decoded code drops those blocks, as a CPU store would. */
 
-static bool board_dma(Vm *vm, uint64_t gpa, uint8_t *buf, uint32_t len, bool write)
+/* The host bytes behind the first piece of [gpa, gpa + len) that lies in one page (*n bytes), or
+ * NULL.  A write piece over decoded code drops those blocks first. */
+static uint8_t *board_dma_piece(Vm *vm, uint64_t gpa, uint32_t len, bool write, uint32_t *n)
 {
-    while (len) {
-        uint32_t n = 0x1000 - (uint32_t)(gpa & 0xfff);
-        if (n > len)
-            n = len;
-        uint8_t *p = phys_dma_ptr(&vm->mem, gpa, n, write);
-        if (!p)
-            return false;
-        if (write) {
-            if (block_page_has_code(vm->cpu, gpa & ~0xfffull))
-                block_invalidate_page(vm->cpu, gpa & ~0xfffull);
-            memcpy(p, buf, n);
-        } else {
-            memcpy(buf, p, n);
-        }
-        gpa += n;
-        buf += n;
-        len -= n;
-    }
-    return true;
+    *n = 0x1000 - (uint32_t)(gpa & 0xfff);
+    if (*n > len)
+        *n = len;
+    uint8_t *p = phys_dma_ptr(&vm->mem, gpa, *n, write);
+    if (p && write && block_page_has_code(vm->cpu, gpa & ~0xfffull))
+        block_invalidate_page(vm->cpu, gpa & ~0xfffull);
+    return p;
 }
 
 static bool board_dma_read(void *opaque, uint64_t gpa, void *buf, uint32_t len)
 {
-    return board_dma(opaque, gpa, buf, len, false);
+    uint8_t *out = buf;
+    for (uint32_t n; len; gpa += n, out += n, len -= n) {
+        const uint8_t *p = board_dma_piece(opaque, gpa, len, false, &n);
+        if (!p)
+            return false;
+        memcpy(out, p, n);
+    }
+    return true;
 }
 
 static bool board_dma_write(void *opaque, uint64_t gpa, const void *buf, uint32_t len)
 {
-    return board_dma(opaque, gpa, (uint8_t *)buf, len, true);
+    const uint8_t *in = buf;
+    for (uint32_t n; len; gpa += n, in += n, len -= n) {
+        uint8_t *p = board_dma_piece(opaque, gpa, len, true, &n);
+        if (!p)
+            return false;
+        memcpy(p, in, n);
+    }
+    return true;
 }
 
 /* ---- interrupt routing ---- */
