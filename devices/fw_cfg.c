@@ -173,7 +173,9 @@ static void fw_cfg_dma_run(FwCfgState *s, uint64_t desc)
         memset(zero, 0, sizeof(zero));
         while (length) {
             uint32_t avail = it && s->offset < it->len ? it->len - s->offset : 0;
-            uint32_t n = avail ? (avail < length ? avail : length) : (length < DMA_CHUNK ? length : DMA_CHUNK);
+            uint32_t n = avail ? avail : DMA_CHUNK;   /* past the end: zeros, a chunk at a time */
+            if (n > length)
+                n = length;
             if (op == DMA_CTL_READ) {
                 const uint8_t *src = avail ? it->data + s->offset : zero;
                 if (!s->dma.write(s->dma.opaque, addr, src, n)) {

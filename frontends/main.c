@@ -177,7 +177,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
-                   !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
+                   !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") ||
+                   !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);

@@ -5,8 +5,8 @@
  * BIOS alias at 0xE0000 over RAM).  A memory region has a read backing and a write backing: RAM
  * has the same buffer for both, ROM no write backing (writes dropped), and a shadow region (the
  * i440FX PAM segments) any pair the chipset selects, either of them absent (reads all ones,
- * writes dropped); a region whose two sides differ never takes the TLB fast path.  MMIO regions declare the access sizes their ops accept; the
- * bus splits other accesses into those sizes.  Unassigned addresses read as all ones and ignore
+ * writes dropped); a region whose two sides differ never takes the TLB fast path.  MMIO regions
+ * declare the access sizes their ops accept; the bus splits other accesses into those sizes.  Unassigned addresses read as all ones and ignore
  * writes.  The A20 gate masks bit 20 of every physical address when disabled.
  */
 #ifndef SOFTVISOR_PHYS_H
@@ -58,7 +58,8 @@ uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable);
 uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size);
 void phys_mem_write(PhysMem *pm, uint64_t paddr, int size, uint64_t val);
 /* For a device's DMA: the host bytes behind [paddr, paddr + len), a range inside one page, in the
- * read (write = false) or write backing of the region there; NULL when it has none.  No A20 masking (bus masters do not see it). */
+ * read (write = false) or write backing of the region there; NULL when it has none.  No A20
+ * masking (bus masters do not see it). */
 uint8_t *phys_dma_ptr(PhysMem *pm, uint64_t paddr, uint64_t len, bool write);
 
 #endif

@@ -5,9 +5,10 @@
  * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset); 0xF0
  * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
  * PCI bus 0 (devices/pci.c): 00:00.0 i440FX (its PAM registers map the shadow RAM below),
- * 00:01.0 PIIX3 (PIRQ A-D to the 8259 inputs its PIRQRC registers name and to I/O APIC 16-19), 00:01.3 PIIX4 PM (devices/piix4_pm.c,
- * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at
- * 0xFED00000 (devices/hpet.c).
+ * 00:01.0 PIIX3 (PIRQ A-D to the 8259 inputs its PIRQRC registers name and to I/O APIC 16-19),
+ * 00:01.3 PIIX4 PM (devices/piix4_pm.c, SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep
+ * states -> VM_EXIT_SLEEP); HPET at 0xFED00000 (devices/hpet.c); fw_cfg at 0x510-0x51B
+ * (devices/fw_cfg.c, filled by firmware/bios_cfg.c); SeaBIOS's debug log at 0x402.
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
@@ -145,8 +146,8 @@ void board_legacy_irq(void *opaque, int irq, int level)
  * what PCI answers: the BIOS ROM where its ISA alias lies (the last 128 KiB below 1 MiB), all
  * ones elsewhere (no option ROM answers on PCI yet), kept as one 256 KiB image (vm->pci_shadow)
  * so that a segment the ROM covers only in part reads right; writes go to RAM when WE is set,
- * else nowhere.  A change
- * flushes the TLB and the decoded blocks of the segment: the same addresses now hold other bytes. */
+ * else nowhere.  A change flushes the TLB and the decoded blocks of the segment: the same
+ * addresses now hold other bytes. */
 
 #define PAM_SEGMENTS VM_PAM_SEGMENTS
 #define SHADOW_BASE 0xc0000u
@@ -237,6 +238,8 @@ static uint8_t *board_dma_piece(Vm *vm, uint64_t gpa, uint32_t len, bool write, 
 static bool board_dma_read(void *opaque, uint64_t gpa, void *buf, uint32_t len)
 {
     uint8_t *out = buf;
+    if (gpa + len < gpa)
+        return false;   /* wraps around the address space */
     for (uint32_t n; len; gpa += n, out += n, len -= n) {
         const uint8_t *p = board_dma_piece(opaque, gpa, len, false, &n);
         if (!p)
@@ -249,6 +252,8 @@ static bool board_dma_read(void *opaque, uint64_t gpa, void *buf, uint32_t len)
 static bool board_dma_write(void *opaque, uint64_t gpa, const void *buf, uint32_t len)
 {
     const uint8_t *in = buf;
+    if (gpa + len < gpa)
+        return false;
     for (uint32_t n; len; gpa += n, in += n, len -= n) {
         uint8_t *p = board_dma_piece(opaque, gpa, len, true, &n);
         if (!p)
