@@ -1,7 +1,7 @@
 /*
  * pci.h — PCI bus 0 behind configuration mechanism #1 (PCI Local Bus Specification 3.0, 3.2.2.3.2),
- * with the i440FX host bridge (00:00.0) and the PIIX3 PCI-ISA bridge (00:01.0, including its
- * reset control register at port 0xCF9).  Other chips add their own functions with
+ * with the i440FX host bridge (00:00.0, its PAM registers reported to the board) and the PIIX3
+ * PCI-ISA bridge (00:01.0: PCI interrupt routing, and the reset control register at 0xCF9).  Other chips add their own functions with
  * pci_add_function (the PIIX4 power-management function 00:01.3 lives in devices/piix4_pm.c).
  */
 #ifndef SOFTVISOR_PCI_H

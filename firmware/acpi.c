@@ -1,5 +1,7 @@
 /*
- * acpi.c — the ACPI tables of softvisor's PC, written into guest RAM for the OS to find.
+ * acpi.c — the ACPI tables of softvisor's PC, built once as a block for a given base address:
+ * written into guest RAM for a -kernel boot (acpi_build), or handed to SeaBIOS through fw_cfg with
+ * the list of pointer fields and checksums its table loader patches (firmware/bios_cfg.c).
  *
  * Spec: ACPI 6.4 chapter 5.2 (ACPI 2.0 layouts where the revision says so):
  *   RSDP  "RSD PTR ", revision 2, 36 bytes: checksum over bytes 0-19, RSDT address (4 bytes at
