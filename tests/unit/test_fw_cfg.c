@@ -210,6 +210,33 @@ START_TEST(fw_cfg_dma_write_or_bad_address_sets_error)
 }
 END_TEST
 
+/* Hostile descriptors: random keys, controls, lengths and addresses (seeded) never make the device
+ * touch memory outside what the DMA ops allow, and every transfer ends with control written back
+ * as 0 or the error bit. */
+START_TEST(fw_cfg_dma_random_descriptors_stay_in_bounds)
+{
+    Fix *f = fix_new();
+    ck_assert_int_eq(bios_cfg_fill(f->fw, 64u << 20), 0);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 3000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t key = (x & 1) ? (uint32_t)(x >> 8) & 0xffff : (uint32_t)(x >> 8) % 0x30;
+        uint32_t control = key << 16 | ((uint32_t)(x >> 24) & 0x1f);
+        uint32_t len = (x >> 29) & 1 ? (uint32_t)(x >> 32) : (uint32_t)(x >> 32) % 0x3000;
+        uint64_t addr = (x >> 30) & 1 ? x >> 20 : (x >> 40) % RAM_SIZE;
+        uint32_t at = (uint32_t)((x >> 12) % (RAM_SIZE / 16)) * 16;
+        dma(f, at, control, len, addr);
+        uint32_t back = be32(f->ram + at);
+        ck_assert_msg(back == 0 || back == 1, "control 0x%x len 0x%x addr 0x%llx -> 0x%x", control, len,
+                      (unsigned long long)addr, back);
+        io_in(&f->bus, FW_CFG_PORT_DATA, 1);
+    }
+    fix_free(f);
+}
+END_TEST
+
 /* ---- the board's items, and the table loader run as SeaBIOS runs it ---- */
 
 static uint8_t sum8(const uint8_t *p, uint32_t n)
@@ -338,6 +365,7 @@ static Suite *fw_cfg_suite(void)
     tcase_add_test(tc, fw_cfg_dma_select_read_copies_and_zero_fills);
     tcase_add_test(tc, fw_cfg_dma_skip_then_read_continues_at_offset);
     tcase_add_test(tc, fw_cfg_dma_write_or_bad_address_sets_error);
+    tcase_add_test(tc, fw_cfg_dma_random_descriptors_stay_in_bounds);
     tcase_add_test(tc, bios_cfg_table_loader_places_valid_acpi_tables);
     suite_add_tcase(s, tc);
     return s;
