@@ -31,7 +31,8 @@
  *   0x14 equipment 0x06 (FPU, PS/2 mouse, VGA); 0x15/0x16 base memory 640 KiB; 0x17/0x18 and
  *   0x30/0x31 KiB above 1 MiB (max 0xFFFF); 0x2E/0x2F checksum of 0x10-0x2D (big-endian);
  *   0x32 century; 0x34/0x35 64 KiB units above 16 MiB below 4 GiB; 0x5B-0x5D 64 KiB units above
- *   4 GiB.
+ *   4 GiB; 0x3D (bits 3:0 first, 7:4 second) and 0x38 (bits 7:4 third) the boot order SeaBIOS
+ *   follows without a bootorder file (1 floppy, 2 hard disk, 3 CD-ROM): QEMU's default "cad".
  *
  * XXX: changing DM or 24/12 while SET = 0 converts the time registers to the new format (as QEMU
  * does) instead of leaving their bytes to be reinterpreted as the real chip does; the alarm bytes
@@ -534,6 +535,8 @@ static void rtc_init_cmos(RtcState *s, uint64_t ram_low, uint64_t ram_high)
     c[0x5b] = high & 0xff;
     c[0x5c] = (high >> 8) & 0xff;
     c[0x5d] = (uint8_t)(high >> 16);
+    c[0x3d] = 0x12;   /* boot devices 1 and 2: hard disk (2), then floppy (1) */
+    c[0x38] = 0x30;   /* boot device 3: CD-ROM (3); bit 0 clear: check the floppy boot signature */
     unsigned sum = 0;
     for (int i = 0x10; i <= 0x2d; i++)
         sum += c[i];

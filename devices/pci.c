@@ -20,13 +20,26 @@
  *   3E/3F: read-only (0 unless a chip sets them); no function here has a BAR.
  *   40-FF device specific, declared per chip with pci_func_init_reg.
  *
- * 00:00.0 i440FX (82441FX PMC, 8086:1237 rev 02, class 060000): PAM0-6 (0x59-0x5F), DRB
- *   (0x60-0x67), SMRAM (0x72) and the other configuration bytes are plain storage.
- *   XXX: PAM shadowing and SMRAM have no effect (the BIOS region is always ROM, there is no SMM).
+ * Every function has subsystem vendor/ID 1AF4:1100 (0x2C/0x2E), as on QEMU: SeaBIOS reads them on
+ * the host bridge to recognise a QEMU machine, and then trusts fw_cfg.
+ *
+ * 00:00.0 i440FX (82441FX PMC, 8086:1237 rev 02, class 060000; 82441FX datasheet 3.2):
+ *   PAM0-6 (0x59-0x5F) choose, per segment of 0xC0000-0xFFFFF, where reads and writes go:
+ *     PAM0 bits 5:4  0xF0000-0xFFFFF (its bits 3:0 are reserved)
+ *     PAMn bits 1:0  0xC0000 + (n-1) * 0x8000, bits 5:4 the 16 KiB after it (n = 1..6)
+ *     per field: bit 0 RE (reads from DRAM), bit 1 WE (writes to DRAM); a cleared bit sends
+ *     the access to PCI, where the BIOS ROM answers in 0xE0000-0xFFFFF.  The board maps it
+ *     (PciPamFn).  DRB (0x60-0x67), SMRAM (0x72) and the other bytes are plain storage.
+ *   XXX: SMRAM has no effect (there is no SMM; SeaBIOS leaves it closed on this board).
  * 00:01.0 PIIX3 (82371SB function 0, 8086:7000, class 060100, multifunction): IORT, XBCS,
  *   PIRQRC[A-D] (0x60-0x63, default 0x80 = routing disabled), TOM, MBIRQ, MBDMA, PCSC, APICBASE,
- *   DLC, SMI registers at their datasheet reset values, as storage.
- *   XXX: PIRQ routing has no effect: no PCI device raises INTx yet.
+ *   DLC, SMI registers at their datasheet reset values, as storage, except PIRQRC:
+ *   PIRQRC[n] (82371SB 2.2.8): bit 7 IRQROUTEN# (1 = not routed), bits 3:0 the ISA IRQ that
+ *   PIRQn# drives (0-2, 8 and 13 reserved: not routed).  The PCI INTx# lines are wired to the
+ *   PIRQs by slot as on QEMU's pc board: device d's INT(A+p)# drives PIRQ (d - 1 + p) mod 4.
+ *   PCI interrupts are level triggered and shared: a PIRQ is asserted while any INTx# on it is,
+ *   an ISA IRQ while any PIRQ routed to it is (the board sets the 8259's ELCR for level mode
+ *   through its own port), and PIRQ A-D also drive I/O APIC inputs 16-19 as on QEMU.
  * 0xCF9 reset control: bit 1 SRST (hard reset), bit 2 RCPU (reset on writing 1), bit 3 FULL_RST.
  *   Writing RCPU = 1 resets the system.  XXX: a soft reset (RCPU without SRST) is a full system
  *   reset too, as on QEMU's PIIX3.
@@ -47,6 +60,13 @@
 #define RCR_SRST 0x02
 #define RCR_RCPU 0x04
 #define RCR_FULL_RST 0x08
+#define PCI_SUBVENDOR_QEMU 0x1af4
+#define PCI_SUBDEVICE_QEMU 0x1100
+
+#define I440FX_PAM0 0x59
+#define PIIX3_PIRQRC 0x60
+#define PIRQRC_DISABLE 0x80
+#define PIRQ_APIC_FIRST 16
 
 static PciFunc *pci_find(PciState *s, int devfn)
 {
@@ -93,6 +113,8 @@ PciFunc *pci_add_function(PciState *s, int devfn, uint16_t vendor, uint16_t devi
     pci_func_init_reg(f, 0x0d, 1, 0, 0xff);     /* latency timer */
     pci_func_init_reg(f, 0x0e, 1, header_type, 0);
     pci_func_init_reg(f, 0x3c, 1, 0, 0xff);     /* interrupt line */
+    pci_func_init_reg(f, 0x2c, 2, PCI_SUBVENDOR_QEMU, 0);
+    pci_func_init_reg(f, 0x2e, 2, PCI_SUBDEVICE_QEMU, 0);
     return f;
 }
 
@@ -183,10 +205,100 @@ static const IoOps pci_io_ops = { pci_io_read, pci_io_write, 4 };
 
 /* ---- the two chips of the board itself ---- */
 
+/* i440FX update hook: hands PAM0-6 to the board when they changed. */
+static void i440fx_update(void *opaque, const uint8_t *cfg)
+{
+    PciState *s = opaque;
+    if (s->pam_valid && !memcmp(s->pam_seen, cfg + I440FX_PAM0, PCI_PAM_REGS))
+        return;
+    memcpy(s->pam_seen, cfg + I440FX_PAM0, PCI_PAM_REGS);
+    s->pam_valid = true;
+    if (s->pam)
+        s->pam(s->pam_opaque, s->pam_seen);
+}
+
+void pci_set_pam_hook(PciState *s, PciPamFn fn, void *opaque)
+{
+    s->pam = fn;
+    s->pam_opaque = opaque;
+    if (fn)
+        fn(opaque, s->pam_seen);
+}
+
+int pci_slot_pirq(int dev, int pin)
+{
+    return (dev - 1 + pin) & 3;
+}
+
+/* The ISA IRQ PIRQ n is routed to, or -1. */
+static int pirq_route(const PciState *s, int n)
+{
+    const PciFunc *f = pci_find((PciState *)s, PCI_DEVFN(1, 0));
+    uint8_t r = f->cfg[PIIX3_PIRQRC + n];
+    int irq = r & 0x0f;
+    if ((r & PIRQRC_DISABLE) || irq < 3 || irq == 8 || irq == 13)
+        return -1;
+    return irq;
+}
+
+/* Recomputes the PIRQ and ISA IRQ levels from the INTx# levels and the routing registers and
+ * signals the inputs that changed. */
+static void pirq_update(PciState *s)
+{
+    uint8_t pirq = 0;
+    for (int devfn = 0; devfn < 256; devfn++)
+        for (int pin = 0; pin < 4; pin++)
+            if (s->intx[devfn] & (1u << pin))
+                pirq |= (uint8_t)(1u << pci_slot_pirq(devfn >> 3, pin));
+    uint16_t isa = 0;
+    for (int n = 0; n < PCI_PIRQS; n++) {
+        int irq = pirq_route(s, n);
+        if ((pirq & (1u << n)) && irq >= 0)
+            isa |= (uint16_t)(1u << irq);
+    }
+    uint16_t isa_changed = isa ^ s->isa_level;
+    uint8_t pirq_changed = pirq ^ s->pirq_level;
+    s->isa_level = isa;
+    s->pirq_level = pirq;
+    for (int irq = 0; irq < 16; irq++)
+        if (isa_changed & (1u << irq)) {
+            IrqLine l = { s->isa_irq.fn, s->isa_irq.opaque, irq };
+            irq_set(&l, (isa >> irq) & 1);
+        }
+    for (int n = 0; n < PCI_PIRQS; n++)
+        if (pirq_changed & (1u << n)) {
+            IrqLine l = { s->apic_pin.fn, s->apic_pin.opaque, PIRQ_APIC_FIRST + n };
+            irq_set(&l, (pirq >> n) & 1);
+        }
+}
+
+static void piix3_update(void *opaque, const uint8_t *cfg)
+{
+    (void)cfg;
+    pirq_update(opaque);
+}
+
+void pci_connect_irqs(PciState *s, IrqFn isa, IrqFn apic, void *opaque)
+{
+    s->isa_irq = (IrqLine){ isa, opaque, 0 };
+    s->apic_pin = (IrqLine){ apic, opaque, 0 };
+}
+
+void pci_set_irq(PciState *s, int devfn, int pin, int level)
+{
+    if (devfn < 0 || devfn > 0xff || pin < 0 || pin > 3)
+        return;
+    uint8_t bit = (uint8_t)(1u << pin);
+    uint8_t old = s->intx[devfn];
+    s->intx[devfn] = level ? (uint8_t)(old | bit) : (uint8_t)(old & ~bit);
+    if (s->intx[devfn] != old)
+        pirq_update(s);
+}
+
 static void pci_add_i440fx(PciState *s)
 {
     PciFunc *f = pci_add_function(s, PCI_DEVFN(0, 0), 0x8086, 0x1237, 0x02, 0x060000, 0x00,
-                                  NULL, NULL);
+                                  i440fx_update, s);
     /* PCICMD: memory space and bus master are hardwired on in the 82441FX */
     pci_func_init_reg(f, PCI_COMMAND, 2, 0x0006, 0x0140);
     for (int r = 0x50; r <= 0x58; r++)       /* PMCCFG, DETURBO, DBC, AXC, DRAMR, DRAMC, DRAMT */
@@ -205,12 +317,12 @@ static void pci_add_i440fx(PciState *s)
 static void pci_add_piix3(PciState *s)
 {
     PciFunc *f = pci_add_function(s, PCI_DEVFN(1, 0), 0x8086, 0x7000, 0x00, 0x060100, 0x80,
-                                  NULL, NULL);
+                                  piix3_update, s);
     pci_func_init_reg(f, PCI_COMMAND, 2, 0x0007, 0x0148);  /* I/O, memory, master hardwired */
     pci_func_init_reg(f, 0x4c, 1, 0x4d, 0xff);      /* IORT */
     pci_func_init_reg(f, 0x4e, 2, 0x0003, 0x07ff);  /* XBCS */
-    for (int r = 0x60; r <= 0x63; r++)              /* PIRQRC[A-D]: routing disabled */
-        pci_func_init_reg(f, r, 1, 0x80, 0x8f);
+    for (int r = PIIX3_PIRQRC; r < PIIX3_PIRQRC + PCI_PIRQS; r++)   /* PIRQRC[A-D]: not routed */
+        pci_func_init_reg(f, r, 1, PIRQRC_DISABLE, 0x8f);
     pci_func_init_reg(f, 0x69, 1, 0x02, 0xfe);      /* TOM */
     pci_func_init_reg(f, 0x6a, 2, 0x0000, 0x00ff);  /* MSTAT */
     pci_func_init_reg(f, 0x70, 1, 0x80, 0xcf);      /* MBIRQ0 */

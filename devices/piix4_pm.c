@@ -6,7 +6,8 @@
  *   0x40 PMBA: bits 15:6 I/O base (writable), bit 0 = 1 (I/O space indicator); reset 0x0601, as
  *        the firmware leaves it.  0x80 PMREGMISC bit 0 PMIOSE: decode the PM block; reset 1.
  *        The guest may move or disable the block: the 64-byte window follows these registers.
- *   0x58-0x7B DEVACT/DEVRES, 0x90 SMBBA, 0xD2 SMBHSTCFG: storage only.
+ *   0x58-0x7B DEVACT/DEVRES, 0x90 SMBBA, 0xD2 SMBHSTCFG: storage only (DEVACTB.APMC_EN starts
+ *   set: there is no SMM, see piix4_pm_new).
  *   XXX: the SMBus controller is not modelled (SMBBA = 0x0001, SMBHSTCFG = 0: disabled).
  *
  * PM block (offsets from PMBA; any access width, byte by byte):
@@ -306,6 +307,9 @@ AcpiPmState *piix4_pm_new(IoBus *io, PciState *pci, Clock *clock, IrqLine sci,
     pci_func_init_reg(f, 0x40, 4, PM_BASE_DEFAULT | 1, 0xffc0);   /* PMBA */
     for (int r = 0x58; r < 0x7c; r++)                             /* DEVACTA/B, DEVRESA-J */
         pci_func_init_reg(f, r, 1, 0, 0xff);
+    /* DEVACTB bit 25 APMC_EN set at power-on, as QEMU does on a machine without SMM: it tells
+     * SeaBIOS that SMM is set up already, so it does not wait for an SMI that never comes. */
+    pci_func_init_reg(f, 0x5b, 1, 0x02, 0xff);
     pci_func_init_reg(f, 0x80, 1, 0x01, 0x01);                    /* PMREGMISC: PMIOSE */
     pci_func_init_reg(f, 0x90, 4, 0x0001, 0xfff0);                /* SMBBA */
     pci_func_init_reg(f, 0xd2, 1, 0x00, 0x0f);                    /* SMBHSTCFG */

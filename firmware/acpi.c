@@ -1,5 +1,7 @@
 /*
- * acpi.c — the ACPI tables of softvisor's PC, written into guest RAM for the OS to find.
+ * acpi.c — the ACPI tables of softvisor's PC, built once as a block for a given base address:
+ * written into guest RAM for a -kernel boot (acpi_build), or handed to SeaBIOS through fw_cfg with
+ * the list of pointer fields and checksums its table loader patches (firmware/bios_cfg.c).
  *
  * Spec: ACPI 6.4 chapter 5.2 (ACPI 2.0 layouts where the revision says so):
  *   RSDP  "RSD PTR ", revision 2, 36 bytes: checksum over bytes 0-19, RSDT address (4 bytes at
@@ -38,6 +40,7 @@
  * I/O APIC 0xFEC00000 (ID 0, GSI base 0), HPET 0xFED00000 (3 comparators, 64-bit, legacy route).
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "firmware/acpi.h"
@@ -55,7 +58,7 @@
 #define CREATOR_REVISION 1u
 
 #define HDR_LEN 36u
-#define RSDP_LEN 36u
+#define RSDP_LEN ACPI_RSDP_LEN
 #define FACS_LEN 64u
 #define FADT_LEN 244u
 #define HPET_LEN 56u
@@ -165,6 +168,34 @@ static void acpi_seal(uint8_t *t, uint32_t len)
     t[9] = acpi_checksum(t, len);
 }
 
+/* Notes a checksum of the block (or the RSDP) for a firmware that moves the tables. */
+static void acpi_note_sum(AcpiTables *at, bool in_rsdp, uint32_t offset, uint32_t start, uint32_t len)
+{
+    assert(at->nsum < ACPI_MAX_FIXUPS);
+    at->sum[at->nsum++] = (AcpiChecksum){ in_rsdp, offset, start, len };
+}
+
+/* Seals the table at block offset `off` and notes its checksum. */
+static void acpi_seal_at(AcpiTables *at, uint32_t off, uint32_t len)
+{
+    acpi_seal(at->blob + off, len);
+    acpi_note_sum(at, false, off + 9, off, len);
+}
+
+/* Writes a pointer field at `offset` (of the block or the RSDP) to block offset `target`,
+ * placed at `base`, and notes it. */
+static void acpi_pointer(AcpiTables *at, bool in_rsdp, uint32_t offset, uint8_t size, uint32_t base,
+                         uint32_t target)
+{
+    uint8_t *p = (in_rsdp ? at->rsdp : at->blob) + offset;
+    if (size == 4)
+        put_u32(p, base + target);
+    else
+        put_u64(p, (uint64_t)base + target);
+    assert(at->nptr < ACPI_MAX_FIXUPS);
+    at->ptr[at->nptr++] = (AcpiPointer){ in_rsdp, offset, size };
+}
+
 static void put_gas(uint8_t *p, uint8_t space, uint8_t bit_width, uint8_t access, uint64_t addr)
 {
     p[0] = space;
@@ -198,12 +229,14 @@ static uint32_t acpi_write_dsdt(uint8_t *t, uint32_t tolm)
     return len;
 }
 
-static void acpi_write_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
+/* The FADT at block offset `off`, pointing to the FACS and DSDT at theirs. */
+static void acpi_write_fadt(AcpiTables *at, uint32_t off, uint32_t base, uint32_t facs, uint32_t dsdt)
 {
+    uint8_t *t = at->blob + off;
     memset(t, 0, FADT_LEN);
     acpi_header(t, "FACP", FADT_LEN, 3);
-    put_u32(t + 36, facs);           /* FIRMWARE_CTRL */
-    put_u32(t + 40, dsdt);           /* DSDT */
+    acpi_pointer(at, false, off + 36, 4, base, facs);   /* FIRMWARE_CTRL */
+    acpi_pointer(at, false, off + 40, 4, base, dsdt);   /* DSDT */
     t[44] = 1;                       /* ACPI 1.0 INT_MODEL: multiple APIC (reserved in 2.0) */
     t[45] = 0;                       /* Preferred_PM_Profile: unspecified */
     put_u16(t + 46, SCI_IRQ);        /* SCI_INT */
@@ -227,12 +260,12 @@ static void acpi_write_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
     put_gas(t + 116, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, RESET_PORT);   /* RESET_REG */
     t[128] = RESET_VALUE;
     put_u64(t + 132, 0);             /* X_FIRMWARE_CTRL: FIRMWARE_CTRL is used (see above) */
-    put_u64(t + 140, dsdt);          /* X_DSDT */
+    acpi_pointer(at, false, off + 140, 8, base, dsdt);  /* X_DSDT */
     put_gas(t + 148, GAS_SYSTEM_IO, PM1_EVT_LEN * 8, 0, PM1A_EVT_BLK);
     put_gas(t + 172, GAS_SYSTEM_IO, PM1_CNT_LEN * 8, 0, PM1A_CNT_BLK);
     put_gas(t + 208, GAS_SYSTEM_IO, PM_TMR_LEN * 8, 0, PM_TMR_BLK);
     put_gas(t + 220, GAS_SYSTEM_IO, GPE0_BLK_LEN * 8, 0, GPE0_BLK);
-    acpi_seal(t, FADT_LEN);
+    acpi_seal_at(at, off, FADT_LEN);
 }
 
 static uint8_t *madt_iso(uint8_t *p, uint8_t irq, uint32_t gsi, uint16_t flags)
@@ -296,60 +329,74 @@ static void acpi_write_hpet(uint8_t *t)
     acpi_seal(t, HPET_LEN);
 }
 
-/* RSDT (entry_size 4) or XSDT (8) listing the tables; returns its length. */
-static uint32_t acpi_write_sdt(uint8_t *t, const char *sig, uint32_t entry_size,
-                               const uint32_t *tables, uint32_t n)
+/* RSDT (entry_size 4) or XSDT (8) at block offset `off` listing the tables; returns its length. */
+static uint32_t acpi_write_sdt(AcpiTables *at, uint32_t off, uint32_t base, const char *sig,
+                               uint32_t entry_size, const uint32_t *tables, uint32_t n)
 {
     uint32_t len = HDR_LEN + entry_size * n;
-    acpi_header(t, sig, len, 1);
-    for (uint32_t i = 0; i < n; i++) {
-        if (entry_size == 4)
-            put_u32(t + HDR_LEN + 4 * i, tables[i]);
-        else
-            put_u64(t + HDR_LEN + 8 * i, tables[i]);
-    }
-    acpi_seal(t, len);
+    acpi_header(at->blob + off, sig, len, 1);
+    for (uint32_t i = 0; i < n; i++)
+        acpi_pointer(at, false, off + HDR_LEN + entry_size * i, (uint8_t)entry_size, base, tables[i]);
+    acpi_seal_at(at, off, len);
     return len;
 }
 
-static void acpi_write_rsdp(uint8_t *p, uint32_t rsdt, uint32_t xsdt)
+static void acpi_write_rsdp(AcpiTables *at, uint32_t base, uint32_t rsdt, uint32_t xsdt)
 {
+    uint8_t *p = at->rsdp;
     memset(p, 0, RSDP_LEN);
     memcpy(p, "RSD PTR ", 8);
     memcpy(p + 9, OEM_ID, 6);
     p[15] = 2;   /* revision: ACPI 2.0 or later */
-    put_u32(p + 16, rsdt);
+    acpi_pointer(at, true, 16, 4, base, rsdt);
     put_u32(p + 20, RSDP_LEN);
-    put_u64(p + 24, xsdt);
+    acpi_pointer(at, true, 24, 8, base, xsdt);
     p[8] = acpi_checksum(p, 20);
+    acpi_note_sum(at, true, 8, 0, 20);
     p[32] = acpi_checksum(p, RSDP_LEN);
+    acpi_note_sum(at, true, 32, 0, RSDP_LEN);
+}
+
+void acpi_tables_build(AcpiTables *at, uint64_t ram_size, uint32_t base)
+{
+    uint32_t tolm = (uint32_t)e820_low_ram_end(ram_size);
+    memset(at, 0, sizeof(*at));
+    uint8_t *b = at->blob;
+
+    uint32_t facs = 0;   /* 64-byte aligned with the block */
+    acpi_write_facs(b + facs);
+    uint32_t dsdt = facs + FACS_LEN;
+    uint32_t next = align_up(dsdt + acpi_write_dsdt(b + dsdt, tolm), 16);
+    acpi_note_sum(at, false, dsdt + 9, dsdt, (uint32_t)sizeof(dsdt_aml_code));
+    uint32_t fadt = next;
+    acpi_write_fadt(at, fadt, base, facs, dsdt);
+    uint32_t madt = align_up(fadt + FADT_LEN, 16);
+    uint32_t madt_len = acpi_write_madt(b + madt);
+    acpi_note_sum(at, false, madt + 9, madt, madt_len);
+    uint32_t hpet = align_up(madt + madt_len, 16);
+    acpi_write_hpet(b + hpet);
+    acpi_note_sum(at, false, hpet + 9, hpet, HPET_LEN);
+    const uint32_t tables[] = { fadt, madt, hpet };
+    uint32_t n = (uint32_t)(sizeof(tables) / sizeof(tables[0]));
+    uint32_t rsdt = align_up(hpet + HPET_LEN, 16);
+    uint32_t xsdt = align_up(rsdt + acpi_write_sdt(at, rsdt, base, "RSDT", 4, tables, n), 16);
+    at->len = xsdt + acpi_write_sdt(at, xsdt, base, "XSDT", 8, tables, n);
+    assert(at->len <= ACPI_BLOB_MAX);   /* the DSDT's size is bounded at compile time */
+    acpi_write_rsdp(at, base, rsdt, xsdt);
 }
 
 int acpi_build(uint8_t *ram, uint64_t ram_size, uint64_t *rsdp_gpa)
 {
     if (ram_size < 0x100000)
         return -1;
-    uint32_t tolm = (uint32_t)e820_low_ram_end(ram_size);
+    AcpiTables *at = malloc(sizeof(*at));
+    if (!at)
+        return -1;
+    acpi_tables_build(at, ram_size, ACPI_TABLES_ADDR);
     memset(ram + ACPI_TABLES_ADDR, 0, ACPI_TABLES_END - ACPI_TABLES_ADDR);
-
-    uint32_t facs = ACPI_TABLES_ADDR;   /* 64-byte aligned */
-    acpi_write_facs(ram + facs);
-    uint32_t dsdt = facs + FACS_LEN;
-    uint32_t next = align_up(dsdt + acpi_write_dsdt(ram + dsdt, tolm), 16);
-    uint32_t fadt = next;
-    acpi_write_fadt(ram + fadt, facs, dsdt);
-    uint32_t madt = align_up(fadt + FADT_LEN, 16);
-    next = align_up(madt + acpi_write_madt(ram + madt), 16);
-    uint32_t hpet = next;
-    acpi_write_hpet(ram + hpet);
-    const uint32_t tables[] = { fadt, madt, hpet };
-    uint32_t n = (uint32_t)(sizeof(tables) / sizeof(tables[0]));
-    uint32_t rsdt = align_up(hpet + HPET_LEN, 16);
-    uint32_t xsdt = align_up(rsdt + acpi_write_sdt(ram + rsdt, "RSDT", 4, tables, n), 16);
-    next = xsdt + acpi_write_sdt(ram + xsdt, "XSDT", 8, tables, n);
-    assert(next <= ACPI_TABLES_END);   /* the DSDT's size is bounded at compile time */
-
-    acpi_write_rsdp(ram + ACPI_RSDP_ADDR, rsdt, xsdt);
+    memcpy(ram + ACPI_TABLES_ADDR, at->blob, at->len);
+    memcpy(ram + ACPI_RSDP_ADDR, at->rsdp, RSDP_LEN);
+    free(at);
     *rsdp_gpa = ACPI_RSDP_ADDR;
     return 0;
 }

@@ -22,6 +22,8 @@
 #include "vm/vm.h"
 
 #define VGA_BIOS_DEFAULT "/usr/share/seabios/vgabios-stdvga.bin"
+/* The firmware a PC boots when it is given neither -bios nor -kernel, as QEMU's pc machine. */
+#define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
 
 static const char usage[] =
     "usage: softvisor [options]\n"
@@ -30,13 +32,16 @@ static const char usage[] =
     "\n"
     "  -m SIZE            guest RAM; plain number = MiB, or with suffix K, M, G (default 128M)\n"
     "  -bios FILE         raw ROM image mapped below 4 GiB, its last 128 KiB at 0xE0000-0xFFFFF;\n"
-    "                     the CPU starts at the reset vector\n"
+    "                     the CPU starts at the reset vector.  Without -bios and -kernel:\n"
+    "                     SeaBIOS, " DEFAULT_BIOS " (Debian package seabios)\n"
     "  -kernel FILE       Linux bzImage (boot protocol, 32-bit entry) or multiboot v1 kernel\n"
     "                     (32-bit ELF or a.out kludge), entered in 32-bit protected mode\n"
     "  -initrd FILE       Linux initial ramdisk; for multiboot: modules 'FILE[ ARGS],FILE...'\n"
     "  -append STRING     kernel command line\n"
     "  -no-reboot         end the run on a triple fault instead of resetting\n"
     "  -debugcon DEV      port 0xE9 debug console: stdio, file:PATH, or none (default none)\n"
+    "  -fwlog DEV         port 0x402, the firmware's debug log (SeaBIOS writes it there; QEMU:\n"
+    "                     -device isa-debugcon,iobase=0x402): stdio, file:PATH, or none (default)\n"
     "  -serial DEV        serial port: stdio (or mon:stdio), file:PATH, or none; the first\n"
     "                     -serial is COM1, a second one COM2 (default: COM1 on stdio).  On\n"
     "                     stdio, stdin is the port's input; a terminal is put in raw mode, and\n"
@@ -186,7 +191,7 @@ int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
                      .jit_threshold = JIT_DEFAULT_THRESHOLD };
-    const char *debugcon = NULL, *serial[2] = { NULL, NULL };
+    const char *debugcon = NULL, *fwlog = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
     bool stats = false;
@@ -226,7 +231,8 @@ int main(int argc, char **argv)
             dumps[ndumps++] = (Screendump){ v, argv[i + 2] };
             i += 2;
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
-                   !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
+                   !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") ||
+                   !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
                    !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-vga") || !strcmp(a, "-display")) {
             if (!next)
@@ -245,6 +251,8 @@ int main(int argc, char **argv)
                 cfg.append = next;
             } else if (!strcmp(a, "-debugcon")) {
                 debugcon = next;
+            } else if (!strcmp(a, "-fwlog")) {
+                fwlog = next;
             } else if (!strcmp(a, "-serial")) {
                 if (nserial == 2)
                     return fail("%s", "too many -serial options (COM1 and COM2 only)");
@@ -301,8 +309,9 @@ int main(int argc, char **argv)
             return fail("unknown option '%s' (see softvisor --help)", argv[i]);
         }
     }
-    if (!cfg.bios && !cfg.kernel)
-        return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
+    bool default_bios = !cfg.bios && !cfg.kernel;
+    if (default_bios)
+        cfg.bios = DEFAULT_BIOS;
     if (nographic && display && strcmp(display, "none"))
         return fail("-nographic and -display %s contradict each other", display);
     if (!display)
@@ -325,13 +334,18 @@ int main(int argc, char **argv)
             return fail("%s", "-display curses uses the terminal: no serial port can be on stdio");
         stdin_port = i;
     }
-    bool debugcon_created = false, serial_created[2] = { false, false };
+    bool debugcon_created = false, fwlog_created = false, serial_created[2] = { false, false };
     if (debugcon && open_chardev(debugcon, &cfg.debugcon, &debugcon_created) < 0)
         return fail("cannot open debug console '%s' (use stdio, file:PATH or none)", debugcon);
+    if (fwlog && open_chardev(fwlog, &cfg.fwlog, &fwlog_created) < 0) {
+        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+        return fail("cannot open firmware log '%s' (use stdio, file:PATH or none)", fwlog);
+    }
     FILE **serial_out[2] = { &cfg.serial, &cfg.serial2 };
     for (int i = 0; i < nserial; i++) {
         if (open_chardev(serial[i], serial_out[i], &serial_created[i]) < 0) {
             chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+            chardev_discard(cfg.fwlog, fwlog, fwlog_created);
             if (i == 1)
                 chardev_discard(cfg.serial, serial[0], serial_created[0]);
             return fail("cannot open serial device '%s' (use stdio, file:PATH or none)", serial[i]);
@@ -342,11 +356,16 @@ int main(int argc, char **argv)
     Vm *vm = vm_new(&cfg, err, sizeof(err));
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+        chardev_discard(cfg.fwlog, fwlog, fwlog_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
+        if (default_bios)
+            return fail("%s (no -bios or -kernel given: the default firmware is SeaBIOS from Debian's seabios "
+                        "package; install it or give -bios FILE or -kernel FILE)", err);
         return fail("%s", err);
     }
     chardev_truncate(cfg.debugcon);
+    chardev_truncate(cfg.fwlog);
     chardev_truncate(cfg.serial);
     chardev_truncate(cfg.serial2);
     Trace *tr = NULL;
@@ -482,6 +501,8 @@ int main(int argc, char **argv)
     }
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
+    if (cfg.fwlog && cfg.fwlog != stdout)
+        fclose(cfg.fwlog);
     if (cfg.serial && cfg.serial != stdout)
         fclose(cfg.serial);
     if (cfg.serial2 && cfg.serial2 != stdout)

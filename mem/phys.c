@@ -11,28 +11,44 @@ void phys_init(PhysMem *pm)
     pm->a20_mask = ~0ull;
 }
 
-static int map(PhysMem *pm, uint64_t base, uint64_t size, int kind, uint8_t *host, const MemOps *ops,
-               void *opaque)
+static int map(PhysMem *pm, uint64_t base, uint64_t size, int kind, uint8_t *host, uint8_t *wr,
+               const MemOps *ops, void *opaque)
 {
     if (pm->n >= PHYS_MAX_REGIONS || (base & 0xfff) || (size & 0xfff) || size == 0)
         return -1;
-    pm->r[pm->n++] = (PhysRegion){ base, size, kind, host, ops, opaque };
+    pm->r[pm->n++] = (PhysRegion){ base, size, kind, host, wr, ops, opaque };
     return 0;
 }
 
 int mem_map_ram(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host)
 {
-    return map(pm, base, size, REGION_RAM, host, NULL, NULL);
+    return map(pm, base, size, REGION_RAM, host, host, NULL, NULL);
 }
 
 int mem_map_rom(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *host)
 {
-    return map(pm, base, size, REGION_ROM, host, NULL, NULL);
+    return map(pm, base, size, REGION_ROM, host, NULL, NULL, NULL);
 }
 
 int mem_map_mmio(PhysMem *pm, uint64_t base, uint64_t size, const MemOps *ops, void *opaque)
 {
-    return map(pm, base, size, REGION_MMIO, NULL, ops, opaque);
+    return map(pm, base, size, REGION_MMIO, NULL, NULL, ops, opaque);
+}
+
+int mem_map_shadow(PhysMem *pm, uint64_t base, uint64_t size, uint8_t *rd, uint8_t *wr)
+{
+    return map(pm, base, size, REGION_SHADOW, rd, wr, NULL, NULL);
+}
+
+int mem_set_shadow(PhysMem *pm, uint64_t base, uint8_t *rd, uint8_t *wr)
+{
+    for (int i = 0; i < pm->n; i++)
+        if (pm->r[i].kind == REGION_SHADOW && pm->r[i].base == base) {
+            pm->r[i].host = rd;
+            pm->r[i].wr = wr;
+            return 0;
+        }
+    return -1;
 }
 
 int mem_move_mmio(PhysMem *pm, void *opaque, uint64_t base)
@@ -62,9 +78,10 @@ uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable)
 {
     paddr &= pm->a20_mask;
     const PhysRegion *r = find(pm, paddr);
-    if (!r || r->kind == REGION_MMIO)
+    /* A region read from one buffer and written to another has no single page to hand out. */
+    if (!r || r->kind == REGION_MMIO || !r->host || (r->wr && r->wr != r->host))
         return NULL;
-    *writable = r->kind == REGION_RAM;
+    *writable = r->wr != NULL;
     return r->host + ((paddr & ~0xfffull) - r->base);
 }
 
@@ -116,8 +133,9 @@ uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size)
     if (!r)
         return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
     if (r->kind != REGION_MMIO) {
-        uint64_t v = 0;
-        memcpy(&v, r->host + (paddr - r->base), (size_t)size);
+        uint64_t v = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+        if (r->host)
+            memcpy(&v, r->host + (paddr - r->base), (size_t)size);
         return v;
     }
     return mmio_read(r, paddr - r->base, size);
@@ -127,11 +145,21 @@ void phys_mem_write(PhysMem *pm, uint64_t paddr, int size, uint64_t val)
 {
     paddr &= pm->a20_mask;
     const PhysRegion *r = find(pm, paddr);
-    if (!r || r->kind == REGION_ROM)
+    if (!r)
         return;
-    if (r->kind == REGION_RAM) {
-        memcpy(r->host + (paddr - r->base), &val, (size_t)size);
+    if (r->kind != REGION_MMIO) {
+        if (r->wr)
+            memcpy(r->wr + (paddr - r->base), &val, (size_t)size);
         return;
     }
     mmio_write(r, paddr - r->base, size, val);
+}
+
+uint8_t *phys_dma_ptr(PhysMem *pm, uint64_t paddr, uint64_t len, bool write)
+{
+    const PhysRegion *r = find(pm, paddr);
+    if (!r || r->kind == REGION_MMIO || len > r->size - (paddr - r->base))
+        return NULL;
+    uint8_t *p = write ? r->wr : r->host;
+    return p ? p + (paddr - r->base) : NULL;
 }

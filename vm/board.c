@@ -4,21 +4,28 @@
  *
  * Ports owned here: 0x92 (system control port A: bit 1 A20 gate, bit 0 fast reset); 0xF0
  * (coprocessor error: a write clears the FERR# -> IRQ 13 latch and asserts IGNNE#).
- * PCI bus 0 (devices/pci.c): 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.3 PIIX4 PM (devices/piix4_pm.c,
- * SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep states -> VM_EXIT_SLEEP); HPET at
- * 0xFED00000 (devices/hpet.c); 00:02.0 std VGA (devices/vga.c) unless -vga none.
+ * PCI bus 0 (devices/pci.c): 00:00.0 i440FX (its PAM registers map the shadow RAM below),
+ * 00:01.0 PIIX3 (PIRQ A-D to the 8259 inputs its PIRQRC registers name and to I/O APIC 16-19),
+ * 00:01.3 PIIX4 PM (devices/piix4_pm.c, SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep
+ * states -> VM_EXIT_SLEEP); HPET at 0xFED00000 (devices/hpet.c); fw_cfg at 0x510-0x51B
+ * (devices/fw_cfg.c, filled by firmware/bios_cfg.c); SeaBIOS's debug log at 0x402;
+ * 00:02.0 std VGA (devices/vga.c) unless -vga none.
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vm/board.h"
+#include "cpu/decode.h"
 #include "vm/vm.h"
 #include "firmware/e820.h"
 #include "cpu/msr.h"
 #include "devices/debugport.h"
+#include "devices/fw_cfg.h"
+#include "firmware/bios_cfg.h"
 #include "devices/i8042.h"
 #include "devices/i8259.h"
 #include "devices/i8254.h"
@@ -137,6 +144,128 @@ void board_legacy_irq(void *opaque, int irq, int level)
     board_isa_irq(opaque, irq, level);
 }
 
+/* ---- i440FX PAM: the shadow RAM of 0xC0000-0xFFFFF (devices/pci.c has the register layout) ----
+ * Thirteen segments, each a shadow region over RAM: reads come from RAM when RE is set, else from
+ * what PCI answers: the BIOS ROM where its ISA alias lies (the last 128 KiB below 1 MiB), all
+ * ones elsewhere (no option ROM answers on PCI yet), kept as one 256 KiB image (vm->pci_shadow)
+ * so that a segment the ROM covers only in part reads right; writes go to RAM when WE is set,
+ * else nowhere.  A change flushes the TLB and the decoded blocks of the segment: the same
+ * addresses now hold other bytes. */
+
+#define PAM_SEGMENTS VM_PAM_SEGMENTS
+#define SHADOW_BASE 0xc0000u
+#define SHADOW_SIZE 0x40000u
+
+typedef struct PamSegment {
+    uint32_t base, size;
+    int reg, shift;   /* PAM register index (0-6) and the bit position of its field */
+} PamSegment;
+
+static const PamSegment pam_segments[PAM_SEGMENTS] = {
+    { 0xc0000, 0x4000, 1, 0 }, { 0xc4000, 0x4000, 1, 4 }, { 0xc8000, 0x4000, 2, 0 },
+    { 0xcc000, 0x4000, 2, 4 }, { 0xd0000, 0x4000, 3, 0 }, { 0xd4000, 0x4000, 3, 4 },
+    { 0xd8000, 0x4000, 4, 0 }, { 0xdc000, 0x4000, 4, 4 }, { 0xe0000, 0x4000, 5, 0 },
+    { 0xe4000, 0x4000, 5, 4 }, { 0xe8000, 0x4000, 6, 0 }, { 0xec000, 0x4000, 6, 4 },
+    { 0xf0000, 0x10000, 0, 4 },
+};
+
+static void board_pam_update(void *opaque, const uint8_t pam[PCI_PAM_REGS])
+{
+    Vm *vm = opaque;
+    bool changed = false;
+    for (int i = 0; i < PAM_SEGMENTS; i++) {
+        const PamSegment *g = &pam_segments[i];
+        int attr = pam[g->reg] >> g->shift;
+        uint8_t *rd = (attr & PCI_PAM_RE) ? vm->ram + g->base : vm->pci_shadow + (g->base - SHADOW_BASE);
+        uint8_t *wr = (attr & PCI_PAM_WE) ? vm->ram + g->base : NULL;
+        if (vm->pam_rd[i] == rd && vm->pam_wr[i] == wr)
+            continue;
+        vm->pam_rd[i] = rd;
+        vm->pam_wr[i] = wr;
+        int r = mem_set_shadow(&vm->mem, g->base, rd, wr);
+        assert(r == 0);   /* board_init mapped every segment */
+        (void)r;
+        for (uint32_t a = g->base; a < g->base + g->size; a += 0x1000)
+            block_invalidate_page(vm->cpu, a);
+        changed = true;
+    }
+    if (changed)
+        cpu_flush_tlb(vm->cpu, true);
+}
+
+void board_open_shadow(Vm *vm)
+{
+    pci_config_write(vm->pci, PCI_DEVFN(0, 0), 0x59, 1, (PCI_PAM_RE | PCI_PAM_WE) << 4);
+    for (int reg = 0x5a; reg <= 0x5f; reg++)
+        pci_config_write(vm->pci, PCI_DEVFN(0, 0), reg, 1, (PCI_PAM_RE | PCI_PAM_WE) * 0x11);
+}
+
+static int board_map_shadow(Vm *vm)
+{
+    vm->pci_shadow = malloc(SHADOW_SIZE);
+    if (!vm->pci_shadow)
+        return -1;
+    memset(vm->pci_shadow, 0xff, SHADOW_SIZE);
+    if (vm->rom) {
+        uint64_t isa = vm->rom_size < BOARD_ISA_BIOS_MAX ? vm->rom_size : BOARD_ISA_BIOS_MAX;
+        memcpy(vm->pci_shadow + SHADOW_SIZE - isa, vm->rom + vm->rom_size - isa, isa);
+    }
+    for (int i = 0; i < PAM_SEGMENTS; i++) {
+        const PamSegment *g = &pam_segments[i];
+        vm->pam_rd[i] = vm->pam_wr[i] = vm->ram + g->base;
+        if (mem_map_shadow(&vm->mem, g->base, g->size, vm->ram + g->base, vm->ram + g->base) < 0)
+            return -1;
+    }
+    pci_set_pam_hook(vm->pci, board_pam_update, vm);
+    return 0;
+}
+
+/* ---- bus-master DMA into guest memory (fw_cfg) ----
+ * Page by page through the physical map as the chipset routes a bus master: RAM and the shadow
+ * segments' backings; anything else (MMIO, unassigned, ROM for writes) fails the transfer.  A
+ * write over decoded code drops those blocks, as a CPU store would. */
+
+/* The host bytes behind the first piece of [gpa, gpa + len) that lies in one page (*n bytes), or
+ * NULL.  A write piece over decoded code drops those blocks first. */
+static uint8_t *board_dma_piece(Vm *vm, uint64_t gpa, uint32_t len, bool write, uint32_t *n)
+{
+    *n = 0x1000 - (uint32_t)(gpa & 0xfff);
+    if (*n > len)
+        *n = len;
+    uint8_t *p = phys_dma_ptr(&vm->mem, gpa, *n, write);
+    if (p && write && block_page_has_code(vm->cpu, gpa & ~0xfffull))
+        block_invalidate_page(vm->cpu, gpa & ~0xfffull);
+    return p;
+}
+
+static bool board_dma_read(void *opaque, uint64_t gpa, void *buf, uint32_t len)
+{
+    uint8_t *out = buf;
+    if (gpa + len < gpa)
+        return false;   /* wraps around the address space */
+    for (uint32_t n; len; gpa += n, out += n, len -= n) {
+        const uint8_t *p = board_dma_piece(opaque, gpa, len, false, &n);
+        if (!p)
+            return false;
+        memcpy(out, p, n);
+    }
+    return true;
+}
+
+static bool board_dma_write(void *opaque, uint64_t gpa, const void *buf, uint32_t len)
+{
+    const uint8_t *in = buf;
+    if (gpa + len < gpa)
+        return false;
+    for (uint32_t n; len; gpa += n, in += n, len -= n) {
+        uint8_t *p = board_dma_piece(opaque, gpa, len, true, &n);
+        if (!p)
+            return false;
+        memcpy(p, in, n);
+    }
+    return true;
+}
+
 /* ---- interrupt routing ---- */
 
 void board_isa_irq(void *opaque, int irq, int level)
@@ -168,14 +297,24 @@ bool board_intr_ack(Vm *vm, uint8_t *vector)
     return false;
 }
 
-/* ---- local APIC and I/O APIC ---- */
-
-/* IrqFn for devices wired to an I/O APIC input directly (the HPET's routed timers). */
+/* IrqFn for devices wired to an I/O APIC input directly (the HPET's routed timers, PIRQ A-D). */
 static void board_ioapic_pin(void *opaque, int pin, int level)
 {
     Vm *vm = opaque;
     ioapic_set_irq(vm->ioapic, pin, level);
 }
+
+/* IrqFn for the PIIX3's routed PCI interrupts: the 8259 input only; the I/O APIC sees the PIRQs
+ * on its inputs 16-19 instead (QEMU's wiring), so an ISA IRQ that a PIRQ shares does not reach
+ * the I/O APIC twice.  XXX: an ISA device and a PIRQ on one 8259 input are not ORed (none share
+ * one on this board). */
+static void board_pirq_isa(void *opaque, int irq, int level)
+{
+    Vm *vm = opaque;
+    pic_set_irq(vm->pic, irq, level);
+}
+
+/* ---- local APIC and I/O APIC ---- */
 
 void board_apic_base_write(Vm *vm, uint64_t apic_base)
 {
@@ -280,9 +419,10 @@ int board_init(Vm *vm, char *err, size_t errlen)
     vm->com2 = uart_new(&vm->io, 0x2f8, (IrqLine){ board_isa_irq, vm, 3 }, &vm->clock, cfg->serial2);
     vm->debugcon = debugcon_new(&vm->io, 0xe9, cfg->debugcon);
     vm->debugexit = debugexit_new(&vm->io, 0xf4, on_debug_exit, vm);
+    vm->fwlog = debugcon_new(&vm->io, 0x402, cfg->fwlog);
     vm->kbc = kbc_new(&vm->io, (IrqLine){ board_isa_irq, vm, 1 }, (IrqLine){ board_isa_irq, vm, 12 },
                       (KbcHost){ kbc_set_a20, kbc_reset_cpu, vm });
-    if (!vm->com1 || !vm->com2 || !vm->kbc || !vm->debugcon || !vm->debugexit) {
+    if (!vm->com1 || !vm->com2 || !vm->kbc || !vm->debugcon || !vm->debugexit || !vm->fwlog) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -319,6 +459,19 @@ int board_init(Vm *vm, char *err, size_t errlen)
         return -1;
     }
     hpet_connect_pin(vm->hpet, 2, (IrqLine){ board_ioapic_pin, vm, 2 });
+    pci_connect_irqs(vm->pci, board_pirq_isa, board_ioapic_pin, vm);
+    if (board_map_shadow(vm) < 0) {
+        snprintf(err, errlen, "cannot map the shadow RAM segments");
+        return -1;
+    }
+
+    /* fw_cfg (ports 0x510-0x51B): what the BIOS learns of the machine; its DMA reaches RAM */
+    FwCfgDmaOps dma = { board_dma_read, board_dma_write, vm };
+    vm->fw_cfg = fw_cfg_new(&vm->io, &dma);
+    if (!vm->fw_cfg || bios_cfg_fill(vm->fw_cfg, vm->ram_size) < 0) {
+        snprintf(err, errlen, "cannot create the fw_cfg device (out of memory)");
+        return -1;
+    }
 
     /* std VGA at 00:02.0 (QEMU's slot), its BIOS as the expansion ROM */
     if (!cfg->no_vga && board_vga_init(vm, err, errlen) < 0)
@@ -337,6 +490,7 @@ void board_reset(Vm *vm)
     kbc_reset(vm->kbc);
     rtc_reset(vm->rtc);
     pci_reset(vm->pci);
+    fw_cfg_reset(vm->fw_cfg);
     piix4_pm_reset(vm->pm);
     hpet_reset(vm->hpet);
     lapic_reset(vm->lapic);
@@ -352,6 +506,8 @@ void board_free(Vm *vm)
     free(vm->kbc);
     free(vm->debugcon);
     free(vm->debugexit);
+    free(vm->fwlog);
+    fw_cfg_free(vm->fw_cfg);
     free(vm->pic);
     free(vm->pit);
     free(vm->rtc);
@@ -361,4 +517,5 @@ void board_free(Vm *vm)
     free(vm->lapic);
     free(vm->ioapic);
     vga_free(vm->vga);
+    free(vm->pci_shadow);
 }

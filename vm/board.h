@@ -20,6 +20,12 @@ int board_init(Vm *vm, char *err, size_t errlen);
 /* Power-on state of every chip (RESET# asserted). */
 void board_reset(Vm *vm);
 void board_free(Vm *vm);
+/* Sets every PAM segment to read/write RAM, as a BIOS leaves the chipset (for -kernel boots, where
+ * the loader plays the firmware and puts the ACPI tables at 0xE0000). */
+void board_open_shadow(Vm *vm);
+
+/* The part of the BIOS ROM that the ISA bus also shows below 1 MiB (its last 128 KiB at most). */
+#define BOARD_ISA_BIOS_MAX (128u * 1024)
 
 /* IrqFn for ISA interrupt lines; `opaque` is the Vm. */
 void board_isa_irq(void *opaque, int irq, int level);

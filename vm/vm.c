@@ -2,7 +2,9 @@
  * vm.c — building a VM from its config, the CpuBus it gives the CPU, and the run loop.
  *
  * Memory map (as a PC, and as QEMU lays out -bios): RAM from 0; the BIOS ROM at 4 GiB - size and
- * its last min(size, 128 KiB) again just below 1 MiB (0xE0000-0xFFFFF for a 128 KiB ROM).
+ * its last min(size, 128 KiB) again just below 1 MiB (0xE0000-0xFFFFF for a 128 KiB ROM), where
+ * the i440FX's PAM registers switch each segment of 0xC0000-0xFFFFF between that ROM and the RAM
+ * under it (vm/board.c).
  * RAM above 3.5 GiB is moved above 4 GiB, leaving the usual PCI hole.
  *
  * Run loop: run the CPU up to the next device deadline; on HLT jump the clock to the next
@@ -24,7 +26,6 @@
 #include "firmware/loader.h"
 #include "jit/jit.h"
 
-#define ISA_BIOS_MAX (128u * 1024)
 
 /* ---- the CpuBus ---- */
 
@@ -155,7 +156,7 @@ static int map_memory(Vm *vm, char *err, size_t errlen)
     if (vm->ram_size > low && mem_map_ram(&vm->mem, 1ull << 32, vm->ram_size - low, vm->ram + low) < 0)
         goto bad;
     if (vm->rom) {
-        uint64_t isa = vm->rom_size < ISA_BIOS_MAX ? vm->rom_size : ISA_BIOS_MAX;
+        uint64_t isa = vm->rom_size < BOARD_ISA_BIOS_MAX ? vm->rom_size : BOARD_ISA_BIOS_MAX;
         if (mem_map_rom(&vm->mem, (1ull << 32) - vm->rom_size, vm->rom_size, vm->rom) < 0 ||
             mem_map_rom(&vm->mem, 0x100000 - isa, isa, vm->rom + vm->rom_size - isa) < 0)
             goto bad;
@@ -239,7 +240,9 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     board_reset(vm);
     vm->exit = VM_EXIT_RUNNING;
     if (vm->cfg.kernel) {
-        /* No firmware runs: the loader plays its part, with the ACPI tables a BIOS would leave. */
+        /* No firmware runs: the loader plays its part, with the shadow RAM and the ACPI tables a
+         * BIOS would leave. */
+        board_open_shadow(vm);
         if (acpi_build(vm->ram, vm->ram_size, &vm->acpi_rsdp) < 0) {
             snprintf(err, errlen, "cannot build the ACPI tables");
             return -1;

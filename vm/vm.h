@@ -14,6 +14,9 @@
 #include "mem/phys.h"
 #include "vm/clock.h"
 
+/* The i440FX shadow-RAM segments of 0xC0000-0xFFFFF (vm/board.c). */
+#define VM_PAM_SEGMENTS 13
+
 typedef struct VmConfig {
     uint64_t ram_size;        /* bytes */
     const char *bios;         /* raw ROM image, or NULL */
@@ -22,6 +25,7 @@ typedef struct VmConfig {
     const char *append;       /* kernel command line */
     bool no_reboot;
     FILE *debugcon;           /* port 0xE9 output, or NULL */
+    FILE *fwlog;              /* port 0x402 output (SeaBIOS's debug log), or NULL */
     FILE *serial;             /* COM1 output, or NULL */
     FILE *serial2;            /* COM2 output, or NULL */
     FILE *log;                /* unimplemented-access log, or NULL */
@@ -62,6 +66,7 @@ typedef struct HpetState HpetState;       /* devices/hpet.c */
 typedef struct PciState PciState;         /* devices/pci.c: host bridge + config mechanism #1 */
 typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
 typedef struct Vga Vga;                   /* devices/vga.c: std VGA, PCI 00:02.0 */
+typedef struct FwCfgState FwCfgState;     /* devices/fw_cfg.c */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -75,6 +80,8 @@ typedef struct Vm {
     Cpu *cpu;
     UartState *com1, *com2;
     DebugconState *debugcon;
+    DebugconState *fwlog;     /* port 0x402 */
+    FwCfgState *fw_cfg;       /* devices/fw_cfg.c */
     DebugExitState *debugexit;
     PicState *pic;
     PitState *pit;
@@ -87,6 +94,8 @@ typedef struct Vm {
     AcpiPmState *pm;
     Vga *vga;                 /* NULL with -vga none */
     uint8_t port92;
+    uint8_t *pci_shadow;      /* 0xC0000-0xFFFFF as PCI answers it: the BIOS ROM's ISA alias */
+    uint8_t *pam_rd[VM_PAM_SEGMENTS], *pam_wr[VM_PAM_SEGMENTS];   /* PAM segment backings (board.c) */
     uint64_t acpi_rsdp;       /* guest-physical RSDP address once the ACPI tables are built, or 0 */
     bool reset_request;       /* the guest asked for a reset; acted on between CPU slices */
     VmExit exit;

@@ -2,7 +2,8 @@
 # cli_test.sh SOFTVISOR -- the command line's user-error tier (DESIGN.md, "Errors"): a bad flag,
 # a missing or malformed file or size gives exactly one line on stderr starting "softvisor: ",
 # nothing on stdout, exit status 2 (softvisor --help), and leaves no output file behind.
-# Also checks that a good command line runs: a 4 KiB BIOS whose reset vector does
+# Also checks that no -bios and no -kernel boots SeaBIOS (Debian's seabios package) with its log
+# on -fwlog, and that a good command line runs: a 4 KiB BIOS whose reset vector does
 #   mov al, 'A' / out 0xe9, al / mov al, 0x10 / out 0xf4, al / hlt
 # exits with status (0x10 << 1) | 1 = 33 and writes "A" to the -debugcon file.
 set -u
@@ -50,7 +51,7 @@ expect_fail() {
     mv "$T/err" "$T/err.last"; rm -f "$T/out"
 }
 
-expect_fail no_arguments -- 
+expect_fail fwlog_unopenable -- -fwlog file:"$T/no/such/dir/log" -bios "$T/ok.rom"
 expect_fail unknown_option -- -bios "$T/ok.rom" -frobnicate
 expect_fail option_missing_argument -- -bios
 expect_fail missing_bios_file -- -bios "$T/nope.rom"
@@ -161,6 +162,17 @@ if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
     echo "ok   help_prints_usage"
 else
     echo "FAIL help_prints_usage"; fails=$((fails + 1))
+fi
+
+# No -bios, no -kernel: SeaBIOS starts and logs on port 0x402 (-fwlog); the limit ends the run.
+n=$((n + 1))
+"$SV" -serial none -fwlog file:"$T/fw.log" -icount-limit 2000000 > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 3 ] || ! grep -q '^SeaBIOS (version' "$T/fw.log"; then
+    echo "FAIL no_bios_no_kernel_boots_seabios: status $rc"; sed 's/^/  stderr: /' "$T/err"
+    fails=$((fails + 1))
+else
+    echo "ok   no_bios_no_kernel_boots_seabios"
 fi
 
 echo "$((n - fails))/$n command-line checks passed"

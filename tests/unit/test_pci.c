@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "devices/pci.h"
 #include "mem/io.h"
@@ -15,7 +16,33 @@ typedef struct Fix {
     IoBus bus;
     PciState *pci;
     int resets;
+    int isa[16], apic[24];      /* last level seen on each input, -1 never driven */
+    int isa_calls;
+    uint8_t pam[PCI_PAM_REGS];
+    int pam_calls;
 } Fix;
+
+static void on_isa(void *opaque, int irq, int level)
+{
+    Fix *f = opaque;
+    ck_assert(irq >= 0 && irq < 16);
+    f->isa[irq] = level;
+    f->isa_calls++;
+}
+
+static void on_apic(void *opaque, int pin, int level)
+{
+    Fix *f = opaque;
+    ck_assert(pin >= 16 && pin < 20);
+    f->apic[pin] = level;
+}
+
+static void on_pam(void *opaque, const uint8_t pam[PCI_PAM_REGS])
+{
+    Fix *f = opaque;
+    memcpy(f->pam, pam, PCI_PAM_REGS);
+    f->pam_calls++;
+}
 
 static void on_reset(void *opaque)
 {
@@ -29,6 +56,11 @@ static Fix *fix_new(void)
     io_init(&f->bus);
     f->pci = pci_new(&f->bus, on_reset, f);
     ck_assert_ptr_nonnull(f->pci);
+    for (int i = 0; i < 16; i++)
+        f->isa[i] = -1;
+    for (int i = 0; i < 24; i++)
+        f->apic[i] = -1;
+    pci_connect_irqs(f->pci, on_isa, on_apic, f);
     return f;
 }
 
@@ -213,6 +245,111 @@ START_TEST(pci_reset_restores_power_on_configuration)
 }
 END_TEST
 
+START_TEST(pci_functions_carry_qemu_subsystem_ids)
+{
+    Fix *f = fix_new();
+    /* SeaBIOS recognises QEMU's i440FX by subsystem 1AF4:1100 on 00:00.0 */
+    ck_assert_uint_eq(cfg_read(f, 0, 0, 0x2c, 4), 0x11001af4u);
+    ck_assert_uint_eq(cfg_read(f, 1, 0, 0x2c, 4), 0x11001af4u);
+    fix_free(f);
+}
+END_TEST
+
+START_TEST(pci_pam_write_reaches_hook_only_on_change)
+{
+    Fix *f = fix_new();
+    pci_set_pam_hook(f->pci, on_pam, f);
+    ck_assert_int_eq(f->pam_calls, 1);                  /* the current state at once */
+    ck_assert_uint_eq(f->pam[0], 0);
+    cfg_write(f, 0, 0, 0x58, 4, 0x33333000u);           /* DRAMT, PAM0 = 0x30, PAM1-2 = 0x33 */
+    ck_assert_int_eq(f->pam_calls, 2);
+    ck_assert_uint_eq(f->pam[0], 0x30);
+    ck_assert_uint_eq(f->pam[1], 0x33);
+    ck_assert_uint_eq(f->pam[2], 0x33);
+    cfg_write(f, 0, 0, 0x50, 1, 0x01);                  /* PMCCFG: no PAM change, no call */
+    ck_assert_int_eq(f->pam_calls, 2);
+    cfg_write(f, 0, 0, 0x59, 1, 0xff);                  /* reserved PAM0 bits stay 0 */
+    ck_assert_uint_eq(f->pam[0], 0x30);
+    pci_reset(f->pci);
+    ck_assert_int_eq(f->pam_calls, 3);
+    ck_assert_uint_eq(f->pam[1], 0x00);
+    fix_free(f);
+}
+END_TEST
+
+START_TEST(pci_pirq_slot_wiring_rotates_by_device)
+{
+    ck_assert_int_eq(pci_slot_pirq(1, 0), 0);   /* slot 1 INTA# -> PIRQA# */
+    ck_assert_int_eq(pci_slot_pirq(2, 0), 1);
+    ck_assert_int_eq(pci_slot_pirq(3, 0), 2);
+    ck_assert_int_eq(pci_slot_pirq(4, 0), 3);
+    ck_assert_int_eq(pci_slot_pirq(3, 1), 3);   /* slot 3 INTB# -> PIRQD# */
+    ck_assert_int_eq(pci_slot_pirq(0, 0), 3);
+}
+END_TEST
+
+START_TEST(pci_intx_routed_pirq_drives_isa_irq_and_ioapic_pin)
+{
+    Fix *f = fix_new();
+    /* A fake device in slot 3 raises INTA#: PIRQC#, not routed yet -> only I/O APIC pin 18 */
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 0, 1);
+    ck_assert_int_eq(f->apic[18], 1);
+    ck_assert_int_eq(f->isa_calls, 0);
+    cfg_write(f, 1, 0, 0x62, 1, 0x0b);                  /* PIRQRC[C] = IRQ 11 */
+    ck_assert_int_eq(f->isa[11], 1);
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 0, 0);
+    ck_assert_int_eq(f->isa[11], 0);
+    ck_assert_int_eq(f->apic[18], 0);
+    /* rerouting a raised PIRQ moves the level from the old IRQ to the new one */
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 0, 1);
+    cfg_write(f, 1, 0, 0x62, 1, 0x0a);
+    ck_assert_int_eq(f->isa[11], 0);
+    ck_assert_int_eq(f->isa[10], 1);
+    cfg_write(f, 1, 0, 0x62, 1, 0x8a);                  /* IRQROUTEN# set: routing off */
+    ck_assert_int_eq(f->isa[10], 0);
+    ck_assert_int_eq(f->apic[18], 1);
+    fix_free(f);
+}
+END_TEST
+
+START_TEST(pci_shared_intx_lines_are_ored)
+{
+    Fix *f = fix_new();
+    cfg_write(f, 1, 0, 0x60, 4, 0x0b0b0a0au);           /* A, B -> 10; C, D -> 11 */
+    /* slot 3 INTA# (PIRQC) and slot 4 INTD# (PIRQC too): one line, two sources */
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 0, 1);
+    pci_set_irq(f->pci, PCI_DEVFN(4, 0), 3, 1);
+    ck_assert_int_eq(f->isa[11], 1);
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 0, 0);
+    ck_assert_int_eq(f->isa[11], 1);                    /* the other still asserts it */
+    ck_assert_int_eq(f->apic[18], 1);
+    /* PIRQA (slot 1 INTA#) and PIRQB (slot 2 INTA#) share IRQ 10 */
+    pci_set_irq(f->pci, PCI_DEVFN(1, 0), 0, 1);
+    pci_set_irq(f->pci, PCI_DEVFN(2, 0), 0, 1);
+    pci_set_irq(f->pci, PCI_DEVFN(1, 0), 0, 0);
+    ck_assert_int_eq(f->isa[10], 1);
+    pci_set_irq(f->pci, PCI_DEVFN(2, 0), 0, 0);
+    ck_assert_int_eq(f->isa[10], 0);
+    pci_set_irq(f->pci, PCI_DEVFN(4, 0), 3, 0);
+    ck_assert_int_eq(f->isa[11], 0);
+    pci_set_irq(f->pci, 0x100, 0, 1);                   /* out of range: ignored */
+    pci_set_irq(f->pci, PCI_DEVFN(3, 0), 4, 1);
+    ck_assert_int_eq(f->isa[11], 0);
+    fix_free(f);
+}
+END_TEST
+
+START_TEST(pci_pirq_reserved_irqs_are_not_routed)
+{
+    Fix *f = fix_new();
+    cfg_write(f, 1, 0, 0x60, 1, 0x08);                  /* PIRQA -> 8: reserved */
+    pci_set_irq(f->pci, PCI_DEVFN(1, 0), 0, 1);
+    ck_assert_int_eq(f->isa_calls, 0);
+    ck_assert_int_eq(f->apic[16], 1);
+    fix_free(f);
+}
+END_TEST
+
 static Suite *pci_suite(void)
 {
     Suite *s = suite_create("pci");
@@ -227,6 +364,12 @@ static Suite *pci_suite(void)
     tcase_add_test(tc, pci_piix3_pirq_routes_default_disabled_and_masked);
     tcase_add_test(tc, pci_cf9_rcpu_with_srst_requests_reset);
     tcase_add_test(tc, pci_reset_restores_power_on_configuration);
+    tcase_add_test(tc, pci_functions_carry_qemu_subsystem_ids);
+    tcase_add_test(tc, pci_pam_write_reaches_hook_only_on_change);
+    tcase_add_test(tc, pci_pirq_slot_wiring_rotates_by_device);
+    tcase_add_test(tc, pci_intx_routed_pirq_drives_isa_irq_and_ioapic_pin);
+    tcase_add_test(tc, pci_shared_intx_lines_are_ored);
+    tcase_add_test(tc, pci_pirq_reserved_irqs_are_not_routed);
     suite_add_tcase(s, tc);
     return s;
 }
