@@ -269,6 +269,11 @@ typedef struct Cpu {
     void *trace_opaque;
 } Cpu;
 
+/* The CPU's state table (vm/state.h): every guest-visible field of struct Cpu, and the host-only
+ * ones named as such (cpu/cpu.c). */
+struct StateDesc;
+extern const struct StateDesc cpu_state_desc;
+
 /* Lifecycle (cpu/cpu.c) */
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config);
 void cpu_free(Cpu *cpu);

@@ -57,4 +57,8 @@ void pci_func_init_reg(PciFunc *f, int reg, int size, uint32_t val, uint32_t wma
 uint32_t pci_config_read(PciState *s, int devfn, int reg, int size);
 void pci_config_write(PciState *s, int devfn, int reg, int size, uint32_t val);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc pci_state_desc;
+
 #endif

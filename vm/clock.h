@@ -43,4 +43,8 @@ void clock_run_due(Clock *c);
 /* While halted: jump time to the next deadline.  Returns false when nothing is scheduled. */
 bool clock_skip_to_next(Clock *c);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc clock_state_desc;
+
 #endif

@@ -10,6 +10,7 @@
  * external input could (no deadline armed).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +20,7 @@
 #include "firmware/acpi.h"
 #include "firmware/e820.h"
 #include "firmware/loader.h"
+#include "vm/state.h"
 
 #define ISA_BIOS_MAX (128u * 1024)
 
@@ -297,3 +299,23 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
     }
     return vm->exit;
 }
+
+/* ---- the state description (vm/state.h): board-level state kept in struct Vm ---- */
+
+static const StateField vm_board_fields[] = {
+    STATE_U(Vm, port92), STATE_U(Vm, acpi_rsdp), STATE_B(Vm, reset_request),
+};
+/* Host-side, or state with a section of its own (cpu, clock and each chip; RAM is saved whole). */
+static const StateField vm_host_fields[] = {
+    STATE_HOST(Vm, cfg), STATE_HOST(Vm, ram), STATE_HOST(Vm, ram_size), STATE_HOST(Vm, rom),
+    STATE_HOST(Vm, rom_size), STATE_HOST(Vm, mem), STATE_HOST(Vm, io), STATE_HOST(Vm, clock), STATE_HOST(Vm, cpu),
+    STATE_HOST(Vm, com1), STATE_HOST(Vm, com2), STATE_HOST(Vm, debugcon), STATE_HOST(Vm, debugexit),
+    STATE_HOST(Vm, pic), STATE_HOST(Vm, pit), STATE_HOST(Vm, rtc), STATE_HOST(Vm, kbc), STATE_HOST(Vm, lapic),
+    STATE_HOST(Vm, ioapic), STATE_HOST(Vm, hpet), STATE_HOST(Vm, pci), STATE_HOST(Vm, pm),
+    STATE_HOST(Vm, exit),           /* why the last vm_run returned: the run loop's result */
+    STATE_HOST(Vm, exit_status), STATE_HOST(Vm, sleep_type),
+};
+const StateDesc vm_board_state_desc = {
+    "board", 1, sizeof(Vm), vm_board_fields, STATE_COUNT(vm_board_fields), vm_host_fields,
+    STATE_COUNT(vm_host_fields), NULL,
+};

@@ -86,6 +86,10 @@ typedef struct Vm {
     int sleep_type;           /* VM_EXIT_SLEEP: the SLP_TYP the guest wrote */
 } Vm;
 
+/* State table of the board-level fields above (port92, acpi_rsdp, reset_request; vm/state.h). */
+struct StateDesc;
+extern const struct StateDesc vm_board_state_desc;
+
 /* Creates a VM; on failure returns NULL and writes a one-line reason into err. */
 Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen);
 void vm_free(Vm *vm);
