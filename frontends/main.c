@@ -13,6 +13,7 @@
 #include "devices/mc146818.h"
 #include "devices/piix4_pm.h"
 #include "frontends/term.h"
+#include "vm/state.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -41,13 +42,19 @@ static const char usage[] =
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
-    "  -stats             print the retired-instruction count on exit (stderr)\n"
+    "  -loadvm FILE       start from the snapshot in FILE instead of power-on; give the same\n"
+    "                     -m, -bios/-kernel/-initrd and devices it was saved with\n"
+    "  -savevm-at N FILE  save a snapshot of the machine to FILE when exactly N instructions\n"
+    "                     have retired (counted from power-on, also after -loadvm), then run on\n"
+    "  -stats             print the retired-instruction count and the state hash (xxHash of\n"
+    "                     CPU, RAM, devices and clock) on exit (stderr)\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
     "powered off (ACPI S5), halted with interrupts disabled, idled with no input left,\n"
-    "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage; 3 when\n"
+    "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage, a snapshot\n"
+    "that cannot be loaded, or one that could not be saved (the run ended first); 3 when\n"
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
     "the run.\n";
@@ -147,6 +154,8 @@ int main(int argc, char **argv)
     const char *debugcon = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
+    const char *loadvm = NULL, *savevm = NULL;
+    uint64_t savevm_at = 0;
     bool stats = false;
     int trace = 0;
     for (int i = 1; i < argc; i++) {
@@ -161,11 +170,21 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
         } else if (!strcmp(a, "-stats")) {
             stats = true;
+        } else if (!strcmp(a, "-savevm-at")) {
+            if (!next || i + 2 >= argc)
+                return fail("%s", "option -savevm-at needs two arguments: N FILE (see softvisor --help)");
+            char *end;
+            errno = 0;
+            savevm_at = strtoull(next, &end, 0);
+            if (errno || end == next || *end)
+                return fail("bad number '%s'", next);
+            savevm = argv[i + 2];
+            i += 2;
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-loadvm")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -176,6 +195,8 @@ int main(int argc, char **argv)
                 cfg.bios = next;
             } else if (!strcmp(a, "-kernel")) {
                 cfg.kernel = next;
+            } else if (!strcmp(a, "-loadvm")) {
+                loadvm = next;
             } else if (!strcmp(a, "-initrd")) {
                 cfg.initrd = next;
             } else if (!strcmp(a, "-append")) {
@@ -243,12 +264,25 @@ int main(int argc, char **argv)
     }
 
     char err[512];
+    char msg[1200];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
+    snprintf(msg, sizeof(msg), "%s", err);
+    if (vm && loadvm && !vm_snapshot_load(vm, loadvm, err, sizeof(err))) {
+        snprintf(msg, sizeof(msg), "cannot load snapshot '%s': %s", loadvm, err);
+        vm_free(vm);
+        vm = NULL;
+    }
+    if (vm && savevm && savevm_at < vm->cpu->icount) {
+        snprintf(msg, sizeof(msg), "-savevm-at %llu: the snapshot starts at instruction %llu, already past it",
+                 (unsigned long long)savevm_at, (unsigned long long)vm->cpu->icount);
+        vm_free(vm);
+        vm = NULL;
+    }
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
-        return fail("%s", err);
+        return fail("%s", msg);
     }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.serial);
@@ -266,11 +300,37 @@ int main(int argc, char **argv)
         return fail("%s", err);
     }
     VmExit why = VM_EXIT_RUNNING;
-    TermEnd end = term_run(&term, vm, icount_limit, &why);
+    Cpu *cpu = vm->cpu;
+    uint64_t stop = icount_limit ? cpu->icount + icount_limit : UINT64_MAX;
+    bool save_failed = false;
+    TermEnd end;
+    if (savevm && savevm_at < stop) {
+        /* run exactly to N, save, and run on from there: the slices after N are the ones a run
+         * started with -loadvm from this snapshot takes, so both go on identically */
+        end = savevm_at > cpu->icount ? term_run(&term, vm, savevm_at - cpu->icount, &why) : TERM_END_VM;
+        if (end == TERM_END_VM && cpu->icount == savevm_at && (why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RUNNING)) {
+            if (!vm_snapshot_save(vm, savevm, err, sizeof(err))) {
+                fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
+                        (unsigned long long)savevm_at, err);
+                save_failed = true;
+            } else {
+                end = term_run(&term, vm, stop == UINT64_MAX ? 0 : stop - cpu->icount, &why);
+            }
+        } else {
+            fprintf(stderr, "softvisor: no snapshot saved: the run ended at instruction %llu, before %llu\n",
+                    (unsigned long long)cpu->icount, (unsigned long long)savevm_at);
+            save_failed = true;
+        }
+    } else {
+        if (savevm)
+            fprintf(stderr, "softvisor: no snapshot saved: -icount-limit ends the run before instruction %llu\n",
+                    (unsigned long long)savevm_at);
+        save_failed = savevm != NULL;
+        end = term_run(&term, vm, icount_limit ? stop - cpu->icount : 0, &why);
+    }
     term_close(&term);
     fflush(stdout);
     int status = 0;
-    Cpu *cpu = vm->cpu;
     if (end == TERM_END_QUIT) {
         fprintf(stderr, "softvisor: terminated by Ctrl-A x\n");
         why = VM_EXIT_RUNNING;
@@ -318,8 +378,12 @@ int main(int argc, char **argv)
     default:
         break;
     }
-    if (stats)
+    if (save_failed)
+        status = 2;
+    if (stats) {
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
+        fprintf(stderr, "softvisor: state hash %016llx\n", (unsigned long long)vm_state_hash(vm));
+    }
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
     if (cfg.serial && cfg.serial != stdout)

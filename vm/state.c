@@ -254,7 +254,7 @@ uint64_t vm_state_hash(Vm *vm)
     return r;
 }
 
-void vm_state_after_load(Vm *vm)
+void vm_state_flush_caches(Vm *vm)
 {
     Cpu *cpu = vm->cpu;
     vm->mem.a20_mask = cpu->a20_mask;
@@ -318,6 +318,7 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
 {
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
+    vm_state_flush_caches(vm);
     size_t tmplen = strlen(path) + 16;
     char *tmp = malloc(tmplen);
     if (!tmp) {
@@ -590,7 +591,7 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
     uint64_t hash;
     if (!snap_get_u64(r, &hash) || !snap_get_end(r))
         return false;
-    vm_state_after_load(vm);
+    vm_state_flush_caches(vm);
     if (vm_state_hash(vm) != hash)
         return snap_fail(r, "the restored state does not match the snapshot's state hash (damaged file?)");
     return true;

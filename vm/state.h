@@ -135,8 +135,11 @@ bool vm_snapshot_load(Vm *vm, const char *path, char *err, size_t errlen);
 /* The same on a memory buffer (tests, fuzzing): load from `len` bytes. */
 bool vm_snapshot_load_mem(Vm *vm, const uint8_t *data, size_t len, char *err, size_t errlen);
 
-/* After the state was overwritten (snapshot, checkpoint): flush the TLB and the decoded blocks,
- * recompute the CPU's derived mode, and bring the A20 gate of the address space in line. */
-void vm_state_after_load(Vm *vm);
+/* At a snapshot point, in the VM that saves as in the one that loads: flush the TLB and the
+ * decoded blocks, recompute the CPU's derived mode, and bring the A20 gate of the address space in
+ * line with the CPU's.  XXX: the TLB is not state, yet a guest can see whether an entry is stale
+ * (Linux's spurious-fault path after a permission upgrade without INVLPG); flushing on both sides
+ * makes the saving run and the loading run continue identically. */
+void vm_state_flush_caches(Vm *vm);
 
 #endif
