@@ -168,6 +168,9 @@ typedef struct CpuBus {
     /* FERR# went active: an unmasked x87 error reached a waiting instruction with CR0.NE = 0
      * (cpu/x87.c).  NULL: FERR# not wired, and IGNNE# counts as held active. */
     void (*ferr)(void *opaque);
+    /* The CPU is about to write RAM page `ppage` through a host pointer (a TLB write tag, the
+     * physical slow path): dirty-page tracking (mem/phys.h).  NULL: nobody tracks. */
+    void (*phys_dirty)(void *opaque, uint64_t ppage);
 } CpuBus;
 
 /* The CPU's own side of its local APIC, when the machine has one (Cpu.apic; NULL: no APIC, and

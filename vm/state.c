@@ -231,7 +231,11 @@ static void visit_hash(void *ctx, const StateField *f, uint8_t *p, size_t len)
     XXH3_64bits_update(ctx, p, len);
 }
 
-uint64_t vm_state_hash(Vm *vm)
+/* RAM enters the hash as the XXH3 of each page, in page order.  The incremental form keeps those
+ * page hashes in vm->page_hash and recomputes only the pages written since the last hash (the
+ * PHYS_DIRTY_HASH bitmap), then clears the bitmap and drops the TLB's write tags so that the next
+ * store to any page marks it again.  `full` recomputes every page and touches no cache. */
+static uint64_t state_hash(Vm *vm, bool full)
 {
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
@@ -248,10 +252,40 @@ uint64_t vm_state_hash(Vm *vm)
         uint64_t rec[2] = { (uint64_t)k.owner << 32 | k.kind, vm->clock.ev[id].deadline };
         XXH3_64bits_update(h, rec, sizeof(rec));
     }
-    XXH3_64bits_update(h, vm->ram, vm->ram_size);
+    uint64_t pages = vm->ram_size / PAGE_SIZE;
+    uint64_t *dirty = vm->mem.dirty[PHYS_DIRTY_HASH];
+    if (full) {
+        for (uint64_t p = 0; p < pages; p++) {
+            uint64_t ph = XXH3_64bits(vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+            XXH3_64bits_update(h, &ph, sizeof(ph));
+        }
+    } else {
+        for (uint64_t w = 0; w < (pages + 63) / 64; w++) {
+            uint64_t bits = dirty[w];
+            while (bits) {
+                uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                if (p < pages)
+                    vm->page_hash[p] = XXH3_64bits(vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+            }
+            dirty[w] = 0;
+        }
+        tlb_drop_write_tags(&vm->cpu->tlb);
+        XXH3_64bits_update(h, vm->page_hash, pages * sizeof(uint64_t));
+    }
     uint64_t r = XXH3_64bits_digest(h);
     XXH3_freeState(h);
     return r;
+}
+
+uint64_t vm_state_hash(Vm *vm)
+{
+    return state_hash(vm, false);
+}
+
+uint64_t vm_state_hash_full(Vm *vm)
+{
+    return state_hash(vm, true);
 }
 
 void vm_state_flush_caches(Vm *vm)
@@ -588,6 +622,7 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
         if (memcmp(vm->ram + off, page, PAGE_SIZE))
             memcpy(vm->ram + off, page, PAGE_SIZE);
     }
+    phys_mark_all_dirty(&vm->mem);
     uint64_t hash;
     if (!snap_get_u64(r, &hash) || !snap_get_end(r))
         return false;

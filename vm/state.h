@@ -123,8 +123,12 @@ typedef struct VmSection {
 int vm_state_sections(Vm *vm, VmSection *out);
 
 /* xxHash64 (XXH3_64bits) of CPU + RAM + devices + clock and event queue: every field the tables
- * describe, the armed events, and every RAM byte. */
+ * describe, the armed events, and the XXH3 of every RAM page.  Incremental: only the pages written
+ * since the previous call are hashed again (dirty tracking, mem/phys.h). */
 uint64_t vm_state_hash(Vm *vm);
+/* The same value computed from scratch, every RAM page rehashed (tests: the incremental hash
+ * must always equal it). */
+uint64_t vm_state_hash_full(Vm *vm);
 
 /* Snapshot files (format in vm/state.c): save writes a temporary file beside `path` and renames
  * it, so a failure leaves nothing half-written.  load must be given a VM built from the same

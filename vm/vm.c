@@ -116,9 +116,15 @@ static void bus_ferr(void *opaque)
     board_ferr(opaque);
 }
 
+static void bus_phys_dirty(void *opaque, uint64_t ppage)
+{
+    Vm *vm = opaque;
+    phys_mark_dirty(&vm->mem, ppage);
+}
+
 static const CpuBus vm_bus = {
     bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
-    bus_ferr,
+    bus_ferr, bus_phys_dirty,
 };
 
 static const CpuApicOps vm_apic_ops = {
@@ -188,6 +194,11 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
         goto fail;
     if (map_memory(vm, err, errlen) < 0)
         goto fail;
+    vm->page_hash = malloc(vm->ram_size / PAGE_SIZE * sizeof(uint64_t));
+    if (!vm->page_hash || phys_dirty_init(&vm->mem, vm->ram, vm->ram_size / PAGE_SIZE) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     io_init(&vm->io);
     vm->io.log = cfg->log;
     CpuConfig cc = { .rng_seed = cfg->rng_seed, .tsc_per_insn = 1 };
@@ -215,6 +226,8 @@ void vm_free(Vm *vm)
         return;
     board_free(vm);
     cpu_free(vm->cpu);
+    phys_dirty_free(&vm->mem);
+    free(vm->page_hash);
     if (vm->ram)
         munmap(vm->ram, vm->ram_size);
     free(vm->rom);
@@ -228,6 +241,7 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     vm->reset_request = false;
     cpu_reset(vm->cpu);
     board_reset(vm);
+    phys_mark_all_dirty(&vm->mem);   /* the loaders below write guest RAM directly */
     vm->exit = VM_EXIT_RUNNING;
     if (vm->cfg.kernel) {
         /* No firmware runs: the loader plays its part, with the ACPI tables a BIOS would leave. */
@@ -314,6 +328,7 @@ static const StateField vm_host_fields[] = {
     STATE_HOST(Vm, ioapic), STATE_HOST(Vm, hpet), STATE_HOST(Vm, pci), STATE_HOST(Vm, pm),
     STATE_HOST(Vm, exit),           /* why the last vm_run returned: the run loop's result */
     STATE_HOST(Vm, exit_status), STATE_HOST(Vm, sleep_type),
+    STATE_HOST(Vm, page_hash),      /* cache of the state hash */
 };
 const StateDesc vm_board_state_desc = {
     "board", 1, sizeof(Vm), vm_board_fields, STATE_COUNT(vm_board_fields), vm_host_fields,
