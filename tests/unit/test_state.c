@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vm/checkpoint.h"
 #include "vm/state.h"
 #include "vm/vm.h"
 #include "devices/uart16550.h"
@@ -294,6 +295,41 @@ START_TEST(state_hash_incremental_equals_full_after_writes)
 }
 END_TEST
 
+START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
+{
+    Vm *vm = vm_with_code(scatter_code, sizeof(scatter_code), 16u << 20);
+    program_devices(vm);
+    CheckpointSet *cs = checkpoint_set_new(vm);
+    uint64_t hash[6], icount[6];
+    for (int k = 0; k < 6; k++) {
+        vm_run(vm, 20000 + 1000 * k);
+        phys_mem_write(&vm->mem, 0x800000 + 0x10000 * (uint64_t)k, 4, 0xc0de0000u + (uint32_t)k);
+        ck_assert_int_eq(checkpoint_take(cs), k);
+        hash[k] = vm_state_hash(vm);
+        icount[k] = vm->cpu->icount;
+    }
+    /* the guest writes within 192 KiB (48 pages) of 16 MiB: a checkpoint holds about that much */
+    for (int k = 1; k < 6; k++)
+        ck_assert_uint_lt(checkpoint_bytes(cs, k), 50 * (PAGE_SIZE + 8) + 64 * 1024);
+    vm_run(vm, 50000);
+    phys_mem_write(&vm->mem, 0xf00000, 8, 42);
+    ck_assert(checkpoint_restore(cs, 2));
+    ck_assert_uint_eq(vm->cpu->icount, icount[2]);
+    ck_assert_uint_eq(vm_state_hash(vm), hash[2]);
+    ck_assert_uint_eq(vm_state_hash_full(vm), hash[2]);
+    /* running on from checkpoint 2 reaches what the first run had at checkpoint 3 */
+    vm_run(vm, icount[3] - icount[2]);
+    phys_mem_write(&vm->mem, 0x800000 + 0x10000 * 3, 4, 0xc0de0003u);
+    ck_assert_uint_eq(vm_state_hash_full(vm), hash[3]);
+    ck_assert_int_eq(checkpoint_count(cs), 3);
+    ck_assert(checkpoint_restore(cs, 0));
+    ck_assert_uint_eq(vm_state_hash(vm), hash[0]);
+    ck_assert(!checkpoint_restore(cs, 1));
+    checkpoint_set_free(cs);
+    vm_free(vm);
+}
+END_TEST
+
 static uint8_t *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -411,6 +447,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, state_roundtrip_every_device_equal);
     tcase_add_test(tc, state_hash_follows_every_part);
     tcase_add_test(tc, state_hash_incremental_equals_full_after_writes);
+    tcase_add_test(tc, checkpoint_restore_exact_cost_follows_dirty_pages);
     tcase_add_test(tc, snapshot_bad_files_refused_with_reason);
     tcase_add_test(tc, snapshot_missing_file_refused);
     suite_add_tcase(s, tc);
