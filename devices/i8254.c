@@ -539,9 +539,12 @@ static bool pit_post_load(void *obj, char *err, size_t errlen)
     PitState *s = obj;
     for (int i = 0; i < 3; i++) {
         const PitChannel *c = &s->ch[i];
-        if (c->mode > 5 || c->rw > 3 || c->st > CH_HOLD || c->latch_bytes > 2) {
-            snprintf(err, errlen, "counter %d: mode %u, RW %u, state %d, latched bytes %u", i, c->mode, c->rw,
-                     (int)c->st, c->latch_bytes);
+        /* n and cr are divisors (k % n): 1..65536 edges, cr 0 only before a count is written */
+        bool counts_ok = c->n >= 1 && c->n <= 65536 && c->cr <= 65536 &&
+                         (c->cr != 0 || (c->st == CH_IDLE && !c->pending));
+        if (c->mode > 5 || c->rw > 3 || c->st > CH_HOLD || c->latch_bytes > 2 || !counts_ok) {
+            snprintf(err, errlen, "counter %d: mode %u, RW %u, state %d, latched bytes %u, count %u/%u", i, c->mode,
+                     c->rw, (int)c->st, c->latch_bytes, c->n, c->cr);
             return false;
         }
     }
