@@ -369,7 +369,21 @@ static const StateField hpet_fields[] = {
 static const StateField hpet_host_fields[] = {
     STATE_HOST(HpetState, clock), STATE_HOST(HpetState, legacy), STATE_HOST(HpetState, pin),
 };
+/* A 32-bit timer's comparator and period are 32-bit values (the period is a divisor). */
+static bool hpet_post_load(void *obj, char *err, size_t errlen)
+{
+    HpetState *s = obj;
+    for (int i = 0; i < HPET_TIMERS; i++) {
+        const HpetTimer *t = &s->t[i];
+        if ((t->config & TN_32MODE) && ((t->cmp >> 32) || (t->period >> 32))) {
+            snprintf(err, errlen, "timer %d: 64-bit comparator or period in 32-bit mode", i);
+            return false;
+        }
+    }
+    return true;
+}
+
 const StateDesc hpet_state_desc = {
     "hpet", 1, sizeof(HpetState), hpet_fields, STATE_COUNT(hpet_fields), hpet_host_fields,
-    STATE_COUNT(hpet_host_fields), NULL,
+    STATE_COUNT(hpet_host_fields), hpet_post_load,
 };
