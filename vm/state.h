@@ -131,7 +131,8 @@ uint64_t vm_state_hash(Vm *vm);
 uint64_t vm_state_hash_full(Vm *vm);
 
 /* Snapshot files (format in vm/state.c): save writes a temporary file beside `path` and renames
- * it, so a failure leaves nothing half-written.  load must be given a VM built from the same
+ * it, so a failure leaves nothing half-written; it flushes the saving VM's caches
+ * (vm_state_flush_caches), as the load does in the loading one.  load must be given a VM built from the same
  * command line (RAM size, CPU model and device set are checked); on failure the VM's state is
  * unspecified and the caller must discard it.  Both return false with a one-line reason. */
 bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen);

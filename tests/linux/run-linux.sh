@@ -8,7 +8,7 @@
 #   amd64-128M amd64-512M amd64-4G 686-64M 686-512M 686-pae-64M 686-pae-512M   (default: all)
 #   determinism   two softvisor boots of amd64-128M: byte-identical serial output and the same
 #                 instruction count (-stats)
-#   snapshot      amd64-128M saved in the middle of its boot (-savevm-at 3000000000) and run on,
+#   snapshot      amd64-128M saved in the middle of its boot (-savevm-at 5500000000) and run on,
 #                 then a second softvisor started from that file (-loadvm): it passes too, its
 #                 serial output is the end of the first one's, and both end with the same
 #                 instruction count and state hash (-stats)
@@ -39,7 +39,7 @@ CONFIGS = {   # name: (kernel, initramfs arch, RAM)
     "686-pae-512M": ("vmlinuz-686-pae", "i386", "512M"),
 }
 DETERMINISM_CONFIG = "amd64-128M"
-SNAPSHOT_AT = 3000000000      # instructions: the kernel is decompressed and initialising devices
+SNAPSHOT_AT = 5500000000      # instructions: the serial console is up, /init not yet run
 SV_TIMEOUT = int(os.environ.get("SOFTVISOR_LINUX_TIMEOUT", "900"))
 QEMU_TIMEOUT = int(os.environ.get("SOFTVISOR_QEMU_TIMEOUT", "300"))
 
@@ -169,6 +169,8 @@ for name in names:
             if not loaded["raw"] or not saved["raw"].endswith(loaded["raw"]):
                 probs.append(f"the loading run's serial output ({len(loaded['raw'])} bytes) is not the end of the "
                              f"saving run's ({len(saved['raw'])} bytes)")
+            elif len(loaded["raw"]) == len(saved["raw"]):
+                probs.append("the saving run had printed nothing at the snapshot: SNAPSHOT_AT is too early")
             for what, f in (("instruction count", icount), ("state hash", state_hash)):
                 if f(saved) is None or f(saved) != f(loaded):
                     probs.append(f"final {what} differs or is missing: {f(saved)} vs {f(loaded)}")
