@@ -277,6 +277,10 @@ int main(int argc, char **argv)
                  (unsigned long long)savevm_at, (unsigned long long)vm->cpu->icount);
         vm_free(vm);
         vm = NULL;
+    } else if (vm && savevm && icount_limit && savevm_at - vm->cpu->icount > icount_limit) {
+        snprintf(msg, sizeof(msg), "-savevm-at %llu: -icount-limit ends the run first", (unsigned long long)savevm_at);
+        vm_free(vm);
+        vm = NULL;
     }
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
@@ -304,7 +308,7 @@ int main(int argc, char **argv)
     uint64_t stop = icount_limit ? cpu->icount + icount_limit : UINT64_MAX;
     bool save_failed = false;
     TermEnd end;
-    if (savevm && savevm_at < stop) {
+    if (savevm) {
         /* run exactly to N, save, and run on from there: the slices after N are the ones a run
          * started with -loadvm from this snapshot takes, so both go on identically */
         end = savevm_at > cpu->icount ? term_run(&term, vm, savevm_at - cpu->icount, &why) : TERM_END_VM;
@@ -313,20 +317,19 @@ int main(int argc, char **argv)
                 fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
                         (unsigned long long)savevm_at, err);
                 save_failed = true;
-            } else {
+                why = VM_EXIT_RUNNING;
+            } else if (stop > cpu->icount) {
                 end = term_run(&term, vm, stop == UINT64_MAX ? 0 : stop - cpu->icount, &why);
+            } else {
+                why = VM_EXIT_INSN_LIMIT;   /* -icount-limit ends the run right here */
             }
-        } else {
+        } else if (end == TERM_END_VM) {
             fprintf(stderr, "softvisor: no snapshot saved: the run ended at instruction %llu, before %llu\n",
                     (unsigned long long)cpu->icount, (unsigned long long)savevm_at);
             save_failed = true;
         }
     } else {
-        if (savevm)
-            fprintf(stderr, "softvisor: no snapshot saved: -icount-limit ends the run before instruction %llu\n",
-                    (unsigned long long)savevm_at);
-        save_failed = savevm != NULL;
-        end = term_run(&term, vm, icount_limit ? stop - cpu->icount : 0, &why);
+        end = term_run(&term, vm, icount_limit, &why);
     }
     term_close(&term);
     fflush(stdout);

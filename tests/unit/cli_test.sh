@@ -177,6 +177,18 @@ expect_fail savevm_at_after_the_run_ends --no-file "$T/late.svs" -- -bios "$T/ok
     -savevm-at 1000000 "$T/late.svs"
 expect_fail savevm_at_before_loaded_snapshot -- -m 2 -bios "$T/loop.rom" -loadvm "$T/snap.svs" \
     -savevm-at 10 "$T/early.svs"
+expect_fail savevm_at_beyond_icount_limit --no-file "$T/far.svs" -- -bios "$T/loop.rom" -icount-limit 1000 \
+    -savevm-at 1001 "$T/far.svs"
+expect_fail savevm_into_missing_directory -- -bios "$T/loop.rom" -serial none -icount-limit 1000 \
+    -savevm-at 100 "$T/no/such/dir/x.svs"
+n=$((n + 1))
+"$SV" -m 2 -bios "$T/loop.rom" -serial none -icount-limit 1000 -savevm-at 1000 "$T/end.svs" > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 3 ] || [ ! -s "$T/end.svs" ]; then
+    echo "FAIL savevm_at_the_icount_limit: status $rc"; sed 's/^/  stderr: /' "$T/err"; fails=$((fails + 1))
+else
+    echo "ok   savevm_at_the_icount_limit"
+fi
 
 n=$((n + 1))
 if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
