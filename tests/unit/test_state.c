@@ -454,8 +454,51 @@ static Suite *state_suite(void)
     return s;
 }
 
-int main(void)
+/* --fields: "STRUCT MEMBER" for every field and host-only field of every table, for
+ * state_layout.sh, which compares them with the members the compiler's debug information lists
+ * (that catches a field added into a padding hole, which the byte coverage above cannot see). */
+static const char *const struct_of_table[][2] = {
+    { "cpu", "Cpu" }, { "segcache", "SegCache" }, { "desctable", "DescTable" }, { "fp80", "Fp80" },
+    { "x87", "X87State" }, { "clock", "Clock" }, { "board", "Vm" }, { "pic", "PicState" },
+    { "pic-chip", "PicChip" }, { "pit", "PitState" }, { "pit-channel", "PitChannel" }, { "rtc", "RtcState" },
+    { "kbc", "KbcState" }, { "kbc-queue", "KbcQueue" }, { "uart16550", "UartState" },
+    { "debugcon", "DebugconState" }, { "debugexit", "DebugExitState" }, { "lapic", "LapicState" },
+    { "ioapic", "IoapicState" }, { "hpet", "HpetState" }, { "hpet-timer", "HpetTimer" }, { "pci", "PciState" },
+    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" },
+};
+
+static int print_fields(const StateDesc *d)
 {
+    const char *tag = NULL;
+    for (size_t i = 0; i < sizeof(struct_of_table) / sizeof(struct_of_table[0]); i++)
+        if (!strcmp(struct_of_table[i][0], d->name))
+            tag = struct_of_table[i][1];
+    if (!tag) {
+        fprintf(stderr, "test_state --fields: table '%s' has no struct name in struct_of_table\n", d->name);
+        return 1;
+    }
+    int bad = 0;
+    for (uint32_t i = 0; i < d->nfields; i++) {
+        printf("%s %s\n", tag, d->fields[i].name);
+        if (d->fields[i].kind == STATE_STRUCT)
+            bad |= print_fields(d->fields[i].sub);
+    }
+    for (uint32_t i = 0; i < d->nhost_only; i++)
+        printf("%s %s\n", tag, d->host_only[i].name);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--fields")) {
+        Vm *vm = calloc(1, sizeof(Vm));   /* only the tables are wanted, not the objects */
+        VmSection sec[VM_STATE_MAX_SECTIONS];
+        int ns = vm_state_sections(vm, sec), bad = 0;
+        for (int i = 0; i < ns; i++)
+            bad |= print_fields(sec[i].desc);
+        free(vm);
+        return bad;
+    }
     SRunner *sr = srunner_create(state_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
