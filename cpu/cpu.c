@@ -4,6 +4,7 @@
  * Reset state: SDM vol. 3, 9.1.1, table 9-1 (power-up): CS = F000 with base FFFF0000, EIP = FFF0,
  * CR0 = 60000010, EFLAGS = 2, EDX = processor signature, other segments base 0 limit FFFF.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "cpu/flags.h"
 #include "cpu/seg.h"
 #include "jit/jit.h"
+#include "vm/state.h"
 
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config)
 {
@@ -138,3 +140,99 @@ void cpu_flush_tlb(Cpu *cpu, bool include_global)
 {
     tlb_flush(&cpu->tlb, include_global);
 }
+
+/* ---- the state description (vm/state.h) ----
+ * Everything guest-visible: registers, lazy flags, segment caches with their derived ranges,
+ * descriptor tables, control/debug registers, every MSR field, x87/SSE/XSAVE state, and the
+ * pending events.  mode_key and code_bits are derived (cpu_update_mode after a load); the TLB,
+ * the jump cache and the block cache are caches (flushed after a load). */
+
+static const StateField seg_cache_fields[] = {
+    STATE_U(SegCache, sel), STATE_U(SegCache, attr), STATE_U(SegCache, limit), STATE_U(SegCache, base),
+    STATE_U(SegCache, lo), STATE_U(SegCache, hi), STATE_U(SegCache, ok),
+};
+static const StateDesc seg_cache_state_desc = {
+    "segcache", 1, sizeof(SegCache), seg_cache_fields, STATE_COUNT(seg_cache_fields), NULL, 0, NULL,
+};
+
+static const StateField desc_table_fields[] = {
+    STATE_U(DescTable, base), STATE_U(DescTable, limit),
+};
+static const StateDesc desc_table_state_desc = {
+    "desctable", 1, sizeof(DescTable), desc_table_fields, STATE_COUNT(desc_table_fields), NULL, 0, NULL,
+};
+
+static const StateField fp80_fields[] = {
+    STATE_U(Fp80, mant), STATE_U(Fp80, se),
+};
+static const StateDesc fp80_state_desc = {
+    "fp80", 1, sizeof(Fp80), fp80_fields, STATE_COUNT(fp80_fields), NULL, 0, NULL,
+};
+
+static const StateField x87_fields[] = {
+    STATE_S(X87State, regs, Fp80, fp80_state_desc),
+    STATE_U(X87State, cw), STATE_U(X87State, sw), STATE_U(X87State, tw), STATE_U(X87State, fop),
+    STATE_U(X87State, fcs), STATE_U(X87State, fds), STATE_U(X87State, fip), STATE_U(X87State, fdp),
+};
+static const StateDesc x87_state_desc = {
+    "x87", 1, sizeof(X87State), x87_fields, STATE_COUNT(x87_fields), NULL, 0, NULL,
+};
+
+static const StateField cpu_fields[] = {
+    STATE_A(Cpu, gpr), STATE_U(Cpu, rip),
+    STATE_U(Cpu, cc_op), STATE_U(Cpu, cc_dst), STATE_U(Cpu, cc_src), STATE_U(Cpu, cc_src2), STATE_U(Cpu, eflags),
+    STATE_S(Cpu, seg, SegCache, seg_cache_state_desc), STATE_S(Cpu, ldtr, SegCache, seg_cache_state_desc),
+    STATE_S(Cpu, tr, SegCache, seg_cache_state_desc),
+    STATE_S(Cpu, gdtr, DescTable, desc_table_state_desc), STATE_S(Cpu, idtr, DescTable, desc_table_state_desc),
+    STATE_U(Cpu, cr0), STATE_U(Cpu, cr2), STATE_U(Cpu, cr3), STATE_U(Cpu, cr4), STATE_U(Cpu, cr8),
+    STATE_U(Cpu, a20_mask), STATE_U(Cpu, efer), STATE_A(Cpu, dr), STATE_U(Cpu, cpl),
+    STATE_U(Cpu, star), STATE_U(Cpu, lstar), STATE_U(Cpu, cstar), STATE_U(Cpu, sfmask), STATE_U(Cpu, kernel_gs_base),
+    STATE_U(Cpu, sysenter_cs), STATE_U(Cpu, sysenter_esp), STATE_U(Cpu, sysenter_eip),
+    STATE_U(Cpu, apic_base), STATE_U(Cpu, pat), STATE_U(Cpu, tsc_offset), STATE_U(Cpu, tsc_aux),
+    STATE_U(Cpu, mtrr_def_type), STATE_A(Cpu, mtrr_fixed), STATE_A(Cpu, mtrr_var), STATE_U(Cpu, misc_enable),
+    STATE_A(Cpu, pmc), STATE_A(Cpu, perfevtsel), STATE_A(Cpu, fixed_ctr), STATE_U(Cpu, fixed_ctr_ctrl),
+    STATE_U(Cpu, perf_global_ctrl), STATE_A(Cpu, offcore_rsp), STATE_U(Cpu, lbr_select), STATE_U(Cpu, lbr_tos),
+    STATE_U(Cpu, debugctl), STATE_A(Cpu, lbr_from), STATE_A(Cpu, lbr_to),
+    STATE_S(Cpu, fpu, X87State, x87_state_desc), STATE_BYTES_V(Cpu, xmm, 1), STATE_U(Cpu, mxcsr), STATE_U(Cpu, xcr0),
+    STATE_U(Cpu, icount), STATE_U(Cpu, rng_state),
+    STATE_B(Cpu, halted), STATE_B(Cpu, inhibit_irq), STATE_B(Cpu, nmi_pending), STATE_B(Cpu, ferr),
+    STATE_B(Cpu, ignne), STATE_B(Cpu, triple_fault), STATE_U(Cpu, exc_vector), STATE_U(Cpu, exc_error),
+};
+
+/* Not state: configuration fixed by the command line, derived values, caches, host pointers and
+ * the run loop's own flags. */
+static const StateField cpu_host_fields[] = {
+    STATE_HOST(Cpu, config),        /* from the command line (-seed; TSC rate in the machine header) */
+    STATE_HOST(Cpu, stop_request),  /* the run loop's request to leave cpu_run */
+    STATE_HOST(Cpu, exit_block),    /* ends the current block; false between cpu_run calls */
+    STATE_HOST(Cpu, fault_jmp),
+    STATE_HOST(Cpu, mode_key),      /* derived: cpu_update_mode */
+    STATE_HOST(Cpu, code_bits),     /* derived: cpu_update_mode */
+    STATE_HOST(Cpu, tlb),           /* cache: flushed after a load */
+    STATE_HOST(Cpu, blocks),        /* cache: flushed after a load */
+    STATE_HOST(Cpu, bus), STATE_HOST(Cpu, bus_opaque), STATE_HOST(Cpu, apic), STATE_HOST(Cpu, apic_opaque),
+    STATE_HOST(Cpu, trace_block), STATE_HOST(Cpu, trace_opaque),
+};
+
+static bool cpu_post_load(void *obj, char *err, size_t errlen)
+{
+    Cpu *cpu = obj;
+    if (cpu->cpl < 0 || cpu->cpl > 3) {
+        snprintf(err, errlen, "CPL %d", cpu->cpl);
+        return false;
+    }
+    if ((cpu->cc_op >> 2) >= CC_OP_COUNT) {
+        snprintf(err, errlen, "lazy-flags operation %u", cpu->cc_op);
+        return false;
+    }
+    if (cpu->exc_vector < -1 || cpu->exc_vector > CPU_EXC_FREEZE) {
+        snprintf(err, errlen, "pending exception vector %d", cpu->exc_vector);
+        return false;
+    }
+    return true;
+}
+
+const StateDesc cpu_state_desc = {
+    "cpu", 1, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
+    cpu_post_load,
+};

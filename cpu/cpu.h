@@ -176,6 +176,9 @@ typedef struct CpuBus {
     /* FERR# went active: an unmasked x87 error reached a waiting instruction with CR0.NE = 0
      * (cpu/x87.c).  NULL: FERR# not wired, and IGNNE# counts as held active. */
     void (*ferr)(void *opaque);
+    /* The CPU is about to write RAM page `ppage` through a host pointer (a TLB write tag, the
+     * physical slow path): dirty-page tracking (mem/phys.h).  NULL: nobody tracks. */
+    void (*phys_dirty)(void *opaque, uint64_t ppage);
 } CpuBus;
 
 /* The CPU's own side of its local APIC, when the machine has one (Cpu.apic; NULL: no APIC, and
@@ -289,6 +292,11 @@ typedef struct Cpu {
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
     void *trace_opaque;
 } Cpu;
+
+/* The CPU's state table (vm/state.h): every guest-visible field of struct Cpu, and the host-only
+ * ones named as such (cpu/cpu.c). */
+struct StateDesc;
+extern const struct StateDesc cpu_state_desc;
 
 /* Lifecycle (cpu/cpu.c) */
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config);

@@ -3,8 +3,10 @@
  * return 0xE9, as in QEMU and Bochs, so guests can probe for it.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/debugport.h"
+#include "vm/state.h"
 
 static uint32_t debugcon_read(void *opaque, uint16_t port, int size)
 {
@@ -65,3 +67,20 @@ DebugExitState *debugexit_new(IoBus *bus, uint16_t port, DebugExitFn fn, void *o
     io_register(bus, port, 4, &debugexit_ops, s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): neither port keeps guest-visible state ---- */
+
+static const StateField debugcon_host_fields[] = {
+    STATE_HOST(DebugconState, out),
+};
+const StateDesc debugcon_state_desc = {
+    "debugcon", 1, sizeof(DebugconState), NULL, 0, debugcon_host_fields, STATE_COUNT(debugcon_host_fields), NULL,
+};
+
+static const StateField debugexit_host_fields[] = {
+    STATE_HOST(DebugExitState, fn), STATE_HOST(DebugExitState, opaque),
+};
+const StateDesc debugexit_state_desc = {
+    "debugexit", 1, sizeof(DebugExitState), NULL, 0, debugexit_host_fields, STATE_COUNT(debugexit_host_fields),
+    NULL,
+};

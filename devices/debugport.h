@@ -24,4 +24,9 @@ typedef struct DebugExitState {
 DebugconState *debugcon_new(IoBus *bus, uint16_t port, FILE *out);
 DebugExitState *debugexit_new(IoBus *bus, uint16_t port, DebugExitFn fn, void *opaque);
 
+/* State tables (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc debugcon_state_desc;
+extern const struct StateDesc debugexit_state_desc;
+
 #endif

@@ -31,8 +31,10 @@
  *   the bus with a read, which clears other GINTR_STA bits; the spec requires 32/64-bit accesses.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/hpet.h"
+#include "vm/state.h"
 
 #define CAP_REV_ID 0x01ull
 #define CAP_NUM_TIM ((uint64_t)(HPET_TIMERS - 1) << 8)
@@ -346,3 +348,42 @@ HpetState *hpet_new(PhysMem *mem, uint64_t base, Clock *clock, IrqLine irq0, Irq
     hpet_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): counter, comparators, output levels ---- */
+
+static const StateField hpet_timer_fields[] = {
+    STATE_U(HpetTimer, config), STATE_U(HpetTimer, cmp), STATE_U(HpetTimer, period), STATE_U(HpetTimer, deadline),
+};
+static const StateField hpet_timer_host_fields[] = {
+    STATE_HOST(HpetTimer, hpet), STATE_HOST(HpetTimer, index), STATE_HOST(HpetTimer, ev),
+};
+static const StateDesc hpet_timer_state_desc = {
+    "hpet-timer", 1, sizeof(HpetTimer), hpet_timer_fields, STATE_COUNT(hpet_timer_fields), hpet_timer_host_fields,
+    STATE_COUNT(hpet_timer_host_fields), NULL,
+};
+
+static const StateField hpet_fields[] = {
+    STATE_U(HpetState, config), STATE_U(HpetState, isr), STATE_U(HpetState, counter), STATE_U(HpetState, base_ns),
+    STATE_S(HpetState, t, HpetTimer, hpet_timer_state_desc), STATE_U(HpetState, out),
+};
+static const StateField hpet_host_fields[] = {
+    STATE_HOST(HpetState, clock), STATE_HOST(HpetState, legacy), STATE_HOST(HpetState, pin),
+};
+/* A 32-bit timer's comparator and period are 32-bit values (the period is a divisor). */
+static bool hpet_post_load(void *obj, char *err, size_t errlen)
+{
+    HpetState *s = obj;
+    for (int i = 0; i < HPET_TIMERS; i++) {
+        const HpetTimer *t = &s->t[i];
+        if ((t->config & TN_32MODE) && ((t->cmp >> 32) || (t->period >> 32))) {
+            snprintf(err, errlen, "timer %d: 64-bit comparator or period in 32-bit mode", i);
+            return false;
+        }
+    }
+    return true;
+}
+
+const StateDesc hpet_state_desc = {
+    "hpet", 1, sizeof(HpetState), hpet_fields, STATE_COUNT(hpet_fields), hpet_host_fields,
+    STATE_COUNT(hpet_host_fields), hpet_post_load,
+};

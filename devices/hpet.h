@@ -52,4 +52,8 @@ void hpet_reset(HpetState *s);
 /* LEG_RT_CNF is set: the 8254's IRQ 0 and the RTC's IRQ 8 are replaced by timers 0 and 1. */
 bool hpet_legacy_replacement(const HpetState *s);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc hpet_state_desc;
+
 #endif

@@ -38,8 +38,10 @@
  * accepted but keys are still sent in set 2.  No password, no IntelliMouse extensions.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/i8042.h"
+#include "vm/state.h"
 
 #define ST_OBF 0x01
 #define ST_SYS 0x04
@@ -619,3 +621,47 @@ KbcState *kbc_new(IoBus *bus, IrqLine irq_kbd, IrqLine irq_aux, KbcHost host)
     kbc_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): controller, keyboard and mouse, queues included ---- */
+
+static const StateField kbc_queue_fields[] = {
+    STATE_A(KbcQueue, b), STATE_U(KbcQueue, head), STATE_U(KbcQueue, count),
+};
+static const StateDesc kbc_queue_state_desc = {
+    "kbc-queue", 1, sizeof(KbcQueue), kbc_queue_fields, STATE_COUNT(kbc_queue_fields), NULL, 0, NULL,
+};
+
+static const StateField kbc_fields[] = {
+    STATE_U(KbcState, status), STATE_U(KbcState, ccb), STATE_A(KbcState, ram), STATE_U(KbcState, outport),
+    STATE_U(KbcState, pending), STATE_U(KbcState, obuf), STATE_B(KbcState, obf), STATE_U(KbcState, obuf_src),
+    STATE_S(KbcState, ctrl_q, KbcQueue, kbc_queue_state_desc), STATE_A(KbcState, ctrl_src),
+    STATE_B(KbcState, xlate_break),
+    STATE_S(KbcState, kbd_q, KbcQueue, kbc_queue_state_desc), STATE_U(KbcState, kbd_cmd), STATE_U(KbcState, kbd_set),
+    STATE_B(KbcState, kbd_scan), STATE_U(KbcState, kbd_leds), STATE_B(KbcState, kbd_break),
+    STATE_S(KbcState, aux_q, KbcQueue, kbc_queue_state_desc), STATE_U(KbcState, aux_cmd),
+    STATE_B(KbcState, aux_stream), STATE_B(KbcState, aux_enabled), STATE_B(KbcState, aux_wrap),
+    STATE_U(KbcState, aux_rate), STATE_U(KbcState, aux_res), STATE_U(KbcState, aux_scaling),
+    STATE_U(KbcState, aux_buttons), STATE_U(KbcState, aux_type), STATE_A(KbcState, aux_rates),
+    STATE_U(KbcState, level_kbd), STATE_U(KbcState, level_aux),
+};
+static const StateField kbc_host_fields[] = {
+    STATE_HOST(KbcState, irq_kbd), STATE_HOST(KbcState, irq_aux), STATE_HOST(KbcState, host),
+};
+
+static bool kbc_post_load(void *obj, char *err, size_t errlen)
+{
+    KbcState *s = obj;
+    const KbcQueue *q[3] = { &s->ctrl_q, &s->kbd_q, &s->aux_q };
+    for (int i = 0; i < 3; i++) {
+        if (q[i]->head >= KBC_QUEUE_SIZE || q[i]->count > KBC_QUEUE_SIZE) {
+            snprintf(err, errlen, "queue %d: head %u, count %u", i, q[i]->head, q[i]->count);
+            return false;
+        }
+    }
+    return true;
+}
+
+const StateDesc kbc_state_desc = {
+    "kbc", 1, sizeof(KbcState), kbc_fields, STATE_COUNT(kbc_fields), kbc_host_fields, STATE_COUNT(kbc_host_fields),
+    kbc_post_load,
+};

@@ -76,4 +76,8 @@ void kbc_keyboard_input(KbcState *s, uint8_t set2_byte);
  * packet (3 bytes, 4 once the guest enabled the wheel) in stream mode while reporting is on. */
 void kbc_mouse_input(KbcState *s, int dx, int dy, int dz, uint8_t buttons);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc kbc_state_desc;
+
 #endif

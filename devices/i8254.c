@@ -38,9 +38,11 @@
  * XXX: the speaker produces no sound.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/i8254.h"
 #include "devices/timebase.h"
+#include "vm/state.h"
 
 #define NS_PER_SEC 1000000000u
 #define REFRESH_NS 15085u
@@ -509,3 +511,47 @@ PitState *pit_new(IoBus *bus, Clock *clock, IrqLine irq0)
     io_register(bus, 0x61, 1, &port61_ops, s);
     return s;
 }
+
+/* ---- the state description (vm/state.h) ---- */
+
+static const StateField pit_channel_fields[] = {
+    STATE_U(PitChannel, ctrl), STATE_U(PitChannel, mode), STATE_U(PitChannel, rw), STATE_B(PitChannel, bcd),
+    STATE_B(PitChannel, gate), STATE_U(PitChannel, cr_raw), STATE_U(PitChannel, cr), STATE_U(PitChannel, n),
+    STATE_U(PitChannel, st), STATE_U(PitChannel, t0), STATE_U(PitChannel, hold_k), STATE_B(PitChannel, pending),
+    STATE_U(PitChannel, pending_t), STATE_U(PitChannel, null_until), STATE_B(PitChannel, write_msb),
+    STATE_B(PitChannel, read_msb), STATE_U(PitChannel, latch), STATE_U(PitChannel, latch_bytes),
+    STATE_B(PitChannel, latch_msb), STATE_B(PitChannel, status_latched), STATE_U(PitChannel, status),
+};
+static const StateDesc pit_channel_state_desc = {
+    "pit-channel", 1, sizeof(PitChannel), pit_channel_fields, STATE_COUNT(pit_channel_fields), NULL, 0, NULL,
+};
+
+static const StateField pit_fields[] = {
+    STATE_S(PitState, ch, PitChannel, pit_channel_state_desc), STATE_U(PitState, port61),
+    STATE_B(PitState, irq_level), STATE_U(PitState, edge_t),
+};
+static const StateField pit_host_fields[] = {
+    STATE_HOST(PitState, clock), STATE_HOST(PitState, event), STATE_HOST(PitState, irq0),
+};
+
+static bool pit_post_load(void *obj, char *err, size_t errlen)
+{
+    PitState *s = obj;
+    for (int i = 0; i < 3; i++) {
+        const PitChannel *c = &s->ch[i];
+        /* n and cr are divisors (k % n): 1..65536 edges, cr 0 only before a count is written */
+        bool counts_ok = c->n >= 1 && c->n <= 65536 && c->cr <= 65536 &&
+                         (c->cr != 0 || (c->st == CH_IDLE && !c->pending));
+        if (c->mode > 5 || c->rw > 3 || c->st > CH_HOLD || c->latch_bytes > 2 || !counts_ok) {
+            snprintf(err, errlen, "counter %d: mode %u, RW %u, state %d, latched bytes %u, count %u/%u", i, c->mode,
+                     c->rw, (int)c->st, c->latch_bytes, c->n, c->cr);
+            return false;
+        }
+    }
+    return true;
+}
+
+const StateDesc pit_state_desc = {
+    "pit", 1, sizeof(PitState), pit_fields, STATE_COUNT(pit_fields), pit_host_fields, STATE_COUNT(pit_host_fields),
+    pit_post_load,
+};

@@ -27,4 +27,8 @@ void pit_set_gate(PitState *s, int channel, bool level);
 /* The OUT pin of `channel` now. */
 bool pit_out(PitState *s, int channel);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc pit_state_desc;
+
 #endif

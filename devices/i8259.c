@@ -42,8 +42,10 @@
  * answers gives 0xFF (floating bus).
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/i8259.h"
+#include "vm/state.h"
 
 #define ICW1_IC4   0x01
 #define ICW1_SNGL  0x02
@@ -344,3 +346,37 @@ uint8_t pic_ack(PicState *s)
     pic_update(s);
     return vec;
 }
+
+/* ---- the state description (vm/state.h): the whole register file of both chips ---- */
+
+static const StateField pic_chip_fields[] = {
+    STATE_U(PicChip, irr), STATE_U(PicChip, isr), STATE_U(PicChip, imr), STATE_U(PicChip, lines),
+    STATE_U(PicChip, elcr), STATE_U(PicChip, elcr_mask), STATE_U(PicChip, vector_base), STATE_U(PicChip, icw3),
+    STATE_U(PicChip, lowest), STATE_U(PicChip, init_step), STATE_B(PicChip, ic4), STATE_B(PicChip, single),
+    STATE_B(PicChip, ltim), STATE_B(PicChip, upm), STATE_B(PicChip, aeoi), STATE_B(PicChip, sfnm),
+    STATE_U(PicChip, buf), STATE_B(PicChip, rotate_aeoi), STATE_B(PicChip, read_isr), STATE_B(PicChip, poll),
+    STATE_B(PicChip, special_mask),
+};
+static const StateDesc pic_chip_state_desc = {
+    "pic-chip", 1, sizeof(PicChip), pic_chip_fields, STATE_COUNT(pic_chip_fields), NULL, 0, NULL,
+};
+
+static bool pic_post_load(void *obj, char *err, size_t errlen)
+{
+    PicState *s = obj;
+    for (int i = 0; i < 2; i++) {
+        const PicChip *c = &s->chip[i];
+        if (c->lowest > 7 || (c->init_step != 0 && (c->init_step < 2 || c->init_step > 4))) {
+            snprintf(err, errlen, "8259 %d: lowest priority %u, initialisation step %u", i, c->lowest, c->init_step);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const StateField pic_fields[] = {
+    STATE_S(PicState, chip, PicChip, pic_chip_state_desc),
+};
+const StateDesc pic_state_desc = {
+    "pic", 1, sizeof(PicState), pic_fields, STATE_COUNT(pic_fields), NULL, 0, pic_post_load,
+};

@@ -50,4 +50,8 @@ bool pic_has_intr(PicState *s);
  * request vanished). */
 uint8_t pic_ack(PicState *s);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc pic_state_desc;
+
 #endif

@@ -30,8 +30,10 @@
  * its device drives it.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/ioapic.h"
+#include "vm/state.h"
 
 #define IOAPIC_VERSION 0x00170011u
 
@@ -185,3 +187,16 @@ IoapicState *ioapic_new(PhysMem *mem, uint64_t base, ApicDeliverFn deliver, void
     ioapic_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h) ---- */
+
+static const StateField ioapic_fields[] = {
+    STATE_U(IoapicState, regsel), STATE_U(IoapicState, id), STATE_A(IoapicState, rte), STATE_U(IoapicState, pin_level),
+};
+static const StateField ioapic_host_fields[] = {
+    STATE_HOST(IoapicState, deliver), STATE_HOST(IoapicState, opaque),
+};
+const StateDesc ioapic_state_desc = {
+    "ioapic", 1, sizeof(IoapicState), ioapic_fields, STATE_COUNT(ioapic_fields), ioapic_host_fields,
+    STATE_COUNT(ioapic_host_fields), NULL,
+};

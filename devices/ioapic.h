@@ -24,4 +24,8 @@ void ioapic_set_irq(IoapicState *s, int pin, int level);
 /* A local APIC's EOI for a level-triggered `vector`: clears remote IRR of the entries with it. */
 void ioapic_eoi(IoapicState *s, uint8_t vector);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc ioapic_state_desc;
+
 #endif

@@ -52,9 +52,11 @@
  * counter LVT entries are stored but never fire (no such sensors or counters).
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "devices/lapic.h"
+#include "vm/state.h"
 
 #define LAPIC_VERSION 0x00050014u
 
@@ -684,3 +686,36 @@ LapicState *lapic_new(PhysMem *mem, Clock *clock, const LapicHooks *hooks, uint6
     lapic_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): registers, IRR/ISR/TMR, timer, TSC deadline ---- */
+
+static const StateField lapic_fields[] = {
+    STATE_U(LapicState, apic_base), STATE_U(LapicState, id), STATE_U(LapicState, tpr), STATE_U(LapicState, ldr),
+    STATE_U(LapicState, dfr), STATE_U(LapicState, svr), STATE_A(LapicState, isr), STATE_A(LapicState, tmr),
+    STATE_A(LapicState, irr), STATE_U(LapicState, esr), STATE_U(LapicState, esr_pending),
+    STATE_U(LapicState, icr_lo), STATE_U(LapicState, icr_hi), STATE_A(LapicState, lvt),
+    STATE_U(LapicState, initial_count), STATE_U(LapicState, dcr), STATE_B(LapicState, lint_level),
+    STATE_B(LapicState, timer_running), STATE_U(LapicState, timer_start), STATE_U(LapicState, timer_next),
+    STATE_U(LapicState, tsc_deadline),
+};
+static const StateField lapic_host_fields[] = {
+    STATE_HOST(LapicState, mem), STATE_HOST(LapicState, clock), STATE_HOST(LapicState, timer_ev),
+    STATE_HOST(LapicState, hooks), STATE_HOST(LapicState, tsc_per_insn),
+};
+
+/* The register page sits where IA32_APIC_BASE says. */
+static bool lapic_post_load(void *obj, char *err, size_t errlen)
+{
+    LapicState *s = obj;
+    if (s->apic_base >> 52) {
+        snprintf(err, errlen, "IA32_APIC_BASE %#llx", (unsigned long long)s->apic_base);
+        return false;
+    }
+    mem_move_mmio(s->mem, s, s->apic_base & ~0xfffull);
+    return true;
+}
+
+const StateDesc lapic_state_desc = {
+    "lapic", 1, sizeof(LapicState), lapic_fields, STATE_COUNT(lapic_fields), lapic_host_fields,
+    STATE_COUNT(lapic_host_fields), lapic_post_load,
+};

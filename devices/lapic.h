@@ -56,4 +56,8 @@ uint8_t lapic_intr_ack(LapicState *s);
  * local APIC is hardware- or software-disabled. */
 bool lapic_accepts_pic(const LapicState *s);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc lapic_state_desc;
+
 #endif

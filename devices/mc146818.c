@@ -42,9 +42,11 @@
  * register contents.  There is no square-wave pin.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/mc146818.h"
 #include "devices/timebase.h"
+#include "vm/state.h"
 
 #define NS_PER_SEC 1000000000ull
 #define RTC_HZ 32768u
@@ -570,3 +572,29 @@ RtcState *rtc_new(IoBus *bus, Clock *clock, IrqLine irq8, int64_t base, uint64_t
     io_register(bus, 0x70, 2, &rtc_ops, s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): CMOS bytes, flags, the divider chain's phase ---- */
+
+static const StateField rtc_fields[] = {
+    STATE_A(RtcState, cmos), STATE_U(RtcState, regc), STATE_U(RtcState, index), STATE_B(RtcState, nmi_disabled),
+    STATE_B(RtcState, dse_back_done), STATE_B(RtcState, irq_level), STATE_U(RtcState, chain_start),
+    STATE_U(RtcState, chain_phase), STATE_U(RtcState, next_update), STATE_U(RtcState, pf_checked),
+};
+static const StateField rtc_host_fields[] = {
+    STATE_HOST(RtcState, clock), STATE_HOST(RtcState, event), STATE_HOST(RtcState, irq),
+};
+
+static bool rtc_post_load(void *obj, char *err, size_t errlen)
+{
+    RtcState *s = obj;
+    if (s->index > 0x7f) {
+        snprintf(err, errlen, "CMOS index %u", s->index);
+        return false;
+    }
+    return true;
+}
+
+const StateDesc rtc_state_desc = {
+    "rtc", 1, sizeof(RtcState), rtc_fields, STATE_COUNT(rtc_fields), rtc_host_fields, STATE_COUNT(rtc_host_fields),
+    rtc_post_load,
+};

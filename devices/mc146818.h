@@ -31,4 +31,8 @@ bool rtc_nmi_disabled(const RtcState *s);
  * returns 0, or -1 when the text is not such a date or names a day or time that does not exist. */
 int rtc_parse_time(const char *text, int64_t *secs);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc rtc_state_desc;
+
 #endif

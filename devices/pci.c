@@ -45,9 +45,11 @@
  *   reset too, as on QEMU's PIIX3.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "devices/pci.h"
+#include "vm/state.h"
 
 #define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06
@@ -355,3 +357,29 @@ PciState *pci_new(IoBus *io, PciResetFn reset, void *reset_opaque)
     pci_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): CONFIG_ADDRESS, RCR and every function's
+ * configuration space; the power-on image and masks are fixed when the function is created ---- */
+
+static const StateField pci_func_fields[] = {
+    STATE_A(PciFunc, cfg),
+};
+static const StateField pci_func_host_fields[] = {
+    STATE_HOST(PciFunc, devfn), STATE_HOST(PciFunc, init), STATE_HOST(PciFunc, wmask), STATE_HOST(PciFunc, w1cmask),
+    STATE_HOST(PciFunc, update), STATE_HOST(PciFunc, opaque),
+};
+static const StateDesc pci_func_state_desc = {
+    "pci-function", 1, sizeof(PciFunc), pci_func_fields, STATE_COUNT(pci_func_fields), pci_func_host_fields,
+    STATE_COUNT(pci_func_host_fields), NULL,
+};
+
+static const StateField pci_fields[] = {
+    STATE_U(PciState, config_address), STATE_U(PciState, rcr), STATE_S(PciState, f, PciFunc, pci_func_state_desc),
+};
+static const StateField pci_host_fields[] = {
+    STATE_HOST(PciState, n), STATE_HOST(PciState, reset), STATE_HOST(PciState, reset_opaque),
+};
+const StateDesc pci_state_desc = {
+    "pci", 1, sizeof(PciState), pci_fields, STATE_COUNT(pci_fields), pci_host_fields, STATE_COUNT(pci_host_fields),
+    NULL,
+};

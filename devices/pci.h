@@ -88,4 +88,8 @@ int pci_slot_pirq(int dev, int pin);
 uint32_t pci_config_read(PciState *s, int devfn, int reg, int size);
 void pci_config_write(PciState *s, int devfn, int reg, int size, uint32_t val);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc pci_state_desc;
+
 #endif

@@ -33,8 +33,10 @@
  *   (TMR, GBL, PWRBTN, RTC) or an enabled GPE0 status bit is set.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/piix4_pm.h"
+#include "vm/state.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -317,3 +319,35 @@ AcpiPmState *piix4_pm_new(IoBus *io, PciState *pci, Clock *clock, IrqLine sci,
     piix4_pm_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h) ---- */
+
+static const StateField pm_fields[] = {
+    STATE_U(AcpiPmState, sci_level), STATE_U(AcpiPmState, io_base), STATE_U(AcpiPmState, pm1_sts),
+    STATE_U(AcpiPmState, pm1_en), STATE_U(AcpiPmState, pm1_cnt), STATE_U(AcpiPmState, tmr_msb_epoch),
+    STATE_U(AcpiPmState, gpe0_sts), STATE_U(AcpiPmState, gpe0_en), STATE_U(AcpiPmState, apmc),
+    STATE_U(AcpiPmState, apms),
+};
+static const StateField pm_host_fields[] = {
+    STATE_HOST(AcpiPmState, io), STATE_HOST(AcpiPmState, clock), STATE_HOST(AcpiPmState, ev),
+    STATE_HOST(AcpiPmState, sci), STATE_HOST(AcpiPmState, sleep), STATE_HOST(AcpiPmState, sleep_opaque),
+};
+
+/* The PM block is decoded at io_base (PMBA, as the configuration space says). */
+static bool pm_post_load(void *obj, char *err, size_t errlen)
+{
+    AcpiPmState *s = obj;
+    if (s->io_base & (PM_BLOCK_LEN - 1)) {
+        snprintf(err, errlen, "PM block at port %#x", s->io_base);
+        return false;
+    }
+    io_unregister(s->io, &pm_io_ops, s);
+    if (s->io_base)
+        io_register(s->io, s->io_base, PM_BLOCK_LEN, &pm_io_ops, s);
+    return true;
+}
+
+const StateDesc piix4_pm_state_desc = {
+    "piix4-pm", 1, sizeof(AcpiPmState), pm_fields, STATE_COUNT(pm_fields), pm_host_fields,
+    STATE_COUNT(pm_host_fields), pm_post_load,
+};

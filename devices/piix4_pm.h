@@ -56,4 +56,8 @@ int piix4_pm_sleep_state(int slp_typ);
 /* The PM timer value (24 bits) at virtual time now_ns. */
 uint32_t piix4_pm_timer_at(uint64_t now_ns);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc piix4_pm_state_desc;
+
 #endif

@@ -36,8 +36,10 @@
  * asserted, RI off, and delivers no parity/framing errors or breaks.
  */
 #include <stdlib.h>
+#include <stdio.h>
 
 #include "devices/uart16550.h"
+#include "vm/state.h"
 
 #define IER_ERBFI 0x01
 #define IER_ETBEI 0x02
@@ -367,3 +369,32 @@ UartState *uart_new(IoBus *bus, uint16_t base, IrqLine irq, Clock *clock, FILE *
     uart_reset(s);
     return s;
 }
+
+/* ---- the state description (vm/state.h): registers, receiver FIFO, interrupt latches ---- */
+
+static const StateField uart_fields[] = {
+    STATE_U(UartState, ier), STATE_U(UartState, fcr), STATE_U(UartState, lcr), STATE_U(UartState, mcr),
+    STATE_U(UartState, scr), STATE_U(UartState, dll), STATE_U(UartState, dlm), STATE_U(UartState, lsr_err),
+    STATE_U(UartState, msr_delta), STATE_U(UartState, rbr), STATE_A(UartState, rx), STATE_U(UartState, rx_head),
+    STATE_U(UartState, rx_count), STATE_B(UartState, thr_ipending), STATE_B(UartState, timeout_ipending),
+    STATE_U(UartState, irq_level),
+};
+static const StateField uart_host_fields[] = {
+    STATE_HOST(UartState, irq), STATE_HOST(UartState, clock), STATE_HOST(UartState, timeout_ev),
+    STATE_HOST(UartState, out),
+};
+
+static bool uart_post_load(void *obj, char *err, size_t errlen)
+{
+    UartState *s = obj;
+    if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE) {
+        snprintf(err, errlen, "receiver FIFO head %u, count %u", s->rx_head, s->rx_count);
+        return false;
+    }
+    return true;
+}
+
+const StateDesc uart_state_desc = {
+    "uart16550", 1, sizeof(UartState), uart_fields, STATE_COUNT(uart_fields), uart_host_fields,
+    STATE_COUNT(uart_host_fields), uart_post_load,
+};

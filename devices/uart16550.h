@@ -45,4 +45,8 @@ unsigned uart_rx_room(const UartState *s);
 /* A byte arrives on the serial input line. */
 void uart_receive(UartState *s, uint8_t byte);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc uart_state_desc;
+
 #endif

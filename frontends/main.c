@@ -19,6 +19,7 @@
 #include "frontends/sdl.h"
 #include "frontends/term.h"
 #include "jit/jit.h"
+#include "vm/state.h"
 #include "vm/vm.h"
 
 #define VGA_BIOS_DEFAULT "/usr/share/seabios/vgabios-stdvga.bin"
@@ -64,8 +65,13 @@ static const char usage[] =
     "                     translated code still calls the interpreter's handlers)\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
     "                     (default 16; 0 translates every block at its first execution)\n"
-    "  -stats             print the retired-instruction count on exit (stderr), and with -jit on\n"
-    "                     the blocks translated and run as host code\n"
+    "  -loadvm FILE       start from the snapshot in FILE instead of power-on; give the same\n"
+    "                     -m, -bios/-kernel/-initrd and devices it was saved with\n"
+    "  -savevm-at N FILE  save a snapshot of the machine to FILE when exactly N instructions\n"
+    "                     have retired (counted from power-on, also after -loadvm), then run on\n"
+    "  -stats             print the retired-instruction count and the state hash (xxHash of\n"
+    "                     CPU, RAM, devices and clock) on exit (stderr), and with -jit on the\n"
+    "                     blocks translated and run as host code\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
     "                     installed) or none (default std)\n"
@@ -85,7 +91,8 @@ static const char usage[] =
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
     "powered off (ACPI S5), halted with interrupts disabled, idled with no input left,\n"
-    "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage; 3 when\n"
+    "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage, a snapshot\n"
+    "that cannot be loaded, or one that could not be saved (the run ended first); 3 when\n"
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
     "the run; 5 when a -screendump-at file could not be written or the run ended before its\n"
@@ -194,6 +201,8 @@ int main(int argc, char **argv)
     const char *debugcon = NULL, *fwlog = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
+    const char *loadvm = NULL, *savevm = NULL;
+    uint64_t savevm_at = 0;
     bool stats = false;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
@@ -213,6 +222,16 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
         } else if (!strcmp(a, "-stats")) {
             stats = true;
+        } else if (!strcmp(a, "-savevm-at")) {
+            if (!next || i + 2 >= argc)
+                return fail("%s", "option -savevm-at needs two arguments: N FILE (see softvisor --help)");
+            char *end;
+            errno = 0;
+            savevm_at = strtoull(next, &end, 0);
+            if (errno || end == next || *end)
+                return fail("bad number '%s'", next);
+            savevm = argv[i + 2];
+            i += 2;
         } else if (!strcmp(a, "-nographic")) {
             nographic = true;
         } else if (!strcmp(a, "-screendump-at")) {
@@ -234,7 +253,8 @@ int main(int argc, char **argv)
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") ||
                    !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
-                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-vga") || !strcmp(a, "-display")) {
+                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
+                   !strcmp(a, "-loadvm")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -245,6 +265,8 @@ int main(int argc, char **argv)
                 cfg.bios = next;
             } else if (!strcmp(a, "-kernel")) {
                 cfg.kernel = next;
+            } else if (!strcmp(a, "-loadvm")) {
+                loadvm = next;
             } else if (!strcmp(a, "-initrd")) {
                 cfg.initrd = next;
             } else if (!strcmp(a, "-append")) {
@@ -353,7 +375,24 @@ int main(int argc, char **argv)
     }
 
     char err[512];
+    char msg[1200];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
+    snprintf(msg, sizeof(msg), "%s", err);
+    if (vm && loadvm && !vm_snapshot_load(vm, loadvm, err, sizeof(err))) {
+        snprintf(msg, sizeof(msg), "cannot load snapshot '%s': %s", loadvm, err);
+        vm_free(vm);
+        vm = NULL;
+    }
+    if (vm && savevm && savevm_at < vm->cpu->icount) {
+        snprintf(msg, sizeof(msg), "-savevm-at %llu: the snapshot starts at instruction %llu, already past it",
+                 (unsigned long long)savevm_at, (unsigned long long)vm->cpu->icount);
+        vm_free(vm);
+        vm = NULL;
+    } else if (vm && savevm && icount_limit && savevm_at - vm->cpu->icount > icount_limit) {
+        snprintf(msg, sizeof(msg), "-savevm-at %llu: -icount-limit ends the run first", (unsigned long long)savevm_at);
+        vm_free(vm);
+        vm = NULL;
+    }
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         chardev_discard(cfg.fwlog, fwlog, fwlog_created);
@@ -361,8 +400,8 @@ int main(int argc, char **argv)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
         if (default_bios)
             return fail("%s (no -bios or -kernel given: the default firmware is SeaBIOS from Debian's seabios "
-                        "package; install it or give -bios FILE or -kernel FILE)", err);
-        return fail("%s", err);
+                        "package; install it or give -bios FILE or -kernel FILE)", msg);
+        return fail("%s", msg);
     }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.fwlog);
@@ -405,20 +444,33 @@ int main(int argc, char **argv)
     pace_init(&pace, pace_on, NULL, NULL);
     VmExit why = VM_EXIT_RUNNING;
     TermEnd end = TERM_END_VM;
-    bool dump_failed = false;
-    /* Run to each -screendump-at count in turn (term_run stops there exactly), then to the end. */
-    uint64_t stop_all = icount_limit ? icount_limit : UINT64_MAX;
+    bool dump_failed = false, save_failed = false;
+    Cpu *cpu = vm->cpu;
+    /* Run to each stop point in turn (the -screendump-at counts and -savevm-at: term_run stops
+     * there exactly), then to the end.  After a save the run goes on with the slices a run
+     * started with -loadvm from that snapshot takes, so both go on identically. */
+    uint64_t stop_all = icount_limit ? cpu->icount + icount_limit : UINT64_MAX;
     for (;;) {
         uint64_t next = UINT64_MAX;
         for (int i = 0; i < ndumps; i++)
             if (dumps[i].path && dumps[i].at < next)
                 next = dumps[i].at;
+        if (savevm && savevm_at < next)
+            next = savevm_at;
         uint64_t target = next < stop_all ? next : stop_all;
-        uint64_t now = vm->cpu->icount;
+        uint64_t now = cpu->icount;
         if (target > now)
             end = term_run(&term, vm, &pace, target == UINT64_MAX ? 0 : target - now, &why);
-        if (end != TERM_END_VM || vm->cpu->icount < target || next == UINT64_MAX || vm->cpu->icount < next)
+        if (end != TERM_END_VM || cpu->icount < target || next == UINT64_MAX || cpu->icount < next)
             break;
+        if (savevm && savevm_at == next && (why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RUNNING)) {
+            if (!vm_snapshot_save(vm, savevm, err, sizeof(err))) {
+                fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
+                        (unsigned long long)savevm_at, err);
+                save_failed = true;
+            }
+            savevm = NULL;
+        }
         for (int i = 0; i < ndumps; i++)
             if (dumps[i].path && dumps[i].at == next) {
                 if (vga_screendump(vm->vga, dumps[i].path, err, sizeof(err)) < 0) {
@@ -427,16 +479,20 @@ int main(int argc, char **argv)
                 }
                 dumps[i].path = NULL;
             }
-        if (vm->cpu->icount >= stop_all)
+        if (cpu->icount >= stop_all)
             break;
         why = VM_EXIT_RUNNING;
+    }
+    if (savevm) {
+        fprintf(stderr, "softvisor: no snapshot saved: the run ended at instruction %llu, before %llu\n",
+                (unsigned long long)cpu->icount, (unsigned long long)savevm_at);
+        save_failed = true;
     }
     sdl_close(sdl);
     curses_close(cur);
     term_close(&term);
     fflush(stdout);
     int status = 0;
-    Cpu *cpu = vm->cpu;
     if (end == TERM_END_QUIT) {
         fprintf(stderr, "softvisor: terminated by Ctrl-A x\n");
         why = VM_EXIT_RUNNING;
@@ -492,8 +548,12 @@ int main(int argc, char **argv)
         }
     if (dump_failed)
         status = 5;
-    if (stats)
+    if (save_failed)
+        status = 2;
+    if (stats) {
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
+        fprintf(stderr, "softvisor: state hash %016llx\n", (unsigned long long)vm_state_hash(vm));
+    }
     if (stats && cpu->jit) {
         JitStats js = jit_stats(cpu->jit);
         fprintf(stderr, "softvisor: jit: %llu blocks translated, %llu block runs in host code, %llu buffer flushes\n",

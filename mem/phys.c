@@ -1,6 +1,7 @@
 /*
  * phys.c — lookups in the physical address space (see phys.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem/phys.h"
@@ -148,8 +149,11 @@ void phys_mem_write(PhysMem *pm, uint64_t paddr, int size, uint64_t val)
     if (!r)
         return;
     if (r->kind != REGION_MMIO) {
-        if (r->wr)
+        if (r->wr) {
             memcpy(r->wr + (paddr - r->base), &val, (size_t)size);
+            phys_mark_dirty_host(pm, r->wr + (paddr - r->base));
+            phys_mark_dirty_host(pm, r->wr + (paddr - r->base) + size - 1);
+        }
         return;
     }
     mmio_write(r, paddr - r->base, size, val);
@@ -162,4 +166,41 @@ uint8_t *phys_dma_ptr(PhysMem *pm, uint64_t paddr, uint64_t len, bool write)
         return NULL;
     uint8_t *p = write ? r->wr : r->host;
     return p ? p + (paddr - r->base) : NULL;
+}
+
+int phys_dirty_init(PhysMem *pm, uint8_t *ram, uint64_t pages)
+{
+    pm->ram_host = ram;
+    pm->ram_pages = pages;
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++) {
+        pm->dirty[c] = malloc((pages + 63) / 64 * 8);
+        if (!pm->dirty[c])
+            return -1;
+    }
+    phys_mark_all_dirty(pm);
+    return 0;
+}
+
+void phys_dirty_free(PhysMem *pm)
+{
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++) {
+        free(pm->dirty[c]);
+        pm->dirty[c] = NULL;
+    }
+    pm->ram_host = NULL;
+}
+
+void phys_mark_dirty(PhysMem *pm, uint64_t paddr)
+{
+    bool writable;
+    uint8_t *host = phys_page_ptr(pm, paddr, &writable);
+    if (host && writable)
+        phys_mark_dirty_host(pm, host);
+}
+
+void phys_mark_all_dirty(PhysMem *pm)
+{
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+        if (pm->dirty[c])
+            memset(pm->dirty[c], 0xff, (pm->ram_pages + 63) / 64 * 8);
 }

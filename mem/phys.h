@@ -34,10 +34,25 @@ typedef struct PhysRegion {
 
 #define PHYS_MAX_REGIONS 48
 
+/* Dirty-page tracking over the VM's one RAM block, one bitmap per client; each client clears its
+ * own bitmap when it has looked at the pages.  Every write path marks the page in all of them:
+ * the CPU's TLB gives a RAM page a write tag only after marking it (and a client that clears its
+ * bitmap drops every write tag, tlb_drop_write_tags), the CPU's physical slow path and
+ * phys_mem_write mark what they write, and whoever writes guest RAM directly (loaders, snapshot
+ * loads) calls phys_mark_all_dirty. */
+enum {
+    PHYS_DIRTY_HASH,          /* vm/state.c: the per-page hash cache of vm_state_hash */
+    PHYS_DIRTY_CHECKPOINT,    /* vm/state.c: in-memory checkpoints */
+    PHYS_DIRTY_CLIENTS
+};
+
 typedef struct PhysMem {
     PhysRegion r[PHYS_MAX_REGIONS];
     int n;
     uint64_t a20_mask;        /* ~0 with A20 on, ~(1 << 20) with A20 off */
+    uint8_t *ram_host;        /* the RAM block the dirty bitmaps cover (NULL: no tracking) */
+    uint64_t ram_pages;
+    uint64_t *dirty[PHYS_DIRTY_CLIENTS];   /* bit n: RAM page n written since the client cleared it */
 } PhysMem;
 
 void phys_init(PhysMem *pm);
@@ -55,6 +70,22 @@ int mem_set_shadow(PhysMem *pm, uint64_t base, uint8_t *rd, uint8_t *wr);
 int mem_move_mmio(PhysMem *pm, void *opaque, uint64_t base);
 
 uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable);
+
+/* Dirty tracking (see above): bitmaps for `pages` pages of RAM at `ram`, all pages dirty.  Returns
+ * -1 when out of memory. */
+int phys_dirty_init(PhysMem *pm, uint8_t *ram, uint64_t pages);
+void phys_dirty_free(PhysMem *pm);
+/* Marks the RAM page holding guest-physical address `paddr` (nothing for ROM, MMIO, holes). */
+void phys_mark_dirty(PhysMem *pm, uint64_t paddr);
+void phys_mark_all_dirty(PhysMem *pm);
+
+static inline void phys_mark_dirty_host(PhysMem *pm, const uint8_t *host)
+{
+    uint64_t page = (uint64_t)(host - pm->ram_host) >> 12;
+    if (pm->ram_host && host >= pm->ram_host && page < pm->ram_pages)
+        for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+            pm->dirty[c][page >> 6] |= 1ull << (page & 63);
+}
 uint64_t phys_mem_read(PhysMem *pm, uint64_t paddr, int size);
 void phys_mem_write(PhysMem *pm, uint64_t paddr, int size, uint64_t val);
 /* For a device's DMA: the host bytes behind [paddr, paddr + len), a range inside one page, in the

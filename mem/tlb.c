@@ -66,6 +66,13 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
         tlb_flush_jump_cache(tlb);   /* blocks entered through the dropped pieces */
 }
 
+void tlb_drop_write_tags(Tlb *tlb)
+{
+    for (int u = 0; u < 2; u++)
+        for (uint32_t i = 0; i < TLB_SIZE; i++)
+            tlb->e[u][i].tag_w = TLB_INVALID;
+}
+
 void tlb_protect_code_page(Tlb *tlb, uint64_t ppage)
 {
     for (int u = 0; u < 2; u++)
@@ -108,8 +115,12 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
             e->tag_r = page;
         if (prot & PROT_X)
             e->tag_x = page;
-        if ((prot & PROT_W) && data && !block_page_has_code(cpu, ppage))
+        if ((prot & PROT_W) && data && !block_page_has_code(cpu, ppage)) {
+            /* the fast path will write this page unseen: it counts as dirty from now on */
+            if (cpu->bus->phys_dirty)
+                cpu->bus->phys_dirty(cpu->bus_opaque, ppage);
             e->tag_w = page;
+        }
     }
     return pa;
 }
@@ -131,8 +142,11 @@ void tlb_phys_write(Cpu *cpu, uint64_t pa, int size, uint64_t v)
         block_invalidate_page(cpu, pa & PAGE_MASK);
     uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
     if (p) {
-        if (w)
+        if (w) {
+            if (cpu->bus->phys_dirty)
+                cpu->bus->phys_dirty(cpu->bus_opaque, pa & PAGE_MASK);
             host_store((uintptr_t)(p + (pa & 0xfff)), size, v);
+        }
         return;   /* ROM: writes are dropped */
     }
     cpu->bus->phys_write(cpu->bus_opaque, pa, size, v);

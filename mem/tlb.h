@@ -71,6 +71,9 @@ void tlb_flush(Tlb *tlb, bool include_global);
  * 4 KiB piece of it the TLB holds. */
 void tlb_flush_page(Tlb *tlb, uint64_t lin);
 void tlb_flush_jump_cache(Tlb *tlb);
+/* Drop every write tag, so that the next store to each page takes the slow path and marks the
+ * page dirty again (a dirty-page client cleared its bitmap, mem/phys.h). */
+void tlb_drop_write_tags(Tlb *tlb);
 /* Drop every write tag that points at physical page `ppage` (it now holds decoded code). */
 void tlb_protect_code_page(Tlb *tlb, uint64_t ppage);
 

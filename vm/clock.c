@@ -2,8 +2,10 @@
  * clock.c — virtual time and device deadlines (see clock.h).
  */
 #include <string.h>
+#include <stdio.h>
 
 #include "vm/clock.h"
+#include "vm/state.h"
 
 void clock_init(Clock *c, const uint64_t *icount)
 {
@@ -76,3 +78,17 @@ void clock_skip_until(Clock *c, uint64_t t)
     if (t > now)
         c->idle += (t - now) / CLOCK_NS_PER_INSN;
 }
+
+/* ---- the state description (vm/state.h): the idle time; the armed events are saved by
+ * vm/state.c as (owner, kind, deadline), never as callbacks ---- */
+
+static const StateField clock_fields[] = {
+    STATE_U(Clock, idle),
+};
+static const StateField clock_host_fields[] = {
+    STATE_HOST(Clock, icount), STATE_HOST(Clock, ev), STATE_HOST(Clock, n),
+};
+const StateDesc clock_state_desc = {
+    "clock", 1, sizeof(Clock), clock_fields, STATE_COUNT(clock_fields), clock_host_fields,
+    STATE_COUNT(clock_host_fields), NULL,
+};

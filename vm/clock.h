@@ -47,4 +47,8 @@ bool clock_skip_to_next(Clock *c);
  * clock_skip_to_next would have. */
 void clock_skip_until(Clock *c, uint64_t t);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc clock_state_desc;
+
 #endif

@@ -15,6 +15,7 @@
  * the guest's run is the same either way.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +26,7 @@
 #include "firmware/e820.h"
 #include "firmware/loader.h"
 #include "jit/jit.h"
+#include "vm/state.h"
 
 
 /* ---- the CpuBus ---- */
@@ -119,9 +121,15 @@ static void bus_ferr(void *opaque)
     board_ferr(opaque);
 }
 
+static void bus_phys_dirty(void *opaque, uint64_t ppage)
+{
+    Vm *vm = opaque;
+    phys_mark_dirty(&vm->mem, ppage);
+}
+
 static const CpuBus vm_bus = {
     bus_phys_ptr, bus_phys_read, bus_phys_write, bus_io_in, bus_io_out, bus_intr_ack, bus_intr_pending,
-    bus_ferr,
+    bus_ferr, bus_phys_dirty,
 };
 
 static const CpuApicOps vm_apic_ops = {
@@ -191,6 +199,11 @@ Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen)
         goto fail;
     if (map_memory(vm, err, errlen) < 0)
         goto fail;
+    vm->page_hash = malloc(vm->ram_size / PAGE_SIZE * sizeof(uint64_t));
+    if (!vm->page_hash || phys_dirty_init(&vm->mem, vm->ram, vm->ram_size / PAGE_SIZE) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     io_init(&vm->io);
     vm->io.log = cfg->log;
     CpuConfig cc = { .rng_seed = cfg->rng_seed, .tsc_per_insn = 1 };
@@ -225,6 +238,8 @@ void vm_free(Vm *vm)
         return;
     board_free(vm);
     cpu_free(vm->cpu);
+    phys_dirty_free(&vm->mem);
+    free(vm->page_hash);
     if (vm->ram)
         munmap(vm->ram, vm->ram_size);
     free(vm->rom);
@@ -238,6 +253,7 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
     vm->reset_request = false;
     cpu_reset(vm->cpu);
     board_reset(vm);
+    phys_mark_all_dirty(&vm->mem);   /* the loaders below write guest RAM directly */
     vm->exit = VM_EXIT_RUNNING;
     if (vm->cfg.kernel) {
         /* No firmware runs: the loader plays its part, with the shadow RAM and the ACPI tables a
@@ -338,3 +354,24 @@ VmExit vm_run_until(Vm *vm, uint64_t max_insns, uint64_t time_limit)
     }
     return vm->exit;
 }
+
+/* ---- the state description (vm/state.h): board-level state kept in struct Vm ---- */
+
+static const StateField vm_board_fields[] = {
+    STATE_U(Vm, port92), STATE_U(Vm, acpi_rsdp), STATE_B(Vm, reset_request),
+};
+/* Host-side, or state with a section of its own (cpu, clock and each chip; RAM is saved whole). */
+static const StateField vm_host_fields[] = {
+    STATE_HOST(Vm, cfg), STATE_HOST(Vm, ram), STATE_HOST(Vm, ram_size), STATE_HOST(Vm, rom),
+    STATE_HOST(Vm, rom_size), STATE_HOST(Vm, mem), STATE_HOST(Vm, io), STATE_HOST(Vm, clock), STATE_HOST(Vm, cpu),
+    STATE_HOST(Vm, com1), STATE_HOST(Vm, com2), STATE_HOST(Vm, debugcon), STATE_HOST(Vm, debugexit),
+    STATE_HOST(Vm, pic), STATE_HOST(Vm, pit), STATE_HOST(Vm, rtc), STATE_HOST(Vm, kbc), STATE_HOST(Vm, lapic),
+    STATE_HOST(Vm, ioapic), STATE_HOST(Vm, hpet), STATE_HOST(Vm, pci), STATE_HOST(Vm, pm),
+    STATE_HOST(Vm, exit),           /* why the last vm_run returned: the run loop's result */
+    STATE_HOST(Vm, exit_status), STATE_HOST(Vm, sleep_type),
+    STATE_HOST(Vm, page_hash),      /* cache of the state hash */
+};
+const StateDesc vm_board_state_desc = {
+    "board", 1, sizeof(Vm), vm_board_fields, STATE_COUNT(vm_board_fields), vm_host_fields,
+    STATE_COUNT(vm_host_fields), NULL,
+};

@@ -101,7 +101,13 @@ typedef struct Vm {
     VmExit exit;
     int exit_status;
     int sleep_type;           /* VM_EXIT_SLEEP: the SLP_TYP the guest wrote */
+    uint64_t *page_hash;      /* vm_state_hash: XXH3 of each RAM page, valid where the page's
+                               * PHYS_DIRTY_HASH bit is clear (vm/state.c) */
 } Vm;
+
+/* State table of the board-level fields above (port92, acpi_rsdp, reset_request; vm/state.h). */
+struct StateDesc;
+extern const struct StateDesc vm_board_state_desc;
 
 /* Creates a VM; on failure returns NULL and writes a one-line reason into err. */
 Vm *vm_new(const VmConfig *cfg, char *err, size_t errlen);

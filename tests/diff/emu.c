@@ -165,7 +165,7 @@ Emu *emu_new(DiffMode mode)
         return NULL;
     e->ram = calloc(1, RAM_SIZE);
     e->bus = (CpuBus){ fake_phys_ptr, fake_phys_read, fake_phys_write, fake_io_in, fake_io_out,
-                       fake_intr_ack, fake_intr_pending, NULL };
+                       fake_intr_ack, fake_intr_pending, NULL, NULL };
     CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
     e->cpu = e->ram ? cpu_new(&e->bus, e, &cfg) : NULL;
     if (!e->cpu) {

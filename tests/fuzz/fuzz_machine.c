@@ -403,7 +403,7 @@ FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget)
     }
     m->ram = calloc(1, FZ_RAM_SIZE);
     m->bus = (CpuBus){ fz_phys_ptr, fz_phys_read, fz_phys_write, fz_io_in, fz_io_out,
-                       fz_intr_ack, fz_intr_pending, NULL };
+                       fz_intr_ack, fz_intr_pending, NULL, NULL };
     io_init(&m->io);
     m->debugcon = debugcon_new(&m->io, 0xe9, NULL);
     CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };

@@ -8,6 +8,10 @@
 #   amd64-128M amd64-512M amd64-4G 686-64M 686-512M 686-pae-64M 686-pae-512M   (default: all)
 #   determinism   two softvisor boots of amd64-128M: byte-identical serial output and the same
 #                 instruction count (-stats)
+#   snapshot      amd64-128M saved in the middle of its boot (-savevm-at 5500000000) and run on,
+#                 then a second softvisor started from that file (-loadvm): it passes too, its
+#                 serial output is the end of the first one's, and both end with the same
+#                 instruction count and state hash (-stats)
 # A boot config passes when softvisor's guest prints SOFTVISOR-LINUX-PASS, the kernel prints
 # "reboot: Power down" and softvisor exits with status 0 (ACPI S5 power-off), within the timeout, and the softvisor kernel log has no
 # line matching BUG/WARNING/Oops/panic/unsupported/unknown NMI/TSC unstable/clocksource
@@ -17,7 +21,7 @@
 # Environment: SOFTVISOR_LINUX_TIMEOUT (seconds per softvisor boot, default 900),
 # SOFTVISOR_QEMU_TIMEOUT (default 300), SOFTVISOR_CACHE (see fetch.sh).
 set -eu
-[ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism|snapshot]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 exec python3 - "$here" "$@" <<'PY'
 import fcntl, os, re, shutil, subprocess, sys, time
@@ -35,13 +39,14 @@ CONFIGS = {   # name: (kernel, initramfs arch, RAM)
     "686-pae-512M": ("vmlinuz-686-pae", "i386", "512M"),
 }
 DETERMINISM_CONFIG = "amd64-128M"
+SNAPSHOT_AT = 5500000000      # instructions: the serial console is up, /init not yet run
 SV_TIMEOUT = int(os.environ.get("SOFTVISOR_LINUX_TIMEOUT", "900"))
 QEMU_TIMEOUT = int(os.environ.get("SOFTVISOR_QEMU_TIMEOUT", "300"))
 
 names = args or list(CONFIGS) + ["determinism"]
 for n in names:
-    if n not in CONFIGS and n != "determinism":
-        sys.exit(f"run-linux.sh: unknown config {n} (known: {' '.join(CONFIGS)} determinism)")
+    if n not in CONFIGS and n not in ("determinism", "snapshot"):
+        sys.exit(f"run-linux.sh: unknown config {n} (known: {' '.join(CONFIGS)} determinism snapshot)")
 
 softvisor = os.path.join(build, "frontends", "softvisor")
 qemu = shutil.which("qemu-system-x86_64")
@@ -84,12 +89,12 @@ def normalize(line):
 def flagged(log):
     return {normalize(l) for l in log.splitlines() if PATTERNS.search(l) and "Command line" not in l}
 
-def boot(emu, cfg):
+def boot(emu, cfg, extra=()):
     kernel, arch, ram = CONFIGS[cfg]
     k = os.path.join(kdir, kernel)
     if emu == "softvisor":
         cmd = [softvisor, "-m", ram, "-no-reboot", "-stats", "-kernel", k, "-initrd", initrd[arch],
-               "-append", CMDLINE]
+               "-append", CMDLINE, *extra]
         limit = SV_TIMEOUT
     else:
         # -icount: QEMU's virtual time follows the instruction count (1 GHz) instead of the host
@@ -136,6 +141,10 @@ def icount(r):
     m = re.search(r"(\d+) instructions retired", r["err"])
     return int(m.group(1)) if m else None
 
+def state_hash(r):
+    m = re.search(r"state hash ([0-9a-f]+)", r["err"])
+    return m.group(1) if m else None
+
 passed = failed = 0
 def report(ok, name, msg):
     global passed, failed
@@ -146,6 +155,34 @@ def report(ok, name, msg):
     print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
 
 for name in names:
+    if name == "snapshot":
+        snap = os.path.join(work, "snapshot-amd64-128M.svs")
+        saved = boot("softvisor", DETERMINISM_CONFIG, ["-savevm-at", str(SNAPSHOT_AT), snap])
+        loaded = boot("softvisor", DETERMINISM_CONFIG, ["-loadvm", snap]) if os.path.exists(snap) else None
+        open(os.path.join(logs, "snapshot.saved.log"), "wb").write(saved["raw"])
+        probs = [f"saving run: {p}" for p in verdict(saved, SV_TIMEOUT)]
+        if loaded is None:
+            probs.append(f"no snapshot file written: {saved['err'].strip()[-300:]}")
+        else:
+            open(os.path.join(logs, "snapshot.loaded.log"), "wb").write(loaded["raw"])
+            probs += [f"loading run: {p}" for p in verdict(loaded, SV_TIMEOUT)]
+            if not loaded["raw"] or not saved["raw"].endswith(loaded["raw"]):
+                probs.append(f"the loading run's serial output ({len(loaded['raw'])} bytes) is not the end of the "
+                             f"saving run's ({len(saved['raw'])} bytes)")
+            elif len(loaded["raw"]) == len(saved["raw"]):
+                probs.append("the saving run had printed nothing at the snapshot: SNAPSHOT_AT is too early")
+            for what, f in (("instruction count", icount), ("state hash", state_hash)):
+                if f(saved) is None or f(saved) != f(loaded):
+                    probs.append(f"final {what} differs or is missing: {f(saved)} vs {f(loaded)}")
+            os.unlink(snap)
+        times = f"saved at {SNAPSHOT_AT} ({saved['wall']:.1f} s)" + \
+                (f", loaded ({loaded['wall']:.1f} s)" if loaded else "")
+        if probs:
+            report(False, name, times + ": " + "; ".join(probs))
+        else:
+            report(True, name, f"{times}: same end, {icount(saved)} instructions, state hash {state_hash(saved)}, "
+                               f"{len(loaded['raw'])} of {len(saved['raw'])} bytes of serial output after the load")
+        continue
     if name == "determinism":
         runs = [boot("softvisor", DETERMINISM_CONFIG) for _ in range(2)]
         for i, r in enumerate(runs):

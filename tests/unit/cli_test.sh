@@ -157,6 +157,49 @@ else
     echo "ok   sleep_request_ends_run_with_status_4: $(cat "$T/err")"
 fi
 
+# Snapshots (-savevm-at N FILE, -loadvm FILE): a ROM that counts in memory forever
+#   l: inc word [0x500] / jmp l
+make_rom "$T/loop.rom" '\377\006\000\005\353\372'
+n=$((n + 1))
+"$SV" -m 2 -bios "$T/loop.rom" -serial none -icount-limit 50000 -savevm-at 20000 "$T/snap.svs" -stats \
+    > "$T/out" 2> "$T/err.save"
+rc=$?
+"$SV" -m 2 -bios "$T/loop.rom" -serial none -icount-limit 30000 -loadvm "$T/snap.svs" -stats \
+    > "$T/out" 2> "$T/err.load"
+rc2=$?
+if [ "$rc" -ne 3 ] || [ "$rc2" -ne 3 ] || ! grep -q "50000 instructions retired" "$T/err.load" ||
+   [ "$(grep 'state hash' "$T/err.save")" != "$(grep 'state hash' "$T/err.load")" ]; then
+    echo "FAIL savevm_loadvm_same_end_state: status $rc/$rc2"; cat "$T/err.save" "$T/err.load" | sed 's/^/  stderr: /'
+    fails=$((fails + 1))
+else
+    echo "ok   savevm_loadvm_same_end_state: $(grep 'state hash' "$T/err.load")"
+fi
+ls "$T"/snap.svs.tmp* > /dev/null 2>&1 && { echo "FAIL savevm left a temporary file"; fails=$((fails + 1)); }
+expect_fail loadvm_missing_file -- -bios "$T/loop.rom" -loadvm "$T/nope.svs"
+expect_fail loadvm_not_a_snapshot -- -bios "$T/loop.rom" -loadvm "$T/junk.elf"
+expect_fail loadvm_other_ram_size -- -m 4 -bios "$T/loop.rom" -loadvm "$T/snap.svs"
+grep -q "RAM" "$T/err.last" || { echo "FAIL loadvm_other_ram_size: message does not name the RAM size"; fails=$((fails + 1)); }
+head -c $(($(wc -c < "$T/snap.svs") - 16)) "$T/snap.svs" > "$T/cut.svs"
+expect_fail loadvm_truncated -- -m 2 -bios "$T/loop.rom" -icount-limit 100000 -loadvm "$T/cut.svs"
+expect_fail savevm_at_missing_arguments -- -bios "$T/loop.rom" -savevm-at 100
+expect_fail savevm_at_bad_number -- -bios "$T/loop.rom" -savevm-at 1x "$T/x.svs"
+expect_fail savevm_at_after_the_run_ends --no-file "$T/late.svs" -- -bios "$T/ok.rom" -serial none \
+    -savevm-at 1000000 "$T/late.svs"
+expect_fail savevm_at_before_loaded_snapshot -- -m 2 -bios "$T/loop.rom" -loadvm "$T/snap.svs" \
+    -savevm-at 10 "$T/early.svs"
+expect_fail savevm_at_beyond_icount_limit --no-file "$T/far.svs" -- -bios "$T/loop.rom" -icount-limit 1000 \
+    -savevm-at 1001 "$T/far.svs"
+expect_fail savevm_into_missing_directory -- -bios "$T/loop.rom" -serial none -icount-limit 1000 \
+    -savevm-at 100 "$T/no/such/dir/x.svs"
+n=$((n + 1))
+"$SV" -m 2 -bios "$T/loop.rom" -serial none -icount-limit 1000 -savevm-at 1000 "$T/end.svs" > "$T/out" 2> "$T/err"
+rc=$?
+if [ "$rc" -ne 3 ] || [ ! -s "$T/end.svs" ]; then
+    echo "FAIL savevm_at_the_icount_limit: status $rc"; sed 's/^/  stderr: /' "$T/err"; fails=$((fails + 1))
+else
+    echo "ok   savevm_at_the_icount_limit"
+fi
+
 n=$((n + 1))
 if "$SV" --help > "$T/out" 2>&1 && grep -q '^usage: softvisor' "$T/out"; then
     echo "ok   help_prints_usage"

@@ -88,7 +88,7 @@ FakeBus *fb_new(size_t ram_size)
     fb->ram = calloc(1, ram_size);
     memset(fb->rom, FB_ROM_BYTE, sizeof(fb->rom));
     fb->bus = (CpuBus){ fake_phys_ptr, fake_phys_read, fake_phys_write, fake_io_in, fake_io_out,
-                        fake_intr_ack, fake_intr_pending, NULL };
+                        fake_intr_ack, fake_intr_pending, NULL, NULL };
     CpuConfig cc = { .rng_seed = 1, .tsc_per_insn = 1 };
     fb->cpu = fb->ram ? cpu_new(&fb->bus, fb, &cc) : NULL;
     if (!fb->cpu) {

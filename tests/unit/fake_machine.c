@@ -62,7 +62,7 @@ FakeMachine *fm_new(FmMode mode)
     fm->ram = calloc(1, FM_RAM_SIZE);
     assert(fm->ram);
     fm->bus = (CpuBus){ fm_phys_ptr, fm_phys_read, fm_phys_write, fm_io_in, fm_io_out,
-                        fm_intr_ack, fm_intr_pending, NULL };
+                        fm_intr_ack, fm_intr_pending, NULL, NULL };
     CpuConfig cfg = { .rng_seed = 1, .tsc_per_insn = 1 };
     fm->cpu = cpu_new(&fm->bus, fm, &cfg);
     assert(fm->cpu);

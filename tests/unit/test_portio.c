@@ -74,7 +74,7 @@ static IoRig *rig_new(FmMode mode)
     ck_assert_ptr_nonnull(r);
     r->fm = fm_new(mode);
     r->bus = (CpuBus){ rig_phys_ptr, rig_phys_read, rig_phys_write, rig_io_in, rig_io_out,
-                       rig_intr_ack, rig_intr_pending, NULL };
+                       rig_intr_ack, rig_intr_pending, NULL, NULL };
     r->fm->cpu->bus = &r->bus;
     r->fm->cpu->bus_opaque = r;
     return r;

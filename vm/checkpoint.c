@@ -1,0 +1,236 @@
+/*
+ * checkpoint.c — in-memory checkpoints for the reverse debugger (see checkpoint.h).
+ *
+ * The first checkpoint copies the RAM once (the base; all-zero pages are left to the zero-filled
+ * mapping, so an untouched guest costs nothing).  Every checkpoint holds the serialised state of
+ * every table (vm/state.h) and the armed deadlines, plus the pages written since the checkpoint
+ * before it (the PHYS_DIRTY_CHECKPOINT bitmap of mem/phys.h), as they are at this one.
+ *
+ * Restoring checkpoint k puts back, for each page that may differ from it (written since the
+ * newest checkpoint, or saved by a checkpoint after k), its newest copy in checkpoints 1..k, else
+ * the base; so a restore, too, costs what changed, not the RAM size.  Checkpoints after k are
+ * dropped: the run continues from k on a new branch.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm/checkpoint.h"
+#include "vm/state.h"
+#include "vm/vm.h"
+
+typedef struct Checkpoint {
+    uint64_t icount;
+    uint8_t *state;           /* every section's state_save, in vm_state_sections order */
+    uint64_t deadlines[CLOCK_MAX_EVENTS];
+    uint64_t npages;
+    uint64_t *page_index;     /* RAM pages written since the previous checkpoint ... */
+    uint8_t *pages;           /* ... and their contents at this one */
+} Checkpoint;
+
+struct CheckpointSet {
+    Vm *vm;
+    uint8_t *base;            /* RAM at checkpoint 0 (NULL before it) */
+    size_t state_size;
+    Checkpoint *cp;
+    int n, cap;
+};
+
+static size_t sections_size(Vm *vm)
+{
+    VmSection s[VM_STATE_MAX_SECTIONS];
+    int ns = vm_state_sections(vm, s);
+    size_t n = 0;
+    for (int i = 0; i < ns; i++)
+        n += state_size(s[i].desc, s[i].desc->version);
+    return n;
+}
+
+CheckpointSet *checkpoint_set_new(Vm *vm)
+{
+    CheckpointSet *cs = calloc(1, sizeof(*cs));
+    if (!cs)
+        return NULL;
+    cs->vm = vm;
+    cs->state_size = sections_size(vm);
+    return cs;
+}
+
+static void checkpoint_free(Checkpoint *c)
+{
+    free(c->state);
+    free(c->page_index);
+    free(c->pages);
+}
+
+void checkpoint_set_free(CheckpointSet *cs)
+{
+    if (!cs)
+        return;
+    for (int i = 0; i < cs->n; i++)
+        checkpoint_free(&cs->cp[i]);
+    free(cs->cp);
+    if (cs->base)
+        munmap(cs->base, cs->vm->ram_size);
+    free(cs);
+}
+
+int checkpoint_count(const CheckpointSet *cs)
+{
+    return cs->n;
+}
+
+uint64_t checkpoint_icount(const CheckpointSet *cs, int k)
+{
+    return cs->cp[k].icount;
+}
+
+size_t checkpoint_bytes(const CheckpointSet *cs, int k)
+{
+    return cs->state_size + cs->cp[k].npages * (PAGE_SIZE + sizeof(uint64_t));
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+    static const uint8_t zero[256];
+    for (unsigned off = 0; off < PAGE_SIZE; off += sizeof(zero))
+        if (memcmp(p + off, zero, sizeof(zero)))
+            return false;
+    return true;
+}
+
+/* Clears the checkpoint client's bitmap; the TLB's write tags go with it (mem/phys.h). */
+static void dirty_clear(Vm *vm)
+{
+    memset(vm->mem.dirty[PHYS_DIRTY_CHECKPOINT], 0, (vm->mem.ram_pages + 63) / 64 * 8);
+    tlb_drop_write_tags(&vm->cpu->tlb);
+}
+
+static bool dirty_test(const Vm *vm, uint64_t p)
+{
+    return (vm->mem.dirty[PHYS_DIRTY_CHECKPOINT][p >> 6] >> (p & 63)) & 1;
+}
+
+int checkpoint_take(CheckpointSet *cs)
+{
+    Vm *vm = cs->vm;
+    uint64_t pages = vm->ram_size / PAGE_SIZE;
+    if (cs->n == cs->cap) {
+        int cap = cs->cap ? cs->cap * 2 : 16;
+        Checkpoint *bigger = realloc(cs->cp, (size_t)cap * sizeof(*bigger));
+        if (!bigger)
+            return -1;
+        cs->cp = bigger;
+        cs->cap = cap;
+    }
+    /* as a snapshot: the caches go, in the run that goes on as in one restored here */
+    vm_state_flush_caches(vm);
+    Checkpoint c = { .icount = vm->cpu->icount, .state = malloc(cs->state_size ? cs->state_size : 1) };
+    if (!c.state)
+        return -1;
+    VmSection s[VM_STATE_MAX_SECTIONS];
+    int ns = vm_state_sections(vm, s);
+    size_t off = 0;
+    for (int i = 0; i < ns; i++) {
+        state_save(s[i].desc, s[i].obj, c.state + off);
+        off += state_size(s[i].desc, s[i].desc->version);
+    }
+    for (int id = 0; id < vm->clock.n; id++)
+        c.deadlines[id] = vm->clock.ev[id].deadline;
+    if (!cs->base) {
+        cs->base = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+        if (cs->base == MAP_FAILED) {
+            cs->base = NULL;
+            free(c.state);
+            return -1;
+        }
+        for (uint64_t p = 0; p < pages; p++)
+            if (!page_is_zero(vm->ram + p * PAGE_SIZE))
+                memcpy(cs->base + p * PAGE_SIZE, vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+    } else {
+        for (uint64_t p = 0; p < pages; p++)
+            c.npages += dirty_test(vm, p);
+        c.page_index = malloc(c.npages * sizeof(uint64_t) + 1);
+        c.pages = malloc(c.npages * PAGE_SIZE + 1);
+        if (!c.page_index || !c.pages) {
+            checkpoint_free(&c);
+            return -1;
+        }
+        uint64_t j = 0;
+        for (uint64_t p = 0; p < pages; p++) {
+            if (dirty_test(vm, p)) {
+                c.page_index[j] = p;
+                memcpy(c.pages + j * PAGE_SIZE, vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+                j++;
+            }
+        }
+    }
+    dirty_clear(vm);
+    cs->cp[cs->n] = c;
+    return cs->n++;
+}
+
+/* The content of page p at checkpoint k: its newest copy in checkpoints 1..k, else the base. */
+static const uint8_t *page_at(const CheckpointSet *cs, int k, uint64_t p)
+{
+    for (int i = k; i >= 1; i--) {
+        const Checkpoint *c = &cs->cp[i];
+        /* page_index is sorted: binary search */
+        uint64_t lo = 0, hi = c->npages;
+        while (lo < hi) {
+            uint64_t mid = (lo + hi) / 2;
+            if (c->page_index[mid] < p)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < c->npages && c->page_index[lo] == p)
+            return c->pages + lo * PAGE_SIZE;
+    }
+    return cs->base + p * PAGE_SIZE;
+}
+
+static void restore_page(CheckpointSet *cs, int k, uint64_t p)
+{
+    Vm *vm = cs->vm;
+    memcpy(vm->ram + p * PAGE_SIZE, page_at(cs, k, p), PAGE_SIZE);
+    /* the state hash's cache must see the change; the checkpoint client's view is "as at k" */
+    vm->mem.dirty[PHYS_DIRTY_HASH][p >> 6] |= 1ull << (p & 63);
+}
+
+bool checkpoint_restore(CheckpointSet *cs, int k)
+{
+    Vm *vm = cs->vm;
+    if (k < 0 || k >= cs->n)
+        return false;
+    uint64_t pages = vm->ram_size / PAGE_SIZE;
+    /* pages written since the newest checkpoint, then those saved after k */
+    for (uint64_t p = 0; p < pages; p++)
+        if (dirty_test(vm, p))
+            restore_page(cs, k, p);
+    for (int i = k + 1; i < cs->n; i++)
+        for (uint64_t j = 0; j < cs->cp[i].npages; j++)
+            restore_page(cs, k, cs->cp[i].page_index[j]);
+    const Checkpoint *c = &cs->cp[k];
+    VmSection s[VM_STATE_MAX_SECTIONS];
+    int ns = vm_state_sections(vm, s);
+    size_t off = 0;
+    char err[160];
+    for (int i = 0; i < ns; i++) {
+        bool ok = state_load(s[i].desc, s[i].obj, s[i].desc->version, c->state + off, err, sizeof(err));
+        ok = ok && (!s[i].desc->post_load || s[i].desc->post_load(s[i].obj, err, sizeof(err)));
+        /* the state was saved from this very VM: it always loads */
+        if (!ok)
+            abort();
+        off += state_size(s[i].desc, s[i].desc->version);
+    }
+    for (int id = 0; id < vm->clock.n; id++)
+        vm->clock.ev[id].deadline = c->deadlines[id];
+    for (int i = k + 1; i < cs->n; i++)
+        checkpoint_free(&cs->cp[i]);
+    cs->n = k + 1;
+    dirty_clear(vm);
+    vm_state_flush_caches(vm);
+    return true;
+}

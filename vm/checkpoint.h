@@ -1,0 +1,35 @@
+/*
+ * checkpoint.h — in-memory checkpoints of a running VM, for the reverse debugger: restore the
+ * nearest checkpoint before a target instruction count, then run forward to it.
+ *
+ * A checkpoint costs in proportion to the RAM pages written since the previous one (dirty-page
+ * tracking, mem/phys.h), plus the state tables (vm/state.h), never the RAM size; only the first
+ * one copies the RAM (its non-zero pages).  Restoring costs the pages that changed since.  As a
+ * snapshot does, taking or restoring a checkpoint flushes the TLB and decoded blocks
+ * (vm_state_flush_caches), so a run restored at a checkpoint goes on exactly as the run that took
+ * it.  Everything hangs off the VM it was made for; nothing is global.
+ */
+#ifndef SOFTVISOR_CHECKPOINT_H
+#define SOFTVISOR_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Vm Vm;
+typedef struct CheckpointSet CheckpointSet;
+
+CheckpointSet *checkpoint_set_new(Vm *vm);
+void checkpoint_set_free(CheckpointSet *cs);
+/* Takes a checkpoint of the VM as it is now; returns its index (0, 1, ...) or -1 when out of
+ * memory (nothing is taken then). */
+int checkpoint_take(CheckpointSet *cs);
+/* Puts the VM back exactly as it was at checkpoint k and drops the checkpoints after it.
+ * false: no checkpoint k. */
+bool checkpoint_restore(CheckpointSet *cs, int k);
+int checkpoint_count(const CheckpointSet *cs);
+uint64_t checkpoint_icount(const CheckpointSet *cs, int k);
+/* Host memory checkpoint k holds (its state tables and page copies; the base copy not counted). */
+size_t checkpoint_bytes(const CheckpointSet *cs, int k);
+
+#endif
