@@ -47,13 +47,20 @@ static const char usage[] =
     "                     Default: on when stdin is a terminal, off otherwise (idle time is\n"
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
-    "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
+    "                     exec (one line per executed block), in_asm (exec plus disassembly),\n"
+    "                     jit (with -jit on: each translated block, its guest instructions and\n"
+    "                     its host code)\n"
     "  -jit on|off        translate hot blocks to host code (default off; in progress: the\n"
     "                     translated code still calls the interpreter's handlers)\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
     "                     (default 16; 0 translates every block at its first execution)\n"
+    "  -jit-max-blocks N  with -jit on: translate only the first N blocks, interpret the rest\n"
+    "                     (bisecting a JIT bug: with -jit-threshold 0 the order is the same in\n"
+    "                     every run)\n"
+    "  -perf-map          with -jit on: write /tmp/perf-PID.map, which names each translated\n"
+    "                     block for perf report (softvisor-jit:GUEST-ADDRESS)\n"
     "  -stats             print the retired-instruction count on exit (stderr), and with -jit on\n"
-    "                     the blocks translated and run as host code\n"
+    "                     the JIT's counters (blocks, instructions, exits, time translating)\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -153,6 +160,14 @@ static void chardev_truncate(FILE *f)
     }
 }
 
+/* Host CPU time, for the JIT's share of it in -stats (printed only, never given to the guest). */
+static uint64_t process_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
@@ -160,7 +175,8 @@ int main(int argc, char **argv)
     const char *debugcon = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
-    bool stats = false;
+    bool stats = false, jit_log = false, perf_map = false;
+    uint64_t jit_max_blocks = UINT64_MAX;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
     for (int i = 1; i < argc; i++) {
@@ -175,12 +191,14 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
         } else if (!strcmp(a, "-stats")) {
             stats = true;
+        } else if (!strcmp(a, "-perf-map")) {
+            perf_map = true;
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
-                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold")) {
+                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-jit-max-blocks")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -213,7 +231,8 @@ int main(int argc, char **argv)
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -jit value '%s' (use on or off)", next);
                 cfg.jit = !strcmp(next, "on");
-            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold")) {
+            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold") ||
+                       !strcmp(a, "-jit-max-blocks")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
@@ -223,6 +242,8 @@ int main(int argc, char **argv)
                     cfg.rng_seed = v;
                 else if (!strcmp(a, "-icount-limit"))
                     icount_limit = v;
+                else if (!strcmp(a, "-jit-max-blocks"))
+                    jit_max_blocks = v;
                 else if (v > UINT32_MAX)
                     return fail("bad -jit-threshold '%s' (at most 4294967295)", next);
                 else
@@ -237,8 +258,10 @@ int main(int argc, char **argv)
                         trace |= TRACE_EXEC;
                     else if (!strcmp(tok, "in_asm"))
                         trace |= TRACE_EXEC | TRACE_ASM;
+                    else if (!strcmp(tok, "jit"))
+                        jit_log = true;
                     else
-                        return fail("unknown log item '%s' (known: unimp, exec, in_asm)", tok);
+                        return fail("unknown log item '%s' (known: unimp, exec, in_asm, jit)", tok);
                 }
             }
         } else {
@@ -247,6 +270,8 @@ int main(int argc, char **argv)
     }
     if (!cfg.bios && !cfg.kernel)
         return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
+    if (!cfg.jit && (jit_log || perf_map || jit_max_blocks != UINT64_MAX))
+        return fail("%s", "-d jit, -perf-map and -jit-max-blocks need -jit on");
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
     int stdin_port = nserial == 0 ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
@@ -271,7 +296,13 @@ int main(int argc, char **argv)
 
     char err[512];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
-    if (!vm) {
+    FILE *perf = NULL;
+    char perf_path[64];
+    snprintf(perf_path, sizeof(perf_path), "/tmp/perf-%ld.map", (long)getpid());
+    if (vm && perf_map && !(perf = fopen(perf_path, "w")))
+        snprintf(err, sizeof(err), "cannot write the perf map %s: %s", perf_path, strerror(errno));
+    if (!vm || (perf_map && !perf)) {
+        vm_free(vm);
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
@@ -280,6 +311,10 @@ int main(int argc, char **argv)
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.serial);
     chardev_truncate(cfg.serial2);
+    if (cfg.jit) {
+        jit_set_log(vm->cpu->jit, jit_log ? stderr : NULL, perf);
+        jit_set_max_blocks(vm->cpu->jit, jit_max_blocks);
+    }
     Trace *tr = NULL;
     if (trace) {
         tr = trace_new(stderr, trace);
@@ -295,7 +330,9 @@ int main(int argc, char **argv)
     Pace pace;
     pace_init(&pace, pace_on, NULL, NULL);
     VmExit why = VM_EXIT_RUNNING;
+    uint64_t run_ns = process_ns();
     TermEnd end = term_run(&term, vm, &pace, icount_limit, &why);
+    run_ns = process_ns() - run_ns;
     term_close(&term);
     fflush(stdout);
     int status = 0;
@@ -349,11 +386,8 @@ int main(int argc, char **argv)
     }
     if (stats)
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
-    if (stats && cpu->jit) {
-        JitStats js = jit_stats(cpu->jit);
-        fprintf(stderr, "softvisor: jit: %llu blocks translated, %llu block runs in host code, %llu buffer flushes\n",
-                (unsigned long long)js.translated, (unsigned long long)js.runs, (unsigned long long)js.flushes);
-    }
+    if (stats && cpu->jit)
+        jit_print_stats(cpu->jit, stderr, run_ns);
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
     if (cfg.serial && cfg.serial != stdout)
@@ -363,5 +397,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     vm_free(vm);
     trace_free(tr);
+    if (perf)
+        fclose(perf);
     return status;
 }
