@@ -206,7 +206,7 @@ void block_invalidate_page(Cpu *cpu, uint64_t ppage)
             translated = t->jit_code != NULL;
         for (const Block *t = pg->straddle; t && !translated; t = t->page2_next)
             translated = t->jit_code != NULL;
-        jit_note_invalidate(cpu->jit, pg->ppage, translated);
+        jit_note_invalidate(cpu->jit, pg->ppage, cpu->icount, translated);
     }
     Block *b = pg->first;
     while (b) {

@@ -10,8 +10,8 @@
  * after every instruction that may store, as run_block does).  The dropped code stays in the
  * buffer, unreachable, until the next whole-buffer flush: nothing is freed piecemeal, so code
  * that is still running when its block is dropped keeps its bytes.  Each invalidation of a page
- * is counted here; a page invalidated JIT_SMC_HOT_PAGE times stays interpreted for the rest of
- * the run.
+ * is counted here; a page invalidated JIT_SMC_HOT_PAGE times in quick succession (jit.h) stays
+ * interpreted until it has been left alone for JIT_SMC_WINDOW instructions.
  *
  * Observability: the counters of -stats, -d jit (guest and host disassembly of each block) and
  * the perf map live here, so the translator only emits code.
@@ -33,7 +33,8 @@
 /* Invalidation count of one physical page (JIT_SMC_HOT_PAGE). */
 typedef struct SmcPage {
     uint64_t ppage;
-    uint32_t count;
+    uint64_t last;         /* icount of the last invalidation */
+    uint32_t count;        /* invalidations, each within JIT_SMC_WINDOW of the one before */
     struct SmcPage *next;
 } SmcPage;
 
@@ -124,13 +125,13 @@ static SmcPage **smc_slot(Jit *jit, uint64_t ppage)
     return pp;
 }
 
-static bool page_hot(Jit *jit, uint64_t ppage)
+static bool page_hot(Jit *jit, uint64_t ppage, uint64_t icount)
 {
     const SmcPage *p = *smc_slot(jit, ppage);
-    return p && p->count >= JIT_SMC_HOT_PAGE;
+    return p && p->count >= JIT_SMC_HOT_PAGE && icount - p->last < JIT_SMC_WINDOW;
 }
 
-void jit_note_invalidate(Jit *jit, uint64_t ppage, bool translated)
+void jit_note_invalidate(Jit *jit, uint64_t ppage, uint64_t icount, bool translated)
 {
     if (translated)
         jit->stats.smc_invalidations++;
@@ -139,8 +140,13 @@ void jit_note_invalidate(Jit *jit, uint64_t ppage, bool translated)
         *pp = calloc(1, sizeof(**pp));
         assert(*pp && "host out of memory counting code-page writes");
         (*pp)->ppage = ppage & PAGE_MASK;
+        (*pp)->last = icount;
     }
-    if (++(*pp)->count == JIT_SMC_HOT_PAGE)
+    SmcPage *p = *pp;
+    if (icount - p->last >= JIT_SMC_WINDOW)
+        p->count = 0;     /* left alone long enough: new code, not self-modifying code */
+    p->last = icount;
+    if (++p->count == JIT_SMC_HOT_PAGE)
         jit->stats.hot_pages++;
 }
 
@@ -230,7 +236,8 @@ static bool jit_may_translate(Jit *jit, const Cpu *cpu, const Block *b)
         return false;
     if (jit->stats.translated >= jit->max_blocks)
         return false;
-    return !page_hot(jit, b->paddr & PAGE_MASK) && (b->paddr2 == ~0ull || !page_hot(jit, b->paddr2));
+    return !page_hot(jit, b->paddr & PAGE_MASK, cpu->icount) &&
+           (b->paddr2 == ~0ull || !page_hot(jit, b->paddr2, cpu->icount));
 }
 
 static const void *jit_translate(Jit *jit, const Cpu *cpu, const Block *b)

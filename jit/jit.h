@@ -209,10 +209,13 @@ int jit_exec(Cpu *cpu, Block *b, uint64_t max);
 #define JIT_EXIT_COUNT (JIT_EXIT_LOOKUP + 1)
 
 /* After this many invalidations of a physical page by stores (self-modifying code, a JIT or a
- * loader writing next to its code), blocks on it are no longer translated: they stay
- * interpreted, where an invalidation costs a re-decode and no translation.  Counts only, never
+ * loader writing next to its code), each less than JIT_SMC_WINDOW retired instructions after the
+ * one before, blocks on it are no longer translated: they stay interpreted, where an
+ * invalidation costs a re-decode and no translation.  A page left alone for JIT_SMC_WINDOW
+ * instructions starts over (an OS recycles physical pages for other code).  Counts only, never
  * host time, so the choice is the same in every run. */
 #define JIT_SMC_HOT_PAGE 8
+#define JIT_SMC_WINDOW (1ull << 24)
 
 /* Counters for -stats and tests.  Every field is a count, except translate_ns (host CPU time,
  * printed only: it never reaches the guest). */
@@ -230,7 +233,7 @@ typedef struct JitStats {
                                  (misses are exits[JIT_EXIT_LOOKUP]) */
     uint64_t tlb_misses;      /* inline TLB probes of generated code that took the slow stub */
     uint64_t smc_invalidations; /* page invalidations that dropped translated code */
-    uint64_t hot_pages;       /* pages that reached JIT_SMC_HOT_PAGE invalidations */
+    uint64_t hot_pages;       /* times a page reached JIT_SMC_HOT_PAGE invalidations */
     uint64_t refused;         /* hot blocks left interpreted (hot page, -jit-max-blocks, mode) */
     uint64_t flushes;         /* code buffer flushes */
 } JitStats;
@@ -251,9 +254,9 @@ void jit_set_log(Jit *jit, FILE *disasm, FILE *perf_map);
  * deterministic guest translates the same blocks in the same order in every run. */
 void jit_set_max_blocks(Jit *jit, uint64_t n);
 
-/* A store (or device write) hit physical page `ppage`, and its blocks were dropped;
- * `translated` tells whether any of them had generated code.  Counts towards JIT_SMC_HOT_PAGE
- * (cpu/decode.c, block_invalidate_page). */
-void jit_note_invalidate(Jit *jit, uint64_t ppage, bool translated);
+/* A store (or device write) hit physical page `ppage` at instruction count `icount`, and its
+ * blocks were dropped; `translated` tells whether any of them had generated code.  Counts
+ * towards JIT_SMC_HOT_PAGE (cpu/decode.c, block_invalidate_page). */
+void jit_note_invalidate(Jit *jit, uint64_t ppage, uint64_t icount, bool translated);
 
 #endif

@@ -123,6 +123,9 @@ typedef struct Emu Emu;
 Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* Runs blocks through the JIT at `threshold` from now on (diff_test --jit); false when the host
+ * refused the code buffer. */
+bool emu_enable_jit(Emu *e, uint32_t threshold);
 /* The parts of emu_run, for runners that drive the CPU themselves (jit_lockstep.c): load the case
  * (CPU at SEQ_ADDR), and read the result back (all but `vector`). */
 void emu_load(Emu *e, const DiffCase *c);
