@@ -221,18 +221,19 @@ int jit_exec(Cpu *cpu, Block *b, uint64_t max);
  * printed only: it never reaches the guest). */
 typedef struct JitStats {
     uint64_t translated;      /* blocks translated */
-    uint64_t translated_insns; /* guest instructions in them */
-    uint64_t code_bytes;      /* host code bytes emitted for them (without alignment padding) */
+    uint64_t insns_native;    /* guest instructions translated to native code (static count) */
+    uint64_t insns_called;    /* guest instructions translated to handler calls (static count) */
+    uint64_t host_bytes;      /* host code bytes emitted for blocks (without alignment padding) */
     uint64_t translate_ns;    /* host CPU time spent translating */
-    uint64_t runs;            /* entries into generated code */
-    uint64_t insns_native;    /* guest instructions retired in natively emitted code */
-    uint64_t insns_helper;    /* guest instructions retired through handler calls from it */
+    uint64_t runs;            /* entries into generated code from the run loop */
+    uint64_t insns_run;       /* guest instructions retired in generated code (before a fault
+                                 that leaves it by longjmp: not counted) */
     uint64_t exits[JIT_EXIT_COUNT];   /* returns to the run loop, by JitExit */
-    uint64_t chain_hits;      /* transfers that went through a patched (chained) jump */
-    uint64_t jc_hits;         /* indirect transfers that hit the inline jump-cache probe
-                                 (misses are exits[JIT_EXIT_LOOKUP]) */
-    uint64_t tlb_misses;      /* inline TLB probes of generated code that took the slow stub */
-    uint64_t smc_invalidations; /* page invalidations that dropped translated code */
+    uint64_t chain_hits;      /* block-to-block transfers through a patched (chained) jump */
+    uint64_t jc_hits;         /* inline jump-cache probes that found a translated block */
+    uint64_t jc_misses;       /* inline jump-cache probes that did not */
+    uint64_t tlb_slow;        /* TLB slow-path calls made from generated code */
+    uint64_t smc_invalidations; /* page invalidations by stores that dropped translated code */
     uint64_t hot_pages;       /* times a page reached JIT_SMC_HOT_PAGE invalidations */
     uint64_t refused;         /* hot blocks left interpreted (hot page, -jit-max-blocks, mode) */
     uint64_t flushes;         /* code buffer flushes */

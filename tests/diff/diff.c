@@ -494,7 +494,7 @@ int main(int argc, char **argv)
         for (int m = 0; m < MODE_COUNT; m++) {
             JitStats s = jit_stats(emu_cpu(r->emu[m])->jit);
             translated += s.translated;
-            insns += s.insns_native + s.insns_helper;
+            insns += s.insns_run;
         }
         printf("diff: jit at threshold %" PRId64 ": %" PRIu64 " blocks translated, %" PRIu64
                " instructions run in host code\n", r->opt.jit, translated, insns);

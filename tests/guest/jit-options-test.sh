@@ -31,9 +31,9 @@ translated() { sed -n 's/^softvisor: jit: \([0-9]*\) blocks translated.*/\1/p' "
 run full
 total=$(translated "$T/full.err")
 if [ "$rc" -eq 33 ] && [ -n "$total" ] && [ "$total" -gt 4 ] &&
-   grep -q '^softvisor: jit: .* guest instructions run in it: .* native, .* handler calls' "$T/full.err" &&
+   grep -q '^softvisor: jit: .* guest instructions run in it: about .* native, .* handler calls' "$T/full.err" &&
    grep -q '^softvisor: jit: exits to the run loop: ' "$T/full.err" &&
-   grep -q '^softvisor: jit: chain hit rate .* jump-cache hit rate .* TLB misses' "$T/full.err" &&
+   grep -q '^softvisor: jit: chain hit rate .* jump-cache hit rate .* TLB slow paths' "$T/full.err" &&
    grep -q '^softvisor: jit: [0-9]* SMC invalidations' "$T/full.err"; then
     ok "stats_print_the_jit_counters ($total blocks)"
 else
