@@ -27,7 +27,7 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 exec python3 - "$here" "$@" <<'PY'
-import fcntl, os, re, shutil, subprocess, sys, time
+import fcntl, os, re, resource, shutil, subprocess, sys, time
 
 here, build = sys.argv[1], os.path.abspath(sys.argv[2])
 args = sys.argv[3:]
@@ -112,14 +112,18 @@ def boot(emu, cfg, extra=None):
                "-monitor", "none", "-no-reboot", "-kernel", k, "-initrd", initrd[arch], "-append", CMDLINE]
         limit = QEMU_TIMEOUT
     t0 = time.monotonic()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=limit)
         out, err, status = p.stdout, p.stderr, p.returncode
     except subprocess.TimeoutExpired as e:
         out, err, status = e.stdout or b"", e.stderr or b"", None
     wall = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime   # 0 after a timeout (not reaped)
     log = out.decode("utf-8", "replace").replace("\r", "")
-    return {"raw": out, "log": log, "err": err.decode("utf-8", "replace"), "status": status, "wall": wall}
+    return {"raw": out, "log": log, "err": err.decode("utf-8", "replace"), "status": status, "wall": wall,
+            "cpu": cpu}
 
 def verdict(r, limit):
     """Problems with one boot: [] when it printed the PASS marker and powered off cleanly."""
@@ -195,7 +199,7 @@ def tiers():
     probs = []
     for t, r in boots.items():
         open(os.path.join(logs, f"tiers.{t.replace(' ', '_')}.log"), "wb").write(r["raw"])
-        seen[t] = (r["raw"], icount(r), f"{r['wall']:.1f} s")
+        seen[t] = (r["raw"], icount(r), f"{r['wall']:.1f} s, {r['cpu']:.1f} s CPU")
         p = verdict(r, SV_TIMEOUT)
         if p:
             probs.append(f"{t}: " + "; ".join(p))
@@ -241,7 +245,8 @@ for name in names:
         c1, c2 = icount(runs[0]), icount(runs[1])
         if c1 is None or c1 != c2:
             probs.append(f"instruction counts differ or missing: {c1} vs {c2}")
-        times = f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s"
+        times = (f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s, "
+                 f"{runs[0]['cpu']:.1f} s and {runs[1]['cpu']:.1f} s CPU")
         if probs:
             if a == b and c1 is not None and c1 == c2:
                 probs.append(f"(the two outputs are identical: {len(a)} bytes, {c1} instructions)")
@@ -267,8 +272,9 @@ for name in names:
         extra = sorted(flagged(sv["log"]) - flagged(q["log"]))
         for e in extra:
             probs.append(f"softvisor kernel log has, QEMU's not: {e}")
-    times = (f"softvisor {sv['wall']:.1f} s ({run_init_time(sv['log'])}, {icount(sv)} instructions)"
-             + (f", qemu {q['wall']:.1f} s ({run_init_time(q['log'])})" if qemu else ""))
+    times = (f"softvisor {sv['wall']:.1f} s, {sv['cpu']:.1f} s CPU ({run_init_time(sv['log'])}, {icount(sv)} "
+             "instructions)" + (f", qemu {q['wall']:.1f} s, {q['cpu']:.1f} s CPU ({run_init_time(q['log'])})"
+                                if qemu else ""))
     if probs:
         report(False, label, times + "\n  " + "\n  ".join(probs))
         if verdict(sv, SV_TIMEOUT):

@@ -216,7 +216,8 @@ static size_t tail(uint8_t *code, size_t n, bool setcc_first)
 
 static void flags_edges(FmMode mode)
 {
-    static const uint64_t av[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x8000000000000000ull, 0x0f0f0f0f0f0f0f10ull };
+    static const uint64_t av[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x8000000000000000ull,
+                                   0x0f0f0f0f0f0f0f10ull };
     static const uint64_t bv[] = { 0, 1, 0x80000000, 0xffffffffffffffffull, 0x11 };
     static const uint32_t fl[] = { 0x002, 0x8d7 };   /* all arithmetic flags clear / set */
     Pair p = pair_new(mode);
