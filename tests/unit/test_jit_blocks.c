@@ -15,8 +15,9 @@
  *   - self-modifying code into the running block: the block stops after the storing instruction
  *     (SDM vol. 3, 11.6) and the patched instruction runs; a page written over and over stays
  *     interpreted (JIT_SMC_HOT_PAGE);
- *   - budget stops in the middle of a loop, for every budget from 1 to past the end, and runs
- *     resumed in chunks: icount and state equal at every stop.
+ *   - budget stops in the middle of a loop (one branching back to its own block, one with a side
+ *     exit), for every budget from 1 to past the end, and runs resumed in chunks: icount and
+ *     state equal at every stop.
  * They hold for the call-threaded translator and must keep holding for native code.
  *
  * Faults are delivered through an IDT whose gates all lead to a HLT (one per vector at TRAP), so a
@@ -549,8 +550,30 @@ static void loop_code(Pair *p)
     pair_reg(p, R_SI, 0x1234);
 }
 
+/* A loop whose branch goes back to its own block's start (an internal back-edge once the
+ * translator makes one, jit.h section 6): 3 instructions, 50 iterations. */
+static void self_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x01, 0xc8,                     /* 0: add eax, ecx */
+        0xff, 0xca,                     /* 2: dec edx */
+        0x75, 0xfa);                    /* 4: jnz 0 */
+    pair_reg(p, R_AX, 0);
+    pair_reg(p, R_CX, 3);
+    pair_reg(p, R_DX, 50);
+}
+
 static void budget_stops(uint32_t threshold)
 {
+    for (uint64_t budget = 1; budget <= 3 * 50 + 2; budget++) {
+        Pair p = pair_new_threshold(FM_PM32, threshold);
+        self_loop_code(&p);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "self-loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_release(&p, budget >= 4 + 3 * threshold);   /* the block holds the HLT: 4 */
+    }
     /* 16 iterations take the side exit (6 instructions), 14 do not (7), then the HLT. */
     const uint64_t total = 16 * 6 + 14 * 7 + 1;
     for (uint64_t budget = 1; budget <= total + 2; budget++) {
