@@ -12,6 +12,7 @@
 
 #include "cpu/decode.h"
 #include "cpu/access.h"
+#include "jit/jit.h"
 
 #define HASH_BITS 14
 #define PAGE_HASH_BITS 12
@@ -197,6 +198,16 @@ void block_invalidate_page(Cpu *cpu, uint64_t ppage)
     CodePage *pg = page_get(bc, ppage & PAGE_MASK, false);
     if (!pg)
         return;
+    if (unlikely(cpu->jit != NULL)) {
+        /* The JIT counts invalidations per page: a page that keeps being written stays
+         * interpreted (jit/jit.c). */
+        bool translated = false;
+        for (const Block *t = pg->first; t && !translated; t = t->page_next)
+            translated = t->jit_code != NULL;
+        for (const Block *t = pg->straddle; t && !translated; t = t->page2_next)
+            translated = t->jit_code != NULL;
+        jit_note_invalidate(cpu->jit, pg->ppage, cpu->icount, translated);
+    }
     Block *b = pg->first;
     while (b) {
         Block *n = b->page_next;

@@ -60,18 +60,25 @@ static const char usage[] =
     "                     Default: on when stdin is a terminal, off otherwise (idle time is\n"
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
-    "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
+    "                     exec (one line per executed block), in_asm (exec plus disassembly),\n"
+    "                     jit (with -jit on: each translated block, its guest instructions and\n"
+    "                     its host code)\n"
     "  -jit on|off        translate hot blocks to host code (default off; in progress: the\n"
     "                     translated code still calls the interpreter's handlers)\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
     "                     (default 16; 0 translates every block at its first execution)\n"
+    "  -jit-max-blocks N  with -jit on: translate only the first N blocks, interpret the rest\n"
+    "                     (bisecting a JIT bug: with -jit-threshold 0 the order is the same in\n"
+    "                     every run)\n"
+    "  -perf-map          with -jit on: write /tmp/perf-PID.map, which names each translated\n"
+    "                     block for perf report (softvisor-jit:GUEST-ADDRESS)\n"
     "  -loadvm FILE       start from the snapshot in FILE instead of power-on; give the same\n"
     "                     -m, -bios/-kernel/-initrd and devices it was saved with\n"
     "  -savevm-at N FILE  save a snapshot of the machine to FILE when exactly N instructions\n"
     "                     have retired (counted from power-on, also after -loadvm), then run on\n"
     "  -stats             print the retired-instruction count and the state hash (xxHash of\n"
     "                     CPU, RAM, devices and clock) on exit (stderr), and with -jit on the\n"
-    "                     blocks translated and run as host code\n"
+    "                     JIT's counters (blocks, instructions, exits, time translating)\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
     "                     installed) or none (default std)\n"
@@ -194,6 +201,14 @@ static void chardev_truncate(FILE *f)
     }
 }
 
+/* Host CPU time, for the JIT's share of it in -stats (printed only, never given to the guest). */
+static uint64_t process_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
@@ -203,7 +218,8 @@ int main(int argc, char **argv)
     uint64_t icount_limit = 0;
     const char *loadvm = NULL, *savevm = NULL;
     uint64_t savevm_at = 0;
-    bool stats = false;
+    bool stats = false, jit_log = false, perf_map = false;
+    uint64_t jit_max_blocks = UINT64_MAX;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
     const char *display = NULL;
@@ -232,6 +248,8 @@ int main(int argc, char **argv)
                 return fail("bad number '%s'", next);
             savevm = argv[i + 2];
             i += 2;
+        } else if (!strcmp(a, "-perf-map")) {
+            perf_map = true;
         } else if (!strcmp(a, "-nographic")) {
             nographic = true;
         } else if (!strcmp(a, "-screendump-at")) {
@@ -253,7 +271,7 @@ int main(int argc, char **argv)
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") ||
                    !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
-                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
+                   !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
                    !strcmp(a, "-loadvm")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
@@ -299,7 +317,8 @@ int main(int argc, char **argv)
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -jit value '%s' (use on or off)", next);
                 cfg.jit = !strcmp(next, "on");
-            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold")) {
+            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold") ||
+                       !strcmp(a, "-jit-max-blocks")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
@@ -309,6 +328,8 @@ int main(int argc, char **argv)
                     cfg.rng_seed = v;
                 else if (!strcmp(a, "-icount-limit"))
                     icount_limit = v;
+                else if (!strcmp(a, "-jit-max-blocks"))
+                    jit_max_blocks = v;
                 else if (v > UINT32_MAX)
                     return fail("bad -jit-threshold '%s' (at most 4294967295)", next);
                 else
@@ -323,8 +344,10 @@ int main(int argc, char **argv)
                         trace |= TRACE_EXEC;
                     else if (!strcmp(tok, "in_asm"))
                         trace |= TRACE_EXEC | TRACE_ASM;
+                    else if (!strcmp(tok, "jit"))
+                        jit_log = true;
                     else
-                        return fail("unknown log item '%s' (known: unimp, exec, in_asm)", tok);
+                        return fail("unknown log item '%s' (known: unimp, exec, in_asm, jit)", tok);
                 }
             }
         } else {
@@ -345,6 +368,8 @@ int main(int argc, char **argv)
     bool curses = !strcmp(display, "curses");
     if (curses && nserial == 0)
         cfg.serial = NULL;   /* the terminal shows the screen: COM1 goes nowhere unless asked */
+    if (!cfg.jit && (jit_log || perf_map || jit_max_blocks != UINT64_MAX))
+        return fail("%s", "-d jit, -perf-map and -jit-max-blocks need -jit on");
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
     int stdin_port = nserial == 0 && !curses ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
@@ -393,12 +418,19 @@ int main(int argc, char **argv)
         vm_free(vm);
         vm = NULL;
     }
-    if (!vm) {
+    FILE *perf = NULL;
+    char perf_path[64];
+    snprintf(perf_path, sizeof(perf_path), "/tmp/perf-%ld.map", (long)getpid());
+    if (vm && perf_map && !(perf = fopen(perf_path, "w")))
+        snprintf(msg, sizeof(msg), "cannot write the perf map %s: %s", perf_path, strerror(errno));
+    if (!vm || (perf_map && !perf)) {
+        bool vm_failed = !vm;
+        vm_free(vm);
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         chardev_discard(cfg.fwlog, fwlog, fwlog_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
-        if (default_bios)
+        if (default_bios && vm_failed)
             return fail("%s (no -bios or -kernel given: the default firmware is SeaBIOS from Debian's seabios "
                         "package; install it or give -bios FILE or -kernel FILE)", msg);
         return fail("%s", msg);
@@ -407,6 +439,10 @@ int main(int argc, char **argv)
     chardev_truncate(cfg.fwlog);
     chardev_truncate(cfg.serial);
     chardev_truncate(cfg.serial2);
+    if (cfg.jit) {
+        jit_set_log(vm->cpu->jit, jit_log ? stderr : NULL, perf);
+        jit_set_max_blocks(vm->cpu->jit, jit_max_blocks);
+    }
     Trace *tr = NULL;
     if (trace) {
         tr = trace_new(stderr, trace);
@@ -449,6 +485,7 @@ int main(int argc, char **argv)
     /* Run to each stop point in turn (the -screendump-at counts and -savevm-at: term_run stops
      * there exactly), then to the end.  After a save the run goes on with the slices a run
      * started with -loadvm from that snapshot takes, so both go on identically. */
+    uint64_t run_ns = process_ns();
     uint64_t stop_all = icount_limit ? cpu->icount + icount_limit : UINT64_MAX;
     for (;;) {
         uint64_t next = UINT64_MAX;
@@ -483,6 +520,7 @@ int main(int argc, char **argv)
             break;
         why = VM_EXIT_RUNNING;
     }
+    run_ns = process_ns() - run_ns;
     if (savevm) {
         fprintf(stderr, "softvisor: no snapshot saved: the run ended at instruction %llu, before %llu\n",
                 (unsigned long long)cpu->icount, (unsigned long long)savevm_at);
@@ -554,11 +592,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
         fprintf(stderr, "softvisor: state hash %016llx\n", (unsigned long long)vm_state_hash(vm));
     }
-    if (stats && cpu->jit) {
-        JitStats js = jit_stats(cpu->jit);
-        fprintf(stderr, "softvisor: jit: %llu blocks translated, %llu block runs in host code, %llu buffer flushes\n",
-                (unsigned long long)js.translated, (unsigned long long)js.runs, (unsigned long long)js.flushes);
-    }
+    if (stats && cpu->jit)
+        jit_print_stats(cpu->jit, stderr, run_ns);
     if (cfg.debugcon && cfg.debugcon != stdout)
         fclose(cfg.debugcon);
     if (cfg.fwlog && cfg.fwlog != stdout)
@@ -570,5 +605,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     vm_free(vm);
     trace_free(tr);
+    if (perf)
+        fclose(perf);
     return status;
 }

@@ -74,6 +74,7 @@ const void *codebuf_commit(CodeBuf *cb, const Emitter *e)
         return NULL;
     size_t n = (emit_size(e) + CODEBUF_ALIGN - 1) & ~(size_t)(CODEBUF_ALIGN - 1);
     const void *code = codebuf_exec_addr(cb, e->start);
+    cb->last = emit_size(e);
     cb->used += n < cb->size - cb->used ? n : cb->size - cb->used;
     return code;
 }

@@ -31,6 +31,7 @@ typedef struct CodeBuf {
     uint8_t *rx;           /* executable view, same bytes */
     size_t size;
     size_t used;           /* bump pointer: bytes handed out since the last flush */
+    size_t last;           /* bytes the last codebuf_commit kept, without alignment padding */
     uint64_t flushes;
 } CodeBuf;
 

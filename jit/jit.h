@@ -119,6 +119,7 @@
 #define SOFTVISOR_JIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "cpu/cpu.h"
@@ -205,12 +206,58 @@ void jit_free(Jit *jit);
  * fits in `max`).  Returns the JitExit, or -1 when the interpreter must run the block instead. */
 int jit_exec(Cpu *cpu, Block *b, uint64_t max);
 
-/* Counters for -stats and tests. */
+#define JIT_EXIT_COUNT (JIT_EXIT_LOOKUP + 1)
+
+/* After this many invalidations of a physical page by stores (self-modifying code, a JIT or a
+ * loader writing next to its code), each less than JIT_SMC_WINDOW retired instructions after the
+ * one before, blocks on it are no longer translated: they stay interpreted, where an
+ * invalidation costs a re-decode and no translation.  A page left alone for JIT_SMC_WINDOW
+ * instructions starts over (an OS recycles physical pages for other code).  Counts only, never
+ * host time, so the choice is the same in every run. */
+#define JIT_SMC_HOT_PAGE 8
+#define JIT_SMC_WINDOW (1ull << 24)
+
+/* Counters for -stats and tests.  Every field is a count, except translate_ns (host CPU time,
+ * printed only: it never reaches the guest). */
 typedef struct JitStats {
-    uint64_t translated;     /* blocks translated */
-    uint64_t runs;           /* blocks entered in generated code */
-    uint64_t flushes;        /* code buffer flushes */
+    uint64_t translated;      /* blocks translated */
+    uint64_t insns_native;    /* guest instructions translated to native code (static count) */
+    uint64_t insns_called;    /* guest instructions translated to handler calls (static count) */
+    uint64_t host_bytes;      /* host code bytes emitted for blocks (without alignment padding) */
+    uint64_t translate_ns;    /* host CPU time spent translating */
+    uint64_t runs;            /* entries into generated code from the run loop */
+    uint64_t insns_run;       /* guest instructions retired in generated code (before a fault
+                                 that leaves it by longjmp: not counted) */
+    uint64_t exits[JIT_EXIT_COUNT];   /* returns to the run loop, by JitExit */
+    uint64_t chain_hits;      /* block-to-block transfers through a patched (chained) jump */
+    uint64_t jc_hits;         /* inline jump-cache probes that found a translated block */
+    uint64_t jc_misses;       /* inline jump-cache probes that did not */
+    uint64_t tlb_slow;        /* TLB slow-path calls made from generated code */
+    uint64_t smc_invalidations; /* page invalidations by stores that dropped translated code */
+    uint64_t hot_pages;       /* times a page reached JIT_SMC_HOT_PAGE invalidations */
+    uint64_t refused;         /* hot blocks left interpreted (hot page, -jit-max-blocks, mode) */
+    uint64_t flushes;         /* code buffer flushes */
 } JitStats;
 JitStats jit_stats(const Jit *jit);
+
+/* Prints the counters as `-stats` shows them; `run_ns` is the host CPU time of the whole run
+ * (for the share spent translating; 0: not shown). */
+void jit_print_stats(const Jit *jit, FILE *out, uint64_t run_ns);
+
+/* Debug output (-d jit, -perf-map).  `disasm`: each translated block, its guest instructions
+ * and its host code (Capstone), with addresses.  `perf_map`: one "START SIZE
+ * softvisor-jit:GUESTPC" line per translated block, the format perf(1) reads from
+ * /tmp/perf-PID.map.  Either may be NULL.  The Jit does not own or close them. */
+void jit_set_log(Jit *jit, FILE *disasm, FILE *perf_map);
+
+/* Translates only the first `n` blocks (counted over the whole run, flushes included); the
+ * others stay interpreted.  For bisecting a JIT bug down to one block: with -jit-threshold 0 a
+ * deterministic guest translates the same blocks in the same order in every run. */
+void jit_set_max_blocks(Jit *jit, uint64_t n);
+
+/* A store (or device write) hit physical page `ppage` at instruction count `icount`, and its
+ * blocks were dropped; `translated` tells whether any of them had generated code.  Counts
+ * towards JIT_SMC_HOT_PAGE (cpu/decode.c, block_invalidate_page). */
+void jit_note_invalidate(Jit *jit, uint64_t ppage, uint64_t icount, bool translated);
 
 #endif

@@ -9,8 +9,6 @@
 #include "jit/codebuf.h"
 #include "jit/jit.h"
 
-#define JIT_EXIT_COUNT (JIT_EXIT_LOOKUP + 1)
-
 /* What every block's code jumps to: where the entry trampoline runs, and the exit stubs (as
  * written, the emitter's addresses; jit.h section 3). */
 typedef struct JitStubs {

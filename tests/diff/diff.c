@@ -21,8 +21,9 @@
  *
  * Usage: diff_test [--seed S] [--cases N] [--cases32 N] [--case K | --case32 K]
  *                  [--families a,b,...] [--all] [--max-fail M] [--list] [--verbose]
- *                  [--no-native32]
+ *                  [--no-native32] [--jit T]
  *   --cases     64-bit cases (default 20,000); --cases32: 32-bit cases (default 10,000)
+ *   --jit       softvisor runs with the JIT at threshold T (emu.c): translated code against the host
  *   --all       also run the families marked pending (not written yet in softvisor)
  *   --families  only these families (names from --list)
  *   --no-native32  the 64-bit-code oracle for 32-bit cases even where the host runs 32-bit code
@@ -35,6 +36,7 @@
 #include <string.h>
 
 #include "diff.h"
+#include "jit/jit.h"
 
 #define FLAGS_CMP 0xcd5u    /* OF DF SF ZF AF PF CF */
 
@@ -59,6 +61,7 @@ typedef struct Options {
     int max_fail;
     bool verbose;
     bool no_native32;
+    int64_t jit;         /* --jit threshold, -1: the interpreter alone */
 } Options;
 
 typedef struct Run {
@@ -369,6 +372,7 @@ static bool parse(int argc, char **argv, Options *o)
     o->only_case = -1;
     o->only_bits = 64;
     o->max_fail = 10;
+    o->jit = -1;
     uint64_t pending = 0, all = 0;
     for (int i = 0; i < gen_family_count(); i++) {
         all |= 1ull << i;
@@ -393,6 +397,15 @@ static bool parse(int argc, char **argv, Options *o)
             i++;
         } else if (!strcmp(a, "--max-fail") && v) {
             o->max_fail = atoi(v);
+            i++;
+        } else if (!strcmp(a, "--jit") && v) {
+            char *end;
+            unsigned long long t = strtoull(v, &end, 0);
+            if (end == v || *end || t > UINT32_MAX) {
+                fprintf(stderr, "diff_test: bad --jit threshold '%s'\n", v);
+                return false;
+            }
+            o->jit = (int64_t)t;
             i++;
         } else if (!strcmp(a, "--all")) {
             o->mask = all;
@@ -420,7 +433,7 @@ static bool parse(int argc, char **argv, Options *o)
         } else {
             fprintf(stderr, "diff_test: bad argument '%s'\nusage: diff_test [--seed S] [--cases N] "
                             "[--cases32 N] [--case K | --case32 K] [--families a,b] [--all] [--max-fail M] "
-                            "[--list] [--verbose] [--no-native32]\n", a);
+                            "[--list] [--verbose] [--no-native32] [--jit T]\n", a);
             return false;
         }
     }
@@ -438,7 +451,8 @@ int main(int argc, char **argv)
         r->host = HOST_RUNS32 | (native_has_low(r->native) ? HOST_LOW : 0);
     bool emu_ok = true;
     for (int m = 0; m < MODE_COUNT; m++)
-        emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL;
+        emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL &&
+                  (r->opt.jit < 0 || emu_enable_jit(r->emu[m], (uint32_t)r->opt.jit));
     if (!r->native || !emu_ok) {
         fprintf(stderr, "diff_test: cannot map the fixed code/data regions at %#x/%#x or create the CPU\n",
                 CODE_BASE, DATA_BASE);
@@ -520,6 +534,20 @@ int main(int argc, char **argv)
                        r->fam_cases[f]);
     }
     int rc = r->fails ? 1 : 0;
+    if (r->opt.jit >= 0) {
+        uint64_t translated = 0, insns = 0;
+        for (int m = 0; m < MODE_COUNT; m++) {
+            JitStats s = jit_stats(emu_cpu(r->emu[m])->jit);
+            translated += s.translated;
+            insns += s.insns_run;
+        }
+        printf("diff: jit at threshold %" PRId64 ": %" PRIu64 " blocks translated, %" PRIu64
+               " instructions run in host code\n", r->opt.jit, translated, insns);
+        if (!insns) {
+            printf("diff: no instruction ran in host code: the JIT run tested nothing\n");
+            rc = 1;
+        }
+    }
     native_free(r->native);
     for (int m = 0; m < MODE_COUNT; m++)
         emu_free(r->emu[m]);

@@ -168,6 +168,9 @@ void emu_free(Emu *e);
 /* Runs the case in softvisor; false when it did not reach the end (step limit).  `data_out` gets
  * MEM_SIZE bytes. */
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);
+/* Runs blocks through the JIT at `threshold` from now on (diff_test --jit); false when the host
+ * refused the code buffer. */
+bool emu_enable_jit(Emu *e, uint32_t threshold);
 /* The parts of emu_run, for runners that drive the CPU themselves (jit_lockstep.c): load the case
  * (CPU at SEQ_ADDR), and read the result back (all but `vector`). */
 void emu_load(Emu *e, const DiffCase *c);

@@ -30,6 +30,10 @@
  * (when OF = 1) raise #GP(vector * 8 + 2) at the IDT check (SDM vol. 3, 6.12.1).  For #BP and #OF
  * the harness reports what a Linux process sees instead (both gates have DPL 3 there, and they
  * are traps): the vector, with RIP after the instruction.
+ * With the JIT (emu_enable_jit, diff_test --jit T) each block goes to jit_exec first, as in
+ * cpu_run.  Translated code runs whole blocks and cannot stop at the end of the sequence, so the
+ * sequence is followed by a HLT instead of UD2: at CPL 3 it raises #GP before doing anything,
+ * with RIP at the end of the sequence, which ends the run like reaching that RIP.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,7 @@
 #include "cpu/seg.h"
 #include "cpu/x87.h"
 #include "diff.h"
+#include "jit/jit.h"
 
 #define RAM_SIZE   0x40000u
 #define PT_PML4    0x1000u
@@ -54,11 +59,14 @@
 #define GDT_OFF    0xf000u    /* the GDT, in the code region: linear CODE_BASE + GDT_OFF */
 #define STEP_MAX   100000
 
+#define JIT_BUFFER (1u << 20)
+
 struct Emu {
     DiffMode mode;
     Cpu *cpu;
     uint8_t *ram;
     CpuBus bus;
+    bool hlt_end;          /* the sequence ends in a HLT (emu_enable_jit) */
 };
 
 static uint8_t *fake_phys_ptr(void *opaque, uint64_t paddr, bool *writable)
@@ -204,14 +212,23 @@ void emu_free(Emu *e)
     free(e);
 }
 
+bool emu_enable_jit(Emu *e, uint32_t threshold)
+{
+    e->cpu->jit = jit_new(threshold, JIT_BUFFER);
+    e->hlt_end = true;
+    return e->cpu->jit != NULL;
+}
+
 /* Runs from cpu->rip until it equals `end`; returns the vector of a fault, -1 at the end, -2 when
- * the step limit was hit. */
-static int emu_step_to(Cpu *cpu, uint64_t end)
+ * the step limit was hit.  `hlt_end`: the #GP of the HLT at `end` is the end (see the header). */
+static int emu_step_to(Cpu *cpu, uint64_t end, bool hlt_end)
 {
     jmp_buf jb;
     jmp_buf *saved = cpu->fault_jmp;
     volatile int steps = 0;
     const Insn *volatile cur = NULL;
+    const Block *volatile jb_block = NULL;   /* the block translated code was entered at, and where */
+    volatile uint64_t jb_rip = 0;
     int result = -1;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
@@ -219,12 +236,29 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
         cpu->exc_vector = -1;
         cpu->fault_jmp = saved;
         uint32_t soft = cpu->exc_error >> 3;
-        if (result == EXC_GP && cur && (cpu->exc_error & 7) == 2 && (soft == EXC_BP || soft == EXC_OF)) {
-            result = (int)soft;
-            cpu->rip += cur->len;
-            if (cpu->code_bits != 64)
-                cpu->rip = (uint32_t)cpu->rip;
+        if (result == EXC_GP && (cpu->exc_error & 7) == 2 && (soft == EXC_BP || soft == EXC_OF)) {
+            /* The length of the INT3/INT n/INTO at RIP: the interpreted record, or for translated
+             * code the record found by walking the block from where it was entered. */
+            uint8_t len = 0;
+            if (cur) {
+                len = cur->len;
+            } else if (jb_block) {
+                uint64_t at = jb_rip;
+                for (uint32_t i = 0; i < jb_block->n && !len; i++) {
+                    if (at == cpu->rip)
+                        len = jb_block->insns[i].len;
+                    at += jb_block->insns[i].len;
+                }
+            }
+            if (len) {
+                result = (int)soft;
+                cpu->rip += len;
+                if (cpu->code_bits != 64)
+                    cpu->rip = (uint32_t)cpu->rip;
+            }
         }
+        if (hlt_end && result == EXC_GP && cpu->rip == end)
+            result = -1;
         return result;
     }
     while (cpu->rip != end) {
@@ -232,8 +266,22 @@ static int emu_step_to(Cpu *cpu, uint64_t end)
             result = -2;
             break;
         }
-        const Block *b = block_find(cpu);
+        Block *b = block_find(cpu);
         cpu->exit_block = false;
+        if (cpu->jit) {
+            uint64_t before = cpu->icount;
+            cur = NULL;
+            jb_block = b;
+            jb_rip = cpu->rip;
+            int x = jit_exec(cpu, b, (uint64_t)(STEP_MAX + 1 - steps));
+            if (x >= 0 && x != JIT_EXIT_BUDGET) {
+                steps = steps + (int)(cpu->icount - before);
+                if (x != JIT_EXIT_JUMP && cpu->code_bits != 64)
+                    cpu->rip = (uint32_t)cpu->rip;
+                continue;
+            }
+        }
+        jb_block = NULL;
         for (uint32_t i = 0; i < b->n && cpu->rip != end; i++) {
             const Insn *in = &b->insns[i];
             cur = in;
@@ -262,8 +310,15 @@ void emu_load(Emu *e, const DiffCase *c)
         code[i] = 0x0f;
         code[i + 1] = 0x0b;
     }
-    block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE));
-    block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
+    if (e->hlt_end)
+        code[c->len] = 0xf4;
+    if (cpu->jit) {
+        /* Not a guest store: it must not count towards the JIT's self-modifying-code policy. */
+        block_flush_all(cpu);
+    } else {
+        block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE));
+        block_invalidate_page(cpu, PHYS_CODE + (SEQ_ADDR - CODE_BASE) + 0x1000);
+    }
     memcpy(e->ram + PHYS_DATA, c->data, DATA_SIZE);
     memcpy(e->ram + PHYS_LOW, c->data + DATA_SIZE, LOW_SIZE);
     memcpy(cpu->gpr, c->in.gpr, sizeof(cpu->gpr));
@@ -311,7 +366,7 @@ const uint8_t *emu_ram(const Emu *e, size_t *size)
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out)
 {
     emu_load(e, c);
-    int v = emu_step_to(e->cpu, SEQ_ADDR + (uint64_t)c->len);
+    int v = emu_step_to(e->cpu, SEQ_ADDR + (uint64_t)c->len, e->hlt_end);
     emu_store(e, out, data_out);
     out->vector = v;
     return v != -2;

@@ -18,6 +18,7 @@
 #include "cpu/seg.h"
 #include "devices/debugport.h"
 #include "devices/uart16550.h"
+#include "jit/jit.h"
 #include "mem/io.h"
 
 #define A_IVT_HANDLER 0x0500u
@@ -33,6 +34,7 @@
 #define A_PT32  0xc000u   /* 1024 4-byte entries: the first 4 MiB */
 #define A_STACK 0x38000u
 #define A_STACK0 0x3f000u
+#define FZ_JIT_BUFFER (1u << 20)   /* small: random code fills it, and it flushes */
 #define TSS_LIMIT (0x68u + 0x2000u)   /* with a full I/O permission bitmap and its 0xff byte */
 
 const char *const fz_mode_names[FZ_MODES] = {
@@ -393,7 +395,31 @@ static const char *check_sanity(const Cpu *cpu)
     return NULL;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t state_hash(const FzMachine *m)
+{
+    const Cpu *cpu = m->cpu;
+    uint32_t fl = cpu_get_eflags(cpu);
+    uint64_t h = fnv(0xcbf29ce484222325ull, cpu->gpr, sizeof(cpu->gpr));
+    h = fnv(h, &cpu->rip, sizeof(cpu->rip));
+    h = fnv(h, &fl, sizeof(fl));
+    h = fnv(h, &cpu->cpl, sizeof(cpu->cpl));
+    return fnv(h, m->ram, FZ_RAM_SIZE);
+}
+
 FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget)
+{
+    return fz_run_case_tier(data, len, budget, -1);
+}
+
+FzResult fz_run_case_tier(const uint8_t *data, size_t len, uint64_t budget, int64_t jit_threshold)
 {
     FzResult res = { 0 };
     FzMachine *m = calloc(1, sizeof(*m));
@@ -412,7 +438,9 @@ FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget)
         clock_init(&m->clock, &m->cpu->icount);
         m->uart = uart_new(&m->io, 0x3f8, (IrqLine){ 0 }, &m->clock, NULL);
     }
-    if (!m->cpu || !m->uart || !m->debugcon) {
+    if (m->cpu && jit_threshold >= 0)
+        m->cpu->jit = jit_new((uint32_t)jit_threshold, FZ_JIT_BUFFER);
+    if (!m->cpu || !m->uart || !m->debugcon || (jit_threshold >= 0 && !m->cpu->jit)) {
         res.error = "out of memory";
         goto out;
     }
@@ -468,6 +496,7 @@ FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget)
             res.error = "cpu_run returned without progress, halt or triple fault";
     }
     res.icount = cpu->icount - start;
+    res.state_hash = state_hash(m);
 out:
     if (m->cpu)
         cpu_free(m->cpu);

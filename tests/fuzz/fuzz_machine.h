@@ -57,10 +57,14 @@ typedef struct FzResult {
     int halts;            /* HLTs taken (each resumed after) */
     int triple_fault;     /* 1 when the CPU shut down */
     const char *error;    /* NULL, or which harness invariant the run broke */
+    uint64_t state_hash;  /* FNV-1a of the general registers, RIP, EFLAGS, CPL and all RAM at the end */
 } FzResult;
 
 /* Builds the machine described by the case bytes, runs at most `budget` instructions and checks
  * the harness invariants (progress, CPL/mode sanity).  Never returns an error for guest faults. */
 FzResult fz_run_case(const uint8_t *data, size_t len, uint64_t budget);
+/* The same with the JIT on (jit/jit.h) at `jit_threshold` when it is >= 0; the interpreter
+ * alone when it is negative.  Both tiers must give the same FzResult. */
+FzResult fz_run_case_tier(const uint8_t *data, size_t len, uint64_t budget, int64_t jit_threshold);
 
 #endif

@@ -15,6 +15,9 @@
  * Usage: robust_test [--seeds N] [--first S] [--budget INSNS] [--mode M] [--timeout SEC]
  *        [--dump DIR]   (writes the cases as files, a seed corpus for fuzz_cpu, instead of running them)
  *        [--verbose 1]  (prints each case's instruction count, HLTs and triple fault)
+ *        [--jit T]      (also runs each case with the JIT at threshold T: it must survive it and end
+ *                        with the interpreter's instruction count, HLTs, triple fault, registers,
+ *                        RIP, EFLAGS, CPL and RAM; --hex then runs the JIT alone)
  *        robust_test --hex HEX      (runs one case in-process, for a debugger)
  */
 #include <signal.h>
@@ -387,7 +390,7 @@ static size_t parse_hex(const char *s, uint8_t *out, size_t cap)
 
 /* Runs one case in a forked child; returns NULL when it survived, else why it failed. */
 static const char *run_forked(const uint8_t *buf, size_t len, uint64_t budget, unsigned timeout,
-                              bool verbose, char *why, size_t whylen)
+                              bool verbose, int64_t jit, char *why, size_t whylen)
 {
     fflush(stdout);
     fflush(stderr);
@@ -399,6 +402,20 @@ static const char *run_forked(const uint8_t *buf, size_t len, uint64_t budget, u
     if (pid == 0) {
         alarm(timeout);
         FzResult r = fz_run_case(buf, len, budget);
+        if (jit >= 0 && !r.error) {
+            /* The JIT must survive the case too, and leave exactly the interpreter's machine. */
+            FzResult j = fz_run_case_tier(buf, len, budget, jit);
+            if (!j.error && (j.icount != r.icount || j.halts != r.halts || j.triple_fault != r.triple_fault ||
+                             j.state_hash != r.state_hash)) {
+                fprintf(stderr, "jit at threshold %lld differs from the interpreter: icount %llu/%llu halts %d/%d "
+                        "triple fault %d/%d state %016llx/%016llx\n", (long long)jit,
+                        (unsigned long long)j.icount, (unsigned long long)r.icount, j.halts, r.halts,
+                        j.triple_fault, r.triple_fault, (unsigned long long)j.state_hash,
+                        (unsigned long long)r.state_hash);
+                _exit(4);
+            }
+            r = j;
+        }
         if (verbose)
             printf("  icount %llu halts %d triple-fault %d\n", (unsigned long long)r.icount, r.halts,
                    r.triple_fault);
@@ -432,6 +449,7 @@ int main(int argc, char **argv)
     uint64_t seeds = 150, first = 1, budget = 3000;
     unsigned timeout = 5;
     int only = -1;
+    int64_t jit = -1;
     bool verbose = false;
     const char *dump = NULL;
     uint8_t *buf = malloc(FZ_HDR + FZ_CODE_MAX);
@@ -456,11 +474,13 @@ int main(int argc, char **argv)
             budget = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--mode"))
             only = atoi(v);
+        else if (!strcmp(a, "--jit"))
+            jit = strtoll(v, NULL, 0);
         else if (!strcmp(a, "--timeout"))
             timeout = (unsigned)atoi(v);
         else if (!strcmp(a, "--hex")) {
             size_t n = parse_hex(v, buf, (FZ_HDR + FZ_CODE_MAX));
-            FzResult r = fz_run_case(buf, n, budget);
+            FzResult r = fz_run_case_tier(buf, n, budget, jit);
             printf("icount %llu halts %d triple %d error %s\n", (unsigned long long)r.icount, r.halts,
                    r.triple_fault, r.error ? r.error : "none");
             return r.error ? 1 : 0;
@@ -488,7 +508,7 @@ int main(int argc, char **argv)
                 fclose(f);
                 continue;
             }
-            if (run_forked(buf, n, budget, timeout, verbose, why, sizeof(why))) {
+            if (run_forked(buf, n, budget, timeout, verbose, jit, why, sizeof(why))) {
                 fails++;
                 printf("FAIL mode %s seed %llu: %s\n  case: ", fz_mode_names[mode], (unsigned long long)s, why);
                 print_hex(stdout, buf, n);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-linux.sh BUILD_DIR [CONFIG...|determinism] — the linux suite: boots Debian 12's kernels
+# run-linux.sh BUILD_DIR [--emu-args ARGS] [CONFIG...|determinism|tiers] — the linux suite: boots Debian 12's kernels
 # (tests/linux/fetch.sh) with the self-checking busybox initramfs (tests/linux/mkinitramfs.sh)
 # under softvisor and, as the reference, under qemu-system-x86_64 -accel tcg -icount with the same
 # kernel, initramfs, command line and RAM.
@@ -12,6 +12,13 @@
 #                 then a second softvisor started from that file (-loadvm): it passes too, its
 #                 serial output is the end of the first one's, and both end with the same
 #                 instruction count and state hash (-stats)
+#   tiers         determinism across the JIT's tiers: amd64-128M with -jit off, -jit on and -jit on
+#                 -jit-threshold 0 gives the same serial bytes and instruction count.  The tier that
+#                 is the default comes from the recording of a `determinism` run of the same
+#                 softvisor binary when there is one (a running `determinism` is waited for), so
+#                 the linux suite boots it once; without one, all three are booted here.
+# --emu-args ARGS: extra softvisor options (split at spaces) for every boot of the CONFIGs, e.g.
+#   --emu-args "-jit on -jit-threshold 0"; their logs are named CONFIG+ARGS (spaces as _).
 # A boot config passes when softvisor's guest prints SOFTVISOR-LINUX-PASS, the kernel prints
 # "reboot: Power down" and softvisor exits with status 0 (ACPI S5 power-off), within the timeout, and the softvisor kernel log has no
 # line matching BUG/WARNING/Oops/panic/unsupported/unknown NMI/TSC unstable/clocksource
@@ -24,10 +31,16 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism|snapshot]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 exec python3 - "$here" "$@" <<'PY'
-import fcntl, os, re, shutil, subprocess, sys, time
+import fcntl, os, re, resource, shutil, subprocess, sys, time
 
 here, build = sys.argv[1], os.path.abspath(sys.argv[2])
 args = sys.argv[3:]
+emu_args = []
+if args[:1] == ["--emu-args"]:
+    if len(args) < 2:
+        sys.exit("run-linux.sh: --emu-args needs a value")
+    emu_args, args = args[1].split(), args[2:]
+tag = "".join("+" + a.lstrip("-") for a in emu_args)   # log names: CONFIG+jit+on+jit-threshold+0
 CMDLINE = "console=ttyS0 panic=-1"
 CONFIGS = {   # name: (kernel, initramfs arch, RAM)
     "amd64-128M":   ("vmlinuz-amd64", "amd64", "128M"),
@@ -45,8 +58,8 @@ QEMU_TIMEOUT = int(os.environ.get("SOFTVISOR_QEMU_TIMEOUT", "300"))
 
 names = args or list(CONFIGS) + ["determinism"]
 for n in names:
-    if n not in CONFIGS and n not in ("determinism", "snapshot"):
-        sys.exit(f"run-linux.sh: unknown config {n} (known: {' '.join(CONFIGS)} determinism snapshot)")
+    if n not in CONFIGS and n not in ("determinism", "snapshot", "tiers"):
+        sys.exit(f"run-linux.sh: unknown config {n} (known: {' '.join(CONFIGS)} determinism snapshot tiers)")
 
 softvisor = os.path.join(build, "frontends", "softvisor")
 qemu = shutil.which("qemu-system-x86_64")
@@ -89,12 +102,12 @@ def normalize(line):
 def flagged(log):
     return {normalize(l) for l in log.splitlines() if PATTERNS.search(l) and "Command line" not in l}
 
-def boot(emu, cfg, extra=()):
+def boot(emu, cfg, extra=None):
     kernel, arch, ram = CONFIGS[cfg]
     k = os.path.join(kdir, kernel)
     if emu == "softvisor":
         cmd = [softvisor, "-m", ram, "-no-reboot", "-stats", "-kernel", k, "-initrd", initrd[arch],
-               "-append", CMDLINE, *extra]
+               "-append", CMDLINE] + (emu_args if extra is None else extra)
         limit = SV_TIMEOUT
     else:
         # -icount: QEMU's virtual time follows the instruction count (1 GHz) instead of the host
@@ -104,14 +117,18 @@ def boot(emu, cfg, extra=()):
                "-monitor", "none", "-no-reboot", "-kernel", k, "-initrd", initrd[arch], "-append", CMDLINE]
         limit = QEMU_TIMEOUT
     t0 = time.monotonic()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=limit)
         out, err, status = p.stdout, p.stderr, p.returncode
     except subprocess.TimeoutExpired as e:
         out, err, status = e.stdout or b"", e.stderr or b"", None
     wall = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime   # 0 after a timeout (not reaped)
     log = out.decode("utf-8", "replace").replace("\r", "")
-    return {"raw": out, "log": log, "err": err.decode("utf-8", "replace"), "status": status, "wall": wall}
+    return {"raw": out, "log": log, "err": err.decode("utf-8", "replace"), "status": status, "wall": wall,
+            "cpu": cpu}
 
 def verdict(r, limit):
     """Problems with one boot: [] when it printed the PASS marker and powered off cleanly."""
@@ -154,6 +171,62 @@ def report(ok, name, msg):
         failed += 1
     print(f"{'PASS' if ok else 'FAIL'} {name}: {msg}", flush=True)
 
+def first_difference(a, b):
+    la, lb = a.decode("utf-8", "replace").splitlines(), b.decode("utf-8", "replace").splitlines()
+    n = next((i for i in range(min(len(la), len(lb))) if la[i] != lb[i]), min(len(la), len(lb)))
+    return (f"serial output differs from line {n + 1}: {la[n] if n < len(la) else '<end>'!r} "
+            f"vs {lb[n] if n < len(lb) else '<end>'!r}")
+
+# The `determinism` run records its first boot (serial bytes, instruction count) for `tiers`, under
+# an exclusive lock held while it boots; the record names the softvisor binary it came from.
+DET_LOCK = os.path.join(logs, "determinism.lock")
+DET_RECORD = os.path.join(logs, "determinism.record")
+
+def binary_id():
+    st = os.stat(softvisor)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+TIERS = {"-jit off": ["-jit", "off"], "-jit on": ["-jit", "on"],
+         "-jit on -jit-threshold 0": ["-jit", "on", "-jit-threshold", "0"]}
+
+def tiers():
+    boots = {"-jit on -jit-threshold 0": boot("softvisor", DETERMINISM_CONFIG, TIERS["-jit on -jit-threshold 0"])}
+    seen = {}   # tier: (serial bytes, instruction count, where from)
+    with open(DET_LOCK, "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_SH)   # waits for a `determinism` run that is booting
+        try:
+            with open(DET_RECORD) as f:
+                bid, count, jit = f.read().split()
+            if bid == binary_id():
+                raw = open(os.path.join(logs, "determinism.1.log"), "rb").read()
+                seen["-jit on" if jit == "1" else "-jit off"] = (raw, int(count), "the determinism test's boot")
+        except (OSError, ValueError):
+            pass
+    for t, a in TIERS.items():
+        if t not in boots and t not in seen:
+            boots[t] = boot("softvisor", DETERMINISM_CONFIG, a)
+    probs = []
+    for t, r in boots.items():
+        open(os.path.join(logs, f"tiers.{t.replace(' ', '_')}.log"), "wb").write(r["raw"])
+        seen[t] = (r["raw"], icount(r), f"{r['wall']:.1f} s, {r['cpu']:.1f} s CPU")
+        p = verdict(r, SV_TIMEOUT)
+        if p:
+            probs.append(f"{t}: " + "; ".join(p))
+    ref_raw, ref_count, _ = seen["-jit off"]
+    for t in TIERS:
+        raw, count, _ = seen[t]
+        if raw != ref_raw:
+            probs.append(f"{t} vs -jit off: " + first_difference(raw, ref_raw))
+        if count is None or count != ref_count:
+            probs.append(f"{t}: {count} instructions, -jit off {ref_count}")
+    how = ", ".join(f"{t}: {seen[t][2]}" for t in TIERS)
+    if probs:
+        report(False, "tiers", f"{DETERMINISM_CONFIG} ({how}): " + "; ".join(probs))
+        print(describe(boots["-jit on -jit-threshold 0"]))
+    else:
+        report(True, "tiers", f"{DETERMINISM_CONFIG} ({how}): {len(ref_raw)} identical bytes, {ref_count} "
+               "instructions in every tier")
+
 for name in names:
     if name == "snapshot":
         snap = os.path.join(work, "snapshot-amd64-128M.svs")
@@ -183,10 +256,21 @@ for name in names:
             report(True, name, f"{times}: same end, {icount(saved)} instructions, state hash {state_hash(saved)}, "
                                f"{len(loaded['raw'])} of {len(saved['raw'])} bytes of serial output after the load")
         continue
+    if name == "tiers":
+        tiers()
+        continue
     if name == "determinism":
-        runs = [boot("softvisor", DETERMINISM_CONFIG) for _ in range(2)]
-        for i, r in enumerate(runs):
-            open(os.path.join(logs, f"determinism.{i + 1}.log"), "wb").write(r["raw"])
+        with open(DET_LOCK, "a") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            if os.path.exists(DET_RECORD):
+                os.unlink(DET_RECORD)
+            runs = [boot("softvisor", DETERMINISM_CONFIG) for _ in range(2)]
+            for i, r in enumerate(runs):
+                open(os.path.join(logs, f"determinism.{i + 1}.log"), "wb").write(r["raw"])
+            if not emu_args and icount(runs[0]) is not None and not verdict(runs[0], SV_TIMEOUT):
+                with open(DET_RECORD, "w") as f:
+                    jit = int("softvisor: jit:" in runs[0]["err"])   # which tier the default is
+                    f.write(f"{binary_id()} {icount(runs[0])} {jit}\n")
         probs = []
         for i, r in enumerate(runs):
             p = verdict(r, SV_TIMEOUT)
@@ -194,14 +278,12 @@ for name in names:
                 probs.append(f"run {i + 1}: " + "; ".join(p))
         a, b = runs[0]["raw"], runs[1]["raw"]
         if a != b:
-            la, lb = a.decode("utf-8", "replace").splitlines(), b.decode("utf-8", "replace").splitlines()
-            n = next((i for i in range(min(len(la), len(lb))) if la[i] != lb[i]), min(len(la), len(lb)))
-            probs.append(f"serial output differs from line {n + 1}: {la[n] if n < len(la) else '<end>'!r} "
-                         f"vs {lb[n] if n < len(lb) else '<end>'!r}")
+            probs.append(first_difference(a, b))
         c1, c2 = icount(runs[0]), icount(runs[1])
         if c1 is None or c1 != c2:
             probs.append(f"instruction counts differ or missing: {c1} vs {c2}")
-        times = f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s"
+        times = (f"{runs[0]['wall']:.1f} s and {runs[1]['wall']:.1f} s, "
+                 f"{runs[0]['cpu']:.1f} s and {runs[1]['cpu']:.1f} s CPU")
         if probs:
             if a == b and c1 is not None and c1 == c2:
                 probs.append(f"(the two outputs are identical: {len(a)} bytes, {c1} instructions)")
@@ -211,11 +293,12 @@ for name in names:
             report(True, name, f"{DETERMINISM_CONFIG} twice ({times}): {len(a)} identical bytes, {c1} instructions")
         continue
 
+    label = name + (f" ({' '.join(emu_args)})" if emu_args else "")
     sv = boot("softvisor", name)
-    open(os.path.join(logs, f"{name}.softvisor.log"), "wb").write(sv["raw"])
+    open(os.path.join(logs, f"{name}{tag}.softvisor.log"), "wb").write(sv["raw"])
     if qemu:
         q = boot("qemu", name)
-        open(os.path.join(logs, f"{name}.qemu.log"), "wb").write(q["raw"])
+        open(os.path.join(logs, f"{name}{tag}.qemu.log"), "wb").write(q["raw"])
     probs = [f"softvisor: {p}" for p in verdict(sv, SV_TIMEOUT)]
     if not qemu:
         probs.append("qemu-system-x86_64 not installed: no reference log")
@@ -226,16 +309,17 @@ for name in names:
         extra = sorted(flagged(sv["log"]) - flagged(q["log"]))
         for e in extra:
             probs.append(f"softvisor kernel log has, QEMU's not: {e}")
-    times = (f"softvisor {sv['wall']:.1f} s ({run_init_time(sv['log'])}, {icount(sv)} instructions)"
-             + (f", qemu {q['wall']:.1f} s ({run_init_time(q['log'])})" if qemu else ""))
+    times = (f"softvisor {sv['wall']:.1f} s, {sv['cpu']:.1f} s CPU ({run_init_time(sv['log'])}, {icount(sv)} "
+             "instructions)" + (f", qemu {q['wall']:.1f} s, {q['cpu']:.1f} s CPU ({run_init_time(q['log'])})"
+                                if qemu else ""))
     if probs:
-        report(False, name, times + "\n  " + "\n  ".join(probs))
+        report(False, label, times + "\n  " + "\n  ".join(probs))
         if verdict(sv, SV_TIMEOUT):
             print("  softvisor output (end):\n" + describe(sv))
         if qemu and verdict(q, QEMU_TIMEOUT):
             print("  qemu output (end):\n" + describe(q))
     else:
-        report(True, name, times)
+        report(True, label, times)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -1,0 +1,647 @@
+/*
+ * test_jit_blocks.c — block-level tests of the JIT (issue 9, "Tests" and "Exactness"): the same
+ * code runs on two fake machines (tests/unit/fake_machine.h), one with the interpreter alone and
+ * one with the JIT at threshold 0 (every block translated at its first execution), and the whole
+ * state must be equal: general registers, RIP, all EFLAGS bits, icount, CR2, halted, and (where
+ * memory is written) all RAM.  What the tests aim at are the pitfalls of jit/jit.h:
+ *   - flags across block edges: a producer at the end of block A (before a JMP, a conditional
+ *     side exit, a CALL), read at the start of block B by Jcc, ADC, SETcc, CMOVcc, LAHF, PUSHF
+ *     (jit.h section 3: every flag is live at every exit);
+ *   - page-crossing data accesses and an instruction straddling two pages, with paging mapping the
+ *     two linear pages to distant physical pages, and a crossing access whose second page is not
+ *     present (#PF, nothing of it written: SDM vol. 3, 4.7 and 6.5);
+ *   - faults in the middle of a block (#DE, #UD, #GP, #PF): the state before delivery, hence the
+ *     pushed frame, RIP, flags and icount, equals the interpreter's;
+ *   - self-modifying code into the running block: the block stops after the storing instruction
+ *     (SDM vol. 3, 11.6) and the patched instruction runs; a page written over and over stays
+ *     interpreted (JIT_SMC_HOT_PAGE);
+ *   - budget stops in the middle of a loop (one branching back to its own block, one with a side
+ *     exit), for every budget from 1 to past the end, and runs resumed in chunks: icount and
+ *     state equal at every stop.
+ * They hold for the call-threaded translator and must keep holding for native code.
+ *
+ * Faults are delivered through an IDT whose gates all lead to a HLT (one per vector at TRAP), so a
+ * run ends halted in the handler with the exception frame on the stack.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/flags.h"
+#include "jit/jit.h"
+#include "tests/unit/fake_machine.h"
+
+#define GDT   0x5000u
+#define IDT   0x6000u
+#define TRAP  0x7000u       /* HLT at TRAP + vector */
+#define PD    0x9000u       /* 2-level paging (paging_on) */
+#define PT    0xa000u
+#define JIT_BUFFER (256u << 10)   /* small: flushes happen during the tests */
+
+typedef struct Pair {
+    FakeMachine *m[2];   /* 0: interpreter, 1: JIT */
+    FmMode mode;
+} Pair;
+
+static void gdt_idt(FakeMachine *fm, FmMode mode)
+{
+    fm_poke(fm, GDT, 8, 0);
+    fm_poke(fm, GDT + 8, 8, mode == FM_LONG64 ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull);
+    fm_poke(fm, GDT + 16, 8, 0x00cf93000000ffffull);
+    fm->cpu->gdtr = (DescTable){ GDT, 23 };
+    int size = mode == FM_LONG64 ? 16 : 8;
+    for (uint32_t v = 0; v < 256; v++) {
+        uint32_t off = TRAP + v;
+        uint32_t gate = IDT + v * (uint32_t)size;
+        fm_poke(fm, gate, 4, (0x08u << 16) | (off & 0xffff));
+        fm_poke(fm, gate + 4, 4, (off & 0xffff0000u) | 0x8e00u);   /* present interrupt gate */
+        if (size == 16)
+            fm_poke(fm, gate + 8, 8, 0);
+        fm_poke(fm, TRAP + v, 1, 0xf4);
+    }
+    fm->cpu->idtr = (DescTable){ IDT, 256u * (uint32_t)size - 1 };
+}
+
+static Pair pair_new_threshold(FmMode mode, uint32_t threshold)
+{
+    Pair p = { .mode = mode };
+    for (int i = 0; i < 2; i++) {
+        p.m[i] = fm_new(mode);
+        gdt_idt(p.m[i], mode);
+    }
+    p.m[1]->cpu->jit = jit_new(threshold, JIT_BUFFER);
+    ck_assert_msg(p.m[1]->cpu->jit, "jit_new failed");
+    return p;
+}
+
+static Pair pair_new(FmMode mode)
+{
+    return pair_new_threshold(mode, 0);
+}
+
+/* `ran`: the JIT must have run some block (else the test tested nothing). */
+static void pair_release(Pair *p, bool ran)
+{
+    JitStats s = jit_stats(p->m[1]->cpu->jit);
+    ck_assert_msg(!ran || s.runs > 0, "no block ran in host code: the test tested nothing");
+    fm_free(p->m[0]);
+    fm_free(p->m[1]);
+}
+
+static void pair_free(Pair *p)
+{
+    pair_release(p, true);
+}
+
+static void pair_code(Pair *p, const uint8_t *code, size_t len)
+{
+    for (int i = 0; i < 2; i++) {
+        fm_code(p->m[i], code, len);
+        p->m[i]->cpu->gpr[R_SP] = FM_STACK;
+    }
+}
+#define PAIR_LOAD(p, ...) \
+    pair_code((p), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static void pair_reg(Pair *p, int r, uint64_t v)
+{
+    p->m[0]->cpu->gpr[r] = p->m[1]->cpu->gpr[r] = v;
+}
+
+static void pair_flags(Pair *p, uint32_t fl)
+{
+    fm_set_flags(p->m[0], fl);
+    fm_set_flags(p->m[1], fl);
+}
+
+static void pair_run(Pair *p, uint64_t n)
+{
+    fm_run(p->m[0], n);
+    fm_run(p->m[1], n);
+}
+
+/* Stops each CPU after exactly `n` more instructions (or earlier at a HLT). */
+static void pair_budget(Pair *p, uint64_t n)
+{
+    for (int i = 0; i < 2; i++)
+        cpu_run(p->m[i]->cpu, p->m[i]->cpu->icount + n);
+}
+
+/* The whole comparison; `ram` adds all of RAM (else the stack page only). */
+static void pair_check(const Pair *p, bool ram, const char *what)
+{
+    const Cpu *a = p->m[0]->cpu, *b = p->m[1]->cpu;
+    for (int r = 0; r < 16; r++)
+        ck_assert_msg(a->gpr[r] == b->gpr[r], "%s: register %d: interpreter %llx, jit %llx", what, r,
+                      (unsigned long long)a->gpr[r], (unsigned long long)b->gpr[r]);
+    ck_assert_msg(a->rip == b->rip, "%s: rip: interpreter %llx, jit %llx", what, (unsigned long long)a->rip,
+                  (unsigned long long)b->rip);
+    ck_assert_msg(cpu_get_eflags(a) == cpu_get_eflags(b), "%s: eflags: interpreter %x, jit %x", what,
+                  cpu_get_eflags(a), cpu_get_eflags(b));
+    ck_assert_msg(a->icount == b->icount, "%s: icount: interpreter %llu, jit %llu", what,
+                  (unsigned long long)a->icount, (unsigned long long)b->icount);
+    ck_assert_msg(a->cr2 == b->cr2, "%s: cr2", what);
+    ck_assert_msg(a->halted == b->halted, "%s: halted: interpreter %d, jit %d", what, a->halted, b->halted);
+    if (ram)
+        ck_assert_msg(!memcmp(p->m[0]->ram, p->m[1]->ram, FM_RAM_SIZE), "%s: RAM differs", what);
+    else
+        ck_assert_msg(!memcmp(p->m[0]->ram + FM_STACK - 0x100, p->m[1]->ram + FM_STACK - 0x100, 0x100),
+                      "%s: stack differs", what);
+}
+
+/* ---- flags across block edges ---- */
+
+typedef struct Piece {
+    const char *name;
+    uint8_t bytes[8];
+    int len;
+    bool only64;
+} Piece;
+
+/* Producers: the last flag-writing instruction of block A (operands eax/ebx/ecx). */
+static const Piece producers[] = {
+    { "cmp eax, ebx", { 0x39, 0xd8 }, 2, false },          { "add eax, ebx", { 0x01, 0xd8 }, 2, false },
+    { "sub eax, ebx", { 0x29, 0xd8 }, 2, false },          { "adc eax, ebx", { 0x11, 0xd8 }, 2, false },
+    { "sbb eax, ebx", { 0x19, 0xd8 }, 2, false },          { "and eax, ebx", { 0x21, 0xd8 }, 2, false },
+    { "xor eax, ebx", { 0x31, 0xd8 }, 2, false },          { "test eax, ebx", { 0x85, 0xd8 }, 2, false },
+    { "inc eax", { 0xff, 0xc0 }, 2, false },               { "dec eax", { 0xff, 0xc8 }, 2, false },
+    { "neg eax", { 0xf7, 0xd8 }, 2, false },               { "shl eax, cl", { 0xd3, 0xe0 }, 2, false },
+    { "shr eax, 1", { 0xd1, 0xe8 }, 2, false },            { "sar eax, cl", { 0xd3, 0xf8 }, 2, false },
+    { "rol eax, cl", { 0xd3, 0xc0 }, 2, false },           { "rcr eax, 1", { 0xd1, 0xd8 }, 2, false },
+    { "imul eax, ebx", { 0x0f, 0xaf, 0xc3 }, 3, false },   { "mul ebx", { 0xf7, 0xe3 }, 2, false },
+    { "bt eax, ecx", { 0x0f, 0xa3, 0xc8 }, 3, false },     { "cmp al, bl", { 0x38, 0xd8 }, 2, false },
+    { "add ax, bx", { 0x66, 0x01, 0xd8 }, 3, false },      { "sahf", { 0x9e }, 1, false },
+    { "cmp rax, rbx", { 0x48, 0x39, 0xd8 }, 3, true },     { "add rax, rbx", { 0x48, 0x01, 0xd8 }, 3, true },
+    { "shl rax, cl", { 0x48, 0xd3, 0xe0 }, 3, true },      { "imul rax, rbx", { 0x48, 0x0f, 0xaf, 0xc3 }, 4, true },
+};
+
+/* How block A ends: the next instruction starts block B. */
+static const Piece edges[] = {
+    { "jmp +0", { 0xeb, 0x00 }, 2, false },
+    { "jb +0 (side exit when taken)", { 0x72, 0x00 }, 2, false },
+    { "jz +0 (side exit when taken)", { 0x74, 0x00 }, 2, false },
+    { "call +0", { 0xe8, 0, 0, 0, 0 }, 5, false },
+};
+
+/* The first instruction of block B, reading the flags. */
+static const Piece consumers[] = {
+    { "pushf", { 0x90 }, 1, false },                       /* nop: the common tail's PUSHF reads first */
+    { "jb +0", { 0x72, 0x00 }, 2, false },
+    { "adc ecx, esi", { 0x11, 0xf1 }, 2, false },
+    { "cmovb edi, ebx", { 0x0f, 0x42, 0xfb }, 3, false },
+    { "lahf", { 0x9f }, 1, false },
+    { "setcc chain", { 0 }, 0, false },                    /* the tail's SETcc chain comes first */
+};
+
+static size_t put(uint8_t *code, size_t n, const uint8_t *b, int len)
+{
+    memcpy(code + n, b, (size_t)len);
+    return n + (size_t)len;
+}
+
+/* Block B's tail: PUSHF; POP EDX; then for each condition cc: mov ecx, 0 / setcc cl /
+ * lea esi, [ecx + esi * 2] (neither MOV nor LEA writes flags), so ESI collects all 16. */
+static size_t tail(uint8_t *code, size_t n, bool setcc_first)
+{
+    static const uint8_t pushf_pop[] = { 0x9c, 0x5a };   /* pushf ; pop edx/rdx */
+    if (!setcc_first)
+        n = put(code, n, pushf_pop, 2);
+    for (int cc = 0; cc < 16; cc++) {
+        const uint8_t one[] = { 0xb9, 0, 0, 0, 0, 0x0f, (uint8_t)(0x90 + cc), 0xc1, 0x8d, 0x34, 0x71 };
+        n = put(code, n, one, sizeof(one));
+    }
+    if (setcc_first)
+        n = put(code, n, pushf_pop, 2);
+    return n;
+}
+
+static void flags_edges(FmMode mode)
+{
+    static const uint64_t av[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x8000000000000000ull,
+                                   0x0f0f0f0f0f0f0f10ull };
+    static const uint64_t bv[] = { 0, 1, 0x80000000, 0xffffffffffffffffull, 0x11 };
+    static const uint32_t fl[] = { 0x002, 0x8d7 };   /* all arithmetic flags clear / set */
+    Pair p = pair_new(mode);
+    for (size_t pi = 0; pi < sizeof(producers) / sizeof(producers[0]); pi++) {
+        if (producers[pi].only64 && mode != FM_LONG64)
+            continue;
+        for (size_t ei = 0; ei < sizeof(edges) / sizeof(edges[0]); ei++) {
+            for (size_t ci = 0; ci < sizeof(consumers) / sizeof(consumers[0]); ci++) {
+                uint8_t code[512];
+                size_t n = put(code, 0, producers[pi].bytes, producers[pi].len);
+                n = put(code, n, edges[ei].bytes, edges[ei].len);
+                n = put(code, n, consumers[ci].bytes, consumers[ci].len);
+                n = tail(code, n, consumers[ci].len == 0);
+                for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                    for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                        for (size_t f = 0; f < 2; f++) {
+                            pair_code(&p, code, n);
+                            pair_reg(&p, R_AX, av[a]);
+                            pair_reg(&p, R_BX, bv[b]);
+                            pair_reg(&p, R_CX, (av[a] + bv[b]) & 0x3f);
+                            pair_reg(&p, R_SI, 0);
+                            pair_reg(&p, R_DI, 0x5555);
+                            pair_flags(&p, fl[f]);
+                            pair_run(&p, 100);
+                            char what[160];
+                            snprintf(what, sizeof(what), "%s; %s; %s (eax %llx ebx %llx flags %x)",
+                                     producers[pi].name, edges[ei].name, consumers[ci].name,
+                                     (unsigned long long)av[a], (unsigned long long)bv[b], fl[f]);
+                            ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
+                            pair_check(&p, false, what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_flags_across_block_edges_pm32_equal_interpreter)
+{
+    flags_edges(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_flags_across_block_edges_long64_equal_interpreter)
+{
+    flags_edges(FM_LONG64);
+}
+END_TEST
+
+/* ---- page-crossing accesses ---- */
+
+/* 2-level paging (SDM vol. 3, 4.3): identity for the first 1 MiB, except linear 0x3000 -> physical
+ * 0xc000 (so a crossing access at 0x2ffe touches two distant physical pages) and linear 0x4000 not
+ * present. */
+static void paging_on(Pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        FakeMachine *fm = p->m[i];
+        memset(fm->ram + PD, 0, 0x1000);
+        fm_poke(fm, PD, 4, PT | 3);
+        for (uint32_t pg = 0; pg < 256; pg++)
+            fm_poke(fm, PT + pg * 4, 4, (pg << 12) | 3);
+        fm_poke(fm, PT + 3 * 4, 4, 0xc000 | 3);
+        fm_poke(fm, PT + 4 * 4, 4, 0);
+        fm->cpu->cr3 = PD;
+        fm->cpu->cr0 |= CR0_PG;
+        cpu_update_mode(fm->cpu);
+        cpu_flush_tlb(fm->cpu, true);
+    }
+}
+
+static void page_crossing(FmMode mode, bool paged)
+{
+    Pair p = pair_new(mode);
+    if (paged)
+        paging_on(&p);
+    PAIR_LOAD(&p,
+        0x89, 0x03,             /* mov [ebx], eax          4 bytes across 0x3000 */
+        0x8b, 0x0b,             /* mov ecx, [ebx] */
+        0x0f, 0xb7, 0x53, 0x01, /* movzx edx, word [ebx + 1] */
+        0x01, 0x03,             /* add [ebx], eax          read-modify-write across */
+        0x87, 0x7b, 0xff,       /* xchg [ebx - 1], edi */
+        0x66, 0x89, 0x43, 0x01, /* mov [ebx + 1], ax */
+        0x8b, 0x73, 0xfd,       /* mov esi, [ebx - 3]      ends at 0x2fff: no crossing */
+        0x8d, 0x63, 0x03,       /* lea esp, [ebx + 3] */
+        0x50,                   /* push eax/rax            across (esp - 4 or 8) */
+        0x5d,                   /* pop ebp/rbp */
+        0x0f, 0xc1, 0x43, 0x01, /* xadd [ebx + 1], eax */
+        0xbc, 0x00, 0x80, 0x00, 0x00);   /* mov esp, 0x8000 */
+    pair_reg(&p, R_AX, 0x1122334455667788ull);
+    pair_reg(&p, R_BX, 0x2ffe);
+    pair_reg(&p, R_DI, 0xa5a5a5a5);
+    pair_run(&p, 100);
+    ck_assert(p.m[0]->cpu->halted);
+    pair_check(&p, true, "page-crossing accesses");
+    if (paged)
+        ck_assert_msg(fm_peek(p.m[0], 0xc000, 1) != 0, "the access did not reach the remapped page");
+    pair_free(&p);
+}
+
+START_TEST(jit_page_crossing_accesses_pm32_equal_interpreter)
+{
+    page_crossing(FM_PM32, false);
+}
+END_TEST
+
+START_TEST(jit_page_crossing_accesses_paged_equal_interpreter)
+{
+    page_crossing(FM_PM32, true);
+}
+END_TEST
+
+START_TEST(jit_page_crossing_accesses_long64_equal_interpreter)
+{
+    page_crossing(FM_LONG64, false);
+}
+END_TEST
+
+/* An instruction whose bytes straddle 0x1fff/0x2000, in a block that starts on the first page. */
+START_TEST(jit_instruction_straddling_pages_equal_interpreter)
+{
+    Pair p = pair_new(FM_PM32);
+    paging_on(&p);
+    uint8_t code[0x1100];
+    size_t n = 0;
+    code[n++] = 0xe9;                          /* jmp 0x1ff9 */
+    uint32_t rel = 0x1ff9 - (FM_CODE + 5);
+    memcpy(code + n, &rel, 4);
+    n += 4;
+    memset(code + n, 0xcc, 0xff9 - n);         /* int3 filler, never run */
+    n = 0xff9;
+    const uint8_t tailc[] = {
+        0x39, 0xd8,                            /* 1ff9: cmp eax, ebx */
+        0x01, 0xd9,                            /* 1ffb: add ecx, ebx */
+        0xb8, 0x78, 0x56, 0x34, 0x12,          /* 1ffd: mov eax, 0x12345678  (straddles) */
+        0x11, 0xc2,                            /* 2002: adc edx, eax */
+    };
+    memcpy(code + n, tailc, sizeof(tailc));
+    n += sizeof(tailc);
+    for (int round = 0; round < 3; round++) {
+        pair_code(&p, code, n);
+        pair_reg(&p, R_BX, 0x80000000u + (uint32_t)round);
+        pair_reg(&p, R_CX, 0x80000000u);
+        pair_run(&p, 100);
+        ck_assert(p.m[0]->cpu->halted);
+        ck_assert_int_eq(p.m[0]->cpu->gpr[R_AX], 0x12345678);
+        pair_check(&p, false, "straddling instruction");
+    }
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- faults in the middle of a block ---- */
+
+static void fault_case(Pair *p, const char *what, int vector)
+{
+    pair_run(p, 100);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(p->m[i]->cpu->halted, "%s: not halted", what);
+        ck_assert_msg(p->m[i]->cpu->rip == TRAP + (uint32_t)vector + 1, "%s (%s): halted at %llx, not in the "
+                      "handler of vector %d", what, i ? "jit" : "interpreter",
+                      (unsigned long long)p->m[i]->cpu->rip, vector);
+    }
+    pair_check(p, true, what);
+}
+
+static void faults(FmMode mode)
+{
+    Pair p = pair_new(mode);
+    /* #DE: the flags of the CMP before it are in the pushed EFLAGS. */
+    PAIR_LOAD(&p,
+        0xb8, 0x01, 0x00, 0x00, 0x00,   /* mov eax, 1 */
+        0xbb, 0x02, 0x00, 0x00, 0x00,   /* mov ebx, 2 */
+        0x39, 0xd8,                     /* cmp eax, ebx */
+        0xb9, 0x00, 0x00, 0x00, 0x00,   /* mov ecx, 0 */
+        0xf7, 0xf1,                     /* div ecx        #DE */
+        0xbe, 0x05, 0x00, 0x00, 0x00);  /* mov esi, 5     not run */
+    fault_case(&p, "#DE mid-block", 0);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_SI], 0);
+    /* #UD after a store and a flag producer. */
+    PAIR_LOAD(&p,
+        0x89, 0x03,                     /* mov [ebx], eax */
+        0x01, 0xc8,                     /* add eax, ecx */
+        0x0f, 0x0b,                     /* ud2            #UD */
+        0xff, 0xc6);                    /* inc esi        not run */
+    pair_reg(&p, R_AX, 0xffffffff);
+    pair_reg(&p, R_BX, 0x3000);
+    pair_reg(&p, R_CX, 1);
+    fault_case(&p, "#UD mid-block", 6);
+    if (mode == FM_LONG64) {
+        /* #GP: a non-canonical address. */
+        PAIR_LOAD(&p,
+            0x29, 0xc8,                 /* sub eax, ecx */
+            0x8b, 0x1a,                 /* mov ebx, [rdx]  #GP(0) */
+            0xff, 0xc6);                /* inc esi */
+        pair_reg(&p, R_DX, 0x8000000000000000ull);
+        fault_case(&p, "#GP (non-canonical) mid-block", 13);
+    } else {
+        /* #GP: a selector beyond the GDT limit. */
+        PAIR_LOAD(&p,
+            0x29, 0xc8,                 /* sub eax, ecx */
+            0x66, 0xb8, 0x34, 0x12,     /* mov ax, 0x1234 */
+            0x8e, 0xd8,                 /* mov ds, ax      #GP(0x1230) */
+            0xff, 0xc6);                /* inc esi */
+        fault_case(&p, "#GP (selector) mid-block", 13);
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_fault_mid_block_pm32_state_exact)
+{
+    faults(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_fault_mid_block_long64_state_exact)
+{
+    faults(FM_LONG64);
+}
+END_TEST
+
+/* #PF on the second page of a crossing store: nothing of it is written, CR2 is the second page. */
+START_TEST(jit_page_fault_crossing_store_state_exact)
+{
+    Pair p = pair_new(FM_PM32);
+    paging_on(&p);
+    PAIR_LOAD(&p,
+        0x89, 0x03,                     /* mov [ebx], eax        0x3ffc..0x3fff: fine */
+        0x39, 0xc1,                     /* cmp ecx, eax */
+        0x89, 0x43, 0x03,               /* mov [ebx + 3], eax    0x3fff..0x4002: #PF on 0x4000 */
+        0xff, 0xc6);                    /* inc esi */
+    pair_reg(&p, R_AX, 0x11223344);
+    pair_reg(&p, R_BX, 0x3ffc);
+    fault_case(&p, "#PF crossing store", 14);
+    ck_assert_int_eq(p.m[1]->cpu->cr2, 0x4000);
+    /* linear 0x3ffc is physical 0xcffc: the first store only; 0xcfff keeps its 0x11 */
+    ck_assert_int_eq(fm_peek(p.m[1], 0xcffc, 4), 0x11223344);
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- self-modifying code ---- */
+
+static void smc_running_block(FmMode mode)
+{
+    Pair p = pair_new(mode);
+    /* The store patches the immediate of the very next instruction. */
+    PAIR_LOAD(&p,
+        0xc6, 0x43, 0x06, 0x05,         /* 0: mov byte [ebx + 6], 5 */
+        0x83, 0xc0, 0x01,               /* 4: add eax, 1           (imm8 at 6): adds 5 */
+        0xff, 0xc1);                    /* 7: inc ecx */
+    pair_reg(&p, R_BX, FM_CODE);
+    pair_run(&p, 100);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_AX], 5);
+    pair_check(&p, true, "store into the next instruction");
+    /* A store patching an instruction further on in the same block. */
+    PAIR_LOAD(&p,
+        0xc6, 0x43, 0x0a, 0x07,         /* 0: mov byte [ebx + 10], 7 */
+        0xff, 0xc1,                     /* 4: inc ecx */
+        0xff, 0xc2,                     /* 6: inc edx */
+        0x83, 0xc0, 0x01,               /* 8: add eax, 1           (imm8 at 10): adds 7 */
+        0xff, 0xc6);                    /* 11: inc esi */
+    pair_reg(&p, R_AX, 0);
+    pair_run(&p, 100);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_AX], 7);
+    pair_check(&p, true, "store into a later instruction of the block");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.smc_invalidations >= 2, "%llu SMC invalidations", (unsigned long long)s.smc_invalidations);
+    ck_assert_msg(s.exits[JIT_EXIT_STOP] >= 2, "the running block did not stop after the store");
+    pair_free(&p);
+}
+
+START_TEST(jit_smc_into_running_block_pm32_stops_after_store)
+{
+    smc_running_block(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_smc_into_running_block_long64_stops_after_store)
+{
+    smc_running_block(FM_LONG64);
+}
+END_TEST
+
+/* A loop that rewrites an immediate in its own body on every iteration: exact all along, and its
+ * page stops being translated after JIT_SMC_HOT_PAGE invalidations. */
+START_TEST(jit_smc_page_written_often_stays_interpreted)
+{
+    Pair p = pair_new(FM_PM32);
+    PAIR_LOAD(&p,
+        0x88, 0x4b, 0x05,               /* 0: mov [ebx + 5], cl */
+        0x83, 0xc0, 0x00,               /* 3: add eax, imm8        (imm8 at 5) */
+        0xff, 0xc1,                     /* 6: inc ecx */
+        0xff, 0xca,                     /* 8: dec edx */
+        0x75, 0xf4);                    /* 10: jnz 0 */
+    pair_reg(&p, R_BX, FM_CODE);
+    pair_reg(&p, R_CX, 1);
+    pair_reg(&p, R_DX, 40);
+    pair_run(&p, 1000);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_AX], 40 * 41 / 2);
+    pair_check(&p, true, "self-patching loop");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_int_eq(s.hot_pages, 1);
+    ck_assert_msg(s.refused > 0, "blocks of the hot page were still translated");
+    ck_assert_msg(s.translated <= 2 * JIT_SMC_HOT_PAGE + 2, "%llu blocks translated on a page written 40 times",
+                  (unsigned long long)s.translated);
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- budget stops in a loop ---- */
+
+static void loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x01, 0xc8,                     /* 0: add eax, ecx */
+        0xff, 0xc1,                     /* 2: inc ecx */
+        0x39, 0xd9,                     /* 4: cmp ecx, ebx */
+        0x72, 0x02,                     /* 6: jb 10          side exit (taken when ecx < ebx) */
+        0x31, 0xf6,                     /* 8: xor esi, esi */
+        0xff, 0xca,                     /* 10: dec edx */
+        0x75, 0xf2);                    /* 12: jnz 0 */
+    pair_reg(p, R_AX, 0);
+    pair_reg(p, R_CX, 0);
+    pair_reg(p, R_BX, 17);
+    pair_reg(p, R_DX, 30);
+    pair_reg(p, R_SI, 0x1234);
+}
+
+/* A loop whose branch goes back to its own block's start (an internal back-edge once the
+ * translator makes one, jit.h section 6): 3 instructions, 50 iterations. */
+static void self_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x01, 0xc8,                     /* 0: add eax, ecx */
+        0xff, 0xca,                     /* 2: dec edx */
+        0x75, 0xfa);                    /* 4: jnz 0 */
+    pair_reg(p, R_AX, 0);
+    pair_reg(p, R_CX, 3);
+    pair_reg(p, R_DX, 50);
+}
+
+static void budget_stops(uint32_t threshold)
+{
+    for (uint64_t budget = 1; budget <= 3 * 50 + 2; budget++) {
+        Pair p = pair_new_threshold(FM_PM32, threshold);
+        self_loop_code(&p);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "self-loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_release(&p, budget >= 4 + 3 * threshold);   /* the block holds the HLT: 4 */
+    }
+    /* 16 iterations take the side exit (6 instructions), 14 do not (7), then the HLT. */
+    const uint64_t total = 16 * 6 + 14 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 2; budget++) {
+        Pair p = pair_new_threshold(FM_LONG64, threshold);
+        loop_code(&p);
+        pair_budget(&p, 40);                      /* translate the loop's blocks first */
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "budget 40 + %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_free(&p);
+    }
+    for (uint64_t chunk = 1; chunk <= 16; chunk++) {
+        Pair p = pair_new_threshold(FM_PM32, threshold);
+        loop_code(&p);
+        for (int i = 0; !p.m[0]->cpu->halted; i++) {
+            ck_assert_msg(i < 1000, "no end");
+            pair_budget(&p, chunk);
+            char what[64];
+            snprintf(what, sizeof(what), "chunks of %llu, stop %d", (unsigned long long)chunk, i);
+            pair_check(&p, false, what);
+        }
+        ck_assert_int_eq(p.m[1]->cpu->icount, total);
+        /* Budgets of 1 never fit a block: the interpreter runs them all (jit.h section 1). */
+        pair_release(&p, chunk > 1);
+    }
+}
+
+START_TEST(jit_budget_stops_in_loop_threshold0_exact)
+{
+    budget_stops(0);
+}
+END_TEST
+
+START_TEST(jit_budget_stops_in_loop_threshold2_exact)
+{
+    budget_stops(2);
+}
+END_TEST
+
+static Suite *jit_blocks_suite(void)
+{
+    Suite *s = suite_create("jit_blocks");
+    TCase *tc = tcase_create("blocks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, jit_flags_across_block_edges_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_flags_across_block_edges_long64_equal_interpreter);
+    tcase_add_test(tc, jit_page_crossing_accesses_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_page_crossing_accesses_paged_equal_interpreter);
+    tcase_add_test(tc, jit_page_crossing_accesses_long64_equal_interpreter);
+    tcase_add_test(tc, jit_instruction_straddling_pages_equal_interpreter);
+    tcase_add_test(tc, jit_fault_mid_block_pm32_state_exact);
+    tcase_add_test(tc, jit_fault_mid_block_long64_state_exact);
+    tcase_add_test(tc, jit_page_fault_crossing_store_state_exact);
+    tcase_add_test(tc, jit_smc_into_running_block_pm32_stops_after_store);
+    tcase_add_test(tc, jit_smc_into_running_block_long64_stops_after_store);
+    tcase_add_test(tc, jit_smc_page_written_often_stays_interpreted);
+    tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
+    tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(jit_blocks_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
