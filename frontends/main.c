@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "debug/trace.h"
 #include "devices/mc146818.h"
 #include "devices/piix4_pm.h"
 #include "frontends/term.h"
+#include "vm/replay.h"
 #include "vm/vm.h"
 
 static const char usage[] =
@@ -35,13 +35,21 @@ static const char usage[] =
     "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
-    "                     base=now reads the host clock once at start: the run is then no longer\n"
-    "                     reproducible\n"
+    "                     base=now reads the host clock once at start (a -record log keeps the\n"
+    "                     value, so the run still replays)\n"
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
     "  -stats             print the retired-instruction count on exit (stderr)\n"
+    "  -record FILE       log every input with the instruction count it entered at, and a state\n"
+    "                     hash every 2^27 instructions, to FILE (docs/replay.md)\n"
+    "  -replay FILE       run again from a -record log, with the same machine options; input\n"
+    "                     comes only from the log.  Ends with one line: complete (the recorded\n"
+    "                     exit status), diverged (status 5) or log cut short (status 6)\n"
+    "  -replay-corrupt N  (debugging the checker) flip one guest RAM byte at instruction N of\n"
+    "                     a replay: it must report the divergence at the next state hash\n"
+    "  -record-hash-log2 N  (testing) a state hash every 2^N instructions instead of 2^27\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -50,7 +58,8 @@ static const char usage[] =
     "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage; 3 when\n"
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
-    "the run.\n";
+    "the run; 5 when a replay diverged from its log; 6 when a replay log ends without its end\n"
+    "record (the recording was killed).\n";
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -122,13 +131,14 @@ static void chardev_discard(FILE *f, const char *spec, bool created)
 }
 
 /* -rtc base=DATE | base=now (QEMU's base=utc means the same); 0 or -1 */
-static int parse_rtc(const char *spec, int64_t *base)
+static int parse_rtc(const char *spec, int64_t *base, bool *now)
 {
     if (strncmp(spec, "base=", 5))
         return -1;
     const char *v = spec + 5;
-    if (!strcmp(v, "now") || !strcmp(v, "utc")) {
-        *base = (int64_t)time(NULL);
+    *now = !strcmp(v, "now") || !strcmp(v, "utc");
+    if (*now) {
+        *base = vm_input_host_time();
         return 0;
     }
     return rtc_parse_time(v, base);
@@ -141,14 +151,29 @@ static void chardev_truncate(FILE *f)
     }
 }
 
+/* Closes the -debugcon/-serial files and flushes stdout at the end of a run. */
+static void close_outputs(const VmConfig *cfg)
+{
+    if (cfg->debugcon && cfg->debugcon != stdout)
+        fclose(cfg->debugcon);
+    if (cfg->serial && cfg->serial != stdout)
+        fclose(cfg->serial);
+    if (cfg->serial2 && cfg->serial2 != stdout)
+        fclose(cfg->serial2);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */ };
     const char *debugcon = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;
-    bool stats = false;
+    bool stats = false, rtc_now = false;
     int trace = 0;
+    const char *record = NULL, *replay = NULL;
+    uint64_t hash_log2 = REPLAY_HASH_LOG2;
+    ReplayOptions ropt = { .msg = stderr };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -165,7 +190,8 @@ int main(int argc, char **argv)
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-record") ||
+                   !strcmp(a, "-replay") || !strcmp(a, "-replay-corrupt") || !strcmp(a, "-record-hash-log2")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -187,19 +213,32 @@ int main(int argc, char **argv)
                     return fail("%s", "too many -serial options (COM1 and COM2 only)");
                 serial[nserial++] = next;
             } else if (!strcmp(a, "-rtc")) {
-                if (parse_rtc(next, &cfg.rtc_base) < 0)
+                if (parse_rtc(next, &cfg.rtc_base, &rtc_now) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
                                 next);
-            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit")) {
+            } else if (!strcmp(a, "-record")) {
+                record = next;
+            } else if (!strcmp(a, "-replay")) {
+                replay = next;
+            } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-replay-corrupt") ||
+                       !strcmp(a, "-record-hash-log2")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
                 if (errno || end == next || *end)
                     return fail("bad number '%s'", next);
-                if (!strcmp(a, "-seed"))
+                if (!strcmp(a, "-seed")) {
                     cfg.rng_seed = v;
-                else
+                } else if (!strcmp(a, "-replay-corrupt")) {
+                    ropt.corrupt = true;
+                    ropt.corrupt_at = v;
+                } else if (!strcmp(a, "-record-hash-log2")) {
+                    if (v < 1 || v > 63)
+                        return fail("bad -record-hash-log2 '%s' (1 to 63)", next);
+                    hash_log2 = v;
+                } else {
                     icount_limit = v;
+                }
             } else if (!strcmp(a, "-d")) {
                 char items[256];
                 snprintf(items, sizeof(items), "%s", next);
@@ -220,6 +259,35 @@ int main(int argc, char **argv)
     }
     if (!cfg.bios && !cfg.kernel)
         return fail("%s", "nothing to boot: give -bios FILE or -kernel FILE (see softvisor --help)");
+    if (record && replay)
+        return fail("%s", "-record and -replay exclude each other");
+    if (replay && icount_limit)
+        return fail("%s", "-icount-limit has no meaning with -replay (the replay ends where the log does)");
+    if (ropt.corrupt && !replay)
+        return fail("%s", "-replay-corrupt needs -replay");
+    /* The machine as the log header describes it: RAM, CPU, image hashes, guest-visible options. */
+    char err[512], machine[REPLAY_MACHINE_MAX];
+    Replay *rlog = NULL;
+    if (replay) {
+        rlog = replay_load(replay, err, sizeof(err));
+        if (!rlog)
+            return fail("%s", err);
+        /* the host clock a base=now recording read is an input: it comes from the log */
+        if (rtc_now && !replay_rtc_now(rlog, &cfg.rtc_base))
+            cfg.rtc_base = 0;
+        if (replay_describe(&cfg, rtc_now, machine, sizeof(machine), err, sizeof(err)) < 0 ||
+            replay_check_machine(rlog, machine, err, sizeof(err)) < 0) {
+            replay_free(rlog);
+            return fail("%s", err);
+        }
+        char version[80];
+        replay_version(rlog, version, sizeof(version));
+        if (strcmp(version, SOFTVISOR_VERSION))
+            fprintf(stderr, "softvisor: note: the log was recorded by softvisor %s, this is %s\n", version,
+                    SOFTVISOR_VERSION);
+    } else if (record && replay_describe(&cfg, rtc_now, machine, sizeof(machine), err, sizeof(err)) < 0) {
+        return fail("%s", err);
+    }
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
     int stdin_port = nserial == 0 ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
@@ -242,12 +310,19 @@ int main(int argc, char **argv)
         }
     }
 
-    char err[512];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
+    if (vm && record) {
+        vm->rr = replay_record_open(record, machine, (unsigned)hash_log2, err, sizeof(err));
+        if (!vm->rr) {
+            vm_free(vm);
+            vm = NULL;
+        }
+    }
     if (!vm) {
         chardev_discard(cfg.debugcon, debugcon, debugcon_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
+        replay_free(rlog);
         return fail("%s", err);
     }
     chardev_truncate(cfg.debugcon);
@@ -260,8 +335,23 @@ int main(int argc, char **argv)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
     }
+    if (rlog) {
+        /* A replay reads nothing from the terminal and never paces: the log is its only input. */
+        int status = replay_run(rlog, vm, &ropt);
+        replay_free(rlog);
+        if (stats)
+            fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)vm->cpu->icount);
+        close_outputs(&cfg);
+        vm_free(vm);
+        trace_free(tr);
+        return status;
+    }
     Term term;
     if (term_open(&term, stdin_port >= 0 ? STDIN_FILENO : -1, stdin_port, err, sizeof(err)) < 0) {
+        if (vm->rr) {
+            replay_record_finish(vm->rr, vm, 2, err, sizeof(err));
+            unlink(record);
+        }
         vm_free(vm);
         return fail("%s", err);
     }
@@ -320,13 +410,15 @@ int main(int argc, char **argv)
     }
     if (stats)
         fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)cpu->icount);
-    if (cfg.debugcon && cfg.debugcon != stdout)
-        fclose(cfg.debugcon);
-    if (cfg.serial && cfg.serial != stdout)
-        fclose(cfg.serial);
-    if (cfg.serial2 && cfg.serial2 != stdout)
-        fclose(cfg.serial2);
-    fflush(stdout);
+    if (vm->rr) {
+        /* the end record: final position, full state hash and the status this run exits with */
+        if (replay_record_finish(vm->rr, vm, status, err, sizeof(err)) < 0) {
+            fprintf(stderr, "softvisor: %s\n", err);
+            status = 2;
+        }
+        vm->rr = NULL;
+    }
+    close_outputs(&cfg);
     vm_free(vm);
     trace_free(tr);
     return status;

@@ -16,6 +16,7 @@
 
 #include "vm/vm.h"
 #include "vm/board.h"
+#include "vm/replay.h"
 #include "firmware/acpi.h"
 #include "firmware/e820.h"
 #include "firmware/loader.h"
@@ -244,12 +245,20 @@ int vm_reset(Vm *vm, char *err, size_t errlen)
 
 VmExit vm_run(Vm *vm, uint64_t max_insns)
 {
-    Cpu *cpu = vm->cpu;
-    uint64_t stop_at = max_insns ? cpu->icount + max_insns : UINT64_MAX;
     /* Time skipped while halted counts against the budget too, so that a guest halted through
      * timer events that never wake it (an interrupt masked at the PIC) still returns control to
      * the frontend. */
+    uint64_t stop_at = max_insns ? vm->cpu->icount + max_insns : UINT64_MAX;
     uint64_t idle_stop = max_insns ? vm->clock.idle + max_insns : UINT64_MAX;
+    /* Recording: where each slice starts and its budget (vm/replay.c says why). */
+    if (vm->rr)
+        replay_record_slice(vm->rr, vm, max_insns);
+    return vm_run_to(vm, stop_at, idle_stop);
+}
+
+VmExit vm_run_to(Vm *vm, uint64_t stop_at, uint64_t idle_stop)
+{
+    Cpu *cpu = vm->cpu;
     vm->exit = VM_EXIT_RUNNING;
     while (vm->exit == VM_EXIT_RUNNING) {
         uint64_t limit = clock_icount_limit(&vm->clock);

@@ -55,6 +55,7 @@ typedef struct IoapicState IoapicState;   /* devices/ioapic.c */
 typedef struct HpetState HpetState;       /* devices/hpet.c */
 typedef struct PciState PciState;         /* devices/pci.c: host bridge + config mechanism #1 */
 typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
+typedef struct Replay Replay;             /* vm/replay.c */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -84,6 +85,7 @@ typedef struct Vm {
     VmExit exit;
     int exit_status;
     int sleep_type;           /* VM_EXIT_SLEEP: the SLP_TYP the guest wrote */
+    Replay *rr;               /* the record log every input and slice goes to, or NULL */
 } Vm;
 
 /* Creates a VM; on failure returns NULL and writes a one-line reason into err. */
@@ -94,6 +96,10 @@ int vm_reset(Vm *vm, char *err, size_t errlen);
 /* Runs until the guest exits, `max_insns` instructions retire, or the CPU has halted through as
  * many instructions' worth of virtual time (both VM_EXIT_INSN_LIMIT; 0: no limit). */
 VmExit vm_run(Vm *vm, uint64_t max_insns);
+/* vm_run's loop: runs until the instruction count reaches `stop_at` or the time skipped while
+ * halted (Clock.idle) reaches `idle_stop` (UINT64_MAX: no such limit).  For the replayer, which
+ * must stop inside a recorded slice without changing where the slice itself ends. */
+VmExit vm_run_to(Vm *vm, uint64_t stop_at, uint64_t idle_stop);
 
 /* External input (vm/input.c): the only way anything from outside enters the guest, between
  * vm_run calls, at the current instruction count (the point a record/replay log will capture).
@@ -105,6 +111,10 @@ void vm_input_serial(Vm *vm, int port, uint8_t byte);
 unsigned vm_key_room(const Vm *vm);
 void vm_input_key(Vm *vm, uint8_t set2_byte);
 void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons);
+/* The host's wall clock (seconds since 1970-01-01T00:00:00 UTC) for -rtc base=now: the only
+ * host time that reaches a guest, read once before the VM exists and kept in the replay log's
+ * header. */
+int64_t vm_input_host_time(void);
 
 /* For the board's chips: the A20 gate and a guest-requested system reset. */
 void vm_set_a20(Vm *vm, bool on);
