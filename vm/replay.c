@@ -902,7 +902,7 @@ int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
 {
     Reader rd = { r->ev, r->ev_len, 0, false };
     Cpu *cpu = vm->cpu;
-    uint64_t ic = 0, idle = 0, good = 0;
+    uint64_t ic = 0, idle = 0, good = 0, hashes = 0;
     bool corrupt_due = opt->corrupt;
     Record rec;
     while (rd.pos < rd.len) {
@@ -936,13 +936,15 @@ int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
             if (vm_state_hash(vm) != rec.a)
                 return diverged(opt, good, ic, "state hash differs");
             good = ic;
+            hashes++;
             break;
         case REC_END: {
             uint64_t h = vm_state_hash(vm);
             if (h != rec.a)
                 return diverged(opt, good, ic, "final state hash differs");
             fprintf(opt->msg, "softvisor: replay complete: %llu instructions, state hash %016llx, as recorded "
-                    "(exit status %d)\n", (unsigned long long)ic, (unsigned long long)h, (int)rec.b);
+                    "(%llu state hashes on the way matched; exit status %d)\n", (unsigned long long)ic,
+                    (unsigned long long)h, (unsigned long long)hashes, (int)rec.b);
             return (int)rec.b;
         }
         default:
