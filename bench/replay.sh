@@ -19,17 +19,7 @@ kdir=$("$here/../tests/linux/fetch.sh" amd64 | tail -n 1)
 initrd="$builddir/bench/replay.cpio.gz"
 tmp=$(mktemp -d /tmp/softvisor-replaybench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cat >"$tmp/init" <<SH
-#!/bin/sh
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-/bin/cpubench ${LINUXBOOT_SCALE:-1}
-poweroff -f
-SH
-"$here/../tests/linux/mkinitramfs.sh" --arch amd64 --init "$tmp/init" --add "$bench=/bin/cpubench" "$initrd"
+"$here/cpubench-initramfs.sh" "$builddir" "$initrd" "${LINUXBOOT_SCALE:-1}"
 echo "load before: $(uptime)"
 exec python3 - "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" "$tmp" \
     "${REPLAY_BENCH_QEMU:-1}" <<'PY'
