@@ -15,17 +15,18 @@
  * Records (decompressed): a type byte, then for every type but BATCH the position as two
  * zigzag LEB128 deltas from the previous record's position (instructions retired, Clock.idle),
  * then the payload:
- *   SLICE  LEB128 max_insns       vm_run was called here with this budget
+ *   SLICE  LEB128 max_insns, LEB128 count    vm_run was called here with this budget, and
+ *                                 count - 1 more times right after, with the same budget
  *   SERIAL port, byte             vm_input_serial
  *   KEY    byte                   vm_input_key
  *   MOUSE  zigzag dx, dy, dz, buttons byte
  *   HASH   u64 LE                 vm_state_hash here
  *   END    u64 LE hash, LEB128 exit status      the run ended here
  *   BATCH  u32 LE                 low half of XXH3-64 of the batch's bytes before this record
- * The recorder collects records into a batch and, at every slice start (so at least every
- * slice, and right after any input, which enters between slices) closes it with a BATCH record,
+ * The recorder collects records into a batch and, at the first slice start after any input (which
+ * enters between slices) and after every 2^22 instructions, closes it with a BATCH record,
  * compresses it with ZSTD_e_flush and write()s it: a run killed with SIGKILL leaves every batch
- * up to its last slice start in the file.  The reader replays only batches whose checksum holds.
+ * up to there in the file.  The reader replays only batches whose checksum holds.
  *
  * Why slices are logged: vm_run's stopping points are where interrupts are recognised between
  * blocks and where the next block is decoded from, so the replay must stop exactly where the
@@ -75,6 +76,11 @@ struct Replay {
     uint8_t *zbuf;
     size_t zcap;
     uint64_t next_hash;
+    uint64_t flush_icount;         /* instruction count at the last flush */
+    bool input;                    /* input logged since the last flush */
+    /* a run of slices not yet logged: `run_count` calls of vm_run with the same budget, the
+     * first at (run_icount, run_idle), with nothing else logged between them */
+    uint64_t run_count, run_budget, run_icount, run_idle;
     bool failed;
     int write_errno;
     /* replaying */
@@ -290,9 +296,9 @@ static void batch_flush(Replay *r, ZSTD_EndDirective mode)
     }
 }
 
-/* Starts a record at the VM's current position; room for `payload` bytes (and a BATCH record)
- * is reserved.  False when recording has failed (out of memory, disk full). */
-static bool rec_begin(Replay *r, const Vm *vm, uint8_t type, size_t payload)
+/* Starts a record at position (ic, idle); room for `payload` bytes (and a BATCH record) is
+ * reserved.  False when recording has failed (out of memory, disk full). */
+static bool rec_begin_at(Replay *r, uint8_t type, size_t payload, uint64_t ic, uint64_t idle)
 {
     if (r->failed)
         return false;
@@ -301,13 +307,31 @@ static bool rec_begin(Replay *r, const Vm *vm, uint8_t type, size_t payload)
         r->write_errno = ENOMEM;
         return false;
     }
-    uint64_t ic = vm->cpu->icount, idle = vm->clock.idle;
     put_u8(r, type);
     put_leb(r, zigzag((int64_t)(ic - r->at_icount)));
     put_leb(r, zigzag((int64_t)(idle - r->at_idle)));
     r->at_icount = ic;
     r->at_idle = idle;
     return true;
+}
+
+/* Logs the pending run of slices, if any. */
+static void run_emit(Replay *r)
+{
+    if (!r->run_count)
+        return;
+    if (rec_begin_at(r, REC_SLICE, 20, r->run_icount, r->run_idle)) {
+        put_leb(r, r->run_budget);
+        put_leb(r, r->run_count);
+    }
+    r->run_count = 0;
+}
+
+/* Starts a record at the VM's current position, after the pending run of slices. */
+static bool rec_begin(Replay *r, const Vm *vm, uint8_t type, size_t payload)
+{
+    run_emit(r);
+    return rec_begin_at(r, type, payload, vm->cpu->icount, vm->clock.idle);
 }
 
 static void rec_end(Replay *r)
@@ -390,15 +414,32 @@ void replay_record_slice(Replay *r, Vm *vm, uint64_t max_insns)
         if (r->next_hash == 0)
             r->next_hash = UINT64_MAX;
     }
-    if (rec_begin(r, vm, REC_SLICE, 10))
-        put_leb(r, max_insns);
-    batch_flush(r, ZSTD_e_flush);
+    /* Consecutive slices with the same budget and nothing between them make one record: a
+     * guest idling through its timer ticks runs many short slices. */
+    if (r->run_count && max_insns == r->run_budget) {
+        r->run_count++;
+    } else {
+        run_emit(r);
+        r->run_count = 1;
+        r->run_budget = max_insns;
+        r->run_icount = ic;
+        r->run_idle = vm->clock.idle;
+    }
+    /* Flush when input came in (it entered just before this slice) and at least every 2^22
+     * instructions (the terminal's slice), so a killed run loses little. */
+    if (r->input || ic - r->flush_icount >= (1ull << 22)) {
+        run_emit(r);
+        batch_flush(r, ZSTD_e_flush);
+        r->flush_icount = ic;
+        r->input = false;
+    }
 }
 
 void replay_record_serial(Replay *r, const Vm *vm, int port, uint8_t byte)
 {
     if (!rec_begin(r, vm, REC_SERIAL, 2))
         return;
+    r->input = true;
     put_u8(r, (uint8_t)port);
     put_u8(r, byte);
     rec_end(r);
@@ -408,6 +449,7 @@ void replay_record_key(Replay *r, const Vm *vm, uint8_t set2_byte)
 {
     if (!rec_begin(r, vm, REC_KEY, 1))
         return;
+    r->input = true;
     put_u8(r, set2_byte);
     rec_end(r);
 }
@@ -416,6 +458,7 @@ void replay_record_mouse(Replay *r, const Vm *vm, int dx, int dy, int dz, uint8_
 {
     if (!rec_begin(r, vm, REC_MOUSE, 31))
         return;
+    r->input = true;
     put_leb(r, zigzag(dx));
     put_leb(r, zigzag(dy));
     put_leb(r, zigzag(dz));
@@ -492,7 +535,7 @@ static uint64_t get_u64(Reader *rd)
 typedef struct Record {
     uint8_t type;
     int64_t d_icount, d_idle;
-    uint64_t a, b;            /* SLICE: a = budget; HASH: a = hash; END: a = hash, b = status;
+    uint64_t a, b;            /* SLICE: a = budget, b = count; HASH: a = hash; END: a = hash, b = status;
                                * SERIAL: a = port, b = byte; KEY: a = byte; BATCH: a = checksum */
     int64_t dx, dy, dz;       /* MOUSE, with a = buttons */
 } Record;
@@ -514,6 +557,9 @@ static bool record_get(Reader *rd, Record *rec)
     switch (rec->type) {
     case REC_SLICE:
         rec->a = get_leb(rd);
+        rec->b = get_leb(rd);
+        if (rec->b == 0)
+            rd->bad = true;
         break;
     case REC_SERIAL:
         rec->a = get_u8(rd);
@@ -872,30 +918,27 @@ static void corrupt_ram(Vm *vm)
 /* vm_run(budget) as recorded, with the -replay-corrupt flip at its instruction count inside:
  * the slice is cut there with the recorded slice's own limits, so that everything before the
  * flip runs exactly as recorded. */
-static void replay_slice(Vm *vm, uint64_t budget, const ReplayOptions *opt, bool *corrupt_due)
+static VmExit replay_slice(Vm *vm, uint64_t budget, const ReplayOptions *opt, bool *corrupt_due)
 {
     Cpu *cpu = vm->cpu;
     if (*corrupt_due && opt->corrupt_at <= cpu->icount) {
         corrupt_ram(vm);
         *corrupt_due = false;
     }
-    if (!*corrupt_due) {
-        vm_run(vm, budget);
-        return;
-    }
+    if (!*corrupt_due)
+        return vm_run(vm, budget);
     uint64_t stop_at = budget ? cpu->icount + budget : UINT64_MAX;
     uint64_t idle_stop = budget ? vm->clock.idle + budget : UINT64_MAX;
-    if (opt->corrupt_at >= stop_at) {
-        vm_run_to(vm, stop_at, idle_stop);
-        return;
-    }
+    if (opt->corrupt_at >= stop_at)
+        return vm_run_to(vm, stop_at, idle_stop);
     VmExit e = vm_run_to(vm, opt->corrupt_at, idle_stop);
     if (cpu->icount < opt->corrupt_at)
-        return;   /* the slice ended (halt, exit) before the count: the flip waits */
+        return e;   /* the slice ended (halt, exit) before the count: the flip waits */
     corrupt_ram(vm);
     *corrupt_due = false;
     if (e == VM_EXIT_INSN_LIMIT && vm->clock.idle < idle_stop)
-        vm_run_to(vm, stop_at, idle_stop);
+        e = vm_run_to(vm, stop_at, idle_stop);
+    return e;
 }
 
 int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
@@ -921,7 +964,12 @@ int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
         }
         switch (rec.type) {
         case REC_SLICE:
-            replay_slice(vm, rec.a, opt, &corrupt_due);
+            for (uint64_t k = 0; k < rec.b; k++) {
+                VmExit e = replay_slice(vm, rec.a, opt, &corrupt_due);
+                /* the recorded frontend called vm_run again only after these two */
+                if (k + 1 < rec.b && e != VM_EXIT_INSN_LIMIT && e != VM_EXIT_IDLE)
+                    return diverged(opt, good, cpu->icount, "the guest stopped where the recorded run went on");
+            }
             break;
         case REC_SERIAL:
             vm_input_serial(vm, (int)rec.a, (uint8_t)rec.b);
