@@ -16,6 +16,9 @@ typedef struct Fixture {
     char rom[64], log[64];
     VmConfig cfg;
     char machine[REPLAY_MACHINE_MAX];
+    uint8_t *data;            /* the recorded log (fixture_record) */
+    size_t len;
+    FILE *null;               /* where replay outcomes go */
 } Fixture;
 
 static void fixture_init(Fixture *f)
@@ -39,12 +42,16 @@ static void fixture_init(Fixture *f)
     f->cfg = (VmConfig){ .ram_size = 2u << 20, .bios = f->rom, .rtc_base = 1767225600 };
     char err[256];
     ck_assert_int_eq(replay_describe(&f->cfg, false, f->machine, sizeof(f->machine), err, sizeof(err)), 0);
+    f->null = fopen("/dev/null", "w");
+    ck_assert_ptr_nonnull(f->null);
 }
 
 static void fixture_done(Fixture *f)
 {
     unlink(f->rom);
     unlink(f->log);
+    free(f->data);
+    fclose(f->null);
 }
 
 /* Records 40 slices of 1000 instructions with a serial byte before every fifth; exit status 7. */
@@ -67,23 +74,27 @@ static uint64_t record_run(Fixture *f, unsigned hash_log2)
     return h;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
+/* Records (record_run) and reads the log into f->data. */
+static void fixture_record(Fixture *f, unsigned hash_log2)
 {
-    FILE *fp = fopen(path, "rb");
+    record_run(f, hash_log2);
+    FILE *fp = fopen(f->log, "rb");
     ck_assert_ptr_nonnull(fp);
     fseek(fp, 0, SEEK_END);
     long n = ftell(fp);
     fseek(fp, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(p, 1, (size_t)n, fp), (size_t)n);
+    f->data = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(f->data, 1, (size_t)n, fp), (size_t)n);
     fclose(fp);
-    *len = (size_t)n;
-    return p;
+    f->len = (size_t)n;
 }
 
 /* Replays `data`; returns replay_run's status (-1: the log did not load). */
 static int replay_mem(Fixture *f, const uint8_t *data, size_t len, const ReplayOptions *o)
 {
+    ReplayOptions plain = { .msg = f->null };
+    if (!o)
+        o = &plain;
     char err[256];
     Replay *r = replay_load_mem(data, len, err, sizeof(err));
     if (!r)
@@ -100,14 +111,8 @@ START_TEST(replay_recorded_run_completes_with_recorded_status)
 {
     Fixture f;
     fixture_init(&f);
-    record_run(&f, 12);
-    size_t len;
-    uint8_t *log = slurp(f.log, &len);
-    FILE *null = fopen("/dev/null", "w");
-    ReplayOptions o = { .msg = null };
-    ck_assert_int_eq(replay_mem(&f, log, len, &o), 7);
-    fclose(null);
-    free(log);
+    fixture_record(&f, 12);
+    ck_assert_int_eq(replay_mem(&f, f.data, f.len, NULL), 7);
     fixture_done(&f);
 }
 END_TEST
@@ -116,14 +121,9 @@ START_TEST(replay_ram_flip_diverges)
 {
     Fixture f;
     fixture_init(&f);
-    record_run(&f, 12);
-    size_t len;
-    uint8_t *log = slurp(f.log, &len);
-    FILE *null = fopen("/dev/null", "w");
-    ReplayOptions o = { .msg = null, .corrupt = true, .corrupt_at = 20500 };
-    ck_assert_int_eq(replay_mem(&f, log, len, &o), REPLAY_EXIT_DIVERGED);
-    fclose(null);
-    free(log);
+    fixture_record(&f, 12);
+    ReplayOptions o = { .msg = f.null, .corrupt = true, .corrupt_at = 20500 };
+    ck_assert_int_eq(replay_mem(&f, f.data, f.len, &o), REPLAY_EXIT_DIVERGED);
     fixture_done(&f);
 }
 END_TEST
@@ -132,21 +132,15 @@ START_TEST(replay_every_prefix_refused_or_ends_early)
 {
     Fixture f;
     fixture_init(&f);
-    record_run(&f, 10);
-    size_t len;
-    uint8_t *log = slurp(f.log, &len);
-    FILE *null = fopen("/dev/null", "w");
-    ReplayOptions o = { .msg = null };
+    fixture_record(&f, 10);
     int loaded = 0;
-    for (size_t n = 0; n < len; n++) {
-        int st = replay_mem(&f, log, n, &o);
+    for (size_t n = 0; n < f.len; n++) {
+        int st = replay_mem(&f, f.data, n, NULL);
         /* a cut log never diverges: it replays what it has, then says it ended */
-        ck_assert_msg(st == -1 || st == REPLAY_EXIT_LOG_ENDED, "prefix %zu of %zu: status %d", n, len, st);
+        ck_assert_msg(st == -1 || st == REPLAY_EXIT_LOG_ENDED, "prefix %zu of %zu: status %d", n, f.len, st);
         loaded += st != -1;
     }
     ck_assert_int_gt(loaded, 0);
-    fclose(null);
-    free(log);
     fixture_done(&f);
 }
 END_TEST
@@ -174,16 +168,14 @@ START_TEST(replay_load_other_format_names_version)
 {
     Fixture f;
     fixture_init(&f);
-    record_run(&f, 27);
-    size_t len;
-    uint8_t *log = slurp(f.log, &len);
-    char *fmt = strstr((char *)log, "format 1\n");
+    fixture_record(&f, 27);
+    f.data[f.len] = 0;
+    char *fmt = strstr((char *)f.data, "format 1\n");
     ck_assert_ptr_nonnull(fmt);
     fmt[7] = '9';
     char err[256];
-    ck_assert_ptr_null(replay_load_mem(log, len, err, sizeof(err)));
+    ck_assert_ptr_null(replay_load_mem(f.data, f.len, err, sizeof(err)));
     ck_assert_ptr_nonnull(strstr(err, "format 9; this softvisor reads format 1"));
-    free(log);
     fixture_done(&f);
 }
 END_TEST
