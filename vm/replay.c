@@ -969,6 +969,10 @@ int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
                 /* the recorded frontend called vm_run again only after these two */
                 if (k + 1 < rec.b && e != VM_EXIT_INSN_LIMIT && e != VM_EXIT_IDLE)
                     return diverged(opt, good, cpu->icount, "the guest stopped where the recorded run went on");
+                /* idle with nothing armed: the remaining calls would change nothing (and a
+                 * hostile count must not spin here) */
+                if (e == VM_EXIT_IDLE)
+                    break;
             }
             break;
         case REC_SERIAL:
