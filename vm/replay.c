@@ -711,7 +711,7 @@ static int events_decompress(Replay *r, const uint8_t *z, size_t zlen, char *err
     }
     /* the window stays at zstd's default limit (2^27): a hostile frame cannot ask for more */
     ZSTD_inBuffer in = { z, zlen, 0 };
-    while (in.pos < in.size) {
+    for (;;) {
         if (r->ev_len == cap) {
             if (cap >= REPLAY_EVENTS_MAX) {
                 ZSTD_freeDCtx(d);
@@ -736,8 +736,9 @@ static int events_decompress(Replay *r, const uint8_t *z, size_t zlen, char *err
                      in.pos);
             return -1;
         }
-        if (out.pos < out.size && in.pos == in.size)
-            break;   /* all input used: complete, or cut short mid-frame */
+        /* all input used and zstd holds no more output: complete, or cut short mid-frame */
+        if (in.pos == in.size && out.pos < out.size)
+            break;
     }
     /* whatever zstd still holds internally for a truncated frame is not a complete block */
     ZSTD_freeDCtx(d);

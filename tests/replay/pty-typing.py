@@ -12,6 +12,7 @@ from ptyguest import PtyGuest
 exe, rom, log, out = sys.argv[1:5]
 text = b"typed at random times\rthe second line\r"
 g = PtyGuest([exe, "-m", "32", "-bios", rom, "-record", log])
+g.wait_raw(10)
 g.type(text + b"q", 0.05)
 status = g.wait(60)
 open(out, "wb").write(bytes(g.shown))

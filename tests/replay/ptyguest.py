@@ -1,7 +1,7 @@
 """ptyguest.py — softvisor on a pseudo-terminal, for the replay tests: start it, read what it
 shows, type into it one byte at a time at random host delays, wait for its exit.  (The approach
 of tests/linux/run-interactive.sh.)"""
-import os, pty, random, re, select, signal, time
+import os, pty, random, re, select, signal, termios, time
 
 
 class PtyGuest:
@@ -42,6 +42,13 @@ class PtyGuest:
                 m = re.search(pattern, buf)
                 if m:
                     return m
+
+    def wait_raw(self, seconds):
+        """Waits until softvisor has put the terminal in raw mode: bytes typed before that are
+        echoed by the terminal itself."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and termios.tcgetattr(self.master)[3] & termios.ECHO:
+            self.read(0.01)
 
     def type(self, text, max_delay):
         """Types `text` a byte at a time, each after a random delay of up to max_delay s."""
