@@ -8,6 +8,7 @@
 # replays, and the recording's output (compared without CRs: the recording went through the
 # terminal's LF -> CR LF).  Replays alternate over the execution tiers (the interpreter, and
 # `-jit on` once `softvisor --help` lists -jit), so a log recorded on one replays on the other.
+# Last, a replay with -replay-corrupt 2^30 must report a divergence in the next hash interval.
 # Last line "N passed, M failed".  SOFTVISOR_LINUX_TIMEOUT bounds each boot (default 900 s).
 set -eu
 [ $# -ge 1 ] || { echo "usage: replay-linux.sh BUILD_DIR [N]" >&2; exit 2; }
