@@ -59,7 +59,7 @@ static const char usage[] =
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
     "the run; 5 when a replay diverged from its log; 6 when a replay log ends without its end\n"
-    "record (the recording was killed).\n";
+    "record (the recording was killed); a damaged or foreign replay log counts as bad usage (2).\n";
 
 static int fail(const char *fmt, const char *arg)
 {
