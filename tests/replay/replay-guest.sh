@@ -84,7 +84,7 @@ for tier in $TIERS; do
         b=$(echo "$line" | sed -n 's/.*between instruction \([0-9]*\) and \([0-9]*\).*/\2/p')
         # the hashes sit at the first slice start at or after each 2^20: slices are 2^22 long
         ok=1
-        [ "$rc" -eq 5 ] && [ -n "$a" ] && [ "$a" -lt "$n" ] && [ "$b" -ge "$n" ] && [ $((b - n)) -le 4194304 ] && ok=0
+        [ "$rc" -eq 5 ] && [ -n "$a" ] && [ "$a" -le "$n" ] && [ "$b" -ge "$n" ] && [ $((b - n)) -le 4194304 ] && ok=0
         check "pit_corrupt_${n}_reported_next_hash_$tier" "$ok" "status $rc: $(cat "$T/cor.err")"
     done
 done
