@@ -18,19 +18,7 @@ bench="$builddir/bench/guest/cpubench"
 kdir=$("$here/../tests/linux/fetch.sh" amd64 | tail -n 1)
 scale=${LINUXBOOT_SCALE:-1}
 initrd="$builddir/bench/linuxboot.cpio.gz"
-init=$(mktemp)
-trap 'rm -f "$init"' EXIT
-cat >"$init" <<SH
-#!/bin/sh
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-/bin/cpubench $scale
-poweroff -f
-SH
-"$here/../tests/linux/mkinitramfs.sh" --arch amd64 --init "$init" --add "$bench=/bin/cpubench" "$initrd"
+"$here/cpubench-initramfs.sh" "$builddir" "$initrd" "$scale"
 exec python3 - "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" <<'PY'
 import os, re, resource, shutil, subprocess, sys, time
 

@@ -20,6 +20,7 @@
 #include "frontends/term.h"
 #include "jit/jit.h"
 #include "vm/state.h"
+#include "vm/replay.h"
 #include "vm/vm.h"
 
 #define VGA_BIOS_DEFAULT "/usr/share/seabios/vgabios-stdvga.bin"
@@ -49,8 +50,8 @@ static const char usage[] =
     "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
-    "                     base=now reads the host clock once at start: the run is then no longer\n"
-    "                     reproducible\n"
+    "                     base=now reads the host clock once at start (a -record log keeps the\n"
+    "                     value, so the run still replays)\n"
     "  -seed N            seed for RDRAND/RDSEED (default 0)\n"
     "  -icount-limit N    stop after N guest instructions (exit status 3)\n"
     "  -pace on|off       pace the virtual clock against the host's: an idle guest sleeps the\n"
@@ -79,6 +80,14 @@ static const char usage[] =
     "  -stats             print the retired-instruction count and the state hash (xxHash of\n"
     "                     CPU, RAM, devices and clock) on exit (stderr), and with -jit on the\n"
     "                     JIT's counters (blocks, instructions, exits, time translating)\n"
+    "  -record FILE       log every input with the instruction count it entered at, and a state\n"
+    "                     hash every 2^27 instructions, to FILE (docs/replay.md)\n"
+    "  -replay FILE       run again from a -record log, with the same machine options; input\n"
+    "                     comes only from the log.  Ends with one line: complete (the recorded\n"
+    "                     exit status), diverged (status 5) or log cut short (status 6)\n"
+    "  -replay-corrupt N  (debugging the checker) flip one guest RAM byte at instruction N of\n"
+    "                     a replay: it must report the divergence at the next state hash\n"
+    "  -record-hash-log2 N  (testing) a state hash every 2^N instructions instead of 2^27\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
     "                     installed) or none (default std)\n"
@@ -103,7 +112,8 @@ static const char usage[] =
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
     "the run; 5 when a -screendump-at file could not be written or the run ended before its\n"
-    "count.\n";
+    "count, or when a replay diverged from its log; 6 when a replay log ends without its end\n"
+    "record (the recording was killed); a damaged or foreign replay log counts as bad usage (2).\n";
 
 #define MAX_SCREENDUMPS 16
 
@@ -182,13 +192,14 @@ static void chardev_discard(FILE *f, const char *spec, bool created)
 }
 
 /* -rtc base=DATE | base=now (QEMU's base=utc means the same); 0 or -1 */
-static int parse_rtc(const char *spec, int64_t *base)
+static int parse_rtc(const char *spec, int64_t *base, bool *now)
 {
     if (strncmp(spec, "base=", 5))
         return -1;
     const char *v = spec + 5;
-    if (!strcmp(v, "now") || !strcmp(v, "utc")) {
-        *base = (int64_t)time(NULL);
+    *now = !strcmp(v, "now") || !strcmp(v, "utc");
+    if (*now) {
+        *base = vm_input_host_time();
         return 0;
     }
     return rtc_parse_time(v, base);
@@ -209,6 +220,20 @@ static uint64_t process_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Closes the -debugcon/-fwlog/-serial files and flushes stdout at the end of a run. */
+static void close_outputs(const VmConfig *cfg)
+{
+    if (cfg->debugcon && cfg->debugcon != stdout)
+        fclose(cfg->debugcon);
+    if (cfg->fwlog && cfg->fwlog != stdout)
+        fclose(cfg->fwlog);
+    if (cfg->serial && cfg->serial != stdout)
+        fclose(cfg->serial);
+    if (cfg->serial2 && cfg->serial2 != stdout)
+        fclose(cfg->serial2);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
@@ -218,7 +243,7 @@ int main(int argc, char **argv)
     uint64_t icount_limit = 0;
     const char *loadvm = NULL, *savevm = NULL;
     uint64_t savevm_at = 0;
-    bool stats = false, jit_log = false, perf_map = false;
+    bool stats = false, rtc_now = false, jit_log = false, perf_map = false;
     uint64_t jit_max_blocks = UINT64_MAX;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
@@ -226,6 +251,9 @@ int main(int argc, char **argv)
     bool nographic = false;
     Screendump dumps[MAX_SCREENDUMPS];
     int ndumps = 0;
+    const char *record = NULL, *replay = NULL;
+    uint64_t hash_log2 = REPLAY_HASH_LOG2;
+    ReplayOptions ropt = { .msg = stderr };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -272,7 +300,8 @@ int main(int argc, char **argv)
                    !strcmp(a, "-seed") ||
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
                    !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
-                   !strcmp(a, "-loadvm")) {
+                   !strcmp(a, "-loadvm") || !strcmp(a, "-record") || !strcmp(a, "-replay") ||
+                   !strcmp(a, "-replay-corrupt") || !strcmp(a, "-record-hash-log2")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -302,7 +331,7 @@ int main(int argc, char **argv)
                     return fail("bad -pace value '%s' (use on or off)", next);
                 pace_on = !strcmp(next, "on");
             } else if (!strcmp(a, "-rtc")) {
-                if (parse_rtc(next, &cfg.rtc_base) < 0)
+                if (parse_rtc(next, &cfg.rtc_base, &rtc_now) < 0)
                     return fail("bad -rtc value '%s' (use base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD or base=now)",
                                 next);
             } else if (!strcmp(a, "-vga")) {
@@ -317,19 +346,32 @@ int main(int argc, char **argv)
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -jit value '%s' (use on or off)", next);
                 cfg.jit = !strcmp(next, "on");
+            } else if (!strcmp(a, "-record")) {
+                record = next;
+            } else if (!strcmp(a, "-replay")) {
+                replay = next;
             } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold") ||
-                       !strcmp(a, "-jit-max-blocks")) {
+                       !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-replay-corrupt") ||
+                       !strcmp(a, "-record-hash-log2")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
                 if (errno || end == next || *end)
                     return fail("bad number '%s'", next);
-                if (!strcmp(a, "-seed"))
+                if (!strcmp(a, "-seed")) {
                     cfg.rng_seed = v;
                 else if (!strcmp(a, "-icount-limit"))
                     icount_limit = v;
                 else if (!strcmp(a, "-jit-max-blocks"))
                     jit_max_blocks = v;
+                else if (!strcmp(a, "-replay-corrupt")) {
+                    ropt.corrupt = true;
+                    ropt.corrupt_at = v;
+                } else if (!strcmp(a, "-record-hash-log2")) {
+                    if (v < 1 || v > 63)
+                        return fail("bad -record-hash-log2 '%s' (1 to 63)", next);
+                    hash_log2 = v;
+                }
                 else if (v > UINT32_MAX)
                     return fail("bad -jit-threshold '%s' (at most 4294967295)", next);
                 else
@@ -370,6 +412,41 @@ int main(int argc, char **argv)
         cfg.serial = NULL;   /* the terminal shows the screen: COM1 goes nowhere unless asked */
     if (!cfg.jit && (jit_log || perf_map || jit_max_blocks != UINT64_MAX))
         return fail("%s", "-d jit, -perf-map and -jit-max-blocks need -jit on");
+    if (record && replay)
+        return fail("%s", "-record and -replay exclude each other");
+    if (replay && icount_limit)
+        return fail("%s", "-icount-limit has no meaning with -replay (the replay ends where the log does)");
+    if (ropt.corrupt && !replay)
+        return fail("%s", "-replay-corrupt needs -replay");
+    /* XXX: a log starts at power-on (its header describes the images, not a snapshot), and the
+     * replay path runs without the frontend's stop points. */
+    if ((record || replay) && loadvm)
+        return fail("%s", "-loadvm with -record or -replay is not supported yet (a log starts at power-on)");
+    if (replay && (savevm || ndumps))
+        return fail("%s", "-savevm-at and -screendump-at are not supported with -replay yet");
+    /* The machine as the log header describes it: RAM, CPU, image hashes, guest-visible options. */
+    char err[512], machine[REPLAY_MACHINE_MAX];
+    Replay *rlog = NULL;
+    if (replay) {
+        rlog = replay_load(replay, err, sizeof(err));
+        if (!rlog)
+            return fail("%s", err);
+        /* the host clock a base=now recording read is an input: it comes from the log */
+        if (rtc_now && !replay_rtc_now(rlog, &cfg.rtc_base))
+            cfg.rtc_base = 0;
+        if (replay_describe(&cfg, rtc_now, machine, sizeof(machine), err, sizeof(err)) < 0 ||
+            replay_check_machine(rlog, machine, err, sizeof(err)) < 0) {
+            replay_free(rlog);
+            return fail("%s", err);
+        }
+        char version[80];
+        replay_version(rlog, version, sizeof(version));
+        if (strcmp(version, SOFTVISOR_VERSION))
+            fprintf(stderr, "softvisor: note: the log was recorded by softvisor %s, this is %s\n", version,
+                    SOFTVISOR_VERSION);
+    } else if (record && replay_describe(&cfg, rtc_now, machine, sizeof(machine), err, sizeof(err)) < 0) {
+        return fail("%s", err);
+    }
     /* stdin feeds the serial port that is on stdio (COM1 by default) */
     int stdin_port = nserial == 0 && !curses ? 0 : -1;
     for (int i = 0; i < nserial; i++) {
@@ -399,7 +476,6 @@ int main(int argc, char **argv)
         }
     }
 
-    char err[512];
     char msg[1200];
     Vm *vm = vm_new(&cfg, err, sizeof(err));
     snprintf(msg, sizeof(msg), "%s", err);
@@ -418,6 +494,14 @@ int main(int argc, char **argv)
         vm_free(vm);
         vm = NULL;
     }
+    if (vm && record) {
+        vm->rr = replay_record_open(record, machine, (unsigned)hash_log2, err, sizeof(err));
+        if (!vm->rr) {
+            snprintf(msg, sizeof(msg), "%s", err);
+            vm_free(vm);
+            vm = NULL;
+        }
+    }
     FILE *perf = NULL;
     char perf_path[64];
     snprintf(perf_path, sizeof(perf_path), "/tmp/perf-%ld.map", (long)getpid());
@@ -430,6 +514,7 @@ int main(int argc, char **argv)
         chardev_discard(cfg.fwlog, fwlog, fwlog_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
+        replay_free(rlog);
         if (default_bios && vm_failed)
             return fail("%s (no -bios or -kernel given: the default firmware is SeaBIOS from Debian's seabios "
                         "package; install it or give -bios FILE or -kernel FILE)", msg);
@@ -450,8 +535,25 @@ int main(int argc, char **argv)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
     }
+    if (rlog) {
+        /* A replay reads nothing from the terminal and never paces: the log is its only input. */
+        int status = replay_run(rlog, vm, &ropt);
+        replay_free(rlog);
+        if (stats) {
+            fprintf(stderr, "softvisor: %llu instructions retired\n", (unsigned long long)vm->cpu->icount);
+            fprintf(stderr, "softvisor: state hash %016llx\n", (unsigned long long)vm_state_hash(vm));
+        }
+        close_outputs(&cfg);
+        vm_free(vm);
+        trace_free(tr);
+        return status;
+    }
     Term term;
     if (term_open(&term, stdin_port >= 0 ? STDIN_FILENO : -1, stdin_port, err, sizeof(err)) < 0) {
+        if (vm->rr) {
+            replay_record_finish(vm->rr, vm, 2, err, sizeof(err));
+            unlink(record);
+        }
         vm_free(vm);
         return fail("%s", err);
     }
@@ -594,15 +696,15 @@ int main(int argc, char **argv)
     }
     if (stats && cpu->jit)
         jit_print_stats(cpu->jit, stderr, run_ns);
-    if (cfg.debugcon && cfg.debugcon != stdout)
-        fclose(cfg.debugcon);
-    if (cfg.fwlog && cfg.fwlog != stdout)
-        fclose(cfg.fwlog);
-    if (cfg.serial && cfg.serial != stdout)
-        fclose(cfg.serial);
-    if (cfg.serial2 && cfg.serial2 != stdout)
-        fclose(cfg.serial2);
-    fflush(stdout);
+    if (vm->rr) {
+        /* the end record: final position, full state hash and the status this run exits with */
+        if (replay_record_finish(vm->rr, vm, status, err, sizeof(err)) < 0) {
+            fprintf(stderr, "softvisor: %s\n", err);
+            status = 2;
+        }
+        vm->rr = NULL;
+    }
+    close_outputs(&cfg);
     vm_free(vm);
     trace_free(tr);
     if (perf)

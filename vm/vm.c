@@ -22,6 +22,7 @@
 
 #include "vm/vm.h"
 #include "vm/board.h"
+#include "vm/replay.h"
 #include "firmware/acpi.h"
 #include "firmware/e820.h"
 #include "firmware/loader.h"
@@ -285,6 +286,8 @@ void vm_wait_until(Vm *vm, uint64_t t)
     if ((vm->exit != VM_EXIT_WAIT && vm->exit != VM_EXIT_IDLE) || t >= clock_next_deadline(&vm->clock) ||
         vm->cpu->nmi_pending || board_intr_pending(vm))
         return;   /* not waiting, or something would wake it at once: vm_run's business */
+    if (vm->rr)
+        replay_record_wait(vm->rr, vm, t);   /* where the halted clock stood when input came */
     uint64_t idle = vm->clock.idle;
     clock_skip_until(&vm->clock, t);
     vm_idle_passed(vm, idle);
@@ -297,12 +300,20 @@ VmExit vm_run(Vm *vm, uint64_t max_insns)
 
 VmExit vm_run_until(Vm *vm, uint64_t max_insns, uint64_t time_limit)
 {
-    Cpu *cpu = vm->cpu;
-    uint64_t stop_at = max_insns ? cpu->icount + max_insns : UINT64_MAX;
     /* Time skipped while halted counts against the budget too, so that a guest halted through
      * timer events that never wake it (an interrupt masked at the PIC) still returns control to
      * the frontend. */
+    uint64_t stop_at = max_insns ? vm->cpu->icount + max_insns : UINT64_MAX;
     uint64_t idle_stop = max_insns ? vm->clock.idle + max_insns : UINT64_MAX;
+    /* Recording: where each slice starts, its budget and its time limit (vm/replay.c says why). */
+    if (vm->rr)
+        replay_record_slice(vm->rr, vm, max_insns, time_limit);
+    return vm_run_to(vm, stop_at, idle_stop, time_limit);
+}
+
+VmExit vm_run_to(Vm *vm, uint64_t stop_at, uint64_t idle_stop, uint64_t time_limit)
+{
+    Cpu *cpu = vm->cpu;
     vm->exit = VM_EXIT_RUNNING;
     while (vm->exit == VM_EXIT_RUNNING) {
         uint64_t limit = clock_icount_limit(&vm->clock);

@@ -67,6 +67,7 @@ typedef struct PciState PciState;         /* devices/pci.c: host bridge + config
 typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
 typedef struct Vga Vga;                   /* devices/vga.c: std VGA, PCI 00:02.0 */
 typedef struct FwCfgState FwCfgState;     /* devices/fw_cfg.c */
+typedef struct Replay Replay;             /* vm/replay.c */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -103,6 +104,7 @@ typedef struct Vm {
     int sleep_type;           /* VM_EXIT_SLEEP: the SLP_TYP the guest wrote */
     uint64_t *page_hash;      /* vm_state_hash: XXH3 of each RAM page, valid where the page's
                                * PHYS_DIRTY_HASH bit is clear (vm/state.c) */
+    Replay *rr;               /* the record log every input and slice goes to, or NULL */
 } Vm;
 
 /* State table of the board-level fields above (port92, acpi_rsdp, reset_request; vm/state.h). */
@@ -126,6 +128,11 @@ VmExit vm_run_until(Vm *vm, uint64_t max_insns, uint64_t time_limit);
 /* After VM_EXIT_WAIT or VM_EXIT_IDLE, lets the halted CPU's clock run on to `t` (ns) while it
  * stays short of the next deadline, so that input injected next arrives at that time. */
 void vm_wait_until(Vm *vm, uint64_t t);
+/* vm_run_until's loop: runs until the instruction count reaches `stop_at` or the time skipped
+ * while halted (Clock.idle) reaches `idle_stop` (UINT64_MAX: no such limit), a halted CPU's clock
+ * running no further than `time_limit` (CLOCK_NEVER: none).  For the replayer, which must stop
+ * inside a recorded slice without changing where the slice itself ends. */
+VmExit vm_run_to(Vm *vm, uint64_t stop_at, uint64_t idle_stop, uint64_t time_limit);
 
 /* External input (vm/input.c): the only way anything from outside enters the guest, between
  * vm_run calls, at the current instruction count (the point a record/replay log will capture).
@@ -139,6 +146,10 @@ void vm_input_key(Vm *vm, uint8_t set2_byte);
 void vm_input_mouse(Vm *vm, int dx, int dy, int dz, uint8_t buttons);
 /* The ACPI power button was pressed (PIIX4 PM PWRBTN_STS; a window being closed). */
 void vm_input_power_button(Vm *vm);
+/* The host's wall clock (seconds since 1970-01-01T00:00:00 UTC) for -rtc base=now: the only
+ * host time that reaches a guest, read once before the VM exists and kept in the replay log's
+ * header. */
+int64_t vm_input_host_time(void);
 
 /* For the board's chips: the A20 gate and a guest-requested system reset. */
 void vm_set_a20(Vm *vm, bool on);
