@@ -360,22 +360,22 @@ int main(int argc, char **argv)
                     return fail("bad number '%s'", next);
                 if (!strcmp(a, "-seed")) {
                     cfg.rng_seed = v;
-                else if (!strcmp(a, "-icount-limit"))
+                } else if (!strcmp(a, "-icount-limit")) {
                     icount_limit = v;
-                else if (!strcmp(a, "-jit-max-blocks"))
+                } else if (!strcmp(a, "-jit-max-blocks")) {
                     jit_max_blocks = v;
-                else if (!strcmp(a, "-replay-corrupt")) {
+                } else if (!strcmp(a, "-replay-corrupt")) {
                     ropt.corrupt = true;
                     ropt.corrupt_at = v;
                 } else if (!strcmp(a, "-record-hash-log2")) {
                     if (v < 1 || v > 63)
                         return fail("bad -record-hash-log2 '%s' (1 to 63)", next);
                     hash_log2 = v;
-                }
-                else if (v > UINT32_MAX)
+                } else if (v > UINT32_MAX) {
                     return fail("bad -jit-threshold '%s' (at most 4294967295)", next);
-                else
+                } else {
                     cfg.jit_threshold = (uint32_t)v;
+                }
             } else if (!strcmp(a, "-d")) {
                 char items[256];
                 snprintf(items, sizeof(items), "%s", next);

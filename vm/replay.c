@@ -948,8 +948,10 @@ static int diverged(const ReplayOptions *opt, uint64_t good, uint64_t now, const
  * the next state hash instead of being overwritten by chance. */
 static void corrupt_ram(Vm *vm)
 {
-    if (vm->ram_size > REPLAY_CORRUPT_ADDR)
+    if (vm->ram_size > REPLAY_CORRUPT_ADDR) {
         vm->ram[REPLAY_CORRUPT_ADDR] ^= 1;
+        phys_mark_dirty_host(&vm->mem, vm->ram + REPLAY_CORRUPT_ADDR);   /* the state hash sees it */
+    }
 }
 
 /* vm_run(budget) as recorded, with the -replay-corrupt flip at its instruction count inside:
