@@ -24,17 +24,9 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The modules, in dependency order (ata_piix/libata/scsi and sd/sr are modules in Debian's kernel).
-mods="scsi_common scsi_mod libata ata_piix cdrom sr_mod crct10dif_common crct10dif_generic crc-t10dif
-      crc64 crc64_rocksoft_generic crc64-rocksoft t10-pi sd_mod isofs"
-mkdir -p "$tmp/deb"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/deb" --wildcards './lib/modules/*.ko'
-adds=""
-for m in $mods; do
-    f=$(find "$tmp/deb/lib/modules" -name "$m.ko" | head -n 1)
-    [ -n "$f" ] || { echo "FAIL: module $m not in $deb"; exit 1; }
-    adds="$adds --add $f=/lib/modules/$m.ko"
-done
+# The modules (ata_piix/libata/scsi and sd/sr are modules in Debian's kernel).
+adds=$("$here/../linux/ide-modules.sh" "$deb" "$tmp/deb")
+mods=$(cat "$tmp/deb/order")
 
 # The disk and the CD.
 yes SOFTVISOR-IDE-PATTERN | head -c 1048576 >"$tmp/pattern"
@@ -54,7 +46,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
-for m in $(echo $mods); do insmod /lib/modules/\$m.ko || echo "IDE-INSMOD-FAIL \$m"; done
+for m in $mods; do insmod /lib/modules/\$m.ko || echo "IDE-INSMOD-FAIL \$m"; done
 i=0
 while { [ ! -b /dev/sda ] || [ ! -b /dev/sr0 ]; } && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
 bad=""
