@@ -658,12 +658,12 @@ uint32_t ide_ioport_read(Ide *s, int ch, int reg, int size)
 {
     IdeChannel *c = &s->ch[ch & 1];
     IdeDrive *d = &c->d[c->cur];
-    if (c->d[0].kind == IDE_NONE && c->d[1].kind == IDE_NONE)
-        return 0xffffffffu >> (32 - 8 * size);        /* nothing drives the bus */
-    if (reg == 0)
-        return d->kind == IDE_NONE ? 0 : data_read(s, c, d, size);
+    /* An absent device drives nothing; the host's pull-down on DD7 (ATA/ATAPI-6, 9.2) keeps
+     * BSY clear.  XXX: the other lines read 0 too, as on QEMU, rather than floating. */
     if (d->kind == IDE_NONE)
-        return reg == 6 ? d->select : 0;              /* an absent device 1 answers nothing */
+        return 0;
+    if (reg == 0)
+        return data_read(s, c, d, size);
     bool hob = c->devctl & ATA_DC_HOB;
     switch (reg) {
     case 1: return hob ? d->hob_feature : d->error;
