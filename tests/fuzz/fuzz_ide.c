@@ -46,7 +46,7 @@ static void no_irq(void *opaque, int line, int level)
 static const uint8_t commands[] = { 0xec, 0xa1, 0xa0, 0x20, 0x24, 0x30, 0x34, 0xc4, 0xc5, 0x29, 0x39, 0xc6,
                                     0xc8, 0x25, 0xca, 0x35, 0xe7, 0xea, 0xef, 0x91, 0x40, 0x42, 0x08, 0x90 };
 static const uint8_t packets[] = { 0x00, 0x03, 0x12, 0x25, 0x28, 0xa8, 0x5a, 0x46, 0x43, 0x4a, 0x1b, 0x1e,
-                                   0xbd, 0x51, 0xff };
+                                   0xbd, 0x51, 0xff, 0x28, 0x43 };
 
 static uint32_t take(const uint8_t *d, size_t n, size_t *pos, int bytes)
 {
@@ -98,7 +98,26 @@ static void fuzz_ide_run(const uint8_t *d, size_t n)
             io_in(&r->io, (uint16_t)(base + 0x206), 1);
             break;
         case 2:
-            io_out(&r->io, (uint16_t)(base + 0x206), 1, v & 0x86);
+            if (op & 8) {     /* a whole ATAPI packet: small fields, so that reads hit the disc */
+                io_out(&r->io, (uint16_t)(base + 6), 1, (op & 0x10) ? 0xb0 : 0xa0);
+                io_out(&r->io, (uint16_t)(base + 1), 1, (op >> 5) & 1);
+                io_out(&r->io, (uint16_t)(base + 4), 1, a >> 24);
+                io_out(&r->io, (uint16_t)(base + 5), 1, (a >> 16) & 0x0f);
+                io_out(&r->io, (uint16_t)(base + 7), 1, 0xa0);
+                r->icount += IDE_DELAY_NS;
+                clock_run_due(&r->clock);
+                uint8_t cdb[12] = { packets[v % sizeof packets], (uint8_t)(a & 3), (uint8_t)(a >> 9 & 1), 0,
+                                    (uint8_t)(v >> 8), (uint8_t)(a >> 16 & 3), 0, 0,
+                                    (uint8_t)((op & 0x40) ? v >> 16 : v >> 16 & 3), 0, 0, 0 };
+                if (cdb[0] == 0x28 || cdb[0] == 0xa8) {   /* READ: LBA and count near the disc */
+                    cdb[2] = cdb[4] = 0;
+                    cdb[9] = cdb[0] == 0xa8 ? cdb[8] : 0;
+                }
+                for (int i = 0; i < 12; i += 2)
+                    io_out(&r->io, base, 2, cdb[i] | cdb[i + 1] << 8);
+            } else {
+                io_out(&r->io, (uint16_t)(base + 0x206), 1, v & 0x86);
+            }
             break;
         case 3:
             io_out(&r->io, (uint16_t)(0xc000 + (a & 15)), size, v);
@@ -116,7 +135,7 @@ static void fuzz_ide_run(const uint8_t *d, size_t n)
             clock_run_due(&r->clock);
             break;
         case 6:   /* a data burst, or (bit 3) an ATAPI packet's first byte */
-            for (int i = 0; i < 64; i++) {
+            for (int i = 0; i < ((op & 0x10) ? 256 : 16); i++) {
                 if (op & 0x20)
                     io_in(&r->io, base, size);
                 else
