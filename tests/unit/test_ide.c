@@ -7,11 +7,14 @@
  * PIO data-in and data-out with one INTRQ per block, out-of-range sectors -> ERR with IDNF and
  * no data, LBA48 addresses taken from the HOB halves, bus-master DMA through PRD tables and a
  * hostile table pointing outside RAM, soft reset signatures, nIEN masking INTRQ, ATAPI READ(10)
- * with a byte count limit, and NOT READY / MEDIUM NOT PRESENT sense on an empty drive.
+ * with a byte count limit, and NOT READY / MEDIUM NOT PRESENT sense on an empty drive; the
+ * image backend: -snapshot writes kept in memory (file untouched), write-through, qcow2 refused.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/ide.h"
 
@@ -391,6 +394,71 @@ START_TEST(atapi_identify_packet_device_and_ata_identify_abort)
 }
 END_TEST
 
+/* A temporary raw image of `n` bytes of `fill`; returns its path in `path`. */
+static void temp_image(char *path, size_t n, uint8_t fill)
+{
+    strcpy(path, "/tmp/softvisor-ide-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    uint8_t *b = malloc(n);
+    memset(b, fill, n);
+    ck_assert_int_eq(write(fd, b, n), (ssize_t)n);
+    free(b);
+    close(fd);
+}
+
+START_TEST(blockdev_snapshot_keeps_writes_in_memory)
+{
+    char path[64], err[256];
+    temp_image(path, 3 * 4096 + 512, 0x11);
+    BlockDev *bd = blockdev_open(path, false, true, err, sizeof err);
+    ck_assert_ptr_nonnull(bd);
+    uint8_t w[600], rb[700];
+    memset(w, 0x22, sizeof w);
+    ck_assert_int_eq(blockdev_write(bd, 4096 - 100, w, sizeof w), 0);   /* across a chunk edge */
+    ck_assert_int_eq(blockdev_flush(bd), 0);
+    ck_assert_int_eq(blockdev_read(bd, 4096 - 150, rb, sizeof rb), 0);
+    ck_assert_int_eq(rb[0], 0x11);
+    ck_assert_int_eq(rb[50], 0x22);
+    ck_assert_int_eq(rb[649], 0x22);
+    ck_assert_int_eq(rb[650], 0x11);
+    ck_assert_int_eq(blockdev_write(bd, 3 * 4096, w, 512), 0);          /* the short last chunk */
+    ck_assert_int_ne(blockdev_write(bd, 3 * 4096 + 1, w, 512), 0);      /* past the end */
+    blockdev_free(bd);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    int c, changed = 0;
+    while ((c = fgetc(f)) != EOF)
+        changed |= c != 0x11;
+    fclose(f);
+    unlink(path);
+    ck_assert_int_eq(changed, 0);
+}
+END_TEST
+
+START_TEST(blockdev_write_through_reaches_the_file_and_qcow2_is_refused)
+{
+    char path[64], err[256];
+    temp_image(path, 1024, 0);
+    BlockDev *bd = blockdev_open(path, false, false, err, sizeof err);
+    ck_assert_ptr_nonnull(bd);
+    ck_assert_int_eq(blockdev_write(bd, 512, "QFI\xfb", 4), 0);
+    ck_assert_int_eq(blockdev_flush(bd), 0);
+    blockdev_free(bd);
+    FILE *f = fopen(path, "r+b");
+    uint8_t b[4];
+    fseek(f, 512, SEEK_SET);
+    ck_assert_int_eq(fread(b, 1, 4, f), 4);
+    ck_assert_int_eq(memcmp(b, "QFI\xfb", 4), 0);
+    fseek(f, 0, SEEK_SET);
+    fwrite("QFI\xfb", 1, 4, f);
+    fclose(f);
+    ck_assert_ptr_null(blockdev_open(path, false, false, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "qemu-img convert"));
+    unlink(path);
+}
+END_TEST
+
 static Suite *ide_suite(void)
 {
     Suite *s = suite_create("ide");
@@ -407,6 +475,8 @@ static Suite *ide_suite(void)
     tcase_add_test(tc, atapi_read10_transfers_sectors_in_byte_count_chunks);
     tcase_add_test(tc, atapi_empty_drive_reports_medium_not_present);
     tcase_add_test(tc, atapi_identify_packet_device_and_ata_identify_abort);
+    tcase_add_test(tc, blockdev_snapshot_keeps_writes_in_memory);
+    tcase_add_test(tc, blockdev_write_through_reaches_the_file_and_qcow2_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }
