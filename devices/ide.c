@@ -183,10 +183,14 @@ static int guest_copy(Ide *s, uint64_t addr, uint8_t *host, uint32_t n, bool to_
         if (!p || (to_guest && !writable))
             return -1;
         uint32_t in = (uint32_t)(addr & 0xfff), k = 4096 - in < n ? 4096 - in : n;
-        if (to_guest)
+        if (to_guest) {
             memcpy(p + in, host, k);
-        else
+            if (s->dma_written)
+                s->dma_written(s->dma_opaque, addr, k);
+        }
+        else {
             memcpy(host, p + in, k);
+        }
         host += k;
         addr += k;
         n -= k;

@@ -102,8 +102,14 @@ typedef struct IdeChannel {
     uint32_t bm_prd;
 } IdeChannel;
 
+/* Bus-master DMA stored into guest RAM at [paddr, paddr + len) behind the CPU's back: the board
+ * drops decoded code there (self-modifying code through DMA). */
+typedef void (*IdeDmaWriteFn)(void *opaque, uint64_t paddr, uint32_t len);
+
 typedef struct Ide {
     IoBus *io;
+    IdeDmaWriteFn dma_written;    /* NULL: nobody to tell */
+    void *dma_opaque;
     PhysMem *mem;
     Clock *clock;
     PciFunc *pci;

@@ -18,6 +18,7 @@
 #include "vm/board.h"
 #include "vm/vm.h"
 #include "firmware/e820.h"
+#include "cpu/decode.h"
 #include "cpu/msr.h"
 #include "devices/debugport.h"
 #include "devices/i8042.h"
@@ -262,6 +263,14 @@ static int board_vga_init(Vm *vm, char *err, size_t errlen)
 
 /* ---- IDE ---- */
 
+/* IDE bus-master DMA wrote guest RAM without a CPU store: drop code decoded from those pages. */
+static void ide_dma_written(void *opaque, uint64_t paddr, uint32_t len)
+{
+    Vm *vm = opaque;
+    for (uint64_t p = paddr & ~0xfffull; p < paddr + len; p += 0x1000)
+        block_invalidate_page(vm->cpu, p);
+}
+
 static int board_ide_init(Vm *vm, char *err, size_t errlen)
 {
     vm->ide = ide_new(&vm->io, &vm->mem, &vm->clock, vm->pci, PCI_DEVFN(1, 1),
@@ -270,6 +279,8 @@ static int board_ide_init(Vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the IDE controller (out of memory, clock events or slots)");
         return -1;
     }
+    vm->ide->dma_written = ide_dma_written;
+    vm->ide->dma_opaque = vm;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         const VmDrive *dr = &vm->cfg.drive[i];
         if (!dr->present)

@@ -33,7 +33,17 @@ typedef struct Rig {
     Ide *ide;
     int irq_level[16];
     int irq_edges[16];
+    uint64_t dma_lo, dma_hi;      /* span the DMA hook reported */
 } Rig;
+
+static void rig_dma_written(void *opaque, uint64_t paddr, uint32_t len)
+{
+    Rig *r = opaque;
+    if (paddr < r->dma_lo)
+        r->dma_lo = paddr;
+    if (paddr + len > r->dma_hi)
+        r->dma_hi = paddr + len;
+}
 
 static void rig_irq(void *opaque, int line, int level)
 {
@@ -63,6 +73,9 @@ static Rig *rig_new(bool cd_medium)
     clock_init(&r->clock, &r->icount);
     r->ide = ide_new(&r->io, &r->mem, &r->clock, NULL, 0, (IrqLine){ rig_irq, r, 14 }, (IrqLine){ rig_irq, r, 15 });
     ck_assert_ptr_nonnull(r->ide);
+    r->ide->dma_written = rig_dma_written;
+    r->ide->dma_opaque = r;
+    r->dma_lo = UINT64_MAX;
     ck_assert_int_eq(ide_attach(r->ide, 0, 0, IDE_DISK, blockdev_new_mem(r->disk, DISK_SECTORS * IDE_SECTOR, false)), 0);
     ck_assert_int_eq(ide_attach(r->ide, 1, 0, IDE_CDROM,
                                 cd_medium ? blockdev_new_mem(r->cd, CD_SECTORS * CD_SECTOR, true) : NULL), 0);
@@ -249,6 +262,8 @@ START_TEST(ide_dma_read_scatters_through_the_prd_table)
     ck_assert_int_eq(r->ram[0x30000], 4);
     ck_assert_int_eq(r->ram[0x303ff], 5);
     ck_assert_int_eq(r->ram[0x30400], 0);
+    ck_assert_uint_eq(r->dma_lo, 0x20000);            /* told, so decoded code there is dropped */
+    ck_assert_uint_eq(r->dma_hi, 0x30400);
     rig_free(r);
 }
 END_TEST
