@@ -16,6 +16,7 @@
 #include "devices/piix4_pm.h"
 #include "devices/vga.h"
 #include "frontends/curses.h"
+#include "frontends/drives.h"
 #include "frontends/sdl.h"
 #include "frontends/term.h"
 #include "jit/jit.h"
@@ -103,6 +104,16 @@ static const char usage[] =
     "                     FILE.png the picture (RGB PNG), FILE.txt the characters of a text\n"
     "                     screen, one line per row (printable ASCII, '.' for other bytes;\n"
     "                     '(graphics WxH)' or '(blank WxH)' otherwise)\n"
+    "  -hda/-hdb/-hdc/-hdd FILE\n"
+    "                     raw disk image as IDE disk 0-3 (primary master/slave, secondary\n"
+    "                     master/slave) on the PIIX3 IDE controller\n"
+    "  -cdrom FILE        ISO image in the IDE CD-ROM drive at index 2 (secondary master)\n"
+    "  -drive file=FILE[,format=raw][,if=ide][,media=disk|cdrom][,readonly=on][,index=N]\n"
+    "                     an IDE drive; index 0-3 (default: the first free one).  Only raw\n"
+    "                     images: convert others with qemu-img convert -O raw\n"
+    "  -snapshot          guest writes to the disks go to memory; the image files stay as they were\n"
+    "  -boot order=LETTERS\n"
+    "                     boot order for the firmware (c disk, d CD-ROM, n network)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
@@ -254,6 +265,8 @@ int main(int argc, char **argv)
     const char *record = NULL, *replay = NULL;
     uint64_t hash_log2 = REPLAY_HASH_LOG2;
     ReplayOptions ropt = { .msg = stderr };
+    char derr[512];
+    int used;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -392,6 +405,10 @@ int main(int argc, char **argv)
                         return fail("unknown log item '%s' (known: unimp, exec, in_asm, jit)", tok);
                 }
             }
+        } else if ((used = drives_option(&cfg, argc, argv, i, derr, sizeof derr)) != 0) {
+            if (used < 0)
+                return fail("%s", derr);
+            i += used - 1;
         } else {
             return fail("unknown option '%s' (see softvisor --help)", argv[i]);
         }

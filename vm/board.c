@@ -9,7 +9,8 @@
  * 00:01.3 PIIX4 PM (devices/piix4_pm.c, SCI = ISA IRQ 9, S5 -> VM_EXIT_POWEROFF, other sleep
  * states -> VM_EXIT_SLEEP); HPET at 0xFED00000 (devices/hpet.c); fw_cfg at 0x510-0x51B
  * (devices/fw_cfg.c, filled by firmware/bios_cfg.c); SeaBIOS's debug log at 0x402;
- * 00:02.0 std VGA (devices/vga.c) unless -vga none.
+ * 00:02.0 std VGA (devices/vga.c) unless -vga none; 00:01.1 PIIX3 IDE (devices/ide.c, ISA IRQ 14
+ * and 15) with the configured drives.
  * Each chip section below creates one chip; keep one section per chip so that adding a chip
  * touches only its own lines.
  */
@@ -22,6 +23,7 @@
 #include "cpu/decode.h"
 #include "vm/vm.h"
 #include "firmware/e820.h"
+#include "cpu/decode.h"
 #include "cpu/msr.h"
 #include "devices/debugport.h"
 #include "devices/fw_cfg.h"
@@ -37,6 +39,7 @@
 #include "devices/lapic.h"
 #include "devices/uart16550.h"
 #include "devices/vga.h"
+#include "devices/ide.h"
 
 /* ---- port 0x92 ---- */
 
@@ -397,6 +400,45 @@ static int board_vga_init(Vm *vm, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- IDE ---- */
+
+/* IDE bus-master DMA wrote guest RAM without a CPU store: drop code decoded from those pages. */
+static void ide_dma_written(void *opaque, uint64_t paddr, uint32_t len)
+{
+    Vm *vm = opaque;
+    for (uint64_t p = paddr & ~0xfffull; p < paddr + len; p += 0x1000)
+        block_invalidate_page(vm->cpu, p);
+}
+
+static int board_ide_init(Vm *vm, char *err, size_t errlen)
+{
+    vm->ide = ide_new(&vm->io, &vm->mem, &vm->clock, vm->pci, PCI_DEVFN(1, 1),
+                      (IrqLine){ board_isa_irq, vm, 14 }, (IrqLine){ board_isa_irq, vm, 15 });
+    if (!vm->ide) {
+        snprintf(err, errlen, "cannot create the IDE controller (out of memory, clock events or slots)");
+        return -1;
+    }
+    vm->ide->dma_written = ide_dma_written;
+    vm->ide->dma_opaque = vm;
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        const VmDrive *dr = &vm->cfg.drive[i];
+        if (!dr->present)
+            continue;
+        BlockDev *bd = NULL;
+        if (dr->file) {
+            bd = blockdev_open(dr->file, dr->readonly || dr->cdrom, vm->cfg.snapshot, err, errlen);
+            if (!bd)
+                return -1;
+        }
+        if (ide_attach(vm->ide, i / 2, i % 2, dr->cdrom ? IDE_CDROM : IDE_DISK, bd) < 0) {
+            blockdev_free(bd);
+            snprintf(err, errlen, "IDE drive %d: a disk needs an image file", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- creation ---- */
 
 int board_init(Vm *vm, char *err, size_t errlen)
@@ -476,6 +518,10 @@ int board_init(Vm *vm, char *err, size_t errlen)
     /* std VGA at 00:02.0 (QEMU's slot), its BIOS as the expansion ROM */
     if (!cfg->no_vga && board_vga_init(vm, err, errlen) < 0)
         return -1;
+
+    /* PIIX3 IDE at 00:01.1, IRQ 14 / 15 */
+    if (board_ide_init(vm, err, errlen) < 0)
+        return -1;
     return 0;
 }
 
@@ -497,6 +543,7 @@ void board_reset(Vm *vm)
     ioapic_reset(vm->ioapic);
     if (vm->vga)
         vga_reset(vm->vga);
+    ide_reset(vm->ide);
 }
 
 void board_free(Vm *vm)
@@ -518,4 +565,5 @@ void board_free(Vm *vm)
     free(vm->ioapic);
     vga_free(vm->vga);
     free(vm->pci_shadow);
+    ide_free(vm->ide);
 }

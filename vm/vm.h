@@ -17,6 +17,15 @@
 /* The i440FX shadow-RAM segments of 0xC0000-0xFFFFF (vm/board.c). */
 #define VM_PAM_SEGMENTS 13
 
+#define VM_MAX_DRIVES 4       /* IDE index 0-3: primary master/slave, secondary master/slave */
+
+typedef struct VmDrive {
+    bool present;
+    const char *file;         /* raw image; NULL only for a CD-ROM drive with no disc */
+    bool cdrom;               /* media=cdrom: an ATAPI CD-ROM (always read-only) */
+    bool readonly;
+} VmDrive;
+
 typedef struct VmConfig {
     uint64_t ram_size;        /* bytes */
     const char *bios;         /* raw ROM image, or NULL */
@@ -35,6 +44,10 @@ typedef struct VmConfig {
     uint32_t jit_threshold;   /* executions before a block is translated (0: at the first) */
     bool no_vga;              /* -vga none: no display adapter */
     const char *vga_rom;      /* VGA BIOS for the adapter's expansion ROM, or NULL */
+    VmDrive drive[VM_MAX_DRIVES];  /* IDE drives by index (-drive, -hda..-hdd, -cdrom) */
+    bool snapshot;            /* -snapshot: guest writes go to an in-memory overlay */
+    const char *boot_order;   /* -boot order=LETTERS (QEMU's a-p: c disk, d CD-ROM, n network),
+                               * for the firmware's boot order (fw_cfg "bootorder"), or NULL */
 } VmConfig;
 
 typedef enum VmExit {
@@ -68,6 +81,7 @@ typedef struct AcpiPmState AcpiPmState;   /* devices/piix4_pm.c */
 typedef struct Vga Vga;                   /* devices/vga.c: std VGA, PCI 00:02.0 */
 typedef struct FwCfgState FwCfgState;     /* devices/fw_cfg.c */
 typedef struct Replay Replay;             /* vm/replay.c */
+typedef struct Ide Ide;                   /* devices/ide.c: PIIX3 IDE, PCI 00:01.1 */
 
 typedef struct Vm {
     VmConfig cfg;
@@ -94,6 +108,7 @@ typedef struct Vm {
     PciState *pci;
     AcpiPmState *pm;
     Vga *vga;                 /* NULL with -vga none */
+    Ide *ide;
     uint8_t port92;
     uint8_t *pci_shadow;      /* 0xC0000-0xFFFFF as PCI answers it: the BIOS ROM's ISA alias */
     uint8_t *pam_rd[VM_PAM_SEGMENTS], *pam_wr[VM_PAM_SEGMENTS];   /* PAM segment backings (board.c) */

@@ -101,6 +101,21 @@ expect_fail serial_file_in_missing_directory --no-file "$T/dc.txt" -- \
 expect_fail debugcon_file_not_created_when_bios_bad --no-file "$T/dc2.txt" -- \
     -debugcon "file:$T/dc2.txt" -bios "$T/odd.rom"
 
+# disk images: missing, empty, another format (the message names qemu-img convert), bad -drive
+printf 'QFI\373' > "$T/disk.qcow2"
+head -c 65536 /dev/zero >> "$T/disk.qcow2"
+head -c 65536 /dev/zero > "$T/disk.raw"
+expect_fail hda_missing_file -- -hda "$T/nope.img" -bios "$T/ok.rom"
+expect_fail hda_empty_file -- -hda "$T/empty.rom" -bios "$T/ok.rom"
+expect_fail hda_qcow2_refused -- -hda "$T/disk.qcow2" -bios "$T/ok.rom"
+grep -q "qemu-img convert" "$T/err.last" || { echo "FAIL hda_qcow2_refused: message does not name qemu-img convert"; fails=$((fails + 1)); }
+expect_fail drive_format_qcow2_refused -- -drive "file=$T/disk.raw,format=qcow2" -bios "$T/ok.rom"
+expect_fail drive_unknown_key -- -drive "file=$T/disk.raw,cache=none" -bios "$T/ok.rom"
+expect_fail drive_index_out_of_range -- -drive "file=$T/disk.raw,index=4" -bios "$T/ok.rom"
+expect_fail drive_index_twice -- -hda "$T/disk.raw" -drive "file=$T/disk.raw,index=0" -bios "$T/ok.rom"
+expect_fail drive_disk_without_file -- -drive media=disk -bios "$T/ok.rom"
+expect_fail boot_order_bad_letter -- -boot order=c9 -bios "$T/ok.rom"
+
 # an existing output file is not clobbered by a run that never starts
 printf 'keep me' > "$T/keep.txt"
 expect_fail existing_debugcon_file_kept_when_kernel_bad -- -debugcon "file:$T/keep.txt" -kernel "$T/junk.elf"
