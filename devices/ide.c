@@ -820,12 +820,15 @@ static const IoOps cmd_ops = { cmd_read, cmd_write, 1 };
 static const IoOps ctl_ops = { ctl_read, ctl_write, 1 };
 static const IoOps bm_ops = { bm_read, bm_write, 4 };
 
-/* BAR4 follows the guest's base and the command register's I/O-space bit. */
+/* BAR4 follows the guest's base and the command register's I/O-space bit.  All 28 address bits
+ * are writable, as firmware sizing expects of a 16-port I/O BAR (SeaBIOS writes ~0 and derives
+ * the size from every bit that reads back); a base beyond the 64 KiB port space decodes nothing. */
 static void ide_pci_update(void *opaque, const uint8_t *cfg)
 {
     Ide *s = opaque;
-    uint32_t bar = (uint32_t)cfg[0x20] | (uint32_t)cfg[0x21] << 8;
-    uint16_t base = (cfg[0x04] & 1) ? (uint16_t)(bar & 0xfff0) : 0;
+    uint32_t bar = (uint32_t)cfg[0x20] | (uint32_t)cfg[0x21] << 8 | (uint32_t)cfg[0x22] << 16 |
+                   (uint32_t)cfg[0x23] << 24;
+    uint16_t base = (cfg[0x04] & 1) && !(bar & 0xffff0000u) ? (uint16_t)(bar & 0xfff0) : 0;
     if (base == s->bmiba)
         return;
     io_unregister(s->io, &bm_ops, s);
@@ -864,7 +867,7 @@ Ide *ide_new(IoBus *io, PhysMem *mem, Clock *clock, PciState *pci, int devfn, Ir
             ide_free(s);
             return NULL;
         }
-        pci_func_init_reg(s->pci, 0x20, 4, 0x01, 0xfff0);   /* BAR4: 16 I/O ports */
+        pci_func_init_reg(s->pci, 0x20, 4, 0x01, 0xfffffff0);   /* BAR4: 16 I/O ports */
         /* XXX: IDETIM (0x40, 0x42) powers up 0 on a PIIX3, leaving decode to the firmware;
          * with -kernel nobody sets it and Linux's ata_piix skips a channel whose enable bit
          * (bit 15) is clear, so it comes up set, as QEMU's firmware leaves it. */
