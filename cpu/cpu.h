@@ -200,6 +200,22 @@ typedef enum CpuExit {
 typedef struct Block Block;
 typedef struct BlockCache BlockCache;
 
+/*
+ * A host debugger's breakpoints and watchpoints (debug/gdbstub.c), kept outside the guest and
+ * invisible to it.  They ride on the debug-register machinery of cpu/dbreg.c: bit DBG_HOST of
+ * Cpu.dbg_insn_armed makes the run loop go one instruction at a time and ask insn_hit before
+ * each; bit DBG_HOST of Cpu.dbg_data_armed takes the pages page_watched names off the TLB's data
+ * fast path, so their accesses reach data_hit in the slow path.  A hit ends the run after the
+ * accessing instruction retires (before an execute breakpoint's instruction), with
+ * Cpu.host_stop set; nothing is delivered to the guest.
+ */
+#define DBG_HOST 0x80
+typedef struct CpuHostDebug {
+    bool (*insn_hit)(void *opaque, uint64_t lin);
+    bool (*page_watched)(void *opaque, uint64_t page);
+    bool (*data_hit)(void *opaque, uint64_t lin, int size, bool write);
+} CpuHostDebug;
+
 /* CPU configuration fixed at creation (from the VM config). */
 typedef struct CpuConfig {
     uint64_t rng_seed;     /* seeds RDRAND/RDSEED deterministically */
@@ -280,6 +296,14 @@ typedef struct Cpu {
     void *bus_opaque;
     const CpuApicOps *apic;   /* set by the machine after cpu_new; NULL: no local APIC */
     void *apic_opaque;
+
+    /* Host debugger (CpuHostDebug above; NULL: none).  host_stop: a host breakpoint or
+     * watchpoint was hit, the run loop returned (CPU_EXIT_STOP); the debugger clears it.
+     * host_skip: the next instruction ignores host execute breakpoints (resuming from one). */
+    const CpuHostDebug *host_dbg;
+    void *host_dbg_opaque;
+    bool host_stop;
+    bool host_skip;
 
     /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
