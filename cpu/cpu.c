@@ -100,6 +100,7 @@ void cpu_reset(Cpu *cpu)
     cpu->db_pending = 0;
     cpu->triple_fault = false;
     cpu->exc_vector = -1;
+    cpu->last_exc.vector = -1;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
     dbreg_update(cpu);

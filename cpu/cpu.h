@@ -282,6 +282,16 @@ typedef struct Cpu {
     uint8_t db_hit;
     bool inhibit_db;
     uint32_t db_pending;
+    /* The last exception raised through cpu_raise and delivered (explain fault in
+     * debug/explain.c): vector (-1: none yet), error code (EXC_NO_ERR: none), CS:RIP of the
+     * faulting instruction, its mode, CR2 for #PF, and the instruction count. */
+    struct {
+        int vector;
+        uint32_t error;
+        uint16_t cs;
+        uint64_t rip, lin, cr2, icount;
+        int code_bits;
+    } last_exc;
     int exc_vector;        /* exception being raised (-1: none) */
     uint32_t exc_error;
     jmp_buf *fault_jmp;

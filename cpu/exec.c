@@ -119,6 +119,14 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
         cpu->eflags |= FL_RF;
     if (v == EXC_DB)
         cpu->dr[7] &= ~(uint64_t)DR7_GD;
+    cpu->last_exc.vector = v;
+    cpu->last_exc.error = err;
+    cpu->last_exc.cs = cpu->seg[SEG_CS].sel;
+    cpu->last_exc.rip = cpu->rip;
+    cpu->last_exc.lin = cpu->seg[SEG_CS].base + cpu->rip;
+    cpu->last_exc.cr2 = cpu->cr2;
+    cpu->last_exc.icount = cpu->icount;
+    cpu->last_exc.code_bits = cpu->code_bits;
     cpu_deliver(cpu, v, err, 0, cpu->rip);
     *first = -1;
     return true;

@@ -32,7 +32,8 @@ static const char usage[] =
     "  -serial DEV        serial port: stdio (or mon:stdio), file:PATH, or none; the first\n"
     "                     -serial is COM1, a second one COM2 (default: COM1 on stdio).  On\n"
     "                     stdio, stdin is the port's input; a terminal is put in raw mode, and\n"
-    "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
+    "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A c the monitor,\n"
+    "                     Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
     "                     base=now reads the host clock once at start: the run is then no longer\n"
@@ -47,6 +48,12 @@ static const char usage[] =
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
+    "  -gdb DEV           wait for gdb (target remote) on DEV: tcp::PORT (loopback only),\n"
+    "                     tcp:HOST:PORT or unix:PATH; gdb attaching stops the guest\n"
+    "  -s                 shorthand for -gdb tcp::1234\n"
+    "  -S                 start with the guest stopped (until gdb or the monitor's cont)\n"
+    "  -monitor stdio     the monitor on the terminal instead of the serial console (type\n"
+    "                     help); Ctrl-A c also switches between console and monitor\n"
     "  -stats             print the retired-instruction count on exit (stderr)\n"
     "  -nographic         accepted for QEMU compatibility (softvisor is headless)\n"
     "  -h, --help         show this help\n"
@@ -156,6 +163,8 @@ int main(int argc, char **argv)
     bool stats = false;
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
+    const char *gdb_dev = NULL;
+    bool start_stopped = false, monitor_stdio = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -168,11 +177,16 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
         } else if (!strcmp(a, "-stats")) {
             stats = true;
+        } else if (!strcmp(a, "-s")) {
+            gdb_dev = "tcp::1234";
+        } else if (!strcmp(a, "-S")) {
+            start_stopped = true;
         } else if (!strcmp(a, "-nographic")) {
             /* headless already */
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-serial") || !strcmp(a, "-seed") ||
-                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace")) {
+                   !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
+                   !strcmp(a, "-gdb") || !strcmp(a, "-monitor")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -193,6 +207,12 @@ int main(int argc, char **argv)
                 if (nserial == 2)
                     return fail("%s", "too many -serial options (COM1 and COM2 only)");
                 serial[nserial++] = next;
+            } else if (!strcmp(a, "-gdb")) {
+                gdb_dev = next;
+            } else if (!strcmp(a, "-monitor")) {
+                if (strcmp(next, "stdio"))
+                    return fail("bad -monitor device '%s' (only stdio)", next);
+                monitor_stdio = true;
             } else if (!strcmp(a, "-pace")) {
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -pace value '%s' (use on or off)", next);
@@ -271,10 +291,28 @@ int main(int argc, char **argv)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
     }
-    Term term;
-    if (term_open(&term, stdin_port >= 0 ? STDIN_FILENO : -1, stdin_port, err, sizeof(err)) < 0) {
+    GdbStub *gdb = gdbstub_new(vm, start_stopped, NULL, NULL, NULL);
+    if (!gdb) {
+        vm_free(vm);
+        return fail("%s", "out of memory");
+    }
+    if (gdb_dev && gdbstub_listen(gdb, gdb_dev, err, sizeof(err)) < 0) {
+        gdbstub_free(gdb);
         vm_free(vm);
         return fail("%s", err);
+    }
+    Term term;
+    bool stdin_used = stdin_port >= 0 || monitor_stdio;
+    if (term_open(&term, stdin_used ? STDIN_FILENO : -1, stdin_port >= 0 ? stdin_port : 0, err, sizeof(err)) < 0) {
+        gdbstub_free(gdb);
+        vm_free(vm);
+        return fail("%s", err);
+    }
+    term.gdb = gdb;
+    if (monitor_stdio) {
+        term.monitor = true;
+        fputs("softvisor monitor - type 'help' for more information\n(softvisor) ", stdout);
+        fflush(stdout);
     }
     Pace pace;
     pace_init(&pace, pace_on, NULL, NULL);
@@ -328,6 +366,7 @@ int main(int argc, char **argv)
                 (unsigned long long)cpu->rip);
         status = 3;
         break;
+    case VM_EXIT_DEBUG:   /* taken over by the stub: never the end of a run */
     default:
         break;
     }
@@ -340,6 +379,7 @@ int main(int argc, char **argv)
     if (cfg.serial2 && cfg.serial2 != stdout)
         fclose(cfg.serial2);
     fflush(stdout);
+    gdbstub_free(gdb);
     vm_free(vm);
     trace_free(tr);
     return status;

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include "debug/gdbstub.h"
 #include "frontends/pace.h"
 #include "vm/vm.h"
 
@@ -41,6 +42,11 @@ typedef struct Term {
     int signal;               /* the signal that ended the run */
     uint8_t *pend;            /* bytes read from stdin, not yet taken by the serial port */
     size_t pend_head, pend_len, pend_cap;
+    GdbStub *gdb;             /* the debugger session (gdb, monitor, stop/cont), or NULL; set
+                               * after term_open */
+    bool monitor;             /* stdin lines go to the monitor (-monitor stdio, Ctrl-A c) */
+    char mon_line[256];
+    size_t mon_len;
 } Term;
 
 /* in_fd: the descriptor to read (-1: no serial port is on stdio); port: which port it feeds.
