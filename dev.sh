@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools"
+PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools gdb"
 
 install_missing() {
     missing=""

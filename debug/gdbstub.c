@@ -13,9 +13,13 @@
  *   bs/bc through DebugTargetOps; anything else gets the empty reply ("not supported").
  *   One thread (id 1), as QEMU has one per vCPU.
  *
- *   Registers: always the x86-64 layout of the target description below (as QEMU's
- *   qemu-system-x86_64 does: outside 64-bit code the registers hold their 32- or 16-bit values
- *   zero-extended, and $pc is EIP/IP, the offset in CS).  Order = the XML's order = the g packet:
+ *   Registers: always the x86-64 layout of the target description below, as QEMU's
+ *   qemu-system-x86_64 does (outside 64-bit code the registers hold their 32- or 16-bit values
+ *   zero-extended).  XXX: unlike QEMU, outside 64-bit code $pc is the linear address CS.base +
+ *   EIP/IP, not the offset: gdb compares a stop's $pc with its breakpoint addresses and reads
+ *   code at $pc, and both are linear here, so breakpoints, stepping and x/i work in real mode
+ *   and with based code segments (QEMU's gdb ignores its own real-mode breakpoints, QEMU issue
+ *   #141).  A write to $pc sets the offset from it.  Order = the XML's order = the g packet:
  *   rax rbx rcx rdx rsi rdi rbp rsp r8-r15 rip eflags cs ss ds es fs gs st0-7 fctrl fstat ftag
  *   fiseg fioff foseg fooff fop xmm0-15 mxcsr fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer.
  *   XXX: writes to the segment selectors and the system registers (cr*, efer, k_gs_base) are
@@ -215,7 +219,7 @@ static int reg_get(const Cpu *cpu, const RegDesc *r, uint8_t *buf)
     int size = r->bits / 8;
     switch (r->kind) {
     case RK_GPR: v = cpu->gpr[r->ix]; break;
-    case RK_RIP: v = cpu->rip; break;
+    case RK_RIP: v = cpu->code_bits == 64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base + cpu->rip); break;
     case RK_FLAGS: v = cpu_get_eflags(cpu); break;
     case RK_SEG: v = cpu->seg[r->ix].sel; break;
     case RK_ST: {
@@ -254,7 +258,7 @@ static void reg_set(Cpu *cpu, const RegDesc *r, const uint8_t *buf)
     const uint32_t fl_mask = FL_ARITH | FL_TF | FL_IF | FL_DF;
     switch (r->kind) {
     case RK_GPR: cpu->gpr[r->ix] = v; break;
-    case RK_RIP: cpu->rip = cpu->code_bits == 64 ? v : (uint32_t)v; break;
+    case RK_RIP: cpu->rip = cpu->code_bits == 64 ? v : (uint32_t)(v - cpu->seg[SEG_CS].base); break;
     case RK_FLAGS: cpu_set_eflags(cpu, (cpu_get_eflags(cpu) & ~fl_mask) | ((uint32_t)v & fl_mask)); break;
     case RK_ST: {
         Fp80 *f = &cpu->fpu.regs[(((cpu->fpu.sw >> 11) & 7) + r->ix) & 7];
@@ -1067,20 +1071,26 @@ int gdbstub_listen(GdbStub *g, const char *spec, char *err, size_t errlen)
 {
     int fd = -1;
     if (!strncmp(spec, "unix:", 5) && spec[5]) {
+        /* Bound and listening under a temporary name, then renamed: the path appears only once
+         * a debugger can connect to it (scripts wait for it). */
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(spec + 5) >= sizeof(sa.sun_path)) {
-            snprintf(err, errlen, "gdb socket path too long: '%s'", spec + 5);
+        const char *path = spec + 5;
+        if (strlen(path) + 5 >= sizeof(sa.sun_path)) {
+            snprintf(err, errlen, "gdb socket path too long: '%s'", path);
             return -1;
         }
-        strcpy(sa.sun_path, spec + 5);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
+        unlink(sa.sun_path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-            snprintf(err, errlen, "cannot listen for gdb on '%s': %s", spec + 5, strerror(errno));
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0 ||
+            rename(sa.sun_path, path) < 0) {
+            snprintf(err, errlen, "cannot listen for gdb on '%s': %s", path, strerror(errno));
             if (fd >= 0)
                 close(fd);
+            unlink(sa.sun_path);
             return -1;
         }
-        g->unix_path = strdup(spec + 5);
+        g->unix_path = strdup(path);
         g->listen_fd = fd;
         return 0;
     }

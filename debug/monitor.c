@@ -6,7 +6,8 @@
  *   info tlb              every mapping of the current page tables, one line a page (large pages
  *                         as one line): linear -> physical and the P/W/U/A/D/G/NX bits
  *   info mem              the same, runs of pages with equal rights merged into ranges
- *   x/FMT ADDR            guest memory at a linear address (current paging context)
+ *   x/FMT ADDR            guest memory at a linear address (current paging context); ADDR may
+ *                         be $pc, the linear address of the next instruction
  *   xp/FMT ADDR           guest memory at a physical address
  *                         FMT = [count][format][size]: format x (hex), d, u, c (chars) or i
  *                         (disassembly, Capstone, in the current code size); size b, h, w, g
@@ -289,8 +290,12 @@ static void examine(Vm *vm, MonOut *o, const char *fmt, const char *arg, bool li
             }
         }
     }
-    char *end;
-    uint64_t addr = arg ? strtoull(arg, &end, 0) : 0;
+    char *end = "";
+    uint64_t addr = 0;
+    if (arg && (!strcmp(arg, "$pc") || !strcmp(arg, "$rip") || !strcmp(arg, "$eip")) && linear)
+        addr = vm->cpu->seg[SEG_CS].base + vm->cpu->rip;   /* the next instruction's linear address */
+    else if (arg)
+        addr = strtoull(arg, &end, 0);
     if (!arg || *end) {
         monout_printf(o, "usage: %s/FMT ADDR\n", linear ? "x" : "xp");
         return;
