@@ -315,10 +315,16 @@ typedef struct Cpu {
     bool host_stop;
     bool host_skip;
 
-    /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
+    /* Optional trace hooks (debug/trace.c), NULL when off: trace_block before each block runs;
+     * trace_event when an interrupt or exception is about to be delivered (CPU_TRACE_INT: `vector`,
+     * `err` or EXC_NO_ERR, `soft` as cpu_deliver's) and after the mode key changed
+     * (CPU_TRACE_MODE: `vector` = the old mode key). */
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
+    void (*trace_event)(void *opaque, struct Cpu *cpu, int kind, int vector, uint32_t err, int soft);
     void *trace_opaque;
 } Cpu;
+
+enum { CPU_TRACE_INT, CPU_TRACE_MODE };
 
 /* Lifecycle (cpu/cpu.c) */
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config);

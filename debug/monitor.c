@@ -69,42 +69,9 @@ void monout_free(MonOut *o)
 
 /* ---- memory ---- */
 
-/* Linear -> physical as the CPU would translate a supervisor read now, without side effects. */
-static bool lin_to_phys(Vm *vm, uint64_t lin, uint64_t *pa)
-{
-    Cpu *cpu = vm->cpu;
-    if (!(cpu->cr0 & CR0_PG)) {
-        *pa = (lin & 0xffffffffull) & cpu->a20_mask;
-        return true;
-    }
-    PagingTrace t;
-    if (!paging_debug_walk(cpu, lin, ACC_READ, 0, &t))
-        return false;
-    *pa = t.pa & cpu->a20_mask;
-    return true;
-}
-
 size_t monitor_read_mem(Vm *vm, uint64_t addr, bool linear, uint8_t *buf, size_t len)
 {
-    Cpu *cpu = vm->cpu;
-    size_t done = 0;
-    while (done < len) {
-        uint64_t a = addr + done, pa;
-        if (linear ? !lin_to_phys(vm, a, &pa) : ((pa = a), false))
-            break;
-        bool w;
-        uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
-        if (!p)
-            break;
-        size_t n = PAGE_SIZE - (a & 0xfff);
-        if (n > PAGE_SIZE - (pa & 0xfff))
-            n = PAGE_SIZE - (pa & 0xfff);
-        if (n > len - done)
-            n = len - done;
-        memcpy(buf + done, p + (pa & 0xfff), n);
-        done += n;
-    }
-    return done;
+    return paging_debug_read(vm->cpu, addr, linear, buf, len);
 }
 
 /* ---- info registers ---- */

@@ -47,7 +47,8 @@ static const char usage[] =
     "                     Default: on when stdin is a terminal, off otherwise (idle time is\n"
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
-    "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
+    "                     exec (one line per executed block), in_asm (exec plus disassembly),\n"
+    "                     int (interrupts, exceptions and CPU mode changes)\n"
     "  -gdb DEV           wait for gdb (target remote) on DEV: tcp::PORT (loopback only),\n"
     "                     tcp:HOST:PORT or unix:PATH; gdb attaching stops the guest\n"
     "  -s                 shorthand for -gdb tcp::1234\n"
@@ -241,8 +242,10 @@ int main(int argc, char **argv)
                         trace |= TRACE_EXEC;
                     else if (!strcmp(tok, "in_asm"))
                         trace |= TRACE_EXEC | TRACE_ASM;
+                    else if (!strcmp(tok, "int"))
+                        trace |= TRACE_INT;
                     else
-                        return fail("unknown log item '%s' (known: unimp, exec, in_asm)", tok);
+                        return fail("unknown log item '%s' (known: unimp, exec, in_asm, int)", tok);
                 }
             }
         } else {

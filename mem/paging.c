@@ -182,6 +182,42 @@ bool paging_debug_walk(Cpu *cpu, uint64_t lin, int access, int user, PagingTrace
     return t->ok;
 }
 
+/* Linear -> physical as the CPU would translate a supervisor read now, without side effects. */
+static bool debug_translate(Cpu *cpu, uint64_t lin, uint64_t *pa)
+{
+    if (!(cpu->cr0 & CR0_PG)) {
+        *pa = (lin & 0xffffffffull) & cpu->a20_mask;
+        return true;
+    }
+    PagingTrace t;
+    if (!paging_debug_walk(cpu, lin, ACC_READ, 0, &t))
+        return false;
+    *pa = t.pa & cpu->a20_mask;
+    return true;
+}
+
+size_t paging_debug_read(Cpu *cpu, uint64_t addr, bool linear, uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        uint64_t a = addr + done, pa = a;
+        if (linear && !debug_translate(cpu, a, &pa))
+            break;
+        bool w;
+        uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+        if (!p)
+            break;
+        size_t n = PAGE_SIZE - (a & 0xfff);
+        if (n > PAGE_SIZE - (pa & 0xfff))
+            n = PAGE_SIZE - (pa & 0xfff);
+        if (n > len - done)
+            n = len - done;
+        memcpy(buf + done, p + (pa & 0xfff), n);
+        done += n;
+    }
+    return done;
+}
+
 uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global, int *shift)
 {
     PagingTrace t;

@@ -37,6 +37,10 @@ typedef struct PagingTrace {
 /* The walk paging_walk does, without any side effect (no A/D update, no fault, no TLB change,
  * no MMIO read), for debuggers and the teaching views; CR0.PG is the caller's business. */
 bool paging_debug_walk(Cpu *cpu, uint64_t lin, int access, int user, PagingTrace *t);
+/* Reads guest memory for a debugger, tracer or monitor without side effects: `linear` = through
+ * the current paging context (CR0.PG off: the low 4 GiB), else guest-physical; RAM and ROM only.
+ * Returns the number of bytes read before the first one that cannot be. */
+size_t paging_debug_read(Cpu *cpu, uint64_t addr, bool linear, uint8_t *buf, size_t len);
 
 uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global, int *shift);
 

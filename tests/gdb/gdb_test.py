@@ -12,6 +12,7 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              store, continue to the guest's exit (gdb sees code 041 = 33)
   monitor    the teaching views on known page tables and descriptors (explain addr/sel, info mem,
              info tlb, x, xp)
+  trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
   linux      the amd64 kernel: stop it, break on the address where it idles, step, delete, and
@@ -166,6 +167,7 @@ def case_monitor(exe, rom, tmp):
         "monitor x/2xw 0x800000",
         "monitor xp/2xw 0x1000000",
         "monitor x/1i $pc",
+        "monitor explain fault",
         "monitor bogus",
         "kill",
     ])
@@ -194,12 +196,29 @@ def case_monitor(exe, rom, tmp):
         "0000000000800000: 0x5a5a5a5a",
         "0000000001000000: 0x5a5a5a5a",
         "unknown command: 'bogus' (try help)",
+        "vector 6: #UD invalid opcode, at 0008:",
+        "  no error code",
+        "  why: the bytes are not a valid instruction in this mode",
+        "  instruction: 00000000000f",
+        ": ud2",
     ]
     for w in want:
         if w not in out:
             fail("monitor output lacks '%s'" % w, out)
     if not re.search(r"[0-9a-f]{16}: (loop|dec|nop|mov)", out):
         fail("x/1i did not disassemble", out)
+
+
+def case_trace(exe, rom, tmp):
+    r = subprocess.run([exe, "-bios", rom, "-d", "int"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60)
+    want = ["MODE real -> protected 16-bit at f000:", "MODE protected 16-bit -> protected 32-bit at 0008:",
+            "INT v=06 exception at 0008:", "cpl=0: ud2"]
+    for w in want:
+        if w not in r.stderr:
+            fail("-d int output lacks '%s'" % w, r.stderr)
+    if r.returncode != 33:
+        fail("guest did not pass under -d int", r.stderr)
 
 
 class Raw:
@@ -373,6 +392,8 @@ def main():
             case_pm32(exe, image, tmp)
         elif case == "monitor":
             case_monitor(exe, image, tmp)
+        elif case == "trace":
+            case_trace(exe, image, tmp)
         elif case == "protocol":
             case_protocol(exe, image, tmp)
         elif case == "linux":

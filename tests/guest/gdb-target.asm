@@ -4,7 +4,7 @@
 ;   PD at 0x20000; PDE 0 -> PT at 0x21000: identity 4 KiB pages of 0..4 MiB, P|R/W (supervisor);
 ;   PDE 2: a 4 MiB page (CR4.PSE) at linear 0x800000 -> physical 0x1000000, P|R/W|U/S|PS;
 ;   PDE 3: not present (linear 0xC00000 faults).
-; Then a loop that increments the dword at VAR five times through `mov [VAR], eax` (A3 disp32),
+; Then a UD2 whose #UD handler skips it (for `explain fault` and `-d int`), and a loop that increments the dword at VAR five times through `mov [VAR], eax` (A3 disp32),
 ; each store followed by a NOP (a watchpoint stops right after the store), and PASS.
 %define TESTNAME "gdb-target"
 %include "lib/common.inc"
@@ -56,6 +56,8 @@ main32:
     mov cr0, eax
     jmp .paged
 .paged:
+    IDT32_SET 6, ud_handler, 0x8E
+    ud2
     mov dword [VAR], 0
     mov dword [0x800000], 0x5a5a5a5a
     mov ecx, 5
@@ -70,3 +72,7 @@ main32:
     mov eax, [0x800000]
     CHECK eax, 0x5a5a5a5a, 0x12, "4 MiB page"
     PASS
+
+ud_handler:
+    add dword [esp], 2              ; return past the UD2
+    iretd
