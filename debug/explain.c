@@ -273,9 +273,8 @@ void explain_command(Vm *vm, MonOut *o, const char *what, const char *arg)
         explain_fault(vm, o);
         return;
     }
-    char *end = NULL;
-    uint64_t v = arg ? strtoull(arg, &end, 0) : 0;
-    bool num = arg && *arg && !*end;
+    uint64_t v = 0;
+    bool num = monitor_parse_addr(vm, arg, &v);
     if (what && !strcmp(what, "addr") && num)
         explain_addr(vm, o, v);
     else if (what && !strcmp(what, "sel") && num && v <= 0xffff)

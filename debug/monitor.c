@@ -6,8 +6,8 @@
  *   info tlb              every mapping of the current page tables, one line a page (large pages
  *                         as one line): linear -> physical and the P/W/U/A/D/G/NX bits
  *   info mem              the same, runs of pages with equal rights merged into ranges
- *   x/FMT ADDR            guest memory at a linear address (current paging context); ADDR may
- *                         be $pc, the linear address of the next instruction
+ *   x/FMT ADDR            guest memory at a linear address (current paging context); ADDR is
+ *                         a number, or $pc (the next instruction's linear address) [+-N]
  *   xp/FMT ADDR           guest memory at a physical address
  *                         FMT = [count][format][size]: format x (hex), d, u, c (chars) or i
  *                         (disassembly, Capstone, in the current code size); size b, h, w, g
@@ -72,6 +72,32 @@ void monout_free(MonOut *o)
 size_t monitor_read_mem(Vm *vm, uint64_t addr, bool linear, uint8_t *buf, size_t len)
 {
     return paging_debug_read(vm->cpu, addr, linear, buf, len);
+}
+
+bool monitor_parse_addr(Vm *vm, const char *arg, uint64_t *addr)
+{
+    if (!arg || !*arg)
+        return false;
+    uint64_t base = 0;
+    if (!strncmp(arg, "$pc", 3)) {
+        base = vm->cpu->seg[SEG_CS].base + vm->cpu->rip;   /* the next instruction, linear */
+        arg += 3;
+        if (!*arg) {
+            *addr = base;
+            return true;
+        }
+        if (*arg != '+' && *arg != '-')
+            return false;
+    }
+    bool neg = *arg == '-';
+    if (*arg == '+' || *arg == '-')
+        arg++;
+    char *end;
+    uint64_t v = strtoull(arg, &end, 0);
+    if (end == arg || *end)
+        return false;
+    *addr = neg ? base - v : base + v;
+    return true;
 }
 
 /* ---- info registers ---- */
@@ -257,13 +283,8 @@ static void examine(Vm *vm, MonOut *o, const char *fmt, const char *arg, bool li
             }
         }
     }
-    char *end = "";
-    uint64_t addr = 0;
-    if (arg && (!strcmp(arg, "$pc") || !strcmp(arg, "$rip") || !strcmp(arg, "$eip")) && linear)
-        addr = vm->cpu->seg[SEG_CS].base + vm->cpu->rip;   /* the next instruction's linear address */
-    else if (arg)
-        addr = strtoull(arg, &end, 0);
-    if (!arg || *end) {
+    uint64_t addr;
+    if (!monitor_parse_addr(vm, arg, &addr)) {
         monout_printf(o, "usage: %s/FMT ADDR\n", linear ? "x" : "xp");
         return;
     }

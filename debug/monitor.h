@@ -47,6 +47,10 @@ typedef struct MonitorHooks {
  * be NULL. */
 MonAction monitor_exec(Vm *vm, const MonitorHooks *hooks, const char *line, MonOut *out);
 
+/* A monitor address argument: a number (C syntax), or $pc[+N|-N] with $pc the linear address of
+ * the next instruction.  False when it is neither. */
+bool monitor_parse_addr(Vm *vm, const char *arg, uint64_t *addr);
+
 /* Reads guest memory for a debugger: `linear` true = through the current paging context
  * (side-effect free, no faults), false = guest-physical.  RAM and ROM only.  Returns the number
  * of bytes read before the first one that cannot be read. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gdb_test.py -- the debugger tests (meson suite 'gdb').
 
-usage: gdb_test.py CASE SOFTVISOR ROM|KERNEL [INITRD]
+usage: gdb_test.py CASE SOFTVISOR ROM|KERNEL
 
 Each case starts softvisor with `-gdb unix:PATH -S` (a socket of its own: no port to collide
 with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote protocol itself:
@@ -15,8 +15,9 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
   trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
-  linux      the amd64 kernel: stop it, break on the address where it idles, step, delete, and
-             continue to a clean power-off
+  linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
+             halted, break on that idle address, step, delete, continue, type poweroff -f: a
+             clean power-off (gdb sees the exit, status 0)
 Exits 0 on success, 1 with a message on failure, 77 (skip) when gdb or the kernel is missing.
 """
 import os
@@ -38,10 +39,10 @@ def fail(msg, out=""):
 
 
 class Softvisor:
-    def __init__(self, exe, args, tmp):
+    def __init__(self, exe, args, tmp, stdin=subprocess.DEVNULL):
         self.sock = os.path.join(tmp, "gdb.sock")
         self.log = open(os.path.join(tmp, "softvisor.log"), "w+")
-        self.p = subprocess.Popen([exe, "-gdb", "unix:" + self.sock, "-S"] + args, stdin=subprocess.DEVNULL,
+        self.p = subprocess.Popen([exe, "-gdb", "unix:" + self.sock, "-S"] + args, stdin=stdin,
                                   stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(500):
             if os.path.exists(self.sock):
@@ -167,6 +168,7 @@ def case_monitor(exe, rom, tmp):
         "monitor x/2xw 0x800000",
         "monitor xp/2xw 0x1000000",
         "monitor x/1i $pc",
+        "monitor x/1i $pc-5",
         "monitor explain fault",
         "monitor bogus",
         "kill",
@@ -201,6 +203,7 @@ def case_monitor(exe, rom, tmp):
         "  why: the bytes are not a valid instruction in this mode",
         "  instruction: 00000000000f",
         ": ud2",
+        ": mov      dword ptr [0x6000], eax",
     ]
     for w in want:
         if w not in out:
@@ -320,60 +323,78 @@ def case_protocol(exe, rom, tmp):
         sv.kill()
 
 
-def case_linux(exe, kernel, initrd, tmp):
+def case_linux(exe, kernel, tmp):
     if not os.path.exists(kernel):
         print("SKIP: no kernel at", kernel)
         sys.exit(77)
-    args = ["-kernel", kernel, "-m", "128M", "-no-reboot", "-serial", "file:" + os.path.join(tmp, "serial.log"),
-            "-append", "console=ttyS0 panic=-1"]
-    if not initrd or not os.path.exists(initrd):
-        # the linux suite's self-checking initramfs (it powers off at the end), built here
-        initrd = os.path.join(tmp, "initramfs.cpio.gz")
-        mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux", "mkinitramfs.sh")
-        if subprocess.run([mk, "--arch", "amd64", "--mode", "test", initrd], capture_output=True).returncode:
-            print("SKIP: cannot build the initramfs (busybox-static missing?)")
-            sys.exit(77)
-    args += ["-initrd", initrd]
-    sv = Softvisor(exe, args, tmp)
-    # Let the kernel boot, and stop it now and then until it stands in its idle loop (the CPU
-    # halted: rIP is the instruction after HLT, which runs again at every wake-up).
-    r = Raw(sv.sock)
-    r.ask("qSupported:swbreak+")
-    rip = None
-    for _ in range(400):
+    # The shell initramfs: the kernel idles at the prompt until input comes, and `poweroff -f`
+    # typed later powers it off.
+    initrd = os.path.join(tmp, "initramfs.cpio.gz")
+    mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux", "mkinitramfs.sh")
+    if subprocess.run([mk, "--arch", "amd64", "--mode", "shell", initrd], capture_output=True).returncode:
+        print("SKIP: cannot build the initramfs (busybox-static missing?)")
+        sys.exit(77)
+    sv = Softvisor(exe, ["-kernel", kernel, "-initrd", initrd, "-m", "128M", "-no-reboot",
+                         "-append", "console=ttyS0 panic=-1"], tmp, stdin=subprocess.PIPE)
+    try:
+        r = Raw(sv.sock)
+        r.ask("qSupported:swbreak+")
         r.send("c")
-        time.sleep(0.5)
-        r.s.sendall(b"\x03")
-        rep = r.recv()
-        if not rep.startswith("T02"):
-            fail("kernel did not stop on Ctrl-C: %r" % rep, sv.output())
-        mon = r.ask("qRcmd," + "info registers".encode().hex())
-        text = ""
-        while mon.startswith("O") and mon != "OK":
-            text += bytes.fromhex(mon[1:]).decode()
-            mon = r.recv()
-        if "HLT=1" in text and "mode=64-bit" in text:
-            g = r.ask("g")
-            rip = int.from_bytes(bytes.fromhex(g[256:272]), "little")
-            break
-    if rip is None:
-        fail("the kernel never idled", sv.output())
-    r.send("D")
-    r.recv()
-    r.s.close()
-    time.sleep(0.3)
-    out = run_gdb(sv, ["echo PC=", "p/x $pc", "break *0x%x" % rip, "continue", "echo BP=", "p/x $pc", "stepi",
-                       "echo STEP=", "p/x $pc", "delete", "monitor info registers", "monitor explain addr $pc",
-                       "continue"], timeout=900)
-    status = sv.wait(600)
+        deadline = time.monotonic() + 900
+        while not re.search(r"# $", sv.output()):
+            if time.monotonic() > deadline or sv.p.poll() is not None:
+                fail("no shell prompt", sv.output())
+            time.sleep(1)
+        # Stop it until it stands in its idle loop (the CPU halted: rIP is the instruction after
+        # HLT, which runs again at the next wake-up).
+        rip = None
+        for _ in range(100):
+            r.s.sendall(b"\x03")
+            rep = r.recv()
+            if not rep.startswith("T02"):
+                fail("kernel did not stop on Ctrl-C: %r" % rep, sv.output())
+            mon = r.ask("qRcmd," + "info registers".encode().hex())
+            text = ""
+            while mon.startswith("O") and mon != "OK":
+                text += bytes.fromhex(mon[1:]).decode()
+                mon = r.recv()
+            if "HLT=1" in text and "mode=64-bit" in text:
+                g = r.ask("g")
+                rip = int.from_bytes(bytes.fromhex(g[256:272]), "little")
+                break
+            r.send("c")
+            time.sleep(0.2)
+        if rip is None:
+            fail("the kernel never idled", sv.output())
+        r.s.close()   # disconnecting lets the guest run on
+        time.sleep(0.3)
+        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+                                "-ex", "target remote " + sv.sock, "-ex", "echo PC=", "-ex", "p/x $pc",
+                                "-ex", "break *0x%x" % rip, "-ex", "continue", "-ex", "echo BP=", "-ex", "p/x $pc",
+                                "-ex", "stepi", "-ex", "echo STEP=", "-ex", "p/x $pc", "-ex", "delete",
+                                "-ex", "monitor info registers", "-ex", "monitor explain addr 0x%x" % rip,
+                                "-ex", "continue"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = ""
+        for line in gdb.stdout:
+            out += line
+            if "explain" in line or "-> physical" in line:
+                break
+        # gdb now continues: type the power-off at the guest's shell
+        sv.p.stdin.write(b"poweroff -f\n")
+        sv.p.stdin.flush()
+        out += gdb.communicate(timeout=900)[0]
+        status = sv.wait(600)
+    finally:
+        sv.kill()
     bps, steps = values(out, "BP"), values(out, "STEP")
     if bps != [rip]:
-        fail("breakpoint at the kernel address 0x%x not hit" % rip, out)
+        fail("breakpoint at the kernel's idle address 0x%x not hit" % rip, out)
     if len(steps) != 1 or steps[0] == rip:
         fail("stepi did not move", out)
     if "CR0=" not in out or "4-level paging" not in out:
         fail("monitor in the kernel", out)
-    if "exited normally" not in out or status != 0:
+    if "exited normally" not in out or status != 0 or "reboot: Power down" not in sv.output():
         fail("the kernel did not power off cleanly (status %s)" % status, out + sv.output())
 
 
@@ -397,7 +418,7 @@ def main():
         elif case == "protocol":
             case_protocol(exe, image, tmp)
         elif case == "linux":
-            case_linux(exe, image, sys.argv[4] if len(sys.argv) > 4 else None, tmp)
+            case_linux(exe, image, tmp)
         else:
             fail("unknown case " + case)
     print("PASS:", case)
