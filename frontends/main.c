@@ -284,6 +284,16 @@ int main(int argc, char **argv)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
         return fail("%s", err);
     }
+    /* The debugger session (gdb, the monitor, stop/cont); its socket before anything is written. */
+    GdbStub *gdb = gdbstub_new(vm, start_stopped, NULL, NULL, NULL);
+    if (!gdb || (gdb_dev && gdbstub_listen(gdb, gdb_dev, err, sizeof(err)) < 0)) {
+        gdbstub_free(gdb);
+        vm_free(vm);
+        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+        for (int i = 0; i < nserial; i++)
+            chardev_discard(*serial_out[i], serial[i], serial_created[i]);
+        return fail("%s", gdb ? err : "out of memory");
+    }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.serial);
     chardev_truncate(cfg.serial2);
@@ -293,16 +303,6 @@ int main(int argc, char **argv)
         if (!tr)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
-    }
-    GdbStub *gdb = gdbstub_new(vm, start_stopped, NULL, NULL, NULL);
-    if (!gdb) {
-        vm_free(vm);
-        return fail("%s", "out of memory");
-    }
-    if (gdb_dev && gdbstub_listen(gdb, gdb_dev, err, sizeof(err)) < 0) {
-        gdbstub_free(gdb);
-        vm_free(vm);
-        return fail("%s", err);
     }
     Term term;
     bool stdin_used = stdin_port >= 0 || monitor_stdio;
