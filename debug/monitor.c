@@ -144,7 +144,10 @@ typedef struct MapRun {
     uint64_t start, end, pa_end;
     uint64_t flags;
     unsigned lines;
+    unsigned long reads;      /* entries read: bounded, a hostile guest's tables can be huge */
 } MapRun;
+
+#define MAP_MAX_READS (1ul << 21)
 
 #define MAP_MAX_LINES 4096    /* bound on one command's output */
 
@@ -214,6 +217,12 @@ static void map_table(Vm *vm, MapRun *r, uint64_t table, int level, uint64_t bas
     int shift = 12 + (level - 1) * bits;
     for (uint64_t i = 0; i < (1u << bits) && r->lines < MAP_MAX_LINES; i++) {
         uint64_t e;
+        if (++r->reads == MAP_MAX_READS) {
+            map_flush(r);
+            monout_printf(r->o, "... (walk cut after %lu entries)\n", MAP_MAX_READS);
+        }
+        if (r->reads >= MAP_MAX_READS)
+            return;
         if (!read_phys(vm, table + i * (uint64_t)esize, esize, &e) || !(e & 1))
             continue;
         uint64_t lin = base | (i << shift);

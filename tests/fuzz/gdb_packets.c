@@ -6,7 +6,7 @@
  *
  * Per seed: a fresh VM booting ROM and a stub on it, then a few hundred chunks of input drawn
  * from a seeded generator: well-framed packets of every command letter with random (often
- * absurd) arguments and correct checksums, framed packets with wrong checksums, escapes at the
+ * absurd) arguments and correct checksums, monitor commands (qRcmd) with random arguments, framed packets with wrong checksums, escapes at the
  * end of a packet, overlong packets, raw garbage, 0x03 interrupts.  The stub must never crash
  * (ASan/UBSan builds check memory safety too), and every reply it writes must be framed:
  * '+' / '-' acks, or $payload#cs with a correct checksum.  The generator is deterministic, so a
@@ -120,16 +120,35 @@ static size_t gen_args(Rng *r, char *out, size_t cap)
     return n;
 }
 
+/* A real monitor command with random arguments, hex-encoded as qRcmd wants it. */
+static size_t gen_monitor(Rng *r, char *out, size_t cap)
+{
+    static const char *const mon[] = { "info registers", "info tlb", "info mem", "x/%ui %#llx", "xp/%uxg %#llx",
+                                       "x/%ucb $pc-%llu", "explain addr %#llx", "explain sel %#llx",
+                                       "explain fault", "stop", "cont", "help", "savevm %llx", "x/%uqz %llx" };
+    char line[128];
+    snprintf(line, sizeof(line), mon[rng_below(r, sizeof(mon) / sizeof(mon[0]))], rng_below(r, 2000),
+             (unsigned long long)(rng_next(r) >> rng_below(r, 64)));
+    size_t n = (size_t)snprintf(out, cap, "qRcmd,");
+    for (size_t i = 0; line[i] && n + 2 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%02x", (unsigned char)line[i]);
+    return n;
+}
+
 static void feed_packet(GdbStub *g, Rng *r, bool good_sum)
 {
     static char pkt[20000];
     const char *cmd = commands[rng_below(r, sizeof(commands) / sizeof(commands[0]))];
     size_t n = 0;
     pkt[n++] = '$';
-    size_t cl = strlen(cmd);
-    memcpy(pkt + n, cmd, cl);
-    n += cl;
-    n += gen_args(r, pkt + n, sizeof(pkt) - n - 8);
+    if (rng_below(r, 6) == 0) {
+        n += gen_monitor(r, pkt + n, sizeof(pkt) - n - 8);
+    } else {
+        size_t cl = strlen(cmd);
+        memcpy(pkt + n, cmd, cl);
+        n += cl;
+        n += gen_args(r, pkt + n, sizeof(pkt) - n - 8);
+    }
     if (rng_below(r, 10) == 0)
         pkt[n++] = '}';   /* an escape with nothing after it */
     uint8_t sum = 0;
