@@ -13,15 +13,21 @@
  *   bs/bc through DebugTargetOps; anything else gets the empty reply ("not supported").
  *   One thread (id 1), as QEMU has one per vCPU.
  *
- *   Registers: always the x86-64 layout of the target description below, as QEMU's
- *   qemu-system-x86_64 does (outside 64-bit code the registers hold their 32- or 16-bit values
- *   zero-extended).  XXX: unlike QEMU, outside 64-bit code $pc is the linear address CS.base +
+ *   Registers: gdb reads the target description once per connection, so the stub picks it when
+ *   gdb connects: i386:x86-64 when the guest is in long mode, else i386 (32-bit registers,
+ *   xmm0-7), with which gdb 13 also accepts `set architecture i8086` for real-mode code.
+ *   XXX: QEMU's qemu-system-x86_64 always sends x86-64, with which gdb refuses i386/i8086; here
+ *   a guest that enters long mode while gdb is attached keeps the i386 view until gdb
+ *   reconnects (the registers then show their low 32 bits).  In compatibility mode and below
+ *   the registers hold their 32- or 16-bit values zero-extended.  XXX: unlike QEMU, outside 64-bit code $pc is the linear address CS.base +
  *   EIP/IP, not the offset: gdb compares a stop's $pc with its breakpoint addresses and reads
  *   code at $pc, and both are linear here, so breakpoints, stepping and x/i work in real mode
  *   and with based code segments (QEMU's gdb ignores its own real-mode breakpoints, QEMU issue
  *   #141).  A write to $pc sets the offset from it.  Order = the XML's order = the g packet:
  *   rax rbx rcx rdx rsi rdi rbp rsp r8-r15 rip eflags cs ss ds es fs gs st0-7 fctrl fstat ftag
- *   fiseg fioff foseg fooff fop xmm0-15 mxcsr fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer.
+ *   fiseg fioff foseg fooff fop xmm0-15 mxcsr fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer
+ *   (i386: eax ecx edx ebx esp ebp esi edi eip eflags, the selectors, the x87 registers,
+ *   xmm0-7, then mxcsr and the same system registers).
  *   XXX: writes to the segment selectors and the system registers (cr*, efer, k_gs_base) are
  *   ignored: loading them has side effects (descriptor loads, mode changes) a debugger write
  *   should not trigger half-way.  EFLAGS writes change the arithmetic flags, TF, IF and DF only.
@@ -69,6 +75,8 @@ typedef struct GdbBp {
     uint64_t addr, len;
 } GdbBp;
 
+typedef struct RegLayout RegLayout;
+
 typedef enum ParseState { PS_IDLE, PS_DATA, PS_ESC, PS_CS1, PS_CS2 } ParseState;
 
 struct GdbStub {
@@ -97,6 +105,7 @@ struct GdbStub {
     bool ended;               /* the VM ended: W sent */
     VmExit end_why;
 
+    const RegLayout *layout;  /* chosen when gdb connects (see the header) */
     GdbBp bp[GDB_MAX_BP];
     int nbp;
     int hit_type;             /* -1: none; else the type of the breakpoint that stopped the guest */
@@ -122,7 +131,8 @@ typedef struct RegDesc {
 } RegDesc;
 
 #define CORE "org.gnu.gdb.i386.core"
-static const RegDesc regs[] = {
+#define SYS_FEATURE "org.softvisor.gdb.i386.sys"
+static const RegDesc regs64[] = {
     { "rax", 64, RK_GPR, R_AX, "int64", CORE }, { "rbx", 64, RK_GPR, R_BX, "int64", NULL },
     { "rcx", 64, RK_GPR, R_CX, "int64", NULL }, { "rdx", 64, RK_GPR, R_DX, "int64", NULL },
     { "rsi", 64, RK_GPR, R_SI, "int64", NULL }, { "rdi", 64, RK_GPR, R_DI, "int64", NULL },
@@ -153,12 +163,60 @@ static const RegDesc regs[] = {
     { "xmm14", 128, RK_XMM, 14, "vec128", NULL }, { "xmm15", 128, RK_XMM, 15, "vec128", NULL },
     { "mxcsr", 32, RK_MXCSR, 0, "i386_mxcsr", NULL },
     { "fs_base", 64, RK_SYS, 0, "int", "org.gnu.gdb.i386.segments" }, { "gs_base", 64, RK_SYS, 1, "int", NULL },
-    { "k_gs_base", 64, RK_SYS, 2, "int", "org.softvisor.gdb.i386.sys" },
+    { "k_gs_base", 64, RK_SYS, 2, "int", SYS_FEATURE },
     { "cr0", 64, RK_SYS, 3, "int", NULL }, { "cr2", 64, RK_SYS, 4, "int", NULL },
     { "cr3", 64, RK_SYS, 5, "int", NULL }, { "cr4", 64, RK_SYS, 6, "int", NULL },
     { "cr8", 64, RK_SYS, 7, "int", NULL }, { "efer", 64, RK_SYS, 8, "int", NULL },
 };
-#define NREGS ((int)(sizeof(regs) / sizeof(regs[0])))
+
+/* The i386 description, for a guest that is not in long mode when gdb connects: 32-bit
+ * registers in gdb's i386 order, xmm0-7, then the same system registers. */
+static const RegDesc regs32[] = {
+    { "eax", 32, RK_GPR, R_AX, "int32", CORE }, { "ecx", 32, RK_GPR, R_CX, "int32", NULL },
+    { "edx", 32, RK_GPR, R_DX, "int32", NULL }, { "ebx", 32, RK_GPR, R_BX, "int32", NULL },
+    { "esp", 32, RK_GPR, R_SP, "data_ptr", NULL }, { "ebp", 32, RK_GPR, R_BP, "data_ptr", NULL },
+    { "esi", 32, RK_GPR, R_SI, "int32", NULL }, { "edi", 32, RK_GPR, R_DI, "int32", NULL },
+    { "eip", 32, RK_RIP, 0, "code_ptr", NULL }, { "eflags", 32, RK_FLAGS, 0, "i386_eflags", NULL },
+    { "cs", 32, RK_SEG, SEG_CS, "int32", NULL }, { "ss", 32, RK_SEG, SEG_SS, "int32", NULL },
+    { "ds", 32, RK_SEG, SEG_DS, "int32", NULL }, { "es", 32, RK_SEG, SEG_ES, "int32", NULL },
+    { "fs", 32, RK_SEG, SEG_FS, "int32", NULL }, { "gs", 32, RK_SEG, SEG_GS, "int32", NULL },
+};
+
+/* A target description: its own general registers (`head`), then from regs64 the x87 registers,
+ * the first `nxmm` xmm registers, mxcsr and the system registers. */
+struct RegLayout {
+    const char *arch;
+    const RegDesc *head;
+    int nhead;
+    int nxmm;                 /* xmm registers: 16 (x86-64) or 8 (i386) */
+};
+
+#define X87_FIRST 24          /* st0 in regs64 */
+#define XMM_FIRST 40          /* xmm0 in regs64 */
+#define MXCSR_AT 56           /* mxcsr in regs64; the system registers follow */
+#define NREGS64 ((int)(sizeof(regs64) / sizeof(regs64[0])))
+
+static const RegLayout layout64 = { "i386:x86-64", regs64, X87_FIRST, 16 };
+static const RegLayout layout32 = { "i386", regs32, (int)(sizeof(regs32) / sizeof(regs32[0])), 8 };
+
+static int layout_count(const RegLayout *l)
+{
+    return l->nhead + (XMM_FIRST - X87_FIRST) + l->nxmm + (NREGS64 - MXCSR_AT);
+}
+
+/* Register n of a layout (n < layout_count). */
+static const RegDesc *layout_reg(const RegLayout *l, int n)
+{
+    if (n < l->nhead)
+        return &l->head[n];
+    n -= l->nhead;
+    if (n < XMM_FIRST - X87_FIRST)
+        return &regs64[X87_FIRST + n];
+    n -= XMM_FIRST - X87_FIRST;
+    if (n < l->nxmm)
+        return &regs64[XMM_FIRST + n];
+    return &regs64[MXCSR_AT + n - l->nxmm];
+}
 
 /* Types the core and sse features use (gdb's own 64bit-core.xml / 64bit-sse.xml define the same
  * names; they are spelled out here so gdb needs no file of its own). */
@@ -189,15 +247,18 @@ static const char xml_sse_types[] =
     "<field name=\"UM\" start=\"11\" end=\"11\"/><field name=\"PM\" start=\"12\" end=\"12\"/>"
     "<field name=\"FZ\" start=\"15\" end=\"15\"/></flags>";
 
-/* The whole target.xml, built from the register table into `out` (NUL-terminated); its length. */
-static size_t target_xml(char *out, size_t cap)
+/* The whole target.xml, built from a register layout into `out` (NUL-terminated); its length. */
+static size_t target_xml(const RegLayout *l, char *out, size_t cap)
 {
     size_t n = (size_t)snprintf(out, cap, "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-                                          "<target><architecture>i386:x86-64</architecture>");
-    for (int i = 0; i < NREGS && n < cap; i++) {
-        const RegDesc *r = &regs[i];
-        if (r->feature) {
-            n += (size_t)snprintf(out + n, cap - n, "%s<feature name=\"%s\">%s", i ? "</feature>" : "", r->feature,
+                                          "<target><architecture>%s</architecture>", l->arch);
+    for (int i = 0; i < layout_count(l) && n < cap; i++) {
+        const RegDesc *r = layout_reg(l, i);
+        const char *feature = r->feature;
+        if (l->nxmm == 8 && r->kind == RK_SYS)   /* i386: gdb 13 asserts on the segments feature */
+            feature = r->ix == 0 ? SYS_FEATURE : NULL;
+        if (feature) {
+            n += (size_t)snprintf(out + n, cap - n, "%s<feature name=\"%s\">%s", i ? "</feature>" : "", feature,
                                   i == 0 ? xml_types : r->kind == RK_XMM ? xml_sse_types : "");
         }
         if (n < cap)
@@ -605,9 +666,9 @@ static void mem_write(GdbStub *g, const char *p, const char *end, bool binary)
 static void regs_read(GdbStub *g)
 {
     g->reply_len = 0;
-    for (int i = 0; i < NREGS; i++) {
+    for (int i = 0; i < layout_count(g->layout); i++) {
         uint8_t b[16];
-        int n = reg_get(g->vm->cpu, &regs[i], b);
+        int n = reg_get(g->vm->cpu, layout_reg(g->layout, i), b);
         put_hex(g, b, (size_t)n);
     }
     send_reply(g);
@@ -622,11 +683,12 @@ static void regs_write(GdbStub *g, const char *p, const char *end)
         return;
     }
     size_t off = 0;
-    for (int i = 0; i < NREGS; i++) {
-        size_t sz = regs[i].bits / 8;
+    for (int i = 0; i < layout_count(g->layout); i++) {
+        const RegDesc *r = layout_reg(g->layout, i);
+        size_t sz = r->bits / 8;
         if (off + sz > (size_t)n)
             break;   /* a short G packet sets the registers it covers */
-        reg_set(g->vm->cpu, &regs[i], buf + off);
+        reg_set(g->vm->cpu, r, buf + off);
         off += sz;
     }
     reply_str(g, "OK");
@@ -639,12 +701,12 @@ static void reg_read_one(GdbStub *g, const char *p, const char *end)
         reply_str(g, "E01");
         return;
     }
-    if (n >= (uint64_t)NREGS) {
+    if (n >= (uint64_t)layout_count(g->layout)) {
         reply_str(g, "E45");
         return;
     }
     uint8_t b[16];
-    int sz = reg_get(g->vm->cpu, &regs[n], b);
+    int sz = reg_get(g->vm->cpu, layout_reg(g->layout, (int)n), b);
     g->reply_len = 0;
     put_hex(g, b, (size_t)sz);
     send_reply(g);
@@ -654,16 +716,17 @@ static void reg_write_one(GdbStub *g, const char *p, const char *end)
 {
     uint64_t n;
     uint8_t b[16];
-    if (!parse_hex(&p, end, &n) || p >= end || *p++ != '=' || n >= (uint64_t)NREGS) {
+    if (!parse_hex(&p, end, &n) || p >= end || *p++ != '=' || n >= (uint64_t)layout_count(g->layout)) {
         reply_str(g, "E01");
         return;
     }
+    const RegDesc *r = layout_reg(g->layout, (int)n);
     long got = unhex(p, end, b, sizeof(b));
-    if (got != regs[n].bits / 8) {
+    if (got != r->bits / 8) {
         reply_str(g, "E01");
         return;
     }
-    reg_set(g->vm->cpu, &regs[n], b);
+    reg_set(g->vm->cpu, r, b);
     reply_str(g, "OK");
 }
 
@@ -775,7 +838,7 @@ static void xfer_features(GdbStub *g, const char *p, const char *end)
         return;
     }
     char xml[12288];
-    size_t n = target_xml(xml, sizeof(xml));
+    size_t n = target_xml(g->layout, xml, sizeof(xml));
     if (len > GDB_PACKET_MAX - 8)
         len = GDB_PACKET_MAX - 8;
     g->reply_len = 0;
@@ -1034,6 +1097,7 @@ GdbStub *gdbstub_new(Vm *vm, bool start_stopped, const DebugTargetOps *ops, void
     g->stopped = start_stopped;
     g->signal = 5;
     g->hit_type = -1;
+    g->layout = &layout64;
     g->host = (CpuHostDebug){ host_insn_hit, host_page_watched, host_data_hit };
     vm->cpu->host_dbg = &g->host;
     vm->cpu->host_dbg_opaque = g;
@@ -1178,6 +1242,7 @@ GdbEvent gdbstub_service(GdbStub *g, const struct pollfd *fds, int n)
             g->conn_fd = c;
             g->ps = PS_IDLE;
             g->no_ack = false;
+            g->layout = cpu_long_mode(g->vm->cpu) ? &layout64 : &layout32;
             /* gdb attaching stops the guest, as QEMU does; gdb asks '?' next. */
             if (!g->stopped) {
                 g->stopped = true;
