@@ -43,7 +43,8 @@
  *   accessing instruction, reported as watch/rwatch/awatch:ADDR (the watchpoint's address).
  *
  *   Run state: gdb connecting stops the guest (as QEMU); c / vCont;c let it run until a
- *   breakpoint, a watchpoint or Ctrl-C; s steps one instruction synchronously; the guest ending
+ *   breakpoint, a watchpoint or Ctrl-C; s steps one instruction synchronously (a halted CPU
+ *   first waits for the interrupt that wakes it, see do_step); the guest ending
  *   (power-off, debug-exit, ...) is reported W<status> and ends the run.
  */
 #include <assert.h>
@@ -764,15 +765,27 @@ static void resume_prepare(GdbStub *g)
     g->signal = 5;
 }
 
+/* One instruction.  A halted CPU first waits (its clock skipping to the next deadline, as the
+ * run loop does) until an interrupt wakes it, and then the step is the handler's first
+ * instruction: a step that retired nothing would leave gdb at the same PC and let it believe
+ * a breakpoint there was hit again.  With no deadline armed (only input could wake it), or
+ * after STEP_MAX_SLICES idle slices, the step ends where it is. */
+#define STEP_MAX_SLICES 100000
 static void do_step(GdbStub *g)
 {
+    Cpu *cpu = g->vm->cpu;
     resume_prepare(g);
-    VmExit why = vm_run(g->vm, 1);
+    uint64_t start = cpu->icount;
+    VmExit why;
+    int n = 0;
+    do
+        why = vm_run(g->vm, 1);
+    while (cpu->icount == start && why == VM_EXIT_INSN_LIMIT && ++n < STEP_MAX_SLICES);
     if (vm_ended(why)) {
         report_end(g, why);
         return;
     }
-    g->vm->cpu->host_stop = false;
+    cpu->host_stop = false;
     reply_stop(g);
 }
 

@@ -13,6 +13,8 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              store, continue to the guest's exit (gdb sees code 041 = 33)
   monitor    the teaching views on known page tables and descriptors (explain addr/sel, info mem,
              info tlb, x, xp)
+  halted     (pace-tick guest) stepping onto and over HLT, a step on the halted CPU wakes it into
+             the interrupt handler, a breakpoint after the HLT stops a running CPU
   trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
@@ -338,6 +340,51 @@ def case_protocol(exe, rom, tmp):
         sv.kill()
 
 
+def case_halted(exe, rom, tmp):
+    """pace-tick: step to its first HLT and over it; a step on the halted CPU waits for the
+    interrupt and lands in the handler; a breakpoint after the HLT is hit when the handler
+    returns, with the CPU running (not a stale stop at a halted PC)."""
+    sv = Softvisor(exe, ["-bios", rom], tmp, stdin=subprocess.PIPE)
+    try:
+        r = Raw(sv.sock)
+        r.ask("qSupported:swbreak+")
+
+        def mon(cmd):
+            m = r.ask("qRcmd," + cmd.encode().hex())
+            text = ""
+            while m.startswith("O") and m != "OK":
+                text += bytes.fromhex(m[1:]).decode()
+                m = r.recv()
+            return text
+
+        def pc():
+            return int.from_bytes(bytes.fromhex(r.ask("g")[64:72]), "little")
+
+        for _ in range(20000):
+            if ": hlt" in mon("x/1i $pc"):
+                break
+            if not r.ask("s").startswith("T05"):
+                fail("step failed")
+        else:
+            fail("no HLT within 20000 steps")
+        after = pc() + 1
+        r.ask("s")
+        if pc() != after or "HLT=1" not in mon("info registers"):
+            fail("stepping the HLT did not leave the CPU halted after it", mon("info registers"))
+        rep = r.ask("s")
+        if not rep.startswith("T05") or pc() == after or "HLT=0" not in mon("info registers"):
+            fail("a step on the halted CPU did not wake it into the handler (pc 0x%x)" % pc())
+        if r.ask("Z0,%x,1" % after) != "OK":
+            fail("Z0")
+        rep = r.ask("c")
+        if not rep.startswith("T05") or "swbreak" not in rep or pc() != after or "HLT=0" not in mon("info registers"):
+            fail("breakpoint after the HLT: %r at 0x%x" % (rep, pc()), mon("info registers"))
+        r.send("k")
+        sv.wait()
+    finally:
+        sv.kill()
+
+
 def case_linux(exe, kernel, tmp):
     if not os.path.exists(kernel):
         print("SKIP: no kernel at", kernel)
@@ -386,6 +433,7 @@ def case_linux(exe, kernel, tmp):
         gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
                                 "-ex", "target remote " + sv.sock, "-ex", "echo PC=", "-ex", "p/x $pc",
                                 "-ex", "break *0x%x" % rip, "-ex", "continue", "-ex", "echo BP=", "-ex", "p/x $pc",
+                                "-ex", "monitor x/3i $pc-1", "-ex", "monitor info registers",
                                 "-ex", "stepi", "-ex", "echo STEP=", "-ex", "p/x $pc", "-ex", "delete",
                                 "-ex", "monitor info registers", "-ex", "monitor explain addr 0x%x" % rip,
                                 "-ex", "continue"],
@@ -428,6 +476,8 @@ def main():
             case_pm32(exe, image, tmp)
         elif case == "monitor":
             case_monitor(exe, image, tmp)
+        elif case == "halted":
+            case_halted(exe, image, tmp)
         elif case == "trace":
             case_trace(exe, image, tmp)
         elif case == "protocol":
