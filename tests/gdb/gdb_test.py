@@ -421,8 +421,9 @@ def case_linux(exe, kernel, tmp):
                 text += bytes.fromhex(mon[1:]).decode()
                 mon = r.recv()
             if "HLT=1" in text and "mode=64-bit" in text:
-                g = r.ask("g")
-                rip = int.from_bytes(bytes.fromhex(g[256:272]), "little")
+                # from the monitor: this connection began in 32-bit mode, so its g packet has
+                # the i386 layout (32-bit eip)
+                rip = int(re.search(r"RIP=([0-9a-f]{16})", text).group(1), 16)
                 break
             r.send("c")
             time.sleep(0.2)
