@@ -326,7 +326,7 @@ int main(int argc, char **argv)
     int status = 0;
     Cpu *cpu = vm->cpu;
     if (end == TERM_END_QUIT) {
-        fprintf(stderr, "softvisor: terminated by Ctrl-A x\n");
+        fprintf(stderr, "softvisor: terminated by Ctrl-A x, the monitor's quit or gdb's kill\n");
         why = VM_EXIT_RUNNING;
     } else if (end == TERM_END_SIGNAL) {
         fprintf(stderr, "softvisor: terminating on signal %d\n", term.signal);
