@@ -104,6 +104,7 @@ void cpu_reset(Cpu *cpu)
     cpu->db_pending = 0;
     cpu->triple_fault = false;
     cpu->exc_vector = -1;
+    cpu->last_exc.vector = -1;
     cpu_update_mode(cpu);
     cpu_flush_tlb(cpu, true);
     dbreg_update(cpu);
@@ -131,9 +132,12 @@ void cpu_update_mode(Cpu *cpu)
     else if (cpu_vm86(cpu))
         cpu->cpl = 3;
     uint32_t bits = cpu->code_bits == 64 ? 2 : cpu->code_bits == 32 ? 1 : 0;
+    uint32_t old = cpu->mode_key;
     cpu->mode_key = bits | (cpu_protected(cpu) ? 4u : 0) | (cpu_vm86(cpu) ? 8u : 0) |
                     (cpu_long_mode(cpu) ? 16u : 0);
     cpu->exit_block = true;
+    if (cpu->trace_event && cpu->mode_key != old)
+        cpu->trace_event(cpu->trace_opaque, cpu, CPU_TRACE_MODE, (int)old, 0, 0);
 }
 
 void cpu_flush_tlb(Cpu *cpu, bool include_global)

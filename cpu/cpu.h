@@ -203,6 +203,22 @@ typedef enum CpuExit {
 typedef struct Block Block;
 typedef struct BlockCache BlockCache;
 
+/*
+ * A host debugger's breakpoints and watchpoints (debug/gdbstub.c), kept outside the guest and
+ * invisible to it.  They ride on the debug-register machinery of cpu/dbreg.c: bit DBG_HOST of
+ * Cpu.dbg_insn_armed makes the run loop go one instruction at a time and ask insn_hit before
+ * each; bit DBG_HOST of Cpu.dbg_data_armed takes the pages page_watched names off the TLB's data
+ * fast path, so their accesses reach data_hit in the slow path.  A hit ends the run after the
+ * accessing instruction retires (before an execute breakpoint's instruction), with
+ * Cpu.host_stop set; nothing is delivered to the guest.
+ */
+#define DBG_HOST 0x80
+typedef struct CpuHostDebug {
+    bool (*insn_hit)(void *opaque, uint64_t lin);
+    bool (*page_watched)(void *opaque, uint64_t page);
+    bool (*data_hit)(void *opaque, uint64_t lin, int size, bool write);
+} CpuHostDebug;
+
 /* CPU configuration fixed at creation (from the VM config). */
 typedef struct CpuConfig {
     uint64_t rng_seed;     /* seeds RDRAND/RDSEED deterministically */
@@ -269,6 +285,16 @@ typedef struct Cpu {
     uint8_t db_hit;
     bool inhibit_db;
     uint32_t db_pending;
+    /* The last exception raised through cpu_raise and delivered (explain fault in
+     * debug/explain.c): vector (-1: none yet), error code (EXC_NO_ERR: none), CS:RIP of the
+     * faulting instruction, its mode, CR2 for #PF, and the instruction count. */
+    struct {
+        int vector;
+        uint32_t error;
+        uint16_t cs;
+        uint64_t rip, lin, cr2, icount;
+        int code_bits;
+    } last_exc;
     int exc_vector;        /* exception being raised (-1: none) */
     uint32_t exc_error;
     jmp_buf *fault_jmp;
@@ -288,8 +314,20 @@ typedef struct Cpu {
      * it (-jit on): then the run loop hands each block to jit_exec() first. */
     struct Jit *jit;
 
-    /* Optional trace hook (debug/trace.c): called before each block runs.  NULL when off. */
+    /* Host debugger (CpuHostDebug above; NULL: none).  host_stop: a host breakpoint or
+     * watchpoint was hit, the run loop returned (CPU_EXIT_STOP); the debugger clears it.
+     * host_skip: the next instruction ignores host execute breakpoints (resuming from one). */
+    const CpuHostDebug *host_dbg;
+    void *host_dbg_opaque;
+    bool host_stop;
+    bool host_skip;
+
+    /* Optional trace hooks (debug/trace.c), NULL when off: trace_block before each block runs;
+     * trace_event when an interrupt or exception is about to be delivered (CPU_TRACE_INT: `vector`,
+     * `err` or EXC_NO_ERR, `soft` as cpu_deliver's) and after the mode key changed
+     * (CPU_TRACE_MODE: `vector` = the old mode key). */
     void (*trace_block)(void *opaque, struct Cpu *cpu, const Block *b);
+    void (*trace_event)(void *opaque, struct Cpu *cpu, int kind, int vector, uint32_t err, int soft);
     void *trace_opaque;
 } Cpu;
 
@@ -297,6 +335,7 @@ typedef struct Cpu {
  * ones named as such (cpu/cpu.c). */
 struct StateDesc;
 extern const struct StateDesc cpu_state_desc;
+enum { CPU_TRACE_INT, CPU_TRACE_MODE };
 
 /* Lifecycle (cpu/cpu.c) */
 Cpu *cpu_new(const CpuBus *bus, void *opaque, const CpuConfig *config);

@@ -25,6 +25,9 @@
  *     B0-B3) before the next one, or after one more instruction when it was MOV SS / POP SS.
  *     A #DB sets its B0-B3 bits in DR6 (replacing the old ones, as processors do), ORs in BS/BD/BT
  *     and clears DR7.GD, so the handler may use the debug registers.
+ *   - A host debugger's breakpoints (Cpu.host_dbg) use the same two paths under bit DBG_HOST:
+ *     its execute breakpoints stop the run before the instruction, its watchpoints after it;
+ *     neither touches DR6 or delivers anything to the guest.
  *   - DR7.GD: a MOV to or from a debug register raises #DB (fault) with DR6.BD (cpu/system.c).
  * XXX: I/O breakpoints (R/W = 10 with CR4.DE), DR7.LE/GE and the B0-B3 bits of breakpoints that
  * are met but not enabled are not modelled; data breakpoints see linear accesses through the TLB
@@ -55,8 +58,8 @@ void dbreg_update(Cpu *cpu)
             data |= (uint8_t)(1u << n);
     }
     bool flush = cpu->dbg_data_armed || data;
-    cpu->dbg_insn_armed = insn;
-    cpu->dbg_data_armed = data;
+    cpu->dbg_insn_armed = insn | (cpu->dbg_insn_armed & DBG_HOST);
+    cpu->dbg_data_armed = data | (cpu->dbg_data_armed & DBG_HOST);
     if (flush)
         cpu_flush_tlb(cpu, true);
 }
@@ -71,6 +74,8 @@ static void watch_range(const Cpu *cpu, int n, uint64_t *lo, uint64_t *hi)
 
 bool dbreg_page_watched(const Cpu *cpu, uint64_t page)
 {
+    if ((cpu->dbg_data_armed & DBG_HOST) && cpu->host_dbg->page_watched(cpu->host_dbg_opaque, page))
+        return true;
     for (int n = 0; n < 4; n++) {
         if (!(cpu->dbg_data_armed & (1u << n)))
             continue;
@@ -84,6 +89,10 @@ bool dbreg_page_watched(const Cpu *cpu, uint64_t page)
 
 void dbreg_check_data(Cpu *cpu, uint64_t lin, int size, bool write)
 {
+    if ((cpu->dbg_data_armed & DBG_HOST) && cpu->host_dbg->data_hit(cpu->host_dbg_opaque, lin, size, write)) {
+        cpu->db_hit |= DBG_HOST;   /* never reaches DR6: the run loop turns it into host_stop */
+        cpu->exit_block = true;
+    }
     for (int n = 0; n < 4; n++) {
         if (!(cpu->dbg_data_armed & (1u << n)))
             continue;

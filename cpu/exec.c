@@ -139,6 +139,14 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
         cpu->eflags |= FL_RF;
     if (v == EXC_DB)
         cpu->dr[7] &= ~(uint64_t)DR7_GD;
+    cpu->last_exc.vector = v;
+    cpu->last_exc.error = err;
+    cpu->last_exc.cs = cpu->seg[SEG_CS].sel;
+    cpu->last_exc.rip = cpu->rip;
+    cpu->last_exc.lin = cpu->seg[SEG_CS].base + cpu->rip;
+    cpu->last_exc.cr2 = cpu->cr2;
+    cpu->last_exc.icount = cpu->icount;
+    cpu->last_exc.code_bits = cpu->code_bits;
     cpu_deliver(cpu, v, err, 0, cpu->rip);
     *first = -1;
     return true;
@@ -163,14 +171,29 @@ static void deliver_db(Cpu *cpu, volatile int *first, uint32_t dr6)
     *first = -1;
 }
 
+/* A host watchpoint was hit by the instruction that just retired: stop the run there. */
+static void host_hit(Cpu *cpu)
+{
+    cpu->db_hit &= (uint8_t)~DBG_HOST;
+    cpu->host_stop = true;
+    cpu->stop_request = true;
+}
+
 /* One instruction with the debug checks of the header comment: its instruction breakpoints
  * (a fault: #DB with rIP at the instruction and RF = 0 in the pushed image), RF, the single-step
  * trap and data breakpoint hits, which become the pending debug trap. */
 static void run_step(Cpu *cpu, volatile int *first)
 {
+    if ((cpu->dbg_insn_armed & DBG_HOST) && !cpu->host_skip &&
+        cpu->host_dbg->insn_hit(cpu->host_dbg_opaque, cpu->seg[SEG_CS].base + cpu->rip)) {
+        cpu->host_stop = true;      /* before the instruction, and before its guest checks */
+        cpu->stop_request = true;
+        return;
+    }
+    cpu->host_skip = false;
     cpu->inhibit_irq = false;
     cpu->inhibit_db = false;
-    if (cpu->dbg_insn_armed && !(cpu->eflags & FL_RF)) {
+    if ((cpu->dbg_insn_armed & ~DBG_HOST) && !(cpu->eflags & FL_RF)) {
         uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
         uint32_t hit = dbreg_check_insn(cpu, cpu->code_bits == 64 ? cpu->rip : (uint32_t)lin);
         if (hit) {
@@ -189,6 +212,8 @@ static void run_step(Cpu *cpu, volatile int *first)
     run_block(cpu, b, 1);
     if (after)
         tf = cpu->eflags & FL_TF;
+    if (unlikely(cpu->db_hit & DBG_HOST))
+        host_hit(cpu);
     cpu->db_pending |= (tf ? DR6_BS : 0) | cpu->db_hit;
     cpu->db_hit = 0;
 }
@@ -258,6 +283,8 @@ CpuExit cpu_run(Cpu *cpu, uint64_t limit)
         else
             run_block(cpu, b, limit - cpu->icount);
         if (unlikely(cpu->db_hit)) {
+            if (cpu->db_hit & DBG_HOST)
+                host_hit(cpu);
             cpu->db_pending |= cpu->db_hit;
             cpu->db_hit = 0;
         }

@@ -31,6 +31,8 @@ static void deliver_real(Cpu *cpu, int vector, uint64_t next_rip)
 
 void cpu_deliver(Cpu *cpu, int vector, uint32_t err, int soft, uint64_t next_rip)
 {
+    if (cpu->trace_event)
+        cpu->trace_event(cpu->trace_opaque, cpu, CPU_TRACE_INT, vector, err, soft);
     cpu->halted = false;
     if (!cpu_protected(cpu))
         deliver_real(cpu, vector, next_rip);

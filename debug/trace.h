@@ -1,7 +1,10 @@
 /*
  * trace.h — the execution trace (-d exec, -d in_asm): one line per executed block with the
  * instruction count, CS:RIP and the general registers, optionally followed by the block's
- * disassembly (Capstone).  Off by default; costs one predictable branch per block when off.
+ * disassembly (Capstone); and -d int: one line per interrupt or exception delivered (vector,
+ * kind, error code, where, with the interrupted instruction disassembled) and per mode change
+ * (real / protected / virtual-8086 / long, code size).  Off by default; costs one predictable
+ * branch per block (and per event) when off.
  */
 #ifndef SOFTVISOR_TRACE_H
 #define SOFTVISOR_TRACE_H
@@ -10,7 +13,7 @@
 
 #include "cpu/cpu.h"
 
-enum { TRACE_EXEC = 1, TRACE_ASM = 2 };
+enum { TRACE_EXEC = 1, TRACE_ASM = 2, TRACE_INT = 4 };
 
 typedef struct Trace Trace;
 

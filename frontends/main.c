@@ -48,7 +48,8 @@ static const char usage[] =
     "  -serial DEV        serial port: stdio (or mon:stdio), file:PATH, or none; the first\n"
     "                     -serial is COM1, a second one COM2 (default: COM1 on stdio).  On\n"
     "                     stdio, stdin is the port's input; a terminal is put in raw mode, and\n"
-    "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A Ctrl-A sends Ctrl-A\n"
+    "                     Ctrl-A x quits, Ctrl-A h shows help, Ctrl-A c the monitor,\n"
+    "                     Ctrl-A Ctrl-A sends Ctrl-A\n"
     "  -rtc base=DATE     real-time clock start (UTC): YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD\n"
     "                     (default 2026-01-01T00:00:00); the clock then follows virtual time.\n"
     "                     base=now reads the host clock once at start (a -record log keeps the\n"
@@ -64,7 +65,13 @@ static const char usage[] =
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly),\n"
     "                     jit (with -jit on: each translated block, its guest instructions and\n"
-    "                     its host code)\n"
+    "                     its host code), int (interrupts, exceptions and CPU mode changes)\n"
+    "  -gdb DEV           wait for gdb (target remote) on DEV: tcp::PORT (loopback only),\n"
+    "                     tcp:HOST:PORT or unix:PATH; gdb attaching stops the guest\n"
+    "  -s                 shorthand for -gdb tcp::1234\n"
+    "  -S                 start with the guest stopped (until gdb or the monitor's cont)\n"
+    "  -monitor stdio     the monitor on the terminal instead of the serial console (type\n"
+    "                     help); Ctrl-A c also switches between console and monitor\n"
     "  -jit on|off        translate hot blocks to host code (default off; in progress: the\n"
     "                     translated code still calls the interpreter's handlers)\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
@@ -267,6 +274,8 @@ int main(int argc, char **argv)
     ReplayOptions ropt = { .msg = stderr };
     char derr[512];
     int used;
+    const char *gdb_dev = NULL;
+    bool start_stopped = false, monitor_stdio = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -291,6 +300,10 @@ int main(int argc, char **argv)
             i += 2;
         } else if (!strcmp(a, "-perf-map")) {
             perf_map = true;
+        } else if (!strcmp(a, "-s")) {
+            gdb_dev = "tcp::1234";
+        } else if (!strcmp(a, "-S")) {
+            start_stopped = true;
         } else if (!strcmp(a, "-nographic")) {
             nographic = true;
         } else if (!strcmp(a, "-screendump-at")) {
@@ -314,7 +327,8 @@ int main(int argc, char **argv)
                    !strcmp(a, "-icount-limit") || !strcmp(a, "-d") || !strcmp(a, "-rtc") || !strcmp(a, "-pace") ||
                    !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
                    !strcmp(a, "-loadvm") || !strcmp(a, "-record") || !strcmp(a, "-replay") ||
-                   !strcmp(a, "-replay-corrupt") || !strcmp(a, "-record-hash-log2")) {
+                   !strcmp(a, "-replay-corrupt") || !strcmp(a, "-record-hash-log2") || !strcmp(a, "-gdb") ||
+                   !strcmp(a, "-monitor")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -339,6 +353,12 @@ int main(int argc, char **argv)
                 if (nserial == 2)
                     return fail("%s", "too many -serial options (COM1 and COM2 only)");
                 serial[nserial++] = next;
+            } else if (!strcmp(a, "-gdb")) {
+                gdb_dev = next;
+            } else if (!strcmp(a, "-monitor")) {
+                if (strcmp(next, "stdio"))
+                    return fail("bad -monitor device '%s' (only stdio)", next);
+                monitor_stdio = true;
             } else if (!strcmp(a, "-pace")) {
                 if (strcmp(next, "on") && strcmp(next, "off"))
                     return fail("bad -pace value '%s' (use on or off)", next);
@@ -401,8 +421,10 @@ int main(int argc, char **argv)
                         trace |= TRACE_EXEC | TRACE_ASM;
                     else if (!strcmp(tok, "jit"))
                         jit_log = true;
+                    else if (!strcmp(tok, "int"))
+                        trace |= TRACE_INT;
                     else
-                        return fail("unknown log item '%s' (known: unimp, exec, in_asm, jit)", tok);
+                        return fail("unknown log item '%s' (known: unimp, exec, in_asm, jit, int)", tok);
                 }
             }
         } else if ((used = drives_option(&cfg, argc, argv, i, derr, sizeof derr)) != 0) {
@@ -537,6 +559,24 @@ int main(int argc, char **argv)
                         "package; install it or give -bios FILE or -kernel FILE)", msg);
         return fail("%s", msg);
     }
+    /* The debugger session (gdb, the monitor, stop/cont); its socket before anything is written. */
+    GdbStub *gdb = gdbstub_new(vm, start_stopped, NULL, NULL, NULL);
+    if (!gdb || (gdb_dev && gdbstub_listen(gdb, gdb_dev, err, sizeof(err)) < 0)) {
+        gdbstub_free(gdb);
+        if (vm->rr) {
+            char rerr[256];
+            replay_record_finish(vm->rr, vm, 2, rerr, sizeof(rerr));
+            vm->rr = NULL;
+            unlink(record);
+        }
+        vm_free(vm);
+        replay_free(rlog);
+        chardev_discard(cfg.debugcon, debugcon, debugcon_created);
+        chardev_discard(cfg.fwlog, fwlog, fwlog_created);
+        for (int i = 0; i < nserial; i++)
+            chardev_discard(*serial_out[i], serial[i], serial_created[i]);
+        return fail("%s", gdb ? err : "out of memory");
+    }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.fwlog);
     chardev_truncate(cfg.serial);
@@ -566,7 +606,9 @@ int main(int argc, char **argv)
         return status;
     }
     Term term;
-    if (term_open(&term, stdin_port >= 0 ? STDIN_FILENO : -1, stdin_port, err, sizeof(err)) < 0) {
+    bool stdin_used = stdin_port >= 0 || monitor_stdio;
+    if (term_open(&term, stdin_used ? STDIN_FILENO : -1, stdin_port >= 0 ? stdin_port : 0, err, sizeof(err)) < 0) {
+        gdbstub_free(gdb);
         if (vm->rr) {
             replay_record_finish(vm->rr, vm, 2, err, sizeof(err));
             unlink(record);
@@ -595,6 +637,12 @@ int main(int argc, char **argv)
         return fail("%s", err);
     }
     term.frame_ns = 1000000000u / 60;
+    term.gdb = gdb;
+    if (monitor_stdio) {
+        term.monitor = true;
+        fputs("softvisor monitor - type 'help' for more information\n(softvisor) ", stdout);
+        fflush(stdout);
+    }
     Pace pace;
     pace_init(&pace, pace_on, NULL, NULL);
     VmExit why = VM_EXIT_RUNNING;
@@ -651,7 +699,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     int status = 0;
     if (end == TERM_END_QUIT) {
-        fprintf(stderr, "softvisor: terminated by Ctrl-A x\n");
+        fprintf(stderr, "softvisor: terminated by Ctrl-A x, the monitor's quit or gdb's kill\n");
         why = VM_EXIT_RUNNING;
     } else if (end == TERM_END_SIGNAL) {
         fprintf(stderr, "softvisor: terminating on signal %d\n", term.signal);
@@ -694,6 +742,7 @@ int main(int argc, char **argv)
                 (unsigned long long)cpu->rip);
         status = 3;
         break;
+    case VM_EXIT_DEBUG:   /* taken over by the stub: never the end of a run */
     default:
         break;
     }
@@ -722,6 +771,7 @@ int main(int argc, char **argv)
         vm->rr = NULL;
     }
     close_outputs(&cfg);
+    gdbstub_free(gdb);
     vm_free(vm);
     trace_free(tr);
     if (perf)

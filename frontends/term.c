@@ -8,7 +8,10 @@
  * by a watchdog child if softvisor dies otherwise (a fatal signal, SIGKILL): the child waits on a
  * pipe and restores the terminal when the pipe closes without the "done" byte.
  * Escapes (QEMU's multiplexer keys, only when stdin is a terminal): Ctrl-A x quits, Ctrl-A h
- * prints help, Ctrl-A Ctrl-A sends one Ctrl-A; any other key after Ctrl-A is ignored.
+ * prints help, Ctrl-A c switches between the serial console and the monitor, Ctrl-A Ctrl-A
+ * sends one Ctrl-A; any other key after Ctrl-A is ignored.
+ * The debugger (Term.gdb, debug/gdbstub.h): its sockets are polled with stdin; while it holds
+ * the guest stopped no slice runs; monitor lines (-monitor stdio or Ctrl-A c) go to it.
  *
  * Input: bytes read from stdin wait in a buffer (never dropped) and enter the serial port through
  * vm_input_serial between slices, as many as its receiver has room for.  The VM runs in the
@@ -37,6 +40,7 @@ static const char term_help[] =
     "\r\n"
     "C-a h    print this help\r\n"
     "C-a x    exit emulator\r\n"
+    "C-a c    switch between console and monitor\r\n"
     "C-a C-a  sends C-a\r\n";
 
 typedef enum TermEvent { TERM_EV_NONE, TERM_EV_QUIT, TERM_EV_SIGNAL } TermEvent;
@@ -177,6 +181,49 @@ static int term_pend_push(Term *t, uint8_t b)
     return 0;
 }
 
+static void term_out(const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(STDOUT_FILENO, s, n);
+        if (w <= 0 && errno != EINTR)
+            return;
+        if (w > 0) {
+            s += w;
+            n -= (size_t)w;
+        }
+    }
+}
+
+/* A byte of a monitor line; at the end of the line, runs it and prints the output. */
+static TermEvent term_monitor_key(Term *t, uint8_t b)
+{
+    if (b != '\r' && b != '\n') {
+        if ((b == 0x7f || b == 8) && t->mon_len) {
+            t->mon_len--;
+            if (t->tty)
+                term_out("\b \b", 3);
+        } else if (b >= 0x20 && b < 0x7f && t->mon_len + 1 < sizeof(t->mon_line)) {
+            t->mon_line[t->mon_len++] = (char)b;
+            if (t->tty)
+                term_out((const char *)&b, 1);
+        }
+        return TERM_EV_NONE;
+    }
+    if (t->tty)
+        term_out("\n", 1);
+    t->mon_line[t->mon_len] = 0;
+    t->mon_len = 0;
+    MonOut out = { 0 };
+    GdbEvent ev = gdbstub_monitor(t->gdb, t->mon_line, &out);
+    if (out.len)
+        term_out(out.p, out.len);
+    monout_free(&out);
+    if (ev == GDB_EV_QUIT)
+        return TERM_EV_QUIT;
+    term_out("(softvisor) ", 12);
+    return TERM_EV_NONE;
+}
+
 /* One byte typed or piped in; returns TERM_EV_QUIT for Ctrl-A x. */
 static TermEvent term_key(Term *t, uint8_t b)
 {
@@ -184,6 +231,11 @@ static TermEvent term_key(Term *t, uint8_t b)
         t->escape = false;
         if (b == 'x')
             return TERM_EV_QUIT;
+        if (b == 'c' && t->gdb) {
+            t->monitor = !t->monitor;
+            term_out(t->monitor ? "\r\n(softvisor) " : "\r\n", t->monitor ? 14 : 2);
+            return TERM_EV_NONE;
+        }
         if (b == 'h') {
             ssize_t n = write(STDERR_FILENO, term_help, sizeof(term_help) - 1);
             (void)n;
@@ -195,6 +247,8 @@ static TermEvent term_key(Term *t, uint8_t b)
         t->escape = true;
         return TERM_EV_NONE;
     }
+    if (t->monitor)
+        return term_monitor_key(t, b);
     if (term_pend_push(t, b) < 0)
         t->eof = true;   /* out of host memory: stop reading rather than lose bytes silently */
     return TERM_EV_NONE;
@@ -204,8 +258,8 @@ static TermEvent term_key(Term *t, uint8_t b)
  * for one of them to have something. */
 static TermEvent term_poll(Term *t, uint64_t wait_ns)
 {
-    struct pollfd fds[2];
-    int n = 0, in_ix = -1, sig_ix = -1;
+    struct pollfd fds[4];
+    int n = 0, in_ix = -1, sig_ix = -1, gdb_ix = -1;
     if (t->sig_fd >= 0) {
         sig_ix = n;
         fds[n++] = (struct pollfd){ .fd = t->sig_fd, .events = POLLIN };
@@ -213,6 +267,10 @@ static TermEvent term_poll(Term *t, uint64_t wait_ns)
     if (t->in_fd >= 0 && !t->eof) {
         in_ix = n;
         fds[n++] = (struct pollfd){ .fd = t->in_fd, .events = POLLIN };
+    }
+    if (t->gdb) {
+        gdb_ix = n;
+        n += gdbstub_pollfds(t->gdb, fds + n, 2);
     }
     struct timespec ts = { (time_t)(wait_ns / 1000000000u), (long)(wait_ns % 1000000000u) };
     if ((n == 0 && wait_ns == PACE_FOREVER) || ppoll(fds, (nfds_t)n, wait_ns == PACE_FOREVER ? NULL : &ts, NULL) <= 0)
@@ -233,6 +291,8 @@ static TermEvent term_poll(Term *t, uint64_t wait_ns)
             if (term_key(t, buf[i]) == TERM_EV_QUIT)
                 return TERM_EV_QUIT;
     }
+    if (gdb_ix >= 0 && gdbstub_service(t->gdb, fds + gdb_ix, n - gdb_ix) == GDB_EV_QUIT)
+        return TERM_EV_QUIT;
     return TERM_EV_NONE;
 }
 
@@ -274,10 +334,23 @@ TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exi
                     return TERM_END_QUIT;
             }
         }
+        if (t->gdb && gdbstub_stopped(t->gdb)) {
+            struct pollfd unused[2];
+            if ((t->in_fd < 0 || t->eof) && gdbstub_pollfds(t->gdb, unused, 2) == 0)
+                return TERM_END_VM;   /* stopped, and nothing can ever resume it */
+            sleep = PACE_FOREVER;
+            continue;
+        }
+        if (vm->cpu->icount >= end) {   /* gdb's single steps reached the limit */
+            *exit = VM_EXIT_INSN_LIMIT;
+            return TERM_END_VM;
+        }
         if (term_ready(t, vm))
             pace_catch_up(pace, vm);
         term_inject(t, vm);
         *exit = pace_run(pace, vm, end, &sleep);
+        if (t->gdb && gdbstub_vm_exit(t->gdb, *exit))
+            continue;
         if (*exit == VM_EXIT_INSN_LIMIT) {
             if (vm->cpu->icount >= end)
                 return TERM_END_VM;

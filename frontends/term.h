@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include "debug/gdbstub.h"
 #include "frontends/pace.h"
 #include "vm/vm.h"
 
@@ -50,6 +51,11 @@ typedef struct Term {
     TermFrameFn frame;        /* set after term_open, or NULL */
     void *frame_opaque;
     uint64_t frame_ns, frame_last;
+    GdbStub *gdb;             /* the debugger session (gdb, monitor, stop/cont), or NULL; set
+                               * after term_open */
+    bool monitor;             /* stdin lines go to the monitor (-monitor stdio, Ctrl-A c) */
+    char mon_line[256];
+    size_t mon_len;
 } Term;
 
 /* in_fd: the descriptor to read (-1: no serial port is on stdio); port: which port it feeds.

@@ -23,6 +23,8 @@
  * (the SDM caches them); guests that change PDPTEs without reloading CR3 would see a difference.
  */
 #include "mem/paging.h"
+#include <string.h>
+
 #include "cpu/access.h"
 
 #define PTE_P   (1ull << 0)
@@ -44,43 +46,63 @@
 #define ADDR_MASK_52 0x000ffffffffff000ull
 #define PHYS_ADDR_MASK ((1ull << PAGING_PHYS_BITS) - 1)
 
-static _Noreturn void page_fault(Cpu *cpu, uint64_t lin, uint32_t err)
+/* One page-table entry; a debug walk reads RAM and ROM only (an MMIO read may have effects). */
+static bool read_entry(Cpu *cpu, uint64_t pa, int size, bool debug, uint64_t *v)
 {
-    cpu->cr2 = lin;
-    cpu_raise(cpu, EXC_PF, err);
+    if (!debug) {
+        *v = tlb_phys_read(cpu, pa, size);
+        return true;
+    }
+    bool w;
+    uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+    if (!p)
+        return false;
+    *v = size == 8 ? host_load((uintptr_t)(p + (pa & 0xfff)), 8) : host_load((uintptr_t)(p + (pa & 0xfff)), 4);
+    return true;
 }
 
-uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global, int *shift)
+/* The walk itself, with no side effect: fills `t` with every entry read and the result, or the
+ * #PF error code the access would raise (t->ok false). */
+static void resolve(Cpu *cpu, uint64_t lin, int access, int user, bool debug, PagingTrace *t)
 {
     bool pae = (cpu->cr4 & CR4_PAE) != 0;
     bool lma = cpu_long_mode(cpu);
     bool nxe = pae && (cpu->efer & EFER_NXE);
     uint32_t err = (access == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
                    (access == ACC_EXEC && nxe ? PF_I : 0);
-    uint64_t ent_addr[4];
-    uint64_t ent[4];
     int ent_size = pae ? 8 : 4;
-    int levels, n = 0;
+    int levels;
     /* Reserved high bits (SDM vol. 3, 4.4.2 and 4.5.4): PAE M..62, 4-level M..51 (52..62 are
      * ignored there); XD unless EFER.NXE. */
     uint64_t rsvd_hi = pae ? (~PHYS_ADDR_MASK & (lma ? 0x000fffffffffffffull : 0x7fffffffffffffffull)) |
                              (nxe ? 0 : PTE_XD) : 0;
-    uint64_t table, pa, page_mask;
+    uint64_t table, pa = 0, page_mask = 0xfff;
     bool rw = true, us = true, xd = false;
+    memset(t, 0, sizeof(*t));
+    t->ok = false;
+    t->fault_err = err;
 
     if (!pae) {
         levels = 2;
         table = cpu->cr3 & 0xfffff000u;
     } else if (!lma) {
-        levels = 3;
-        uint64_t pdpte_addr = (cpu->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
-        uint64_t pdpte = tlb_phys_read(cpu, pdpte_addr, 8);
-        if (!(pdpte & PTE_P))
-            page_fault(cpu, lin, err);
-        if (pdpte & ((~PHYS_ADDR_MASK & ~0xfffull) | 0x1e6))
-            page_fault(cpu, lin, err | PF_P | PF_RSVD);
-        table = pdpte & PHYS_ADDR_MASK & PAGE_MASK;
         levels = 2;
+        uint64_t pdpte_addr = (cpu->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
+        uint64_t pdpte;
+        t->lv[0] = (PagingLevel){ .level = 3, .addr = pdpte_addr };
+        t->n = 1;
+        if (!read_entry(cpu, pdpte_addr, 8, debug, &pdpte)) {
+            t->unreadable = true;
+            return;
+        }
+        t->lv[0].entry = pdpte;
+        if (!(pdpte & PTE_P))
+            return;
+        if (pdpte & ((~PHYS_ADDR_MASK & ~0xfffull) | 0x1e6)) {
+            t->fault_err |= PF_P | PF_RSVD;
+            return;
+        }
+        table = pdpte & PHYS_ADDR_MASK & PAGE_MASK;
     } else {
         levels = 4;
         table = cpu->cr3 & PHYS_ADDR_MASK & PAGE_MASK;
@@ -90,69 +112,135 @@ uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bo
         int shift = 12 + (level - 1) * (pae ? 9 : 10);
         uint64_t idx = (lin >> shift) & (pae ? 0x1ff : 0x3ff);
         uint64_t a = table + idx * ent_size;
-        uint64_t e = tlb_phys_read(cpu, a, ent_size);
-        ent_addr[n] = a;
-        ent[n++] = e;
+        uint64_t e;
+        PagingLevel *lv = &t->lv[t->n++];
+        *lv = (PagingLevel){ .level = level, .addr = a };
+        if (!read_entry(cpu, a, ent_size, debug, &e)) {
+            t->unreadable = true;
+            return;
+        }
+        lv->entry = e;
         if (!(e & PTE_P))
-            page_fault(cpu, lin, err);
-        if (e & rsvd_hi)
-            page_fault(cpu, lin, err | PF_P | PF_RSVD);
+            return;
+        if (e & rsvd_hi) {
+            t->fault_err |= PF_P | PF_RSVD;
+            return;
+        }
         rw &= (e & PTE_RW) != 0;
         us &= (e & PTE_US) != 0;
         xd |= nxe && (e & PTE_XD);
         bool leaf = level == 1;
         if (!leaf && (e & PTE_PS)) {
-            if (level == 4 && lma)
-                page_fault(cpu, lin, err | PF_P | PF_RSVD);   /* PS is reserved in a PML4E */
-            if (level == 2 && !pae && !(cpu->cr4 & CR4_PSE))
-                leaf = false;                                  /* PS ignored without CR4.PSE */
-            else
-                leaf = true;
+            if (level == 4 && lma) {
+                t->fault_err |= PF_P | PF_RSVD;   /* PS is reserved in a PML4E */
+                return;
+            }
+            leaf = !(level == 2 && !pae && !(cpu->cr4 & CR4_PSE));   /* PS ignored without CR4.PSE */
         }
         if (level > 1 && leaf) {
             page_mask = (1ull << shift) - 1;
             if (!pae) {
                 /* 4 MiB page; bits 20:13 = physical bits 39:32 (PSE-36), bit 21 reserved. */
-                if (e & (1ull << 21))
-                    page_fault(cpu, lin, err | PF_P | PF_RSVD);
+                if (e & (1ull << 21)) {
+                    t->fault_err |= PF_P | PF_RSVD;
+                    return;
+                }
                 pa = (e & 0xffc00000u) | (((e >> 13) & 0xff) << 32);
             } else {
-                if (e & (page_mask & ~0x1fffull))   /* bits 12 (PAT) .. shift-1 must be 0 */
-                    page_fault(cpu, lin, err | PF_P | PF_RSVD);
+                if (e & (page_mask & ~0x1fffull)) {   /* bits 12 (PAT) .. shift-1 must be 0 */
+                    t->fault_err |= PF_P | PF_RSVD;
+                    return;
+                }
                 pa = e & PHYS_ADDR_MASK & ~page_mask;
             }
-            goto found;
+            break;
         }
         if (leaf) {
-            page_mask = 0xfff;
             pa = pae ? (e & PHYS_ADDR_MASK & PAGE_MASK) : (e & 0xfffff000u);
-            goto found;
+            break;
         }
         table = pae ? (e & PHYS_ADDR_MASK & PAGE_MASK) : (e & 0xfffff000u);
     }
-    return 0;   /* not reached */
 
-found:;
     bool wp = (cpu->cr0 & CR0_WP) != 0;
     bool can_write = user ? (rw && us) : (rw || !wp);
-    if (user && !us)
-        page_fault(cpu, lin, err | PF_P);
-    if (access == ACC_WRITE && !can_write)
-        page_fault(cpu, lin, err | PF_P);
-    if (access == ACC_EXEC && xd)
-        page_fault(cpu, lin, err | PF_P);
-    /* Access allowed: set A in every entry used, D in the leaf on a write. */
-    for (int i = 0; i < n; i++) {
-        uint64_t nv = ent[i] | PTE_A;
-        if (i == n - 1 && access == ACC_WRITE)
-            nv |= PTE_D;
-        if (nv != ent[i])
-            tlb_phys_write(cpu, ent_addr[i], ent_size, nv);
-        ent[i] = nv;
+    t->rw = can_write;
+    t->us = us;
+    t->xd = xd;
+    t->shift = __builtin_popcountll(page_mask);
+    t->pa = (pa & ~page_mask) | (lin & page_mask);
+    if ((user && !us) || (access == ACC_WRITE && !can_write) || (access == ACC_EXEC && xd)) {
+        t->fault_err |= PF_P;
+        return;
     }
-    uint64_t leaf = ent[n - 1];
-    *prot = PROT_R | (xd ? 0 : PROT_X) | (can_write && (leaf & PTE_D) ? PROT_W : 0);
+    t->ok = true;
+}
+
+bool paging_debug_walk(Cpu *cpu, uint64_t lin, int access, int user, PagingTrace *t)
+{
+    resolve(cpu, lin, access, user, true, t);
+    return t->ok;
+}
+
+/* Linear -> physical as the CPU would translate a supervisor read now, without side effects. */
+static bool debug_translate(Cpu *cpu, uint64_t lin, uint64_t *pa)
+{
+    if (!(cpu->cr0 & CR0_PG)) {
+        *pa = (lin & 0xffffffffull) & cpu->a20_mask;
+        return true;
+    }
+    PagingTrace t;
+    if (!paging_debug_walk(cpu, lin, ACC_READ, 0, &t))
+        return false;
+    *pa = t.pa & cpu->a20_mask;
+    return true;
+}
+
+size_t paging_debug_read(Cpu *cpu, uint64_t addr, bool linear, uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        uint64_t a = addr + done, pa = a;
+        if (linear && !debug_translate(cpu, a, &pa))
+            break;
+        bool w;
+        uint8_t *p = cpu->bus->phys_ptr(cpu->bus_opaque, pa & PAGE_MASK, &w);
+        if (!p)
+            break;
+        size_t n = PAGE_SIZE - (a & 0xfff);
+        if (n > PAGE_SIZE - (pa & 0xfff))
+            n = PAGE_SIZE - (pa & 0xfff);
+        if (n > len - done)
+            n = len - done;
+        memcpy(buf + done, p + (pa & 0xfff), n);
+        done += n;
+    }
+    return done;
+}
+
+uint64_t paging_walk(Cpu *cpu, uint64_t lin, int access, int user, int *prot, bool *global, int *shift)
+{
+    PagingTrace t;
+    resolve(cpu, lin, access, user, false, &t);
+    if (!t.ok) {
+        cpu->cr2 = lin;
+        cpu_raise(cpu, EXC_PF, t.fault_err);
+    }
+    /* Access allowed: set A in every entry used, D in the leaf on a write (the PAE PDPTE has no
+     * A bit: it is not among the levels walked below). */
+    int ent_size = (cpu->cr4 & CR4_PAE) ? 8 : 4;
+    int first = (cpu->cr4 & CR4_PAE) && !cpu_long_mode(cpu) ? 1 : 0;
+    for (int i = first; i < t.n; i++) {
+        uint64_t nv = t.lv[i].entry | PTE_A;
+        if (i == t.n - 1 && access == ACC_WRITE)
+            nv |= PTE_D;
+        if (nv != t.lv[i].entry)
+            tlb_phys_write(cpu, t.lv[i].addr, ent_size, nv);
+        t.lv[i].entry = nv;
+    }
+    uint64_t leaf = t.lv[t.n - 1].entry;
+    *prot = PROT_R | (t.xd ? 0 : PROT_X) | (t.rw && (leaf & PTE_D) ? PROT_W : 0);
     *global = (cpu->cr4 & CR4_PGE) && (leaf & PTE_G);
-    *shift = __builtin_popcountll(page_mask);
-    return (pa & ~page_mask) | (lin & page_mask);
+    *shift = t.shift;
+    return t.pa;
 }

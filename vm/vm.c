@@ -323,6 +323,11 @@ VmExit vm_run_to(Vm *vm, uint64_t stop_at, uint64_t idle_stop, uint64_t time_lim
         clock_run_due(&vm->clock);
         if (vm->exit != VM_EXIT_RUNNING)
             break;
+        if (cpu->host_stop) {
+            cpu->stop_request = false;   /* host_stop stays until the debugger resumes */
+            vm->exit = VM_EXIT_DEBUG;
+            break;
+        }
         cpu->stop_request = false;
         if (vm->reset_request) {
             /* A guest-requested reset (port 0x92, 0xCF9, keyboard controller) acts like a triple

@@ -63,6 +63,7 @@ typedef enum VmExit {
                                * sleep_type) that the machine does not offer */
     VM_EXIT_WAIT,             /* HLT with IF = 1, the next deadline beyond vm_run_until's time
                                * limit: the clock stands at the limit; calling again resumes */
+    VM_EXIT_DEBUG,            /* a host debugger's breakpoint or watchpoint (Cpu.host_stop) */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */

@@ -94,6 +94,11 @@ expect_fail rtc_trailing_junk -- -rtc base=2026-01-01T00:00:00,clock=host -bios 
 grep -q "bad -rtc value" "$T/err.last" || { echo "FAIL rtc_trailing_junk: message does not name -rtc"; fails=$((fails + 1)); }
 expect_fail pace_not_on_or_off -- -pace yes -bios "$T/ok.rom"
 expect_fail pace_missing_argument -- -bios "$T/ok.rom" -pace
+expect_fail gdb_bad_device -- -gdb serial:foo -bios "$T/ok.rom"
+expect_fail gdb_tcp_without_port -- -gdb tcp:127.0.0.1: -bios "$T/ok.rom"
+expect_fail gdb_port_not_a_number -- -gdb tcp::http -bios "$T/ok.rom"
+expect_fail gdb_unix_unwritable -- -gdb unix:/nonexistent-dir/sock -bios "$T/ok.rom"
+expect_fail monitor_not_stdio -- -monitor vc -bios "$T/ok.rom"
 expect_fail debugcon_bad_device -- -debugcon bogus -bios "$T/ok.rom"
 expect_fail debugcon_file_in_missing_directory -- -debugcon "file:$T/no/such/dir/out" -bios "$T/ok.rom"
 expect_fail serial_file_in_missing_directory --no-file "$T/dc.txt" -- \

@@ -1,0 +1,494 @@
+#!/usr/bin/env python3
+"""gdb_test.py -- the debugger tests (meson suite 'gdb').
+
+usage: gdb_test.py CASE SOFTVISOR ROM|KERNEL
+
+Each case starts softvisor with `-gdb unix:PATH -S` (a socket of its own: no port to collide
+with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote protocol itself:
+  realmode   `set architecture i8086`, stepi 10 times in real mode ($pc is the linear CS.base + IP:
+             see debug/gdbstub.c), x/i at $pc, a
+             breakpoint at the 7th PC stops there in a fresh run, monitor info registers
+  pm32       in 32-bit protected mode with paging: a watchpoint on a variable stops right after
+             the writing instruction (the bytes before the PC are that store), a breakpoint on the
+             store, continue to the guest's exit (gdb sees code 041 = 33)
+  monitor    the teaching views on known page tables and descriptors (explain addr/sel, info mem,
+             info tlb, x, xp)
+  halted     (pace-tick guest) stepping onto and over HLT, a step on the halted CPU wakes it into
+             the interrupt handler, a breakpoint after the HLT stops a running CPU
+  trace      -d int: the mode changes and the #UD of the guest, disassembled
+  protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
+             (bad checksums, overlong packets, garbage) answered without harm
+  linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
+             halted, break on that idle address, step, delete, continue, type poweroff -f: a
+             clean power-off (gdb sees the exit, status 0)
+Exits 0 on success, 1 with a message on failure, 77 (skip) when gdb or the kernel is missing.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def fail(msg, out=""):
+    print("FAIL:", msg)
+    if out:
+        print("---- output ----")
+        print(out)
+    sys.exit(1)
+
+
+class Softvisor:
+    def __init__(self, exe, args, tmp, stdin=subprocess.DEVNULL):
+        self.sock = os.path.join(tmp, "gdb.sock")
+        self.log = open(os.path.join(tmp, "softvisor.log"), "w+")
+        self.p = subprocess.Popen([exe, "-gdb", "unix:" + self.sock, "-S"] + args, stdin=stdin,
+                                  stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(500):
+            if os.path.exists(self.sock):
+                return
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.01)
+        fail("softvisor did not open its gdb socket", self.output())
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait(self, timeout=60):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            fail("softvisor did not end", self.output())
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def run_gdb(sv, commands, timeout=120):
+    args = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", "target remote " + sv.sock]
+    for c in commands:
+        args += ["-ex", c]
+    r = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    return r.stdout + r.stderr
+
+
+def values(out, name):
+    """The values of `echo NAME=` ... `p/x EXPR` pairs: lines 'NAME=$n = 0x..'."""
+    return [int(v, 16) for v in re.findall(name + r"=\$\d+ = (0x[0-9a-f]+)", out)]
+
+
+def stepi_pcs(n):
+    cmds = []
+    for _ in range(n):
+        cmds += ["stepi", "echo PC=", "p/x $pc"]
+    return cmds
+
+
+def case_realmode(exe, rom, tmp):
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    out = run_gdb(sv, ["set architecture i8086", "echo CS=", "p/x $cs"] + stepi_pcs(10) +
+                  ["x/2i $pc", "monitor info registers", "kill"])
+    sv.wait()
+    pcs = values(out, "PC")
+    if len(pcs) != 10 or values(out, "CS") != [0xf000]:
+        fail("expected 10 PCs after stepi in segment F000", out)
+    if len(set(pcs)) != 10 or any(pc < 0xf0000 or pc > 0xfffff for pc in pcs):
+        fail("stepi PCs are not 10 distinct linear addresses in F000: %s" % [hex(p) for p in pcs], out)
+    if 'The target architecture is set to "i8086".' not in out or "=> 0x%x:" % pcs[-1] not in out:
+        fail("gdb did not take i8086 or disassemble at $pc", out)
+    if "CS =f000 00000000000f0000" not in out or "mode=16-bit" not in out:
+        fail("monitor info registers does not show the real-mode CS cache", out)
+    # A fresh run: a breakpoint at the 7th PC's linear address stops there, before it runs.
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    out2 = run_gdb(sv, ["break *0x%x" % pcs[6], "continue", "echo PC=", "p/x $pc", "stepi", "echo NEXT=",
+                        "p/x $pc", "echo IP=", "monitor info registers", "kill"])
+    sv.wait()
+    if values(out2, "PC") != [pcs[6]] or values(out2, "NEXT") != [pcs[7]]:
+        fail("breakpoint at 0x%x (then stepi to 0x%x) not hit" % (pcs[6], pcs[7]), out2)
+    if "RIP=%016x" % (pcs[7] - 0xf0000) not in out2:
+        fail("the monitor does not show IP = $pc - CS.base", out2)
+
+
+def case_pm32(exe, rom, tmp):
+    sv = Softvisor(exe, ["-bios", rom, "-debugcon", "stdio"], tmp)
+    out = run_gdb(sv, [
+        "watch *(int *)0x6000",
+        "continue",              # mov dword [VAR], 0: value unchanged (0 -> 0), gdb goes on
+        "echo VAL=", "p/x *(int *)0x6000",
+        "echo STORE=", "p/x *(unsigned char *)($pc - 5)",
+        "echo PC=", "p/x $pc",
+        "continue",
+        "echo VAL=", "p/x *(int *)0x6000",
+        "delete",
+        "break *($pc - 5)",
+        "continue",
+        "echo BP=", "p/x $pc",
+        "echo VAL=", "p/x *(int *)0x6000",
+        "stepi",
+        "echo VAL=", "p/x *(int *)0x6000",
+        "monitor info registers",
+        "delete",
+        "continue",
+    ])
+    status = sv.wait()
+    vals, store, pcs, bps = values(out, "VAL"), values(out, "STORE"), values(out, "PC"), values(out, "BP")
+    if vals != [1, 2, 2, 3]:
+        fail("watched variable went %s, expected 1, 2 (watchpoint), 2 (breakpoint before the store), 3" % vals, out)
+    if store != [0xa3]:
+        fail("the watchpoint did not stop right after the store (byte at pc-5 = %s)" % store, out)
+    if bps != [pcs[0] - 5]:
+        fail("breakpoint on the store did not stop there", out)
+    if "Hardware watchpoint 1: *(int *)0x6000" not in out or "New value = 1" not in out:
+        fail("gdb did not report the watchpoint", out)
+    if "CR3=0000000000020000" not in out or "mode=32-bit" not in out:
+        fail("monitor info registers: wrong CR3 or mode", out)
+    if "exited with code 041" not in out or status != 33:
+        fail("guest did not run to its PASS exit (status %s)" % status, out + sv.output())
+    if "gdb-target: PASS" not in sv.output():
+        fail("guest did not pass", sv.output())
+
+
+def case_monitor(exe, rom, tmp):
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    out = run_gdb(sv, [
+        "watch *(int *)0x6000", "continue", "delete",
+        "monitor explain addr 0x800123",
+        "monitor explain addr 0x3004",
+        "monitor explain addr 0xc00000",
+        "monitor explain sel 0x8",
+        "monitor explain sel 0x10",
+        "monitor explain sel 0x1003",
+        "monitor info mem",
+        "monitor info tlb",
+        "monitor x/2xw 0x800000",
+        "monitor xp/2xw 0x1000000",
+        "monitor x/1i $pc",
+        "monitor x/1i $pc-5",
+        "monitor explain fault",
+        "monitor bogus",
+        "kill",
+    ])
+    sv.wait()
+    want = [
+        "linear 0x800123, 32-bit (2 levels) paging, CR3=0x20000",
+        "PDE  [  2] at 0x00020008 = 010000e7 [P=1 R/W=1 U/S=1 PWT=0 PCD=0 A=1 D=1 PS=1 G=0]",
+        "-> physical 0x1000123 in a 4 MiB page; supervisor read/write, user read/write, executable",
+        "PDE  [  0] at 0x00020000 = 00021023 [P=1 R/W=1 U/S=0 PWT=0 PCD=0 A=1 D=0 PS=0 G=0]",
+        "PTE  [  3] at 0x0002100c",
+        "-> physical 0x3004 in a 4 KiB page; supervisor read/write, user no access, executable",
+        "PDE  [  3] at 0x0002000c = 00000000",
+        "-> #PF, error code 0 (P=0 W/R=0 U/S=0 RSVD=0 I/D=0): the last entry shown is not present (P=0)",
+        "selector 0x0008: index 1, table GDT, RPL 0",
+        "type 11: code, execute/read, accessed (S=1: code or data segment)",
+        "base 0, limit 0xffffffff (raw 0xfffff, G=1: 4 KiB units)",
+        "DPL=0 P=1 AVL=0 L=0 D/B=1",
+        "as CS: 32-bit code",
+        "type 3: data, read/write, accessed",
+        "as SS: 32-bit ESP stack pointer",
+        "selector 0x1003: index 512, table GDT, RPL 3",
+        "beyond the GDT limit",
+        "0000000000000000-0000000000400000 0000000000400000 -rw",
+        "0000000000800000-0000000000c00000 0000000000400000 urw",
+        "0000000000800000: 0000000001000000 4M --DAUW",
+        "0000000000800000: 0x5a5a5a5a",
+        "0000000001000000: 0x5a5a5a5a",
+        "unknown command: 'bogus' (try help)",
+        "vector 6: #UD invalid opcode, at 0008:",
+        "  no error code",
+        "  why: the bytes are not a valid instruction in this mode",
+        "  instruction: 00000000000f",
+        ": ud2",
+        ": mov      dword ptr [0x6000], eax",
+    ]
+    for w in want:
+        if w not in out:
+            fail("monitor output lacks '%s'" % w, out)
+    if not re.search(r"[0-9a-f]{16}: (loop|dec|nop|mov)", out):
+        fail("x/1i did not disassemble", out)
+
+
+def case_trace(exe, rom, tmp):
+    r = subprocess.run([exe, "-bios", rom, "-d", "int"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60)
+    want = ["MODE real -> protected 16-bit at f000:", "MODE protected 16-bit -> protected 32-bit at 0008:",
+            "INT v=06 exception at 0008:", "cpl=0: ud2"]
+    for w in want:
+        if w not in r.stderr:
+            fail("-d int output lacks '%s'" % w, r.stderr)
+    if r.returncode != 33:
+        fail("guest did not pass under -d int", r.stderr)
+
+
+class Raw:
+    """A bare remote-protocol client."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(30)
+        self.s.connect(path)
+        self.buf = b""
+
+    def send(self, payload):
+        if isinstance(payload, str):
+            payload = payload.encode()
+        self.s.sendall(b"$" + payload + b"#%02x" % (sum(payload) & 0xff))
+
+    def recv(self):
+        """Next packet payload (acks are skipped)."""
+        while True:
+            m = re.match(rb"^[+-]*\$([^#]*)#[0-9a-f]{2}", self.buf, re.S)
+            if m:
+                self.buf = self.buf[m.end():]
+                try:
+                    self.s.sendall(b"+")
+                except BrokenPipeError:
+                    pass   # softvisor ended after its W reply
+
+                return m.group(1).decode("latin-1")
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; have %r" % self.buf)
+            self.buf += chunk
+
+    def ask(self, payload):
+        self.send(payload)
+        return self.recv()
+
+
+def case_protocol(exe, rom, tmp):
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    try:
+        r = Raw(sv.sock)
+        sup = r.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386")
+        for w in ["PacketSize=4000", "qXfer:features:read+", "swbreak+", "hwbreak+"]:
+            if w not in sup:
+                fail("qSupported reply lacks " + w, sup)
+        if "ReverseStep" in sup:
+            fail("qSupported offers reverse execution outside replay", sup)
+        xml, off = "", 0
+        while True:
+            part = r.ask("qXfer:features:read:target.xml:%x,200" % off)
+            xml += part[1:]
+            off += len(part) - 1
+            if part[0] == "l":
+                break
+        # the guest is in real mode: the i386 description (x86-64 once in long mode, gdb-linux)
+        for w in ["<architecture>i386</architecture>", 'name="org.gnu.gdb.i386.core"', 'name="eip"',
+                  'name="xmm7"', 'name="mxcsr"', 'name="fs_base"', 'name="cr3"', 'name="efer"']:
+            if w not in xml:
+                fail("target.xml lacks " + w, xml)
+        if 'name="xmm8"' in xml or 'name="rip"' in xml:
+            fail("the i386 target.xml has x86-64 registers", xml)
+        if r.ask("?") != "T05thread:01;":
+            fail("stop reply to ? is not T05thread:01;")
+        g = r.ask("g")
+        if len(g) != 2 * 380:
+            fail("g reply has %d hex digits, expected 760" % len(g), g)
+        if g[8 * 8:8 * 8 + 8] != "f0ffffff":
+            fail("eip in the g reply is not the reset vector's linear address 0xfffffff0", g)
+        # hostile input: a bad checksum gets '-', an overlong packet E01, garbage is ignored
+        r.s.sendall(b"$g#00")
+        time.sleep(0.1)
+        r.s.sendall(b"garbage+++")
+        r.send("m" + "f" * 40 + ",10")
+        if not r.recv().startswith("E"):
+            fail("a 40-digit address was not refused")
+        r.send("X" + "0" * 20000)
+        if r.recv() != "E01":
+            fail("an overlong packet was not refused with E01")
+        for bad in ["Z0", "Z9,0,1", "z2,1000,0", "p9999", "P0=zz", "G1", "qXfer:features:read:x.xml:0,10",
+                    "M0,4:1", "vCont;q", "qRcmd,zz"]:
+            rep = r.ask(bad)
+            if rep not in ("", "E01", "E00", "E22", "E45"):
+                fail("hostile packet %r got %r" % (bad, rep))
+        if r.ask("qAttached") != "1":
+            fail("qAttached")
+        if r.ask("vCont?") != "vCont;c;C;s;S":
+            fail("vCont?")
+        mon = r.ask("qRcmd," + "help".encode().hex())
+        text = ""
+        while mon.startswith("O") and mon != "OK":
+            text += bytes.fromhex(mon[1:]).decode()
+            mon = r.recv()
+        if mon != "OK" or "info registers" not in text:
+            fail("qRcmd help", text)
+        # run, then Ctrl-C: the guest ends quickly, so ask it to stop at once and accept either
+        # the SIGINT stop or the exit
+        r.send("c")
+        try:
+            r.s.sendall(b"\x03")
+        except BrokenPipeError:
+            pass   # the guest already ended; its W reply is waiting
+        rep = r.recv()
+        if not (rep.startswith("T02") or rep.startswith("W")):
+            fail("Ctrl-C: unexpected reply %r" % rep)
+        if rep.startswith("T02"):
+            r.send("k")
+        sv.wait()
+    finally:
+        sv.kill()
+
+
+def case_halted(exe, rom, tmp):
+    """pace-tick: step to its first HLT and over it; a step on the halted CPU waits for the
+    interrupt and lands in the handler; a breakpoint after the HLT is hit when the handler
+    returns, with the CPU running (not a stale stop at a halted PC)."""
+    sv = Softvisor(exe, ["-bios", rom], tmp, stdin=subprocess.PIPE)
+    try:
+        r = Raw(sv.sock)
+        r.ask("qSupported:swbreak+")
+
+        def mon(cmd):
+            m = r.ask("qRcmd," + cmd.encode().hex())
+            text = ""
+            while m.startswith("O") and m != "OK":
+                text += bytes.fromhex(m[1:]).decode()
+                m = r.recv()
+            return text
+
+        def pc():
+            return int.from_bytes(bytes.fromhex(r.ask("g")[64:72]), "little")
+
+        for _ in range(20000):
+            if ": hlt" in mon("x/1i $pc"):
+                break
+            if not r.ask("s").startswith("T05"):
+                fail("step failed")
+        else:
+            fail("no HLT within 20000 steps")
+        after = pc() + 1
+        r.ask("s")
+        if pc() != after or "HLT=1" not in mon("info registers"):
+            fail("stepping the HLT did not leave the CPU halted after it", mon("info registers"))
+        rep = r.ask("s")
+        if not rep.startswith("T05") or pc() == after or "HLT=0" not in mon("info registers"):
+            fail("a step on the halted CPU did not wake it into the handler (pc 0x%x)" % pc())
+        if r.ask("Z0,%x,1" % after) != "OK":
+            fail("Z0")
+        rep = r.ask("c")
+        if not rep.startswith("T05") or "swbreak" not in rep or pc() != after or "HLT=0" not in mon("info registers"):
+            fail("breakpoint after the HLT: %r at 0x%x" % (rep, pc()), mon("info registers"))
+        r.send("k")
+        sv.wait()
+    finally:
+        sv.kill()
+
+
+def case_linux(exe, kernel, tmp):
+    if not os.path.exists(kernel):
+        print("SKIP: no kernel at", kernel)
+        sys.exit(77)
+    # The shell initramfs: the kernel idles at the prompt until input comes, and `poweroff -f`
+    # typed later powers it off.
+    initrd = os.path.join(tmp, "initramfs.cpio.gz")
+    mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux", "mkinitramfs.sh")
+    if subprocess.run([mk, "--arch", "amd64", "--mode", "shell", initrd], capture_output=True).returncode:
+        print("SKIP: cannot build the initramfs (busybox-static missing?)")
+        sys.exit(77)
+    sv = Softvisor(exe, ["-kernel", kernel, "-initrd", initrd, "-m", "128M", "-no-reboot",
+                         "-append", "console=ttyS0 panic=-1"], tmp, stdin=subprocess.PIPE)
+    try:
+        r = Raw(sv.sock)
+        r.ask("qSupported:swbreak+")
+        r.send("c")
+        deadline = time.monotonic() + 900
+        while "# " not in sv.output().rsplit("\n", 1)[-1]:   # the shell prompt (then ash may ask ESC[6n)
+            if time.monotonic() > deadline or sv.p.poll() is not None:
+                fail("no shell prompt", sv.output())
+            time.sleep(1)
+        # Stop it until it stands in its idle loop (the CPU halted: rIP is the instruction after
+        # HLT, which runs again at the next wake-up).
+        rip = None
+        for _ in range(100):
+            r.s.sendall(b"\x03")
+            rep = r.recv()
+            if not rep.startswith("T02"):
+                fail("kernel did not stop on Ctrl-C: %r" % rep, sv.output())
+            mon = r.ask("qRcmd," + "info registers".encode().hex())
+            text = ""
+            while mon.startswith("O") and mon != "OK":
+                text += bytes.fromhex(mon[1:]).decode()
+                mon = r.recv()
+            if "HLT=1" in text and "mode=64-bit" in text:
+                # from the monitor: this connection began in 32-bit mode, so its g packet has
+                # the i386 layout (32-bit eip)
+                rip = int(re.search(r"RIP=([0-9a-f]{16})", text).group(1), 16)
+                break
+            r.send("c")
+            time.sleep(0.2)
+        if rip is None:
+            fail("the kernel never idled", sv.output())
+        r.s.close()   # disconnecting lets the guest run on
+        time.sleep(0.3)
+        gdb = subprocess.Popen(["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+                                "-ex", "target remote " + sv.sock, "-ex", "echo PC=", "-ex", "p/x $pc",
+                                "-ex", "break *0x%x" % rip, "-ex", "continue", "-ex", "echo BP=", "-ex", "p/x $pc",
+                                "-ex", "monitor x/3i $pc-1", "-ex", "monitor info registers",
+                                "-ex", "stepi", "-ex", "echo STEP=", "-ex", "p/x $pc", "-ex", "delete",
+                                "-ex", "monitor info registers", "-ex", "monitor explain addr 0x%x" % rip,
+                                "-ex", "continue"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = ""
+        for line in gdb.stdout:
+            out += line
+            if "explain" in line or "-> physical" in line:
+                break
+        # gdb now continues: type the power-off at the guest's shell
+        sv.p.stdin.write(b"poweroff -f\n")
+        sv.p.stdin.flush()
+        out += gdb.communicate(timeout=900)[0]
+        status = sv.wait(600)
+    finally:
+        sv.kill()
+    bps, steps = values(out, "BP"), values(out, "STEP")
+    if bps != [rip]:
+        fail("breakpoint at the kernel's idle address 0x%x not hit" % rip, out)
+    if len(steps) != 1 or steps[0] == rip:
+        fail("stepi did not move", out)
+    if "CR0=" not in out or "4-level paging" not in out:
+        fail("monitor in the kernel", out)
+    if "exited normally" not in out or status != 0 or "reboot: Power down" not in sv.output():
+        fail("the kernel did not power off cleanly (status %s)" % status, out + sv.output())
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    case, exe, image = sys.argv[1], sys.argv[2], sys.argv[3]
+    if not shutil.which("gdb"):
+        print("SKIP: gdb is not installed")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory(prefix="sv-gdb-") as tmp:
+        if case == "realmode":
+            case_realmode(exe, image, tmp)
+        elif case == "pm32":
+            case_pm32(exe, image, tmp)
+        elif case == "monitor":
+            case_monitor(exe, image, tmp)
+        elif case == "halted":
+            case_halted(exe, image, tmp)
+        elif case == "trace":
+            case_trace(exe, image, tmp)
+        elif case == "protocol":
+            case_protocol(exe, image, tmp)
+        elif case == "linux":
+            case_linux(exe, image, tmp)
+        else:
+            fail("unknown case " + case)
+    print("PASS:", case)
+
+
+if __name__ == "__main__":
+    main()
