@@ -601,6 +601,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "softvisor: state hash %016llx\n", (unsigned long long)vm_state_hash(vm));
         }
         close_outputs(&cfg);
+        gdbstub_free(gdb);
         vm_free(vm);
         trace_free(tr);
         return status;
