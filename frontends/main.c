@@ -669,12 +669,16 @@ int main(int argc, char **argv)
         if (end != TERM_END_VM || cpu->icount < target || next == UINT64_MAX || cpu->icount < next)
             break;
         if (savevm && savevm_at == next && (why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RUNNING)) {
-            if (!vm_snapshot_save(vm, savevm, err, sizeof(err))) {
+            bool saved = vm_snapshot_save(vm, savevm, err, sizeof(err));
+            savevm = NULL;
+            if (!saved) {
+                /* the run ends here, with this one message and status 2 */
                 fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
                         (unsigned long long)savevm_at, err);
                 save_failed = true;
+                why = VM_EXIT_RUNNING;
+                break;
             }
-            savevm = NULL;
         }
         for (int i = 0; i < ndumps; i++)
             if (dumps[i].path && dumps[i].at == next) {
