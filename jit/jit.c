@@ -98,5 +98,7 @@ int jit_exec(Cpu *cpu, Block *b, uint64_t max)
     if (!b->jit_code)
         return -1;
     jit->stats.runs++;
-    return jit->stubs.entry(cpu, b->jit_code, max);
+    JitExit why = jit->stubs.entry(cpu, b->jit_code, max);
+    jit->stats.exits[why]++;
+    return why;
 }

@@ -205,11 +205,23 @@ void jit_free(Jit *jit);
  * fits in `max`).  Returns the JitExit, or -1 when the interpreter must run the block instead. */
 int jit_exec(Cpu *cpu, Block *b, uint64_t max);
 
-/* Counters for -stats and tests. */
+/* Counters for -stats and tests, one set per Jit, filled by the run loop's side (jit.c) and by
+ * generated code (which increments fields at [Jit + offsetof(JitStats, f)] where it counts
+ * anything itself).  Shared by the translator and the observability code: add fields, never
+ * reuse one for another meaning. */
 typedef struct JitStats {
     uint64_t translated;     /* blocks translated */
-    uint64_t runs;           /* blocks entered in generated code */
+    uint64_t runs;           /* blocks entered in generated code from the run loop */
     uint64_t flushes;        /* code buffer flushes */
+    uint64_t insns_native;   /* guest instructions translated to native code (static count) */
+    uint64_t insns_called;   /* guest instructions translated to handler calls (static count) */
+    uint64_t host_bytes;     /* host code bytes emitted for blocks */
+    uint64_t exits[JIT_EXIT_LOOKUP + 1]; /* exits to the run loop, by JitExit */
+    uint64_t chain_hits;     /* block-to-block transfers through a patched (chained) jump */
+    uint64_t jc_hits;        /* inline jump-cache probes that found a translated block */
+    uint64_t jc_misses;      /* inline jump-cache probes that did not */
+    uint64_t tlb_slow;       /* TLB slow-path calls made from generated code */
+    uint64_t smc_invalidations; /* translated blocks dropped by stores into their page */
 } JitStats;
 JitStats jit_stats(const Jit *jit);
 
