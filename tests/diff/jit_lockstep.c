@@ -153,7 +153,7 @@ int main(int argc, char **argv)
         run_case(l, seed, k, 64, mask);
     for (uint64_t k = 0; k < cases32; k++)
         run_case(l, seed, k, 32, mask);
-    JitStats total = { 0, 0, 0 };
+    JitStats total = { 0 };
     for (int m = 0; m < MODE_COUNT; m++) {
         JitStats s = jit_stats(emu_cpu(l->jit.emu[m])->jit);
         total.translated += s.translated;
