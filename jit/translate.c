@@ -24,6 +24,9 @@
  */
 #include "jit/translate.h"
 
+#include "cpu/flags.h"
+#include "cpu/forms.h"
+
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
 
@@ -65,37 +68,526 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs)
     return true;
 }
 
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b)
-{
-    Emitter e;
-    if (!codebuf_begin(cb, &e, 256))
-        return NULL;
-    EmitLabel not_next[BLOCK_MAX_INSNS];
-    const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+/* ---- native code (jit.h sections 2-4) ---- */
 
-    emit_alu_ri(&e, EMIT_CMP, 8, JIT_REG_BUDGET, b->n);
-    emit_jcc(&e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
-    emit_mov_ri(&e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
-    for (uint32_t i = 0; i < b->n; i++) {
+/* Translation state of one block. */
+typedef struct Tx {
+    Emitter e;
+    const JitStubs *stubs;
+    const Block *b;
+    int bits;              /* code size: 32 or 64 */
+    uint32_t pending;      /* native instructions retired since Cpu.icount was last written */
+    uint32_t rip_mem;      /* offset from the block's start that Cpu.rip holds */
+    bool cf_ok;            /* host CF is the guest's CF */
+    bool zspo_ok;          /* host ZF SF PF OF are the guest's */
+    uint32_t native, called;
+} Tx;
+
+static const EmitMem m_icount = { HR_RBP, HR_NONE, 0, JIT_OFF_ICOUNT };
+
+/* The Cpu slot of guest register r at size 1 (AH..BH: byte 1 of RAX..RBX) or larger. */
+static EmitMem gmem(int r)
+{
+    if (r >= REG_AH)
+        return emit_mem(JIT_REG_CPU, JIT_OFF_GPR(r - REG_AH) + 1);
+    return emit_mem(JIT_REG_CPU, JIT_OFF_GPR(r));
+}
+
+/* host h = guest register r of `size` bytes, zero-extended to 64 bits. */
+static void load_greg(Tx *t, int h, int r, int size)
+{
+    if (size <= 2)
+        emit_movzx_rm(&t->e, 4, h, size, gmem(r));
+    else
+        emit_mov_rm(&t->e, size, h, gmem(r));
+}
+
+/* guest register r of `size` bytes = host h, as reg_write does: 8/16-bit writes merge, 32-bit
+ * writes zero-extend (h holds a zero-extended 32-bit value then). */
+static void store_greg(Tx *t, int r, int size, int h)
+{
+    emit_mov_mr(&t->e, size == 4 ? 8 : size, gmem(r), h);
+}
+
+/* Cpu.icount = exact: the native instructions retired since the last write are added. */
+static void sync_icount(Tx *t, uint32_t extra)
+{
+    if (t->pending + extra)
+        emit_alu_mi(&t->e, EMIT_ADD, 8, m_icount, t->pending + extra);
+    t->pending = 0;
+}
+
+/* Cpu.rip = the offset of the instruction at `off` bytes into the block (r12 holds the start). */
+static void set_rip(Tx *t, uint32_t off)
+{
+    if (t->rip_mem == off)
+        return;
+    emit_lea(&t->e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off));
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    t->rip_mem = off;
+}
+
+/* Stores the lazy flags of an operation: cc_op, cc_dst = rax, cc_src = rcx (or 0). */
+static void store_cc(Tx *t, int op, int size, bool src_zero)
+{
+    emit_mov_mi(&t->e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), ((uint32_t)op << 2) | cc_size_log2(size));
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), HR_RAX);
+    if (src_zero)
+        emit_mov_mi(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), 0);
+    else
+        emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), HR_RCX);
+}
+
+/* Out-of-line helpers: flag questions answered from the lazy form in the Cpu. */
+static bool jit_helper_cf(const Cpu *cpu) { return cc_cf(cpu); }
+
+/* Which host flags a condition code reads (SDM vol. 1, appendix B). */
+static bool cond_needs_cf(int cc) { cc &= 0xe; return cc == EMIT_CC_B || cc == EMIT_CC_BE; }
+static bool cond_needs_zspo(int cc) { cc &= 0xe; return cc != EMIT_CC_B; }
+
+/* Leaves `cc` evaluated in host flags: when the host flags are not the guest's, from the lazy
+ * form (valid: every reader makes its producer store it) through cc_cond(), then ZF = !cond,
+ * so the caller must use the returned condition code instead of cc. */
+static int cond_prepare(Tx *t, int cc)
+{
+    if ((!cond_needs_cf(cc) || t->cf_ok) && (!cond_needs_zspo(cc) || t->zspo_ok))
+        return cc;
+    emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_ri(&t->e, 4, HR_RSI, (uint32_t)cc);
+    emit_call(&t->e, (const void *)(uintptr_t)cc_cond);
+    emit_test_rr(&t->e, 1, HR_RAX, HR_RAX);
+    t->cf_ok = t->zspo_ok = false;     /* the call and the test left the host flags changed */
+    return EMIT_CC_NE;
+}
+
+/* edx = guest CF (0/1) and host CF = guest CF, for ADC/SBB/INC/DEC. */
+static void carry_prepare(Tx *t)
+{
+    if (t->cf_ok) {
+        emit_setcc_r(&t->e, EMIT_CC_B, HR_RDX);
+        emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RDX);
+        return;
+    }
+    emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
+    emit_call(&t->e, (const void *)(uintptr_t)jit_helper_cf);
+    emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RAX);
+    emit_bt_ri(&t->e, 4, HR_RDX, 0);
+    t->cf_ok = true;
+    t->zspo_ok = false;
+}
+
+/* Out-of-line code: a taken branch, or the rest of a handler call that did not return
+ * INSN_NEXT. */
+typedef struct Side {
+    EmitLabel label;
+    uint32_t i;            /* instruction */
+    uint32_t off;          /* its offset in the block */
+    uint32_t pending;      /* native instructions retired before it, not yet in Cpu.icount */
+    bool handler;          /* handler's INSN_JUMP/INSN_END return (else: a taken branch) */
+} Side;
+
+/* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
+ * before emission, as the flag liveness depends on it. */
+static InsnForm native_form(const Tx *t, const Insn *in)
+{
+    InsnForm f = insn_form(in->fn);
+    bool mem = in->flags & INSN_MEM;
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+    case FORM_UNARY_R:
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+        return mem ? FORM_NONE : f;
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+    case FORM_CMOVCC:
+    case FORM_SETCC:
+        return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
+    case FORM_LEA:
+        return f;
+    case FORM_JCC:
+    case FORM_JMP_REL:
+        /* 32-bit code: native only with a flat CS (checked at entry), so no limit check. */
+        return (int64_t)in->imm == (int32_t)in->imm ? f : FORM_NONE;
+    default:
+        (void)t;
+        return FORM_NONE;
+    }
+}
+
+/* Does the instruction write all six arithmetic flags (a producer that kills the previous
+ * ones)?  ADC/SBB and INC/DEC take CF in; they count as readers too (see liveness). */
+static bool form_writes_flags(InsnForm f, const Insn *in)
+{
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+        return true;
+    case FORM_UNARY_R:
+        return in->sub != 3;      /* NOT changes no flag */
+    default:
+        return false;
+    }
+}
+
+static bool form_reads_flags(InsnForm f, const Insn *in)
+{
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+        return in->sub == EMIT_ADC || in->sub == EMIT_SBB;
+    case FORM_UNARY_R:
+        return in->sub <= 1;      /* INC/DEC keep CF */
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+    case FORM_LEA:
+        return false;
+    default:
+        return true;             /* conditions, exits, and every handler call */
+    }
+}
+
+static uint64_t imm_masked(const Insn *in, int size)
+{
+    return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
+}
+
+/* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
+static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    if (carry)
+        carry_prepare(t);
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (f == FORM_ALU_RR)
+        load_greg(t, HR_RCX, in->r[1], size);
+    else
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    bool writes = op != EMIT_CMP && op != 8;
+    /* CMP and TEST compute into rax when their result is recorded for the lazy flags: SUB and
+     * AND set the host flags the same way. */
+    int hop = op == 8 ? EMIT_AND : op == EMIT_CMP ? EMIT_SUB : op;
+    if (!writes && !live) {
+        if (op == 8)
+            emit_test_rr(e, size, HR_RAX, HR_RCX);
+        else
+            emit_alu_rr(e, EMIT_CMP, size, HR_RAX, HR_RCX);
+    } else {
+        emit_alu_rr(e, hop, size, HR_RAX, HR_RCX);
+    }
+    if (writes)
+        store_greg(t, in->r[0], size, HR_RAX);
+    if (live) {
+        static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
+                                          CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
+        int cop = cc_of[op];
+        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        if (carry)
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
+    }
+    t->cf_ok = t->zspo_ok = true;
+}
+
+/* INC DEC NEG NOT r0. */
+static void emit_unary_native(Tx *t, const Insn *in, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    static const uint8_t host_op[4] = { EMIT_INC, EMIT_DEC, EMIT_NEG, EMIT_NOT };
+    if (op <= 1 && live)
+        carry_prepare(t);
+    load_greg(t, HR_RCX, in->r[0], size);
+    emit_mov_rr(e, 8, HR_RAX, HR_RCX);
+    emit_unary_r(e, host_op[op], size, HR_RAX);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (op == 3)
+        return;
+    if (live) {
+        if (op <= 1) {
+            store_cc(t, op == 0 ? CC_OP_INC : CC_OP_DEC, size, true);
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
+        } else {
+            store_cc(t, CC_OP_SUB, size, false);
+        }
+    }
+    t->zspo_ok = true;
+    if (op == 2)
+        t->cf_ok = true;
+}
+
+/* MOV / MOVZX / MOVSX between registers, MOV r, imm. */
+static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    switch (f) {
+    case FORM_MOV_RR:
+        load_greg(t, HR_RAX, in->r[1], size);
+        break;
+    case FORM_MOV_RI:
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RAX, imm_masked(in, size));
+        break;
+    case FORM_MOVZX:
+        load_greg(t, HR_RAX, in->r[1], in->sub);
+        break;
+    default:    /* FORM_MOVSX */
+        if (in->sub == 4)
+            emit_movsxd_rm(e, HR_RAX, gmem(in->r[1]));
+        else
+            emit_movsx_rm(e, 8, HR_RAX, in->sub, gmem(in->r[1]));
+        if (size == 4)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        break;
+    }
+    store_greg(t, in->r[0], size, HR_RAX);
+}
+
+/* rax = the effective address of the memory operand (insn_ea), masked to the address size.
+ * False when a displacement does not fit (the caller then calls the handler). */
+static bool emit_ea(Tx *t, const Insn *in, uint32_t off)
+{
+    Emitter *e = &t->e;
+    int64_t disp = in->disp;
+    int base = HR_NONE, index = HR_NONE;
+    if (in->flags & INSN_RIPREL) {
+        disp += (int64_t)off + in->len;
+        base = HR_R12;
+    } else if (in->base != REG_NONE) {
+        emit_mov_rm(e, 8, HR_RAX, gmem(in->base));
+        base = HR_RAX;
+    }
+    if (in->index != REG_NONE) {
+        emit_mov_rm(e, 8, HR_RCX, gmem(in->index));
+        index = HR_RCX;
+    }
+    if (!emit_fits_i32(disp))
+        return false;
+    if (base == HR_NONE && index == HR_NONE)
+        emit_mov_ri(e, 8, HR_RAX, (uint64_t)disp);
+    else
+        emit_lea(e, 8, HR_RAX, emit_mem_idx(base, index, in->scale, (int32_t)disp));
+    if (in->asz == 4)
+        emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+    else if (in->asz == 2)
+        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+    return true;
+}
+
+static bool emit_lea_native(Tx *t, const Insn *in, uint32_t off)
+{
+    if (in->asz != 8 && (in->flags & INSN_RIPREL))
+        return false;
+    if (!emit_ea(t, in, off))
+        return false;
+    if (in->osz == 4)
+        emit_mov_rr(&t->e, 4, HR_RAX, HR_RAX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+    return true;
+}
+
+/* SETcc r0 / CMOVcc r0, r1. */
+static void emit_cond_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int cc = cond_prepare(t, in->sub);
+    if (f == FORM_SETCC) {
+        emit_setcc_r(e, cc, HR_RAX);
+        store_greg(t, in->r[0], 1, HR_RAX);
+        return;
+    }
+    load_greg(t, HR_RAX, in->r[0], in->osz);
+    load_greg(t, HR_RCX, in->r[1], in->osz);
+    emit_cmov_rr(e, cc, 8, HR_RAX, HR_RCX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+}
+
+/* rax = the target of a relative branch (branch.c: truncated to the operand size, or to 32 bits
+ * outside 64-bit mode) and Cpu.rip = rax when it passes the check; a target that fails it
+ * jumps to `bad` (the handler raises the #GP). */
+static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *bad)
+{
+    Emitter *e = &t->e;
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)((int64_t)off + in->len + (int64_t)in->imm)));
+    if (in->osz == 2)
+        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+    else if (t->bits != 64)
+        emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+    if (t->bits == 64) {
+        /* canonical: bits 63:47 all equal */
+        emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+        emit_shift_ri(e, EMIT_SHL, 8, HR_RCX, 16);
+        emit_shift_ri(e, EMIT_SAR, 8, HR_RCX, 16);
+        emit_alu_rr(e, EMIT_CMP, 8, HR_RCX, HR_RAX);
+        emit_jcc_label(e, EMIT_CC_NE, bad, false);
+    }
+    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+}
+
+/* Calls the handler of instruction i at `off` with the state synced (the call-threaded
+ * sequence of the header); out of line when `pending` is given (a fallback), else inline. */
+static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
+{
+    Emitter *e = &t->e;
+    const Insn *in = &t->b->insns[i];
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(i * sizeof(Insn))));
+    emit_call(e, (const void *)(uintptr_t)in->fn);
+    emit_unary_m(e, EMIT_INC, 8, m_icount);
+    (void)off;
+}
+
+/* After a handler returned something else than INSN_NEXT (eax): the block ends. */
+static void emit_handler_tail(Tx *t, const Insn *in)
+{
+    Emitter *e = &t->e;
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, INSN_JUMP);
+    emit_jcc(e, EMIT_CC_E, t->stubs->exit[JIT_EXIT_JUMP]);
+    emit_alu_mi(e, EMIT_ADD, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), in->len);
+    emit_jmp(e, t->stubs->exit[JIT_EXIT_END]);
+}
+
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, JitStats *st)
+{
+    Tx t = { .stubs = stubs, .b = b, .bits = bits };
+    if (!codebuf_begin(cb, &t.e, 256))
+        return NULL;
+    Emitter *e = &t.e;
+    uint32_t n = b->n;
+    InsnForm form[BLOCK_MAX_INSNS];
+    bool live_after[BLOCK_MAX_INSNS];
+    uint32_t off[BLOCK_MAX_INSNS + 1];
+    Side side[2 * BLOCK_MAX_INSNS];
+    uint32_t nside = 0;
+    bool branches = false;
+
+    off[0] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        form[i] = bits == 32 || bits == 64 ? native_form(&t, &b->insns[i]) : FORM_NONE;
+        off[i + 1] = off[i] + b->insns[i].len;
+        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL;
+    }
+    /* Flag liveness (jit.h section 4): every flag is live at the block end, at side exits and
+     * at handler calls; a producer stores the lazy form only when its flags are live after it. */
+    bool live = true;
+    for (uint32_t i = n; i-- > 0;) {
+        live_after[i] = live;
+        if (form_reads_flags(form[i], &b->insns[i]))
+            live = true;
+        else if (form_writes_flags(form[i], &b->insns[i]))
+            live = false;
+    }
+
+    emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
+    if (bits == 32 && branches) {
+        /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
+         * block (JIT_EXIT_BUDGET: nothing of it ran). */
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].limit)), -1);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+    }
+    emit_mov_ri(e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
+    emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+
+    for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
-        emit_label_init(&not_next[i]);
-        emit_mov_rr(&e, 8, HR_RDI, JIT_REG_CPU);
-        emit_lea(&e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(i * sizeof(Insn))));
-        emit_call(&e, (const void *)(uintptr_t)in->fn);
-        emit_unary_m(&e, EMIT_INC, 8, emit_mem(JIT_REG_CPU, JIT_OFF_ICOUNT));
-        emit_test_rr(&e, 4, HR_RAX, HR_RAX);
-        emit_jcc_label(&e, EMIT_CC_NE, &not_next[i], false);
-        emit_alu_mi(&e, EMIT_ADD, 8, rip, in->len);
-        emit_alu_mi(&e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
-        emit_jcc(&e, EMIT_CC_NE, stubs->exit[JIT_EXIT_STOP]);
+        bool done = true;
+        switch (form[i]) {
+        case FORM_ALU_RR:
+        case FORM_ALU_RI:
+            emit_alu_native(&t, in, form[i], live_after[i]);
+            break;
+        case FORM_UNARY_R:
+            emit_unary_native(&t, in, live_after[i]);
+            break;
+        case FORM_MOV_RR:
+        case FORM_MOV_RI:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+            emit_mov_native(&t, in, form[i]);
+            break;
+        case FORM_LEA:
+            done = emit_lea_native(&t, in, off[i]);
+            break;
+        case FORM_SETCC:
+        case FORM_CMOVCC:
+            emit_cond_native(&t, in, form[i]);
+            break;
+        case FORM_JCC:
+        case FORM_JMP_REL: {
+            Side *s = &side[nside++];
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .handler = false };
+            emit_label_init(&s->label);
+            if (form[i] == FORM_JCC)
+                emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
+            else
+                emit_jmp_label(e, &s->label, false);
+            break;
+        }
+        default:
+            done = false;
+            break;
+        }
+        if (done) {
+            t.pending++;
+            t.native++;
+            continue;
+        }
+        /* A handler call, with the state of jit.h section 3. */
+        sync_icount(&t, 0);
+        set_rip(&t, off[i]);
+        emit_handler_call(&t, i, off[i]);
+        Side *s = &side[nside++];
+        *s = (Side){ .i = i, .off = off[i], .handler = true };
+        emit_label_init(&s->label);
+        emit_test_rr(e, 4, HR_RAX, HR_RAX);
+        emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+        emit_alu_mi(e, EMIT_ADD, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), in->len);
+        t.rip_mem = off[i + 1];
+        emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_STOP]);
+        t.cf_ok = t.zspo_ok = false;
+        t.called++;
     }
-    emit_jmp(&e, stubs->exit[JIT_EXIT_END]);
-    for (uint32_t i = 0; i < b->n; i++) {
-        emit_label_bind(&e, &not_next[i]);
-        emit_alu_ri(&e, EMIT_CMP, 4, HR_RAX, INSN_JUMP);
-        emit_jcc(&e, EMIT_CC_E, stubs->exit[JIT_EXIT_JUMP]);
-        emit_alu_mi(&e, EMIT_ADD, 8, rip, b->insns[i].len);
-        emit_jmp(&e, stubs->exit[JIT_EXIT_END]);
+    sync_icount(&t, 0);
+    set_rip(&t, off[n]);
+    emit_jmp(e, stubs->exit[JIT_EXIT_END]);
+
+    for (uint32_t k = 0; k < nside; k++) {
+        Side *s = &side[k];
+        const Insn *in = &b->insns[s->i];
+        emit_label_bind(e, &s->label);
+        if (s->handler) {
+            emit_handler_tail(&t, in);
+            continue;
+        }
+        /* A taken branch: rip = target, icount includes the branch. */
+        EmitLabel bad;
+        emit_label_init(&bad);
+        emit_branch_target(&t, in, s->off, &bad);
+        t.pending = s->pending;
+        sync_icount(&t, 1);
+        emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
+        if (t.bits == 64) {
+            /* A non-canonical target: the handler raises the #GP from the synced state. */
+            emit_label_bind(e, &bad);
+            t.pending = s->pending;
+            sync_icount(&t, 0);
+            emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+            emit_handler_call(&t, s->i, s->off);
+            emit_handler_tail(&t, in);
+        }
     }
-    return codebuf_commit(cb, &e);
+    const void *code = codebuf_commit(cb, e);
+    if (code && st) {
+        st->insns_native += t.native;
+        st->insns_called += t.called;
+        st->host_bytes += emit_size(e);
+    }
+    return code;
 }

@@ -21,7 +21,8 @@ typedef struct JitStubs {
 /* Emits the trampoline and the exit stubs; false when the buffer has no room for them. */
 bool translate_entry(CodeBuf *cb, JitStubs *stubs);
 
-/* Translates `b` into call-threaded code; NULL when the buffer is full. */
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b);
+/* Translates `b`, decoded for `bits`-bit code (16: calls only), into host code; NULL when the
+ * buffer is full.  Adds what it made to the static counters of `st` (may be NULL). */
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, JitStats *st);
 
 #endif
