@@ -71,10 +71,10 @@ static const void *jit_translate(Jit *jit, const Cpu *cpu, const Block *b)
      * block's key, so this holds for the block's whole life. */
     if (cpu->code_bits == 16 || cpu_vm86(cpu))
         return NULL;
-    const void *code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, &jit->stats);
+    const void *code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, cpu_user(cpu), &jit->stats);
     if (!code) {
         jit_flush(jit);
-        code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, &jit->stats);
+        code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, cpu_user(cpu), &jit->stats);
     }
     if (code)
         jit->stats.translated++;

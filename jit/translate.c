@@ -80,7 +80,12 @@ typedef struct Tx {
     uint32_t rip_mem;      /* offset from the block's start that Cpu.rip holds */
     bool cf_ok;            /* host CF is the guest's CF */
     bool zspo_ok;          /* host ZF SF PF OF are the guest's */
+    int user;              /* TLB privilege class the block's accesses use (jit.h section 5) */
     uint32_t native, called;
+    struct Side *side;     /* out-of-line pieces, emitted after the main line */
+    uint32_t nside;
+    uint32_t cur, cur_off; /* the instruction being translated and its offset */
+    int mem_side;          /* its SIDE_MEM piece, -1: none */
 } Tx;
 
 static const EmitMem m_icount = { HR_RBP, HR_NONE, 0, JIT_OFF_ICOUNT };
@@ -183,7 +188,12 @@ typedef struct Side {
     uint32_t i;            /* instruction */
     uint32_t off;          /* its offset in the block */
     uint32_t pending;      /* native instructions retired before it, not yet in Cpu.icount */
-    bool handler;          /* handler's INSN_JUMP/INSN_END return (else: a taken branch) */
+    enum { SIDE_HANDLER, SIDE_BRANCH, SIDE_MEM } kind;
+                           /* the rest of a handler call that did not return INSN_NEXT; a taken
+                              branch; a TLB miss (the handler runs the whole instruction) */
+    uint32_t rip_mem;      /* SIDE_MEM: what Cpu.rip holds on the main line there */
+    bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
+    const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
 } Side;
 
 /* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
@@ -192,6 +202,30 @@ static InsnForm native_form(const Tx *t, const Insn *in)
 {
     InsnForm f = insn_form(in->fn);
     bool mem = in->flags & INSN_MEM;
+    /* Memory operands: flat segments only (jit.h section 5); in 32-bit code FS, GS and CS
+     * stay with the handler, so that a block using them still runs natively. */
+    if (mem && f != FORM_LEA) {
+        if (t->bits == 32 && (in->seg == SEG_FS || in->seg == SEG_GS || in->seg == SEG_CS))
+            return FORM_NONE;
+        if ((in->flags & INSN_RIPREL) && in->asz != 8)
+            return FORM_NONE;
+        switch (f) {
+        case FORM_ALU_RM:
+        case FORM_ALU_MR:
+        case FORM_MOV_RM:
+        case FORM_MOV_MR:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+        case FORM_CMOVCC:
+        case FORM_SETCC:
+            return f;
+        case FORM_ALU_MI:
+        case FORM_MOV_MI:
+            return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
+        default:
+            return FORM_NONE;
+        }
+    }
     switch (f) {
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -220,6 +254,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
  * ones)?  ADC/SBB and INC/DEC take CF in; they count as readers too (see liveness). */
 static bool form_writes_flags(InsnForm f, const Insn *in)
 {
+    if (in->flags & INSN_MEM && f != FORM_LEA)
+        return false;     /* may fault (and the slow path calls the handler): a reader */
     switch (f) {
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -233,6 +269,8 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
 
 static bool form_reads_flags(InsnForm f, const Insn *in)
 {
+    if (in->flags & INSN_MEM && f != FORM_LEA)
+        return true;      /* may fault: every flag is live before it */
     switch (f) {
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -253,6 +291,21 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
 static uint64_t imm_masked(const Insn *in, int size)
 {
     return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
+}
+
+/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in rax, second
+ * operand in rcx, carry-in in rdx); the host flags are the guest's. */
+static void alu_flags_done(Tx *t, int op, int size, bool live)
+{
+    static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
+                                      CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
+    if (live) {
+        int cop = cc_of[op];
+        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        if (op == EMIT_ADC || op == EMIT_SBB)
+            emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
+    }
+    t->cf_ok = t->zspo_ok = true;
 }
 
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
@@ -282,15 +335,7 @@ static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
     }
     if (writes)
         store_greg(t, in->r[0], size, HR_RAX);
-    if (live) {
-        static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
-                                          CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
-        int cop = cc_of[op];
-        store_cc(t, cop, size, cop == CC_OP_LOGIC);
-        if (carry)
-            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
-    }
-    t->cf_ok = t->zspo_ok = true;
+    alu_flags_done(t, op, size, live);
 }
 
 /* INC DEC NEG NOT r0. */
@@ -347,9 +392,10 @@ static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
     store_greg(t, in->r[0], size, HR_RAX);
 }
 
-/* rax = the effective address of the memory operand (insn_ea), masked to the address size.
- * False when a displacement does not fit (the caller then calls the handler). */
-static bool emit_ea(Tx *t, const Insn *in, uint32_t off)
+/* dst = the effective address of the memory operand (insn_ea), masked to the address size;
+ * rcx is clobbered.  False when a displacement does not fit (the caller then calls the
+ * handler). */
+static bool emit_ea(Tx *t, const Insn *in, uint32_t off, int dst)
 {
     Emitter *e = &t->e;
     int64_t disp = in->disp;
@@ -358,8 +404,8 @@ static bool emit_ea(Tx *t, const Insn *in, uint32_t off)
         disp += (int64_t)off + in->len;
         base = HR_R12;
     } else if (in->base != REG_NONE) {
-        emit_mov_rm(e, 8, HR_RAX, gmem(in->base));
-        base = HR_RAX;
+        emit_mov_rm(e, 8, dst, gmem(in->base));
+        base = dst;
     }
     if (in->index != REG_NONE) {
         emit_mov_rm(e, 8, HR_RCX, gmem(in->index));
@@ -368,13 +414,13 @@ static bool emit_ea(Tx *t, const Insn *in, uint32_t off)
     if (!emit_fits_i32(disp))
         return false;
     if (base == HR_NONE && index == HR_NONE)
-        emit_mov_ri(e, 8, HR_RAX, (uint64_t)disp);
+        emit_mov_ri(e, 8, dst, (uint64_t)disp);
     else
-        emit_lea(e, 8, HR_RAX, emit_mem_idx(base, index, in->scale, (int32_t)disp));
+        emit_lea(e, 8, dst, emit_mem_idx(base, index, in->scale, (int32_t)disp));
     if (in->asz == 4)
-        emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        emit_mov_rr(e, 4, dst, dst);
     else if (in->asz == 2)
-        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+        emit_movzx_rr(e, 4, dst, 2, dst);
     return true;
 }
 
@@ -382,7 +428,7 @@ static bool emit_lea_native(Tx *t, const Insn *in, uint32_t off)
 {
     if (in->asz != 8 && (in->flags & INSN_RIPREL))
         return false;
-    if (!emit_ea(t, in, off))
+    if (!emit_ea(t, in, off, HR_RAX))
         return false;
     if (in->osz == 4)
         emit_mov_rr(&t->e, 4, HR_RAX, HR_RAX);
@@ -428,6 +474,193 @@ static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *b
     emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
 }
 
+/* ---- memory operands through the inline TLB (jit.h section 5) ---- */
+
+/* rsi = the linear address of the memory operand of the current instruction (flat segments;
+ * FS/GS add their base in 64-bit code), then the TLB probe for `size` bytes of kind `acc`: on a
+ * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
+ * that runs the whole instruction through its handler.  rax, rcx, rdi, r8 and the host flags
+ * are clobbered.  False (before anything is emitted that matters) when the operand does not
+ * suit; the caller then calls the handler. */
+static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+{
+    Emitter *e = &t->e;
+    if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
+        return false;
+    emit_ea(t, in, t->cur_off, HR_RSI);
+    if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
+        emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
+    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
+    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
+    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
+    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
+                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
+    t->mem_side = (int)t->nside;
+    Side *s = &t->side[t->nside++];
+    *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
+                 .rip_mem = t->rip_mem };
+    emit_label_init(&s->label);
+    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    t->cf_ok = t->zspo_ok = false;
+    return true;
+}
+
+/* host h = `size` bytes at [rsi], zero-extended. */
+static void load_host(Tx *t, int h, int size)
+{
+    if (size <= 2)
+        emit_movzx_rm(&t->e, 4, h, size, emit_mem(HR_RSI, 0));
+    else
+        emit_mov_rm(&t->e, size, h, emit_mem(HR_RSI, 0));
+}
+
+/* The arithmetic flags of the lazy form, for the slow path's return to the main line. */
+static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
+
+/* A TLB miss: the handler runs the instruction with the state synced (Cpu.rip, Cpu.icount
+ * exact; the lazy flags are stored, as before any access: it may fault).  It may have stored
+ * into a page with code or into a device, which sets exit_block: then the block stops after
+ * the instruction (JIT_EXIT_STOP).  Otherwise the main line goes on with what it expects:
+ * Cpu.icount back to its last synced value, Cpu.rip as it was, and the host flags loaded from
+ * the lazy form when the main line uses them. */
+static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
+{
+    Emitter *e = &t->e;
+    const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+    if (s->pending)
+        emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(s->i * sizeof(Insn))));
+    emit_call(e, (const void *)(uintptr_t)t->b->insns[s->i].fn);
+    EmitLabel stop;
+    emit_label_init(&stop);
+    emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
+    emit_jcc_label(e, EMIT_CC_NE, &stop, false);
+    if (s->pending)
+        emit_alu_mi(e, EMIT_SUB, 8, m_icount, s->pending);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->rip_mem));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    if (s->flags) {
+        emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+        emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
+        emit_push_r(e, HR_RAX);
+        emit_popfq(e);
+    }
+    emit_jmp(e, s->resume);
+    emit_label_bind(e, &stop);
+    emit_unary_m(e, EMIT_INC, 8, m_icount);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)next_off));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    emit_jmp(e, t->stubs->exit[JIT_EXIT_STOP]);
+}
+
+/* MOV r, m / MOV m, r / MOV m, imm / MOVZX, MOVSX r, m. */
+static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    EmitMem host = emit_mem(HR_RSI, 0);
+    switch (f) {
+    case FORM_MOV_RM:
+        if (!mem_begin(t, in, size, ACC_READ))
+            return false;
+        load_host(t, HR_RAX, size);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    case FORM_MOV_MR:
+        if (!mem_begin(t, in, size, ACC_WRITE))
+            return false;
+        load_greg(t, HR_RAX, in->r[1], size);
+        emit_mov_mr(e, size, host, HR_RAX);
+        return true;
+    case FORM_MOV_MI:
+        if (!mem_begin(t, in, size, ACC_WRITE))
+            return false;
+        emit_mov_mi(e, size, host, in->imm);
+        return true;
+    case FORM_MOVZX:
+        if (!mem_begin(t, in, in->sub, ACC_READ))
+            return false;
+        load_host(t, HR_RAX, in->sub);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    default:   /* FORM_MOVSX */
+        if (!mem_begin(t, in, in->sub, ACC_READ))
+            return false;
+        if (in->sub == 4)
+            emit_movsxd_rm(e, HR_RAX, host);
+        else
+            emit_movsx_rm(e, 8, HR_RAX, in->sub, host);
+        if (size == 4)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    }
+}
+
+/* SETcc m / CMOVcc r, m: the condition is kept in dl across the access. */
+static bool emit_cond_mem(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    emit_setcc_r(e, cond_prepare(t, in->sub), HR_RDX);
+    if (f == FORM_SETCC) {
+        if (!mem_begin(t, in, 1, ACC_WRITE))
+            return false;
+        emit_mov_mr(e, 1, emit_mem(HR_RSI, 0), HR_RDX);
+        return true;
+    }
+    if (!mem_begin(t, in, in->osz, ACC_READ))
+        return false;
+    load_host(t, HR_RCX, in->osz);
+    load_greg(t, HR_RAX, in->r[0], in->osz);
+    emit_test_rr(e, 1, HR_RDX, HR_RDX);
+    emit_cmov_rr(e, EMIT_CC_NE, 8, HR_RAX, HR_RCX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+    return true;
+}
+
+/* ALU with a memory operand: r, m (a = register) or m, r / m, imm (read-modify-write; CMP and
+ * TEST only read).  As the register forms, with a from or to [rsi]. */
+static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    bool writes = op != EMIT_CMP && op != 8;
+    if (carry)
+        carry_prepare(t);
+    if (!mem_begin(t, in, size, f != FORM_ALU_RM && writes ? ACC_WRITE : ACC_READ))
+        return false;
+    if (f == FORM_ALU_RM) {
+        load_greg(t, HR_RAX, in->r[0], size);
+        load_host(t, HR_RCX, size);
+    } else {
+        load_host(t, HR_RAX, size);
+        if (f == FORM_ALU_MR)
+            load_greg(t, HR_RCX, in->r[1], size);
+        else
+            emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    }
+    if (carry)
+        emit_bt_ri(e, 4, HR_RDX, 0);
+    int hop = op == 8 ? EMIT_AND : op == EMIT_CMP ? EMIT_SUB : op;
+    emit_alu_rr(e, hop, size, HR_RAX, HR_RCX);
+    if (writes) {
+        if (f == FORM_ALU_RM)
+            store_greg(t, in->r[0], size, HR_RAX);
+        else
+            emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
+    }
+    alu_flags_done(t, op, size, live);
+    return true;
+}
+
 /* Calls the handler of instruction i at `off` with the state synced (the call-threaded
  * sequence of the header); out of line when `pending` is given (a fallback), else inline. */
 static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
@@ -451,9 +684,11 @@ static void emit_handler_tail(Tx *t, const Insn *in)
     emit_jmp(e, t->stubs->exit[JIT_EXIT_END]);
 }
 
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, JitStats *st)
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, int user,
+                            JitStats *st)
 {
-    Tx t = { .stubs = stubs, .b = b, .bits = bits };
+    Side side[2 * BLOCK_MAX_INSNS];
+    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side };
     if (!codebuf_begin(cb, &t.e, 256))
         return NULL;
     Emitter *e = &t.e;
@@ -461,15 +696,20 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     InsnForm form[BLOCK_MAX_INSNS];
     bool live_after[BLOCK_MAX_INSNS];
     uint32_t off[BLOCK_MAX_INSNS + 1];
-    Side side[2 * BLOCK_MAX_INSNS];
-    uint32_t nside = 0;
     bool branches = false;
+    uint8_t seg_acc[6] = { 0 };    /* 32-bit code: access kinds native code makes per segment */
+    bool mem = false;
 
     off[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
         form[i] = bits == 32 || bits == 64 ? native_form(&t, &b->insns[i]) : FORM_NONE;
         off[i + 1] = off[i] + b->insns[i].len;
         branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL;
+        const Insn *in = &b->insns[i];
+        if (form[i] != FORM_NONE && form[i] != FORM_LEA && (in->flags & INSN_MEM)) {
+            mem = true;
+            seg_acc[in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
+        }
     }
     /* Flag liveness (jit.h section 4): every flag is live at the block end, at side exits and
      * at handler calls; a producer stores the lazy form only when its flags are live after it. */
@@ -490,13 +730,70 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].limit)), -1);
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
     }
+    if (mem) {
+        /* The TLB class is fixed at translation; a block entered at another one is run by the
+         * interpreter. */
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
+        emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
+    }
+    for (int sg = 0; sg < 6 && bits == 32; sg++) {
+        if (!seg_acc[sg])
+            continue;
+        /* Flat: base 0, offsets 0..4 GiB - 1 valid, readable and writable (access.h). */
+        const int32_t sc = (int32_t)offsetof(Cpu, seg[sg]);
+        emit_alu_mi(e, EMIT_CMP, 8, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, base)), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, lo)), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, hi)), -1);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_movzx_rm(e, 4, HR_RAX, 1, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, ok)));
+        emit_alu_ri(e, EMIT_AND, 4, HR_RAX, seg_acc[sg]);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, seg_acc[sg]);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+    }
     emit_mov_ri(e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
     emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
 
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
         bool done = true;
-        switch (form[i]) {
+        t.cur = i;
+        t.cur_off = off[i];
+        t.mem_side = -1;
+        bool memop = (in->flags & INSN_MEM) && form[i] != FORM_LEA;
+        switch (memop ? form[i] : FORM_NONE) {
+        case FORM_ALU_RM:
+        case FORM_ALU_MR:
+        case FORM_ALU_MI:
+            done = emit_alu_mem(&t, in, form[i], live_after[i]);
+            break;
+        case FORM_MOV_RM:
+        case FORM_MOV_MR:
+        case FORM_MOV_MI:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+            done = emit_mov_mem(&t, in, form[i]);
+            break;
+        case FORM_SETCC:
+        case FORM_CMOVCC:
+            done = emit_cond_mem(&t, in, form[i]);
+            break;
+        default:
+            break;
+        }
+        if (memop) {
+            if (t.mem_side >= 0) {
+                side[t.mem_side].resume = e->p;
+                side[t.mem_side].flags = t.cf_ok || t.zspo_ok;
+            }
+            if (done && form[i] != FORM_NONE) {
+                t.pending++;
+                t.native++;
+                continue;
+            }
+        }
+        switch (memop ? FORM_NONE : form[i]) {
         case FORM_ALU_RR:
         case FORM_ALU_RI:
             emit_alu_native(&t, in, form[i], live_after[i]);
@@ -519,8 +816,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_JCC:
         case FORM_JMP_REL: {
-            Side *s = &side[nside++];
-            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .handler = false };
+            Side *s = &side[t.nside++];
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH };
             emit_label_init(&s->label);
             if (form[i] == FORM_JCC)
                 emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
@@ -541,8 +838,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
         emit_handler_call(&t, i, off[i]);
-        Side *s = &side[nside++];
-        *s = (Side){ .i = i, .off = off[i], .handler = true };
+        Side *s = &side[t.nside++];
+        *s = (Side){ .i = i, .off = off[i], .kind = SIDE_HANDLER };
         emit_label_init(&s->label);
         emit_test_rr(e, 4, HR_RAX, HR_RAX);
         emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
@@ -557,12 +854,16 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     set_rip(&t, off[n]);
     emit_jmp(e, stubs->exit[JIT_EXIT_END]);
 
-    for (uint32_t k = 0; k < nside; k++) {
+    for (uint32_t k = 0; k < t.nside; k++) {
         Side *s = &side[k];
         const Insn *in = &b->insns[s->i];
         emit_label_bind(e, &s->label);
-        if (s->handler) {
+        if (s->kind == SIDE_HANDLER) {
             emit_handler_tail(&t, in);
+            continue;
+        }
+        if (s->kind == SIDE_MEM) {
+            emit_mem_slow(&t, s, off[s->i + 1]);
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */

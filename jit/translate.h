@@ -21,8 +21,10 @@ typedef struct JitStubs {
 /* Emits the trampoline and the exit stubs; false when the buffer has no room for them. */
 bool translate_entry(CodeBuf *cb, JitStubs *stubs);
 
-/* Translates `b`, decoded for `bits`-bit code (16: calls only), into host code; NULL when the
- * buffer is full.  Adds what it made to the static counters of `st` (may be NULL). */
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, JitStats *st);
+/* Translates `b`, decoded for `bits`-bit code (16: calls only), into host code whose memory
+ * accesses use TLB class `user` (jit.h section 5); NULL when the buffer is full.  Adds what it
+ * made to the static counters of `st` (may be NULL). */
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, int user,
+                            JitStats *st);
 
 #endif
