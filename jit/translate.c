@@ -250,6 +250,24 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     }
 }
 
+/* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
+ * safe direction only (a MOV or POP of a general register that is called, not emitted). */
+static bool may_load_segment(const Insn *in)
+{
+    switch (in->mnem) {
+    case ZYDIS_MNEMONIC_MOV:
+    case ZYDIS_MNEMONIC_POP:
+    case ZYDIS_MNEMONIC_LDS:
+    case ZYDIS_MNEMONIC_LES:
+    case ZYDIS_MNEMONIC_LFS:
+    case ZYDIS_MNEMONIC_LGS:
+    case ZYDIS_MNEMONIC_LSS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Does the instruction write all six arithmetic flags (a producer that kills the previous
  * ones)?  ADC/SBB and INC/DEC take CF in; they count as readers too (see liveness). */
 static bool form_writes_flags(InsnForm f, const Insn *in)
@@ -700,12 +718,19 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     uint8_t seg_acc[6] = { 0 };    /* 32-bit code: access kinds native code makes per segment */
     bool mem = false;
 
+    bool seg_loaded = false;      /* a handler before may have loaded a segment register */
     off[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
-        form[i] = bits == 32 || bits == 64 ? native_form(&t, &b->insns[i]) : FORM_NONE;
-        off[i + 1] = off[i] + b->insns[i].len;
-        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL;
         const Insn *in = &b->insns[i];
+        form[i] = bits == 32 || bits == 64 ? native_form(&t, in) : FORM_NONE;
+        /* The flat check at entry holds until a segment load: MOV Sreg, POP Sreg and LxS do
+         * not end the block.  After one, 32-bit memory operands go through their handlers. */
+        if (bits == 32 && seg_loaded && (in->flags & INSN_MEM) && form[i] != FORM_LEA)
+            form[i] = FORM_NONE;
+        if (form[i] == FORM_NONE && may_load_segment(in))
+            seg_loaded = true;
+        off[i + 1] = off[i] + in->len;
+        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL;
         if (form[i] != FORM_NONE && form[i] != FORM_LEA && (in->flags & INSN_MEM)) {
             mem = true;
             seg_acc[in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
