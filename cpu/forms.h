@@ -25,6 +25,8 @@ typedef enum InsnForm {
     FORM_MOV_RM,    /* MOV r0, m */
     FORM_MOV_MR,    /* MOV m, r1 */
     FORM_MOV_MI,    /* MOV m, imm */
+    FORM_MOV_R_MOFFS, /* MOV AL/rAX, moffs: the offset is imm (masked to asz) */
+    FORM_MOV_MOFFS_R, /* MOV moffs, AL/rAX (r1) */
     FORM_MOVZX,     /* MOVZX r0, r1 or m; sub = source size */
     FORM_MOVSX,     /* MOVSX/MOVSXD r0, r1 or m; sub = source size */
     FORM_LEA,       /* LEA r0, m */
@@ -32,11 +34,14 @@ typedef enum InsnForm {
     FORM_SETCC,     /* SETcc r0 or m; sub = condition */
     FORM_JCC,       /* Jcc rel; sub = condition, imm = target - next */
     FORM_JMP_REL,   /* JMP rel; imm = target - next */
+    FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
+    FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
 } InsnForm;
 
 InsnForm alu_form(InsnFn fn);
 InsnForm mov_form(InsnFn fn);
 InsnForm branch_form(InsnFn fn);
+InsnForm muldiv_form(InsnFn fn);
 
 static inline InsnForm insn_form(InsnFn fn)
 {
@@ -45,6 +50,8 @@ static inline InsnForm insn_form(InsnFn fn)
         f = mov_form(fn);
     if (f == FORM_NONE)
         f = branch_form(fn);
+    if (f == FORM_NONE)
+        f = muldiv_form(fn);
     return f;
 }
 

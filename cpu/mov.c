@@ -270,6 +270,8 @@ InsnForm mov_form(InsnFn fn)
          : fn == op_mov_r_m ? FORM_MOV_RM
          : fn == op_mov_m_r ? FORM_MOV_MR
          : fn == op_mov_m_i ? FORM_MOV_MI
+         : fn == op_mov_r_moffs ? FORM_MOV_R_MOFFS
+         : fn == op_mov_moffs_r ? FORM_MOV_MOFFS_R
          : fn == op_movzx ? FORM_MOVZX
          : fn == op_movsx ? FORM_MOVSX
          : fn == op_lea ? FORM_LEA

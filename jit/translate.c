@@ -219,6 +219,11 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_CMOVCC:
         case FORM_SETCC:
             return f;
+        case FORM_MOV_R_MOFFS:
+        case FORM_MOV_MOFFS_R:
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            return f;
         case FORM_ALU_MI:
         case FORM_MOV_MI:
             return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
@@ -237,6 +242,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_MOVSX:
     case FORM_CMOVCC:
     case FORM_SETCC:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_LEA:
         return f;
@@ -277,6 +284,8 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     switch (f) {
     case FORM_ALU_RR:
     case FORM_ALU_RI:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
         return true;
     case FORM_UNARY_R:
         return in->sub != 3;      /* NOT changes no flag */
@@ -290,6 +299,9 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
     if (in->flags & INSN_MEM && f != FORM_LEA)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
         return in->sub == EMIT_ADC || in->sub == EMIT_SBB;
@@ -505,7 +517,11 @@ static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
     Emitter *e = &t->e;
     if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
         return false;
-    emit_ea(t, in, t->cur_off, HR_RSI);
+    InsnForm f = insn_form(in->fn);
+    if (f == FORM_MOV_R_MOFFS || f == FORM_MOV_MOFFS_R)
+        emit_mov_ri(e, 8, HR_RSI, in->imm & (in->asz == 8 ? ~0ull : (1ull << (in->asz * 8)) - 1));
+    else
+        emit_ea(t, in, t->cur_off, HR_RSI);
     if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
         emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
     int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
@@ -586,12 +602,14 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     EmitMem host = emit_mem(HR_RSI, 0);
     switch (f) {
     case FORM_MOV_RM:
+    case FORM_MOV_R_MOFFS:
         if (!mem_begin(t, in, size, ACC_READ))
             return false;
         load_host(t, HR_RAX, size);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
     case FORM_MOV_MR:
+    case FORM_MOV_MOFFS_R:
         if (!mem_begin(t, in, size, ACC_WRITE))
             return false;
         load_greg(t, HR_RAX, in->r[1], size);
@@ -676,6 +694,39 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
             emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
     }
     alu_flags_done(t, op, size, live);
+    return true;
+}
+
+/* IMUL r0, r1/m[, imm] (muldiv.c imul_to): the truncated product; host CF = OF = the guest's
+ * (the product did not fit), host SF ZF PF are undefined where the interpreter follows the
+ * result, so only CF is kept in the host flags. */
+static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool live)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    if (mem) {
+        if (!mem_begin(t, in, size, ACC_READ))
+            return false;
+        load_host(t, HR_RCX, size);
+    } else {
+        load_greg(t, HR_RCX, in->r[1], size);
+    }
+    if (f == FORM_IMUL_RM) {
+        load_greg(t, HR_RAX, in->r[0], size);
+        emit_imul_rr(e, size, HR_RAX, HR_RCX);
+    } else {
+        emit_imul_rri(e, size, HR_RAX, HR_RCX, (int64_t)in->imm);
+    }
+    if (size == 2)
+        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (live) {
+        emit_setcc_r(e, EMIT_CC_B, HR_RCX);
+        emit_movzx_rr(e, 4, HR_RCX, 1, HR_RCX);
+        store_cc(t, CC_OP_IMUL, size, false);
+    }
+    t->cf_ok = true;
+    t->zspo_ok = false;
     return true;
 }
 
@@ -804,6 +855,14 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_CMOVCC:
             done = emit_cond_mem(&t, in, form[i]);
             break;
+        case FORM_MOV_R_MOFFS:
+        case FORM_MOV_MOFFS_R:
+            done = emit_mov_mem(&t, in, form[i]);
+            break;
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            done = emit_imul_native(&t, in, form[i], true, live_after[i]);
+            break;
         default:
             break;
         }
@@ -838,6 +897,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_SETCC:
         case FORM_CMOVCC:
             emit_cond_native(&t, in, form[i]);
+            break;
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            emit_imul_native(&t, in, form[i], false, live_after[i]);
             break;
         case FORM_JCC:
         case FORM_JMP_REL: {
