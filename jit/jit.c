@@ -30,13 +30,13 @@ Jit *jit_new(uint32_t threshold, size_t code_bytes)
         free(jit);
         return NULL;
     }
-    if (!translate_entry(jit->cb, &jit->stubs)) {
+    jit->threshold = threshold;
+    jit->gen = 1;
+    if (!translate_entry(jit->cb, &jit->stubs, jit->gen, &jit->stats)) {
         jit_free(jit);
         errno = ENOSPC;
         return NULL;
     }
-    jit->threshold = threshold;
-    jit->gen = 1;
     return jit;
 }
 
@@ -60,7 +60,7 @@ static void jit_flush(Jit *jit)
 {
     codebuf_flush(jit->cb);
     jit->gen++;
-    bool ok = translate_entry(jit->cb, &jit->stubs);
+    bool ok = translate_entry(jit->cb, &jit->stubs, jit->gen, &jit->stats);
     assert(ok && "an empty code buffer holds the trampoline");
     (void)ok;
 }

@@ -24,6 +24,7 @@
  */
 #include "jit/translate.h"
 
+#include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/forms.h"
 
@@ -33,10 +34,68 @@
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
 
-bool translate_entry(CodeBuf *cb, JitStubs *stubs)
+/* The shared lookup after a native branch or fall-through (jit.h section 6): rax = Cpu.rip
+ * (stored), Cpu.icount exact, r15 = the budget left.  Probes the jump cache (Tlb.jc, the
+ * run loop's block_find fast path) for the block at CS.base + rip with the current mode key and
+ * privilege class; a block translated in this code generation `gen` that fits in the budget is
+ * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop. */
+static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStats *st)
+{
+    const uint8_t *miss = stubs->exit[JIT_EXIT_LOOKUP];
+    const int32_t jc = JIT_OFF_JC;
+    EmitLabel bits64, fail;
+    emit_label_init(&bits64);
+    emit_label_init(&fail);
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, code_bits)), 64);
+    emit_jcc_label(e, EMIT_CC_E, &bits64, true);
+    emit_mov_rr(e, 4, HR_RCX, HR_RCX);
+    emit_label_bind(e, &bits64);
+    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
+    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
+    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
+    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    /* key = mode_key | (CPL == 3) << 31 (decode.c) */
+    emit_alu_rr(e, EMIT_XOR, 4, HR_RSI, HR_RSI);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
+    emit_setcc_r(e, EMIT_CC_E, HR_RSI);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_RSI, 31);
+    emit_alu_rm(e, EMIT_OR, 4, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
+    emit_alu_rm(e, EMIT_CMP, 4, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
+    emit_test_rr(e, 8, HR_RSI, HR_RSI);
+    emit_jcc_label(e, EMIT_CC_E, &fail, false);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
+    emit_test_rr(e, 8, HR_RDI, HR_RDI);
+    emit_jcc_label(e, EMIT_CC_E, &fail, false);
+    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
+    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
+    emit_jcc_label(e, EMIT_CC_B, &fail, false);
+    if (st) {
+        emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
+        emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
+    }
+    emit_jmp_r(e, HR_RDI);
+    emit_label_bind(e, &fail);
+    if (st) {
+        emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_misses);
+        emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
+    }
+    emit_jmp(e, miss);
+}
+
+bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     Emitter e;
-    if (!codebuf_begin(cb, &e, 256))
+    if (!codebuf_begin(cb, &e, 512))
         return false;
     for (int i = 0; i < 6; i++)
         emit_push_r(&e, saved_regs[i]);
@@ -60,6 +119,8 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs)
     for (int i = 5; i >= 0; i--)
         emit_pop_r(&e, saved_regs[i]);
     emit_ret(&e);
+    stubs->lookup = e.p;
+    emit_lookup(&e, stubs, gen, st);
 
     const void *code = codebuf_commit(cb, &e);
     if (!code)
@@ -800,7 +861,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
 
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
-    if (bits == 32 && branches) {
+    bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL;
+    if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].limit)), -1);
@@ -938,9 +1000,21 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cf_ok = t.zspo_ok = false;
         t.called++;
     }
-    sync_icount(&t, 0);
-    set_rip(&t, off[n]);
-    emit_jmp(e, stubs->exit[JIT_EXIT_END]);
+    if (chain_end) {
+        /* The block ended at a page end or its size limit after a native instruction: go on
+         * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
+        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
+        if (bits != 64)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+        sync_icount(&t, 0);
+        emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, n);
+        emit_jmp(e, stubs->lookup);
+    } else {
+        sync_icount(&t, 0);
+        set_rip(&t, off[n]);
+        emit_jmp(e, stubs->exit[JIT_EXIT_END]);
+    }
 
     for (uint32_t k = 0; k < t.nside; k++) {
         Side *s = &side[k];
@@ -960,7 +1034,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_branch_target(&t, in, s->off, &bad);
         t.pending = s->pending;
         sync_icount(&t, 1);
-        emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
+        emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+        emit_jmp(e, stubs->lookup);
         if (t.bits == 64) {
             /* A non-canonical target: the handler raises the #GP from the synced state. */
             emit_label_bind(e, &bad);
