@@ -36,12 +36,14 @@ typedef enum InsnForm {
     FORM_JMP_REL,   /* JMP rel; imm = target - next */
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
+    FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */
 } InsnForm;
 
 InsnForm alu_form(InsnFn fn);
 InsnForm mov_form(InsnFn fn);
 InsnForm branch_form(InsnFn fn);
 InsnForm muldiv_form(InsnFn fn);
+InsnForm shift_form(InsnFn fn);
 
 static inline InsnForm insn_form(InsnFn fn)
 {
@@ -52,6 +54,8 @@ static inline InsnForm insn_form(InsnFn fn)
         f = branch_form(fn);
     if (f == FORM_NONE)
         f = muldiv_form(fn);
+    if (f == FORM_NONE)
+        f = shift_form(fn);
     return f;
 }
 

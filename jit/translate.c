@@ -308,6 +308,13 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_LEA:
         return f;
+    case FORM_SHIFT_R: {
+        /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
+         * larger 8/16-bit counts differ). */
+        unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
+        bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
+        return !mem && in->r[1] == REG_NONE && shift && c < in->osz * 8u ? f : FORM_NONE;
+    }
     case FORM_JCC:
     case FORM_JMP_REL:
         /* 32-bit code: native only with a flat CS (checked at entry), so no limit check. */
@@ -348,6 +355,8 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
         return true;
+    case FORM_SHIFT_R:            /* a count of 0 changes no flag */
+        return (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_UNARY_R:
         return in->sub != 3;      /* NOT changes no flag */
     default:
@@ -362,6 +371,7 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
     switch (f) {
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_SHIFT_R:
         return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -791,6 +801,33 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
     return true;
 }
 
+/* SHL/SHR/SAR r0, imm (shift.c shift_compute) with 0 < count < width: the lazy source is the
+ * operand shifted by count - 1, computed first in rcx so that the host flags are the main
+ * shift's.  CF SF ZF PF are the guest's; OF only for a count of 1 (the interpreter's OF for
+ * larger counts is its own formula).  A count of 0 only rewrites the register. */
+static void emit_shift_native(Tx *t, const Insn *in, bool live)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, op = in->sub;
+    unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (c == 0) {
+        store_greg(t, in->r[0], size, HR_RAX);
+        return;
+    }
+    if (live) {
+        emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+        if (c > 1)
+            emit_shift_ri(e, op, size, HR_RCX, (uint8_t)(c - 1));
+    }
+    emit_shift_ri(e, op, size, HR_RAX, (uint8_t)c);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (live)
+        store_cc(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, false);
+    t->cf_ok = true;
+    t->zspo_ok = c == 1;
+}
+
 /* Calls the handler of instruction i at `off` with the state synced (the call-threaded
  * sequence of the header); out of line when `pending` is given (a fallback), else inline. */
 static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
@@ -963,6 +1000,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RM:
         case FORM_IMUL_RMI:
             emit_imul_native(&t, in, form[i], false, live_after[i]);
+            break;
+        case FORM_SHIFT_R:
+            emit_shift_native(&t, in, live_after[i]);
             break;
         case FORM_JCC:
         case FORM_JMP_REL: {
