@@ -173,5 +173,9 @@ InsnFn branch_select(DecodeCtx *d, Insn *in)
 
 InsnForm branch_form(InsnFn fn)
 {
-    return fn == op_jcc ? FORM_JCC : fn == op_jmp_rel ? FORM_JMP_REL : FORM_NONE;
+    return fn == op_jcc ? FORM_JCC
+         : fn == op_jmp_rel ? FORM_JMP_REL
+         : fn == op_call_rel ? FORM_CALL_REL
+         : fn == op_ret ? FORM_RET
+         : FORM_NONE;
 }

@@ -37,6 +37,10 @@ typedef enum InsnForm {
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
     FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */
+    FORM_PUSH_R,    /* PUSH r0 (stack.c) */
+    FORM_POP_R,     /* POP r0 */
+    FORM_CALL_REL,  /* CALL rel; imm = target - next (branch.c) */
+    FORM_RET,       /* RET near; imm = bytes to release (0 without) */
 } InsnForm;
 
 InsnForm alu_form(InsnFn fn);
@@ -44,6 +48,7 @@ InsnForm mov_form(InsnFn fn);
 InsnForm branch_form(InsnFn fn);
 InsnForm muldiv_form(InsnFn fn);
 InsnForm shift_form(InsnFn fn);
+InsnForm stack_form(InsnFn fn);
 
 static inline InsnForm insn_form(InsnFn fn)
 {
@@ -56,6 +61,8 @@ static inline InsnForm insn_form(InsnFn fn)
         f = muldiv_form(fn);
     if (f == FORM_NONE)
         f = shift_form(fn);
+    if (f == FORM_NONE)
+        f = stack_form(fn);
     return f;
 }
 

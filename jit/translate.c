@@ -254,6 +254,7 @@ typedef struct Side {
                               branch; a TLB miss (the handler runs the whole instruction) */
     uint32_t rip_mem;      /* SIDE_MEM: what Cpu.rip holds on the main line there */
     bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
+    bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
     const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
 } Side;
 
@@ -315,6 +316,13 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
         return !mem && in->r[1] == REG_NONE && shift && c < in->osz * 8u ? f : FORM_NONE;
     }
+    case FORM_PUSH_R:
+    case FORM_POP_R:
+    case FORM_RET:
+        /* the stack width: 8 in 64-bit code, 4 in 32-bit code (SS.B checked at entry) */
+        return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+    case FORM_CALL_REL:
+        return in->osz == (t->bits == 64 ? 8 : 4) && (int64_t)in->imm == (int32_t)in->imm ? f : FORM_NONE;
     case FORM_JCC:
     case FORM_JMP_REL:
         /* 32-bit code: native only with a flat CS (checked at entry), so no limit check. */
@@ -323,6 +331,17 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         (void)t;
         return FORM_NONE;
     }
+}
+
+static bool is_stack_form(InsnForm f)
+{
+    return f == FORM_PUSH_R || f == FORM_POP_R || f == FORM_CALL_REL || f == FORM_RET;
+}
+
+/* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
+static bool form_accesses(InsnForm f, const Insn *in)
+{
+    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && (in->flags & INSN_MEM)));
 }
 
 /* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
@@ -553,9 +572,20 @@ static void emit_cond_native(Tx *t, const Insn *in, InsnForm f)
     store_greg(t, in->r[0], in->osz, HR_RAX);
 }
 
+/* 64-bit code: a branch target in rax that is not canonical jumps to `bad`; rcx clobbered. */
+static void emit_canonical_check(Tx *t, EmitLabel *bad)
+{
+    Emitter *e = &t->e;
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_shift_ri(e, EMIT_SHL, 8, HR_RCX, 16);
+    emit_shift_ri(e, EMIT_SAR, 8, HR_RCX, 16);
+    emit_alu_rr(e, EMIT_CMP, 8, HR_RCX, HR_RAX);
+    emit_jcc_label(e, EMIT_CC_NE, bad, false);
+}
+
 /* rax = the target of a relative branch (branch.c: truncated to the operand size, or to 32 bits
- * outside 64-bit mode) and Cpu.rip = rax when it passes the check; a target that fails it
- * jumps to `bad` (the handler raises the #GP). */
+ * outside 64-bit mode); a target that fails the check jumps to `bad` (the handler raises the
+ * #GP).  rcx is clobbered. */
 static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *bad)
 {
     Emitter *e = &t->e;
@@ -564,18 +594,42 @@ static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *b
         emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
     else if (t->bits != 64)
         emit_mov_rr(e, 4, HR_RAX, HR_RAX);
-    if (t->bits == 64) {
-        /* canonical: bits 63:47 all equal */
-        emit_mov_rr(e, 8, HR_RCX, HR_RAX);
-        emit_shift_ri(e, EMIT_SHL, 8, HR_RCX, 16);
-        emit_shift_ri(e, EMIT_SAR, 8, HR_RCX, 16);
-        emit_alu_rr(e, EMIT_CMP, 8, HR_RCX, HR_RAX);
-        emit_jcc_label(e, EMIT_CC_NE, bad, false);
-    }
-    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    if (t->bits == 64)
+        emit_canonical_check(t, bad);     /* canonical: bits 63:47 all equal */
 }
 
+
 /* ---- memory operands through the inline TLB (jit.h section 5) ---- */
+
+/* A SIDE_MEM piece for the current instruction: where its TLB misses (and failed checks) go. */
+static Side *side_new(Tx *t)
+{
+    t->mem_side = (int)t->nside;
+    Side *s = &t->side[t->nside++];
+    *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
+                 .rip_mem = t->rip_mem };
+    emit_label_init(&s->label);
+    return s;
+}
+
+/* The inline TLB probe (jit.h section 5) for `size` bytes of kind `acc` at the linear address
+ * in rsi: on a hit rsi = the host address, a miss jumps to `s`.  rdi, r8 and the host flags
+ * are clobbered. */
+static void mem_probe(Tx *t, int size, int acc, Side *s)
+{
+    Emitter *e = &t->e;
+    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
+    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
+    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
+    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
+                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
+    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    t->cf_ok = t->zspo_ok = false;
+}
 
 /* rsi = the linear address of the memory operand of the current instruction (flat segments;
  * FS/GS add their base in 64-bit code), then the TLB probe for `size` bytes of kind `acc`: on a
@@ -595,22 +649,7 @@ static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
         emit_ea(t, in, t->cur_off, HR_RSI);
     if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
         emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
-    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
-    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
-    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
-    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
-    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
-                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
-    t->mem_side = (int)t->nside;
-    Side *s = &t->side[t->nside++];
-    *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
-                 .rip_mem = t->rip_mem };
-    emit_label_init(&s->label);
-    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
-    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
-    t->cf_ok = t->zspo_ok = false;
+    mem_probe(t, size, acc, side_new(t));
     return true;
 }
 
@@ -632,6 +671,8 @@ static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
  * the instruction (JIT_EXIT_STOP).  Otherwise the main line goes on with what it expects:
  * Cpu.icount back to its last synced value, Cpu.rip as it was, and the host flags loaded from
  * the lazy form when the main line uses them. */
+static void emit_handler_tail(Tx *t, const Insn *in);
+
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
@@ -643,6 +684,11 @@ static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
     emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
     emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(s->i * sizeof(Insn))));
     emit_call(e, (const void *)(uintptr_t)t->b->insns[s->i].fn);
+    if (s->branch) {
+        emit_unary_m(e, EMIT_INC, 8, m_icount);
+        emit_handler_tail(t, &t->b->insns[s->i]);
+        return;
+    }
     EmitLabel stop;
     emit_label_init(&stop);
     emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
@@ -828,6 +874,87 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     t->zspo_ok = c == 1;
 }
 
+/* ---- stack (jit.h section 5 with SS; 64-bit code, or 32-bit code with a flat 32-bit SS) ---- */
+
+/* rdx = the stack pointer after moving it by `delta`, at the stack width. */
+static void sp_moved(Tx *t, int32_t delta)
+{
+    emit_mov_rm(&t->e, 8, HR_RDX, gmem(R_SP));
+    emit_lea(&t->e, 8, HR_RDX, emit_mem(HR_RDX, delta));
+    if (t->bits != 64)
+        emit_mov_rr(&t->e, 4, HR_RDX, HR_RDX);
+}
+
+/* rsi = the stack pointer, at the stack width. */
+static void sp_now(Tx *t)
+{
+    if (t->bits == 64)
+        emit_mov_rm(&t->e, 8, HR_RSI, gmem(R_SP));
+    else
+        emit_mov_rm(&t->e, 4, HR_RSI, gmem(R_SP));
+}
+
+/* The instruction after the stack access went to the next block: Cpu.rip = rax (checked),
+ * Cpu.icount with it, on through the lookup. */
+static void emit_branch_exit(Tx *t)
+{
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    sync_icount(t, 1);
+    emit_alu_ri(&t->e, EMIT_SUB, 8, JIT_REG_BUDGET, t->cur + 1);
+    emit_jmp(&t->e, t->stubs->lookup);
+}
+
+/* PUSH r / POP r / CALL rel / RET (stack.c, branch.c), operand size = stack width S: the
+ * access first (a miss or a failed check runs the handler out of line), then RSP. */
+static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int sz = t->bits == 64 ? 8 : 4;
+    Side *s = side_new(t);
+    switch (f) {
+    case FORM_PUSH_R:
+        sp_moved(t, -sz);
+        emit_mov_rr(e, 8, HR_RSI, HR_RDX);
+        mem_probe(t, sz, ACC_WRITE, s);
+        load_greg(t, HR_RAX, in->r[0], sz);
+        emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
+        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        break;
+    case FORM_POP_R:
+        sp_now(t);
+        mem_probe(t, sz, ACC_READ, s);
+        load_host(t, HR_RAX, sz);
+        sp_moved(t, sz);
+        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        store_greg(t, in->r[0], sz, HR_RAX);
+        break;
+    case FORM_CALL_REL:
+        s->branch = true;
+        emit_branch_target(t, in, t->cur_off, &s->label);
+        emit_mov_rr(e, 8, HR_R9, HR_RAX);
+        sp_moved(t, -sz);
+        emit_mov_rr(e, 8, HR_RSI, HR_RDX);
+        mem_probe(t, sz, ACC_WRITE, s);
+        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)(t->cur_off + in->len)));
+        emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
+        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        emit_mov_rr(e, 8, HR_RAX, HR_R9);
+        emit_branch_exit(t);
+        break;
+    default:   /* FORM_RET */
+        s->branch = true;
+        sp_now(t);
+        mem_probe(t, sz, ACC_READ, s);
+        load_host(t, HR_RAX, sz);
+        if (t->bits == 64)
+            emit_canonical_check(t, &s->label);
+        sp_moved(t, sz + (int32_t)(in->imm & 0xffff));
+        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        emit_branch_exit(t);
+        break;
+    }
+}
+
 /* Calls the handler of instruction i at `off` with the state synced (the call-threaded
  * sequence of the header); out of line when `pending` is given (a fallback), else inline. */
 static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
@@ -874,15 +1001,16 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         form[i] = bits == 32 || bits == 64 ? native_form(&t, in) : FORM_NONE;
         /* The flat check at entry holds until a segment load: MOV Sreg, POP Sreg and LxS do
          * not end the block.  After one, 32-bit memory operands go through their handlers. */
-        if (bits == 32 && seg_loaded && (in->flags & INSN_MEM) && form[i] != FORM_LEA)
+        if (bits == 32 && seg_loaded && form_accesses(form[i], in))
             form[i] = FORM_NONE;
         if (form[i] == FORM_NONE && may_load_segment(in))
             seg_loaded = true;
         off[i + 1] = off[i] + in->len;
-        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL;
-        if (form[i] != FORM_NONE && form[i] != FORM_LEA && (in->flags & INSN_MEM)) {
+        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
+                    form[i] == FORM_RET;
+        if (form_accesses(form[i], in)) {
             mem = true;
-            seg_acc[in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
+            seg_acc[is_stack_form(form[i]) ? SEG_SS : in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
         }
     }
     /* Flag liveness (jit.h section 4): every flag is live at the block end, at side exits and
@@ -898,7 +1026,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
 
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
-    bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL;
+    bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
+                     form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET;
     if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
@@ -926,6 +1055,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_ri(e, EMIT_AND, 4, HR_RAX, seg_acc[sg]);
         emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, seg_acc[sg]);
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        if (sg == SEG_SS) {
+            /* a 32-bit stack (SS.B): native stack operations move ESP */
+            emit_test_mi(e, 2, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, attr)), SEG_ATTR_DB);
+            emit_jcc(e, EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
+        }
     }
     emit_mov_ri(e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
     emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
@@ -936,8 +1070,14 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cur = i;
         t.cur_off = off[i];
         t.mem_side = -1;
-        bool memop = (in->flags & INSN_MEM) && form[i] != FORM_LEA;
+        bool memop = form_accesses(form[i], in) || ((in->flags & INSN_MEM) && form[i] != FORM_LEA);
         switch (memop ? form[i] : FORM_NONE) {
+        case FORM_PUSH_R:
+        case FORM_POP_R:
+        case FORM_CALL_REL:
+        case FORM_RET:
+            emit_stack_native(&t, in, form[i]);
+            break;
         case FORM_ALU_RM:
         case FORM_ALU_MR:
         case FORM_ALU_MI:
@@ -1072,6 +1212,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         EmitLabel bad;
         emit_label_init(&bad);
         emit_branch_target(&t, in, s->off, &bad);
+        emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
         t.pending = s->pending;
         sync_icount(&t, 1);
         emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
