@@ -141,6 +141,9 @@ typedef struct Tx {
     uint32_t rip_mem;      /* offset from the block's start that Cpu.rip holds */
     bool cf_ok;            /* host CF is the guest's CF */
     bool zspo_ok;          /* host ZF SF PF OF are the guest's */
+    enum { AF_UNKNOWN, AF_HOST, AF_ZERO } af;
+                           /* with zspo_ok: host AF is the guest's, or the guest's AF is 0 */
+    int cf_known;          /* the guest CF as known at translation (a logic op left 0), or -1 */
     int user;              /* TLB privilege class the block's accesses use (jit.h section 5) */
     uint32_t native, called;
     struct Side *side;     /* out-of-line pieces, emitted after the main line */
@@ -234,6 +237,12 @@ static void carry_prepare(Tx *t)
         emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RDX);
         return;
     }
+    if (t->cf_known == 0) {
+        emit_alu_rr(&t->e, EMIT_XOR, 4, HR_RDX, HR_RDX);    /* CF = 0 */
+        t->cf_ok = true;
+        t->zspo_ok = false;
+        return;
+    }
     emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
     emit_call(&t->e, (const void *)(uintptr_t)jit_helper_cf);
     emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RAX);
@@ -314,7 +323,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
          * larger 8/16-bit counts differ). */
         unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
         bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
-        return !mem && in->r[1] == REG_NONE && shift && c < in->osz * 8u ? f : FORM_NONE;
+        bool rotate = in->sub == EMIT_ROL || in->sub == EMIT_ROR;
+        return !mem && in->r[1] == REG_NONE && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
     }
     case FORM_PUSH_R:
     case FORM_POP_R:
@@ -374,8 +384,9 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
         return true;
-    case FORM_SHIFT_R:            /* a count of 0 changes no flag */
-        return (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
+    case FORM_SHIFT_R:            /* a count of 0 changes no flag; rotates keep SF ZF AF PF */
+        return (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
+               (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_UNARY_R:
         return in->sub != 3;      /* NOT changes no flag */
     default:
@@ -388,9 +399,10 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
     if (in->flags & INSN_MEM && f != FORM_LEA)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
+    case FORM_SHIFT_R:
+        return (in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
-    case FORM_SHIFT_R:
         return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -419,13 +431,15 @@ static void alu_flags_done(Tx *t, int op, int size, bool live)
 {
     static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
                                       CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
+    int cop = cc_of[op];
     if (live) {
-        int cop = cc_of[op];
         store_cc(t, cop, size, cop == CC_OP_LOGIC);
         if (op == EMIT_ADC || op == EMIT_SBB)
             emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
     }
     t->cf_ok = t->zspo_ok = true;
+    t->af = cop == CC_OP_LOGIC ? AF_ZERO : AF_HOST;
+    t->cf_known = cop == CC_OP_LOGIC ? 0 : -1;
 }
 
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
@@ -481,8 +495,11 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
         }
     }
     t->zspo_ok = true;
-    if (op == 2)
+    t->af = AF_HOST;
+    if (op == 2) {
         t->cf_ok = true;
+        t->cf_known = -1;
+    }
 }
 
 /* MOV / MOVZX / MOVSX between registers, MOV r, imm. */
@@ -844,7 +861,57 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
     }
     t->cf_ok = true;
     t->zspo_ok = false;
+    t->cf_known = -1;
     return true;
+}
+
+/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
+ * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
+ * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
+ * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
+static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, n = size * 8;
+    if (t->cf_ok && t->zspo_ok && t->af != AF_UNKNOWN) {
+        emit_pushfq(e);
+        emit_pop_r(e, HR_RDX);
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(t->af == AF_ZERO ? FL_AF : 0)));
+    } else {
+        emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+        emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
+        emit_mov_rr(e, 4, HR_RDX, HR_RAX);
+    }
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (c & (unsigned)(n - 1))
+        emit_shift_ri(e, in->sub, size, HR_RAX, (uint8_t)(c & (unsigned)(n - 1)));
+    store_greg(t, in->r[0], size, HR_RAX);
+    /* ecx = CF, r8d = OF (0/1) */
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_mov_rr(e, 8, HR_R8, HR_RAX);
+    if (in->sub == EMIT_ROL) {
+        emit_alu_ri(e, EMIT_AND, 4, HR_RCX, 1);
+        emit_shift_ri(e, EMIT_SHR, 8, HR_R8, (uint8_t)(n - 1));
+    } else {
+        emit_shift_ri(e, EMIT_SHR, 8, HR_RCX, (uint8_t)(n - 1));
+        emit_shift_ri(e, EMIT_SHR, 8, HR_R8, (uint8_t)(n - 2));
+        emit_alu_ri(e, EMIT_AND, 4, HR_RCX, 1);
+    }
+    emit_alu_ri(e, EMIT_AND, 4, HR_R8, 1);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R8, HR_RCX);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 11);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(FL_CF | FL_OF)));
+    emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_RCX);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+    /* Cpu.eflags = (eflags & ~arith) | edx; cc_op = CC_OP_EFLAGS */
+    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
+    emit_mov_rm(e, 4, HR_RCX, fl);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
+    emit_mov_mr(e, 4, fl, HR_RCX);
+    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
+    t->cf_ok = t->zspo_ok = false;
+    t->cf_known = -1;
 }
 
 /* SHL/SHR/SAR r0, imm (shift.c shift_compute) with 0 < count < width: the lazy source is the
@@ -856,6 +923,10 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     Emitter *e = &t->e;
     int size = in->osz, op = in->sub;
     unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
+    if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
+        emit_rotate_native(t, in, c);
+        return;
+    }
     load_greg(t, HR_RAX, in->r[0], size);
     if (c == 0) {
         store_greg(t, in->r[0], size, HR_RAX);
@@ -872,6 +943,8 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
         store_cc(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, false);
     t->cf_ok = true;
     t->zspo_ok = c == 1;
+    t->af = AF_UNKNOWN;
+    t->cf_known = -1;
 }
 
 /* ---- stack (jit.h section 5 with SS; 64-bit code, or 32-bit code with a flat 32-bit SS) ---- */
@@ -982,7 +1055,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
                             JitStats *st)
 {
     Side side[2 * BLOCK_MAX_INSNS];
-    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side };
+    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side, .cf_known = -1 };
     if (!codebuf_begin(cb, &t.e, 256))
         return NULL;
     Emitter *e = &t.e;
@@ -1178,6 +1251,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_STOP]);
         t.cf_ok = t.zspo_ok = false;
+        t.cf_known = -1;
         t.called++;
     }
     if (chain_end) {
