@@ -1,22 +1,33 @@
 /*
  * translate.c — from a decoded Block to host code, following the contract in jit/jit.h.
  *
- * Today every instruction becomes a call to its interpreter handler ("call-threaded" code), with
- * exactly the bookkeeping of run_block() in cpu/exec.c:
+ * A block's code, in order:
+ *   prologue   cmp r15, n ; jb exit_budget       the whole block must fit in the budget
+ *              entry checks (jit.h section 1)    flat segments, SS.B, TLB class: else
+ *                                                exit_budget (the interpreter runs it)
+ *              mov rbx, b->insns ; mov r12, [rbp + rip]
+ *   main line  one piece per instruction, native or a handler call (below)
+ *   end        Cpu.rip/icount synced; after a native last instruction on through the lookup
+ *              stub (jit.h section 6), else exit_end
+ *   sides      out-of-line pieces: taken branches, TLB misses, handler returns other than
+ *              INSN_NEXT
  *
- *     cmp  r15, n ; jb exit_budget          the whole block must fit in the budget
- *     mov  rbx, b->insns                    callee-saved: survives the handler calls
- *   for each Insn i:
- *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)]
- *     call in->fn                           cpu->rip is this instruction, as handlers expect
- *     inc  qword [rbp + icount]             retired (a fault longjmps out before this)
- *     test eax, eax ; jnz not_next_i        INSN_JUMP or INSN_END: out of line
+ * Which instructions are native is decided per Insn from its handler (cpu/forms.h), never from
+ * its mnemonic: register, memory and stack forms of the integer core (native_form()).  Every
+ * other instruction is a handler call with exactly the bookkeeping of run_block():
+ *
+ *     add  qword [rbp + icount], pending       native instructions since the last sync
+ *     lea  rax, [r12 + off] ; mov [rbp + rip], rax      cpu->rip is this instruction
+ *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)] ; call in->fn
+ *     inc  qword [rbp + icount]                retired (a fault longjmps out before this)
+ *     test eax, eax ; jnz side                 INSN_JUMP or INSN_END: out of line
  *     add  qword [rbp + rip], len
  *     cmp  byte [rbp + exit_block], 0 ; jne exit_stop     SMC, device deadline, mode change
- *   jmp exit_end
- *   not_next_i:
- *     cmp eax, INSN_JUMP ; je exit_jump      the handler set rip
- *     add qword [rbp + rip], len ; jmp exit_end
+ *
+ * Native instructions load guest registers from and store them to the Cpu (rax, rcx, rdx as
+ * scratch), compute with the same host instruction, and store the lazy flags where the backward
+ * liveness pass says they are live (jit.h section 4).  Memory operands go through the inline
+ * TLB probe (mem_probe()); a miss runs the handler out of line (emit_mem_slow()).
  *
  * Instruction lengths and Insn addresses are immediates: after a handler returns, the code reads
  * nothing from the Block, which a store may have invalidated (it stays allocated until the next
@@ -1028,9 +1039,9 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
     }
 }
 
-/* Calls the handler of instruction i at `off` with the state synced (the call-threaded
- * sequence of the header); out of line when `pending` is given (a fallback), else inline. */
-static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
+/* Calls the handler of instruction i, the state synced by the caller (the sequence of the
+ * header), and counts it retired. */
+static void emit_handler_call(Tx *t, uint32_t i)
 {
     Emitter *e = &t->e;
     const Insn *in = &t->b->insns[i];
@@ -1038,7 +1049,6 @@ static void emit_handler_call(Tx *t, uint32_t i, uint32_t off)
     emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(i * sizeof(Insn))));
     emit_call(e, (const void *)(uintptr_t)in->fn);
     emit_unary_m(e, EMIT_INC, 8, m_icount);
-    (void)off;
 }
 
 /* After a handler returned something else than INSN_NEXT (eax): the block ends. */
@@ -1240,7 +1250,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
-        emit_handler_call(&t, i, off[i]);
+        emit_handler_call(&t, i);
         Side *s = &side[t.nside++];
         *s = (Side){ .i = i, .off = off[i], .kind = SIDE_HANDLER };
         emit_label_init(&s->label);
@@ -1298,7 +1308,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             sync_icount(&t, 0);
             emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
             emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
-            emit_handler_call(&t, s->i, s->off);
+            emit_handler_call(&t, s->i);
             emit_handler_tail(&t, in);
         }
     }
