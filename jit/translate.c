@@ -161,7 +161,14 @@ typedef struct Tx {
     uint32_t nside;
     uint32_t cur, cur_off; /* the instruction being translated and its offset */
     int mem_side;          /* its SIDE_MEM piece, -1: none */
+    int8_t host_of[16];    /* the host register caching guest register n, or -1 (jit.h section 2) */
+    int ncached;
+    uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
 } Tx;
+
+/* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
+ * the block's start RIP, so three of the four). */
+static const int cache_hosts[3] = { HR_RBX, HR_R13, HR_R14 };
 
 static const EmitMem m_icount = { HR_RBP, HR_NONE, 0, JIT_OFF_ICOUNT };
 
@@ -173,20 +180,52 @@ static EmitMem gmem(int r)
     return emit_mem(JIT_REG_CPU, JIT_OFF_GPR(r));
 }
 
+/* The host register caching guest register r (not AH..BH: a block using them does not cache
+ * RAX..RBX), or -1. */
+static int ghost(const Tx *t, int r)
+{
+    return r < 16 ? t->host_of[r] : -1;
+}
+
 /* host h = guest register r of `size` bytes, zero-extended to 64 bits. */
 static void load_greg(Tx *t, int h, int r, int size)
 {
-    if (size <= 2)
+    int c = ghost(t, r);
+    if (c >= 0) {
+        if (size <= 2)
+            emit_movzx_rr(&t->e, 4, h, size, c);
+        else
+            emit_mov_rr(&t->e, size, h, c);
+    } else if (size <= 2) {
         emit_movzx_rm(&t->e, 4, h, size, gmem(r));
-    else
+    } else {
         emit_mov_rm(&t->e, size, h, gmem(r));
+    }
 }
 
 /* guest register r of `size` bytes = host h, as reg_write does: 8/16-bit writes merge, 32-bit
  * writes zero-extend (h holds a zero-extended 32-bit value then). */
 static void store_greg(Tx *t, int r, int size, int h)
 {
-    emit_mov_mr(&t->e, size == 4 ? 8 : size, gmem(r), h);
+    int c = ghost(t, r);
+    if (c >= 0)
+        emit_mov_rr(&t->e, size, c, h);
+    else
+        emit_mov_mr(&t->e, size == 4 ? 8 : size, gmem(r), h);
+}
+
+/* Cached guest registers to the Cpu (before a call, a slow path or an exit) and back (at entry
+ * and after a call that may have written them). */
+static void emit_writeback(Tx *t)
+{
+    for (int k = 0; k < t->ncached; k++)
+        emit_mov_mr(&t->e, 8, gmem(t->cached[k]), t->host_of[t->cached[k]]);
+}
+
+static void emit_reload(Tx *t)
+{
+    for (int k = 0; k < t->ncached; k++)
+        emit_mov_rm(&t->e, 8, t->host_of[t->cached[k]], gmem(t->cached[k]));
 }
 
 /* Cpu.icount = exact: the native instructions retired since the last write are added. */
@@ -529,7 +568,11 @@ static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
         load_greg(t, HR_RAX, in->r[1], in->sub);
         break;
     default:    /* FORM_MOVSX */
-        if (in->sub == 4)
+        if (ghost(t, in->r[1]) >= 0 && in->sub == 4)
+            emit_movsxd_rr(e, HR_RAX, ghost(t, in->r[1]));
+        else if (ghost(t, in->r[1]) >= 0)
+            emit_movsx_rr(e, 8, HR_RAX, in->sub, ghost(t, in->r[1]));
+        else if (in->sub == 4)
             emit_movsxd_rm(e, HR_RAX, gmem(in->r[1]));
         else
             emit_movsx_rm(e, 8, HR_RAX, in->sub, gmem(in->r[1]));
@@ -552,12 +595,18 @@ static bool emit_ea(Tx *t, const Insn *in, uint32_t off, int dst)
         disp += (int64_t)off + in->len;
         base = HR_R12;
     } else if (in->base != REG_NONE) {
-        emit_mov_rm(e, 8, dst, gmem(in->base));
-        base = dst;
+        base = ghost(t, in->base);
+        if (base < 0) {
+            emit_mov_rm(e, 8, dst, gmem(in->base));
+            base = dst;
+        }
     }
     if (in->index != REG_NONE) {
-        emit_mov_rm(e, 8, HR_RCX, gmem(in->index));
-        index = HR_RCX;
+        index = ghost(t, in->index);
+        if (index < 0) {
+            emit_mov_rm(e, 8, HR_RCX, gmem(in->index));
+            index = HR_RCX;
+        }
     }
     if (!emit_fits_i32(disp))
         return false;
@@ -709,8 +758,9 @@ static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
         emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
     emit_mov_mr(e, 8, rip, HR_RAX);
+    emit_writeback(t);
     emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
-    emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(s->i * sizeof(Insn))));
+    emit_mov_ri(e, 8, HR_RSI, (uint64_t)(uintptr_t)&t->b->insns[s->i]);
     emit_call(e, (const void *)(uintptr_t)t->b->insns[s->i].fn);
     if (s->branch) {
         emit_unary_m(e, EMIT_INC, 8, m_icount);
@@ -721,6 +771,7 @@ static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
     emit_label_init(&stop);
     emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
     emit_jcc_label(e, EMIT_CC_NE, &stop, false);
+    emit_reload(t);
     if (s->pending)
         emit_alu_mi(e, EMIT_SUB, 8, m_icount, s->pending);
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->rip_mem));
@@ -963,7 +1014,7 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
 /* rdx = the stack pointer after moving it by `delta`, at the stack width. */
 static void sp_moved(Tx *t, int32_t delta)
 {
-    emit_mov_rm(&t->e, 8, HR_RDX, gmem(R_SP));
+    load_greg(t, HR_RDX, R_SP, 8);
     emit_lea(&t->e, 8, HR_RDX, emit_mem(HR_RDX, delta));
     if (t->bits != 64)
         emit_mov_rr(&t->e, 4, HR_RDX, HR_RDX);
@@ -972,16 +1023,14 @@ static void sp_moved(Tx *t, int32_t delta)
 /* rsi = the stack pointer, at the stack width. */
 static void sp_now(Tx *t)
 {
-    if (t->bits == 64)
-        emit_mov_rm(&t->e, 8, HR_RSI, gmem(R_SP));
-    else
-        emit_mov_rm(&t->e, 4, HR_RSI, gmem(R_SP));
+    load_greg(t, HR_RSI, R_SP, t->bits == 64 ? 8 : 4);
 }
 
 /* The instruction after the stack access went to the next block: Cpu.rip = rax (checked),
  * Cpu.icount with it, on through the lookup. */
 static void emit_branch_exit(Tx *t)
 {
+    emit_writeback(t);
     emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
     sync_icount(t, 1);
     emit_alu_ri(&t->e, EMIT_SUB, 8, JIT_REG_BUDGET, t->cur + 1);
@@ -1002,14 +1051,14 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         mem_probe(t, sz, ACC_WRITE, s);
         load_greg(t, HR_RAX, in->r[0], sz);
         emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
-        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        store_greg(t, R_SP, 8, HR_RDX);
         break;
     case FORM_POP_R:
         sp_now(t);
         mem_probe(t, sz, ACC_READ, s);
         load_host(t, HR_RAX, sz);
         sp_moved(t, sz);
-        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        store_greg(t, R_SP, 8, HR_RDX);
         store_greg(t, in->r[0], sz, HR_RAX);
         break;
     case FORM_CALL_REL:
@@ -1021,7 +1070,7 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         mem_probe(t, sz, ACC_WRITE, s);
         emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)(t->cur_off + in->len)));
         emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
-        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        store_greg(t, R_SP, 8, HR_RDX);
         emit_mov_rr(e, 8, HR_RAX, HR_R9);
         emit_branch_exit(t);
         break;
@@ -1033,7 +1082,7 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         if (t->bits == 64)
             emit_canonical_check(t, &s->label);
         sp_moved(t, sz + (int32_t)(in->imm & 0xffff));
-        emit_mov_mr(e, 8, gmem(R_SP), HR_RDX);
+        store_greg(t, R_SP, 8, HR_RDX);
         emit_branch_exit(t);
         break;
     }
@@ -1046,7 +1095,7 @@ static void emit_handler_call(Tx *t, uint32_t i)
     Emitter *e = &t->e;
     const Insn *in = &t->b->insns[i];
     emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
-    emit_lea(e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(i * sizeof(Insn))));
+    emit_mov_ri(e, 8, HR_RSI, (uint64_t)(uintptr_t)&t->b->insns[i]);
     emit_call(e, (const void *)(uintptr_t)in->fn);
     emit_unary_m(e, EMIT_INC, 8, m_icount);
 }
@@ -1059,6 +1108,47 @@ static void emit_handler_tail(Tx *t, const Insn *in)
     emit_jcc(e, EMIT_CC_E, t->stubs->exit[JIT_EXIT_JUMP]);
     emit_alu_mi(e, EMIT_ADD, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), in->len);
     emit_jmp(e, t->stubs->exit[JIT_EXIT_END]);
+}
+
+/* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
+ * at least twice; none whose high byte (AH..BH) a native instruction names. */
+static void choose_cached(Tx *t, const InsnForm *form)
+{
+    unsigned uses[16] = { 0 };
+    bool high[4] = { false };
+    for (uint32_t i = 0; i < t->b->n; i++) {
+        const Insn *in = &t->b->insns[i];
+        if (form[i] == FORM_NONE)
+            continue;
+        uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
+        if (in->flags & INSN_MEM) {
+            regs[3] = in->base;
+            regs[4] = in->index;
+        }
+        if (is_stack_form(form[i]))
+            regs[5] = R_SP;
+        for (int k = 0; k < 6; k++) {
+            if (regs[k] < 16)
+                uses[regs[k]]++;
+            else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
+                high[regs[k] - REG_AH] = true;
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        if (high[k])
+            uses[k] = 0;
+    memset(t->host_of, -1, sizeof(t->host_of));
+    t->ncached = 0;
+    for (int n = 0; n < 3; n++) {
+        int best = -1;
+        for (int r = 0; r < 16; r++)
+            if (uses[r] >= 2 && t->host_of[r] < 0 && (best < 0 || uses[r] > uses[best]))
+                best = r;
+        if (best < 0)
+            break;
+        t->host_of[best] = (int8_t)cache_hosts[n];
+        t->cached[t->ncached++] = (uint8_t)best;
+    }
 }
 
 const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, int user,
@@ -1144,8 +1234,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_jcc(e, EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
         }
     }
-    emit_mov_ri(e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
     emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+    choose_cached(&t, form);
+    emit_reload(&t);
 
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
@@ -1250,7 +1341,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
+        emit_writeback(&t);
         emit_handler_call(&t, i);
+        emit_reload(&t);
         Side *s = &side[t.nside++];
         *s = (Side){ .i = i, .off = off[i], .kind = SIDE_HANDLER };
         emit_label_init(&s->label);
@@ -1264,6 +1357,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cf_known = -1;
         t.called++;
     }
+    emit_writeback(&t);
     if (chain_end) {
         /* The block ended at a page end or its size limit after a native instruction: go on
          * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
@@ -1293,6 +1387,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */
+        emit_writeback(&t);
         EmitLabel bad;
         emit_label_init(&bad);
         emit_branch_target(&t, in, s->off, &bad);
