@@ -1199,6 +1199,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
 
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
+    const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
                      form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET;
     if (bits == 32 && (branches || chain_end)) {
@@ -1388,6 +1389,19 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         }
         /* A taken branch: rip = target, icount includes the branch. */
         emit_writeback(&t);
+        if ((int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2) {
+            /* Back to the block's own start (a loop): an internal back-edge with a budget
+             * check, through the entry checks again (a handler in the loop may have loaded a
+             * segment register). */
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_R12);
+            t.pending = s->pending;
+            sync_icount(&t, 1);
+            emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+            emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+            emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_JUMP]);
+            emit_jmp(e, head);
+            continue;
+        }
         EmitLabel bad;
         emit_label_init(&bad);
         emit_branch_target(&t, in, s->off, &bad);
