@@ -6,10 +6,10 @@
  * Status (docs/internals.md section 12): the emitter, the code buffer, the entry trampoline and
  * the translator (jit/translate.c) exist, behind `-jit on`, off by default.  The translator
  * emits native code for the hot integer core of 32- and 64-bit code (section 1) with the inline
- * TLB, flag liveness and transfers between blocks through the jump cache; every other
- * instruction is a call to its interpreter handler.  Not written yet: cached guest registers
- * (section 2), patched direct chains and internal back-edges (section 6).  Where today's code
- * takes a simpler path than the spec, the section says so (XXX).
+ * TLB, flag liveness, cached guest registers, internal back-edges and transfers between blocks
+ * through the jump cache; every other instruction is a call to its interpreter handler.  Not
+ * written yet: patched direct chains (section 6).  Where today's code takes a simpler path than
+ * the spec, the section says so (XXX).
  *
  * 1. Unit of translation
  *    The interpreter's decoded Block (cpu/decode.h), unchanged: it ends at unconditional control
@@ -47,10 +47,12 @@
  *                 may read or write guest registers or fault (interpreter handlers, slow paths),
  *                 and reloaded after a call that may have written them.  The sync code lives in
  *                 out-of-line stubs, not on the hot path.
- *                 XXX: not done yet.  Today no guest register is cached: rbx holds the
- *                 address of the block's Insn array (for handler calls) and r12 the CS offset of
- *                 the block's first instruction (Cpu.rip at entry), from which every RIP value
- *                 the block stores is an lea; r13 and r14 are unused.
+ *                 XXX: as written, three: rbx, r13, r14 cache the guest registers native
+ *                 instructions of the block use most (at least twice; none whose AH..BH a
+ *                 native instruction names), and r12 holds the CS offset of the block's first
+ *                 instruction (Cpu.rip at entry), from which every RIP value the block stores
+ *                 is an lea.  The write-back before handler calls is inline on the main line
+ *                 (a few movs), the one of slow paths and exits in their out-of-line code.
  *      rax, rcx, rdx, rsi, rdi, r8-r11
  *                 scratch within one guest instruction; clobbered by every call.  r11 is the
  *                 emitter's own scratch for calls out of rel32 reach (emit_call) and is never live
