@@ -293,10 +293,55 @@ static void carry_prepare(Tx *t)
         t->zspo_ok = false;
         return;
     }
-    emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
-    emit_call(&t->e, (const void *)(uintptr_t)jit_helper_cf);
-    emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RAX);
-    emit_bt_ri(&t->e, 4, HR_RDX, 0);
+    /* CF from the lazy form (stored: these instructions count as readers), inline for the
+     * usual records (flags.h: ADD CF = dst < src, SUB CF = dst + src < src, at 32 and 64 bits;
+     * LOGIC 0; INC/DEC src2), through cc_cf() for the others. */
+    Emitter *e = &t->e;
+    const EmitMem dst = emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), src = emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC);
+    EmitLabel done, next, inc, helper;
+    emit_label_init(&done);
+    emit_label_init(&inc);
+    emit_label_init(&helper);
+    emit_mov_rm(e, 4, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP));
+    for (int lg = 2; lg <= 3; lg++) {
+        int sz = 1 << lg;
+        emit_label_init(&next);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, (CC_OP_SUB << 2) | lg);
+        emit_jcc_label(e, EMIT_CC_NE, &next, false);
+        emit_mov_rm(e, sz, HR_RCX, dst);
+        emit_alu_rm(e, EMIT_ADD, sz, HR_RCX, src);
+        emit_alu_rm(e, EMIT_CMP, sz, HR_RCX, src);
+        emit_jmp_label(e, &done, false);
+        emit_label_bind(e, &next);
+        emit_label_init(&next);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, (CC_OP_ADD << 2) | lg);
+        emit_jcc_label(e, EMIT_CC_NE, &next, false);
+        emit_mov_rm(e, sz, HR_RCX, dst);
+        emit_alu_rm(e, EMIT_CMP, sz, HR_RCX, src);
+        emit_jmp_label(e, &done, false);
+        emit_label_bind(e, &next);
+    }
+    emit_shift_ri(e, EMIT_SHR, 4, HR_RAX, 2);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_INC);
+    emit_jcc_label(e, EMIT_CC_E, &inc, false);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_DEC);
+    emit_jcc_label(e, EMIT_CC_E, &inc, false);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_LOGIC);
+    emit_jcc_label(e, EMIT_CC_NE, &helper, false);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_RCX, HR_RCX);     /* CF = 0 */
+    emit_jmp_label(e, &done, false);
+    emit_label_bind(e, &inc);
+    emit_mov_rm(e, 8, HR_RCX, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2));
+    emit_unary_r(e, EMIT_NEG, 8, HR_RCX);            /* CF = src2 != 0 */
+    emit_jmp_label(e, &done, false);
+    emit_label_bind(e, &helper);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_call(e, (const void *)(uintptr_t)jit_helper_cf);
+    emit_movzx_rr(e, 4, HR_RDX, 1, HR_RAX);
+    emit_bt_ri(e, 4, HR_RDX, 0);
+    emit_label_bind(e, &done);
+    emit_setcc_r(e, EMIT_CC_B, HR_RDX);
+    emit_movzx_rr(e, 4, HR_RDX, 1, HR_RDX);
     t->cf_ok = true;
     t->zspo_ok = false;
 }
