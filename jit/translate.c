@@ -489,7 +489,9 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     }
 }
 
-static bool form_reads_flags(InsnForm f, const Insn *in)
+/* Does the instruction read the lazy form in the Cpu?  ADC/SBB/INC/DEC read only CF, from the
+ * host when `host_cf` (the host CF is the guest's before it, host_cf_after()). */
+static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
 {
     if (in->flags & INSN_MEM && f != FORM_LEA)
         return true;      /* may fault: every flag is live before it */
@@ -501,9 +503,9 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
         return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
-        return in->sub == EMIT_ADC || in->sub == EMIT_SBB;
+        return (in->sub == EMIT_ADC || in->sub == EMIT_SBB) && !host_cf;
     case FORM_UNARY_R:
-        return in->sub <= 1;      /* INC/DEC keep CF */
+        return in->sub <= 1 && !host_cf;      /* INC/DEC keep CF */
     case FORM_MOV_RR:
     case FORM_MOV_RI:
     case FORM_MOVZX:
@@ -512,6 +514,36 @@ static bool form_reads_flags(InsnForm f, const Insn *in)
         return false;
     default:
         return true;             /* conditions, exits, and every handler call */
+    }
+}
+
+/* Whether the host CF is the guest's after the instruction, given `cf` before it: a lower bound
+ * of what the emitters leave in Tx.cf_ok (false wherever they might call out). */
+static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
+{
+    unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return !(in->flags & INSN_MEM);
+    case FORM_SHIFT_R:
+        if (c == 0)
+            return cf;
+        return in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
+    case FORM_UNARY_R:
+        return in->sub == 2 ? true : cf;      /* NEG sets CF; INC/DEC/NOT keep it */
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+        return cf;
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+        return !(in->flags & INSN_MEM) && cf;
+    case FORM_LEA:
+        return !(in->flags & INSN_RIPREL) && cf;   /* a RIP-relative LEA may become a call */
+    default:
+        return false;
     }
 }
 
@@ -1233,10 +1265,16 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     }
     /* Flag liveness (jit.h section 4): every flag is live at the block end, at side exits and
      * at handler calls; a producer stores the lazy form only when its flags are live after it. */
+    bool host_cf[BLOCK_MAX_INSNS];
+    bool cf = false;
+    for (uint32_t i = 0; i < n; i++) {
+        host_cf[i] = cf;
+        cf = host_cf_after(form[i], &b->insns[i], cf);
+    }
     bool live = true;
     for (uint32_t i = n; i-- > 0;) {
         live_after[i] = live;
-        if (form_reads_flags(form[i], &b->insns[i]))
+        if (form_reads_flags(form[i], &b->insns[i], host_cf[i]))
             live = true;
         else if (form_writes_flags(form[i], &b->insns[i]))
             live = false;
@@ -1283,6 +1321,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
     choose_cached(&t, form);
     emit_reload(&t);
+    const uint8_t *body = e->p;    /* a back-edge of a block without handler calls goes on here */
 
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
@@ -1433,8 +1472,22 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */
+        bool back = (int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2;
+        if (back && t.called == 0) {
+            /* Back to the start of a block without handler calls: nothing can have changed
+             * what the entry checked, Cpu.rip still holds the start, the cached registers are
+             * live; only the budget is checked. */
+            t.pending = s->pending;
+            sync_icount(&t, 1);
+            emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+            emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+            emit_jcc(e, EMIT_CC_AE, body);
+            emit_writeback(&t);
+            emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
+            continue;
+        }
         emit_writeback(&t);
-        if ((int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2) {
+        if (back) {
             /* Back to the block's own start (a loop): an internal back-edge with a budget
              * check, through the entry checks again (a handler in the loop may have loaded a
              * segment register). */
