@@ -48,7 +48,7 @@ static const char usage[] =
     "                     then skipped at full speed)\n"
     "  -d ITEMS           comma-separated logs to stderr: unimp (accesses to unassigned ports),\n"
     "                     exec (one line per executed block), in_asm (exec plus disassembly)\n"
-    "  -jit on|off        translate hot blocks to host code (default off): native code for\n"
+    "  -jit on|off        translate hot blocks to host code (default on): native code for\n"
     "                     the integer core of 32- and 64-bit code, handler calls for the rest\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
     "                     (default 16; 0 translates every block at its first execution)\n"
@@ -156,7 +156,7 @@ static void chardev_truncate(FILE *f)
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
-                     .jit_threshold = JIT_DEFAULT_THRESHOLD };
+                     .jit = true, .jit_threshold = JIT_DEFAULT_THRESHOLD };
     const char *debugcon = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;

@@ -4,7 +4,7 @@
  * is written here; jit/emit.h encodes instructions, jit/codebuf.h holds the code.
  *
  * Status (docs/internals.md section 12): the emitter, the code buffer, the entry trampoline and
- * the translator (jit/translate.c) exist, behind `-jit on`, off by default.  The translator
+ * the translator (jit/translate.c) exist, on by default (`-jit off` turns them off).  The translator
  * emits native code for the hot integer core of 32- and 64-bit code (section 1) with the inline
  * TLB, flag liveness, cached guest registers, internal back-edges and transfers between blocks
  * through the jump cache; every other instruction is a call to its interpreter handler.  Not
