@@ -177,5 +177,6 @@ InsnForm branch_form(InsnFn fn)
          : fn == op_jmp_rel ? FORM_JMP_REL
          : fn == op_call_rel ? FORM_CALL_REL
          : fn == op_ret ? FORM_RET
+         : fn == op_jmp_rm ? FORM_JMP_RM
          : FORM_NONE;
 }

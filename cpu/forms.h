@@ -41,6 +41,7 @@ typedef enum InsnForm {
     FORM_POP_R,     /* POP r0 */
     FORM_CALL_REL,  /* CALL rel; imm = target - next (branch.c) */
     FORM_RET,       /* RET near; imm = bytes to release (0 without) */
+    FORM_JMP_RM,    /* JMP r0 or m (near, indirect) */
 } InsnForm;
 
 InsnForm alu_form(InsnFn fn);

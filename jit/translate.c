@@ -390,6 +390,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_IMUL_RM:
         case FORM_IMUL_RMI:
             return f;
+        case FORM_JMP_RM:
+            return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
         case FORM_ALU_MI:
         case FORM_MOV_MI:
             return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
@@ -428,6 +430,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
     case FORM_CALL_REL:
         return in->osz == (t->bits == 64 ? 8 : 4) && (int64_t)in->imm == (int32_t)in->imm ? f : FORM_NONE;
+    case FORM_JMP_RM:
+        return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
     case FORM_JCC:
     case FORM_JMP_REL:
         /* 32-bit code: native only with a flat CS (checked at entry), so no limit check. */
@@ -1165,6 +1169,29 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
     }
 }
 
+/* JMP r/m (branch.c op_jmp_rm) at the stack width: the target from the register or through the
+ * TLB, checked (canonical in 64-bit code; 32-bit code has a flat CS), then on through the lookup.
+ * A miss or a failed check runs the handler out of line, which ends the block. */
+static bool emit_jmp_rm_native(Tx *t, const Insn *in, bool mem)
+{
+    int sz = t->bits == 64 ? 8 : 4;
+    Side *s;
+    if (mem) {
+        if (!mem_begin(t, in, sz, ACC_READ))
+            return false;
+        s = &t->side[t->mem_side];
+        load_host(t, HR_RAX, sz);
+    } else {
+        s = side_new(t);
+        load_greg(t, HR_RAX, in->r[0], sz);
+    }
+    s->branch = true;
+    if (t->bits == 64)
+        emit_canonical_check(t, &s->label);
+    emit_branch_exit(t);
+    return true;
+}
+
 /* Calls the handler of instruction i, the state synced by the caller (the sequence of the
  * header), and counts it retired. */
 static void emit_handler_call(Tx *t, uint32_t i)
@@ -1257,7 +1284,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             seg_loaded = true;
         off[i + 1] = off[i] + in->len;
         branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
-                    form[i] == FORM_RET;
+                    form[i] == FORM_RET || form[i] == FORM_JMP_RM;
         if (form_accesses(form[i], in)) {
             mem = true;
             seg_acc[is_stack_form(form[i]) ? SEG_SS : in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
@@ -1284,7 +1311,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
-                     form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET;
+                     form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
     if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
@@ -1361,6 +1388,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RMI:
             done = emit_imul_native(&t, in, form[i], true, live_after[i]);
             break;
+        case FORM_JMP_RM:
+            done = emit_jmp_rm_native(&t, in, true);
+            break;
         default:
             break;
         }
@@ -1402,6 +1432,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_SHIFT_R:
             emit_shift_native(&t, in, live_after[i]);
+            break;
+        case FORM_JMP_RM:
+            done = emit_jmp_rm_native(&t, in, false);
             break;
         case FORM_JCC:
         case FORM_JMP_REL: {
