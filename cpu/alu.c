@@ -26,6 +26,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 /* Insn.sub for the two-operand group: the x86 encoding order (opcode bits 5:3), plus TEST. */
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
@@ -267,4 +268,24 @@ InsnFn alu_select(DecodeCtx *d, Insn *in)
         if (k[0] == 'm') return op_unary_m;
     }
     return NULL;
+}
+
+InsnForm alu_form(InsnFn fn)
+{
+    for (size_t i = 0; i < sizeof(alu_r_r) / sizeof(alu_r_r[0]); i++) {
+        if (fn == alu_r_r[i])
+            return FORM_ALU_RR;
+        if (fn == alu_r_i[i])
+            return FORM_ALU_RI;
+        if (fn == alu_r_m[i])
+            return FORM_ALU_RM;
+    }
+    if (fn == op_alu_m_r)
+        return FORM_ALU_MR;
+    if (fn == op_alu_m_i)
+        return FORM_ALU_MI;
+    for (size_t i = 0; i < sizeof(unary_r_ops) / sizeof(unary_r_ops[0]); i++)
+        if (fn == unary_r_ops[i])
+            return FORM_UNARY_R;
+    return FORM_NONE;
 }

@@ -19,6 +19,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 /* Truncates a near target to the operand size and checks it against CS (see header). */
 static inline uint64_t branch_target(Cpu *cpu, int osz, uint64_t t)
@@ -168,4 +169,14 @@ InsnFn branch_select(DecodeCtx *d, Insn *in)
         return NULL;
     }
     return (in->flags & INSN_LOCK) ? op_ud : fn;
+}
+
+InsnForm branch_form(InsnFn fn)
+{
+    return fn == op_jcc ? FORM_JCC
+         : fn == op_jmp_rel ? FORM_JMP_REL
+         : fn == op_call_rel ? FORM_CALL_REL
+         : fn == op_ret ? FORM_RET
+         : fn == op_jmp_rm ? FORM_JMP_RM
+         : FORM_NONE;
 }

@@ -94,7 +94,14 @@ static inline void run_block(Cpu *cpu, const Block *b, uint64_t max)
  * as run_block; otherwise the interpreter does.  Kept out of line, off the interpreter's path. */
 static __attribute__((noinline)) void run_block_jit(Cpu *cpu, Block *b, uint64_t max)
 {
+    uint64_t start = cpu->icount;
     int exit = jit_exec(cpu, b, max);
+    if (exit == JIT_EXIT_BUDGET && cpu->icount != start) {
+        /* Generated code went on from `b` to other blocks (jit.h section 6), and the last one
+         * may not run there: the interpreter runs that one, with what is left of the budget. */
+        max -= cpu->icount - start;
+        b = block_find(cpu);
+    }
     if (exit < 0 || exit == JIT_EXIT_BUDGET)
         run_block(cpu, b, max);
     else if (exit != JIT_EXIT_JUMP)

@@ -23,6 +23,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 static int op_mov_r_r(Cpu *cpu, const Insn *in)
 {
@@ -260,4 +261,21 @@ InsnFn mov_select(DecodeCtx *d, Insn *in)
     default:
         return NULL;
     }
+}
+
+InsnForm mov_form(InsnFn fn)
+{
+    return fn == op_mov_r_r ? FORM_MOV_RR
+         : fn == op_mov_r_i ? FORM_MOV_RI
+         : fn == op_mov_r_m ? FORM_MOV_RM
+         : fn == op_mov_m_r ? FORM_MOV_MR
+         : fn == op_mov_m_i ? FORM_MOV_MI
+         : fn == op_mov_r_moffs ? FORM_MOV_R_MOFFS
+         : fn == op_mov_moffs_r ? FORM_MOV_MOFFS_R
+         : fn == op_movzx ? FORM_MOVZX
+         : fn == op_movsx ? FORM_MOVSX
+         : fn == op_lea ? FORM_LEA
+         : fn == op_cmovcc ? FORM_CMOVCC
+         : fn == op_setcc ? FORM_SETCC
+         : FORM_NONE;
 }

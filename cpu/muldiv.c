@@ -21,6 +21,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 s128;
@@ -177,4 +178,9 @@ InsnFn muldiv_select(DecodeCtx *d, Insn *in)
     if (k[0] != 'r' && k[0] != 'm')
         return NULL;
     return (in->flags & INSN_LOCK) ? op_ud : fn;
+}
+
+InsnForm muldiv_form(InsnFn fn)
+{
+    return fn == op_imul_r_rm ? FORM_IMUL_RM : fn == op_imul_r_rm_i ? FORM_IMUL_RMI : FORM_NONE;
 }

@@ -32,6 +32,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 /* Insn.sub: the ModRM.reg encoding of group 2 (SAL /6 decodes as SHL). */
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAR = 7 };
@@ -239,4 +240,9 @@ InsnFn shift_select(DecodeCtx *d, Insn *in)
         return k[0] == 'm' ? op_dshift_m : k[0] == 'r' ? op_dshift_r : NULL;
     }
     return NULL;
+}
+
+InsnForm shift_form(InsnFn fn)
+{
+    return fn == op_shift_r ? FORM_SHIFT_R : FORM_NONE;
 }

@@ -39,6 +39,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 static int op_push_r(Cpu *cpu, const Insn *in)
 {
@@ -249,4 +250,9 @@ InsnFn stack_select(DecodeCtx *d, Insn *in)
     if (fn && (in->flags & INSN_LOCK))
         return op_ud;
     return fn;
+}
+
+InsnForm stack_form(InsnFn fn)
+{
+    return fn == op_push_r ? FORM_PUSH_R : fn == op_pop_r ? FORM_POP_R : FORM_NONE;
 }

@@ -72,8 +72,8 @@ static const char usage[] =
     "  -S                 start with the guest stopped (until gdb or the monitor's cont)\n"
     "  -monitor stdio     the monitor on the terminal instead of the serial console (type\n"
     "                     help); Ctrl-A c also switches between console and monitor\n"
-    "  -jit on|off        translate hot blocks to host code (default off; in progress: the\n"
-    "                     translated code still calls the interpreter's handlers)\n"
+    "  -jit on|off        translate hot blocks to host code (default on): native code for\n"
+    "                     the integer core of 32- and 64-bit code, handler calls for the rest\n"
     "  -jit-threshold N   with -jit on: interpreted executions before a block is translated\n"
     "                     (default 16; 0 translates every block at its first execution)\n"
     "  -jit-max-blocks N  with -jit on: translate only the first N blocks, interpret the rest\n"
@@ -255,7 +255,7 @@ static void close_outputs(const VmConfig *cfg)
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
-                     .jit_threshold = JIT_DEFAULT_THRESHOLD };
+                     .jit = true, .jit_threshold = JIT_DEFAULT_THRESHOLD };
     const char *debugcon = NULL, *fwlog = NULL, *serial[2] = { NULL, NULL };
     int nserial = 0;
     uint64_t icount_limit = 0;

@@ -61,13 +61,13 @@ Jit *jit_new(uint32_t threshold, size_t code_bytes)
         free(jit);
         return NULL;
     }
-    if (!translate_entry(jit->cb, &jit->stubs)) {
+    jit->threshold = threshold;
+    jit->gen = 1;
+    if (!translate_entry(jit->cb, &jit->stubs, jit->gen, &jit->stats)) {
         jit_free(jit);
         errno = ENOSPC;
         return NULL;
     }
-    jit->threshold = threshold;
-    jit->gen = 1;
     jit->max_blocks = UINT64_MAX;
     return jit;
 }
@@ -162,7 +162,7 @@ static void jit_flush(Jit *jit)
 {
     codebuf_flush(jit->cb);
     jit->gen++;
-    bool ok = translate_entry(jit->cb, &jit->stubs);
+    bool ok = translate_entry(jit->cb, &jit->stubs, jit->gen, &jit->stats);
     assert(ok && "an empty code buffer holds the trampoline");
     (void)ok;
 }
@@ -247,19 +247,14 @@ static const void *jit_translate(Jit *jit, const Cpu *cpu, const Block *b)
         return NULL;
     }
     uint64_t t0 = thread_ns();
-    const void *code = translate_block(jit->cb, &jit->stubs, b);
+    const void *code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, cpu_user(cpu), &jit->stats);
     if (!code) {
         jit_flush(jit);
-        code = translate_block(jit->cb, &jit->stubs, b);
+        code = translate_block(jit->cb, &jit->stubs, b, cpu->code_bits, cpu_user(cpu), &jit->stats);
     }
     jit->stats.translate_ns += thread_ns() - t0;
     if (code) {
         jit->stats.translated++;
-        /* XXX: the call-threaded translator counts nothing itself: every instruction is a
-         * handler call.  A translator that counts insns_native, insns_called and host_bytes
-         * replaces these three lines. */
-        jit->stats.insns_called += b->n;
-        jit->stats.host_bytes += jit->cb->last;
         if (jit->disasm || jit->perf_map)
             log_block(jit, cpu, b, code);
     }
@@ -284,10 +279,10 @@ int jit_exec(Cpu *cpu, Block *b, uint64_t max)
         return -1;
     jit->stats.runs++;
     uint64_t before = cpu->icount;
-    JitExit exit = jit->stubs.entry(cpu, b->jit_code, max);
-    jit->stats.exits[exit]++;
+    JitExit why = jit->stubs.entry(cpu, b->jit_code, max);
+    jit->stats.exits[why]++;
     jit->stats.insns_run += cpu->icount - before;
-    return exit;
+    return why;
 }
 
 static double ratio(uint64_t a, uint64_t b)

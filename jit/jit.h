@@ -3,21 +3,31 @@
  * (STYLE rule 14).  Everything generated code may assume, and everything it must leave behind,
  * is written here; jit/emit.h encodes instructions, jit/codebuf.h holds the code.
  *
- * Status (docs/internals.md, "The JIT (in progress)"): the emitter, the code buffer, the entry
- * trampoline and a call-threaded translator exist (jit/translate.c: every instruction is a call
- * to its interpreter handler), behind `-jit on`, off by default.  Native code for instructions,
- * the inline TLB, flag liveness, register caching and chaining are specified here and not written
- * yet; where today's code takes a simpler path than the spec, the section says so.
+ * Status (docs/internals.md section 12): the emitter, the code buffer, the entry trampoline and
+ * the translator (jit/translate.c) exist, on by default (`-jit off` turns them off).  The translator
+ * emits native code for the hot integer core of 32- and 64-bit code (section 1) with the inline
+ * TLB, flag liveness, cached guest registers, internal back-edges and transfers between blocks
+ * through the jump cache; every other instruction is a call to its interpreter handler.  Not
+ * written yet: patched direct chains (section 6).  Where today's code takes a simpler path than
+ * the spec, the section says so (XXX).
  *
  * 1. Unit of translation
  *    The interpreter's decoded Block (cpu/decode.h), unchanged: it ends at unconditional control
  *    transfers, at instructions whose family ends a block (I/O, mode changes, HLT, interrupt
  *    shadows), at page ends and after BLOCK_MAX_INSNS; a taken conditional branch is a side exit.
  *    A block is translated once it has run jit_threshold times; the decision depends only on
- *    execution counts, never on host time, so a run stays deterministic.  Native code will be made
+ *    execution counts, never on host time, so a run stays deterministic.  Native code is made
  *    only for 64-bit code and flat 32-bit protected mode (CS, DS, ES, SS base 0 and limit 4 GiB);
- *    call-threaded code is made for any 32- and 64-bit code; 16-bit, real-mode and v8086 blocks
- *    stay interpreted.  Nothing is translated or entered while EFLAGS.TF is set, an interrupt
+ *    handler calls are made for any 32- and 64-bit code; 16-bit, real-mode and v8086 blocks
+ *    stay interpreted.
+ *    A 32-bit block is translated whatever its segments; it checks at entry what its native
+ *    instructions assume (CS limit 4 GiB when it has native branches; base 0, offsets
+ *    0..4 GiB - 1, read and write allowed for each segment its native accesses use, SS.B for
+ *    native stack operations; in 32- and 64-bit code the TLB class, from CPL) and leaves
+ *    through JIT_EXIT_BUDGET when one fails, so that the interpreter runs it.  A segment load in
+ *    the middle of a block (MOV Sreg, POP Sreg, LxS do not end it) makes the later 32-bit
+ *    accesses handler calls.  In 64-bit code FS/GS bases are read from the Cpu at each access.
+ *    Nothing is translated or entered while EFLAGS.TF is set, an interrupt
  *    shadow is pending, a block trace (Cpu.trace_block) is on or a debug register breakpoint is
  *    enabled (DR7 L/G bits): those need the interpreter's one instruction at a time behaviour.
  *    Translated code is entered only when the whole block fits in the remaining budget.
@@ -36,8 +46,13 @@
  *                 at block entry, written back to Cpu.gpr at every exit and before any call that
  *                 may read or write guest registers or fault (interpreter handlers, slow paths),
  *                 and reloaded after a call that may have written them.  The sync code lives in
- *                 out-of-line stubs, not on the hot path.  Call-threaded code caches no guest
- *                 register: it keeps the address of the block's Insn array in rbx.
+ *                 out-of-line stubs, not on the hot path.
+ *                 XXX: as written, three: rbx, r13, r14 cache the guest registers native
+ *                 instructions of the block use most (at least twice; none whose AH..BH a
+ *                 native instruction names), and r12 holds the CS offset of the block's first
+ *                 instruction (Cpu.rip at entry), from which every RIP value the block stores
+ *                 is an lea.  The write-back before handler calls is inline on the main line
+ *                 (a few movs), the one of slow paths and exits in their out-of-line code.
  *      rax, rcx, rdx, rsi, rdi, r8-r11
  *                 scratch within one guest instruction; clobbered by every call.  r11 is the
  *                 emitter's own scratch for calls out of rel32 reach (emit_call) and is never live
@@ -56,10 +71,13 @@
  *    `limit = cpu->icount + budget` in the frame and jumps to `code`.  Every exit jumps to one of
  *    the shared exit stubs after the trampoline, which put the JitExit reason in eax and run the
  *    shared epilogue: restore the callee-saved registers, return eax.
- *    Cpu.icount is exact at every exit and before every call.  The call-threaded code of today
- *    keeps it exact in memory (an increment after each handler returns, as run_block does) and
- *    compares r15 only at block entry; native code will keep the count in r15 alone between calls
- *    and write `limit - r15` to the Cpu before a call or an exit.
+ *    Cpu.icount is exact at every exit and before every call.  XXX: simpler than r15 alone:
+ *    handler calls increment Cpu.icount after they return (as run_block does); native
+ *    instructions are counted at translation and added to Cpu.icount in one `add` before the
+ *    next call, exit or slow path (the slow path subtracts it again when it goes back to the
+ *    main line).  r15 is compared with the block's length at entry and decremented by the
+ *    block's retired instructions only where generated code goes on to another block (section
+ *    6), so every block entered, from the run loop or from another block, fits in the budget.
  *
  *    At every exit and before every call out of generated code, the Cpu holds the exact guest
  *    state the interpreter would hold at that instruction boundary:
@@ -87,6 +105,14 @@
  *    liveness pass over the block decides which instruction's flags must survive to where they
  *    are read; all flags are live at every exit (side exits and the block end), and at every call
  *    out of generated code, since a handler may read any of them.
+ *    The rule at exits, as written: a native flag producer whose flags are live stores the lazy
+ *    form itself (cc_op + its operands: the interpreter's own record, so every undefined bit
+ *    is the interpreter's), never the host EFLAGS.  Native instructions that may fault (every
+ *    memory access) count as readers, so the lazy form is exact before them.  Inside the block
+ *    the translator knows which host flags are the guest's (CF; ZF SF PF OF; AF): Jcc, SETcc,
+ *    CMOVcc, ADC/SBB/INC/DEC use the host flags when they are, else ask the lazy form
+ *    (cc_cond(), cc_cf()).  IMUL keeps only CF, multi-bit shifts not OF (their undefined host
+ *    bits differ from the interpreter's); rotates write CC_OP_EFLAGS with the old SF ZF AF PF.
  *
  * 5. Memory accesses (inline softmmu TLB, mem/tlb.h)
  *    The TLB entry for linear address A and privilege class u (0 supervisor, 1 user; the class is
@@ -100,17 +126,36 @@
  *        mov  t, [rbp + t + JIT_OFF_TLB + u * JIT_TLB_CLASS_BYTES + 24]   addend
  *        access [t + A]                                                  the host address
  *    Comparing the page of the *last* byte with the tag of the entry indexed by the *first* byte
- *    catches a page-crossing access in the same compare (the next page has another index).  In
+ *    catches a page-crossing access in the same compare (the next page has another index), and
+ *    in 64-bit code a non-canonical one (tags are canonical pages of the entry's own index).  In
  *    32-bit code A is zero-extended, so an access that wraps at 4 GiB fails the compare too.  MMIO,
  *    ROM and code pages have no read/write tag (tlb.h), so they always reach the slow stub, which
  *    syncs state and calls tlb_slow_read/tlb_slow_write.
+ *    As written (translate.c): A in rsi, t = rdi, l = r8; on a hit rsi becomes the host address.
+ *    The slow stub syncs Cpu.rip and Cpu.icount and calls the instruction's interpreter handler,
+ *    which does the whole instruction through cpu_read/cpu_write (segment checks, the slow
+ *    path, faults); when the handler set exit_block (a store into a page with code, a device)
+ *    the block leaves with JIT_EXIT_STOP after the instruction, else the stub restores what the
+ *    main line expects (Cpu.icount, Cpu.rip, the host flags from the lazy form) and goes back.
  *
  * 6. Exits (JitExit) and what the run loop does with them — below (cpu/exec.c: after
  *    JIT_EXIT_END and JIT_EXIT_STOP it wraps RIP as run_block does; after JIT_EXIT_BUDGET the
- *    interpreter runs the block).  Chaining (a patched jmp to the
+ *    interpreter runs the block at Cpu.rip with the budget left, which is the block it entered
+ *    unless generated code went on to others).  Chaining (a patched jmp to the
  *    next block) is allowed only to a block that starts on the same guest page and does not
  *    straddle two pages; indirect jumps probe Tlb.jc inline; a jump to the block's own start is an
  *    internal back-edge with a budget check.
+ *    XXX: decided differently for now: every native transfer (taken Jcc, JMP rel, CALL rel, RET,
+ *    the fall-through after a native last instruction) stores Cpu.rip and Cpu.icount, subtracts
+ *    the block's retired instructions from r15 and jumps to one shared lookup stub, which probes
+ *    Tlb.jc (linear address, mode key | user << 31) and enters the found block's code when it was
+ *    translated in this code generation and fits in r15, else leaves with JIT_EXIT_LOOKUP.  Why:
+ *    the jump cache is already dropped whenever a block is freed or a translation changes, so
+ *    nothing needs unchaining and a freed block is never entered; the probe costs about 20
+ *    host instructions where a patched jmp costs one.  Patched chains and back-edges can come
+ *    later on top of it.  Between chained blocks the run loop's checks are skipped: what they
+ *    look at (interrupt window, pending events, TF, breakpoints, mode) only changes through
+ *    instructions that end the block with JIT_EXIT_END/STOP or jump through a handler.
  *
  * 7. Code buffer (jit/codebuf.h): one memfd mapped twice, RW for the emitter and RX for running;
  *    never writable and executable at once; flushed whole, from the run loop only.
@@ -129,13 +174,14 @@
 /* Why generated code returned to the run loop.  Every exit leaves the state of section 3. */
 typedef enum JitExit {
     JIT_EXIT_JUMP,     /* the block ended (or a side exit was taken): Cpu.rip is the next insn */
-    JIT_EXIT_BUDGET,   /* r15 was smaller than the next block or loop iteration: nothing of it ran */
+    JIT_EXIT_BUDGET,   /* r15 was smaller than the next block or loop iteration, or an entry
+                          check failed (section 1): nothing of that block ran */
     JIT_EXIT_END,      /* an instruction ended the block (INSN_END: mode change, I/O, HLT,
                           interrupt shadow): the run loop must look at interrupts and mode */
     JIT_EXIT_STOP,     /* Cpu.exit_block was set by a slow path (SMC into this block, a device
                           deadline moved): Cpu.rip is the instruction after the one that set it */
-    JIT_EXIT_LOOKUP,   /* an indirect transfer missed the inline jump-cache probe (not made
-                          yet: call-threaded code has no probe) */
+    JIT_EXIT_LOOKUP,   /* a native transfer missed the inline jump-cache probe (section 6):
+                          Cpu.rip is the target, already checked and wrapped */
 } JitExit;
 
 /* The entry trampoline at the start of each code buffer (section 3). */
@@ -192,7 +238,9 @@ _Static_assert(sizeof(((Cpu *)0)->exit_block) == 1, "exit_block is tested as a b
 /* ---- the run loop's side (jit/jit.c) ---- */
 
 #define JIT_CODE_BYTES (32u << 20)       /* default code buffer (memfd pages are made on touch) */
-#define JIT_DEFAULT_THRESHOLD 16         /* executions before a block is translated */
+/* Executions before a block is translated.  bench/intloop.sh runs in the same time from 1 to 256
+ * (docs/internals.md section 12); the Linux boot, where cold code matters, is not measured yet. */
+#define JIT_DEFAULT_THRESHOLD 16
 
 typedef struct Jit Jit;
 

@@ -1,22 +1,33 @@
 /*
  * translate.c — from a decoded Block to host code, following the contract in jit/jit.h.
  *
- * Today every instruction becomes a call to its interpreter handler ("call-threaded" code), with
- * exactly the bookkeeping of run_block() in cpu/exec.c:
+ * A block's code, in order:
+ *   prologue   cmp r15, n ; jb exit_budget       the whole block must fit in the budget
+ *              entry checks (jit.h section 1)    flat segments, SS.B, TLB class: else
+ *                                                exit_budget (the interpreter runs it)
+ *              mov rbx, b->insns ; mov r12, [rbp + rip]
+ *   main line  one piece per instruction, native or a handler call (below)
+ *   end        Cpu.rip/icount synced; after a native last instruction on through the lookup
+ *              stub (jit.h section 6), else exit_end
+ *   sides      out-of-line pieces: taken branches, TLB misses, handler returns other than
+ *              INSN_NEXT
  *
- *     cmp  r15, n ; jb exit_budget          the whole block must fit in the budget
- *     mov  rbx, b->insns                    callee-saved: survives the handler calls
- *   for each Insn i:
- *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)]
- *     call in->fn                           cpu->rip is this instruction, as handlers expect
- *     inc  qword [rbp + icount]             retired (a fault longjmps out before this)
- *     test eax, eax ; jnz not_next_i        INSN_JUMP or INSN_END: out of line
+ * Which instructions are native is decided per Insn from its handler (cpu/forms.h), never from
+ * its mnemonic: register, memory and stack forms of the integer core (native_form()).  Every
+ * other instruction is a handler call with exactly the bookkeeping of run_block():
+ *
+ *     add  qword [rbp + icount], pending       native instructions since the last sync
+ *     lea  rax, [r12 + off] ; mov [rbp + rip], rax      cpu->rip is this instruction
+ *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)] ; call in->fn
+ *     inc  qword [rbp + icount]                retired (a fault longjmps out before this)
+ *     test eax, eax ; jnz side                 INSN_JUMP or INSN_END: out of line
  *     add  qword [rbp + rip], len
  *     cmp  byte [rbp + exit_block], 0 ; jne exit_stop     SMC, device deadline, mode change
- *   jmp exit_end
- *   not_next_i:
- *     cmp eax, INSN_JUMP ; je exit_jump      the handler set rip
- *     add qword [rbp + rip], len ; jmp exit_end
+ *
+ * Native instructions load guest registers from and store them to the Cpu (rax, rcx, rdx as
+ * scratch), compute with the same host instruction, and store the lazy flags where the backward
+ * liveness pass says they are live (jit.h section 4).  Memory operands go through the inline
+ * TLB probe (mem_probe()); a miss runs the handler out of line (emit_mem_slow()).
  *
  * Instruction lengths and Insn addresses are immediates: after a handler returns, the code reads
  * nothing from the Block, which a store may have invalidated (it stays allocated until the next
@@ -24,16 +35,78 @@
  */
 #include "jit/translate.h"
 
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/forms.h"
+
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
 
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
 
-bool translate_entry(CodeBuf *cb, JitStubs *stubs)
+/* The shared lookup after a native branch or fall-through (jit.h section 6): rax = Cpu.rip
+ * (stored), Cpu.icount exact, r15 = the budget left.  Probes the jump cache (Tlb.jc, the
+ * run loop's block_find fast path) for the block at CS.base + rip with the current mode key and
+ * privilege class; a block translated in this code generation `gen` that fits in the budget is
+ * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop. */
+static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStats *st)
+{
+    const uint8_t *miss = stubs->exit[JIT_EXIT_LOOKUP];
+    const int32_t jc = JIT_OFF_JC;
+    EmitLabel bits64, fail;
+    emit_label_init(&bits64);
+    emit_label_init(&fail);
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, code_bits)), 64);
+    emit_jcc_label(e, EMIT_CC_E, &bits64, true);
+    emit_mov_rr(e, 4, HR_RCX, HR_RCX);
+    emit_label_bind(e, &bits64);
+    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
+    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
+    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
+    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    /* key = mode_key | (CPL == 3) << 31 (decode.c) */
+    emit_alu_rr(e, EMIT_XOR, 4, HR_RSI, HR_RSI);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
+    emit_setcc_r(e, EMIT_CC_E, HR_RSI);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_RSI, 31);
+    emit_alu_rm(e, EMIT_OR, 4, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
+    emit_alu_rm(e, EMIT_CMP, 4, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
+    emit_test_rr(e, 8, HR_RSI, HR_RSI);
+    emit_jcc_label(e, EMIT_CC_E, &fail, false);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
+    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
+    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
+    emit_test_rr(e, 8, HR_RDI, HR_RDI);
+    emit_jcc_label(e, EMIT_CC_E, &fail, false);
+    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
+    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
+    emit_jcc_label(e, EMIT_CC_B, &fail, false);
+    if (st) {
+        emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
+        emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
+    }
+    emit_jmp_r(e, HR_RDI);
+    emit_label_bind(e, &fail);
+    if (st) {
+        emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_misses);
+        emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
+    }
+    emit_jmp(e, miss);
+}
+
+bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     Emitter e;
-    if (!codebuf_begin(cb, &e, 256))
+    if (!codebuf_begin(cb, &e, 512))
         return false;
     for (int i = 0; i < 6; i++)
         emit_push_r(&e, saved_regs[i]);
@@ -57,6 +130,8 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs)
     for (int i = 5; i >= 0; i--)
         emit_pop_r(&e, saved_regs[i]);
     emit_ret(&e);
+    stubs->lookup = e.p;
+    emit_lookup(&e, stubs, gen, st);
 
     const void *code = codebuf_commit(cb, &e);
     if (!code)
@@ -65,37 +140,1423 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs)
     return true;
 }
 
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b)
-{
-    Emitter e;
-    if (!codebuf_begin(cb, &e, 256))
-        return NULL;
-    EmitLabel not_next[BLOCK_MAX_INSNS];
-    const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+/* ---- native code (jit.h sections 2-4) ---- */
 
-    emit_alu_ri(&e, EMIT_CMP, 8, JIT_REG_BUDGET, b->n);
-    emit_jcc(&e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
-    emit_mov_ri(&e, 8, HR_RBX, (uint64_t)(uintptr_t)b->insns);
-    for (uint32_t i = 0; i < b->n; i++) {
+/* Translation state of one block. */
+typedef struct Tx {
+    Emitter e;
+    const JitStubs *stubs;
+    const Block *b;
+    int bits;              /* code size: 32 or 64 */
+    uint32_t pending;      /* native instructions retired since Cpu.icount was last written */
+    uint32_t rip_mem;      /* offset from the block's start that Cpu.rip holds */
+    bool cf_ok;            /* host CF is the guest's CF */
+    bool zspo_ok;          /* host ZF SF PF OF are the guest's */
+    enum { AF_UNKNOWN, AF_HOST, AF_ZERO } af;
+                           /* with zspo_ok: host AF is the guest's, or the guest's AF is 0 */
+    int cf_known;          /* the guest CF as known at translation (a logic op left 0), or -1 */
+    int user;              /* TLB privilege class the block's accesses use (jit.h section 5) */
+    uint32_t native, called;
+    struct Side *side;     /* out-of-line pieces, emitted after the main line */
+    uint32_t nside;
+    uint32_t cur, cur_off; /* the instruction being translated and its offset */
+    int mem_side;          /* its SIDE_MEM piece, -1: none */
+    int8_t host_of[16];    /* the host register caching guest register n, or -1 (jit.h section 2) */
+    int ncached;
+    uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
+} Tx;
+
+/* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
+ * the block's start RIP, so three of the four). */
+static const int cache_hosts[3] = { HR_RBX, HR_R13, HR_R14 };
+
+static const EmitMem m_icount = { HR_RBP, HR_NONE, 0, JIT_OFF_ICOUNT };
+
+/* The Cpu slot of guest register r at size 1 (AH..BH: byte 1 of RAX..RBX) or larger. */
+static EmitMem gmem(int r)
+{
+    if (r >= REG_AH)
+        return emit_mem(JIT_REG_CPU, JIT_OFF_GPR(r - REG_AH) + 1);
+    return emit_mem(JIT_REG_CPU, JIT_OFF_GPR(r));
+}
+
+/* The host register caching guest register r (not AH..BH: a block using them does not cache
+ * RAX..RBX), or -1. */
+static int ghost(const Tx *t, int r)
+{
+    return r < 16 ? t->host_of[r] : -1;
+}
+
+/* host h = guest register r of `size` bytes, zero-extended to 64 bits. */
+static void load_greg(Tx *t, int h, int r, int size)
+{
+    int c = ghost(t, r);
+    if (c >= 0) {
+        if (size <= 2)
+            emit_movzx_rr(&t->e, 4, h, size, c);
+        else
+            emit_mov_rr(&t->e, size, h, c);
+    } else if (size <= 2) {
+        emit_movzx_rm(&t->e, 4, h, size, gmem(r));
+    } else {
+        emit_mov_rm(&t->e, size, h, gmem(r));
+    }
+}
+
+/* guest register r of `size` bytes = host h, as reg_write does: 8/16-bit writes merge, 32-bit
+ * writes zero-extend (h holds a zero-extended 32-bit value then). */
+static void store_greg(Tx *t, int r, int size, int h)
+{
+    int c = ghost(t, r);
+    if (c >= 0)
+        emit_mov_rr(&t->e, size, c, h);
+    else
+        emit_mov_mr(&t->e, size == 4 ? 8 : size, gmem(r), h);
+}
+
+/* Cached guest registers to the Cpu (before a call, a slow path or an exit) and back (at entry
+ * and after a call that may have written them). */
+static void emit_writeback(Tx *t)
+{
+    for (int k = 0; k < t->ncached; k++)
+        emit_mov_mr(&t->e, 8, gmem(t->cached[k]), t->host_of[t->cached[k]]);
+}
+
+static void emit_reload(Tx *t)
+{
+    for (int k = 0; k < t->ncached; k++)
+        emit_mov_rm(&t->e, 8, t->host_of[t->cached[k]], gmem(t->cached[k]));
+}
+
+/* Cpu.icount = exact: the native instructions retired since the last write are added. */
+static void sync_icount(Tx *t, uint32_t extra)
+{
+    if (t->pending + extra)
+        emit_alu_mi(&t->e, EMIT_ADD, 8, m_icount, t->pending + extra);
+    t->pending = 0;
+}
+
+/* Cpu.rip = the offset of the instruction at `off` bytes into the block (r12 holds the start). */
+static void set_rip(Tx *t, uint32_t off)
+{
+    if (t->rip_mem == off)
+        return;
+    emit_lea(&t->e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off));
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    t->rip_mem = off;
+}
+
+/* Stores the lazy flags of an operation: cc_op, cc_dst = rax, cc_src = rcx (or 0). */
+static void store_cc(Tx *t, int op, int size, bool src_zero)
+{
+    emit_mov_mi(&t->e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), ((uint32_t)op << 2) | cc_size_log2(size));
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), HR_RAX);
+    if (src_zero)
+        emit_mov_mi(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), 0);
+    else
+        emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), HR_RCX);
+}
+
+/* Out-of-line helpers: flag questions answered from the lazy form in the Cpu. */
+static bool jit_helper_cf(const Cpu *cpu) { return cc_cf(cpu); }
+
+/* Which host flags a condition code reads (SDM vol. 1, appendix B). */
+static bool cond_needs_cf(int cc) { cc &= 0xe; return cc == EMIT_CC_B || cc == EMIT_CC_BE; }
+static bool cond_needs_zspo(int cc) { cc &= 0xe; return cc != EMIT_CC_B; }
+
+/* Leaves `cc` evaluated in host flags: when the host flags are not the guest's, from the lazy
+ * form (valid: every reader makes its producer store it) through cc_cond(), then ZF = !cond,
+ * so the caller must use the returned condition code instead of cc. */
+static int cond_prepare(Tx *t, int cc)
+{
+    if ((!cond_needs_cf(cc) || t->cf_ok) && (!cond_needs_zspo(cc) || t->zspo_ok))
+        return cc;
+    emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_ri(&t->e, 4, HR_RSI, (uint32_t)cc);
+    emit_call(&t->e, (const void *)(uintptr_t)cc_cond);
+    emit_test_rr(&t->e, 1, HR_RAX, HR_RAX);
+    t->cf_ok = t->zspo_ok = false;     /* the call and the test left the host flags changed */
+    return EMIT_CC_NE;
+}
+
+/* edx = guest CF (0/1) and host CF = guest CF, for ADC/SBB/INC/DEC. */
+static void carry_prepare(Tx *t)
+{
+    if (t->cf_ok) {
+        emit_setcc_r(&t->e, EMIT_CC_B, HR_RDX);
+        emit_movzx_rr(&t->e, 4, HR_RDX, 1, HR_RDX);
+        return;
+    }
+    if (t->cf_known == 0) {
+        emit_alu_rr(&t->e, EMIT_XOR, 4, HR_RDX, HR_RDX);    /* CF = 0 */
+        t->cf_ok = true;
+        t->zspo_ok = false;
+        return;
+    }
+    /* CF from the lazy form (stored: these instructions count as readers), inline for the
+     * usual records (flags.h: ADD CF = dst < src, SUB CF = dst + src < src, at 32 and 64 bits;
+     * LOGIC 0; INC/DEC src2), through cc_cf() for the others. */
+    Emitter *e = &t->e;
+    const EmitMem dst = emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), src = emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC);
+    EmitLabel done, next, inc, helper;
+    emit_label_init(&done);
+    emit_label_init(&inc);
+    emit_label_init(&helper);
+    emit_mov_rm(e, 4, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP));
+    for (int lg = 2; lg <= 3; lg++) {
+        int sz = 1 << lg;
+        emit_label_init(&next);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, (CC_OP_SUB << 2) | lg);
+        emit_jcc_label(e, EMIT_CC_NE, &next, false);
+        emit_mov_rm(e, sz, HR_RCX, dst);
+        emit_alu_rm(e, EMIT_ADD, sz, HR_RCX, src);
+        emit_alu_rm(e, EMIT_CMP, sz, HR_RCX, src);
+        emit_jmp_label(e, &done, false);
+        emit_label_bind(e, &next);
+        emit_label_init(&next);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, (CC_OP_ADD << 2) | lg);
+        emit_jcc_label(e, EMIT_CC_NE, &next, false);
+        emit_mov_rm(e, sz, HR_RCX, dst);
+        emit_alu_rm(e, EMIT_CMP, sz, HR_RCX, src);
+        emit_jmp_label(e, &done, false);
+        emit_label_bind(e, &next);
+    }
+    emit_shift_ri(e, EMIT_SHR, 4, HR_RAX, 2);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_INC);
+    emit_jcc_label(e, EMIT_CC_E, &inc, false);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_DEC);
+    emit_jcc_label(e, EMIT_CC_E, &inc, false);
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, CC_OP_LOGIC);
+    emit_jcc_label(e, EMIT_CC_NE, &helper, false);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_RCX, HR_RCX);     /* CF = 0 */
+    emit_jmp_label(e, &done, false);
+    emit_label_bind(e, &inc);
+    emit_mov_rm(e, 8, HR_RCX, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2));
+    emit_unary_r(e, EMIT_NEG, 8, HR_RCX);            /* CF = src2 != 0 */
+    emit_jmp_label(e, &done, false);
+    emit_label_bind(e, &helper);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_call(e, (const void *)(uintptr_t)jit_helper_cf);
+    emit_movzx_rr(e, 4, HR_RDX, 1, HR_RAX);
+    emit_bt_ri(e, 4, HR_RDX, 0);
+    emit_label_bind(e, &done);
+    emit_setcc_r(e, EMIT_CC_B, HR_RDX);
+    emit_movzx_rr(e, 4, HR_RDX, 1, HR_RDX);
+    t->cf_ok = true;
+    t->zspo_ok = false;
+}
+
+/* Out-of-line code: a taken branch, or the rest of a handler call that did not return
+ * INSN_NEXT. */
+typedef struct Side {
+    EmitLabel label;
+    uint32_t i;            /* instruction */
+    uint32_t off;          /* its offset in the block */
+    uint32_t pending;      /* native instructions retired before it, not yet in Cpu.icount */
+    enum { SIDE_HANDLER, SIDE_BRANCH, SIDE_MEM } kind;
+                           /* the rest of a handler call that did not return INSN_NEXT; a taken
+                              branch; a TLB miss (the handler runs the whole instruction) */
+    uint32_t rip_mem;      /* SIDE_MEM: what Cpu.rip holds on the main line there */
+    bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
+    bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
+    const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
+} Side;
+
+/* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
+ * before emission, as the flag liveness depends on it. */
+static InsnForm native_form(const Tx *t, const Insn *in)
+{
+    InsnForm f = insn_form(in->fn);
+    bool mem = in->flags & INSN_MEM;
+    /* Memory operands: flat segments only (jit.h section 5); in 32-bit code FS, GS and CS
+     * stay with the handler, so that a block using them still runs natively. */
+    if (mem && f != FORM_LEA) {
+        if (t->bits == 32 && (in->seg == SEG_FS || in->seg == SEG_GS || in->seg == SEG_CS))
+            return FORM_NONE;
+        if ((in->flags & INSN_RIPREL) && in->asz != 8)
+            return FORM_NONE;
+        switch (f) {
+        case FORM_ALU_RM:
+        case FORM_ALU_MR:
+        case FORM_MOV_RM:
+        case FORM_MOV_MR:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+        case FORM_CMOVCC:
+        case FORM_SETCC:
+            return f;
+        case FORM_MOV_R_MOFFS:
+        case FORM_MOV_MOFFS_R:
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            return f;
+        case FORM_JMP_RM:
+            return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+        case FORM_ALU_MI:
+        case FORM_MOV_MI:
+            return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
+        default:
+            return FORM_NONE;
+        }
+    }
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+    case FORM_UNARY_R:
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+        return mem ? FORM_NONE : f;
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+    case FORM_CMOVCC:
+    case FORM_SETCC:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
+    case FORM_LEA:
+        return f;
+    case FORM_SHIFT_R: {
+        /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
+         * larger 8/16-bit counts differ). */
+        unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
+        bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
+        bool rotate = in->sub == EMIT_ROL || in->sub == EMIT_ROR;
+        return !mem && in->r[1] == REG_NONE && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
+    }
+    case FORM_PUSH_R:
+    case FORM_POP_R:
+    case FORM_RET:
+        /* the stack width: 8 in 64-bit code, 4 in 32-bit code (SS.B checked at entry) */
+        return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+    case FORM_CALL_REL:
+        return in->osz == (t->bits == 64 ? 8 : 4) && (int64_t)in->imm == (int32_t)in->imm ? f : FORM_NONE;
+    case FORM_JMP_RM:
+        return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+    case FORM_JCC:
+    case FORM_JMP_REL:
+        /* 32-bit code: native only with a flat CS (checked at entry), so no limit check. */
+        return (int64_t)in->imm == (int32_t)in->imm ? f : FORM_NONE;
+    default:
+        (void)t;
+        return FORM_NONE;
+    }
+}
+
+static bool is_stack_form(InsnForm f)
+{
+    return f == FORM_PUSH_R || f == FORM_POP_R || f == FORM_CALL_REL || f == FORM_RET;
+}
+
+/* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
+static bool form_accesses(InsnForm f, const Insn *in)
+{
+    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && (in->flags & INSN_MEM)));
+}
+
+/* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
+ * safe direction only (a MOV or POP of a general register that is called, not emitted). */
+static bool may_load_segment(const Insn *in)
+{
+    switch (in->mnem) {
+    case ZYDIS_MNEMONIC_MOV:
+    case ZYDIS_MNEMONIC_POP:
+    case ZYDIS_MNEMONIC_LDS:
+    case ZYDIS_MNEMONIC_LES:
+    case ZYDIS_MNEMONIC_LFS:
+    case ZYDIS_MNEMONIC_LGS:
+    case ZYDIS_MNEMONIC_LSS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does the instruction write all six arithmetic flags (a producer that kills the previous
+ * ones)?  ADC/SBB and INC/DEC take CF in; they count as readers too (see liveness). */
+static bool form_writes_flags(InsnForm f, const Insn *in)
+{
+    if (in->flags & INSN_MEM && f != FORM_LEA)
+        return false;     /* may fault (and the slow path calls the handler): a reader */
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return true;
+    case FORM_SHIFT_R:            /* a count of 0 changes no flag; rotates keep SF ZF AF PF */
+        return (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
+               (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
+    case FORM_UNARY_R:
+        return in->sub != 3;      /* NOT changes no flag */
+    default:
+        return false;
+    }
+}
+
+/* Does the instruction read the lazy form in the Cpu?  ADC/SBB/INC/DEC read only CF, from the
+ * host when `host_cf` (the host CF is the guest's before it, host_cf_after()). */
+static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
+{
+    if (in->flags & INSN_MEM && f != FORM_LEA)
+        return true;      /* may fault: every flag is live before it */
+    switch (f) {
+    case FORM_SHIFT_R:
+        return (in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return false;
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+        return (in->sub == EMIT_ADC || in->sub == EMIT_SBB) && !host_cf;
+    case FORM_UNARY_R:
+        return in->sub <= 1 && !host_cf;      /* INC/DEC keep CF */
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+    case FORM_LEA:
+        return false;
+    default:
+        return true;             /* conditions, exits, and every handler call */
+    }
+}
+
+/* Whether the host CF is the guest's after the instruction, given `cf` before it: a lower bound
+ * of what the emitters leave in Tx.cf_ok (false wherever they might call out). */
+static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
+{
+    unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
+    switch (f) {
+    case FORM_ALU_RR:
+    case FORM_ALU_RI:
+    case FORM_IMUL_RM:
+    case FORM_IMUL_RMI:
+        return !(in->flags & INSN_MEM);
+    case FORM_SHIFT_R:
+        if (c == 0)
+            return cf;
+        return in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
+    case FORM_UNARY_R:
+        return in->sub == 2 ? true : cf;      /* NEG sets CF; INC/DEC/NOT keep it */
+    case FORM_MOV_RR:
+    case FORM_MOV_RI:
+        return cf;
+    case FORM_MOVZX:
+    case FORM_MOVSX:
+        return !(in->flags & INSN_MEM) && cf;
+    case FORM_LEA:
+        return !(in->flags & INSN_RIPREL) && cf;   /* a RIP-relative LEA may become a call */
+    default:
+        return false;
+    }
+}
+
+static uint64_t imm_masked(const Insn *in, int size)
+{
+    return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
+}
+
+/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in rax, second
+ * operand in rcx, carry-in in rdx); the host flags are the guest's. */
+static void alu_flags_done(Tx *t, int op, int size, bool live)
+{
+    static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
+                                      CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
+    int cop = cc_of[op];
+    if (live) {
+        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        if (op == EMIT_ADC || op == EMIT_SBB)
+            emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
+    }
+    t->cf_ok = t->zspo_ok = true;
+    t->af = cop == CC_OP_LOGIC ? AF_ZERO : AF_HOST;
+    t->cf_known = cop == CC_OP_LOGIC ? 0 : -1;
+}
+
+/* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
+static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    if (carry)
+        carry_prepare(t);
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (f == FORM_ALU_RR)
+        load_greg(t, HR_RCX, in->r[1], size);
+    else
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    bool writes = op != EMIT_CMP && op != 8;
+    /* CMP and TEST compute into rax when their result is recorded for the lazy flags: SUB and
+     * AND set the host flags the same way. */
+    int hop = op == 8 ? EMIT_AND : op == EMIT_CMP ? EMIT_SUB : op;
+    if (!writes && !live) {
+        if (op == 8)
+            emit_test_rr(e, size, HR_RAX, HR_RCX);
+        else
+            emit_alu_rr(e, EMIT_CMP, size, HR_RAX, HR_RCX);
+    } else {
+        emit_alu_rr(e, hop, size, HR_RAX, HR_RCX);
+    }
+    if (writes)
+        store_greg(t, in->r[0], size, HR_RAX);
+    alu_flags_done(t, op, size, live);
+}
+
+/* INC DEC NEG NOT r0. */
+static void emit_unary_native(Tx *t, const Insn *in, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    static const uint8_t host_op[4] = { EMIT_INC, EMIT_DEC, EMIT_NEG, EMIT_NOT };
+    if (op <= 1 && live)
+        carry_prepare(t);
+    load_greg(t, HR_RCX, in->r[0], size);
+    emit_mov_rr(e, 8, HR_RAX, HR_RCX);
+    emit_unary_r(e, host_op[op], size, HR_RAX);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (op == 3)
+        return;
+    if (live) {
+        if (op <= 1) {
+            store_cc(t, op == 0 ? CC_OP_INC : CC_OP_DEC, size, true);
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
+        } else {
+            store_cc(t, CC_OP_SUB, size, false);
+        }
+    }
+    t->zspo_ok = true;
+    t->af = AF_HOST;
+    if (op == 2) {
+        t->cf_ok = true;
+        t->cf_known = -1;
+    }
+}
+
+/* MOV / MOVZX / MOVSX between registers, MOV r, imm. */
+static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    switch (f) {
+    case FORM_MOV_RR:
+        load_greg(t, HR_RAX, in->r[1], size);
+        break;
+    case FORM_MOV_RI:
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RAX, imm_masked(in, size));
+        break;
+    case FORM_MOVZX:
+        load_greg(t, HR_RAX, in->r[1], in->sub);
+        break;
+    default:    /* FORM_MOVSX */
+        if (ghost(t, in->r[1]) >= 0 && in->sub == 4)
+            emit_movsxd_rr(e, HR_RAX, ghost(t, in->r[1]));
+        else if (ghost(t, in->r[1]) >= 0)
+            emit_movsx_rr(e, 8, HR_RAX, in->sub, ghost(t, in->r[1]));
+        else if (in->sub == 4)
+            emit_movsxd_rm(e, HR_RAX, gmem(in->r[1]));
+        else
+            emit_movsx_rm(e, 8, HR_RAX, in->sub, gmem(in->r[1]));
+        if (size == 4)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        break;
+    }
+    store_greg(t, in->r[0], size, HR_RAX);
+}
+
+/* dst = the effective address of the memory operand (insn_ea), masked to the address size;
+ * rcx is clobbered.  False when a displacement does not fit (the caller then calls the
+ * handler). */
+static bool emit_ea(Tx *t, const Insn *in, uint32_t off, int dst)
+{
+    Emitter *e = &t->e;
+    int64_t disp = in->disp;
+    int base = HR_NONE, index = HR_NONE;
+    if (in->flags & INSN_RIPREL) {
+        disp += (int64_t)off + in->len;
+        base = HR_R12;
+    } else if (in->base != REG_NONE) {
+        base = ghost(t, in->base);
+        if (base < 0) {
+            emit_mov_rm(e, 8, dst, gmem(in->base));
+            base = dst;
+        }
+    }
+    if (in->index != REG_NONE) {
+        index = ghost(t, in->index);
+        if (index < 0) {
+            emit_mov_rm(e, 8, HR_RCX, gmem(in->index));
+            index = HR_RCX;
+        }
+    }
+    if (!emit_fits_i32(disp))
+        return false;
+    if (base == HR_NONE && index == HR_NONE)
+        emit_mov_ri(e, 8, dst, (uint64_t)disp);
+    else
+        emit_lea(e, 8, dst, emit_mem_idx(base, index, in->scale, (int32_t)disp));
+    if (in->asz == 4)
+        emit_mov_rr(e, 4, dst, dst);
+    else if (in->asz == 2)
+        emit_movzx_rr(e, 4, dst, 2, dst);
+    return true;
+}
+
+static bool emit_lea_native(Tx *t, const Insn *in, uint32_t off)
+{
+    if (in->asz != 8 && (in->flags & INSN_RIPREL))
+        return false;
+    if (!emit_ea(t, in, off, HR_RAX))
+        return false;
+    if (in->osz == 4)
+        emit_mov_rr(&t->e, 4, HR_RAX, HR_RAX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+    return true;
+}
+
+/* SETcc r0 / CMOVcc r0, r1. */
+static void emit_cond_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int cc = cond_prepare(t, in->sub);
+    if (f == FORM_SETCC) {
+        emit_setcc_r(e, cc, HR_RAX);
+        store_greg(t, in->r[0], 1, HR_RAX);
+        return;
+    }
+    load_greg(t, HR_RAX, in->r[0], in->osz);
+    load_greg(t, HR_RCX, in->r[1], in->osz);
+    emit_cmov_rr(e, cc, 8, HR_RAX, HR_RCX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+}
+
+/* 64-bit code: a branch target in rax that is not canonical jumps to `bad`; rcx clobbered. */
+static void emit_canonical_check(Tx *t, EmitLabel *bad)
+{
+    Emitter *e = &t->e;
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_shift_ri(e, EMIT_SHL, 8, HR_RCX, 16);
+    emit_shift_ri(e, EMIT_SAR, 8, HR_RCX, 16);
+    emit_alu_rr(e, EMIT_CMP, 8, HR_RCX, HR_RAX);
+    emit_jcc_label(e, EMIT_CC_NE, bad, false);
+}
+
+/* rax = the target of a relative branch (branch.c: truncated to the operand size, or to 32 bits
+ * outside 64-bit mode); a target that fails the check jumps to `bad` (the handler raises the
+ * #GP).  rcx is clobbered. */
+static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *bad)
+{
+    Emitter *e = &t->e;
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)((int64_t)off + in->len + (int64_t)in->imm)));
+    if (in->osz == 2)
+        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+    else if (t->bits != 64)
+        emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+    if (t->bits == 64)
+        emit_canonical_check(t, bad);     /* canonical: bits 63:47 all equal */
+}
+
+
+/* ---- memory operands through the inline TLB (jit.h section 5) ---- */
+
+/* A SIDE_MEM piece for the current instruction: where its TLB misses (and failed checks) go. */
+static Side *side_new(Tx *t)
+{
+    t->mem_side = (int)t->nside;
+    Side *s = &t->side[t->nside++];
+    *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
+                 .rip_mem = t->rip_mem };
+    emit_label_init(&s->label);
+    return s;
+}
+
+/* The inline TLB probe (jit.h section 5) for `size` bytes of kind `acc` at the linear address
+ * in rsi: on a hit rsi = the host address, a miss jumps to `s`.  rdi, r8 and the host flags
+ * are clobbered. */
+static void mem_probe(Tx *t, int size, int acc, Side *s)
+{
+    Emitter *e = &t->e;
+    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
+    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
+    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
+    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
+                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
+    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    t->cf_ok = t->zspo_ok = false;
+}
+
+/* rsi = the linear address of the memory operand of the current instruction (flat segments;
+ * FS/GS add their base in 64-bit code), then the TLB probe for `size` bytes of kind `acc`: on a
+ * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
+ * that runs the whole instruction through its handler.  rax, rcx, rdi, r8 and the host flags
+ * are clobbered.  False (before anything is emitted that matters) when the operand does not
+ * suit; the caller then calls the handler. */
+static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+{
+    Emitter *e = &t->e;
+    if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
+        return false;
+    InsnForm f = insn_form(in->fn);
+    if (f == FORM_MOV_R_MOFFS || f == FORM_MOV_MOFFS_R)
+        emit_mov_ri(e, 8, HR_RSI, in->imm & (in->asz == 8 ? ~0ull : (1ull << (in->asz * 8)) - 1));
+    else
+        emit_ea(t, in, t->cur_off, HR_RSI);
+    if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
+        emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
+    mem_probe(t, size, acc, side_new(t));
+    return true;
+}
+
+/* host h = `size` bytes at [rsi], zero-extended. */
+static void load_host(Tx *t, int h, int size)
+{
+    if (size <= 2)
+        emit_movzx_rm(&t->e, 4, h, size, emit_mem(HR_RSI, 0));
+    else
+        emit_mov_rm(&t->e, size, h, emit_mem(HR_RSI, 0));
+}
+
+/* The arithmetic flags of the lazy form, for the slow path's return to the main line. */
+static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
+
+/* A TLB miss: the handler runs the instruction with the state synced (Cpu.rip, Cpu.icount
+ * exact; the lazy flags are stored, as before any access: it may fault).  It may have stored
+ * into a page with code or into a device, which sets exit_block: then the block stops after
+ * the instruction (JIT_EXIT_STOP).  Otherwise the main line goes on with what it expects:
+ * Cpu.icount back to its last synced value, Cpu.rip as it was, and the host flags loaded from
+ * the lazy form when the main line uses them. */
+static void emit_handler_tail(Tx *t, const Insn *in);
+
+static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
+{
+    Emitter *e = &t->e;
+    const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+    if (s->pending)
+        emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    emit_writeback(t);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_ri(e, 8, HR_RSI, (uint64_t)(uintptr_t)&t->b->insns[s->i]);
+    emit_call(e, (const void *)(uintptr_t)t->b->insns[s->i].fn);
+    if (s->branch) {
+        emit_unary_m(e, EMIT_INC, 8, m_icount);
+        emit_handler_tail(t, &t->b->insns[s->i]);
+        return;
+    }
+    EmitLabel stop;
+    emit_label_init(&stop);
+    emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
+    emit_jcc_label(e, EMIT_CC_NE, &stop, false);
+    emit_reload(t);
+    if (s->pending)
+        emit_alu_mi(e, EMIT_SUB, 8, m_icount, s->pending);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->rip_mem));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    if (s->flags) {
+        emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+        emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
+        emit_push_r(e, HR_RAX);
+        emit_popfq(e);
+    }
+    emit_jmp(e, s->resume);
+    emit_label_bind(e, &stop);
+    emit_unary_m(e, EMIT_INC, 8, m_icount);
+    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)next_off));
+    emit_mov_mr(e, 8, rip, HR_RAX);
+    emit_jmp(e, t->stubs->exit[JIT_EXIT_STOP]);
+}
+
+/* MOV r, m / MOV m, r / MOV m, imm / MOVZX, MOVSX r, m. */
+static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    EmitMem host = emit_mem(HR_RSI, 0);
+    switch (f) {
+    case FORM_MOV_RM:
+    case FORM_MOV_R_MOFFS:
+        if (!mem_begin(t, in, size, ACC_READ))
+            return false;
+        load_host(t, HR_RAX, size);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    case FORM_MOV_MR:
+    case FORM_MOV_MOFFS_R:
+        if (!mem_begin(t, in, size, ACC_WRITE))
+            return false;
+        load_greg(t, HR_RAX, in->r[1], size);
+        emit_mov_mr(e, size, host, HR_RAX);
+        return true;
+    case FORM_MOV_MI:
+        if (!mem_begin(t, in, size, ACC_WRITE))
+            return false;
+        emit_mov_mi(e, size, host, in->imm);
+        return true;
+    case FORM_MOVZX:
+        if (!mem_begin(t, in, in->sub, ACC_READ))
+            return false;
+        load_host(t, HR_RAX, in->sub);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    default:   /* FORM_MOVSX */
+        if (!mem_begin(t, in, in->sub, ACC_READ))
+            return false;
+        if (in->sub == 4)
+            emit_movsxd_rm(e, HR_RAX, host);
+        else
+            emit_movsx_rm(e, 8, HR_RAX, in->sub, host);
+        if (size == 4)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        store_greg(t, in->r[0], size, HR_RAX);
+        return true;
+    }
+}
+
+/* SETcc m / CMOVcc r, m: the condition is kept in dl across the access. */
+static bool emit_cond_mem(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    emit_setcc_r(e, cond_prepare(t, in->sub), HR_RDX);
+    if (f == FORM_SETCC) {
+        if (!mem_begin(t, in, 1, ACC_WRITE))
+            return false;
+        emit_mov_mr(e, 1, emit_mem(HR_RSI, 0), HR_RDX);
+        return true;
+    }
+    if (!mem_begin(t, in, in->osz, ACC_READ))
+        return false;
+    load_host(t, HR_RCX, in->osz);
+    load_greg(t, HR_RAX, in->r[0], in->osz);
+    emit_test_rr(e, 1, HR_RDX, HR_RDX);
+    emit_cmov_rr(e, EMIT_CC_NE, 8, HR_RAX, HR_RCX);
+    store_greg(t, in->r[0], in->osz, HR_RAX);
+    return true;
+}
+
+/* ALU with a memory operand: r, m (a = register) or m, r / m, imm (read-modify-write; CMP and
+ * TEST only read).  As the register forms, with a from or to [rsi]. */
+static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    bool writes = op != EMIT_CMP && op != 8;
+    if (carry)
+        carry_prepare(t);
+    if (!mem_begin(t, in, size, f != FORM_ALU_RM && writes ? ACC_WRITE : ACC_READ))
+        return false;
+    if (f == FORM_ALU_RM) {
+        load_greg(t, HR_RAX, in->r[0], size);
+        load_host(t, HR_RCX, size);
+    } else {
+        load_host(t, HR_RAX, size);
+        if (f == FORM_ALU_MR)
+            load_greg(t, HR_RCX, in->r[1], size);
+        else
+            emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    }
+    if (carry)
+        emit_bt_ri(e, 4, HR_RDX, 0);
+    int hop = op == 8 ? EMIT_AND : op == EMIT_CMP ? EMIT_SUB : op;
+    emit_alu_rr(e, hop, size, HR_RAX, HR_RCX);
+    if (writes) {
+        if (f == FORM_ALU_RM)
+            store_greg(t, in->r[0], size, HR_RAX);
+        else
+            emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
+    }
+    alu_flags_done(t, op, size, live);
+    return true;
+}
+
+/* IMUL r0, r1/m[, imm] (muldiv.c imul_to): the truncated product; host CF = OF = the guest's
+ * (the product did not fit), host SF ZF PF are undefined where the interpreter follows the
+ * result, so only CF is kept in the host flags. */
+static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool live)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    if (mem) {
+        if (!mem_begin(t, in, size, ACC_READ))
+            return false;
+        load_host(t, HR_RCX, size);
+    } else {
+        load_greg(t, HR_RCX, in->r[1], size);
+    }
+    if (f == FORM_IMUL_RM) {
+        load_greg(t, HR_RAX, in->r[0], size);
+        emit_imul_rr(e, size, HR_RAX, HR_RCX);
+    } else {
+        emit_imul_rri(e, size, HR_RAX, HR_RCX, (int64_t)in->imm);
+    }
+    if (size == 2)
+        emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (live) {
+        emit_setcc_r(e, EMIT_CC_B, HR_RCX);
+        emit_movzx_rr(e, 4, HR_RCX, 1, HR_RCX);
+        store_cc(t, CC_OP_IMUL, size, false);
+    }
+    t->cf_ok = true;
+    t->zspo_ok = false;
+    t->cf_known = -1;
+    return true;
+}
+
+/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
+ * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
+ * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
+ * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
+static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, n = size * 8;
+    if (t->cf_ok && t->zspo_ok && t->af != AF_UNKNOWN) {
+        emit_pushfq(e);
+        emit_pop_r(e, HR_RDX);
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(t->af == AF_ZERO ? FL_AF : 0)));
+    } else {
+        emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+        emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
+        emit_mov_rr(e, 4, HR_RDX, HR_RAX);
+    }
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (c & (unsigned)(n - 1))
+        emit_shift_ri(e, in->sub, size, HR_RAX, (uint8_t)(c & (unsigned)(n - 1)));
+    store_greg(t, in->r[0], size, HR_RAX);
+    /* ecx = CF, r8d = OF (0/1) */
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_mov_rr(e, 8, HR_R8, HR_RAX);
+    if (in->sub == EMIT_ROL) {
+        emit_alu_ri(e, EMIT_AND, 4, HR_RCX, 1);
+        emit_shift_ri(e, EMIT_SHR, 8, HR_R8, (uint8_t)(n - 1));
+    } else {
+        emit_shift_ri(e, EMIT_SHR, 8, HR_RCX, (uint8_t)(n - 1));
+        emit_shift_ri(e, EMIT_SHR, 8, HR_R8, (uint8_t)(n - 2));
+        emit_alu_ri(e, EMIT_AND, 4, HR_RCX, 1);
+    }
+    emit_alu_ri(e, EMIT_AND, 4, HR_R8, 1);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R8, HR_RCX);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 11);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(FL_CF | FL_OF)));
+    emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_RCX);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+    /* Cpu.eflags = (eflags & ~arith) | edx; cc_op = CC_OP_EFLAGS */
+    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
+    emit_mov_rm(e, 4, HR_RCX, fl);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
+    emit_mov_mr(e, 4, fl, HR_RCX);
+    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
+    t->cf_ok = t->zspo_ok = false;
+    t->cf_known = -1;
+}
+
+/* SHL/SHR/SAR r0, imm (shift.c shift_compute) with 0 < count < width: the lazy source is the
+ * operand shifted by count - 1, computed first in rcx so that the host flags are the main
+ * shift's.  CF SF ZF PF are the guest's; OF only for a count of 1 (the interpreter's OF for
+ * larger counts is its own formula).  A count of 0 only rewrites the register. */
+static void emit_shift_native(Tx *t, const Insn *in, bool live)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, op = in->sub;
+    unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
+    if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
+        emit_rotate_native(t, in, c);
+        return;
+    }
+    load_greg(t, HR_RAX, in->r[0], size);
+    if (c == 0) {
+        store_greg(t, in->r[0], size, HR_RAX);
+        return;
+    }
+    if (live) {
+        emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+        if (c > 1)
+            emit_shift_ri(e, op, size, HR_RCX, (uint8_t)(c - 1));
+    }
+    emit_shift_ri(e, op, size, HR_RAX, (uint8_t)c);
+    store_greg(t, in->r[0], size, HR_RAX);
+    if (live)
+        store_cc(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, false);
+    t->cf_ok = true;
+    t->zspo_ok = c == 1;
+    t->af = AF_UNKNOWN;
+    t->cf_known = -1;
+}
+
+/* ---- stack (jit.h section 5 with SS; 64-bit code, or 32-bit code with a flat 32-bit SS) ---- */
+
+/* rdx = the stack pointer after moving it by `delta`, at the stack width. */
+static void sp_moved(Tx *t, int32_t delta)
+{
+    load_greg(t, HR_RDX, R_SP, 8);
+    emit_lea(&t->e, 8, HR_RDX, emit_mem(HR_RDX, delta));
+    if (t->bits != 64)
+        emit_mov_rr(&t->e, 4, HR_RDX, HR_RDX);
+}
+
+/* rsi = the stack pointer, at the stack width. */
+static void sp_now(Tx *t)
+{
+    load_greg(t, HR_RSI, R_SP, t->bits == 64 ? 8 : 4);
+}
+
+/* The instruction after the stack access went to the next block: Cpu.rip = rax (checked),
+ * Cpu.icount with it, on through the lookup. */
+static void emit_branch_exit(Tx *t)
+{
+    emit_writeback(t);
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    sync_icount(t, 1);
+    emit_alu_ri(&t->e, EMIT_SUB, 8, JIT_REG_BUDGET, t->cur + 1);
+    emit_jmp(&t->e, t->stubs->lookup);
+}
+
+/* PUSH r / POP r / CALL rel / RET (stack.c, branch.c), operand size = stack width S: the
+ * access first (a miss or a failed check runs the handler out of line), then RSP. */
+static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
+{
+    Emitter *e = &t->e;
+    int sz = t->bits == 64 ? 8 : 4;
+    Side *s = side_new(t);
+    switch (f) {
+    case FORM_PUSH_R:
+        sp_moved(t, -sz);
+        emit_mov_rr(e, 8, HR_RSI, HR_RDX);
+        mem_probe(t, sz, ACC_WRITE, s);
+        load_greg(t, HR_RAX, in->r[0], sz);
+        emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
+        store_greg(t, R_SP, 8, HR_RDX);
+        break;
+    case FORM_POP_R:
+        sp_now(t);
+        mem_probe(t, sz, ACC_READ, s);
+        load_host(t, HR_RAX, sz);
+        sp_moved(t, sz);
+        store_greg(t, R_SP, 8, HR_RDX);
+        store_greg(t, in->r[0], sz, HR_RAX);
+        break;
+    case FORM_CALL_REL:
+        s->branch = true;
+        emit_branch_target(t, in, t->cur_off, &s->label);
+        emit_mov_rr(e, 8, HR_R9, HR_RAX);
+        sp_moved(t, -sz);
+        emit_mov_rr(e, 8, HR_RSI, HR_RDX);
+        mem_probe(t, sz, ACC_WRITE, s);
+        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)(t->cur_off + in->len)));
+        emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
+        store_greg(t, R_SP, 8, HR_RDX);
+        emit_mov_rr(e, 8, HR_RAX, HR_R9);
+        emit_branch_exit(t);
+        break;
+    default:   /* FORM_RET */
+        s->branch = true;
+        sp_now(t);
+        mem_probe(t, sz, ACC_READ, s);
+        load_host(t, HR_RAX, sz);
+        if (t->bits == 64)
+            emit_canonical_check(t, &s->label);
+        sp_moved(t, sz + (int32_t)(in->imm & 0xffff));
+        store_greg(t, R_SP, 8, HR_RDX);
+        emit_branch_exit(t);
+        break;
+    }
+}
+
+/* JMP r/m (branch.c op_jmp_rm) at the stack width: the target from the register or through the
+ * TLB, checked (canonical in 64-bit code; 32-bit code has a flat CS), then on through the lookup.
+ * A miss or a failed check runs the handler out of line, which ends the block. */
+static bool emit_jmp_rm_native(Tx *t, const Insn *in, bool mem)
+{
+    int sz = t->bits == 64 ? 8 : 4;
+    Side *s;
+    if (mem) {
+        if (!mem_begin(t, in, sz, ACC_READ))
+            return false;
+        s = &t->side[t->mem_side];
+        load_host(t, HR_RAX, sz);
+    } else {
+        s = side_new(t);
+        load_greg(t, HR_RAX, in->r[0], sz);
+    }
+    s->branch = true;
+    if (t->bits == 64)
+        emit_canonical_check(t, &s->label);
+    emit_branch_exit(t);
+    return true;
+}
+
+/* Calls the handler of instruction i, the state synced by the caller (the sequence of the
+ * header), and counts it retired. */
+static void emit_handler_call(Tx *t, uint32_t i)
+{
+    Emitter *e = &t->e;
+    const Insn *in = &t->b->insns[i];
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_ri(e, 8, HR_RSI, (uint64_t)(uintptr_t)&t->b->insns[i]);
+    emit_call(e, (const void *)(uintptr_t)in->fn);
+    emit_unary_m(e, EMIT_INC, 8, m_icount);
+}
+
+/* After a handler returned something else than INSN_NEXT (eax): the block ends. */
+static void emit_handler_tail(Tx *t, const Insn *in)
+{
+    Emitter *e = &t->e;
+    emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, INSN_JUMP);
+    emit_jcc(e, EMIT_CC_E, t->stubs->exit[JIT_EXIT_JUMP]);
+    emit_alu_mi(e, EMIT_ADD, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), in->len);
+    emit_jmp(e, t->stubs->exit[JIT_EXIT_END]);
+}
+
+/* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
+ * at least twice; none whose high byte (AH..BH) a native instruction names. */
+static void choose_cached(Tx *t, const InsnForm *form)
+{
+    unsigned uses[16] = { 0 };
+    bool high[4] = { false };
+    for (uint32_t i = 0; i < t->b->n; i++) {
+        const Insn *in = &t->b->insns[i];
+        if (form[i] == FORM_NONE)
+            continue;
+        uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
+        if (in->flags & INSN_MEM) {
+            regs[3] = in->base;
+            regs[4] = in->index;
+        }
+        if (is_stack_form(form[i]))
+            regs[5] = R_SP;
+        for (int k = 0; k < 6; k++) {
+            if (regs[k] < 16)
+                uses[regs[k]]++;
+            else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
+                high[regs[k] - REG_AH] = true;
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        if (high[k])
+            uses[k] = 0;
+    memset(t->host_of, -1, sizeof(t->host_of));
+    t->ncached = 0;
+    for (int n = 0; n < 3; n++) {
+        int best = -1;
+        for (int r = 0; r < 16; r++)
+            if (uses[r] >= 2 && t->host_of[r] < 0 && (best < 0 || uses[r] > uses[best]))
+                best = r;
+        if (best < 0)
+            break;
+        t->host_of[best] = (int8_t)cache_hosts[n];
+        t->cached[t->ncached++] = (uint8_t)best;
+    }
+}
+
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, int user,
+                            JitStats *st)
+{
+    Side side[2 * BLOCK_MAX_INSNS];
+    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side, .cf_known = -1 };
+    if (!codebuf_begin(cb, &t.e, 256))
+        return NULL;
+    Emitter *e = &t.e;
+    uint32_t n = b->n;
+    InsnForm form[BLOCK_MAX_INSNS];
+    bool live_after[BLOCK_MAX_INSNS];
+    uint32_t off[BLOCK_MAX_INSNS + 1];
+    bool branches = false;
+    uint8_t seg_acc[6] = { 0 };    /* 32-bit code: access kinds native code makes per segment */
+    bool mem = false;
+
+    bool seg_loaded = false;      /* a handler before may have loaded a segment register */
+    off[0] = 0;
+    for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
-        emit_label_init(&not_next[i]);
-        emit_mov_rr(&e, 8, HR_RDI, JIT_REG_CPU);
-        emit_lea(&e, 8, HR_RSI, emit_mem(HR_RBX, (int32_t)(i * sizeof(Insn))));
-        emit_call(&e, (const void *)(uintptr_t)in->fn);
-        emit_unary_m(&e, EMIT_INC, 8, emit_mem(JIT_REG_CPU, JIT_OFF_ICOUNT));
-        emit_test_rr(&e, 4, HR_RAX, HR_RAX);
-        emit_jcc_label(&e, EMIT_CC_NE, &not_next[i], false);
-        emit_alu_mi(&e, EMIT_ADD, 8, rip, in->len);
-        emit_alu_mi(&e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
-        emit_jcc(&e, EMIT_CC_NE, stubs->exit[JIT_EXIT_STOP]);
+        form[i] = bits == 32 || bits == 64 ? native_form(&t, in) : FORM_NONE;
+        /* The flat check at entry holds until a segment load: MOV Sreg, POP Sreg and LxS do
+         * not end the block.  After one, 32-bit memory operands go through their handlers. */
+        if (bits == 32 && seg_loaded && form_accesses(form[i], in))
+            form[i] = FORM_NONE;
+        if (form[i] == FORM_NONE && may_load_segment(in))
+            seg_loaded = true;
+        off[i + 1] = off[i] + in->len;
+        branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
+                    form[i] == FORM_RET || form[i] == FORM_JMP_RM;
+        if (form_accesses(form[i], in)) {
+            mem = true;
+            seg_acc[is_stack_form(form[i]) ? SEG_SS : in->seg] |= (uint8_t)((1u << ACC_READ) | (1u << ACC_WRITE));
+        }
     }
-    emit_jmp(&e, stubs->exit[JIT_EXIT_END]);
-    for (uint32_t i = 0; i < b->n; i++) {
-        emit_label_bind(&e, &not_next[i]);
-        emit_alu_ri(&e, EMIT_CMP, 4, HR_RAX, INSN_JUMP);
-        emit_jcc(&e, EMIT_CC_E, stubs->exit[JIT_EXIT_JUMP]);
-        emit_alu_mi(&e, EMIT_ADD, 8, rip, b->insns[i].len);
-        emit_jmp(&e, stubs->exit[JIT_EXIT_END]);
+    /* Flag liveness (jit.h section 4): every flag is live at the block end, at side exits and
+     * at handler calls; a producer stores the lazy form only when its flags are live after it. */
+    bool host_cf[BLOCK_MAX_INSNS];
+    bool cf = false;
+    for (uint32_t i = 0; i < n; i++) {
+        host_cf[i] = cf;
+        cf = host_cf_after(form[i], &b->insns[i], cf);
     }
-    return codebuf_commit(cb, &e);
+    bool live = true;
+    for (uint32_t i = n; i-- > 0;) {
+        live_after[i] = live;
+        if (form_reads_flags(form[i], &b->insns[i], host_cf[i]))
+            live = true;
+        else if (form_writes_flags(form[i], &b->insns[i]))
+            live = false;
+    }
+
+    emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
+    const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
+    bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
+                     form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
+    if (bits == 32 && (branches || chain_end)) {
+        /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
+         * block (JIT_EXIT_BUDGET: nothing of it ran). */
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].limit)), -1);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+    }
+    if (mem) {
+        /* The TLB class is fixed at translation; a block entered at another one is run by the
+         * interpreter. */
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
+        emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
+    }
+    for (int sg = 0; sg < 6 && bits == 32; sg++) {
+        if (!seg_acc[sg])
+            continue;
+        /* Flat: base 0, offsets 0..4 GiB - 1 valid, readable and writable (access.h). */
+        const int32_t sc = (int32_t)offsetof(Cpu, seg[sg]);
+        emit_alu_mi(e, EMIT_CMP, 8, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, base)), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, lo)), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, hi)), -1);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_movzx_rm(e, 4, HR_RAX, 1, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, ok)));
+        emit_alu_ri(e, EMIT_AND, 4, HR_RAX, seg_acc[sg]);
+        emit_alu_ri(e, EMIT_CMP, 4, HR_RAX, seg_acc[sg]);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        if (sg == SEG_SS) {
+            /* a 32-bit stack (SS.B): native stack operations move ESP */
+            emit_test_mi(e, 2, emit_mem(JIT_REG_CPU, sc + (int32_t)offsetof(SegCache, attr)), SEG_ATTR_DB);
+            emit_jcc(e, EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
+        }
+    }
+    emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+    choose_cached(&t, form);
+    emit_reload(&t);
+    const uint8_t *body = e->p;    /* a back-edge of a block without handler calls goes on here */
+
+    for (uint32_t i = 0; i < n; i++) {
+        const Insn *in = &b->insns[i];
+        bool done = true;
+        t.cur = i;
+        t.cur_off = off[i];
+        t.mem_side = -1;
+        bool memop = form_accesses(form[i], in) || ((in->flags & INSN_MEM) && form[i] != FORM_LEA);
+        switch (memop ? form[i] : FORM_NONE) {
+        case FORM_PUSH_R:
+        case FORM_POP_R:
+        case FORM_CALL_REL:
+        case FORM_RET:
+            emit_stack_native(&t, in, form[i]);
+            break;
+        case FORM_ALU_RM:
+        case FORM_ALU_MR:
+        case FORM_ALU_MI:
+            done = emit_alu_mem(&t, in, form[i], live_after[i]);
+            break;
+        case FORM_MOV_RM:
+        case FORM_MOV_MR:
+        case FORM_MOV_MI:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+            done = emit_mov_mem(&t, in, form[i]);
+            break;
+        case FORM_SETCC:
+        case FORM_CMOVCC:
+            done = emit_cond_mem(&t, in, form[i]);
+            break;
+        case FORM_MOV_R_MOFFS:
+        case FORM_MOV_MOFFS_R:
+            done = emit_mov_mem(&t, in, form[i]);
+            break;
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            done = emit_imul_native(&t, in, form[i], true, live_after[i]);
+            break;
+        case FORM_JMP_RM:
+            done = emit_jmp_rm_native(&t, in, true);
+            break;
+        default:
+            break;
+        }
+        if (memop) {
+            if (t.mem_side >= 0) {
+                side[t.mem_side].resume = e->p;
+                side[t.mem_side].flags = t.cf_ok || t.zspo_ok;
+            }
+            if (done && form[i] != FORM_NONE) {
+                t.pending++;
+                t.native++;
+                continue;
+            }
+        }
+        switch (memop ? FORM_NONE : form[i]) {
+        case FORM_ALU_RR:
+        case FORM_ALU_RI:
+            emit_alu_native(&t, in, form[i], live_after[i]);
+            break;
+        case FORM_UNARY_R:
+            emit_unary_native(&t, in, live_after[i]);
+            break;
+        case FORM_MOV_RR:
+        case FORM_MOV_RI:
+        case FORM_MOVZX:
+        case FORM_MOVSX:
+            emit_mov_native(&t, in, form[i]);
+            break;
+        case FORM_LEA:
+            done = emit_lea_native(&t, in, off[i]);
+            break;
+        case FORM_SETCC:
+        case FORM_CMOVCC:
+            emit_cond_native(&t, in, form[i]);
+            break;
+        case FORM_IMUL_RM:
+        case FORM_IMUL_RMI:
+            emit_imul_native(&t, in, form[i], false, live_after[i]);
+            break;
+        case FORM_SHIFT_R:
+            emit_shift_native(&t, in, live_after[i]);
+            break;
+        case FORM_JMP_RM:
+            done = emit_jmp_rm_native(&t, in, false);
+            break;
+        case FORM_JCC:
+        case FORM_JMP_REL: {
+            Side *s = &side[t.nside++];
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH };
+            emit_label_init(&s->label);
+            if (form[i] == FORM_JCC)
+                emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
+            else
+                emit_jmp_label(e, &s->label, false);
+            break;
+        }
+        default:
+            done = false;
+            break;
+        }
+        if (done) {
+            t.pending++;
+            t.native++;
+            continue;
+        }
+        /* A handler call, with the state of jit.h section 3. */
+        sync_icount(&t, 0);
+        set_rip(&t, off[i]);
+        emit_writeback(&t);
+        emit_handler_call(&t, i);
+        emit_reload(&t);
+        Side *s = &side[t.nside++];
+        *s = (Side){ .i = i, .off = off[i], .kind = SIDE_HANDLER };
+        emit_label_init(&s->label);
+        emit_test_rr(e, 4, HR_RAX, HR_RAX);
+        emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+        emit_alu_mi(e, EMIT_ADD, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), in->len);
+        t.rip_mem = off[i + 1];
+        emit_alu_mi(e, EMIT_CMP, 1, emit_mem(JIT_REG_CPU, JIT_OFF_EXIT_BLOCK), 0);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_STOP]);
+        t.cf_ok = t.zspo_ok = false;
+        t.cf_known = -1;
+        t.called++;
+    }
+    emit_writeback(&t);
+    if (chain_end) {
+        /* The block ended at a page end or its size limit after a native instruction: go on
+         * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
+        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
+        if (bits != 64)
+            emit_mov_rr(e, 4, HR_RAX, HR_RAX);
+        emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+        sync_icount(&t, 0);
+        emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, n);
+        emit_jmp(e, stubs->lookup);
+    } else {
+        sync_icount(&t, 0);
+        set_rip(&t, off[n]);
+        emit_jmp(e, stubs->exit[JIT_EXIT_END]);
+    }
+
+    for (uint32_t k = 0; k < t.nside; k++) {
+        Side *s = &side[k];
+        const Insn *in = &b->insns[s->i];
+        emit_label_bind(e, &s->label);
+        if (s->kind == SIDE_HANDLER) {
+            emit_handler_tail(&t, in);
+            continue;
+        }
+        if (s->kind == SIDE_MEM) {
+            emit_mem_slow(&t, s, off[s->i + 1]);
+            continue;
+        }
+        /* A taken branch: rip = target, icount includes the branch. */
+        bool back = (int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2;
+        if (back && t.called == 0) {
+            /* Back to the start of a block without handler calls: nothing can have changed
+             * what the entry checked, Cpu.rip still holds the start, the cached registers are
+             * live; only the budget is checked. */
+            t.pending = s->pending;
+            sync_icount(&t, 1);
+            emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+            emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+            emit_jcc(e, EMIT_CC_AE, body);
+            emit_writeback(&t);
+            emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
+            continue;
+        }
+        emit_writeback(&t);
+        if (back) {
+            /* Back to the block's own start (a loop): an internal back-edge with a budget
+             * check, through the entry checks again (a handler in the loop may have loaded a
+             * segment register). */
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_R12);
+            t.pending = s->pending;
+            sync_icount(&t, 1);
+            emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+            emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
+            emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_JUMP]);
+            emit_jmp(e, head);
+            continue;
+        }
+        EmitLabel bad;
+        emit_label_init(&bad);
+        emit_branch_target(&t, in, s->off, &bad);
+        emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+        t.pending = s->pending;
+        sync_icount(&t, 1);
+        emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+        emit_jmp(e, stubs->lookup);
+        if (t.bits == 64) {
+            /* A non-canonical target: the handler raises the #GP from the synced state. */
+            emit_label_bind(e, &bad);
+            t.pending = s->pending;
+            sync_icount(&t, 0);
+            emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
+            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+            emit_handler_call(&t, s->i);
+            emit_handler_tail(&t, in);
+        }
+    }
+    const void *code = codebuf_commit(cb, e);
+    if (code && st) {
+        st->insns_native += t.native;
+        st->insns_called += t.called;
+        st->host_bytes += emit_size(e);
+    }
+    return code;
 }

@@ -14,12 +14,18 @@
 typedef struct JitStubs {
     JitEntryFn entry;
     const uint8_t *exit[JIT_EXIT_COUNT];
+    const uint8_t *lookup;     /* the jump-cache probe after native branches (translate.c) */
 } JitStubs;
 
-/* Emits the trampoline and the exit stubs; false when the buffer has no room for them. */
-bool translate_entry(CodeBuf *cb, JitStubs *stubs);
+/* Emits the trampoline, the exit stubs and the lookup stub for code generation `gen`, which
+ * counts its jump-cache hits and misses in `st` (may be NULL); false when the buffer has no
+ * room for them. */
+bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st);
 
-/* Translates `b` into call-threaded code; NULL when the buffer is full. */
-const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b);
+/* Translates `b`, decoded for `bits`-bit code (16: calls only), into host code whose memory
+ * accesses use TLB class `user` (jit.h section 5); NULL when the buffer is full.  Adds what it
+ * made to the static counters of `st` (may be NULL). */
+const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, int bits, int user,
+                            JitStats *st);
 
 #endif

@@ -26,7 +26,8 @@
 # Logs: BUILD_DIR/linux/logs/CONFIG.{softvisor,qemu}.log.  The last line is "N passed, M failed";
 # exit status 0 only when nothing failed.
 # Environment: SOFTVISOR_LINUX_TIMEOUT (seconds per softvisor boot, default 900),
-# SOFTVISOR_QEMU_TIMEOUT (default 300), SOFTVISOR_CACHE (see fetch.sh).
+# SOFTVISOR_QEMU_TIMEOUT (default 300), SOFTVISOR_CACHE (see fetch.sh), SOFTVISOR_EXTRA_ARGS
+# (more softvisor options, split at spaces, e.g. "-jit on -jit-threshold 0").
 set -eu
 [ $# -ge 1 ] || { echo "usage: run-linux.sh BUILD_DIR [CONFIG...|determinism|snapshot]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -107,7 +108,8 @@ def boot(emu, cfg, extra=None):
     k = os.path.join(kdir, kernel)
     if emu == "softvisor":
         cmd = [softvisor, "-m", ram, "-no-reboot", "-stats", "-kernel", k, "-initrd", initrd[arch],
-               "-append", CMDLINE] + (emu_args if extra is None else extra)
+               "-append", CMDLINE] + (emu_args if extra is None else extra) + \
+              os.environ.get("SOFTVISOR_EXTRA_ARGS", "").split()
         limit = SV_TIMEOUT
     else:
         # -icount: QEMU's virtual time follows the instruction count (1 GHz) instead of the host
