@@ -74,7 +74,7 @@ static const uint8_t seq[] = {
 
 typedef struct Run {
     DiffState st;
-    uint8_t data[DATA_SIZE];
+    uint8_t data[MEM_SIZE];
     CpuExit exit;
     uint64_t icount;
 } Run;
