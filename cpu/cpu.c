@@ -197,6 +197,8 @@ static const StateField cpu_fields[] = {
     STATE_U(Cpu, icount), STATE_U(Cpu, rng_state),
     STATE_B(Cpu, halted), STATE_B(Cpu, inhibit_irq), STATE_B(Cpu, nmi_pending), STATE_B(Cpu, ferr),
     STATE_B(Cpu, ignne), STATE_B(Cpu, triple_fault), STATE_U(Cpu, exc_vector), STATE_U(Cpu, exc_error),
+    /* version 2: NMI blocking and the debug trap pending between instructions */
+    STATE_BOOL_V(Cpu, nmi_blocked, 2), STATE_UINT_V(Cpu, db_pending, 2), STATE_BOOL_V(Cpu, inhibit_db, 2),
 };
 
 /* Not state: configuration fixed by the command line, derived values, caches, host pointers and
@@ -212,6 +214,10 @@ static const StateField cpu_host_fields[] = {
     STATE_HOST(Cpu, blocks),        /* cache: flushed after a load */
     STATE_HOST(Cpu, bus), STATE_HOST(Cpu, bus_opaque), STATE_HOST(Cpu, apic), STATE_HOST(Cpu, apic_opaque),
     STATE_HOST(Cpu, trace_block), STATE_HOST(Cpu, trace_opaque),
+    STATE_HOST(Cpu, dbg_insn_armed),   /* derived from DR7: dbreg_update after a load */
+    STATE_HOST(Cpu, dbg_data_armed),   /* derived from DR7: dbreg_update after a load */
+    STATE_HOST(Cpu, db_hit),        /* within one instruction only: 0 between instructions */
+    STATE_HOST(Cpu, jit),           /* host code, translated from the decoded blocks */
 };
 
 static bool cpu_post_load(void *obj, char *err, size_t errlen)
@@ -229,10 +235,12 @@ static bool cpu_post_load(void *obj, char *err, size_t errlen)
         snprintf(err, errlen, "pending exception vector %d", cpu->exc_vector);
         return false;
     }
+    cpu->db_hit = 0;
+    dbreg_update(cpu);
     return true;
 }
 
 const StateDesc cpu_state_desc = {
-    "cpu", 1, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
+    "cpu", 2, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
     cpu_post_load,
 };

@@ -464,12 +464,17 @@ int main(int argc, char **argv)
         if (end != TERM_END_VM || cpu->icount < target || next == UINT64_MAX || cpu->icount < next)
             break;
         if (savevm && savevm_at == next && (why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RUNNING)) {
-            if (!vm_snapshot_save(vm, savevm, err, sizeof(err))) {
+            const char *path = savevm;
+            savevm = NULL;
+            if (!vm_snapshot_save(vm, path, err, sizeof(err))) {
+                /* the user's error, said once: the run stops here, with no second line about
+                 * how it ended */
                 fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
                         (unsigned long long)savevm_at, err);
                 save_failed = true;
+                why = VM_EXIT_RUNNING;
+                break;
             }
-            savevm = NULL;
         }
         for (int i = 0; i < ndumps; i++)
             if (dumps[i].path && dumps[i].at == next) {

@@ -122,6 +122,23 @@ typedef struct VmSection {
 /* The sections of `vm` in their fixed order; returns how many. */
 int vm_state_sections(Vm *vm, VmSection *out);
 
+/* Guest memory kept page by page: RAM, then the VGA's VRAM when there is one.  Each block has a
+ * dirty bitmap per client (mem/phys.h's PHYS_DIRTY_*: bit n = page n written since the client
+ * cleared it) and the state hash's cache of page hashes.  The snapshot stores the blocks whole,
+ * in this order; the hash and the checkpoints look at the dirty pages only. */
+#define VM_STATE_MAX_BLOCKS 2
+
+typedef struct VmBlock {
+    uint8_t *host;
+    uint64_t pages;
+    uint64_t **dirty;         /* [PHYS_DIRTY_CLIENTS] bitmaps */
+    uint64_t *page_hash;
+} VmBlock;
+
+int vm_state_blocks(Vm *vm, VmBlock *out);
+/* Clears a client's bitmaps; for RAM that drops the TLB's write tags too (mem/phys.h). */
+void vm_state_dirty_clear(Vm *vm, int client);
+
 /* xxHash64 (XXH3_64bits) of CPU + RAM + devices + clock and event queue: every field the tables
  * describe, the armed events, and the XXH3 of every RAM page.  Incremental: only the pages written
  * since the previous call are hashed again (dirty tracking, mem/phys.h). */
