@@ -149,8 +149,6 @@ int checkpoint_take(CheckpointSet *cs)
         cs->cp = bigger;
         cs->cap = cap;
     }
-    /* as a snapshot: the caches go, in the run that goes on as in one restored here */
-    vm_state_flush_caches(vm);
     Checkpoint c = { .icount = vm->cpu->icount, .state = malloc(cs->state_size ? cs->state_size : 1) };
     if (!c.state)
         return -1;
@@ -247,19 +245,18 @@ bool checkpoint_restore(CheckpointSet *cs, int k)
     size_t off = 0;
     char err[160];
     for (int i = 0; i < ns; i++) {
-        bool ok = state_load(s[i].desc, s[i].obj, s[i].desc->version, c->state + off, err, sizeof(err));
-        ok = ok && (!s[i].desc->post_load || s[i].desc->post_load(s[i].obj, err, sizeof(err)));
         /* the state was saved from this very VM: it always loads */
-        if (!ok)
+        if (!state_load(s[i].desc, s[i].obj, s[i].desc->version, c->state + off, err, sizeof(err)))
             abort();
         off += state_size(s[i].desc, s[i].desc->version);
     }
+    if (!vm_state_post_load(vm, err, sizeof(err)))
+        abort();
     for (int id = 0; id < vm->clock.n; id++)
         vm->clock.ev[id].deadline = c->deadlines[id];
     for (int i = k + 1; i < cs->n; i++)
         checkpoint_free(&cs->cp[i]);
     cs->n = k + 1;
     dirty_clear(vm);
-    vm_state_flush_caches(vm);
     return true;
 }

@@ -318,15 +318,34 @@ uint64_t vm_state_hash_full(Vm *vm)
     return state_hash(vm, true);
 }
 
-void vm_state_flush_caches(Vm *vm)
+bool vm_state_post_load(Vm *vm, char *err, size_t errlen)
 {
+    VmSection s[VM_STATE_MAX_SECTIONS];
+    int ns = vm_state_sections(vm, s);
     Cpu *cpu = vm->cpu;
+    Tlb *loaded = malloc(sizeof(*loaded));
+    if (!loaded) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    memcpy(loaded, &cpu->tlb, sizeof(*loaded));
+    for (int i = 0; i < ns; i++) {
+        char why[160];
+        if (s[i].desc->post_load && !s[i].desc->post_load(s[i].obj, why, sizeof(why))) {
+            snprintf(err, errlen, "device '%s': %s", s[i].name, why);
+            free(loaded);
+            return false;
+        }
+    }
+    memcpy(&cpu->tlb, loaded, sizeof(*loaded));
+    free(loaded);
     vm->mem.a20_mask = cpu->a20_mask;
     cpu_update_mode(cpu);
-    cpu_flush_tlb(cpu, true);
     block_flush_all(cpu);
+    tlb_rebuild(cpu);
     cpu->stop_request = false;
     cpu->exit_block = false;
+    return true;
 }
 
 /* ---- writing a snapshot ---- */
@@ -382,7 +401,6 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
 {
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
-    vm_state_flush_caches(vm);
     size_t tmplen = strlen(path) + 16;
     char *tmp = malloc(tmplen);
     if (!tmp) {
@@ -622,13 +640,8 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
         if (!ok)
             return false;
     }
-    for (int i = 0; i < ns; i++) {
-        char ferr[160];
-        if (s[i].desc->post_load && !s[i].desc->post_load(s[i].obj, ferr, sizeof(ferr))) {
-            snprintf(why, sizeof(why), "device '%s': %s", s[i].name, ferr);
-            return snap_fail(r, why);
-        }
-    }
+    if (!vm_state_post_load(vm, why, sizeof(why)))
+        return snap_fail(r, why);
     uint32_t nev;
     if (!snap_get_u32(r, &nev))
         return false;
@@ -665,7 +678,6 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
     uint64_t hash;
     if (!snap_get_u64(r, &hash) || !snap_get_end(r))
         return false;
-    vm_state_flush_caches(vm);
     if (vm_state_hash(vm) != hash)
         return snap_fail(r, "the restored state does not match the snapshot's state hash (damaged file?)");
     return true;

@@ -363,6 +363,58 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
 }
 END_TEST
 
+/* 32-bit paging set up by hand (no guest code runs): linear 0x400000 maps through the page
+ * table at 0x21000 to physical 0x30000, which holds 0x1111; 0x31000 holds 0x2222. */
+#define STALE_LIN 0x400000u
+static void paging_with_stale_entry(Vm *vm)
+{
+    phys_mem_write(&vm->mem, 0x20000 + 4 * (STALE_LIN >> 22), 4, 0x21000 | 0x7);   /* PDE */
+    phys_mem_write(&vm->mem, 0x21000, 4, 0x30000 | 0x67);                           /* PTE, A and D set */
+    phys_mem_write(&vm->mem, 0x30000, 4, 0x1111);
+    phys_mem_write(&vm->mem, 0x31000, 4, 0x2222);
+    vm->cpu->cr3 = 0x20000;
+    vm->cpu->cr0 |= CR0_PE | CR0_PG;
+    ck_assert_uint_eq(tlb_slow_read(vm->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    /* the PTE now points elsewhere, with no INVLPG: the TLB keeps the old translation */
+    phys_mem_write(&vm->mem, 0x21000, 4, 0x31000 | 0x67);
+    ck_assert_uint_eq(tlb_slow_read(vm->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+}
+
+/* A TLB entry the guest left stale is state: a checkpoint or a snapshot keeps it, in the VM that
+ * saved it (nothing is flushed) as in one restored from it, and the state hash covers it. */
+START_TEST(state_tlb_stale_entry_survives_checkpoint_and_snapshot)
+{
+    Vm *a = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    paging_with_stale_entry(a);
+    CheckpointSet *cs = checkpoint_set_new(a);
+    ck_assert_int_eq(checkpoint_take(cs), 0);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    uint64_t h = vm_state_hash(a);
+    char path[128], err[256] = "";
+    tmp_path(path, sizeof(path));
+    ck_assert_msg(vm_snapshot_save(a, path, err, sizeof(err)), "save: %s", err);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    ck_assert_uint_eq(vm_state_hash(a), h);
+    Vm *b = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    ck_assert_msg(vm_snapshot_load(b, path, err, sizeof(err)), "load: %s", err);
+    unlink(path);
+    ck_assert_uint_eq(tlb_slow_read(b->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    ck_assert_uint_eq(vm_state_hash(b), h);
+    /* a checkpoint restore puts the stale entry back after an INVLPG dropped it */
+    tlb_flush_page(&a->cpu->tlb, STALE_LIN);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x2222);
+    ck_assert_uint_ne(vm_state_hash(a), h);
+    ck_assert(checkpoint_restore(cs, 0));
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    /* and the hash tells entries apart: the same memory without the entry hashes differently */
+    tlb_flush_page(&b->cpu->tlb, STALE_LIN);
+    ck_assert_uint_ne(vm_state_hash(b), h);
+    checkpoint_set_free(cs);
+    vm_free(a);
+    vm_free(b);
+}
+END_TEST
+
 static uint8_t *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -481,6 +533,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, state_hash_follows_every_part);
     tcase_add_test(tc, state_hash_incremental_equals_full_after_writes);
     tcase_add_test(tc, checkpoint_restore_exact_cost_follows_dirty_pages);
+    tcase_add_test(tc, state_tlb_stale_entry_survives_checkpoint_and_snapshot);
     tcase_add_test(tc, snapshot_bad_files_refused_with_reason);
     tcase_add_test(tc, snapshot_missing_file_refused);
     suite_add_tcase(s, tc);
@@ -497,7 +550,7 @@ static const char *const struct_of_table[][2] = {
     { "kbc", "KbcState" }, { "kbc-queue", "KbcQueue" }, { "uart16550", "UartState" },
     { "debugcon", "DebugconState" }, { "debugexit", "DebugExitState" }, { "lapic", "LapicState" },
     { "ioapic", "IoapicState" }, { "hpet", "HpetState" }, { "hpet-timer", "HpetTimer" }, { "pci", "PciState" },
-    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" },
+    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" }, { "tlb", "Tlb" },
 };
 
 static int print_fields(const StateDesc *d)
