@@ -148,8 +148,9 @@ void cpu_flush_tlb(Cpu *cpu, bool include_global)
 /* ---- the state description (vm/state.h) ----
  * Everything guest-visible: registers, lazy flags, segment caches with their derived ranges,
  * descriptor tables, control/debug registers, every MSR field, x87/SSE/XSAVE state, and the
- * pending events.  mode_key and code_bits are derived (cpu_update_mode after a load); the TLB,
- * the jump cache and the block cache are caches (flushed after a load). */
+ * pending events, the TLB's translations.  mode_key and code_bits are derived (cpu_update_mode
+ * after a load); the TLB's tags, the jump cache and the block cache are caches (rebuilt or
+ * flushed after a load: vm_state_post_load). */
 
 static const StateField seg_cache_fields[] = {
     STATE_U(SegCache, sel), STATE_U(SegCache, attr), STATE_U(SegCache, limit), STATE_U(SegCache, base),
@@ -182,6 +183,20 @@ static const StateDesc x87_state_desc = {
     "x87", 1, sizeof(X87State), x87_fields, STATE_COUNT(x87_fields), NULL, 0, NULL,
 };
 
+/* The TLB's translations are guest-visible (a guest can tell a stale entry from a fresh walk), so
+ * they are state; the fast-path tags and host addends are rebuilt from them after a load
+ * (tlb_rebuild, vm_state_post_load), the jump cache is dropped. */
+static const StateField tlb_fields[] = {
+    STATE_A(Tlb, lin), STATE_A(Tlb, prot), STATE_A(Tlb, paddr), STATE_A(Tlb, global), STATE_A(Tlb, shift),
+};
+static const StateField tlb_host_fields[] = {
+    STATE_HOST(Tlb, e), STATE_HOST(Tlb, jc),
+    STATE_HOST(Tlb, has_large),     /* derived: some entry has shift > 12 */
+};
+static const StateDesc tlb_state_desc = {
+    "tlb", 1, sizeof(Tlb), tlb_fields, STATE_COUNT(tlb_fields), tlb_host_fields, STATE_COUNT(tlb_host_fields), NULL,
+};
+
 static const StateField cpu_fields[] = {
     STATE_A(Cpu, gpr), STATE_U(Cpu, rip),
     STATE_U(Cpu, cc_op), STATE_U(Cpu, cc_dst), STATE_U(Cpu, cc_src), STATE_U(Cpu, cc_src2), STATE_U(Cpu, eflags),
@@ -201,6 +216,10 @@ static const StateField cpu_fields[] = {
     STATE_U(Cpu, icount), STATE_U(Cpu, rng_state),
     STATE_B(Cpu, halted), STATE_B(Cpu, inhibit_irq), STATE_B(Cpu, nmi_pending), STATE_B(Cpu, ferr),
     STATE_B(Cpu, ignne), STATE_B(Cpu, triple_fault), STATE_U(Cpu, exc_vector), STATE_U(Cpu, exc_error),
+    /* version 2: NMI blocking and the debug trap pending between instructions */
+    STATE_BOOL_V(Cpu, nmi_blocked, 2), STATE_UINT_V(Cpu, db_pending, 2), STATE_BOOL_V(Cpu, inhibit_db, 2),
+    /* version 3: the TLB's translations */
+    STATE_STRUCT_V(Cpu, tlb, Tlb, tlb_state_desc, 3),
 };
 
 /* Not state: configuration fixed by the command line, derived values, caches, host pointers and
@@ -212,10 +231,14 @@ static const StateField cpu_host_fields[] = {
     STATE_HOST(Cpu, fault_jmp),
     STATE_HOST(Cpu, mode_key),      /* derived: cpu_update_mode */
     STATE_HOST(Cpu, code_bits),     /* derived: cpu_update_mode */
-    STATE_HOST(Cpu, tlb),           /* cache: flushed after a load */
     STATE_HOST(Cpu, blocks),        /* cache: flushed after a load */
     STATE_HOST(Cpu, bus), STATE_HOST(Cpu, bus_opaque), STATE_HOST(Cpu, apic), STATE_HOST(Cpu, apic_opaque),
     STATE_HOST(Cpu, trace_block), STATE_HOST(Cpu, trace_opaque),
+    STATE_HOST(Cpu, dbg_insn_armed),   /* derived from DR7: dbreg_update after a load */
+    STATE_HOST(Cpu, dbg_data_armed),   /* derived from DR7: dbreg_update after a load */
+    STATE_HOST(Cpu, db_hit),        /* within one instruction only: 0 between instructions */
+    STATE_HOST(Cpu, jit),           /* host code, translated from the decoded blocks */
+    STATE_HOST(Cpu, cur_block),     /* the block running (decoded blocks are a cache) */
 };
 
 static bool cpu_post_load(void *obj, char *err, size_t errlen)
@@ -233,10 +256,25 @@ static bool cpu_post_load(void *obj, char *err, size_t errlen)
         snprintf(err, errlen, "pending exception vector %d", cpu->exc_vector);
         return false;
     }
+    /* a TLB entry's pages index host memory once its addend is rebuilt: page-aligned, a page
+     * size the large-page flush can shift by, permissions PROT_R/W/X */
+    for (int u = 0; u < 2; u++)
+        for (uint32_t i = 0; i < TLB_SIZE; i++) {
+            const Tlb *t = &cpu->tlb;
+            bool live = t->prot[u][i] != 0;
+            if (t->prot[u][i] > 7 || t->shift[u][i] > 63 || live != (t->lin[u][i] != TLB_INVALID) ||
+                (live && ((t->lin[u][i] & 0xfff) || (t->paddr[u][i] & 0xfff)))) {
+                snprintf(err, errlen, "TLB entry %d/%u (linear %llx, physical %llx, permissions %u)", u, i,
+                         (unsigned long long)t->lin[u][i], (unsigned long long)t->paddr[u][i], t->prot[u][i]);
+                return false;
+            }
+        }
+    cpu->db_hit = 0;
+    dbreg_update(cpu);
     return true;
 }
 
 const StateDesc cpu_state_desc = {
-    "cpu", 1, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
+    "cpu", 3, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
     cpu_post_load,
 };

@@ -304,6 +304,7 @@ typedef struct Cpu {
 
     Tlb tlb;
     BlockCache *blocks;
+    const struct Block *cur_block;   /* the block block_find last returned (the one running) */
 
     const CpuBus *bus;
     void *bus_opaque;

@@ -57,11 +57,13 @@ void dbreg_update(Cpu *cpu)
         else if (rw != 2)
             data |= (uint8_t)(1u << n);
     }
-    bool flush = cpu->dbg_data_armed || data;
+    bool retag = cpu->dbg_data_armed || data;
     cpu->dbg_insn_armed = insn | (cpu->dbg_insn_armed & DBG_HOST);
     cpu->dbg_data_armed = data | (cpu->dbg_data_armed & DBG_HOST);
-    if (flush)
-        cpu_flush_tlb(cpu, true);
+    /* the watched pages leave the fast path (or come back): the tags change, the translations
+     * (guest-visible) stay */
+    if (retag)
+        tlb_rebuild(cpu);
 }
 
 /* First and last linear byte data breakpoint n covers. */

@@ -7,8 +7,9 @@
 
 #include "cpu/cpu.h"
 
-/* Recomputes which breakpoints DR7 arms after a write to DR0-DR3 or DR7 (or a reset); flushes
- * the TLB when data breakpoints were or are armed, so their pages leave the fast path. */
+/* Recomputes which breakpoints DR7 arms after a write to DR0-DR3 or DR7 (or a reset or a load);
+ * sets the TLB's tags again when data breakpoints were or are armed, so their pages leave the
+ * fast path (the translations stay). */
 void dbreg_update(Cpu *cpu);
 /* True when an armed data breakpoint covers a byte of the 4 KiB linear page `page`: the TLB
  * gives that page no read/write fast-path tags. */

@@ -110,6 +110,7 @@ void block_flush_all(Cpu *cpu)
 {
     tlb_flush_jump_cache(&cpu->tlb);
     free_blocks(cpu->blocks);
+    cpu->cur_block = NULL;
 }
 
 static inline uint32_t hash_block(uint64_t paddr, uint32_t key)
@@ -208,22 +209,29 @@ void block_invalidate_page(Cpu *cpu, uint64_t ppage)
             translated = t->jit_code != NULL;
         jit_note_invalidate(cpu->jit, pg->ppage, cpu->icount, translated);
     }
+    bool current = false;
     Block *b = pg->first;
     while (b) {
         Block *n = b->page_next;
+        current |= b == cpu->cur_block;
         block_free(bc, b, pg);
         b = n;
     }
     b = pg->straddle;
     while (b) {
         Block *n = b->page2_next;
+        current |= b == cpu->cur_block;
         block_free(bc, b, pg);
         b = n;
     }
     page_drop(bc, pg);
     tlb_flush_jump_cache(&cpu->tlb);
-    /* The block being executed may be one of them: leave it after the current instruction. */
-    cpu->exit_block = true;
+    /* The block being executed may be one of them: leave it after the current instruction.  Only
+     * then: whether other blocks were cached on the page is the host's business (a VM loaded
+     * from a snapshot has none), and ending the block moves the next interrupt window and ends
+     * a REP string instruction's run, which the guest sees. */
+    if (current)
+        cpu->exit_block = true;
 }
 
 /* ---- Zydis operand conversion ---- */
@@ -577,14 +585,19 @@ Block *block_find(Cpu *cpu)
     uint64_t lin = fetch_lin(cpu, cpu->rip);
     int user = cpu_user(cpu);
     uint32_t key = cpu->mode_key | ((uint32_t)user << 31);
+    /* XXX: a hit here takes no TLB lookup, so it skips the page walk that a miss would take when a
+     * conflicting refill evicted the page's entry (docs/internals.md section 6). */
     JumpCacheEntry *jc = &cpu->tlb.jc[jc_index(lin)];
     const Block *hit = jc->block;
     if (likely(hit && jc->lin == lin && jc->key == key) &&
-        (cpu->code_bits == 64 || cpu->rip + hit->bytes - 1 <= cs->limit))
+        (cpu->code_bits == 64 || cpu->rip + hit->bytes - 1 <= cs->limit)) {
+        cpu->cur_block = hit;
         return (Block *)hit;
+    }
     Block *b = block_lookup(cpu, lin, user);
     jc->lin = lin;
     jc->key = key;
     jc->block = b;
+    cpu->cur_block = b;
     return b;
 }

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "devices/fw_cfg.h"
+#include "vm/state.h"
 
 #define FW_CFG_ID_TRADITIONAL 0x1u
 #define FW_CFG_ID_DMA 0x2u
@@ -264,3 +265,18 @@ void fw_cfg_free(FwCfgState *s)
         free(s->item[i].data);
     free(s);
 }
+
+/* ---- the state description (vm/state.h): the three registers; the items are the machine's
+ * configuration, built again from the command line (an offset past an item's end reads 0) ---- */
+
+static const StateField fw_cfg_fields[] = {
+    STATE_U(FwCfgState, sel), STATE_U(FwCfgState, offset), STATE_U(FwCfgState, dma_addr),
+};
+static const StateField fw_cfg_host_fields[] = {
+    STATE_HOST(FwCfgState, item), STATE_HOST(FwCfgState, n), STATE_HOST(FwCfgState, nfiles),
+    STATE_HOST(FwCfgState, dma),
+};
+const StateDesc fw_cfg_state_desc = {
+    "fw_cfg", 1, sizeof(FwCfgState), fw_cfg_fields, STATE_COUNT(fw_cfg_fields), fw_cfg_host_fields,
+    STATE_COUNT(fw_cfg_host_fields), NULL,
+};

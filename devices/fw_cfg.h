@@ -71,4 +71,8 @@ int fw_cfg_add_u64(FwCfgState *s, uint16_t key, uint64_t v);
  * directory; -1 when out of room, the name is too long or taken. */
 int fw_cfg_add_file(FwCfgState *s, const char *name, const void *data, uint32_t len);
 
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc fw_cfg_state_desc;
+
 #endif

@@ -375,11 +375,32 @@ static const StateDesc pci_func_state_desc = {
 
 static const StateField pci_fields[] = {
     STATE_U(PciState, config_address), STATE_U(PciState, rcr), STATE_S(PciState, f, PciFunc, pci_func_state_desc),
+    /* version 2: the PIIX3's interrupt lines (what each function drives, and the PIRQ and ISA
+     * levels last signalled to the interrupt controllers, whose own state holds them too) */
+    STATE_ARRAY_V(PciState, intx, 2), STATE_UINT_V(PciState, isa_level, 2), STATE_UINT_V(PciState, pirq_level, 2),
 };
 static const StateField pci_host_fields[] = {
     STATE_HOST(PciState, n), STATE_HOST(PciState, reset), STATE_HOST(PciState, reset_opaque),
+    STATE_HOST(PciState, pam), STATE_HOST(PciState, pam_opaque),
+    STATE_HOST(PciState, pam_seen),    /* derived: the PAM bytes of the i440FX's space, handed on */
+    STATE_HOST(PciState, pam_valid),
+    STATE_HOST(PciState, isa_irq), STATE_HOST(PciState, apic_pin),
 };
+
+/* The PAM registers are state (in the i440FX's configuration space); the shadow mapping they
+ * imply is host-side: hand them to the board again.  The PIIX3's routing needs nothing: its
+ * levels are saved, and so is what the interrupt controllers latched from them. */
+static bool pci_post_load(void *obj, char *err, size_t errlen)
+{
+    PciState *s = obj;
+    (void)err;
+    (void)errlen;
+    s->pam_valid = false;
+    i440fx_update(s, pci_find(s, PCI_DEVFN(0, 0))->cfg);
+    return true;
+}
+
 const StateDesc pci_state_desc = {
-    "pci", 1, sizeof(PciState), pci_fields, STATE_COUNT(pci_fields), pci_host_fields, STATE_COUNT(pci_host_fields),
-    NULL,
+    "pci", 2, sizeof(PciState), pci_fields, STATE_COUNT(pci_fields), pci_host_fields, STATE_COUNT(pci_host_fields),
+    pci_post_load,
 };

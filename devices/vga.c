@@ -45,11 +45,14 @@
  * XXX: no vertical-retrace timing: the retrace bits of input status 1 toggle on each read, which
  * keeps polling loops finite and deterministic.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "devices/vga.h"
+#include "mem/tlb.h"
+#include "vm/state.h"
 
 #define SR_MAP_MASK 2
 #define SR_MEMORY_MODE 4
@@ -76,6 +79,21 @@ static uint32_t expand4(uint8_t m)
     return v;
 }
 
+/* Every store into VRAM marks its pages for the state hash and the checkpoints (vm/state.c),
+ * which then look only at what changed, as they do for RAM. */
+static void vram_dirty(Vga *s, uint64_t off, uint64_t len)
+{
+    for (uint64_t p = off / PAGE_SIZE; p <= (off + len - 1) / PAGE_SIZE; p++)
+        for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+            s->vram_dirty[c][p >> 6] |= 1ull << (p & 63);
+}
+
+static void vram_dirty_all(Vga *s)
+{
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+        memset(s->vram_dirty[c], 0xff, (s->vram_size / PAGE_SIZE + 63) / 64 * 8);
+}
+
 static uint32_t planar_get(const Vga *s, uint32_t a)
 {
     a &= VGA_PLANE_SIZE - 1;
@@ -91,6 +109,7 @@ static void planar_put(Vga *s, uint32_t a, uint32_t v, uint32_t mask)
     memcpy(&old, &s->vram[a * 4], 4);
     old = (old & ~mask) | (v & mask);
     memcpy(&s->vram[a * 4], &old, 4);
+    vram_dirty(s, a * 4, 4);
 }
 
 static bool vbe_on(const Vga *s)
@@ -155,8 +174,10 @@ void vga_mem_write(Vga *s, uint32_t off, uint8_t val)
 {
     if (vbe_on(s)) {
         int64_t o = vbe_bank_offset(s, off);
-        if (o >= 0)
+        if (o >= 0) {
             s->vram[o] = val;
+            vram_dirty(s, (uint64_t)o, 1);
+        }
         return;
     }
     int64_t w = window_offset(s, off);
@@ -165,14 +186,19 @@ void vga_mem_write(Vga *s, uint32_t off, uint8_t val)
     uint32_t a = (uint32_t)w;
     uint8_t map_mask = s->sr[SR_MAP_MASK] & 0xf;
     if (s->sr[SR_MEMORY_MODE] & SR4_CHAIN4) {
-        if (map_mask & (1u << (a & 3)))
+        if (map_mask & (1u << (a & 3))) {
             s->vram[a & (4 * VGA_PLANE_SIZE - 1)] = val;
+            vram_dirty(s, a & (4 * VGA_PLANE_SIZE - 1), 1);
+        }
         return;
     }
     if (!(s->sr[SR_MEMORY_MODE] & SR4_ODD_EVEN_OFF)) {
         int plane = a & 1;
-        if (map_mask & (1u << plane))
-            s->vram[((a >> 1) & (VGA_PLANE_SIZE - 1)) * 4 + plane] = val;
+        if (map_mask & (1u << plane)) {
+            uint32_t o = ((a >> 1) & (VGA_PLANE_SIZE - 1)) * 4 + (uint32_t)plane;
+            s->vram[o] = val;
+            vram_dirty(s, o, 1);
+        }
         return;
     }
     uint8_t rot = s->gr[GR_ROTATE];
@@ -407,8 +433,10 @@ static void vbe_enable(Vga *s, uint16_t val)
         uint64_t vh = s->vram_size / line;
         s->vbe[VBE_VIRT_HEIGHT] = (uint16_t)(vh > 0xffff ? 0xffff : vh);
         s->vbe[VBE_X_OFFSET] = s->vbe[VBE_Y_OFFSET] = 0;
-        if (!(val & VBE_NOCLEARMEM))
+        if (!(val & VBE_NOCLEARMEM)) {
             memset(s->vram, 0, (size_t)(line * yres));
+            vram_dirty(s, 0, line * yres);
+        }
         /* the VGA side looks like a graphics mode with chain-4, as QEMU's does */
         s->gr[GR_MISC] = (uint8_t)((s->gr[GR_MISC] & ~0x0c) | 0x05);
         s->sr[SR_MEMORY_MODE] |= SR4_CHAIN4;
@@ -535,8 +563,10 @@ static uint64_t lfb_read(void *opaque, uint64_t off, int size)
 static void lfb_write(void *opaque, uint64_t off, int size, uint64_t val)
 {
     Vga *s = lfb_vga(opaque);
-    if (off + (uint64_t)size <= s->vram_size)
+    if (off + (uint64_t)size <= s->vram_size) {
         memcpy(&s->vram[off], &val, (size_t)size);
+        vram_dirty(s, off, (uint64_t)size);
+    }
 }
 
 static const MemOps lfb_ops = { lfb_read, lfb_write, 1, 8 };
@@ -627,6 +657,7 @@ void vga_reset(Vga *s)
      * never draws (a test, a fuzz case) never pays for touching 16 MiB. */
     if (madvise(s->vram, s->vram_size, MADV_DONTNEED) != 0)
         memset(s->vram, 0, s->vram_size);
+    vram_dirty_all(s);
     s->misc = 0x01;   /* colour addresses, as the BIOS leaves them */
     s->fcr = s->st01 = 0;
     memset(s->sr, 0, sizeof(s->sr));
@@ -658,6 +689,9 @@ Vga *vga_new(IoBus *io, PhysMem *mem, PciState *pci, int devfn, uint32_t vram_si
     s->vram = mmap(NULL, vram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (s->vram == MAP_FAILED)
         s->vram = NULL;
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+        s->vram_dirty[c] = calloc((vram_size / PAGE_SIZE + 63) / 64, 8);
+    s->vram_hash = calloc(vram_size / PAGE_SIZE, sizeof(uint64_t));
     if (rom && rom_len && rom_len <= (16u << 20)) {
         s->rom_size = 4096;
         while (s->rom_size < rom_len)
@@ -668,7 +702,7 @@ Vga *vga_new(IoBus *io, PhysMem *mem, PciState *pci, int devfn, uint32_t vram_si
     }
     s->mem = mem;
     s->bar0 = s->bar2 = s->rom_bar = VGA_PARK_BASE;
-    if (!s->vram || (rom && rom_len && !s->rom))
+    if (!s->vram || !s->vram_dirty[0] || !s->vram_dirty[1] || !s->vram_hash || (rom && rom_len && !s->rom))
         goto fail;
     s->pci = pci_add_function(pci, devfn, 0x1234, 0x1111, 0x02, 0x030000, 0x00, vga_pci_update, s);
     if (!s->pci)
@@ -704,6 +738,52 @@ void vga_free(Vga *s)
         return;
     if (s->vram)
         munmap(s->vram, s->vram_size);
+    for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+        free(s->vram_dirty[c]);
+    free(s->vram_hash);
     free(s->rom);
     free(s);
 }
+
+/* ---- the state description (vm/state.h): every register, the latches and the VBE state.  VRAM
+ * is saved, hashed and checkpointed page by page like RAM (vm_state_blocks); the BAR windows
+ * follow the PCI configuration space (the pci section) ---- */
+
+static const StateField vga_fields[] = {
+    STATE_U(Vga, misc), STATE_U(Vga, fcr), STATE_U(Vga, st01), STATE_U(Vga, sr_index), STATE_A(Vga, sr),
+    STATE_U(Vga, cr_index), STATE_A(Vga, cr), STATE_U(Vga, gr_index), STATE_A(Vga, gr), STATE_U(Vga, ar_index),
+    STATE_B(Vga, ar_flip), STATE_A(Vga, ar), STATE_U(Vga, pel_mask), STATE_U(Vga, dac_read_index),
+    STATE_U(Vga, dac_write_index), STATE_U(Vga, dac_sub), STATE_U(Vga, dac_state), STATE_A(Vga, dac_cache),
+    STATE_A(Vga, dac), STATE_U(Vga, latch), STATE_U(Vga, vbe_index), STATE_A(Vga, vbe),
+    STATE_U(Vga, vbe_line_offset), STATE_U(Vga, vbe_start),
+};
+static const StateField vga_host_fields[] = {
+    STATE_HOST(Vga, vram),          /* contents: a memory block of their own (vm/state.c) */
+    STATE_HOST(Vga, vram_size),     /* configuration */
+    STATE_HOST(Vga, vram_dirty), STATE_HOST(Vga, vram_hash),
+    STATE_HOST(Vga, pci), STATE_HOST(Vga, mem),
+    STATE_HOST(Vga, bar0), STATE_HOST(Vga, bar2), STATE_HOST(Vga, rom_bar),   /* derived: the BARs */
+    STATE_HOST(Vga, rom), STATE_HOST(Vga, rom_size),
+    STATE_HOST(Vga, lfb_tag), STATE_HOST(Vga, mmio_tag), STATE_HOST(Vga, rom_tag),
+};
+
+static bool vga_post_load(void *obj, char *err, size_t errlen)
+{
+    Vga *s = obj;
+    if (s->dac_sub > 2) {
+        snprintf(err, errlen, "DAC colour component %u", s->dac_sub);
+        return false;
+    }
+    if (s->vbe_start >= s->vram_size) {
+        snprintf(err, errlen, "VBE start offset %u", s->vbe_start);
+        return false;
+    }
+    /* the windows where the loaded BARs put them */
+    vga_pci_update(s, s->pci->cfg);
+    return true;
+}
+
+const StateDesc vga_state_desc = {
+    "vga", 1, sizeof(Vga), vga_fields, STATE_COUNT(vga_fields), vga_host_fields, STATE_COUNT(vga_host_fields),
+    vga_post_load,
+};

@@ -68,6 +68,8 @@ typedef struct Vga {
      * framebuffer see the same bytes as a flat array) */
     uint8_t *vram;
     uint32_t vram_size;
+    uint64_t *vram_dirty[PHYS_DIRTY_CLIENTS];   /* bit n: VRAM page n written (as mem/phys.h's) */
+    uint64_t *vram_hash;      /* vm_state_hash's cache: XXH3 of each VRAM page */
     /* PCI function and its windows */
     PciFunc *pci;
     PhysMem *mem;
@@ -127,5 +129,9 @@ void vga_text_cursor(const Vga *s, int *col, int *row);
  * other byte as '.'; outside text mode the file holds "(graphics WxH)" or "(blank WxH)".  Written to a temporary
  * file and renamed, so a failure leaves nothing half-written.  0, or -1 with a reason in err. */
 int vga_screendump(const Vga *s, const char *path, char *err, size_t errlen);
+
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc vga_state_desc;
 
 #endif

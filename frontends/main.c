@@ -126,7 +126,8 @@ static const char usage[] =
     "Exit status: the value the guest wrote to port 0xF4 as (v << 1) | 1; 0 when the guest\n"
     "powered off (ACPI S5), halted with interrupts disabled, idled with no input left,\n"
     "triple-faulted with -no-reboot or was quit with Ctrl-A x; 2 for bad usage, a snapshot\n"
-    "that cannot be loaded, or one that could not be saved (the run ended first); 3 when\n"
+    "that cannot be loaded, or one that could not be saved (the run stops at a save that\n"
+    "fails, or ended before its count); 3 when\n"
     "-icount-limit was reached; 4 when the guest asked for an ACPI sleep state other than S5\n"
     "(the machine offers only soft-off); 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ended\n"
     "the run; 5 when a -screendump-at file could not be written or the run ended before its\n"
@@ -669,10 +670,11 @@ int main(int argc, char **argv)
         if (end != TERM_END_VM || cpu->icount < target || next == UINT64_MAX || cpu->icount < next)
             break;
         if (savevm && savevm_at == next && (why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RUNNING)) {
-            bool saved = vm_snapshot_save(vm, savevm, err, sizeof(err));
+            const char *path = savevm;
             savevm = NULL;
-            if (!saved) {
-                /* the run ends here, with this one message and status 2 */
+            if (!vm_snapshot_save(vm, path, err, sizeof(err))) {
+                /* the user's error, said once: the run stops here, with no second line about
+                 * how it ended */
                 fprintf(stderr, "softvisor: cannot save snapshot at instruction %llu: %s\n",
                         (unsigned long long)savevm_at, err);
                 save_failed = true;

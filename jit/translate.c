@@ -94,6 +94,9 @@ static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStat
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
         emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
     }
+    /* the block now running, as block_find records it: a store that frees it (self-modifying
+     * code) ends it after the storing instruction, and only then (block_invalidate_page) */
+    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RSI);
     emit_jmp_r(e, HR_RDI);
     emit_label_bind(e, &fail);
     if (st) {

@@ -29,6 +29,8 @@ void tlb_flush(Tlb *tlb, bool include_global)
             tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
             tlb->global[u][i] = 0;
             tlb->paddr[u][i] = TLB_INVALID;
+            tlb->lin[u][i] = TLB_INVALID;
+            tlb->prot[u][i] = 0;
         }
     if (include_global)
         tlb->has_large = false;
@@ -45,6 +47,8 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
         tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
         tlb->global[u][i] = 0;
         tlb->paddr[u][i] = TLB_INVALID;
+        tlb->lin[u][i] = TLB_INVALID;
+        tlb->prot[u][i] = 0;
     }
     if (!tlb->has_large)
         return;
@@ -53,12 +57,14 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
     for (int u = 0; u < 2; u++)
         for (uint32_t k = 0; k < TLB_SIZE; k++) {
             TlbEntry *e = &tlb->e[u][k];
-            uint64_t page = e->tag_r != TLB_INVALID ? e->tag_r : e->tag_x;
+            uint64_t page = tlb->lin[u][k];
             int sh = tlb->shift[u][k];
             if (sh > 12 && page != TLB_INVALID && ((page ^ lin) >> sh) == 0) {
                 e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
                 tlb->global[u][k] = 0;
                 tlb->paddr[u][k] = TLB_INVALID;
+                tlb->lin[u][k] = TLB_INVALID;
+                tlb->prot[u][k] = 0;
                 dropped = true;
             }
         }
@@ -81,6 +87,33 @@ void tlb_protect_code_page(Tlb *tlb, uint64_t ppage)
                 tlb->e[u][i].tag_w = TLB_INVALID;
 }
 
+/* The fast-path tags of entry (user, i) from its translation, as the host allows them. */
+static void tlb_set_tags(Cpu *cpu, int user, uint32_t i)
+{
+    TlbEntry *e = &cpu->tlb.e[user][i];
+    uint64_t page = cpu->tlb.lin[user][i], ppage = cpu->tlb.paddr[user][i];
+    int prot = cpu->tlb.prot[user][i];
+    e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
+    bool writable = false;
+    uint8_t *host = cpu->bus->phys_ptr(cpu->bus_opaque, ppage, &writable);
+    if (!host)
+        return;
+    /* ROM never takes the data fast path (DESIGN.md): only its code is fetched directly. */
+    e->addend = (uintptr_t)host - (uintptr_t)page;
+    /* Data fast path: plain RAM that no armed data breakpoint watches. */
+    bool data = writable && !(unlikely(cpu->dbg_data_armed) && dbreg_page_watched(cpu, page));
+    if ((prot & PROT_R) && data)
+        e->tag_r = page;
+    if (prot & PROT_X)
+        e->tag_x = page;
+    if ((prot & PROT_W) && data && !block_page_has_code(cpu, ppage)) {
+        /* the fast path will write this page unseen: it counts as dirty from now on */
+        if (cpu->bus->phys_dirty)
+            cpu->bus->phys_dirty(cpu->bus_opaque, ppage);
+        e->tag_w = page;
+    }
+}
+
 uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
 {
     uint64_t page = lin & PAGE_MASK;
@@ -95,34 +128,47 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
         prot = PROT_R | PROT_W | PROT_X;
     }
     pa &= cpu->a20_mask;
-    uint64_t ppage = pa & PAGE_MASK;
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
-    TlbEntry *e = &cpu->tlb.e[user][i];
-    bool writable = false;
-    uint8_t *host = cpu->bus->phys_ptr(cpu->bus_opaque, ppage, &writable);
-    e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-    cpu->tlb.paddr[user][i] = ppage;
+    cpu->tlb.paddr[user][i] = pa & PAGE_MASK;
+    cpu->tlb.lin[user][i] = page;
+    cpu->tlb.prot[user][i] = (uint8_t)prot;
     cpu->tlb.global[user][i] = global;
     cpu->tlb.shift[user][i] = (uint8_t)shift;
     if (shift > 12)
         cpu->tlb.has_large = true;
-    if (host) {
-        /* ROM never takes the data fast path (DESIGN.md): only its code is fetched directly. */
-        e->addend = (uintptr_t)host - (uintptr_t)page;
-        /* Data fast path: plain RAM that no armed data breakpoint watches. */
-        bool data = writable && !(unlikely(cpu->dbg_data_armed) && dbreg_page_watched(cpu, page));
-        if ((prot & PROT_R) && data)
-            e->tag_r = page;
-        if (prot & PROT_X)
-            e->tag_x = page;
-        if ((prot & PROT_W) && data && !block_page_has_code(cpu, ppage)) {
-            /* the fast path will write this page unseen: it counts as dirty from now on */
-            if (cpu->bus->phys_dirty)
-                cpu->bus->phys_dirty(cpu->bus_opaque, ppage);
-            e->tag_w = page;
-        }
-    }
+    tlb_set_tags(cpu, user, i);
     return pa;
+}
+
+void tlb_rebuild(Cpu *cpu)
+{
+    Tlb *tlb = &cpu->tlb;
+    tlb_flush_jump_cache(tlb);
+    tlb->has_large = false;
+    for (int u = 0; u < 2; u++)
+        for (uint32_t i = 0; i < TLB_SIZE; i++) {
+            TlbEntry *e = &tlb->e[u][i];
+            e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
+            if (!tlb->prot[u][i])
+                continue;
+            if (tlb->shift[u][i] > 12)
+                tlb->has_large = true;
+            tlb_set_tags(cpu, u, i);
+        }
+}
+
+/* The slow path's translation: the TLB's when it grants `access` (the fast path missed for a
+ * host reason), else a page walk that refills the entry. */
+static uint64_t tlb_lookup(Cpu *cpu, uint64_t lin, int access, int user)
+{
+    static const uint8_t need[3] = { [ACC_READ] = PROT_R, [ACC_WRITE] = PROT_W, [ACC_EXEC] = PROT_X };
+    uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
+    Tlb *tlb = &cpu->tlb;
+    if (tlb->lin[user][i] == (lin & PAGE_MASK) && (tlb->prot[user][i] & need[access])) {
+        tlb_set_tags(cpu, user, i);   /* a tag dropped since (a dirty-page client) comes back */
+        return tlb->paddr[user][i] | (lin & 0xfff);
+    }
+    return tlb_translate(cpu, lin, access, user);
 }
 
 /* One physical access within a page (also the page walker's entry reads and A/D writes). */
@@ -162,8 +208,8 @@ static uint64_t next_page(const Cpu *cpu, uint64_t lin)
  * before the caller touches either, so a fault on the second page leaves memory unchanged. */
 static uint64_t translate_span(Cpu *cpu, uint64_t lin, int size, int access, int user, uint64_t *pa2)
 {
-    uint64_t pa = tlb_translate(cpu, lin, access, user);
-    *pa2 = tlb_in_page(lin, size) ? pa : tlb_translate(cpu, next_page(cpu, lin), access, user);
+    uint64_t pa = tlb_lookup(cpu, lin, access, user);
+    *pa2 = tlb_in_page(lin, size) ? pa : tlb_lookup(cpu, next_page(cpu, lin), access, user);
     return pa;
 }
 

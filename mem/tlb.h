@@ -6,6 +6,13 @@
  * the linear page address when that kind of access may take the fast path, TLB_INVALID otherwise.
  * host address = addend + linear address.
  *
+ * The tags are the host's fast path; the translation itself (linear page, physical page, the
+ * permissions the walk granted, global, page size) is kept beside them and is guest-visible state
+ * (a stale entry is visible to the guest; vm/state.h saves it).  A slow-path access whose page
+ * the TLB translates with the permission it needs uses that translation without walking the
+ * page tables again, as the fast path would have: so a tag withheld or dropped for a host reason
+ * (MMIO, a code page, a dirty-page client, a watched page) never changes what the guest sees.
+ *
  * Only plain RAM gets read and write tags.  ROM gets only an execute tag (the decoder fetches its
  * code directly); MMIO and unassigned pages get none, so every access to them takes the slow path (tlb_slow_*).  A RAM page holding decoded
  * code gets no write tag, so a store to it reaches the slow path and invalidates the blocks first.
@@ -62,6 +69,8 @@ typedef struct Tlb {
     uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
     uint8_t shift[2][TLB_SIZE];    /* log2 size of the page the entry is a 4 KiB piece of */
     bool has_large;                /* some entry may come from a 2 MiB / 4 MiB / 1 GiB page */
+    uint64_t lin[2][TLB_SIZE];     /* linear page the entry translates (TLB_INVALID: none) */
+    uint8_t prot[2][TLB_SIZE];     /* PROT_R/W/X the walk granted (0: no entry) */
 } Tlb;
 
 struct Cpu;
@@ -76,6 +85,9 @@ void tlb_flush_jump_cache(Tlb *tlb);
 void tlb_drop_write_tags(Tlb *tlb);
 /* Drop every write tag that points at physical page `ppage` (it now holds decoded code). */
 void tlb_protect_code_page(Tlb *tlb, uint64_t ppage);
+/* Sets the fast-path tags and addends of every entry again from its translation (after a
+ * snapshot or checkpoint load put the translations back; the memory map may have changed). */
+void tlb_rebuild(struct Cpu *cpu);
 
 /* Translate a linear address for `access` at privilege class `user` (0/1): walks the page tables
  * if paging is on, raises #PF on failure, refills the TLB entry.  Returns the physical address. */

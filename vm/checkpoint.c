@@ -1,7 +1,8 @@
 /*
  * checkpoint.c — in-memory checkpoints for the reverse debugger (see checkpoint.h).
  *
- * The first checkpoint copies the RAM once (the base; all-zero pages are left to the zero-filled
+ * Guest memory is RAM and the VGA's VRAM (vm_state_blocks), taken here as one run of pages, RAM's
+ * first.  The first checkpoint copies the RAM once (the base; all-zero pages are left to the zero-filled
  * mapping, so an untouched guest costs nothing).  Every checkpoint holds the serialised state of
  * every table (vm/state.h) and the armed deadlines, plus the pages written since the checkpoint
  * before it (the PHYS_DIRTY_CHECKPOINT bitmap of mem/phys.h), as they are at this one.
@@ -24,17 +25,34 @@ typedef struct Checkpoint {
     uint8_t *state;           /* every section's state_save, in vm_state_sections order */
     uint64_t deadlines[CLOCK_MAX_EVENTS];
     uint64_t npages;
-    uint64_t *page_index;     /* RAM pages written since the previous checkpoint ... */
+    uint64_t *page_index;     /* pages written since the previous checkpoint ... */
     uint8_t *pages;           /* ... and their contents at this one */
 } Checkpoint;
 
 struct CheckpointSet {
     Vm *vm;
-    uint8_t *base;            /* RAM at checkpoint 0 (NULL before it) */
+    uint8_t *base;            /* guest memory at checkpoint 0 (NULL before it) */
+    uint64_t pages;           /* pages of guest memory, all blocks */
     size_t state_size;
     Checkpoint *cp;
     int n, cap;
 };
+
+/* Page p of the run of all blocks: its host address, and its block's bitmaps through *b, *bp. */
+static uint8_t *space_page(Vm *vm, uint64_t p, VmBlock *b, uint64_t *bp)
+{
+    VmBlock all[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, all);
+    for (int i = 0; i < nb; i++) {
+        if (p < all[i].pages) {
+            *b = all[i];
+            *bp = p;
+            return all[i].host + p * PAGE_SIZE;
+        }
+        p -= all[i].pages;
+    }
+    abort();
+}
 
 static size_t sections_size(Vm *vm)
 {
@@ -53,6 +71,10 @@ CheckpointSet *checkpoint_set_new(Vm *vm)
         return NULL;
     cs->vm = vm;
     cs->state_size = sections_size(vm);
+    VmBlock b[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, b);
+    for (int i = 0; i < nb; i++)
+        cs->pages += b[i].pages;
     return cs;
 }
 
@@ -71,7 +93,7 @@ void checkpoint_set_free(CheckpointSet *cs)
         checkpoint_free(&cs->cp[i]);
     free(cs->cp);
     if (cs->base)
-        munmap(cs->base, cs->vm->ram_size);
+        munmap(cs->base, cs->pages * PAGE_SIZE);
     free(cs);
 }
 
@@ -99,22 +121,26 @@ static bool page_is_zero(const uint8_t *p)
     return true;
 }
 
-/* Clears the checkpoint client's bitmap; the TLB's write tags go with it (mem/phys.h). */
+/* Clears the checkpoint client's bitmaps; the TLB's write tags go with them (mem/phys.h). */
 static void dirty_clear(Vm *vm)
 {
-    memset(vm->mem.dirty[PHYS_DIRTY_CHECKPOINT], 0, (vm->mem.ram_pages + 63) / 64 * 8);
-    tlb_drop_write_tags(&vm->cpu->tlb);
+    vm_state_dirty_clear(vm, PHYS_DIRTY_CHECKPOINT);
 }
 
-static bool dirty_test(const Vm *vm, uint64_t p)
+static bool dirty_test(Vm *vm, uint64_t p)
 {
-    return (vm->mem.dirty[PHYS_DIRTY_CHECKPOINT][p >> 6] >> (p & 63)) & 1;
+    VmBlock b;
+    uint64_t bp;
+    space_page(vm, p, &b, &bp);
+    return (b.dirty[PHYS_DIRTY_CHECKPOINT][bp >> 6] >> (bp & 63)) & 1;
 }
 
 int checkpoint_take(CheckpointSet *cs)
 {
     Vm *vm = cs->vm;
-    uint64_t pages = vm->ram_size / PAGE_SIZE;
+    uint64_t pages = cs->pages;
+    VmBlock b;
+    uint64_t bp;
     if (cs->n == cs->cap) {
         int cap = cs->cap ? cs->cap * 2 : 16;
         Checkpoint *bigger = realloc(cs->cp, (size_t)cap * sizeof(*bigger));
@@ -123,8 +149,6 @@ int checkpoint_take(CheckpointSet *cs)
         cs->cp = bigger;
         cs->cap = cap;
     }
-    /* as a snapshot: the caches go, in the run that goes on as in one restored here */
-    vm_state_flush_caches(vm);
     Checkpoint c = { .icount = vm->cpu->icount, .state = malloc(cs->state_size ? cs->state_size : 1) };
     if (!c.state)
         return -1;
@@ -138,16 +162,18 @@ int checkpoint_take(CheckpointSet *cs)
     for (int id = 0; id < vm->clock.n; id++)
         c.deadlines[id] = vm->clock.ev[id].deadline;
     if (!cs->base) {
-        cs->base = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+        cs->base = mmap(NULL, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                         -1, 0);
         if (cs->base == MAP_FAILED) {
             cs->base = NULL;
             free(c.state);
             return -1;
         }
-        for (uint64_t p = 0; p < pages; p++)
-            if (!page_is_zero(vm->ram + p * PAGE_SIZE))
-                memcpy(cs->base + p * PAGE_SIZE, vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+        for (uint64_t p = 0; p < pages; p++) {
+            const uint8_t *host = space_page(vm, p, &b, &bp);
+            if (!page_is_zero(host))
+                memcpy(cs->base + p * PAGE_SIZE, host, PAGE_SIZE);
+        }
     } else {
         for (uint64_t p = 0; p < pages; p++)
             c.npages += dirty_test(vm, p);
@@ -161,7 +187,7 @@ int checkpoint_take(CheckpointSet *cs)
         for (uint64_t p = 0; p < pages; p++) {
             if (dirty_test(vm, p)) {
                 c.page_index[j] = p;
-                memcpy(c.pages + j * PAGE_SIZE, vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+                memcpy(c.pages + j * PAGE_SIZE, space_page(vm, p, &b, &bp), PAGE_SIZE);
                 j++;
             }
         }
@@ -193,10 +219,11 @@ static const uint8_t *page_at(const CheckpointSet *cs, int k, uint64_t p)
 
 static void restore_page(CheckpointSet *cs, int k, uint64_t p)
 {
-    Vm *vm = cs->vm;
-    memcpy(vm->ram + p * PAGE_SIZE, page_at(cs, k, p), PAGE_SIZE);
+    VmBlock b;
+    uint64_t bp;
+    memcpy(space_page(cs->vm, p, &b, &bp), page_at(cs, k, p), PAGE_SIZE);
     /* the state hash's cache must see the change; the checkpoint client's view is "as at k" */
-    vm->mem.dirty[PHYS_DIRTY_HASH][p >> 6] |= 1ull << (p & 63);
+    b.dirty[PHYS_DIRTY_HASH][bp >> 6] |= 1ull << (bp & 63);
 }
 
 bool checkpoint_restore(CheckpointSet *cs, int k)
@@ -204,7 +231,7 @@ bool checkpoint_restore(CheckpointSet *cs, int k)
     Vm *vm = cs->vm;
     if (k < 0 || k >= cs->n)
         return false;
-    uint64_t pages = vm->ram_size / PAGE_SIZE;
+    uint64_t pages = cs->pages;
     /* pages written since the newest checkpoint, then those saved after k */
     for (uint64_t p = 0; p < pages; p++)
         if (dirty_test(vm, p))
@@ -218,19 +245,18 @@ bool checkpoint_restore(CheckpointSet *cs, int k)
     size_t off = 0;
     char err[160];
     for (int i = 0; i < ns; i++) {
-        bool ok = state_load(s[i].desc, s[i].obj, s[i].desc->version, c->state + off, err, sizeof(err));
-        ok = ok && (!s[i].desc->post_load || s[i].desc->post_load(s[i].obj, err, sizeof(err)));
         /* the state was saved from this very VM: it always loads */
-        if (!ok)
+        if (!state_load(s[i].desc, s[i].obj, s[i].desc->version, c->state + off, err, sizeof(err)))
             abort();
         off += state_size(s[i].desc, s[i].desc->version);
     }
+    if (!vm_state_post_load(vm, err, sizeof(err)))
+        abort();
     for (int id = 0; id < vm->clock.n; id++)
         vm->clock.ev[id].deadline = c->deadlines[id];
     for (int i = k + 1; i < cs->n; i++)
         checkpoint_free(&cs->cp[i]);
     cs->n = k + 1;
     dirty_clear(vm);
-    vm_state_flush_caches(vm);
     return true;
 }

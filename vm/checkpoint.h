@@ -4,10 +4,10 @@
  *
  * A checkpoint costs in proportion to the RAM pages written since the previous one (dirty-page
  * tracking, mem/phys.h), plus the state tables (vm/state.h), never the RAM size; only the first
- * one copies the RAM (its non-zero pages).  Restoring costs the pages that changed since.  As a
- * snapshot does, taking or restoring a checkpoint flushes the TLB and decoded blocks
- * (vm_state_flush_caches), so a run restored at a checkpoint goes on exactly as the run that took
- * it.  Everything hangs off the VM it was made for; nothing is global.
+ * one copies the RAM (its non-zero pages).  Restoring costs the pages that changed since.  Taking
+ * one changes nothing the guest can see (the TLB's translations are state, so nothing is flushed);
+ * a run restored at a checkpoint goes on exactly as the run that took it (vm_state_post_load).
+ * Everything hangs off the VM it was made for; nothing is global.
  */
 #ifndef SOFTVISOR_CHECKPOINT_H
 #define SOFTVISOR_CHECKPOINT_H

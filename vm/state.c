@@ -2,7 +2,7 @@
  * state.c — the state description's one mechanism (see state.h): walking the field tables for
  * save, load, hash and comparison; the VM's section list and event queue; snapshot files.
  *
- * Snapshot file, format version 1 (all integers little-endian):
+ * Snapshot file, format version 2 (all integers little-endian; version 1 had no VRAM):
  *
  *   "SOFTVSNP"            8-byte magic
  *   u32 format version    SNAP_FORMAT_VERSION; another one is refused before anything else
@@ -14,7 +14,7 @@
  *     the section payloads, in the same order (state_save of each table)
  *     u32 events, then per armed event: u32 owner section, u32 kind (the owner's n-th event),
  *         u64 deadline (ns)
- *     the RAM, ram size bytes
+ *     the RAM, ram size bytes, then the VGA's VRAM when the machine has one (vm_state_blocks)
  *     u64 vm_state_hash of what was saved: checked again after loading
  *
  * Every length read from a file is checked against what this machine's tables expect before it
@@ -46,13 +46,15 @@
 #include "devices/pci.h"
 #include "devices/piix4_pm.h"
 #include "devices/uart16550.h"
+#include "devices/fw_cfg.h"
+#include "devices/vga.h"
 
 #ifndef SOFTVISOR_VERSION
 #define SOFTVISOR_VERSION "unknown"
 #endif
 
 #define SNAP_MAGIC "SOFTVSNP"
-#define SNAP_FORMAT_VERSION 1u
+#define SNAP_FORMAT_VERSION 2u
 #define SNAP_NAME_MAX 64u
 
 /* ---- walking a table ---- */
@@ -182,8 +184,31 @@ int vm_state_sections(Vm *vm, VmSection *out)
     out[n++] = (VmSection){ "hpet", &hpet_state_desc, vm->hpet };
     out[n++] = (VmSection){ "pci", &pci_state_desc, vm->pci };
     out[n++] = (VmSection){ "pm", &piix4_pm_state_desc, vm->pm };
+    out[n++] = (VmSection){ "fw_cfg", &fw_cfg_state_desc, vm->fw_cfg };
+    if (vm->vga)
+        out[n++] = (VmSection){ "vga", &vga_state_desc, vm->vga };
     assert(n <= VM_STATE_MAX_SECTIONS);
     return n;
+}
+
+int vm_state_blocks(Vm *vm, VmBlock *out)
+{
+    int n = 0;
+    out[n++] = (VmBlock){ vm->ram, vm->ram_size / PAGE_SIZE, vm->mem.dirty, vm->page_hash };
+    if (vm->vga)
+        out[n++] = (VmBlock){ vm->vga->vram, vm->vga->vram_size / PAGE_SIZE, vm->vga->vram_dirty,
+                              vm->vga->vram_hash };
+    assert(n <= VM_STATE_MAX_BLOCKS);
+    return n;
+}
+
+void vm_state_dirty_clear(Vm *vm, int client)
+{
+    VmBlock b[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, b);
+    for (int i = 0; i < nb; i++)
+        memset(b[i].dirty[client], 0, (b[i].pages + 63) / 64 * 8);
+    tlb_drop_write_tags(&vm->cpu->tlb);
 }
 
 /* The event queue as (owner section, kind, deadline): an event's owner is the section whose
@@ -252,27 +277,32 @@ static uint64_t state_hash(Vm *vm, bool full)
         uint64_t rec[2] = { (uint64_t)k.owner << 32 | k.kind, vm->clock.ev[id].deadline };
         XXH3_64bits_update(h, rec, sizeof(rec));
     }
-    uint64_t pages = vm->ram_size / PAGE_SIZE;
-    uint64_t *dirty = vm->mem.dirty[PHYS_DIRTY_HASH];
-    if (full) {
-        for (uint64_t p = 0; p < pages; p++) {
-            uint64_t ph = XXH3_64bits(vm->ram + p * PAGE_SIZE, PAGE_SIZE);
-            XXH3_64bits_update(h, &ph, sizeof(ph));
+    VmBlock b[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, b);
+    for (int i = 0; i < nb; i++) {
+        uint64_t pages = b[i].pages;
+        if (full) {
+            for (uint64_t p = 0; p < pages; p++) {
+                uint64_t ph = XXH3_64bits(b[i].host + p * PAGE_SIZE, PAGE_SIZE);
+                XXH3_64bits_update(h, &ph, sizeof(ph));
+            }
+            continue;
         }
-    } else {
+        uint64_t *dirty = b[i].dirty[PHYS_DIRTY_HASH];
         for (uint64_t w = 0; w < (pages + 63) / 64; w++) {
             uint64_t bits = dirty[w];
             while (bits) {
                 uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
                 bits &= bits - 1;
                 if (p < pages)
-                    vm->page_hash[p] = XXH3_64bits(vm->ram + p * PAGE_SIZE, PAGE_SIZE);
+                    b[i].page_hash[p] = XXH3_64bits(b[i].host + p * PAGE_SIZE, PAGE_SIZE);
             }
             dirty[w] = 0;
         }
-        tlb_drop_write_tags(&vm->cpu->tlb);
-        XXH3_64bits_update(h, vm->page_hash, pages * sizeof(uint64_t));
+        XXH3_64bits_update(h, b[i].page_hash, pages * sizeof(uint64_t));
     }
+    if (!full)
+        tlb_drop_write_tags(&vm->cpu->tlb);
     uint64_t r = XXH3_64bits_digest(h);
     XXH3_freeState(h);
     return r;
@@ -288,15 +318,34 @@ uint64_t vm_state_hash_full(Vm *vm)
     return state_hash(vm, true);
 }
 
-void vm_state_flush_caches(Vm *vm)
+bool vm_state_post_load(Vm *vm, char *err, size_t errlen)
 {
+    VmSection s[VM_STATE_MAX_SECTIONS];
+    int ns = vm_state_sections(vm, s);
     Cpu *cpu = vm->cpu;
+    Tlb *loaded = malloc(sizeof(*loaded));
+    if (!loaded) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    memcpy(loaded, &cpu->tlb, sizeof(*loaded));
+    for (int i = 0; i < ns; i++) {
+        char why[160];
+        if (s[i].desc->post_load && !s[i].desc->post_load(s[i].obj, why, sizeof(why))) {
+            snprintf(err, errlen, "device '%s': %s", s[i].name, why);
+            free(loaded);
+            return false;
+        }
+    }
+    memcpy(&cpu->tlb, loaded, sizeof(*loaded));
+    free(loaded);
     vm->mem.a20_mask = cpu->a20_mask;
     cpu_update_mode(cpu);
-    cpu_flush_tlb(cpu, true);
     block_flush_all(cpu);
+    tlb_rebuild(cpu);
     cpu->stop_request = false;
     cpu->exit_block = false;
+    return true;
 }
 
 /* ---- writing a snapshot ---- */
@@ -352,7 +401,6 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
 {
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
-    vm_state_flush_caches(vm);
     size_t tmplen = strlen(path) + 16;
     char *tmp = malloc(tmplen);
     if (!tmp) {
@@ -369,7 +417,7 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
     w->ok = true;
     w->f = fopen(tmp, "wb");
     if (!w->f) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
         free(tmp);
         free(w);
         return false;
@@ -415,7 +463,10 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
         snap_u32(w, k.kind);
         snap_u64(w, vm->clock.ev[id].deadline);
     }
-    snap_put(w, vm->ram, vm->ram_size);
+    VmBlock b[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, b);
+    for (int i = 0; i < nb; i++)
+        snap_put(w, b[i].host, b[i].pages * PAGE_SIZE);
     snap_u64(w, vm_state_hash(vm));
     snap_emit(w, NULL, 0, ZSTD_e_end);
 
@@ -589,13 +640,8 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
         if (!ok)
             return false;
     }
-    for (int i = 0; i < ns; i++) {
-        char ferr[160];
-        if (s[i].desc->post_load && !s[i].desc->post_load(s[i].obj, ferr, sizeof(ferr))) {
-            snprintf(why, sizeof(why), "device '%s': %s", s[i].name, ferr);
-            return snap_fail(r, why);
-        }
-    }
+    if (!vm_state_post_load(vm, why, sizeof(why)))
+        return snap_fail(r, why);
     uint32_t nev;
     if (!snap_get_u32(r, &nev))
         return false;
@@ -613,20 +659,25 @@ static bool snapshot_read(Vm *vm, SnapReader *r)
             return snap_fail(r, "the snapshot arms a timer event the machine does not have");
         clock_set_deadline(&vm->clock, id, deadline);
     }
-    /* RAM: written page by page only where it differs, so untouched zero pages of a sparse guest
-     * stay unallocated */
+    /* RAM and VRAM: written page by page only where they differ, so untouched zero pages of a
+     * sparse guest stay unallocated */
     uint8_t page[PAGE_SIZE];
-    for (uint64_t off = 0; off < vm->ram_size; off += PAGE_SIZE) {
-        if (!snap_get(r, page, PAGE_SIZE))
-            return false;
-        if (memcmp(vm->ram + off, page, PAGE_SIZE))
-            memcpy(vm->ram + off, page, PAGE_SIZE);
+    VmBlock b[VM_STATE_MAX_BLOCKS];
+    int nb = vm_state_blocks(vm, b);
+    for (int i = 0; i < nb; i++) {
+        for (uint64_t p = 0; p < b[i].pages; p++) {
+            uint8_t *host = b[i].host + p * PAGE_SIZE;
+            if (!snap_get(r, page, PAGE_SIZE))
+                return false;
+            if (memcmp(host, page, PAGE_SIZE))
+                memcpy(host, page, PAGE_SIZE);
+        }
+        for (int c = 0; c < PHYS_DIRTY_CLIENTS; c++)
+            memset(b[i].dirty[c], 0xff, (b[i].pages + 63) / 64 * 8);
     }
-    phys_mark_all_dirty(&vm->mem);
     uint64_t hash;
     if (!snap_get_u64(r, &hash) || !snap_get_end(r))
         return false;
-    vm_state_flush_caches(vm);
     if (vm_state_hash(vm) != hash)
         return snap_fail(r, "the restored state does not match the snapshot's state hash (damaged file?)");
     return true;

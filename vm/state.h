@@ -16,8 +16,9 @@
  * since then at their power-on values; a newer version is refused.
  *
  * The VM as a whole (vm_state_*): sections "cpu", "clock", "board" and one per device, then the
- * event queue as (owner section, event kind, deadline) triples, then RAM.  The TLB, the jump cache
- * and the decoded blocks are not state: they are flushed after a load.
+ * event queue as (owner section, event kind, deadline) triples, then RAM.  The TLB's translations
+ * are CPU state; its fast-path tags, the jump cache and the decoded blocks are not: they are
+ * rebuilt or flushed after a load (vm_state_post_load).
  */
 #ifndef SOFTVISOR_STATE_H
 #define SOFTVISOR_STATE_H
@@ -122,6 +123,23 @@ typedef struct VmSection {
 /* The sections of `vm` in their fixed order; returns how many. */
 int vm_state_sections(Vm *vm, VmSection *out);
 
+/* Guest memory kept page by page: RAM, then the VGA's VRAM when there is one.  Each block has a
+ * dirty bitmap per client (mem/phys.h's PHYS_DIRTY_*: bit n = page n written since the client
+ * cleared it) and the state hash's cache of page hashes.  The snapshot stores the blocks whole,
+ * in this order; the hash and the checkpoints look at the dirty pages only. */
+#define VM_STATE_MAX_BLOCKS 2
+
+typedef struct VmBlock {
+    uint8_t *host;
+    uint64_t pages;
+    uint64_t **dirty;         /* [PHYS_DIRTY_CLIENTS] bitmaps */
+    uint64_t *page_hash;
+} VmBlock;
+
+int vm_state_blocks(Vm *vm, VmBlock *out);
+/* Clears a client's bitmaps; for RAM that drops the TLB's write tags too (mem/phys.h). */
+void vm_state_dirty_clear(Vm *vm, int client);
+
 /* xxHash64 (XXH3_64bits) of CPU + RAM + devices + clock and event queue: every field the tables
  * describe, the armed events, and the XXH3 of every RAM page.  Incremental: only the pages written
  * since the previous call are hashed again (dirty tracking, mem/phys.h). */
@@ -131,8 +149,8 @@ uint64_t vm_state_hash(Vm *vm);
 uint64_t vm_state_hash_full(Vm *vm);
 
 /* Snapshot files (format in vm/state.c): save writes a temporary file beside `path` and renames
- * it, so a failure leaves nothing half-written; it flushes the saving VM's caches
- * (vm_state_flush_caches), as the load does in the loading one.  load must be given a VM built from the same
+ * it, so a failure leaves nothing half-written; it changes nothing the saving VM's guest can see
+ * (the run goes on as without it).  load must be given a VM built from the same
  * command line (RAM size, CPU model and device set are checked); on failure the VM's state is
  * unspecified and the caller must discard it.  Both return false with a one-line reason. */
 bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen);
@@ -140,11 +158,13 @@ bool vm_snapshot_load(Vm *vm, const char *path, char *err, size_t errlen);
 /* The same on a memory buffer (tests, fuzzing): load from `len` bytes. */
 bool vm_snapshot_load_mem(Vm *vm, const uint8_t *data, size_t len, char *err, size_t errlen);
 
-/* At a snapshot point, in the VM that saves as in the one that loads: flush the TLB and the
- * decoded blocks, recompute the CPU's derived mode, and bring the A20 gate of the address space in
- * line with the CPU's.  XXX: the TLB is not state, yet a guest can see whether an entry is stale
- * (Linux's spurious-fault path after a permission upgrade without INVLPG); flushing on both sides
- * makes the saving run and the loading run continue identically. */
-void vm_state_flush_caches(Vm *vm);
+/* After every section was loaded (a snapshot, a checkpoint): runs the tables' post_load hooks,
+ * which check what indexes host memory and rebuild the host side (memory map, ports), then puts
+ * back the loaded TLB translations (a hook that remaps memory flushes the TLB) with their tags
+ * and addends rebuilt on the new map, drops the decoded blocks and the jump cache (a pure
+ * function of memory: decoded again on demand), recomputes the CPU's derived mode and brings the
+ * A20 gate of the address space in line with the CPU's.  False, with a reason naming the
+ * section, when a hook refuses a value. */
+bool vm_state_post_load(Vm *vm, char *err, size_t errlen);
 
 #endif

@@ -17,7 +17,9 @@
 #include "vm/checkpoint.h"
 #include "vm/state.h"
 #include "vm/vm.h"
+#include "devices/pci.h"
 #include "devices/uart16550.h"
+#include "devices/vga.h"
 
 /* ---- coverage ---- */
 
@@ -174,6 +176,29 @@ static void program_devices(Vm *vm)
     phys_mem_write(&vm->mem, 0xfed00108, 8, 50000);
     phys_mem_write(&vm->mem, 0xfed00010, 8, 0x1);
     io_out(io, 0x92, 1, 0x00);                        /* A20 off */
+    /* VGA: registers, a DAC colour half written, planar memory through the window; then a VBE
+     * mode with its framebuffer at BAR0 = 0xE0000000 and a pixel written there */
+    io_out(io, 0x3c2, 1, 0x67);
+    io_out(io, 0x3c4, 1, 0x02); io_out(io, 0x3c5, 1, 0x0f);
+    io_out(io, 0x3ce, 1, 0x05); io_out(io, 0x3cf, 1, 0x00); io_out(io, 0x3ce, 1, 0x08); io_out(io, 0x3cf, 1, 0xff);
+    io_out(io, 0x3c8, 1, 0x07); io_out(io, 0x3c9, 1, 0x11); io_out(io, 0x3c9, 1, 0x22);
+    phys_mem_write(&vm->mem, 0xa0123, 1, 0x5a);
+    (void)phys_mem_read(&vm->mem, 0xa0123, 1);        /* loads the latches */
+    io_out(io, 0x1ce, 2, 1); io_out(io, 0x1cf, 2, 640);
+    io_out(io, 0x1ce, 2, 2); io_out(io, 0x1cf, 2, 480);
+    io_out(io, 0x1ce, 2, 3); io_out(io, 0x1cf, 2, 32);
+    io_out(io, 0x1ce, 2, 4); io_out(io, 0x1cf, 2, 0x41);
+    io_out(io, 0xcf8, 4, 0x80001010); io_out(io, 0xcfc, 4, 0xe0000000);
+    io_out(io, 0xcf8, 4, 0x80001004); io_out(io, 0xcfc, 2, 0x0003);
+    phys_mem_write(&vm->mem, 0xe0001000, 4, 0xdeadbeef);
+    /* PAM1: 0xC0000-0xC7FFF shadow RAM read/write; PIRQ A to IRQ 11 and the VGA's INTA# up */
+    io_out(io, 0xcf8, 4, 0x80000058); io_out(io, 0xcfe, 1, 0x33);
+    io_out(io, 0xcf8, 4, 0x80000860); io_out(io, 0xcfc, 1, 0x0b);
+    pci_set_irq(vm->pci, 0x10, 0, 1);
+    /* fw_cfg: an item selected and partly read, the DMA address's high half written */
+    io_out(io, 0x510, 2, 0x0001);
+    (void)io_in(io, 0x511, 1);
+    io_out(io, 0x514, 4, 0x12000000);
     vm->cpu->xmm[3].q[1] = 0x123456789abcdefull;
     vm->cpu->fpu.regs[5].mant = 0x8000000000000001ull;
     vm->cpu->nmi_pending = false;
@@ -199,6 +224,10 @@ static void assert_same_state(Vm *a, Vm *b)
     for (int id = 0; id < a->clock.n; id++)
         ck_assert_uint_eq(a->clock.ev[id].deadline, b->clock.ev[id].deadline);
     ck_assert(!memcmp(a->ram, b->ram, a->ram_size));
+    ck_assert(!memcmp(a->vga->vram, b->vga->vram, a->vga->vram_size));
+    /* the windows the loaded registers imply: the VBE framebuffer at BAR0, the shadow RAM */
+    ck_assert_uint_eq(phys_mem_read(&a->mem, 0xe0001000, 4), phys_mem_read(&b->mem, 0xe0001000, 4));
+    ck_assert_uint_eq(phys_mem_read(&a->mem, 0xc0010, 4), phys_mem_read(&b->mem, 0xc0010, 4));
     ck_assert_uint_eq(vm_state_hash(a), vm_state_hash(b));
 }
 
@@ -279,8 +308,9 @@ START_TEST(state_hash_incremental_equals_full_after_writes)
         if (i % 7 == 0) {
             uint64_t at = (seed >> 13) % (vm->ram_size - 64);
             memcpy(vm->ram + at, &seed, 8);                               /* a loader's write */
-            phys_mark_dirty(&vm->mem, at);
-            phys_mark_dirty(&vm->mem, at + 7);
+            /* by host address: `at` may lie under the VGA window, where paddr is not RAM */
+            phys_mark_dirty_host(&vm->mem, vm->ram + at);
+            phys_mark_dirty_host(&vm->mem, vm->ram + at + 7);
         }
         if (i % 3 == 0)
             ck_assert_uint_eq(vm_state_hash(vm), vm_state_hash_full(vm));
@@ -304,6 +334,7 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
     for (int k = 0; k < 6; k++) {
         vm_run(vm, 20000 + 1000 * k);
         phys_mem_write(&vm->mem, 0x800000 + 0x10000 * (uint64_t)k, 4, 0xc0de0000u + (uint32_t)k);
+        phys_mem_write(&vm->mem, 0xe0000000 + 0x10000 * (uint64_t)k, 4, 0xfb0000u + (uint32_t)k);  /* VRAM */
         ck_assert_int_eq(checkpoint_take(cs), k);
         hash[k] = vm_state_hash(vm);
         icount[k] = vm->cpu->icount;
@@ -313,6 +344,7 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
         ck_assert_uint_lt(checkpoint_bytes(cs, k), 50 * (PAGE_SIZE + 8) + 64 * 1024);
     vm_run(vm, 50000);
     phys_mem_write(&vm->mem, 0xf00000, 8, 42);
+    phys_mem_write(&vm->mem, 0xe0f00000, 8, 42);
     ck_assert(checkpoint_restore(cs, 2));
     ck_assert_uint_eq(vm->cpu->icount, icount[2]);
     ck_assert_uint_eq(vm_state_hash(vm), hash[2]);
@@ -320,6 +352,7 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
     /* running on from checkpoint 2 reaches what the first run had at checkpoint 3 */
     vm_run(vm, icount[3] - icount[2]);
     phys_mem_write(&vm->mem, 0x800000 + 0x10000 * 3, 4, 0xc0de0003u);
+    phys_mem_write(&vm->mem, 0xe0000000 + 0x10000 * 3, 4, 0xfb0003u);
     ck_assert_uint_eq(vm_state_hash_full(vm), hash[3]);
     ck_assert_int_eq(checkpoint_count(cs), 3);
     ck_assert(checkpoint_restore(cs, 0));
@@ -327,6 +360,58 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
     ck_assert(!checkpoint_restore(cs, 1));
     checkpoint_set_free(cs);
     vm_free(vm);
+}
+END_TEST
+
+/* 32-bit paging set up by hand (no guest code runs): linear 0x400000 maps through the page
+ * table at 0x21000 to physical 0x30000, which holds 0x1111; 0x31000 holds 0x2222. */
+#define STALE_LIN 0x400000u
+static void paging_with_stale_entry(Vm *vm)
+{
+    phys_mem_write(&vm->mem, 0x20000 + 4 * (STALE_LIN >> 22), 4, 0x21000 | 0x7);   /* PDE */
+    phys_mem_write(&vm->mem, 0x21000, 4, 0x30000 | 0x67);                           /* PTE, A and D set */
+    phys_mem_write(&vm->mem, 0x30000, 4, 0x1111);
+    phys_mem_write(&vm->mem, 0x31000, 4, 0x2222);
+    vm->cpu->cr3 = 0x20000;
+    vm->cpu->cr0 |= CR0_PE | CR0_PG;
+    ck_assert_uint_eq(tlb_slow_read(vm->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    /* the PTE now points elsewhere, with no INVLPG: the TLB keeps the old translation */
+    phys_mem_write(&vm->mem, 0x21000, 4, 0x31000 | 0x67);
+    ck_assert_uint_eq(tlb_slow_read(vm->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+}
+
+/* A TLB entry the guest left stale is state: a checkpoint or a snapshot keeps it, in the VM that
+ * saved it (nothing is flushed) as in one restored from it, and the state hash covers it. */
+START_TEST(state_tlb_stale_entry_survives_checkpoint_and_snapshot)
+{
+    Vm *a = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    paging_with_stale_entry(a);
+    CheckpointSet *cs = checkpoint_set_new(a);
+    ck_assert_int_eq(checkpoint_take(cs), 0);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    uint64_t h = vm_state_hash(a);
+    char path[128], err[256] = "";
+    tmp_path(path, sizeof(path));
+    ck_assert_msg(vm_snapshot_save(a, path, err, sizeof(err)), "save: %s", err);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    ck_assert_uint_eq(vm_state_hash(a), h);
+    Vm *b = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    ck_assert_msg(vm_snapshot_load(b, path, err, sizeof(err)), "load: %s", err);
+    unlink(path);
+    ck_assert_uint_eq(tlb_slow_read(b->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    ck_assert_uint_eq(vm_state_hash(b), h);
+    /* a checkpoint restore puts the stale entry back after an INVLPG dropped it */
+    tlb_flush_page(&a->cpu->tlb, STALE_LIN);
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x2222);
+    ck_assert_uint_ne(vm_state_hash(a), h);
+    ck_assert(checkpoint_restore(cs, 0));
+    ck_assert_uint_eq(tlb_slow_read(a->cpu, STALE_LIN, 4, ACC_READ, 0), 0x1111);
+    /* and the hash tells entries apart: the same memory without the entry hashes differently */
+    tlb_flush_page(&b->cpu->tlb, STALE_LIN);
+    ck_assert_uint_ne(vm_state_hash(b), h);
+    checkpoint_set_free(cs);
+    vm_free(a);
+    vm_free(b);
 }
 END_TEST
 
@@ -448,6 +533,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, state_hash_follows_every_part);
     tcase_add_test(tc, state_hash_incremental_equals_full_after_writes);
     tcase_add_test(tc, checkpoint_restore_exact_cost_follows_dirty_pages);
+    tcase_add_test(tc, state_tlb_stale_entry_survives_checkpoint_and_snapshot);
     tcase_add_test(tc, snapshot_bad_files_refused_with_reason);
     tcase_add_test(tc, snapshot_missing_file_refused);
     suite_add_tcase(s, tc);
@@ -464,7 +550,7 @@ static const char *const struct_of_table[][2] = {
     { "kbc", "KbcState" }, { "kbc-queue", "KbcQueue" }, { "uart16550", "UartState" },
     { "debugcon", "DebugconState" }, { "debugexit", "DebugExitState" }, { "lapic", "LapicState" },
     { "ioapic", "IoapicState" }, { "hpet", "HpetState" }, { "hpet-timer", "HpetTimer" }, { "pci", "PciState" },
-    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" },
+    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" }, { "tlb", "Tlb" },
 };
 
 static int print_fields(const StateDesc *d)
@@ -492,6 +578,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--fields")) {
         Vm *vm = calloc(1, sizeof(Vm));   /* only the tables are wanted, not the objects */
+        Vga vga;                          /* present, so that its section is listed */
+        vm->vga = &vga;
         VmSection sec[VM_STATE_MAX_SECTIONS];
         int ns = vm_state_sections(vm, sec), bad = 0;
         for (int i = 0; i < ns; i++)
