@@ -239,6 +239,10 @@ static const StateField cpu_host_fields[] = {
     STATE_HOST(Cpu, db_hit),        /* within one instruction only: 0 between instructions */
     STATE_HOST(Cpu, jit),           /* host code, translated from the decoded blocks */
     STATE_HOST(Cpu, cur_block),     /* the block running (decoded blocks are a cache) */
+    STATE_HOST(Cpu, host_dbg), STATE_HOST(Cpu, host_dbg_opaque),   /* the host debugger (gdb stub) */
+    STATE_HOST(Cpu, host_stop),     /* the host debugger's stop: cleared before the run goes on */
+    STATE_HOST(Cpu, host_skip),     /* the host debugger's resume over its own breakpoint */
+    STATE_HOST(Cpu, trace_event),   /* -d int */
 };
 
 static bool cpu_post_load(void *obj, char *err, size_t errlen)

@@ -390,6 +390,7 @@ static const StateField vm_host_fields[] = {
     STATE_HOST(Vm, exit),           /* why the last vm_run returned: the run loop's result */
     STATE_HOST(Vm, exit_status), STATE_HOST(Vm, sleep_type),
     STATE_HOST(Vm, page_hash),      /* cache of the state hash */
+    STATE_HOST(Vm, rr),             /* the -record log being written (host side) */
 };
 const StateDesc vm_board_state_desc = {
     "board", 1, sizeof(Vm), vm_board_fields, STATE_COUNT(vm_board_fields), vm_host_fields,
