@@ -6,8 +6,8 @@
 # N times (default 1): every replay must end "replay complete" (every periodic state hash and
 # the final count and hash as recorded), print byte for byte the same serial output as the other
 # replays, and the recording's output (compared without CRs: the recording went through the
-# terminal's LF -> CR LF).  Replays alternate over the execution tiers (the interpreter, and
-# `-jit on` once `softvisor --help` lists -jit), so a log recorded on one replays on the other.
+# terminal's LF -> CR LF).  Replays alternate over the execution tiers (-jit off and -jit
+# on; the recording used the default, the JIT), so a log recorded on one replays on the other.
 # Last, a replay with -replay-corrupt 2^30 must report a divergence in the next hash interval.
 # Last line "N passed, M failed".  SOFTVISOR_LINUX_TIMEOUT bounds each boot (default 900 s).
 set -eu
