@@ -500,6 +500,15 @@ START_TEST(snapshot_bad_files_refused_with_reason)
     ck_assert_msg(strstr(err, "com1") != NULL, "%s", err);
     free(d);
     a->com1->rx_head = 0;
+    /* an IDE buffer position past the transfer buffer: refused by the controller's check */
+    a->ide->ch[1].d[0].pos = IDE_BUF_SIZE + 1;
+    ck_assert(vm_snapshot_save(a, path, err, sizeof(err)));
+    d = read_all(path, &len);
+    unlink(path);
+    ck_assert(!load_bytes(d, len, 2u << 20, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "ide") != NULL && strstr(err, "buffer position") != NULL, "%s", err);
+    free(d);
+    a->ide->ch[1].d[0].pos = 0;
     /* a bool that is not 0/1 */
     memset(&a->cpu->halted, 7, 1);
     ck_assert(vm_snapshot_save(a, path, err, sizeof(err)));
