@@ -533,6 +533,32 @@ START_TEST(snapshot_missing_file_refused)
 }
 END_TEST
 
+/* A guest write that only a -snapshot overlay holds would be lost by a VM snapshot: refused, and
+ * nothing is written. */
+START_TEST(snapshot_refused_while_overlay_holds_writes)
+{
+    Vm *vm = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    char img[] = "/tmp/softvisor-test-ovl-XXXXXX", path[128], err[256] = "";
+    int fd = mkstemp(img);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    BlockDev *bd = blockdev_open(img, false, true, err, sizeof(err));
+    ck_assert_msg(bd != NULL, "%s", err);
+    ck_assert_int_eq(ide_attach(vm->ide, 1, 1, IDE_DISK, bd), 0);
+    tmp_path(path, sizeof(path));
+    ck_assert_msg(vm_snapshot_save(vm, path, err, sizeof(err)), "%s", err);   /* no write yet */
+    unlink(path);
+    static const uint8_t sector[IDE_SECTOR] = { 0x55, 0xaa };
+    ck_assert_int_eq(blockdev_write(bd, 0, sector, sizeof(sector)), 0);
+    ck_assert(!vm_snapshot_save(vm, path, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "-snapshot") != NULL, "%s", err);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    unlink(img);
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
     Suite *s = suite_create("state");
@@ -547,6 +573,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, state_tlb_stale_entry_survives_checkpoint_and_snapshot);
     tcase_add_test(tc, snapshot_bad_files_refused_with_reason);
     tcase_add_test(tc, snapshot_missing_file_refused);
+    tcase_add_test(tc, snapshot_refused_while_overlay_holds_writes);
     suite_add_tcase(s, tc);
     return s;
 }
