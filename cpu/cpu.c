@@ -243,6 +243,7 @@ static const StateField cpu_host_fields[] = {
     STATE_HOST(Cpu, host_stop),     /* the host debugger's stop: cleared before the run goes on */
     STATE_HOST(Cpu, host_skip),     /* the host debugger's resume over its own breakpoint */
     STATE_HOST(Cpu, trace_event),   /* -d int */
+    STATE_HOST(Cpu, last_exc),      /* the host's record for `explain fault` (debug/explain.c) */
 };
 
 static bool cpu_post_load(void *obj, char *err, size_t errlen)

@@ -232,3 +232,13 @@ int blockdev_flush(BlockDev *bd)
         return 0;
     return fsync(bd->fd) == 0 ? 0 : -1;
 }
+
+bool blockdev_overlay_dirty(const BlockDev *bd)
+{
+    if (!bd->ovl)
+        return false;
+    for (uint64_t i = 0; i < bd->nchunks; i++)
+        if (bd->ovl[i])
+            return true;
+    return false;
+}

@@ -30,5 +30,7 @@ int blockdev_read(BlockDev *bd, uint64_t off, void *buf, size_t len);
 int blockdev_write(BlockDev *bd, uint64_t off, const void *buf, size_t len);
 /* Makes every completed write durable on the host file (fsync); a no-op with snapshot. */
 int blockdev_flush(BlockDev *bd);
+/* True when the -snapshot overlay holds at least one written chunk. */
+bool blockdev_overlay_dirty(const BlockDev *bd);
 
 #endif

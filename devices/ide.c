@@ -12,10 +12,12 @@
  * reaches the ISA line while the selected device asserts it and nIEN is clear; reading Status
  * (not Alternate Status) or writing Command clears it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devices/ide.h"
+#include "vm/state.h"
 
 /* ---- interrupts and the completion event ---- */
 
@@ -851,9 +853,7 @@ Ide *ide_new(IoBus *io, PhysMem *mem, Clock *clock, PciState *pci, int devfn, Ir
         c->owner = s;
         c->irq = i ? irq15 : irq14;
         c->ev = clock_add_event(clock, on_event, c);
-        for (int u = 0; u < 2; u++)
-            c->d[u].buf = calloc(1, IDE_BUF_SIZE);
-        if (c->ev < 0 || !c->d[0].buf || !c->d[1].buf ||
+        if (c->ev < 0 ||
             io_register(io, cmd_base[i], 1, &data_ops, c) < 0 ||
             io_register(io, (uint16_t)(cmd_base[i] + 1), 7, &cmd_ops, c) < 0 ||
             io_register(io, ctl_port[i], 1, &ctl_ops, c) < 0) {
@@ -914,9 +914,133 @@ void ide_free(Ide *s)
     if (!s)
         return;
     for (int i = 0; i < 2; i++)
-        for (int u = 0; u < 2; u++) {
-            free(s->ch[i].d[u].buf);
+        for (int u = 0; u < 2; u++)
             blockdev_free(s->ch[i].d[u].bd);
-        }
     free(s);
 }
+
+bool ide_overlay_dirty(const Ide *s)
+{
+    for (int i = 0; i < 2; i++)
+        for (int u = 0; u < 2; u++)
+            if (s->ch[i].d[u].bd && blockdev_overlay_dirty(s->ch[i].d[u].bd))
+                return true;
+    return false;
+}
+
+/* ---- the state description (vm/state.h): the task files, the transfer in progress with its
+ * buffer, the ATAPI packet and sense data, the bus-master registers and the completion event
+ * (saved by vm/state.c as an event of this section).  The PCI side (BAR4, IDETIM, SIDETIM) is
+ * the pci section's configuration space; BMIBA follows it.
+ * XXX: a snapshot does not hold the disk images: they are the user's files, and a run restored
+ * from it must be given the same images in the same state.  Writes held by a -snapshot overlay
+ * would be lost, so vm_snapshot_save refuses while an overlay holds any (ide_overlay_dirty);
+ * in-memory checkpoints (vm/checkpoint.c) do not roll the images back either. ---- */
+
+static const StateField ide_drive_fields[] = {
+    STATE_U(IdeDrive, cyls), STATE_U(IdeDrive, heads), STATE_U(IdeDrive, spt),
+    STATE_U(IdeDrive, feature), STATE_U(IdeDrive, hob_feature), STATE_U(IdeDrive, nsect),
+    STATE_U(IdeDrive, hob_nsect), STATE_U(IdeDrive, lbal), STATE_U(IdeDrive, hob_lbal), STATE_U(IdeDrive, lbam),
+    STATE_U(IdeDrive, hob_lbam), STATE_U(IdeDrive, lbah), STATE_U(IdeDrive, hob_lbah), STATE_U(IdeDrive, select),
+    STATE_U(IdeDrive, status), STATE_U(IdeDrive, error), STATE_B(IdeDrive, intrq), STATE_U(IdeDrive, mult),
+    STATE_U(IdeDrive, xfer_mode), STATE_B(IdeDrive, wcache), STATE_U(IdeDrive, phase), STATE_U(IdeDrive, cmd),
+    STATE_B(IdeDrive, is_write), STATE_U(IdeDrive, secsize), STATE_U(IdeDrive, lba), STATE_U(IdeDrive, left),
+    STATE_U(IdeDrive, block), STATE_BYTES_V(IdeDrive, buf, 1), STATE_U(IdeDrive, pos), STATE_U(IdeDrive, end),
+    STATE_U(IdeDrive, len), STATE_U(IdeDrive, drq_limit), STATE_A(IdeDrive, cdb), STATE_B(IdeDrive, pkt_dma),
+    STATE_U(IdeDrive, sense_key), STATE_U(IdeDrive, asc), STATE_U(IdeDrive, ascq),
+};
+static const StateField ide_drive_host_fields[] = {
+    STATE_HOST(IdeDrive, kind),     /* configuration: the command line's -hda/-cdrom */
+    STATE_HOST(IdeDrive, bd),       /* the image (not in the snapshot, see above) */
+    STATE_HOST(IdeDrive, sectors),  /* derived: the image's size */
+};
+static const StateDesc ide_drive_state_desc = {
+    "ide-drive", 1, sizeof(IdeDrive), ide_drive_fields, STATE_COUNT(ide_drive_fields), ide_drive_host_fields,
+    STATE_COUNT(ide_drive_host_fields), NULL,
+};
+
+static const StateField ide_channel_fields[] = {
+    STATE_S(IdeChannel, d, IdeDrive, ide_drive_state_desc), STATE_U(IdeChannel, cur), STATE_U(IdeChannel, devctl),
+    STATE_U(IdeChannel, irq_level), STATE_U(IdeChannel, ev_drive), STATE_U(IdeChannel, ev_status),
+    STATE_B(IdeChannel, ev_irq), STATE_U(IdeChannel, bm_cmd), STATE_U(IdeChannel, bm_status),
+    STATE_U(IdeChannel, bm_prd),
+};
+static const StateField ide_channel_host_fields[] = {
+    STATE_HOST(IdeChannel, owner), STATE_HOST(IdeChannel, irq), STATE_HOST(IdeChannel, ev),
+};
+static const StateDesc ide_channel_state_desc = {
+    "ide-channel", 1, sizeof(IdeChannel), ide_channel_fields, STATE_COUNT(ide_channel_fields),
+    ide_channel_host_fields, STATE_COUNT(ide_channel_host_fields), NULL,
+};
+
+static const StateField ide_fields[] = {
+    STATE_S(Ide, ch, IdeChannel, ide_channel_state_desc),
+};
+static const StateField ide_host_fields[] = {
+    STATE_HOST(Ide, io), STATE_HOST(Ide, dma_written), STATE_HOST(Ide, dma_opaque), STATE_HOST(Ide, mem),
+    STATE_HOST(Ide, clock), STATE_HOST(Ide, pci),
+    STATE_HOST(Ide, bmiba),         /* derived: BAR4 and the command register (pci section) */
+};
+
+/* The values the handlers use as buffer offsets, sector sizes and drive indices. */
+static bool drive_check(const IdeDrive *d, char *err, size_t errlen)
+{
+    if (d->phase < PH_IDLE || d->phase > PH_DMA) {
+        snprintf(err, errlen, "transfer phase %d", d->phase);
+        return false;
+    }
+    if (d->pos > IDE_BUF_SIZE || d->end > IDE_BUF_SIZE || d->len > IDE_BUF_SIZE) {
+        snprintf(err, errlen, "buffer position %u, end %u, length %u", d->pos, d->end, d->len);
+        return false;
+    }
+    if (d->block > IDE_BUF_SIZE / IDE_SECTOR || d->mult > IDE_MAX_MULT) {
+        snprintf(err, errlen, "DRQ block of %u sectors (multiple %u)", d->block, d->mult);
+        return false;
+    }
+    if (d->phase == PH_IDLE)
+        return true;
+    if (d->kind == IDE_NONE) {
+        snprintf(err, errlen, "a transfer on an absent drive");
+        return false;
+    }
+    if (d->secsize != IDE_SECTOR && d->secsize != CD_SECTOR) {
+        snprintf(err, errlen, "sector size %u", d->secsize);
+        return false;
+    }
+    if (d->left && (!d->bd || d->secsize != (d->kind == IDE_CDROM ? CD_SECTOR : IDE_SECTOR) ||
+                    d->lba > d->sectors || d->left > d->sectors - d->lba)) {
+        snprintf(err, errlen, "%llu sectors left at sector %llu", (unsigned long long)d->left,
+                 (unsigned long long)d->lba);
+        return false;
+    }
+    return true;
+}
+
+static bool ide_post_load(void *obj, char *err, size_t errlen)
+{
+    Ide *s = obj;
+    for (int i = 0; i < 2; i++) {
+        const IdeChannel *c = &s->ch[i];
+        if ((c->cur & ~1) || (c->ev_drive & ~1) || (c->irq_level & ~1)) {
+            snprintf(err, errlen, "channel %d: drive %d, event drive %d, IRQ level %d", i, c->cur, c->ev_drive,
+                     c->irq_level);
+            return false;
+        }
+        for (int u = 0; u < 2; u++) {
+            if (!drive_check(&c->d[u], err, errlen)) {
+                size_t n = strlen(err);
+                snprintf(err + n, errlen > n ? errlen - n : 0, " (channel %d, drive %d)", i, u);
+                return false;
+            }
+        }
+    }
+    /* the bus-master ports where the loaded BAR4 puts them */
+    if (s->pci)
+        ide_pci_update(s, s->pci->cfg);
+    return true;
+}
+
+const StateDesc ide_state_desc = {
+    "ide", 1, sizeof(Ide), ide_fields, STATE_COUNT(ide_fields), ide_host_fields, STATE_COUNT(ide_host_fields),
+    ide_post_load,
+};

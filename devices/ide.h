@@ -76,7 +76,7 @@ typedef struct IdeDrive {
     uint64_t lba;             /* next sector to move between the image and buf */
     uint64_t left;            /* sectors not yet moved between the image and buf */
     uint32_t block;           /* ATA: sectors per DRQ block */
-    uint8_t *buf;             /* IDE_BUF_SIZE bytes */
+    uint8_t buf[IDE_BUF_SIZE]; /* inline, so that the state table can describe it */
     uint32_t pos, end;        /* PIO: the current DRQ window [pos, end) in buf */
     uint32_t len;             /* bytes of valid data in buf (data-in) */
     uint32_t drq_limit;       /* ATAPI PIO byte count limit */
@@ -127,6 +127,13 @@ int ide_attach(Ide *s, int channel, int unit, int kind, BlockDev *bd);
 /* Power-on state (the PCI configuration is reset by pci_reset). */
 void ide_reset(Ide *s);
 void ide_free(Ide *s);
+/* True when a drive's -snapshot overlay holds guest writes, which a VM snapshot does not hold
+ * (vm_snapshot_save refuses then). */
+bool ide_overlay_dirty(const Ide *s);
+
+/* State table (vm/state.h) */
+struct StateDesc;
+extern const struct StateDesc ide_state_desc;
 
 /* Port handlers, also driven directly by the unit tests: `port` is the offset in the command
  * block (0-7) or 8 for the control block's 0x3F6/0x376. */

@@ -48,6 +48,7 @@
 #include "devices/uart16550.h"
 #include "devices/fw_cfg.h"
 #include "devices/vga.h"
+#include "devices/ide.h"
 
 #ifndef SOFTVISOR_VERSION
 #define SOFTVISOR_VERSION "unknown"
@@ -187,6 +188,7 @@ int vm_state_sections(Vm *vm, VmSection *out)
     out[n++] = (VmSection){ "fw_cfg", &fw_cfg_state_desc, vm->fw_cfg };
     if (vm->vga)
         out[n++] = (VmSection){ "vga", &vga_state_desc, vm->vga };
+    out[n++] = (VmSection){ "ide", &ide_state_desc, vm->ide };
     assert(n <= VM_STATE_MAX_SECTIONS);
     return n;
 }
@@ -399,6 +401,12 @@ static void snap_str(SnapWriter *w, const char *s)
 
 bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
 {
+    /* The disk images are not in the snapshot (devices/ide.c): writes held only by a -snapshot
+     * overlay would be silently lost on -loadvm. */
+    if (vm->ide && ide_overlay_dirty(vm->ide)) {
+        snprintf(err, errlen, "the guest wrote to a -snapshot disk; a VM snapshot does not hold those writes");
+        return false;
+    }
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
     size_t tmplen = strlen(path) + 16;

@@ -383,7 +383,7 @@ static const StateField vm_host_fields[] = {
     STATE_HOST(Vm, com1), STATE_HOST(Vm, com2), STATE_HOST(Vm, debugcon), STATE_HOST(Vm, debugexit),
     STATE_HOST(Vm, pic), STATE_HOST(Vm, pit), STATE_HOST(Vm, rtc), STATE_HOST(Vm, kbc), STATE_HOST(Vm, lapic),
     STATE_HOST(Vm, ioapic), STATE_HOST(Vm, hpet), STATE_HOST(Vm, pci), STATE_HOST(Vm, pm),
-    STATE_HOST(Vm, fw_cfg), STATE_HOST(Vm, vga),
+    STATE_HOST(Vm, fw_cfg), STATE_HOST(Vm, vga), STATE_HOST(Vm, ide),
     STATE_HOST(Vm, fwlog),          /* port 0x402: an output with no state (debugcon) */
     STATE_HOST(Vm, pci_shadow),     /* the ROM's ISA alias, built from the ROM image */
     STATE_HOST(Vm, pam_rd), STATE_HOST(Vm, pam_wr),   /* derived from the PAM registers (pci) */

@@ -9,6 +9,9 @@
 #           serial and firmware output must be the tail of the saved run's.
 # SCREEN yes: each run also dumps the screen at END_AT (text and PNG), which must be equal.
 # ARGS must end the run by themselves at END_AT (an -icount-limit is added: END_AT minus the start).
+# An argument HDA in ARGS becomes -hda of a 4 MiB zeroed raw image, one for all three runs: a
+# snapshot does not hold the images, so the guest must only read it (SeaBIOS probes the disk and
+# reads its boot sector).
 set -u
 SV=$1 name=$2 save_at=$3 end_at=$4 screen=$5
 shift 5
@@ -16,6 +19,15 @@ T=$(mktemp -d /tmp/softvisor-snapshot-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL ($name): $*"; fails=$((fails + 1)); }
+for a in "$@"; do
+    shift
+    if [ "$a" = HDA ]; then
+        truncate -s 4M "$T/disk.img" || exit 1
+        set -- "$@" -hda "$T/disk.img"
+    else
+        set -- "$@" "$a"
+    fi
+done
 
 run() {   # run TAG LIMIT EXTRA...
     tag=$1 limit=$2

@@ -34,6 +34,9 @@ for line in out.split("\n"):
         continue
     if line.strip().startswith("}"):
         depth -= 1
+        m = re.match(r"\s*}\s*(\w+)(\[[^\]]*\])*\s*;", line)   # a member of an unnamed struct type
+        if depth == 1 and m:
+            members[tag].add(m.group(1))
         continue
     if depth == 1 and line.strip().endswith(";"):
         m = re.search(r"\(\*(\w+)\)", line) or re.search(r"(\w+)(\[[^\]]*\])*\s*(:\s*\d+)?;\s*$", line)

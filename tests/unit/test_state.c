@@ -20,6 +20,7 @@
 #include "devices/pci.h"
 #include "devices/uart16550.h"
 #include "devices/vga.h"
+#include "devices/ide.h"
 
 /* ---- coverage ---- */
 
@@ -339,9 +340,10 @@ START_TEST(checkpoint_restore_exact_cost_follows_dirty_pages)
         hash[k] = vm_state_hash(vm);
         icount[k] = vm->cpu->icount;
     }
-    /* the guest writes within 192 KiB (48 pages) of 16 MiB: a checkpoint holds about that much */
+    /* the guest writes within 192 KiB (48 pages) of 16 MiB: a checkpoint holds about that much,
+     * plus the tables, of which the IDE drives' transfer buffers are the bulk (devices/ide.c) */
     for (int k = 1; k < 6; k++)
-        ck_assert_uint_lt(checkpoint_bytes(cs, k), 50 * (PAGE_SIZE + 8) + 64 * 1024);
+        ck_assert_uint_lt(checkpoint_bytes(cs, k), 50 * (PAGE_SIZE + 8) + 64 * 1024 + 4 * IDE_BUF_SIZE);
     vm_run(vm, 50000);
     phys_mem_write(&vm->mem, 0xf00000, 8, 42);
     phys_mem_write(&vm->mem, 0xe0f00000, 8, 42);
@@ -498,6 +500,15 @@ START_TEST(snapshot_bad_files_refused_with_reason)
     ck_assert_msg(strstr(err, "com1") != NULL, "%s", err);
     free(d);
     a->com1->rx_head = 0;
+    /* an IDE buffer position past the transfer buffer: refused by the controller's check */
+    a->ide->ch[1].d[0].pos = IDE_BUF_SIZE + 1;
+    ck_assert(vm_snapshot_save(a, path, err, sizeof(err)));
+    d = read_all(path, &len);
+    unlink(path);
+    ck_assert(!load_bytes(d, len, 2u << 20, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "ide") != NULL && strstr(err, "buffer position") != NULL, "%s", err);
+    free(d);
+    a->ide->ch[1].d[0].pos = 0;
     /* a bool that is not 0/1 */
     memset(&a->cpu->halted, 7, 1);
     ck_assert(vm_snapshot_save(a, path, err, sizeof(err)));
@@ -522,6 +533,32 @@ START_TEST(snapshot_missing_file_refused)
 }
 END_TEST
 
+/* A guest write that only a -snapshot overlay holds would be lost by a VM snapshot: refused, and
+ * nothing is written. */
+START_TEST(snapshot_refused_while_overlay_holds_writes)
+{
+    Vm *vm = vm_with_code(busy_code, sizeof(busy_code), 2u << 20);
+    char img[] = "/tmp/softvisor-test-ovl-XXXXXX", path[128], err[256] = "";
+    int fd = mkstemp(img);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    BlockDev *bd = blockdev_open(img, false, true, err, sizeof(err));
+    ck_assert_msg(bd != NULL, "%s", err);
+    ck_assert_int_eq(ide_attach(vm->ide, 1, 1, IDE_DISK, bd), 0);
+    tmp_path(path, sizeof(path));
+    ck_assert_msg(vm_snapshot_save(vm, path, err, sizeof(err)), "%s", err);   /* no write yet */
+    unlink(path);
+    static const uint8_t sector[IDE_SECTOR] = { 0x55, 0xaa };
+    ck_assert_int_eq(blockdev_write(bd, 0, sector, sizeof(sector)), 0);
+    ck_assert(!vm_snapshot_save(vm, path, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "-snapshot") != NULL, "%s", err);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    unlink(img);
+    vm_free(vm);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
     Suite *s = suite_create("state");
@@ -536,6 +573,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, state_tlb_stale_entry_survives_checkpoint_and_snapshot);
     tcase_add_test(tc, snapshot_bad_files_refused_with_reason);
     tcase_add_test(tc, snapshot_missing_file_refused);
+    tcase_add_test(tc, snapshot_refused_while_overlay_holds_writes);
     suite_add_tcase(s, tc);
     return s;
 }
@@ -551,6 +589,7 @@ static const char *const struct_of_table[][2] = {
     { "debugcon", "DebugconState" }, { "debugexit", "DebugExitState" }, { "lapic", "LapicState" },
     { "ioapic", "IoapicState" }, { "hpet", "HpetState" }, { "hpet-timer", "HpetTimer" }, { "pci", "PciState" },
     { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" }, { "tlb", "Tlb" },
+    { "ide", "Ide" }, { "ide-channel", "IdeChannel" }, { "ide-drive", "IdeDrive" },
 };
 
 static int print_fields(const StateDesc *d)
