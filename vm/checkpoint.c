@@ -138,6 +138,7 @@ static bool dirty_test(Vm *vm, uint64_t p)
 int checkpoint_take(CheckpointSet *cs)
 {
     Vm *vm = cs->vm;
+    vm_state_canonical_flags(vm);
     uint64_t pages = cs->pages;
     VmBlock b;
     uint64_t bp;

@@ -35,6 +35,7 @@
 #include "vm/vm.h"
 #include "cpu/cpuid.h"
 #include "cpu/decode.h"
+#include "cpu/flags.h"
 #include "devices/debugport.h"
 #include "devices/hpet.h"
 #include "devices/i8042.h"
@@ -262,8 +263,16 @@ static void visit_hash(void *ctx, const StateField *f, uint8_t *p, size_t len)
  * page hashes in vm->page_hash and recomputes only the pages written since the last hash (the
  * PHYS_DIRTY_HASH bitmap), then clears the bitmap and drops the TLB's write tags so that the next
  * store to any page marks it again.  `full` recomputes every page and touches no cache. */
+void vm_state_canonical_flags(Vm *vm)
+{
+    Cpu *cpu = vm->cpu;
+    cc_materialize(cpu);
+    cpu->cc_dst = cpu->cc_src = cpu->cc_src2 = 0;
+}
+
 static uint64_t state_hash(Vm *vm, bool full)
 {
+    vm_state_canonical_flags(vm);
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
     XXH3_state_t *h = XXH3_createState();
@@ -407,6 +416,7 @@ bool vm_snapshot_save(Vm *vm, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "the guest wrote to a -snapshot disk; a VM snapshot does not hold those writes");
         return false;
     }
+    vm_state_canonical_flags(vm);
     VmSection s[VM_STATE_MAX_SECTIONS];
     int ns = vm_state_sections(vm, s);
     size_t tmplen = strlen(path) + 16;

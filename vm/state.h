@@ -144,6 +144,12 @@ void vm_state_dirty_clear(Vm *vm, int client);
  * describe, the armed events, and the XXH3 of every RAM page.  Incremental: only the pages written
  * since the previous call are hashed again (dirty tracking, mem/phys.h). */
 uint64_t vm_state_hash(Vm *vm);
+/* Puts the lazy arithmetic flags in their one canonical form (CC_OP_EFLAGS, the operand fields
+ * zero) before the state is hashed, saved or checkpointed.  The interpreter and the JIT may leave
+ * different records for the same flags (an operand field a condition never reads); the guest
+ * sees the same EFLAGS either way, so the form changes nothing it computes, and runs on either
+ * tier hash alike. */
+void vm_state_canonical_flags(Vm *vm);
 /* The same value computed from scratch, every RAM page rehashed (tests: the incremental hash
  * must always equal it). */
 uint64_t vm_state_hash_full(Vm *vm);
