@@ -32,7 +32,10 @@
  *   0x30/0x31 KiB above 1 MiB (max 0xFFFF); 0x2E/0x2F checksum of 0x10-0x2D (big-endian);
  *   0x32 century; 0x34/0x35 64 KiB units above 16 MiB below 4 GiB; 0x5B-0x5D 64 KiB units above
  *   4 GiB; 0x3D (bits 3:0 first, 7:4 second) and 0x38 (bits 7:4 third) the boot order SeaBIOS
- *   follows without a bootorder file (1 floppy, 2 hard disk, 3 CD-ROM): QEMU's default "cad".
+ *   follows without a bootorder file (1 floppy, 2 hard disk, 3 CD-ROM, 4 network, 0 none):
+ *   QEMU's default "cad", or -boot order=LETTERS as QEMU's pc machine writes it (a/b 1, c 2,
+ *   d 3, n 4; 0x38 bit 0 stays clear: check the floppy boot signature); SeaBIOS (src/boot.c)
+ *   gives the three devices priorities 101-103 in that order.
  *
  * XXX: changing DM or 24/12 while SET = 0 converts the time registers to the new format (as QEMU
  * does) instead of leaving their bytes to be reinterpreted as the real chip does; the alarm bytes
@@ -41,8 +44,10 @@
  * enabled), the time is advanced arithmetically to one day before now, which normalises invalid
  * register contents.  There is no square-wave pin.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "devices/mc146818.h"
 #include "devices/timebase.h"
@@ -544,6 +549,23 @@ static void rtc_init_cmos(RtcState *s, uint64_t ram_low, uint64_t ram_high)
         sum += c[i];
     c[0x2e] = (uint8_t)(sum >> 8);
     c[0x2f] = sum & 0xff;
+}
+
+void rtc_set_boot_order(RtcState *s, const char *order)
+{
+    uint8_t nib[3] = { 0, 0, 0 };
+    for (int i = 0; i < 3 && order[i]; i++) {
+        switch (order[i]) {
+        case 'a': case 'b': nib[i] = 1; break;
+        case 'c': nib[i] = 2; break;
+        case 'd': nib[i] = 3; break;
+        case 'n': nib[i] = 4; break;
+        default: assert(!"boot order letter not checked by the frontend");
+        }
+    }
+    assert(strlen(order) <= 3);
+    s->cmos[0x3d] = (uint8_t)(nib[1] << 4 | nib[0]);
+    s->cmos[0x38] = (uint8_t)(nib[2] << 4);
 }
 
 RtcState *rtc_new(IoBus *bus, Clock *clock, IrqLine irq8, int64_t base, uint64_t ram_low, uint64_t ram_high)

@@ -21,6 +21,9 @@ typedef struct RtcState RtcState;
 /* `base` is the start time in seconds since 1970-01-01T00:00:00 UTC; `ram_low` bytes of RAM sit
  * below 4 GiB and `ram_high` bytes above it.  NULL when out of memory or clock events. */
 RtcState *rtc_new(IoBus *bus, Clock *clock, IrqLine irq8, int64_t base, uint64_t ram_low, uint64_t ram_high);
+/* The boot order for the firmware in CMOS bytes 0x3D/0x38, from QEMU's -boot letters: at most
+ * three of a, b (floppy), c (disk), d (CD-ROM), n (network), already checked by the caller. */
+void rtc_set_boot_order(RtcState *s, const char *order);
 /* The RESET pin (a system reset): PIE, AIE, UIE, SQWE and the interrupt flags cleared, IRQ 8 low.
  * Time and CMOS memory survive, as on a battery-backed PC. */
 void rtc_reset(RtcState *s);

@@ -114,9 +114,15 @@ static int parse_boot(VmConfig *cfg, const char *v, char *err, size_t errlen)
         snprintf(err, errlen, "bad -boot '%s' (use -boot order=LETTERS, e.g. order=cd)", v);
         return -1;
     }
+    /* QEMU's pc machine: at most three devices, each a/b floppy, c disk, d CD-ROM, n network
+     * (they become the CMOS boot-order nibbles, devices/mc146818.c) */
+    if (strlen(order) > 3) {
+        snprintf(err, errlen, "bad -boot order '%s' (at most 3 boot devices on a PC)", order);
+        return -1;
+    }
     for (const char *p = order; *p; p++)
-        if (*p < 'a' || *p > 'p') {
-            snprintf(err, errlen, "bad -boot order '%s' (letters a-p: c disk, d CD-ROM, n network)", order);
+        if (!strchr("abcdn", *p)) {
+            snprintf(err, errlen, "bad -boot order '%s' (letters a/b floppy, c disk, d CD-ROM, n network)", order);
             return -1;
         }
     cfg->boot_order = order;

@@ -487,6 +487,8 @@ int board_init(Vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the RTC (out of memory or clock events)");
         return -1;
     }
+    if (cfg->boot_order)
+        rtc_set_boot_order(vm->rtc, cfg->boot_order);
 
     /* PCI bus, PIIX4 PM (SCI = ISA IRQ 9), HPET.  HPET legacy replacement: timer 0 -> ISA IRQ 0
      * (PIC 0, I/O APIC 2), timer 1 -> ISA IRQ 8.  Its routed output (INT_ROUTE_CAP = pin 2) goes

@@ -120,6 +120,8 @@ expect_fail drive_index_out_of_range -- -drive "file=$T/disk.raw,index=4" -bios 
 expect_fail drive_index_twice -- -hda "$T/disk.raw" -drive "file=$T/disk.raw,index=0" -bios "$T/ok.rom"
 expect_fail drive_disk_without_file -- -drive media=disk -bios "$T/ok.rom"
 expect_fail boot_order_bad_letter -- -boot order=c9 -bios "$T/ok.rom"
+expect_fail boot_order_not_a_pc_device -- -boot order=ce -bios "$T/ok.rom"
+expect_fail boot_order_more_than_three -- -boot order=cdan -bios "$T/ok.rom"
 
 # an existing output file is not clobbered by a run that never starts
 printf 'keep me' > "$T/keep.txt"

@@ -440,6 +440,26 @@ START_TEST(rtc_cmos_memory_bytes_for_ram_sizes)
 }
 END_TEST
 
+/* The boot-order nibbles as QEMU's pc machine writes them: 0x3D first | second << 4, 0x38 third
+ * << 4 (bit 0 clear); SeaBIOS reads them when there is no bootorder file. */
+START_TEST(rtc_boot_order_sets_cmos_nibbles_as_qemu_pc)
+{
+    Rig *r = rig_new(BASE_2026);
+    ck_assert_int_eq(cmos(r, 0x3d), 0x12);        /* default "cad" */
+    ck_assert_int_eq(cmos(r, 0x38), 0x30);
+    rtc_set_boot_order(r->rtc, "d");
+    ck_assert_int_eq(cmos(r, 0x3d), 0x03);
+    ck_assert_int_eq(cmos(r, 0x38), 0x00);
+    rtc_set_boot_order(r->rtc, "dcn");
+    ck_assert_int_eq(cmos(r, 0x3d), 0x23);
+    ck_assert_int_eq(cmos(r, 0x38), 0x40);
+    rtc_set_boot_order(r->rtc, "ba");
+    ck_assert_int_eq(cmos(r, 0x3d), 0x11);
+    ck_assert_int_eq(cmos(r, 0x38), 0x00);
+    rig_free(r);
+}
+END_TEST
+
 START_TEST(rtc_cmos_ram_read_write_and_nmi_bit)
 {
     Rig *r = rig_new(BASE_2026);
@@ -547,6 +567,7 @@ static Suite *rtc_suite(void)
     tcase_add_test(tc, rtc_long_idle_gap_catches_up);
     tcase_add_test(tc, rtc_cmos_memory_bytes_for_ram_sizes);
     tcase_add_test(tc, rtc_cmos_ram_read_write_and_nmi_bit);
+    tcase_add_test(tc, rtc_boot_order_sets_cmos_nibbles_as_qemu_pc);
     tcase_add_test(tc, rtc_reset_clears_enables_keeps_time_and_ram);
     tcase_add_test(tc, rtc_parse_time_accepts_dates_rejects_others);
     tcase_add_test(tc, rtc_random_guest_writes_never_arm_a_past_deadline);
