@@ -64,7 +64,7 @@ for i in range(n):
                        capture_output=True, timeout=limit)
     err = p.stderr.decode("utf-8", "replace")
     m = re.search(r"replay complete: (\d+) instructions, state hash ([0-9a-f]+).*?(\d+) state hashes", err)
-    name = f"replay_{i + 1}" + ("_" + tier[0].lstrip("-") if tier else "")
+    name = f"replay_{i + 1}" + ("_" + tier[0].lstrip("-") + "_" + tier[1] if tier else "")
     check(name + "_complete", p.returncode == 0 and m is not None, f"status {p.returncode}: {err.strip()}")
     if m:
         ends.add((m.group(1), m.group(2)))
