@@ -13,24 +13,33 @@
  *                         (disassembly, Capstone, in the current code size); size b, h, w, g
  *                         (1, 2, 4, 8 bytes; default w); count default 1
  *   stop, cont, quit      stop the guest, let it run, end softvisor
- *   info replay, replay_break N, replay_seek N, savevm FILE, loadvm FILE
- *                         the record/replay and snapshot side (MonitorHooks); without it they
- *                         answer "not available without -replay"
+ *   info replay, replay_break N, replay_seek N
+ *                         the record/replay side (MonitorHooks); without it they answer
+ *                         "not available without -replay"
+ *   savevm FILE, loadvm FILE
+ *                         a snapshot file (vm/state.h), through the hooks when there are any;
+ *                         unlike QEMU's the argument is a file name, not a tag in a disk image.
+ *                         loadvm leaves the guest stopped (see monitor_loadvm)
+ *   screendump FILE       the screen as FILE.png or FILE.txt (devices/vga.h vga_screendump)
  *   help                  the list
  *
- * Nothing here changes guest state: memory is read through paging_debug_walk (no A/D bits, no
+ * Apart from loadvm, nothing here changes guest state: memory is read through paging_debug_walk (no A/D bits, no
  * fault, no TLB fill) and only from RAM and ROM (an MMIO read may have effects on a device).
  */
 #include <capstone/capstone.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu/flags.h"
+#include "devices/vga.h"
 #include "debug/explain.h"
 #include "debug/monitor.h"
 #include "mem/paging.h"
+#include "vm/state.h"
 
 void monout_printf(MonOut *o, const char *fmt, ...)
 {
@@ -346,8 +355,9 @@ static const char help_text[] =
     "info replay        replay position and length (with -replay)\n"
     "replay_break N     stop the replay at instruction N (with -replay)\n"
     "replay_seek N      go to instruction N of the replay (with -replay)\n"
-    "savevm FILE        save the machine state (with -replay)\n"
-    "loadvm FILE        restore a saved machine state (with -replay)\n"
+    "savevm FILE        save the machine state to the snapshot file FILE (not a tag)\n"
+    "loadvm FILE        restore the snapshot file FILE (same command line); the guest stays stopped\n"
+    "screendump FILE    the screen as FILE.png or FILE.txt (text mode characters)\n"
     "stop               stop the guest\n"
     "cont               let the guest run\n"
     "quit               end softvisor\n"
@@ -358,20 +368,94 @@ static void no_replay(MonOut *o)
     monout_printf(o, "not available without -replay\n");
 }
 
+/* ---- snapshots and screenshots ---- */
+
+/* loadvm without hooks.  A failed vm_snapshot_load leaves the VM's state unspecified (vm/state.h),
+ * so the current state is first saved to a temporary file and put back when the load fails; if
+ * even that fails the machine is in no state to run and the monitor ends softvisor.  A snapshot
+ * loaded in the middle of a recording would make the log describe a run that never happened, so
+ * it is refused then. */
+static MonAction monitor_loadvm(Vm *vm, MonOut *o, const char *path)
+{
+    char err[256] = "", why[256] = "";
+    if (vm->rr) {
+        monout_printf(o, "loadvm is not supported while recording (-record)\n");
+        return MON_NONE;
+    }
+    FILE *f = fopen(path, "rb");     /* the common mistake, found before the backup's cost */
+    if (!f) {
+        monout_printf(o, "loadvm: cannot open '%s': %s\n", path, strerror(errno));
+        return MON_NONE;
+    }
+    fclose(f);
+    const char *dir = getenv("TMPDIR");
+    char backup[512];
+    snprintf(backup, sizeof(backup), "%s/softvisor-loadvm-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(backup);
+    if (fd < 0) {
+        monout_printf(o, "loadvm: cannot create a backup of the current state in %s: %s\n",
+                      dir && *dir ? dir : "/tmp", strerror(errno));
+        return MON_NONE;
+    }
+    close(fd);
+    if (!vm_snapshot_save(vm, backup, err, sizeof(err))) {
+        unlink(backup);
+        monout_printf(o, "loadvm: cannot back up the current state: %s; nothing loaded\n", err);
+        return MON_NONE;
+    }
+    MonAction a = MON_STOP;
+    if (vm_snapshot_load(vm, path, why, sizeof(why))) {
+        monout_printf(o, "loaded '%s' at instruction %" PRIu64 "; the guest is stopped\n", path, vm->cpu->icount);
+    } else if (vm_snapshot_load(vm, backup, err, sizeof(err))) {
+        monout_printf(o, "loadvm: %s; the machine state is unchanged\n", why);
+        a = MON_NONE;
+    } else {
+        monout_printf(o, "loadvm: %s; restoring the previous state failed too (%s): the machine "
+                      "state is lost, softvisor ends\n", why, err);
+        a = MON_QUIT;
+    }
+    unlink(backup);
+    return a;
+}
+
+static void monitor_screendump(Vm *vm, MonOut *o, const char *path)
+{
+    char err[256] = "";
+    if (!path)
+        monout_printf(o, "screendump needs an argument: FILE.png or FILE.txt\n");
+    else if (!vm->vga)
+        monout_printf(o, "screendump: no display adapter (-vga none)\n");
+    else if (vga_screendump(vm->vga, path, err, sizeof(err)) < 0)
+        monout_printf(o, "screendump: %s\n", err);
+}
+
+static MonAction snapshot_cmd(Vm *vm, MonOut *o, const MonitorHooks *h, const char *cmd, const char *arg)
+{
+    char err[256] = "";
+    bool save = !strcmp(cmd, "savevm");
+    int (*fn)(void *, const char *, char *, size_t) = h ? (save ? h->savevm : h->loadvm) : NULL;
+    if (!arg) {
+        monout_printf(o, "%s needs an argument: a snapshot file name\n", cmd);
+    } else if (fn) {
+        if (fn(h->opaque, arg, err, sizeof(err)) < 0)
+            monout_printf(o, "%s\n", err);
+    } else if (!save) {
+        return monitor_loadvm(vm, o, arg);
+    } else if (!vm_snapshot_save(vm, arg, err, sizeof(err))) {
+        monout_printf(o, "savevm: %s\n", err);
+    }
+    return MON_NONE;
+}
+
 static void replay_cmd(MonOut *o, const MonitorHooks *h, const char *cmd, const char *arg)
 {
     char err[256] = "";
     int (*num_fn)(void *, uint64_t, char *, size_t) = NULL;
-    int (*file_fn)(void *, const char *, char *, size_t) = NULL;
     if (h && !strcmp(cmd, "replay_break"))
         num_fn = h->replay_break;
     else if (h && !strcmp(cmd, "replay_seek"))
         num_fn = h->replay_seek;
-    else if (h && !strcmp(cmd, "savevm"))
-        file_fn = h->savevm;
-    else if (h && !strcmp(cmd, "loadvm"))
-        file_fn = h->loadvm;
-    if (!num_fn && !file_fn) {
+    if (!num_fn) {
         no_replay(o);
         return;
     }
@@ -379,19 +463,13 @@ static void replay_cmd(MonOut *o, const MonitorHooks *h, const char *cmd, const 
         monout_printf(o, "%s needs an argument\n", cmd);
         return;
     }
-    int rc;
-    if (num_fn) {
-        char *end;
-        uint64_t n = strtoull(arg, &end, 0);
-        if (*end) {
-            monout_printf(o, "bad instruction count '%s'\n", arg);
-            return;
-        }
-        rc = num_fn(h->opaque, n, err, sizeof(err));
-    } else {
-        rc = file_fn(h->opaque, arg, err, sizeof(err));
+    char *end;
+    uint64_t n = strtoull(arg, &end, 0);
+    if (*end) {
+        monout_printf(o, "bad instruction count '%s'\n", arg);
+        return;
     }
-    if (rc < 0)
+    if (num_fn(h->opaque, n, err, sizeof(err)) < 0)
         monout_printf(o, "%s\n", err);
 }
 
@@ -426,9 +504,12 @@ MonAction monitor_exec(Vm *vm, const MonitorHooks *hooks, const char *line, MonO
         examine(vm, out, c[2] ? c + 3 : NULL, words[1], false);
     } else if (!strcmp(c, "explain")) {
         explain_command(vm, out, words[1], words[2]);
-    } else if (!strcmp(c, "replay_break") || !strcmp(c, "replay_seek") || !strcmp(c, "savevm") ||
-               !strcmp(c, "loadvm")) {
+    } else if (!strcmp(c, "replay_break") || !strcmp(c, "replay_seek")) {
         replay_cmd(out, hooks, c, words[1]);
+    } else if (!strcmp(c, "savevm") || !strcmp(c, "loadvm")) {
+        return snapshot_cmd(vm, out, hooks, c, words[1]);
+    } else if (!strcmp(c, "screendump")) {
+        monitor_screendump(vm, out, words[1]);
     } else if (!strcmp(c, "stop")) {
         return MON_STOP;
     } else if (!strcmp(c, "cont") || !strcmp(c, "c")) {

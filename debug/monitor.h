@@ -31,8 +31,9 @@ typedef enum MonAction {
     MON_QUIT,                 /* end softvisor */
 } MonAction;
 
-/* The snapshot and replay side (vm/state*, vm/replay*) plugs in here; a NULL hook makes its
- * commands answer "not available without -replay".  Each returns 0, or -1 with a one-line
+/* The snapshot and replay side (vm/state*, vm/replay*) plugs in here; a NULL replay hook makes
+ * its command answer "not available without -replay", a NULL savevm / loadvm hook makes the
+ * monitor use the snapshot file functions of vm/state.h itself.  Each returns 0, or -1 with a one-line
  * reason in err. */
 typedef struct MonitorHooks {
     int (*info_replay)(void *opaque, MonOut *out);

@@ -125,7 +125,10 @@ static size_t gen_monitor(Rng *r, char *out, size_t cap)
 {
     static const char *const mon[] = { "info registers", "info tlb", "info mem", "x/%ui %#llx", "xp/%uxg %#llx",
                                        "x/%ucb $pc-%llu", "explain addr %#llx", "explain sel %#llx",
-                                       "explain fault", "stop", "cont", "help", "savevm %llx", "x/%uqz %llx" };
+                                       "explain fault", "stop", "cont", "help", "x/%uqz %llx",
+                                       /* paths that cannot exist: the error paths, no files left behind */
+                                       "savevm /nonexistent-dir/%u.%llx", "loadvm /nonexistent-dir/%u.%llx",
+                                       "screendump /nonexistent-dir/%u.%llx" };
     char line[128];
     snprintf(line, sizeof(line), mon[rng_below(r, sizeof(mon) / sizeof(mon[0]))], rng_below(r, 2000),
              (unsigned long long)(rng_next(r) >> rng_below(r, 64)));
