@@ -127,23 +127,30 @@ static int op_enter(Cpu *cpu, const Insn *in)
      * 32-bit operand on a 16-bit stack). */
     uint64_t frame = (sp & ~smask) | ((sp - osz) & smask);
     uint64_t final = (sp - (uint64_t)slots * osz - (in->imm & 0xffff)) & smask;
-    uint64_t lin[32], v[32];
+    uint64_t lin[32], rlin[32];
     for (unsigned i = 0; i < slots; i++)
         lin[i] = cpu_lin(cpu, SEG_SS, (sp - (uint64_t)(i + 1) * osz) & smask, osz, ACC_WRITE);
     uint64_t final_lin = cpu_lin(cpu, SEG_SS, final, osz, ACC_WRITE);
-    v[0] = reg_read(cpu, R_BP, osz);
+    int user = cpu_user(cpu);
+    /* The enclosing frame pointers are checked for reading, and every slot and the final rSP for
+     * writing, before anything is written. */
     uint64_t bp = cpu->gpr[R_BP];
     for (unsigned i = 1; i < level; i++) {
         bp = (bp - osz) & smask;
-        v[i] = stack_read_at(cpu, bp, osz);
+        rlin[i] = cpu_lin(cpu, SEG_SS, bp, osz, ACC_READ);
+        tlb_probe(cpu, rlin[i], osz, ACC_READ, user);
     }
+    for (unsigned i = 0; i < slots; i++)
+        lin_probe_write(cpu, lin[i], osz, user);
+    lin_probe_write(cpu, final_lin, osz, user);
+    /* Then in the SDM's order: each frame pointer is read right before it is pushed, so one whose
+     * source lies in the part of the new frame already written reads what was written there, as
+     * the processor does (the native diff checks this). */
+    cpu_write_lin(cpu, lin[0], osz, reg_read(cpu, R_BP, osz));
+    for (unsigned i = 1; i < level; i++)
+        cpu_write_lin(cpu, lin[i], osz, lin_read(cpu, rlin[i], osz, user));
     if (level)
-        v[level] = frame;
-    for (unsigned i = 0; i < slots; i++)
-        lin_probe_write(cpu, lin[i], osz, cpu_user(cpu));
-    lin_probe_write(cpu, final_lin, osz, cpu_user(cpu));
-    for (unsigned i = 0; i < slots; i++)
-        cpu_write_lin(cpu, lin[i], osz, v[i]);
+        cpu_write_lin(cpu, lin[level], osz, frame);
     /* rBP gets FrameTemp at the smaller of operand and stack size: only BP on a 16-bit stack. */
     reg_write(cpu, R_BP, osz < ssz ? osz : ssz, frame);
     sp_set(cpu, final);
