@@ -1,17 +1,18 @@
 #!/bin/sh
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
-# usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL]
+# usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL] [--qemu-icount]
 #                     [--expect-status N] [--jit THRESHOLD]
 #        run-guest.sh ... --kernel FILE [--append STRING] ...   (instead of --rom)
 # --kernel: boot FILE with -kernel (a multiboot kernel) and the command line STRING, instead of a
 # ROM with -bios (QEMU then runs its own firmware and multiboot loader).
 # --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
+# --qemu-icount: run QEMU with -icount shift=0,sleep=off (its clock follows its instruction count).
 # --jit: run softvisor with -jit on -jit-threshold THRESHOLD.
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
 # --expect-status N (N other than 33): for guests whose run the emulator itself ends (e.g. an
 # ACPI sleep request): passes only if the emulator exits with status N and the log has no "FAIL".
-emu=qemu exe= rom= kernel= append= name= qcpu=qemu64 want=33 jit=
+emu=qemu exe= rom= kernel= append= name= qcpu=qemu64 want=33 jit= qicount=
 while [ $# -gt 0 ]; do
     case "$1" in
         --emu) emu=$2; shift 2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
         --append) append=$2; shift 2 ;;
         --name) name=$2; shift 2 ;;
         --qemu-cpu) qcpu=$2; shift 2 ;;
+        --qemu-icount) qicount="-icount shift=0,sleep=off"; shift ;;
         --expect-status) want=$2; shift 2 ;;
         --jit) jit=$2; shift 2 ;;
         *) echo "run-guest.sh: unknown argument $1" >&2; exit 2 ;;
@@ -39,7 +41,7 @@ else
 fi
 case "$emu" in
     qemu)
-        timeout 60 "$exe" -accel tcg -cpu "$qcpu" -m 32 -nographic -no-reboot "$@" \
+        timeout 60 "$exe" -accel tcg $qicount -cpu "$qcpu" -m 32 -nographic -no-reboot "$@" \
             -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
             -monitor none -serial none </dev/null
         status=$? ;;
