@@ -1,13 +1,13 @@
 #!/bin/sh
 # run-guest.sh -- run one guest test ROM under QEMU or softvisor.
 # usage: run-guest.sh --emu qemu|softvisor --exe PATH --rom FILE --name NAME [--qemu-cpu MODEL] [--qemu-icount]
-#                     [--expect-status N] [--jit THRESHOLD]
+#                     [--expect-status N] [--jit THRESHOLD|off]
 #        run-guest.sh ... --kernel FILE [--append STRING] ...   (instead of --rom)
 # --kernel: boot FILE with -kernel (a multiboot kernel) and the command line STRING, instead of a
 # ROM with -bios (QEMU then runs its own firmware and multiboot loader).
 # --qemu-cpu: CPU model for QEMU (default qemu64), e.g. max for guests that need XSAVE.
 # --qemu-icount: run QEMU with -icount shift=0,sleep=off (its clock follows its instruction count).
-# --jit: run softvisor with -jit on -jit-threshold THRESHOLD.
+# --jit: run softvisor with -jit on -jit-threshold THRESHOLD, or the interpreter alone (off).
 # Passes (exit 0) only if the emulator exits with status 33
 # (isa-debug-exit value 0x10) and the debugcon log contains "PASS".
 # --expect-status N (N other than 33): for guests whose run the emulator itself ends (e.g. an
@@ -47,7 +47,7 @@ case "$emu" in
         status=$? ;;
     softvisor)
         timeout 60 "$exe" -m 32 -no-reboot "$@" -debugcon "file:$log" \
-            ${jit:+-jit on -jit-threshold "$jit"} </dev/null
+            $(case "$jit" in "") ;; off) echo "-jit off" ;; *) echo "-jit on -jit-threshold $jit" ;; esac) </dev/null
         status=$? ;;
     *) echo "run-guest.sh: unknown emulator $emu" >&2; exit 2 ;;
 esac
