@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "devices/ide.h"
+#include "fuzz_seed.h"
 
 #define RAM_SIZE 0x10000
 
@@ -167,13 +168,7 @@ int main(int argc, char **argv)
         seeds = (unsigned)strtoul(argv[2], NULL, 0);
     uint8_t buf[4096];
     for (unsigned s = 1; s <= seeds; s++) {
-        uint64_t x = 0x9e3779b97f4a7c15ull * s;
-        for (size_t i = 0; i < sizeof(buf); i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            buf[i] = (uint8_t)x;
-        }
+        fuzz_seed_fill(buf, sizeof(buf), s);
         fuzz_ide_run(buf, sizeof(buf));
     }
     printf("fuzz_ide: %u inputs, no fault\n", seeds);
