@@ -18,9 +18,11 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
   trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
-  linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
-             halted, break on that idle address, step, delete, continue, type poweroff -f: a
-             clean power-off (gdb sees the exit, status 0)
+  linux      the amd64 kernel with a shell initramfs, live (no replay): stop it at its prompt
+             until the CPU is halted, break on that idle address, step, delete, watch jiffies
+             (its address from the guest's /proc/kallsyms) and continue to the tick that writes
+             it, delete, continue, type poweroff -f: a clean power-off (gdb sees the exit,
+             status 0)
 Exits 0 on success, 1 with a message on failure, 77 (skip) when gdb or the kernel is missing.
 """
 import os
@@ -407,6 +409,19 @@ def case_linux(exe, kernel, tmp):
             if time.monotonic() > deadline or sv.p.poll() is not None:
                 fail("no shell prompt", sv.output())
             time.sleep(1)
+        # jiffies, for the watchpoint: the kernel's own symbol table (KASLR moves it every boot;
+        # root in the initramfs may read the addresses)
+        sv.p.stdin.write(b"grep -w jiffies /proc/kallsyms\n")
+        sv.p.stdin.flush()
+        jiffies = None
+        while jiffies is None:
+            m = re.search(r"^([0-9a-f]{16}) [DdBb] jiffies\r?$", sv.output(), re.M)
+            if m:
+                jiffies = int(m.group(1), 16)
+            elif time.monotonic() > deadline or sv.p.poll() is not None:
+                fail("no jiffies in /proc/kallsyms", sv.output())
+            else:
+                time.sleep(0.5)
         # Stop it until it stands in its idle loop (the CPU halted: rIP is the instruction after
         # HLT, which runs again at the next wake-up).
         rip = None
@@ -436,6 +451,10 @@ def case_linux(exe, kernel, tmp):
                                 "-ex", "break *0x%x" % rip, "-ex", "continue", "-ex", "echo BP=", "-ex", "p/x $pc",
                                 "-ex", "monitor x/3i $pc-1", "-ex", "monitor info registers",
                                 "-ex", "stepi", "-ex", "echo STEP=", "-ex", "p/x $pc", "-ex", "delete",
+                                "-ex", "echo OLD=", "-ex", "p/x *(long *)0x%x" % jiffies,
+                                "-ex", "watch *(long *)0x%x" % jiffies, "-ex", "continue",
+                                "-ex", "echo NEW=", "-ex", "p/x *(long *)0x%x" % jiffies,
+                                "-ex", "echo WPC=", "-ex", "p/x $pc", "-ex", "delete",
                                 "-ex", "monitor info registers", "-ex", "monitor explain addr 0x%x" % rip,
                                 "-ex", "continue"],
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -456,6 +475,13 @@ def case_linux(exe, kernel, tmp):
         fail("breakpoint at the kernel's idle address 0x%x not hit" % rip, out)
     if len(steps) != 1 or steps[0] == rip:
         fail("stepi did not move", out)
+    olds, news, wpcs = values(out, "OLD"), values(out, "NEW"), values(out, "WPC")
+    if "Hardware watchpoint 2: *(long *)0x%x" % jiffies not in out or len(news) != 1 or len(olds) != 1:
+        fail("the watchpoint on jiffies (0x%x) did not stop" % jiffies, out)
+    if not olds[0] < news[0] < olds[0] + 100000 or "New value = %d" % news[0] not in out:
+        fail("jiffies went from 0x%x to %s at the watchpoint, not a few ticks on" % (olds[0], news), out)
+    if wpcs[0] < 0xffffffff80000000:
+        fail("the watchpoint stopped outside the kernel's text (0x%x)" % wpcs[0], out)
     if "CR0=" not in out or "4-level paging" not in out:
         fail("monitor in the kernel", out)
     if "exited normally" not in out or status != 0 or "reboot: Power down" not in sv.output():
