@@ -23,6 +23,13 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              (its address from the guest's /proc/kallsyms) and continue to the tick that writes
              it, delete, continue, type poweroff -f: a clean power-off (gdb sees the exit,
              status 0)
+  linux-reverse  record the amd64 boot (an /init that prints do_idle's and jiffies' addresses
+             and powers off), replay it under -gdb -S to the first do_idle, then QEMU's shape:
+             10 stepi, 10 reverse-stepi giving the PCs back in reverse, 10 stepi again, a
+             breakpoint on each PC and reverse-continue stops at the last one; a watchpoint on
+             jiffies and reverse-continue stops at the instruction that last wrote it (one stepi
+             on, jiffies has its present value again).  With the JIT; linux-reverse-interp: the
+             same with -jit off
 Exits 0 on success, 1 with a message on failure, 77 (skip) when gdb or the kernel is missing.
 """
 import os
@@ -488,6 +495,156 @@ def case_linux(exe, kernel, tmp):
         fail("the kernel did not power off cleanly (status %s)" % status, out + sv.output())
 
 
+# The /init of the linux-reverse recording: it prints the kernel symbols the test needs (KASLR
+# moves them every boot, but a replay repeats the recorded boot, addresses included) and powers
+# off, so the recording is the boot and little more (about 7.2 * 10^9 instructions).
+REVERSE_INIT = """#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+exec </dev/console >/dev/console 2>&1
+grep -wE 'do_idle|jiffies' /proc/kallsyms
+poweroff -f
+"""
+
+# The gdb side of linux-reverse, run by gdb's Python: QEMU's reverse-debugging shape (tests/avocado
+# reverse_debugging.py), then a watchpoint.  Results are printed as NAME=0xVALUE lines.
+REVERSE_GDB = """
+import gdb
+
+def pc():
+    return int(gdb.parse_and_eval("$pc")) & 0xffffffffffffffff
+
+def show(name, v):
+    print("%%s=0x%%x" %% (name, v), flush=True)
+
+def jiffies():
+    return int(gdb.parse_and_eval("*(unsigned long *)0x%(jiffies)x"))
+
+gdb.execute("monitor replay_seek %(start)d")
+gdb.execute("maintenance flush register-cache")
+show("START", pc())
+steps = []
+for _ in range(10):
+    steps.append(pc())
+    gdb.execute("stepi")
+    show("PC", pc())
+for _ in range(10):
+    gdb.execute("reverse-stepi")
+    show("BACK", pc())
+for _ in range(10):
+    gdb.execute("stepi")
+    show("AGAIN", pc())
+for a in steps:
+    gdb.execute("break *0x%%x" %% a)
+gdb.execute("reverse-continue")
+show("BC", pc())
+gdb.execute("delete")
+# the timer has written jiffies before the idle loop runs: the last write before here
+show("JNOW", jiffies())
+gdb.execute("watch *(unsigned long *)0x%(jiffies)x")
+gdb.execute("reverse-continue")
+show("WPC", pc())
+show("JBEFORE", jiffies())
+gdb.execute("monitor x/1i $pc")
+gdb.execute("delete")
+gdb.execute("stepi")
+show("JAFTER", jiffies())
+gdb.execute("monitor info replay")
+gdb.execute("kill")
+"""
+
+
+def case_linux_reverse(exe, kernel, tmp, jit):
+    """Record the amd64 boot, replay it under -gdb -S, stop in the kernel's first do_idle, then
+    step forwards and backwards (QEMU's shape) and find the last write to jiffies backwards."""
+    if not os.path.exists(kernel):
+        print("SKIP: no kernel at", kernel)
+        sys.exit(77)
+    init = os.path.join(tmp, "init.sh")
+    with open(init, "w") as f:
+        f.write(REVERSE_INIT)
+    initrd = os.path.join(tmp, "initramfs.cpio.gz")
+    mk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux", "mkinitramfs.sh")
+    if subprocess.run([mk, "--arch", "amd64", "--init", init, initrd], capture_output=True).returncode:
+        print("SKIP: cannot build the initramfs (busybox-static missing?)")
+        sys.exit(77)
+    machine = ["-kernel", kernel, "-initrd", initrd, "-m", "128M", "-no-reboot", "-jit", jit,
+               "-append", "console=ttyS0 panic=-1"]
+    log = os.path.join(tmp, "boot.svlog")
+    rec = subprocess.run([exe] + machine + ["-record", log], stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, errors="replace", timeout=900)
+    syms = {m.group(2): int(m.group(1), 16)
+            for m in re.finditer(r"^([0-9a-f]{16}) [TtDdBb] (do_idle|jiffies)\r?$", rec.stdout, re.M)}
+    if rec.returncode != 0 or len(syms) != 2 or "reboot: Power down" not in rec.stdout:
+        fail("the recording did not boot, print do_idle and jiffies and power off (status %d)" % rec.returncode,
+             rec.stdout + rec.stderr)
+    sv = Softvisor(exe, machine + ["-replay", log], tmp)
+    try:
+        # The replay starts in 32-bit protected mode, where the stub describes i386 registers
+        # (docs/debugging.md): a bare client runs it to do_idle, in long mode, and notes the
+        # instruction count there; it then lets go, and gdb attaches with the x86-64 layout and
+        # seeks back to that count.
+        r = Raw(sv.sock)
+        try:
+            sup = r.ask("qSupported:swbreak+")
+        except (EOFError, OSError):   # closed, reset, or no answer within 30 s
+            # a softvisor from before reverse execution runs a replay without serving gdb
+            if sv.wait(600) == 0 and "replay complete" in sv.output():
+                print("SKIP: this softvisor does not stop a replay for gdb (-replay ignores -S)")
+                sys.exit(77)
+            fail("softvisor dropped the gdb connection of the replay", sv.output())
+        if "ReverseStep+" not in sup or "ReverseContinue+" not in sup:
+            print("SKIP: this softvisor offers no reverse execution under -replay (qSupported: %s)" % sup)
+            r.send("k")
+            sys.exit(77)
+        if r.ask("Z0,%x,1" % syms["do_idle"]) != "OK":
+            fail("Z0 at do_idle refused")
+        rep = r.ask("c")
+        if not rep.startswith("T05"):
+            fail("the replay did not stop at do_idle: %r" % rep, sv.output())
+        mon = r.ask("qRcmd," + "info registers".encode().hex())
+        text = ""
+        while mon.startswith("O") and mon != "OK":
+            text += bytes.fromhex(mon[1:]).decode()
+            mon = r.recv()
+        m = re.search(r"RIP=([0-9a-f]{16}).*icount=(\d+) mode=64-bit", text, re.S)
+        if not m or int(m.group(1), 16) != syms["do_idle"]:
+            fail("not at do_idle (0x%x) in 64-bit mode" % syms["do_idle"], text)
+        start = int(m.group(2))
+        r.s.close()
+        time.sleep(0.3)
+        script = os.path.join(tmp, "reverse.py")
+        with open(script, "w") as f:
+            f.write(REVERSE_GDB % {"start": start, "jiffies": syms["jiffies"]})
+        out = subprocess.run(["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
+                              "-ex", "target remote " + sv.sock, "-x", script],
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+        out = out.stdout + out.stderr
+        sv.wait(120)
+    finally:
+        sv.kill()
+    start_pc, pcs = values(out, "START"), values(out, "PC")
+    back, again, bc = values(out, "BACK"), values(out, "AGAIN"), values(out, "BC")
+    if start_pc != [syms["do_idle"]] or len(pcs) != 10:
+        fail("replay_seek %d did not come back to do_idle (0x%x), or stepi failed" % (start, syms["do_idle"]),
+             out)
+    steps = start_pc + pcs[:-1]
+    if back != steps[::-1]:
+        fail("reverse-stepi gave %s, expected %s" % ([hex(p) for p in back], [hex(p) for p in steps[::-1]]), out)
+    if again != pcs:
+        fail("stepi after reverse-stepi gave %s, expected %s" % ([hex(p) for p in again], [hex(p) for p in pcs]),
+             out)
+    if bc != [steps[-1]]:
+        fail("reverse-continue with a breakpoint on each PC stopped at %s, not 0x%x" % (bc, steps[-1]), out)
+    jnow, wpc = values(out, "JNOW"), values(out, "WPC")
+    jbefore, jafter = values(out, "JBEFORE"), values(out, "JAFTER")
+    if len(jnow) != 1 or len(wpc) != 1 or "Hardware watchpoint" not in out:
+        fail("the watchpoint on jiffies (0x%x) did not stop going backwards" % syms["jiffies"], out)
+    if jbefore == jnow or jafter != jnow or wpc[0] < 0xffffffff80000000:
+        fail("reverse-continue did not stop at the kernel instruction that last wrote jiffies "
+             "(value there %s, after it %s, now 0x%x)" % (jbefore, jafter, jnow[0]), out)
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__)
@@ -511,6 +668,10 @@ def main():
             case_protocol(exe, image, tmp)
         elif case == "linux":
             case_linux(exe, image, tmp)
+        elif case == "linux-reverse":
+            case_linux_reverse(exe, image, tmp, "on")
+        elif case == "linux-reverse-interp":
+            case_linux_reverse(exe, image, tmp, "off")
         else:
             fail("unknown case " + case)
     print("PASS:", case)
