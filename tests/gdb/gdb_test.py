@@ -274,6 +274,15 @@ class Raw:
         self.send(payload)
         return self.recv()
 
+    def monitor(self, cmd):
+        """A monitor command through qRcmd: its output (O packets) and the final reply."""
+        m = self.ask("qRcmd," + cmd.encode().hex())
+        text = ""
+        while m.startswith("O") and m != "OK":
+            text += bytes.fromhex(m[1:]).decode()
+            m = self.recv()
+        return text, m
+
 
 def case_protocol(exe, rom, tmp):
     sv = Softvisor(exe, ["-bios", rom], tmp)
@@ -325,11 +334,7 @@ def case_protocol(exe, rom, tmp):
             fail("qAttached")
         if r.ask("vCont?") != "vCont;c;C;s;S":
             fail("vCont?")
-        mon = r.ask("qRcmd," + "help".encode().hex())
-        text = ""
-        while mon.startswith("O") and mon != "OK":
-            text += bytes.fromhex(mon[1:]).decode()
-            mon = r.recv()
+        text, mon = r.monitor("help")
         if mon != "OK" or "info registers" not in text:
             fail("qRcmd help", text)
         # run, then Ctrl-C: the guest ends quickly, so ask it to stop at once and accept either
@@ -359,12 +364,7 @@ def case_halted(exe, rom, tmp):
         r.ask("qSupported:swbreak+")
 
         def mon(cmd):
-            m = r.ask("qRcmd," + cmd.encode().hex())
-            text = ""
-            while m.startswith("O") and m != "OK":
-                text += bytes.fromhex(m[1:]).decode()
-                m = r.recv()
-            return text
+            return r.monitor(cmd)[0]
 
         def pc():
             return int.from_bytes(bytes.fromhex(r.ask("g")[64:72]), "little")
@@ -437,11 +437,7 @@ def case_linux(exe, kernel, tmp):
             rep = r.recv()
             if not rep.startswith("T02"):
                 fail("kernel did not stop on Ctrl-C: %r" % rep, sv.output())
-            mon = r.ask("qRcmd," + "info registers".encode().hex())
-            text = ""
-            while mon.startswith("O") and mon != "OK":
-                text += bytes.fromhex(mon[1:]).decode()
-                mon = r.recv()
+            text = r.monitor("info registers")[0]
             if "HLT=1" in text and "mode=64-bit" in text:
                 # from the monitor: this connection began in 32-bit mode, so its g packet has
                 # the i386 layout (32-bit eip)
@@ -602,11 +598,7 @@ def case_linux_reverse(exe, kernel, tmp, jit):
         rep = r.ask("c")
         if not rep.startswith("T05"):
             fail("the replay did not stop at do_idle: %r" % rep, sv.output())
-        mon = r.ask("qRcmd," + "info registers".encode().hex())
-        text = ""
-        while mon.startswith("O") and mon != "OK":
-            text += bytes.fromhex(mon[1:]).decode()
-            mon = r.recv()
+        text = r.monitor("info registers")[0]
         m = re.search(r"RIP=([0-9a-f]{16}).*icount=(\d+) mode=64-bit", text, re.S)
         if not m or int(m.group(1), 16) != syms["do_idle"]:
             fail("not at do_idle (0x%x) in 64-bit mode" % syms["do_idle"], text)
