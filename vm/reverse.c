@@ -114,14 +114,25 @@ static void at_boundary(Reverse *rv)
     take(rv);
 }
 
-static ReplayStop advance(Reverse *rv, uint64_t stop_at)
+/* Forward to `stop_at`, or a call boundary at or after `yield_at` (REPLAY_STOP_CALL). */
+static ReplayStop advance_to(Reverse *rv, uint64_t stop_at, uint64_t yield_at)
 {
     for (;;) {
-        ReplayStop s = replay_advance(rv->log, rv->vm, &rv->pos, stop_at, next_checkpoint(rv), &rv->opt);
+        uint64_t cp_at = next_checkpoint(rv);
+        ReplayStop s = replay_advance(rv->log, rv->vm, &rv->pos, stop_at, cp_at < yield_at ? cp_at : yield_at,
+                                      &rv->opt);
         if (s != REPLAY_STOP_CALL)
             return s;
-        at_boundary(rv);
+        if (rv->vm->cpu->icount >= cp_at)
+            at_boundary(rv);
+        if (rv->vm->cpu->icount >= yield_at)
+            return s;
     }
+}
+
+static ReplayStop advance(Reverse *rv, uint64_t stop_at)
+{
+    return advance_to(rv, stop_at, UINT64_MAX);
 }
 
 /* Host breakpoints off while seeking (they would make the run go one instruction at a time,
@@ -202,10 +213,10 @@ void reverse_free(Reverse *rv)
     free(rv);
 }
 
-ReplayStop reverse_run(Reverse *rv, uint64_t stop_at)
+ReplayStop reverse_run(Reverse *rv, uint64_t stop_at, uint64_t yield_at)
 {
     uint64_t stop = stop_at < rv->brk ? stop_at : rv->brk;
-    ReplayStop s = advance(rv, stop);
+    ReplayStop s = advance_to(rv, stop, yield_at);
     rv->canonical = s != REPLAY_STOP_DEBUG;
     if (s == REPLAY_STOP_AT && rv->vm->cpu->icount >= rv->brk) {
         rv->brk = UINT64_MAX;   /* reached: gone, as QEMU's */
@@ -235,8 +246,18 @@ bool reverse_step_back(Reverse *rv, bool *at_begin)
 {
     uint64_t ic = rv->vm->cpu->icount;
     *at_begin = false;
-    if (!rv->canonical)
-        return reverse_seek(rv, ic);   /* undo the interrupt entry of this count */
+    if (!rv->canonical) {
+        /* After a debugger stop: when an interrupt was taken at this count before the stop, the
+         * canonical machine of the count is the step back (the entry undone); it differs in
+         * where the CPU stands */
+        const Cpu *cpu = rv->vm->cpu;
+        uint64_t rip = cpu->rip, rsp = cpu->gpr[R_SP];
+        uint16_t cs = cpu->seg[SEG_CS].sel;
+        if (!reverse_seek(rv, ic))
+            return false;
+        if (cpu->rip != rip || cpu->gpr[R_SP] != rsp || cpu->seg[SEG_CS].sel != cs)
+            return true;
+    }
     if (ic == 0) {
         *at_begin = true;
         return true;

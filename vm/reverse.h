@@ -52,11 +52,13 @@ typedef struct ReverseConfig {
 Reverse *reverse_new(Replay *log, Vm *vm, const ReverseConfig *cfg, char *err, size_t errlen);
 void reverse_free(Reverse *rv);
 
-/* Replays forward until the count is `stop_at` (UINT64_MAX: none), a host breakpoint or
- * watchpoint stops the VM (REPLAY_STOP_DEBUG; calling again goes on, the Cpu's host_skip as
- * the debugger left it) or the log is used up (REPLAY_STOP_DONE, reverse_status).  Takes the
- * checkpoints on the way.  Never returns REPLAY_STOP_CALL. */
-ReplayStop reverse_run(Reverse *rv, uint64_t stop_at);
+/* Replays forward until the count is `stop_at` (UINT64_MAX: none), the first call boundary at or
+ * after `yield_at` (REPLAY_STOP_CALL; UINT64_MAX: none; a place to stop that changes nothing,
+ * for a frontend that polls between pieces), the replay_break count (REPLAY_STOP_BREAK), a host
+ * breakpoint or watchpoint stops the VM (REPLAY_STOP_DEBUG; calling again goes on, the Cpu's
+ * host_skip as the debugger left it) or the log is used up (REPLAY_STOP_DONE, reverse_status).
+ * Takes the checkpoints on the way. */
+ReplayStop reverse_run(Reverse *rv, uint64_t stop_at, uint64_t yield_at);
 /* Goes to count n, forward or back, host breakpoints disarmed meanwhile.  False when the
  * recording never reaches n (the machine is then where the replay ended, or unchanged when n lies
  * beyond reverse_total). */
