@@ -18,6 +18,18 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
   trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
+  reverse-realmode JIT, reverse-pm32 JIT, reverse-monitor JIT   (reverse-target guest, -jit JIT)
+             record a run, replay it under -gdb -S: QEMU's reverse-debugging shape (10 stepi
+             noting the PCs, 10 reverse-stepi give them back in reverse order, 10 stepi again,
+             continue to the end of the log, a breakpoint on each PC, reverse-continue stops at
+             the last one at its instruction count, and past every breakpoint at the start:
+             replaylog:begin), in real mode from the reset vector and in 32-bit protected mode
+             across a call, a return and a timer interrupt taken in HLT.  pm32 also: a watchpoint
+             and reverse-continue stop at the store that last wrote the variable (the value
+             before it), reverse-nexti over a call and reverse-finish (a symbol file made from
+             the ROM with objcopy gives gdb the functions).  monitor: info replay, replay_seek
+             back and forth (the PC and count of a straight stepping run), replay_break, and
+             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+
   linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
              halted, break on that idle address, step, delete, continue, type poweroff -f: a
              clean power-off (gdb sees the exit, status 0)
@@ -292,6 +304,9 @@ def case_protocol(exe, rom, tmp):
             fail("the i386 target.xml has x86-64 registers", xml)
         if r.ask("?") != "T05thread:01;":
             fail("stop reply to ? is not T05thread:01;")
+        for pkt in ["bs", "bc"]:
+            if r.ask(pkt) != "E22":
+                fail("%s outside replay mode is not answered E22" % pkt)
         g = r.ask("g")
         if len(g) != 2 * 380:
             fail("g reply has %d hex digits, expected 760" % len(g), g)
@@ -462,6 +477,208 @@ def case_linux(exe, kernel, tmp):
         fail("the kernel did not power off cleanly (status %s)" % status, out + sv.output())
 
 
+# ---- reverse execution (replay mode) ----
+
+REVERSE_STORE = bytes([0xA3, 0x00, 0x60, 0x00, 0x00, 0x90])   # mov [0x6000], eax; nop (in bump)
+
+
+def rom_layout(rom):
+    """Linear addresses in the reverse-target ROM (mapped at 0xF0000), found by their bytes."""
+    d = open(rom, "rb").read()
+    bump = d.find(bytes([0x55, 0x89, 0xE5, 0xA1]))                       # push ebp; mov ebp, esp; mov eax, [
+    run_loop = d.find(bytes([0x55, 0x89, 0xE5, 0xB9, 5, 0, 0, 0]))       # ...; mov ecx, 5
+    handler = d.find(bytes([0xFF, 0x05, 0x04, 0x60, 0, 0]))              # inc dword [TICKS]
+    store = d.find(REVERSE_STORE)
+    call = next(k for k in range(run_loop, bump) if d[k] == 0xE8 and
+                int.from_bytes(d[k + 1:k + 5], "little", signed=True) == bump - (k + 5))
+    if min(bump, run_loop, handler, store) < 0:
+        fail("reverse-target ROM layout not found")
+    base = 0xF0000
+    return {"bump": base + bump, "run_loop": base + run_loop, "handler": base + handler,
+            "store": base + store, "call": base + call}
+
+
+def record(exe, rom, tmp, jit):
+    log = os.path.join(tmp, "run.rr")
+    r = subprocess.run([exe, "-bios", rom, "-debugcon", "stdio", "-jit", jit, "-record", log],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    if r.returncode != 33 or "reverse-target: PASS" not in r.stdout:
+        fail("recording the guest failed (status %d)" % r.returncode, r.stdout + r.stderr)
+    return log
+
+
+def replay(exe, rom, tmp, jit, log):
+    return Softvisor(exe, ["-bios", rom, "-debugcon", "file:" + os.path.join(tmp, "dbg.out"), "-jit", jit,
+                           "-replay", log], tmp)
+
+
+def counts(out):
+    """The instruction counts of `monitor info replay` lines, in order."""
+    return [int(v) for v in re.findall(r"instruction count = (\d+)", out)]
+
+
+def reverse_shape(exe, rom, tmp, jit, prologue):
+    """QEMU's test shape from wherever `prologue` leaves the replay."""
+    log = record(exe, rom, tmp, jit)
+    sv = replay(exe, rom, tmp, jit, log)
+    cmds = list(prologue)
+    for _ in range(10):
+        cmds += ["echo STEP=", "p/x $pc", "stepi"]
+    cmds += ["echo LAST=", "p/x $pc", "monitor info replay"]
+    for _ in range(10):
+        cmds += ["reverse-stepi", "echo BACK=", "p/x $pc"]
+    for _ in range(10):
+        cmds += ["echo AGAIN=", "p/x $pc", "stepi"]
+    cmds += ["echo END=", "p/x $pc", "monitor info replay", "continue", "monitor info replay"]
+    out = run_gdb(sv, cmds)
+    pcs, last = values(out, "STEP"), values(out, "LAST")
+    if len(pcs) != 10 or len(last) != 1:
+        fail("expected 10 PCs from stepi", out)
+    if values(out, "BACK") != pcs[::-1]:
+        fail("reverse-stepi did not give the PCs back in reverse order: %s" % [hex(p) for p in values(out, "BACK")],
+             out)
+    if values(out, "AGAIN") != pcs or values(out, "END") != last:
+        fail("stepi after reverse-stepi did not take the same path", out)
+    n = counts(out)
+    if len(n) != 3 or n[0] != n[1]:
+        fail("the instruction count after stepping forward again differs", out)
+    if "No more reverse-execution history." not in out:
+        fail("continue did not stop at the end of the log (replaylog:end)", out)
+    # a fresh session: a breakpoint on each PC from the end, reverse-continue stops at the last
+    cmds = list(prologue) + ["continue"]
+    cmds += ["break *0x%x" % pc for pc in sorted(set(pcs))]
+    cmds += ["reverse-continue", "echo BC=", "p/x $pc", "monitor info replay", "delete", "reverse-continue",
+             "echo BEGIN=", "p/x $pc", "monitor info replay", "kill"]
+    sv.wait()
+    sv = replay(exe, rom, tmp, jit, log)
+    out2 = run_gdb(sv, cmds)
+    sv.wait()
+    if values(out2, "BC") != [pcs[-1]]:
+        fail("reverse-continue from the end did not stop at the last breakpoint 0x%x" % pcs[-1], out2)
+    n2 = counts(out2)
+    return out, out2, pcs, n, n2
+
+
+def case_reverse_realmode(exe, rom, tmp, jit):
+    out, out2, pcs, n, n2 = reverse_shape(exe, rom, tmp, jit, ["set architecture i8086"])
+    if pcs[0] != 0xFFFFFFF0 or n[0] != 10:
+        fail("the steps did not start at the reset vector (count %s)" % n, out)
+    # straight-line code runs once: the last breakpoint hit is the 10th step's, at count 9
+    if n2[:1] != [9]:
+        fail("reverse-continue did not stop at count 9 (the last PC's): %s" % n2, out2)
+    if values(out2, "BEGIN") != [0xFFFFFFF0] or n2[1:] != [0] or out2.count("No more reverse-execution history.") < 2:
+        fail("reverse-continue past every breakpoint did not stop at the start (replaylog:begin)", out2)
+
+
+def case_reverse_pm32(exe, rom, tmp, jit):
+    lay = rom_layout(rom)
+    # from the first `call bump` of the loop: call, bump's body, ret, sti (a timer interrupt is
+    # taken in the HLT after it)
+    pro = ["break *0x%x" % lay["call"], "continue", "delete"]
+    out, out2, pcs, n, n2 = reverse_shape(exe, rom, tmp, jit, pro)
+    if pcs[0] != lay["call"] or pcs[1] != lay["bump"]:
+        fail("the steps did not start at the call of bump", out)
+    # the loop runs five times: the last hit of these PCs is in the last iteration
+    if len(n2) != 2 or n2[0] <= n[0] or n2[1] != 0:
+        fail("reverse-continue did not stop in the last iteration and then at the start: %s" % n2, out2)
+    # a watchpoint: from the end, reverse-continue stops at the store that last wrote VAR, before
+    # it ran (gdb shows the value going back from 5 to 4); reverse-nexti over a call;
+    # reverse-finish from bump back to its call
+    log = os.path.join(tmp, "run.rr")
+    elf = os.path.join(tmp, "rt.elf")
+    base = 0xF0000
+    have_syms = shutil.which("objcopy") is not None
+    if have_syms:
+        raw = os.path.join(tmp, "rt0.elf")
+        subprocess.run(["objcopy", "-I", "binary", "-O", "elf32-i386", "-B", "i386", "--rename-section",
+                        ".data=.text,alloc,load,readonly,code,contents",
+                        "--add-symbol", "run_loop=.text:0x%x,function,global" % (lay["run_loop"] - base),
+                        "--add-symbol", "bump=.text:0x%x,function,global" % (lay["bump"] - base),
+                        "--add-symbol", "timer_handler=.text:0x%x,function,global" % (lay["handler"] - base),
+                        rom, raw], check=True)
+        subprocess.run(["objcopy", "--change-addresses", "0x%x" % base, raw, elf], check=True)
+    sv = replay(exe, rom, tmp, jit, log)
+    after_call = lay["call"] + 5
+    cmds = ["continue", "watch *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=",
+            "p/x *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=", "p/x *(int *)0x6000",
+            "delete"]
+    if have_syms:
+        cmds = ["file " + elf] + cmds + [
+            "break *0x%x" % after_call, "reverse-continue", "delete", "monitor info replay", "reverse-nexti",
+            "echo NPC=", "p/x $pc", "monitor info replay",
+            "break *0x%x" % (lay["store"] + 5), "continue", "delete", "echo INB=", "p/x $pc", "bt",
+            "reverse-finish", "echo FIN=", "p/x $pc", "monitor info replay"]
+    cmds += ["kill"]
+    out = run_gdb(sv, cmds)
+    sv.wait()
+    if values(out, "WPC") != [lay["store"]] * 2 or values(out, "WVAL") != [4, 3]:
+        fail("reverse-continue with a watchpoint did not stop at the store before it wrote 5, then 4", out)
+    if "Old value = 5" not in out or "New value = 4" not in out:
+        fail("gdb did not report the watched value going back", out)
+    if have_syms:
+        c = counts(out)
+        if values(out, "NPC") != [lay["call"]] or len(c) != 3 or c[1] >= c[0] - 2:
+            fail("reverse-nexti after the call did not step back over bump to the call", out)
+        if values(out, "INB") != [lay["store"] + 5] or "in run_loop ()" not in out:
+            fail("the breakpoint in bump or gdb's backtrace failed", out)
+        if values(out, "FIN") not in ([lay["call"]], [lay["bump"]]) or c[2] != c[1]:
+            fail("reverse-finish did not go back to bump's call (or its entry)", out)
+
+
+def case_reverse_monitor(exe, rom, tmp, jit):
+    log = record(exe, rom, tmp, jit)
+    sv = replay(exe, rom, tmp, jit, log)
+    try:
+        r = Raw(sv.sock)
+        sup = r.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386")
+        if "ReverseStep+" not in sup or "ReverseContinue+" not in sup:
+            fail("qSupported does not offer reverse execution in replay mode", sup)
+        r.ask("D")
+        r.s.close()   # as gdb's detach: the replay runs on to its end, and softvisor ends there
+    except (OSError, EOFError) as e:
+        fail("protocol: %s" % e)
+    sv.wait()
+    sv = replay(exe, rom, tmp, jit, log)
+    cmds = ["monitor info replay"]
+    for _ in range(6):
+        cmds += ["echo STEP=", "p/x $pc", "stepi"]
+    cmds += ["monitor replay_seek 2", "flushregs", "echo S2=", "p/x $pc", "monitor info replay",
+             "monitor replay_seek 5", "flushregs", "echo S5=", "p/x $pc",
+             "monitor replay_seek 1", "flushregs", "echo S1=", "p/x $pc",
+             "monitor replay_break 3000", "continue", "monitor info replay",
+             "monitor replay_break 10", "monitor replay_seek 99999999", "monitor info replay",
+             "monitor replay_seek 0", "flushregs", "echo S0=", "p/x $pc", "kill"]
+    out = run_gdb(sv, cmds)
+    sv.wait()
+    pcs = values(out, "STEP")
+    if len(pcs) != 6:
+        fail("stepping for reference PCs failed", out)
+    if values(out, "S2") != [pcs[2]] or values(out, "S5") != [pcs[5]] or values(out, "S1") != [pcs[1]] or \
+            values(out, "S0") != [pcs[0]]:
+        fail("replay_seek did not reach the PCs a straight stepping run had", out)
+    m = re.search(r"Replaying execution '[^']*run.rr': instruction count = 0\n"
+                  r"recording: (\d+) instructions; replay_break: none; checkpoints: 1 \(", out)
+    if not m:
+        fail("info replay at the start is not as expected", out)
+    total = int(m.group(1))
+    c = counts(out)
+    if c != [0, 2, 3000, 3000]:
+        fail("info replay counts %s, expected 0, 2 (after replay_seek 2), 3000 (replay_break) and 3000" % c, out)
+    for err in ["replay_break: instruction 10 is not ahead of the replay (at 3000; the recording ends at %d)" % total,
+                "replay_seek: instruction 99999999 is beyond the recording (it ends at %d)" % total]:
+        if err not in out:
+            fail("missing the one-line error: " + err, out)
+    # outside replay mode: one line each
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    out = run_gdb(sv, ["monitor info replay", "monitor replay_seek 3", "monitor replay_break 3", "reverse-stepi",
+                       "kill"])
+    sv.wait()
+    if out.count("not available without -replay") != 3:
+        fail("the replay commands outside replay mode do not answer in one line each", out)
+    if "Target remote does not support this command." not in out:
+        fail("reverse-stepi outside replay mode was not refused", out)
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__)
@@ -485,6 +702,10 @@ def main():
             case_protocol(exe, image, tmp)
         elif case == "linux":
             case_linux(exe, image, tmp)
+        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor"):
+            jit = sys.argv[4] if len(sys.argv) > 4 else "on"
+            {"reverse-realmode": case_reverse_realmode, "reverse-pm32": case_reverse_pm32,
+             "reverse-monitor": case_reverse_monitor}[case](exe, image, tmp, jit)
         else:
             fail("unknown case " + case)
     print("PASS:", case)

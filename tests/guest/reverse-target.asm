@@ -19,18 +19,17 @@ TICKS   equ 0x6004
 section .rm
 bits 16
 main_rm:
-    mov ax, 1
-    inc ax
-    add ax, ax
+    mov ax, 3
+    shl ax, 2
     mov bx, ax
-    xor cx, cx
-    inc cx
-    inc cx
-    dec bx
+    sub bx, 5
+    xor dx, dx
+    inc dx
+    add dx, bx
     nop
-    mov dx, 0x1234
-    nop
-    mov si, 7
+    xchg ax, dx
+    mov si, 0x55
+    dec si
     nop
     jmp go_pm32
 
