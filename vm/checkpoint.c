@@ -13,7 +13,7 @@
  * copy in checkpoints 1..k, else the base; so a restore, too, costs what changed, not the RAM
  * size.  checkpoint_restore drops the checkpoints after k (the run continues on a new branch);
  * checkpoint_goto keeps them for a replay, which passes them again (checkpoint_passed moves cur
- * on and marks the pages the passed checkpoint saved, which keeps the invariant).  Dropping
+ * on: the pages k differs from k - 1 in were written on the way, so the invariant holds).  Dropping
  * checkpoint k merges its pages into k + 1, so each checkpoint still holds every page written
  * since the one before it.
  */
@@ -308,8 +308,7 @@ bool checkpoint_restore(CheckpointSet *cs, int k)
 void checkpoint_passed(CheckpointSet *cs, int k)
 {
     assert(k == cs->cur + 1 && k < cs->n && cs->cur >= 0);
-    for (uint64_t j = 0; j < cs->cp[k].npages; j++)
-        dirty_mark(cs->vm, cs->cp[k].page_index[j]);
+    /* every page k differs from k - 1 in was written on the way here, so it is marked already */
     cs->cur = k;
 }
 

@@ -34,7 +34,7 @@ bool checkpoint_restore(CheckpointSet *cs, int k);
  *   all; it costs the pages written since the checkpoint the VM was last at, plus the pages the
  *   checkpoints between that one and k saved.
  *   checkpoint_passed says the run is now exactly where checkpoint k was taken, k being the one
- *   after the checkpoint the VM was last at; it costs nothing but marks k's pages.
+ *   after the checkpoint the VM was last at; it costs nothing.
  *   checkpoint_take after a goto to an older checkpoint drops the ones after it first (a new
  *   branch), as checkpoint_restore does.
  *   checkpoint_drop forgets checkpoint k (0 < k < count) to save memory: its pages go into the
