@@ -21,10 +21,12 @@
  * see; host breakpoints are disarmed while seeking (they would make the run go one instruction at
  * a time).
  * XXX: a stop inside a recorded vm_run call (a breakpoint, a step, a seek target) lets the run
- * loop look for interrupts there, which the recorded run did only at its block ends: a guest that
- * enables interrupts in the middle of a block (POPF) with one pending takes it a few instructions
- * earlier after such a stop than the recording did.  The replay's state hashes catch it
- * ("replay diverged").  Checkpoints are taken between calls only, so they never cause it.
+ * loop look for interrupts there, which the recorded run did only at its block ends.  STI, POPF,
+ * IRET and port I/O end a block, but an MMIO write that leaves an interrupt pending (an EOI to
+ * the local APIC with another one waiting) does not: after such a stop the guest may take it a
+ * few instructions earlier than the recording did.  The replay's state hashes catch it ("replay
+ * diverged").  Checkpoints are taken between calls only and a seek runs straight from one to its
+ * target, so seeks are exact; only running on forward from a stop can meet this.
  */
 #ifndef SOFTVISOR_REVERSE_H
 #define SOFTVISOR_REVERSE_H

@@ -596,7 +596,8 @@ def case_reverse_pm32(exe, rom, tmp, jit):
                         "--add-symbol", "bump=.text:0x%x,function,global" % (lay["bump"] - base),
                         "--add-symbol", "timer_handler=.text:0x%x,function,global" % (lay["handler"] - base),
                         rom, raw], check=True)
-        subprocess.run(["objcopy", "--change-addresses", "0x%x" % base, raw, elf], check=True)
+        subprocess.run(["objcopy", "--change-addresses", "0x%x" % base, "-w", "--strip-symbol=_binary_*", raw, elf],
+                       check=True)
     sv = replay(exe, rom, tmp, jit, log)
     after_call = lay["call"] + 5
     cmds = ["continue", "watch *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=",
