@@ -64,6 +64,7 @@
 #include "cpu/flags.h"
 #include "debug/gdbstub.h"
 #include "mem/paging.h"
+#include "mem/tlb.h"
 
 #define GDB_PACKET_MAX 0x4000   /* PacketSize we announce: payload bytes */
 #define GDB_MAX_BP 64
@@ -527,6 +528,11 @@ static bool host_data_hit(void *opaque, uint64_t lin, int size, bool write)
     return false;
 }
 
+bool gdbstub_hit_is_watch(const GdbStub *g)
+{
+    return g->hit_type >= WP_WRITE;
+}
+
 bool gdbstub_bp_at(const GdbStub *g, uint64_t lin)
 {
     for (int i = 0; i < g->nbp; i++)
@@ -535,8 +541,8 @@ bool gdbstub_bp_at(const GdbStub *g, uint64_t lin)
     return false;
 }
 
-/* Arms the Cpu's host bits to match the table; a change in watchpoints flushes the TLB so their
- * pages leave (or regain) the fast path. */
+/* Arms the Cpu's host bits to match the table; the TLB's tags are rebuilt so that watched pages
+ * leave (or regain) the fast path. */
 static void bp_arm(GdbStub *g)
 {
     Cpu *cpu = g->vm->cpu;
@@ -547,7 +553,8 @@ static void bp_arm(GdbStub *g)
     }
     cpu->dbg_insn_armed = (uint8_t)((cpu->dbg_insn_armed & ~DBG_HOST) | (insn ? DBG_HOST : 0));
     cpu->dbg_data_armed = (uint8_t)((cpu->dbg_data_armed & ~DBG_HOST) | (data ? DBG_HOST : 0));
-    cpu_flush_tlb(cpu, true);
+    /* the tags change, the translations (guest-visible state) stay: a replay goes on as recorded */
+    tlb_rebuild(cpu);
 }
 
 static void bp_packet(GdbStub *g, bool insert, const char *p, const char *end)
@@ -778,9 +785,18 @@ static void do_step(GdbStub *g)
     uint64_t start = cpu->icount;
     VmExit why;
     int n = 0;
-    do
-        why = vm_run(g->vm, 1);
-    while (cpu->icount == start && why == VM_EXIT_INSN_LIMIT && ++n < STEP_MAX_SLICES);
+    if (g->ops && g->ops->step) {
+        why = g->ops->step(g->ops_opaque, g->vm);   /* the replay: its log says what comes */
+        if (why == VM_EXIT_REPLAY_END) {
+            cpu->host_stop = false;
+            reply_str(g, "T05thread:" GDB_TID ";replaylog:end;");
+            return;
+        }
+    } else {
+        do
+            why = vm_run(g->vm, 1);
+        while (cpu->icount == start && why == VM_EXIT_INSN_LIMIT && ++n < STEP_MAX_SLICES);
+    }
     if (vm_ended(why)) {
         report_end(g, why);
         return;
@@ -805,8 +821,9 @@ static void do_reverse(GdbStub *g, bool step)
     g->hit_type = -1;
     g->signal = 5;
     bool at_begin = false;
-    bool ok = step ? g->ops->reverse_step(g->ops_opaque, g->vm)
+    bool ok = step ? g->ops->reverse_step(g->ops_opaque, g->vm, &at_begin)
                    : g->ops->reverse_continue(g->ops_opaque, g->vm, &at_begin);
+    g->vm->cpu->host_stop = false;
     if (!ok) {
         reply_str(g, "E14");
         return;
@@ -1293,6 +1310,18 @@ bool gdbstub_vm_exit(GdbStub *g, VmExit why)
         if (g->reply_due) {
             g->reply_due = false;
             reply_stop(g);
+        }
+        return true;
+    }
+    if (why == VM_EXIT_REPLAY_END) {
+        if (g->conn_fd < 0 && !g->write_fn)
+            return false;
+        g->stopped = true;
+        g->signal = 5;
+        g->hit_type = -1;
+        if (g->reply_due) {
+            g->reply_due = false;
+            reply_str(g, "T05thread:" GDB_TID ";replaylog:end;");
         }
         return true;
     }

@@ -17,17 +17,23 @@
 #include "vm/vm.h"
 
 /*
- * What the machine side offers beyond plain forward execution.  The record/replay side
- * (vm/replay*) fills these in; NULL means "not supported": qSupported then omits ReverseStep+ /
- * ReverseContinue+ and `bs` / `bc` answer E22, as QEMU does outside replay mode.
+ * What the machine side offers beyond plain forward execution.  The replay side (vm/reverse.h,
+ * wired by frontends/main.c) fills these in with -replay; NULL means "not supported":
+ * qSupported then omits ReverseStep+ / ReverseContinue+ and `bs` / `bc` answer E22, as QEMU does
+ * outside replay mode.
+ *   step: one instruction forward (gdb's s), from the replay log; returns VM_EXIT_INSN_LIMIT
+ *     when done, VM_EXIT_DEBUG when a breakpoint stopped it first, VM_EXIT_REPLAY_END when the
+ *     log ended first (stop reply replaylog:end).  NULL: vm_run one instruction.
  *   reverse_step: go back one instruction (an interrupt or exception entry counts as one).
- *   reverse_continue: go back to the latest breakpoint or watchpoint hit before now, using
- *     gdbstub_bp_at / gdbstub_watch_hit to test positions; *at_begin = true when the start of
- *     the recording was reached instead (stop reply replaylog:begin).
- * Both return false when they failed (E14).
+ *   reverse_continue: go back to the latest breakpoint or watchpoint hit before now (the run
+ *     that looks for it goes through the Cpu's host-debug hooks, so the hit is reported as a
+ *     forward stop is; gdbstub_hit_is_watch tells a watchpoint's hit from a breakpoint's).
+ * Both set *at_begin = true when the start of the recording was reached instead (stop reply
+ * replaylog:begin) and return false when they failed (E14).
  */
 typedef struct DebugTargetOps {
-    bool (*reverse_step)(void *opaque, Vm *vm);
+    VmExit (*step)(void *opaque, Vm *vm);
+    bool (*reverse_step)(void *opaque, Vm *vm, bool *at_begin);
     bool (*reverse_continue)(void *opaque, Vm *vm, bool *at_begin);
 } DebugTargetOps;
 
@@ -52,7 +58,9 @@ GdbEvent gdbstub_service(GdbStub *g, const struct pollfd *fds, int n);
 /* The guest must not run. */
 bool gdbstub_stopped(const GdbStub *g);
 /* vm_run returned `why`.  Returns true when the stub took the exit over (a debug stop: the VM
- * stays stopped and the run goes on); false for the VM's own end, which gdb is told about (W). */
+ * stays stopped and the run goes on); false for the VM's own end, which gdb is told about (W).
+ * VM_EXIT_REPLAY_END (the replay's log is used up) is a stop with reason replaylog:end while gdb
+ * is connected (it may go back from there), else the end (false). */
 bool gdbstub_vm_exit(GdbStub *g, VmExit why);
 /* A monitor command typed on the terminal (stop / cont act on the session). */
 GdbEvent gdbstub_monitor(GdbStub *g, const char *line, MonOut *out);
@@ -65,5 +73,8 @@ GdbEvent gdbstub_feed(GdbStub *g, const uint8_t *buf, size_t len);
 
 /* For reverse_continue: a breakpoint stands at linear `lin`. */
 bool gdbstub_bp_at(const GdbStub *g, uint64_t lin);
+/* For reverse_continue: the host debugger stop just made was a watchpoint's (after the access),
+ * not an execute breakpoint's (before the instruction). */
+bool gdbstub_hit_is_watch(const GdbStub *g);
 
 #endif

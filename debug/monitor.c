@@ -14,8 +14,11 @@
  *                         (1, 2, 4, 8 bytes; default w); count default 1
  *   stop, cont, quit      stop the guest, let it run, end softvisor
  *   info replay, replay_break N, replay_seek N
- *                         the record/replay side (MonitorHooks); without it they answer
- *                         "not available without -replay"
+ *                         the record/replay side (MonitorHooks, vm/reverse.h), QEMU's meaning:
+ *                         the position and the recording's length; stop when the replay reaches
+ *                         N (one at a time, in the future); go to N, forward or back, and stay
+ *                         stopped there.  Without -replay they answer "not available without
+ *                         -replay"
  *   savevm FILE, loadvm FILE
  *                         a snapshot file (vm/state.h), through the hooks when there are any;
  *                         unlike QEMU's the argument is a file name, not a tag in a disk image.
@@ -23,7 +26,7 @@
  *   screendump FILE       the screen as FILE.png or FILE.txt (devices/vga.h vga_screendump)
  *   help                  the list
  *
- * Apart from loadvm, nothing here changes guest state: memory is read through paging_debug_walk (no A/D bits, no
+ * Apart from loadvm and replay_seek, nothing here changes guest state: memory is read through paging_debug_walk (no A/D bits, no
  * fault, no TLB fill) and only from RAM and ROM (an MMIO read may have effects on a device).
  */
 #include <capstone/capstone.h>
@@ -447,7 +450,8 @@ static MonAction snapshot_cmd(Vm *vm, MonOut *o, const MonitorHooks *h, const ch
     return MON_NONE;
 }
 
-static void replay_cmd(MonOut *o, const MonitorHooks *h, const char *cmd, const char *arg)
+/* replay_break N, replay_seek N: QEMU's meaning; a seek leaves the guest stopped there. */
+static MonAction replay_cmd(MonOut *o, const MonitorHooks *h, const char *cmd, const char *arg)
 {
     char err[256] = "";
     int (*num_fn)(void *, uint64_t, char *, size_t) = NULL;
@@ -457,20 +461,23 @@ static void replay_cmd(MonOut *o, const MonitorHooks *h, const char *cmd, const 
         num_fn = h->replay_seek;
     if (!num_fn) {
         no_replay(o);
-        return;
+        return MON_NONE;
     }
     if (!arg) {
         monout_printf(o, "%s needs an argument\n", cmd);
-        return;
+        return MON_NONE;
     }
     char *end;
     uint64_t n = strtoull(arg, &end, 0);
     if (*end) {
         monout_printf(o, "bad instruction count '%s'\n", arg);
-        return;
+        return MON_NONE;
     }
-    if (num_fn(h->opaque, n, err, sizeof(err)) < 0)
-        monout_printf(o, "%s\n", err);
+    if (num_fn(h->opaque, n, err, sizeof(err)) < 0) {
+        monout_printf(o, "%s: %s\n", cmd, err);
+        return MON_NONE;
+    }
+    return num_fn == h->replay_seek ? MON_STOP : MON_NONE;
 }
 
 MonAction monitor_exec(Vm *vm, const MonitorHooks *hooks, const char *line, MonOut *out)
@@ -505,7 +512,7 @@ MonAction monitor_exec(Vm *vm, const MonitorHooks *hooks, const char *line, MonO
     } else if (!strcmp(c, "explain")) {
         explain_command(vm, out, words[1], words[2]);
     } else if (!strcmp(c, "replay_break") || !strcmp(c, "replay_seek")) {
-        replay_cmd(out, hooks, c, words[1]);
+        return replay_cmd(out, hooks, c, words[1]);
     } else if (!strcmp(c, "savevm") || !strcmp(c, "loadvm")) {
         return snapshot_cmd(vm, out, hooks, c, words[1]);
     } else if (!strcmp(c, "screendump")) {

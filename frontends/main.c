@@ -22,6 +22,7 @@
 #include "jit/jit.h"
 #include "vm/state.h"
 #include "vm/replay.h"
+#include "vm/reverse.h"
 #include "vm/vm.h"
 
 #define VGA_BIOS_DEFAULT "/usr/share/seabios/vgabios-stdvga.bin"
@@ -96,6 +97,16 @@ static const char usage[] =
     "  -replay-corrupt N  (debugging the checker) flip one guest RAM byte at instruction N of\n"
     "                     a replay: it must report the divergence at the next state hash\n"
     "  -record-hash-log2 N  (testing) a state hash every 2^N instructions instead of 2^27\n"
+    "                     With -replay and -gdb, -S or -monitor stdio the replay runs under the\n"
+    "                     debugger: gdb's reverse-stepi/reverse-continue/reverse-next/\n"
+    "                     reverse-finish and the monitor's info replay, replay_break N and\n"
+    "                     replay_seek N (docs/debugging.md, \"Reverse execution\")\n"
+    "  -replay-checkpoint-interval N\n"
+    "                     under a debugger: a checkpoint every N instructions of the replay\n"
+    "                     (default 16777216: a step back replays at most that many)\n"
+    "  -replay-checkpoint-mem SIZE\n"
+    "                     under a debugger: memory for checkpoints before old ones are thinned\n"
+    "                     out (default 512M)\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
     "                     installed) or none (default std)\n"
@@ -254,6 +265,116 @@ static void close_outputs(const VmConfig *cfg)
     fflush(stdout);
 }
 
+/* ---- a replay under a debugger (-replay with -gdb, -S or -monitor stdio; vm/reverse.h) ---- */
+
+/* Instructions between the frontend's polls of gdb and the monitor while a replay runs. */
+#define REPLAY_DEBUG_SLICE (1ull << 22)
+
+typedef struct ReplayDebug {
+    Reverse *rv;
+    GdbStub *gdb;
+    const char *path;         /* the log, for info replay */
+    MonitorHooks hooks;
+} ReplayDebug;
+
+static VmExit replay_debug_exit(ReplayStop s)
+{
+    switch (s) {
+    case REPLAY_STOP_DEBUG:
+    case REPLAY_STOP_BREAK:
+        return VM_EXIT_DEBUG;
+    case REPLAY_STOP_DONE:
+        return VM_EXIT_REPLAY_END;
+    default:
+        return VM_EXIT_INSN_LIMIT;
+    }
+}
+
+/* Term.run: one piece of the replay, ending at a call boundary of the recorded run (a stop there
+ * changes nothing) or at `end`. */
+static VmExit replay_debug_run(void *opaque, Vm *vm, uint64_t end)
+{
+    ReplayDebug *rd = opaque;
+    return replay_debug_exit(reverse_run(rd->rv, end ? end : UINT64_MAX, vm->cpu->icount + REPLAY_DEBUG_SLICE));
+}
+
+static VmExit replay_debug_step(void *opaque, Vm *vm)
+{
+    ReplayDebug *rd = opaque;
+    return replay_debug_exit(reverse_run(rd->rv, vm->cpu->icount + 1, UINT64_MAX));
+}
+
+static bool replay_debug_stop_is_after(void *opaque)
+{
+    ReplayDebug *rd = opaque;
+    return gdbstub_hit_is_watch(rd->gdb);
+}
+
+static bool replay_debug_reverse_step(void *opaque, Vm *vm, bool *at_begin)
+{
+    ReplayDebug *rd = opaque;
+    (void)vm;
+    return reverse_step_back(rd->rv, at_begin);
+}
+
+static bool replay_debug_reverse_continue(void *opaque, Vm *vm, bool *at_begin)
+{
+    ReplayDebug *rd = opaque;
+    (void)vm;
+    return reverse_continue_back(rd->rv, replay_debug_stop_is_after, rd, at_begin);
+}
+
+static const DebugTargetOps replay_debug_ops = {
+    replay_debug_step, replay_debug_reverse_step, replay_debug_reverse_continue,
+};
+
+static int replay_debug_info(void *opaque, MonOut *out)
+{
+    ReplayDebug *rd = opaque;
+    monout_printf(out, "Replaying execution '%s': instruction count = %llu\n", rd->path,
+                  (unsigned long long)reverse_icount(rd->rv));
+    uint64_t brk = reverse_get_break(rd->rv);
+    char b[32] = "none";
+    if (brk != UINT64_MAX)
+        snprintf(b, sizeof(b), "%llu", (unsigned long long)brk);
+    monout_printf(out, "recording: %llu instructions; replay_break: %s; checkpoints: %d (%.1f MiB)\n",
+                  (unsigned long long)reverse_total(rd->rv), b, reverse_checkpoints(rd->rv),
+                  (double)reverse_bytes(rd->rv) / (1 << 20));
+    return 0;
+}
+
+static int replay_debug_break(void *opaque, uint64_t n, char *err, size_t errlen)
+{
+    ReplayDebug *rd = opaque;
+    uint64_t now = reverse_icount(rd->rv), total = reverse_total(rd->rv);
+    if (n <= now || n > total) {
+        snprintf(err, errlen, "instruction %llu is not ahead of the replay (at %llu; the recording ends at %llu)",
+                 (unsigned long long)n, (unsigned long long)now, (unsigned long long)total);
+        return -1;
+    }
+    reverse_set_break(rd->rv, n);
+    return 0;
+}
+
+static int replay_debug_seek(void *opaque, uint64_t n, char *err, size_t errlen)
+{
+    ReplayDebug *rd = opaque;
+    if (!reverse_seek(rd->rv, n)) {
+        snprintf(err, errlen, "instruction %llu is beyond the recording (it ends at %llu)", (unsigned long long)n,
+                 (unsigned long long)reverse_total(rd->rv));
+        return -1;
+    }
+    return 0;
+}
+
+static int replay_debug_loadvm(void *opaque, const char *file, char *err, size_t errlen)
+{
+    (void)opaque;
+    (void)file;
+    snprintf(err, errlen, "loadvm: not while replaying (the replay's machine comes from its log; use replay_seek)");
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     VmConfig cfg = { .ram_size = 128ull << 20, .serial = stdout, .rtc_base = 1767225600 /* 2026-01-01 */,
@@ -274,6 +395,7 @@ int main(int argc, char **argv)
     const char *record = NULL, *replay = NULL;
     uint64_t hash_log2 = REPLAY_HASH_LOG2;
     ReplayOptions ropt = { .msg = stderr };
+    ReverseConfig rcfg = { .msg = stderr };
     char derr[512];
     int used;
     const char *gdb_dev = NULL;
@@ -330,7 +452,8 @@ int main(int argc, char **argv)
                    !strcmp(a, "-jit") || !strcmp(a, "-jit-threshold") || !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-vga") || !strcmp(a, "-display") ||
                    !strcmp(a, "-loadvm") || !strcmp(a, "-record") || !strcmp(a, "-replay") ||
                    !strcmp(a, "-replay-corrupt") || !strcmp(a, "-record-hash-log2") || !strcmp(a, "-gdb") ||
-                   !strcmp(a, "-monitor")) {
+                   !strcmp(a, "-monitor") || !strcmp(a, "-replay-checkpoint-interval") ||
+                   !strcmp(a, "-replay-checkpoint-mem")) {
             if (!next)
                 return fail("option %s needs an argument (see softvisor --help)", a);
             i++;
@@ -385,9 +508,14 @@ int main(int argc, char **argv)
                 record = next;
             } else if (!strcmp(a, "-replay")) {
                 replay = next;
+            } else if (!strcmp(a, "-replay-checkpoint-mem")) {
+                uint64_t mem;
+                if (parse_size(next, &mem) < 0)
+                    return fail("bad -replay-checkpoint-mem size '%s' (try 512M)", next);
+                rcfg.budget = (size_t)mem;
             } else if (!strcmp(a, "-seed") || !strcmp(a, "-icount-limit") || !strcmp(a, "-jit-threshold") ||
                        !strcmp(a, "-jit-max-blocks") || !strcmp(a, "-replay-corrupt") ||
-                       !strcmp(a, "-record-hash-log2")) {
+                       !strcmp(a, "-record-hash-log2") || !strcmp(a, "-replay-checkpoint-interval")) {
                 char *end;
                 errno = 0;
                 unsigned long long v = strtoull(next, &end, 0);
@@ -402,6 +530,10 @@ int main(int argc, char **argv)
                 } else if (!strcmp(a, "-replay-corrupt")) {
                     ropt.corrupt = true;
                     ropt.corrupt_at = v;
+                } else if (!strcmp(a, "-replay-checkpoint-interval")) {
+                    if (v == 0)
+                        return fail("bad -replay-checkpoint-interval '%s' (at least 1)", next);
+                    rcfg.interval = v;
                 } else if (!strcmp(a, "-record-hash-log2")) {
                     if (v < 1 || v > 63)
                         return fail("bad -record-hash-log2 '%s' (1 to 63)", next);
@@ -444,6 +576,8 @@ int main(int argc, char **argv)
         return fail("-nographic and -display %s contradict each other", display);
     if (!display)
         display = nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
+    if (replay)
+        display = "none";   /* a window or the curses screen would send input the log does not have */
     if (cfg.no_vga && (strcmp(display, "none") || ndumps))
         return fail("%s", "-vga none leaves nothing to display or dump (drop -display / -screendump-at)");
     if (!cfg.no_vga && access(VGA_BIOS_DEFAULT, R_OK) == 0)
@@ -457,6 +591,8 @@ int main(int argc, char **argv)
         return fail("%s", "-record and -replay exclude each other");
     if (replay && icount_limit)
         return fail("%s", "-icount-limit has no meaning with -replay (the replay ends where the log does)");
+    if (ropt.corrupt && replay && (gdb_dev || start_stopped || monitor_stdio))
+        return fail("%s", "-replay-corrupt is not supported under a debugger (-gdb, -S, -monitor stdio)");
     if (ropt.corrupt && !replay)
         return fail("%s", "-replay-corrupt needs -replay");
     /* XXX: a log starts at power-on (its header describes the images, not a snapshot), and the
@@ -561,9 +697,20 @@ int main(int argc, char **argv)
                         "package; install it or give -bios FILE or -kernel FILE)", msg);
         return fail("%s", msg);
     }
+    /* A replay under a debugger runs through the seek engine (its first checkpoint now). */
+    bool replay_debug = rlog && (gdb_dev || start_stopped || monitor_stdio);
+    ReplayDebug rd = { .path = replay,
+                       .hooks = { replay_debug_info, replay_debug_break, replay_debug_seek, NULL, replay_debug_loadvm,
+                                  &rd } };
+    snprintf(err, sizeof(err), "out of memory");
+    if (replay_debug)
+        rd.rv = reverse_new(rlog, vm, &rcfg, err, sizeof(err));
     /* The debugger session (gdb, the monitor, stop/cont); its socket before anything is written. */
-    GdbStub *gdb = gdbstub_new(vm, start_stopped, NULL, NULL, NULL);
+    GdbStub *gdb = replay_debug && !rd.rv ? NULL
+                   : gdbstub_new(vm, start_stopped, rd.rv ? &replay_debug_ops : NULL, &rd, rd.rv ? &rd.hooks : NULL);
+    rd.gdb = gdb;
     if (!gdb || (gdb_dev && gdbstub_listen(gdb, gdb_dev, err, sizeof(err)) < 0)) {
+        reverse_free(rd.rv);
         gdbstub_free(gdb);
         if (vm->rr) {
             char rerr[256];
@@ -577,7 +724,7 @@ int main(int argc, char **argv)
         chardev_discard(cfg.fwlog, fwlog, fwlog_created);
         for (int i = 0; i < nserial; i++)
             chardev_discard(*serial_out[i], serial[i], serial_created[i]);
-        return fail("%s", gdb ? err : "out of memory");
+        return fail("%s", err);
     }
     chardev_truncate(cfg.debugcon);
     chardev_truncate(cfg.fwlog);
@@ -594,7 +741,7 @@ int main(int argc, char **argv)
             return fail("%s", "out of memory");
         trace_attach(tr, vm->cpu);
     }
-    if (rlog) {
+    if (rlog && !replay_debug) {
         /* A replay reads nothing from the terminal and never paces: the log is its only input. */
         int status = replay_run(rlog, vm, &ropt);
         replay_free(rlog);
@@ -609,6 +756,8 @@ int main(int argc, char **argv)
         return status;
     }
     Term term;
+    if (rlog)
+        stdin_port = -1;   /* the log is the only input */
     bool stdin_used = stdin_port >= 0 || monitor_stdio;
     if (term_open(&term, stdin_used ? STDIN_FILENO : -1, stdin_port >= 0 ? stdin_port : 0, err, sizeof(err)) < 0) {
         gdbstub_free(gdb);
@@ -641,6 +790,10 @@ int main(int argc, char **argv)
     }
     term.frame_ns = 1000000000u / 60;
     term.gdb = gdb;
+    if (rd.rv) {
+        term.run = replay_debug_run;
+        term.run_opaque = &rd;
+    }
     if (monitor_stdio) {
         term.monitor = true;
         fputs("softvisor monitor - type 'help' for more information\n(softvisor) ", stdout);
@@ -750,6 +903,9 @@ int main(int argc, char **argv)
                 (unsigned long long)cpu->rip);
         status = 3;
         break;
+    case VM_EXIT_REPLAY_END:   /* the replay under a debugger used up its log (its line is out) */
+        status = reverse_status(rd.rv);
+        break;
     case VM_EXIT_DEBUG:   /* taken over by the stub: never the end of a run */
     default:
         break;
@@ -780,6 +936,8 @@ int main(int argc, char **argv)
     }
     close_outputs(&cfg);
     gdbstub_free(gdb);
+    reverse_free(rd.rv);
+    replay_free(rlog);
     vm_free(vm);
     trace_free(tr);
     if (perf)

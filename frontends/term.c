@@ -345,10 +345,14 @@ TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exi
             *exit = VM_EXIT_INSN_LIMIT;
             return TERM_END_VM;
         }
-        if (term_ready(t, vm))
-            pace_catch_up(pace, vm);
-        term_inject(t, vm);
-        *exit = pace_run(pace, vm, end, &sleep);
+        if (t->run) {
+            *exit = t->run(t->run_opaque, vm, end);   /* a replay: the log is the only input */
+        } else {
+            if (term_ready(t, vm))
+                pace_catch_up(pace, vm);
+            term_inject(t, vm);
+            *exit = pace_run(pace, vm, end, &sleep);
+        }
         if (t->gdb && gdbstub_vm_exit(t->gdb, *exit))
             continue;
         if (*exit == VM_EXIT_INSN_LIMIT) {

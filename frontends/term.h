@@ -32,6 +32,9 @@ typedef enum TermEnd {
  * sleeps past the next frame.  It may inject input (through vm/input.c, after pace_catch_up);
  * a non-zero return ends the run as TERM_END_QUIT. */
 typedef int (*TermFrameFn)(void *opaque, Vm *vm, Pace *pace);
+/* A replay under a debugger (frontends/main.c): term_run calls this instead of running the VM
+ * itself, with no input and no pacing; it runs one piece of the replay, at most up to `end`. */
+typedef VmExit (*TermRunFn)(void *opaque, Vm *vm, uint64_t end);
 
 typedef struct Term {
     int in_fd;                /* where input comes from (stdin), or -1 when no port reads it */
@@ -54,6 +57,8 @@ typedef struct Term {
     GdbStub *gdb;             /* the debugger session (gdb, monitor, stop/cont), or NULL; set
                                * after term_open */
     bool monitor;             /* stdin lines go to the monitor (-monitor stdio, Ctrl-A c) */
+    TermRunFn run;            /* set after term_open for a replay, or NULL */
+    void *run_opaque;
     char mon_line[256];
     size_t mon_len;
 } Term;

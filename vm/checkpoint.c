@@ -7,11 +7,17 @@
  * every table (vm/state.h) and the armed deadlines, plus the pages written since the checkpoint
  * before it (the PHYS_DIRTY_CHECKPOINT bitmap of mem/phys.h), as they are at this one.
  *
- * Restoring checkpoint k puts back, for each page that may differ from it (written since the
- * newest checkpoint, or saved by a checkpoint after k), its newest copy in checkpoints 1..k, else
- * the base; so a restore, too, costs what changed, not the RAM size.  Checkpoints after k are
- * dropped: the run continues from k on a new branch.
+ * The VM's memory is always "checkpoint cur, plus the pages marked in the dirty bitmap", cur being
+ * the checkpoint last taken, restored or passed.  Going to checkpoint k puts back, for each page
+ * that may differ from it (marked dirty, or saved by a checkpoint between cur and k), its newest
+ * copy in checkpoints 1..k, else the base; so a restore, too, costs what changed, not the RAM
+ * size.  checkpoint_restore drops the checkpoints after k (the run continues on a new branch);
+ * checkpoint_goto keeps them for a replay, which passes them again (checkpoint_passed moves cur
+ * on: the pages k differs from k - 1 in were written on the way, so the invariant holds).  Dropping
+ * checkpoint k merges its pages into k + 1, so each checkpoint still holds every page written
+ * since the one before it.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,9 +39,11 @@ struct CheckpointSet {
     Vm *vm;
     uint8_t *base;            /* guest memory at checkpoint 0 (NULL before it) */
     uint64_t pages;           /* pages of guest memory, all blocks */
+    uint64_t base_pages;      /* non-zero pages copied into base */
     size_t state_size;
     Checkpoint *cp;
     int n, cap;
+    int cur;                  /* memory = checkpoint cur + the dirty pages (-1: none yet) */
 };
 
 /* Page p of the run of all blocks: its host address, and its block's bitmaps through *b, *bp. */
@@ -70,6 +78,7 @@ CheckpointSet *checkpoint_set_new(Vm *vm)
     if (!cs)
         return NULL;
     cs->vm = vm;
+    cs->cur = -1;
     cs->state_size = sections_size(vm);
     VmBlock b[VM_STATE_MAX_BLOCKS];
     int nb = vm_state_blocks(vm, b);
@@ -112,6 +121,11 @@ size_t checkpoint_bytes(const CheckpointSet *cs, int k)
     return cs->state_size + cs->cp[k].npages * (PAGE_SIZE + sizeof(uint64_t));
 }
 
+size_t checkpoint_base_bytes(const CheckpointSet *cs)
+{
+    return cs->base_pages * PAGE_SIZE;
+}
+
 static bool page_is_zero(const uint8_t *p)
 {
     static const uint8_t zero[256];
@@ -135,9 +149,13 @@ static bool dirty_test(Vm *vm, uint64_t p)
     return (b.dirty[PHYS_DIRTY_CHECKPOINT][bp >> 6] >> (bp & 63)) & 1;
 }
 
+static void drop_after(CheckpointSet *cs, int k);
+
 int checkpoint_take(CheckpointSet *cs)
 {
     Vm *vm = cs->vm;
+    if (cs->cur < cs->n - 1)
+        drop_after(cs, cs->cur);   /* a new branch from an older checkpoint */
     vm_state_canonical_flags(vm);
     uint64_t pages = cs->pages;
     VmBlock b;
@@ -172,8 +190,10 @@ int checkpoint_take(CheckpointSet *cs)
         }
         for (uint64_t p = 0; p < pages; p++) {
             const uint8_t *host = space_page(vm, p, &b, &bp);
-            if (!page_is_zero(host))
+            if (!page_is_zero(host)) {
                 memcpy(cs->base + p * PAGE_SIZE, host, PAGE_SIZE);
+                cs->base_pages++;
+            }
         }
     } else {
         for (uint64_t p = 0; p < pages; p++)
@@ -195,6 +215,7 @@ int checkpoint_take(CheckpointSet *cs)
     }
     dirty_clear(vm);
     cs->cp[cs->n] = c;
+    cs->cur = cs->n;
     return cs->n++;
 }
 
@@ -227,17 +248,33 @@ static void restore_page(CheckpointSet *cs, int k, uint64_t p)
     b.dirty[PHYS_DIRTY_HASH][bp >> 6] |= 1ull << (bp & 63);
 }
 
-bool checkpoint_restore(CheckpointSet *cs, int k)
+static void dirty_mark(Vm *vm, uint64_t p)
+{
+    VmBlock b;
+    uint64_t bp;
+    space_page(vm, p, &b, &bp);
+    b.dirty[PHYS_DIRTY_CHECKPOINT][bp >> 6] |= 1ull << (bp & 63);
+}
+
+static void drop_after(CheckpointSet *cs, int k)
+{
+    for (int i = k + 1; i < cs->n; i++)
+        checkpoint_free(&cs->cp[i]);
+    cs->n = k + 1;
+}
+
+bool checkpoint_goto(CheckpointSet *cs, int k)
 {
     Vm *vm = cs->vm;
-    if (k < 0 || k >= cs->n)
+    if (k < 0 || k >= cs->n || cs->cur < 0)
         return false;
     uint64_t pages = cs->pages;
-    /* pages written since the newest checkpoint, then those saved after k */
+    /* pages written since checkpoint cur, then those saved between cur and k */
     for (uint64_t p = 0; p < pages; p++)
         if (dirty_test(vm, p))
             restore_page(cs, k, p);
-    for (int i = k + 1; i < cs->n; i++)
+    int lo = k < cs->cur ? k : cs->cur, hi = k < cs->cur ? cs->cur : k;
+    for (int i = lo + 1; i <= hi; i++)
         for (uint64_t j = 0; j < cs->cp[i].npages; j++)
             restore_page(cs, k, cs->cp[i].page_index[j]);
     const Checkpoint *c = &cs->cp[k];
@@ -255,9 +292,76 @@ bool checkpoint_restore(CheckpointSet *cs, int k)
         abort();
     for (int id = 0; id < vm->clock.n; id++)
         vm->clock.ev[id].deadline = c->deadlines[id];
-    for (int i = k + 1; i < cs->n; i++)
-        checkpoint_free(&cs->cp[i]);
-    cs->n = k + 1;
+    cs->cur = k;
     dirty_clear(vm);
     return true;
+}
+
+bool checkpoint_restore(CheckpointSet *cs, int k)
+{
+    if (!checkpoint_goto(cs, k))
+        return false;
+    drop_after(cs, k);
+    return true;
+}
+
+void checkpoint_passed(CheckpointSet *cs, int k)
+{
+    assert(k == cs->cur + 1 && k < cs->n && cs->cur >= 0);
+    /* every page k differs from k - 1 in was written on the way here, so it is marked already */
+    cs->cur = k;
+}
+
+int checkpoint_current(const CheckpointSet *cs)
+{
+    return cs->cur;
+}
+
+void checkpoint_drop(CheckpointSet *cs, int k)
+{
+    assert(k > 0 && k < cs->n);
+    Checkpoint *c = &cs->cp[k];
+    if (k + 1 < cs->n) {
+        /* k + 1 takes k's pages that it has no copy of: their content at k is their content at
+         * k + 1, since k + 1 holds every page written between the two */
+        Checkpoint *d = &cs->cp[k + 1];
+        uint64_t *index = malloc((c->npages + d->npages) * sizeof(uint64_t) + 1);
+        uint8_t *data = malloc((c->npages + d->npages) * PAGE_SIZE + 1);
+        if (!index || !data) {
+            free(index);
+            free(data);
+            return;   /* out of memory: keep it */
+        }
+        uint64_t i = 0, j = 0, m = 0;
+        while (i < c->npages || j < d->npages) {
+            bool from_d = j < d->npages && (i >= c->npages || d->page_index[j] <= c->page_index[i]);
+            if (from_d) {
+                if (i < c->npages && c->page_index[i] == d->page_index[j])
+                    i++;
+                index[m] = d->page_index[j];
+                memcpy(data + m * PAGE_SIZE, d->pages + j * PAGE_SIZE, PAGE_SIZE);
+                j++;
+            } else {
+                index[m] = c->page_index[i];
+                memcpy(data + m * PAGE_SIZE, c->pages + i * PAGE_SIZE, PAGE_SIZE);
+                i++;
+            }
+            m++;
+        }
+        free(d->page_index);
+        free(d->pages);
+        d->page_index = index;
+        d->pages = data;
+        d->npages = m;
+    }
+    if (cs->cur == k) {
+        /* memory = k + dirty = (k - 1) + k's pages + dirty */
+        for (uint64_t j = 0; j < c->npages; j++)
+            dirty_mark(cs->vm, c->page_index[j]);
+    }
+    if (cs->cur >= k)
+        cs->cur--;
+    checkpoint_free(c);
+    memmove(&cs->cp[k], &cs->cp[k + 1], (size_t)(cs->n - k - 1) * sizeof(*cs->cp));
+    cs->n--;
 }

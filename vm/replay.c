@@ -98,6 +98,7 @@ struct Replay {
     uint8_t *ev;                   /* decompressed records of the intact batches */
     size_t ev_len;
     bool has_end;                  /* the intact part ends with an END record */
+    uint64_t total;                /* instruction count of the last record that replays */
 };
 
 /* ---- machine description ---- */
@@ -824,6 +825,9 @@ static int events_check(Replay *r, char *err, size_t errlen)
         return -1;
     }
     r->ev_len = good;   /* only verified batches replay */
+    rd = (Reader){ r->ev, r->ev_len, 0, false };
+    while (rd.pos < rd.len && record_get(&rd, &rec))
+        r->total += rec.type == REC_BATCH ? 0 : (uint64_t)rec.d_icount;
     return 0;
 }
 
@@ -936,11 +940,19 @@ int replay_check_machine(const Replay *r, const char *machine, char *err, size_t
 
 /* ---- replaying ---- */
 
-static int diverged(const ReplayOptions *opt, uint64_t good, uint64_t now, const char *why)
+static ReplayStop done(ReplayPos *p, int status)
 {
-    fprintf(opt->msg, "softvisor: replay diverged between instruction %llu and %llu (%s)\n", (unsigned long long)good,
-            (unsigned long long)now, why);
-    return REPLAY_EXIT_DIVERGED;
+    p->done = true;
+    p->status = status;
+    return REPLAY_STOP_DONE;
+}
+
+static ReplayStop diverged(ReplayPos *p, const ReplayOptions *opt, uint64_t now, const char *why)
+{
+    if (opt->msg)
+        fprintf(opt->msg, "softvisor: replay diverged between instruction %llu and %llu (%s)\n",
+                (unsigned long long)p->good, (unsigned long long)now, why);
+    return done(p, REPLAY_EXIT_DIVERGED);
 }
 
 /* -replay-corrupt: one bit of one RAM byte.  REPLAY_CORRUPT_ADDR is in conventional memory that
@@ -954,71 +966,101 @@ static void corrupt_ram(Vm *vm)
     }
 }
 
-/* vm_run(budget) as recorded, with the -replay-corrupt flip at its instruction count inside:
- * the slice is cut there with the recorded slice's own limits, so that everything before the
- * flip runs exactly as recorded. */
-static VmExit replay_slice(Vm *vm, uint64_t budget, uint64_t time_limit, const ReplayOptions *opt,
-                           bool *corrupt_due)
+void replay_pos_start(ReplayPos *p)
 {
-    Cpu *cpu = vm->cpu;
-    if (*corrupt_due && opt->corrupt_at <= cpu->icount) {
-        corrupt_ram(vm);
-        *corrupt_due = false;
-    }
-    if (!*corrupt_due)
-        return vm_run_until(vm, budget, time_limit);
-    uint64_t stop_at = budget ? cpu->icount + budget : UINT64_MAX;
-    uint64_t idle_stop = budget ? vm->clock.idle + budget : UINT64_MAX;
-    if (opt->corrupt_at >= stop_at)
-        return vm_run_to(vm, stop_at, idle_stop, time_limit);
-    VmExit e = vm_run_to(vm, opt->corrupt_at, idle_stop, time_limit);
-    if (cpu->icount < opt->corrupt_at)
-        return e;   /* the slice ended (halt, exit) before the count: the flip waits */
-    corrupt_ram(vm);
-    *corrupt_due = false;
-    if (e == VM_EXIT_INSN_LIMIT && vm->clock.idle < idle_stop)
-        e = vm_run_to(vm, stop_at, idle_stop, time_limit);
-    return e;
+    *p = (ReplayPos){ .last_exit = VM_EXIT_RUNNING };
 }
 
-int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
+uint64_t replay_total(const Replay *r)
 {
-    Reader rd = { r->ev, r->ev_len, 0, false };
+    return r->total;
+}
+
+/* Goes on with the call in progress, up to `stop_at` at most; true when the call ended (its
+ * exit in p->last_exit), false when it stopped short (at stop_at, or a debugger stop: *debug). */
+static bool call_run(Vm *vm, ReplayPos *p, uint64_t stop_at, bool *debug)
+{
     Cpu *cpu = vm->cpu;
-    uint64_t ic = 0, idle = 0, good = 0, hashes = 0;
-    bool corrupt_due = opt->corrupt;
+    uint64_t to = p->call_stop < stop_at ? p->call_stop : stop_at;
+    VmExit e = vm_run_to(vm, to, p->call_idle_stop, p->time_limit);
+    *debug = e == VM_EXIT_DEBUG;
+    if (*debug)
+        return false;
+    if (e == VM_EXIT_INSN_LIMIT && cpu->icount < p->call_stop && vm->clock.idle < p->call_idle_stop)
+        return false;   /* cut at stop_at: the call goes on from here with its own limits */
+    p->in_call = false;
+    p->last_exit = e;
+    return true;
+}
+
+ReplayStop replay_advance(Replay *r, Vm *vm, ReplayPos *p, uint64_t stop_at, uint64_t call_at,
+                          const ReplayOptions *opt)
+{
+    Cpu *cpu = vm->cpu;
+    Reader rd = { r->ev, r->ev_len, p->next, false };
     Record rec;
-    while (rd.pos < rd.len) {
-        if (!record_get(&rd, &rec))
-            break;   /* cannot happen: events_check walked these */
-        if (rec.type == REC_BATCH)
-            continue;
-        ic += (uint64_t)rec.d_icount;
-        idle += (uint64_t)rec.d_idle;
-        if (cpu->icount != ic || vm->clock.idle != idle) {
-            char why[128];
-            snprintf(why, sizeof(why), "the recorded run was at instruction %llu, idle %llu here; the replay at %llu, %llu",
-                     (unsigned long long)ic, (unsigned long long)idle, (unsigned long long)cpu->icount,
-                     (unsigned long long)vm->clock.idle);
-            return diverged(opt, good, cpu->icount > ic ? cpu->icount : ic, why);
-        }
-        switch (rec.type) {
-        case REC_SLICE:
-            for (uint64_t k = 0; k < rec.b; k++) {
-                VmExit e = replay_slice(vm, rec.a, rec.c ? rec.c - 1 : CLOCK_NEVER, opt, &corrupt_due);
+    for (;;) {
+        if (p->done)
+            return REPLAY_STOP_DONE;
+        if (cpu->icount >= stop_at)
+            return REPLAY_STOP_AT;
+        if (p->in_call) {
+            bool debug;
+            if (!call_run(vm, p, stop_at, &debug)) {
+                if (debug)
+                    return REPLAY_STOP_DEBUG;
+                continue;
+            }
+            if (p->calls_left) {
+                VmExit e = p->last_exit;
                 /* the recorded frontend called vm_run again only after these three */
-                if (k + 1 < rec.b && e != VM_EXIT_INSN_LIMIT && e != VM_EXIT_IDLE && e != VM_EXIT_WAIT)
-                    return diverged(opt, good, cpu->icount, "the guest stopped where the recorded run went on");
+                if (e != VM_EXIT_INSN_LIMIT && e != VM_EXIT_IDLE && e != VM_EXIT_WAIT)
+                    return diverged(p, opt, cpu->icount, "the guest stopped where the recorded run went on");
                 /* idle with nothing armed: the remaining calls would change nothing (and a
                  * hostile count must not spin here) */
                 if (e == VM_EXIT_IDLE)
-                    break;
+                    p->calls_left = 0;
             }
+            continue;
+        }
+        if (p->calls_left) {
+            if (cpu->icount >= call_at)
+                return REPLAY_STOP_CALL;
+            /* vm_run_until(budget, time limit), as recorded */
+            p->calls_left--;
+            p->in_call = true;
+            p->call_stop = p->budget ? cpu->icount + p->budget : UINT64_MAX;
+            p->call_idle_stop = p->budget ? vm->clock.idle + p->budget : UINT64_MAX;
+            vm->exit = VM_EXIT_RUNNING;
+            continue;
+        }
+        if (cpu->icount >= call_at && rd.pos < rd.len)
+            return REPLAY_STOP_CALL;
+        if (rd.pos >= rd.len || !record_get(&rd, &rec))
+            break;   /* (a bad record cannot happen: events_check walked these) */
+        p->next = rd.pos;
+        if (rec.type == REC_BATCH)
+            continue;
+        p->ic += (uint64_t)rec.d_icount;
+        p->idle += (uint64_t)rec.d_idle;
+        if (cpu->icount != p->ic || vm->clock.idle != p->idle) {
+            char why[128];
+            snprintf(why, sizeof(why), "the recorded run was at instruction %llu, idle %llu here; the replay at %llu, %llu",
+                     (unsigned long long)p->ic, (unsigned long long)p->idle, (unsigned long long)cpu->icount,
+                     (unsigned long long)vm->clock.idle);
+            return diverged(p, opt, cpu->icount > p->ic ? cpu->icount : p->ic, why);
+        }
+        switch (rec.type) {
+        case REC_SLICE:
+            p->calls_left = rec.b;
+            p->budget = rec.a;
+            p->time_limit = rec.c ? rec.c - 1 : CLOCK_NEVER;
             break;
         case REC_SERIAL:
             vm_input_serial(vm, (int)rec.a, (uint8_t)rec.b);
             break;
         case REC_WAIT:
+            vm->exit = p->last_exit;   /* vm_wait_until acts only after a WAIT / IDLE exit */
             vm_wait_until(vm, rec.a);
             break;
         case REC_POWER:
@@ -1032,24 +1074,43 @@ int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
             break;
         case REC_HASH:
             if (vm_state_hash(vm) != rec.a)
-                return diverged(opt, good, ic, "state hash differs");
-            good = ic;
-            hashes++;
+                return diverged(p, opt, p->ic, "state hash differs");
+            p->good = p->ic;
+            p->hashes++;
             break;
         case REC_END: {
             uint64_t h = vm_state_hash(vm);
             if (h != rec.a)
-                return diverged(opt, good, ic, "final state hash differs");
-            fprintf(opt->msg, "softvisor: replay complete: %llu instructions, state hash %016llx, as recorded "
-                    "(%llu state hashes on the way matched; exit status %d)\n", (unsigned long long)ic,
-                    (unsigned long long)h, (unsigned long long)hashes, (int)rec.b);
-            return (int)rec.b;
+                return diverged(p, opt, p->ic, "final state hash differs");
+            if (opt->msg)
+                fprintf(opt->msg, "softvisor: replay complete: %llu instructions, state hash %016llx, as recorded "
+                        "(%llu state hashes on the way matched; exit status %d)\n", (unsigned long long)p->ic,
+                        (unsigned long long)h, (unsigned long long)p->hashes, (int)rec.b);
+            return done(p, (int)rec.b);
         }
         default:
             break;
         }
     }
-    fprintf(opt->msg, "softvisor: replay log ended without its end record at instruction %llu (the recording was "
-            "cut short); replay stopped there\n", (unsigned long long)cpu->icount);
-    return REPLAY_EXIT_LOG_ENDED;
+    if (opt->msg)
+        fprintf(opt->msg, "softvisor: replay log ended without its end record at instruction %llu (the recording was "
+                "cut short); replay stopped there\n", (unsigned long long)cpu->icount);
+    return done(p, REPLAY_EXIT_LOG_ENDED);
+}
+
+int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt)
+{
+    ReplayPos p;
+    replay_pos_start(&p);
+    /* -replay-corrupt: the flip at its count, the slice cut there with its own limits, so that
+     * everything before the flip runs exactly as recorded (a flip due while halted waits for
+     * the next instruction) */
+    uint64_t flip_at = opt->corrupt ? opt->corrupt_at : UINT64_MAX;
+    for (;;) {
+        ReplayStop s = replay_advance(r, vm, &p, flip_at, UINT64_MAX, opt);
+        if (s != REPLAY_STOP_AT)
+            return p.status;   /* (no debugger: no REPLAY_STOP_DEBUG) */
+        corrupt_ram(vm);
+        flip_at = UINT64_MAX;
+    }
 }

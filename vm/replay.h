@@ -80,4 +80,48 @@ typedef struct ReplayOptions {
  * REPLAY_EXIT_DIVERGED or REPLAY_EXIT_LOG_ENDED, each with one line on opt->msg. */
 int replay_run(Replay *r, Vm *vm, const ReplayOptions *opt);
 
+/* ---- replaying piece by piece (replay_run, and the seek engine of vm/reverse.h) ----
+ *
+ * A ReplayPos is where a replay stands in its log.  It is plain data: copying it saves the
+ * reader's place and copying it back rewinds the reader (the whole log is decompressed in memory
+ * by replay_load, so there is no decoder state to keep).  A position between two vm_run calls of
+ * the recorded run ("a call boundary", in_call false) is where a checkpoint can be taken without
+ * changing the run; replay_advance can also stop inside a call, at any instruction count, and
+ * go on from there with the call's own limits (cpu/exec.c stops exactly at a count).
+ *
+ * The machine "at instruction count N" is the machine right after the N-th instruction retired
+ * (or exception was delivered: a fault counts as one), before anything at N happens: before an
+ * interrupt pending there is taken, before a halted CPU lets time pass, before input logged at N
+ * enters.  A halted CPU therefore has one position per count, the first moment of it. */
+typedef struct ReplayPos {
+    size_t next;              /* offset of the next record in the decompressed events */
+    uint64_t ic, idle;        /* position of the last record read */
+    uint64_t calls_left;      /* vm_run calls of the current SLICE record not yet started */
+    uint64_t budget, time_limit;   /* that record's budget and time limit (CLOCK_NEVER: none) */
+    bool in_call;             /* a call stopped short of its end: it goes on to ... */
+    uint64_t call_stop, call_idle_stop;   /* ... these limits (those vm_run_until computed) */
+    VmExit last_exit;         /* how the last finished call ended */
+    uint64_t good, hashes;    /* last count whose state hash matched; hashes matched so far */
+    bool done;                /* the log is used up (END, a divergence or a cut-short log) */
+    int status;               /* then: what replay_run returns */
+} ReplayPos;
+
+typedef enum ReplayStop {
+    REPLAY_STOP_AT,           /* the instruction count reached `stop_at` */
+    REPLAY_STOP_CALL,         /* a call boundary at or after `call_at` (to take a checkpoint) */
+    REPLAY_STOP_DEBUG,        /* a host breakpoint or watchpoint (VM_EXIT_DEBUG, Cpu.host_stop) */
+    REPLAY_STOP_DONE,         /* the log is used up: ReplayPos.status (one line on opt->msg) */
+    REPLAY_STOP_BREAK,        /* (vm/reverse.h only) the replay_break count was reached */
+} ReplayStop;
+
+/* The position before the first record: the machine as vm_new left it. */
+void replay_pos_start(ReplayPos *p);
+/* Replays from *p until the first of: the instruction count is `stop_at` (UINT64_MAX: none), a
+ * call boundary at a count >= `call_at` (UINT64_MAX: none), a host debugger stop, the end of
+ * the log.  opt->corrupt is ignored here (replay_run does it with stop_at). */
+ReplayStop replay_advance(Replay *r, Vm *vm, ReplayPos *p, uint64_t stop_at, uint64_t call_at,
+                          const ReplayOptions *opt);
+/* The instruction count the recording ends at (its END record, or its last complete batch). */
+uint64_t replay_total(const Replay *r);
+
 #endif

@@ -64,6 +64,8 @@ typedef enum VmExit {
     VM_EXIT_WAIT,             /* HLT with IF = 1, the next deadline beyond vm_run_until's time
                                * limit: the clock stands at the limit; calling again resumes */
     VM_EXIT_DEBUG,            /* a host debugger's breakpoint or watchpoint (Cpu.host_stop) */
+    VM_EXIT_REPLAY_END,       /* (never from vm_run) a replay driven by a debugger used up its
+                               * log (frontends/main.c, vm/reverse.h) */
 } VmExit;
 
 /* The chips of the board (vm/board.c); each is opaque outside its own file. */

@@ -18,18 +18,30 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
   trace      -d int: the mode changes and the #UD of the guest, disassembled
   protocol   raw packets: qSupported, target.xml, g layout, Ctrl-C while running, hostile input
              (bad checksums, overlong packets, garbage) answered without harm
+  reverse-realmode JIT, reverse-pm32 JIT, reverse-monitor JIT   (reverse-target guest, -jit JIT)
+             record a run, replay it under -gdb -S: QEMU's reverse-debugging shape (10 stepi
+             noting the PCs, 10 reverse-stepi give them back in reverse order, 10 stepi again,
+             continue to the end of the log, a breakpoint on each PC, reverse-continue stops at
+             the last one at its instruction count, and past every breakpoint at the start:
+             replaylog:begin), in real mode from the reset vector and in 32-bit protected mode
+             across a call, a return and a timer interrupt taken in HLT.  pm32 also: a watchpoint
+             and reverse-continue stop at the store that last wrote the variable (the value
+             before it), reverse-nexti over a call and reverse-finish (a symbol file made from
+             the ROM with objcopy gives gdb the functions).  monitor: info replay, replay_seek
+             back and forth (the PC and count of a straight stepping run), replay_break, and
+             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+
   linux      the amd64 kernel with a shell initramfs, live (no replay): stop it at its prompt
              until the CPU is halted, break on that idle address, step, delete, watch jiffies
              (its address from the guest's /proc/kallsyms) and continue to the tick that writes
              it, delete, continue, type poweroff -f: a clean power-off (gdb sees the exit,
              status 0)
-  linux-reverse  record the amd64 boot (an /init that prints do_idle's and jiffies' addresses
-             and powers off), replay it under -gdb -S to the first do_idle, then QEMU's shape:
+  linux-reverse JIT  record the amd64 boot (an /init that prints the addresses of jiffies and
+             __x64_sys_reboot and powers off), replay it under -gdb -S to the end of the log and
+             back to __x64_sys_reboot (reverse-continue), then QEMU's shape:
              10 stepi, 10 reverse-stepi giving the PCs back in reverse, 10 stepi again, a
              breakpoint on each PC and reverse-continue stops at the last one; a watchpoint on
              jiffies and reverse-continue stops at the instruction that last wrote it (one stepi
-             on, jiffies has its present value again).  With the JIT; linux-reverse-interp: the
-             same with -jit off
+             on, jiffies has its present value again); -jit JIT for the recording and the replay
 Exits 0 on success, 1 with a message on failure, 77 (skip) when gdb or the kernel is missing.
 """
 import os
@@ -310,6 +322,9 @@ def case_protocol(exe, rom, tmp):
             fail("the i386 target.xml has x86-64 registers", xml)
         if r.ask("?") != "T05thread:01;":
             fail("stop reply to ? is not T05thread:01;")
+        for pkt in ["bs", "bc"]:
+            if r.ask(pkt) != "E22":
+                fail("%s outside replay mode is not answered E22" % pkt)
         g = r.ask("g")
         if len(g) != 2 * 380:
             fail("g reply has %d hex digits, expected 760" % len(g), g)
@@ -491,6 +506,209 @@ def case_linux(exe, kernel, tmp):
         fail("the kernel did not power off cleanly (status %s)" % status, out + sv.output())
 
 
+# ---- reverse execution (replay mode) ----
+
+REVERSE_STORE = bytes([0xA3, 0x00, 0x60, 0x00, 0x00, 0x90])   # mov [0x6000], eax; nop (in bump)
+
+
+def rom_layout(rom):
+    """Linear addresses in the reverse-target ROM (mapped at 0xF0000), found by their bytes."""
+    d = open(rom, "rb").read()
+    bump = d.find(bytes([0x55, 0x89, 0xE5, 0xA1]))                       # push ebp; mov ebp, esp; mov eax, [
+    run_loop = d.find(bytes([0x55, 0x89, 0xE5, 0xB9, 5, 0, 0, 0]))       # ...; mov ecx, 5
+    handler = d.find(bytes([0xFF, 0x05, 0x04, 0x60, 0, 0]))              # inc dword [TICKS]
+    store = d.find(REVERSE_STORE)
+    call = next(k for k in range(run_loop, bump) if d[k] == 0xE8 and
+                int.from_bytes(d[k + 1:k + 5], "little", signed=True) == bump - (k + 5))
+    if min(bump, run_loop, handler, store) < 0:
+        fail("reverse-target ROM layout not found")
+    base = 0xF0000
+    return {"bump": base + bump, "run_loop": base + run_loop, "handler": base + handler,
+            "store": base + store, "call": base + call}
+
+
+def record(exe, rom, tmp, jit):
+    log = os.path.join(tmp, "run.rr")
+    r = subprocess.run([exe, "-bios", rom, "-debugcon", "stdio", "-jit", jit, "-record", log],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    if r.returncode != 33 or "reverse-target: PASS" not in r.stdout:
+        fail("recording the guest failed (status %d)" % r.returncode, r.stdout + r.stderr)
+    return log
+
+
+def replay(exe, rom, tmp, jit, log):
+    return Softvisor(exe, ["-bios", rom, "-debugcon", "file:" + os.path.join(tmp, "dbg.out"), "-jit", jit,
+                           "-replay", log], tmp)
+
+
+def counts(out):
+    """The instruction counts of `monitor info replay` lines, in order."""
+    return [int(v) for v in re.findall(r"instruction count = (\d+)", out)]
+
+
+def reverse_shape(exe, rom, tmp, jit, prologue):
+    """QEMU's test shape from wherever `prologue` leaves the replay."""
+    log = record(exe, rom, tmp, jit)
+    sv = replay(exe, rom, tmp, jit, log)
+    cmds = list(prologue)
+    for _ in range(10):
+        cmds += ["echo STEP=", "p/x $pc", "stepi"]
+    cmds += ["echo LAST=", "p/x $pc", "monitor info replay"]
+    for _ in range(10):
+        cmds += ["reverse-stepi", "echo BACK=", "p/x $pc"]
+    for _ in range(10):
+        cmds += ["echo AGAIN=", "p/x $pc", "stepi"]
+    cmds += ["echo END=", "p/x $pc", "monitor info replay", "continue", "monitor info replay"]
+    out = run_gdb(sv, cmds)
+    pcs, last = values(out, "STEP"), values(out, "LAST")
+    if len(pcs) != 10 or len(last) != 1:
+        fail("expected 10 PCs from stepi", out)
+    if values(out, "BACK") != pcs[::-1]:
+        fail("reverse-stepi did not give the PCs back in reverse order: %s" % [hex(p) for p in values(out, "BACK")],
+             out)
+    if values(out, "AGAIN") != pcs or values(out, "END") != last:
+        fail("stepi after reverse-stepi did not take the same path", out)
+    n = counts(out)
+    if len(n) != 3 or n[0] != n[1]:
+        fail("the instruction count after stepping forward again differs", out)
+    if "No more reverse-execution history." not in out:
+        fail("continue did not stop at the end of the log (replaylog:end)", out)
+    # a fresh session: a breakpoint on each PC from the end, reverse-continue stops at the last
+    cmds = list(prologue) + ["continue"]
+    cmds += ["break *0x%x" % pc for pc in sorted(set(pcs))]
+    cmds += ["reverse-continue", "echo BC=", "p/x $pc", "monitor info replay", "delete", "reverse-continue",
+             "echo BEGIN=", "p/x $pc", "monitor info replay", "kill"]
+    sv.wait()
+    sv = replay(exe, rom, tmp, jit, log)
+    out2 = run_gdb(sv, cmds)
+    sv.wait()
+    if values(out2, "BC") != [pcs[-1]]:
+        fail("reverse-continue from the end did not stop at the last breakpoint 0x%x" % pcs[-1], out2)
+    n2 = counts(out2)
+    return out, out2, pcs, n, n2
+
+
+def case_reverse_realmode(exe, rom, tmp, jit):
+    out, out2, pcs, n, n2 = reverse_shape(exe, rom, tmp, jit, ["set architecture i8086"])
+    if pcs[0] != 0xFFFFFFF0 or n[0] != 10:
+        fail("the steps did not start at the reset vector (count %s)" % n, out)
+    # straight-line code runs once: the last breakpoint hit is the 10th step's, at count 9
+    if n2[:1] != [9]:
+        fail("reverse-continue did not stop at count 9 (the last PC's): %s" % n2, out2)
+    if values(out2, "BEGIN") != [0xFFFFFFF0] or n2[1:] != [0] or out2.count("No more reverse-execution history.") < 2:
+        fail("reverse-continue past every breakpoint did not stop at the start (replaylog:begin)", out2)
+
+
+def case_reverse_pm32(exe, rom, tmp, jit):
+    lay = rom_layout(rom)
+    # from the first `call bump` of the loop: call, bump's body, ret, sti (a timer interrupt is
+    # taken in the HLT after it)
+    pro = ["break *0x%x" % lay["call"], "continue", "delete"]
+    out, out2, pcs, n, n2 = reverse_shape(exe, rom, tmp, jit, pro)
+    if pcs[0] != lay["call"] or pcs[1] != lay["bump"]:
+        fail("the steps did not start at the call of bump", out)
+    # the loop runs five times: the last hit of these PCs is in the last iteration
+    if len(n2) != 2 or n2[0] <= n[0] or n2[1] != 0:
+        fail("reverse-continue did not stop in the last iteration and then at the start: %s" % n2, out2)
+    # a watchpoint: from the end, reverse-continue stops at the store that last wrote VAR, before
+    # it ran (gdb shows the value going back from 5 to 4); reverse-nexti over a call;
+    # reverse-finish from bump back to its call
+    log = os.path.join(tmp, "run.rr")
+    elf = os.path.join(tmp, "rt.elf")
+    base = 0xF0000
+    have_syms = shutil.which("objcopy") is not None
+    if have_syms:
+        raw = os.path.join(tmp, "rt0.elf")
+        subprocess.run(["objcopy", "-I", "binary", "-O", "elf32-i386", "-B", "i386", "--rename-section",
+                        ".data=.text,alloc,load,readonly,code,contents",
+                        "--add-symbol", "run_loop=.text:0x%x,function,global" % (lay["run_loop"] - base),
+                        "--add-symbol", "bump=.text:0x%x,function,global" % (lay["bump"] - base),
+                        "--add-symbol", "timer_handler=.text:0x%x,function,global" % (lay["handler"] - base),
+                        rom, raw], check=True)
+        subprocess.run(["objcopy", "--change-addresses", "0x%x" % base, "-w", "--strip-symbol=_binary_*", raw, elf],
+                       check=True)
+    sv = replay(exe, rom, tmp, jit, log)
+    after_call = lay["call"] + 5
+    cmds = ["continue", "watch *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=",
+            "p/x *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=", "p/x *(int *)0x6000",
+            "delete"]
+    if have_syms:
+        cmds = ["file " + elf] + cmds + [
+            "break *0x%x" % after_call, "reverse-continue", "delete", "monitor info replay", "reverse-nexti",
+            "echo NPC=", "p/x $pc", "monitor info replay",
+            "break *0x%x" % (lay["store"] + 5), "continue", "delete", "echo INB=", "p/x $pc", "bt",
+            "reverse-finish", "echo FIN=", "p/x $pc", "monitor info replay"]
+    cmds += ["kill"]
+    out = run_gdb(sv, cmds)
+    sv.wait()
+    if values(out, "WPC") != [lay["store"]] * 2 or values(out, "WVAL") != [4, 3]:
+        fail("reverse-continue with a watchpoint did not stop at the store before it wrote 5, then 4", out)
+    if "Old value = 5" not in out or "New value = 4" not in out:
+        fail("gdb did not report the watched value going back", out)
+    if have_syms:
+        c = counts(out)
+        if values(out, "NPC") != [lay["call"]] or len(c) != 3 or c[1] >= c[0] - 2:
+            fail("reverse-nexti after the call did not step back over bump to the call", out)
+        if values(out, "INB") != [lay["store"] + 5] or "in run_loop ()" not in out:
+            fail("the breakpoint in bump or gdb's backtrace failed", out)
+        if values(out, "FIN") not in ([lay["call"]], [lay["bump"]]) or c[2] != c[1]:
+            fail("reverse-finish did not go back to bump's call (or its entry)", out)
+
+
+def case_reverse_monitor(exe, rom, tmp, jit):
+    log = record(exe, rom, tmp, jit)
+    sv = replay(exe, rom, tmp, jit, log)
+    try:
+        r = Raw(sv.sock)
+        sup = r.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386")
+        if "ReverseStep+" not in sup or "ReverseContinue+" not in sup:
+            fail("qSupported does not offer reverse execution in replay mode", sup)
+        r.ask("D")
+        r.s.close()   # as gdb's detach: the replay runs on to its end, and softvisor ends there
+    except (OSError, EOFError) as e:
+        fail("protocol: %s" % e)
+    sv.wait()
+    sv = replay(exe, rom, tmp, jit, log)
+    cmds = ["monitor info replay"]
+    for _ in range(6):
+        cmds += ["echo STEP=", "p/x $pc", "stepi"]
+    cmds += ["monitor replay_seek 2", "flushregs", "echo S2=", "p/x $pc", "monitor info replay",
+             "monitor replay_seek 5", "flushregs", "echo S5=", "p/x $pc",
+             "monitor replay_seek 1", "flushregs", "echo S1=", "p/x $pc",
+             "monitor replay_break 3000", "continue", "monitor info replay",
+             "monitor replay_break 10", "monitor replay_seek 99999999", "monitor info replay",
+             "monitor replay_seek 0", "flushregs", "echo S0=", "p/x $pc", "kill"]
+    out = run_gdb(sv, cmds)
+    sv.wait()
+    pcs = values(out, "STEP")
+    if len(pcs) != 6:
+        fail("stepping for reference PCs failed", out)
+    if values(out, "S2") != [pcs[2]] or values(out, "S5") != [pcs[5]] or values(out, "S1") != [pcs[1]] or \
+            values(out, "S0") != [pcs[0]]:
+        fail("replay_seek did not reach the PCs a straight stepping run had", out)
+    m = re.search(r"Replaying execution '[^']*run.rr': instruction count = 0\n"
+                  r"recording: (\d+) instructions; replay_break: none; checkpoints: 1 \(", out)
+    if not m:
+        fail("info replay at the start is not as expected", out)
+    total = int(m.group(1))
+    c = counts(out)
+    if c != [0, 2, 3000, 3000]:
+        fail("info replay counts %s, expected 0, 2 (after replay_seek 2), 3000 (replay_break) and 3000" % c, out)
+    for err in ["replay_break: instruction 10 is not ahead of the replay (at 3000; the recording ends at %d)" % total,
+                "replay_seek: instruction 99999999 is beyond the recording (it ends at %d)" % total]:
+        if err not in out:
+            fail("missing the one-line error: " + err, out)
+    # outside replay mode: one line each
+    sv = Softvisor(exe, ["-bios", rom], tmp)
+    out = run_gdb(sv, ["monitor info replay", "monitor replay_seek 3", "monitor replay_break 3", "reverse-stepi",
+                       "kill"])
+    sv.wait()
+    if out.count("not available without -replay") != 3:
+        fail("the replay commands outside replay mode do not answer in one line each", out)
+    if "Target remote does not support this command." not in out:
+        fail("reverse-stepi outside replay mode was not refused", out)
+
+
 # The /init of the linux-reverse recording: it prints the kernel symbols the test needs (KASLR
 # moves them every boot, but a replay repeats the recorded boot, addresses included) and powers
 # off, so the recording is the boot and little more (about 7.2 * 10^9 instructions).
@@ -498,7 +716,7 @@ REVERSE_INIT = """#!/bin/sh
 export PATH=/bin
 mount -t proc proc /proc
 exec </dev/console >/dev/console 2>&1
-grep -wE 'do_idle|jiffies' /proc/kallsyms
+grep -wE '__x64_sys_reboot|jiffies' /proc/kallsyms
 poweroff -f
 """
 
@@ -535,7 +753,7 @@ for a in steps:
 gdb.execute("reverse-continue")
 show("BC", pc())
 gdb.execute("delete")
-# the timer has written jiffies before the idle loop runs: the last write before here
+# the timer has written jiffies during the boot: the last write before here
 show("JNOW", jiffies())
 gdb.execute("watch *(unsigned long *)0x%(jiffies)x")
 gdb.execute("reverse-continue")
@@ -551,8 +769,8 @@ gdb.execute("kill")
 
 
 def case_linux_reverse(exe, kernel, tmp, jit):
-    """Record the amd64 boot, replay it under -gdb -S, stop in the kernel's first do_idle, then
-    step forwards and backwards (QEMU's shape) and find the last write to jiffies backwards."""
+    """Record the amd64 boot, replay it under -gdb -S, stop where `poweroff -f` enters the kernel,
+    then step forwards and backwards (QEMU's shape) and find the last write to jiffies backwards."""
     if not os.path.exists(kernel):
         print("SKIP: no kernel at", kernel)
         sys.exit(77)
@@ -570,41 +788,43 @@ def case_linux_reverse(exe, kernel, tmp, jit):
     rec = subprocess.run([exe] + machine + ["-record", log], stdin=subprocess.DEVNULL, capture_output=True,
                          text=True, errors="replace", timeout=900)
     syms = {m.group(2): int(m.group(1), 16)
-            for m in re.finditer(r"^([0-9a-f]{16}) [TtDdBb] (do_idle|jiffies)\r?$", rec.stdout, re.M)}
+            for m in re.finditer(r"^([0-9a-f]{16}) [TtDdBb] (__x64_sys_reboot|jiffies)\r?$", rec.stdout, re.M)}
     if rec.returncode != 0 or len(syms) != 2 or "reboot: Power down" not in rec.stdout:
-        fail("the recording did not boot, print do_idle and jiffies and power off (status %d)" % rec.returncode,
+        fail("the recording did not boot, print __x64_sys_reboot and jiffies and power off (status %d)" % rec.returncode,
              rec.stdout + rec.stderr)
     sv = Softvisor(exe, machine + ["-replay", log], tmp)
     try:
         # The replay starts in 32-bit protected mode, where the stub describes i386 registers
-        # (docs/debugging.md): a bare client runs it to do_idle, in long mode, and notes the
-        # instruction count there; it then lets go, and gdb attaches with the x86-64 layout and
-        # seeks back to that count.
+        # (docs/debugging.md): a bare client takes it to __x64_sys_reboot, in long mode, and notes
+        # the instruction count there; it then lets go, and gdb attaches with the x86-64 layout
+        # and seeks back to that count (replay_seek).
         r = Raw(sv.sock)
-        try:
-            sup = r.ask("qSupported:swbreak+")
-        except (EOFError, OSError):   # closed, reset, or no answer within 30 s
-            # a softvisor from before reverse execution runs a replay without serving gdb
-            if sv.wait(600) == 0 and "replay complete" in sv.output():
-                print("SKIP: this softvisor does not stop a replay for gdb (-replay ignores -S)")
-                sys.exit(77)
-            fail("softvisor dropped the gdb connection of the replay", sv.output())
+        r.s.settimeout(600)
+        sup = r.ask("qSupported:swbreak+")
         if "ReverseStep+" not in sup or "ReverseContinue+" not in sup:
-            print("SKIP: this softvisor offers no reverse execution under -replay (qSupported: %s)" % sup)
-            r.send("k")
-            sys.exit(77)
-        if r.ask("Z0,%x,1" % syms["do_idle"]) != "OK":
-            fail("Z0 at do_idle refused")
+            fail("qSupported under -replay lacks ReverseStep+ / ReverseContinue+: %s" % sup)
+        # To the end of the log (no breakpoint: a breakpoint makes the replay go one instruction
+        # at a time), then back to the reboot system call that `poweroff -f` made.
         rep = r.ask("c")
-        if not rep.startswith("T05"):
-            fail("the replay did not stop at do_idle: %r" % rep, sv.output())
+        if "replaylog:end" not in rep:
+            fail("continue did not run to the end of the log: %r" % rep, sv.output())
+        if r.ask("Z0,%x,1" % syms["__x64_sys_reboot"]) != "OK":
+            fail("Z0 at __x64_sys_reboot refused")
+        rep = r.ask("bc")
+        if not rep.startswith("T05") or "replaylog" in rep:
+            fail("reverse-continue from the end did not stop at __x64_sys_reboot: %r" % rep, sv.output())
+        r.ask("z0,%x,1" % syms["__x64_sys_reboot"])
         text = r.monitor("info registers")[0]
         m = re.search(r"RIP=([0-9a-f]{16}).*icount=(\d+) mode=64-bit", text, re.S)
-        if not m or int(m.group(1), 16) != syms["do_idle"]:
-            fail("not at do_idle (0x%x) in 64-bit mode" % syms["do_idle"], text)
+        if not m or int(m.group(1), 16) != syms["__x64_sys_reboot"]:
+            fail("not at __x64_sys_reboot (0x%x) in 64-bit mode" % syms["__x64_sys_reboot"], text)
         start = int(m.group(2))
+        # Letting go resumes the replay; replay_break holds it one instruction on, stopped, for gdb
+        # (without it the replay would run to its end and softvisor would end).
+        text, rep = r.monitor("replay_break %d" % (start + 1))
+        if rep != "OK" or text.strip():
+            fail("replay_break %d: %r" % (start + 1, text))
         r.s.close()
-        time.sleep(0.3)
         script = os.path.join(tmp, "reverse.py")
         with open(script, "w") as f:
             f.write(REVERSE_GDB % {"start": start, "jiffies": syms["jiffies"]})
@@ -617,9 +837,9 @@ def case_linux_reverse(exe, kernel, tmp, jit):
         sv.kill()
     start_pc, pcs = values(out, "START"), values(out, "PC")
     back, again, bc = values(out, "BACK"), values(out, "AGAIN"), values(out, "BC")
-    if start_pc != [syms["do_idle"]] or len(pcs) != 10:
-        fail("replay_seek %d did not come back to do_idle (0x%x), or stepi failed" % (start, syms["do_idle"]),
-             out)
+    if start_pc != [syms["__x64_sys_reboot"]] or len(pcs) != 10:
+        fail("replay_seek %d did not come back to __x64_sys_reboot (0x%x), or stepi failed"
+             % (start, syms["__x64_sys_reboot"]), out)
     steps = start_pc + pcs[:-1]
     if back != steps[::-1]:
         fail("reverse-stepi gave %s, expected %s" % ([hex(p) for p in back], [hex(p) for p in steps[::-1]]), out)
@@ -660,10 +880,12 @@ def main():
             case_protocol(exe, image, tmp)
         elif case == "linux":
             case_linux(exe, image, tmp)
+        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor"):
+            jit = sys.argv[4] if len(sys.argv) > 4 else "on"
+            {"reverse-realmode": case_reverse_realmode, "reverse-pm32": case_reverse_pm32,
+             "reverse-monitor": case_reverse_monitor}[case](exe, image, tmp, jit)
         elif case == "linux-reverse":
-            case_linux_reverse(exe, image, tmp, "on")
-        elif case == "linux-reverse-interp":
-            case_linux_reverse(exe, image, tmp, "off")
+            case_linux_reverse(exe, image, tmp, sys.argv[4] if len(sys.argv) > 4 else "on")
         else:
             fail("unknown case " + case)
     print("PASS:", case)
