@@ -11,6 +11,10 @@
  *   Packets: ? g G p P m M X c s C S vCont vCont? Z0-Z4 z0-z4 k D qSupported qAttached qC
  *   qfThreadInfo qsThreadInfo qSymbol qOffsets qRcmd qXfer:features:read H T QStartNoAckMode,
  *   bs/bc through DebugTargetOps; anything else gets the empty reply ("not supported").
+ *   Replay mode (DebugTargetOps set, vm/reverse.h): qSupported adds ReverseStep+ and
+ *   ReverseContinue+, s runs the replay one instruction, and the start and the end of the
+ *   recording are stops with gdb's reasons replaylog:begin / replaylog:end (gdb: "No more
+ *   reverse-execution history"), never the W of an ended guest.
  *   One thread (id 1), as QEMU has one per vCPU.
  *
  *   Registers: gdb reads the target description once per connection, so the stub picks it when
