@@ -26,7 +26,9 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              replaylog:begin), in real mode from the reset vector and in 32-bit protected mode
              across a call, a return and a timer interrupt taken in HLT.  pm32 also: a watchpoint
              and reverse-continue stop at the store that last wrote the variable (the value
-             before it), reverse-nexti over a call and reverse-finish (a symbol file made from
+             before it), reverse-stepi from a breakpoint in the timer handler undoes the
+             interrupt entry (same count, the CPU after its HLT) before the HLT itself,
+             reverse-nexti over a call and reverse-finish (a symbol file made from
              the ROM with objcopy gives gdb the functions).  monitor: info replay, replay_seek
              back and forth (the PC and count of a straight stepping run), replay_break, and
              their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+
@@ -489,13 +491,14 @@ def rom_layout(rom):
     run_loop = d.find(bytes([0x55, 0x89, 0xE5, 0xB9, 5, 0, 0, 0]))       # ...; mov ecx, 5
     handler = d.find(bytes([0xFF, 0x05, 0x04, 0x60, 0, 0]))              # inc dword [TICKS]
     store = d.find(REVERSE_STORE)
+    hlt = d.find(bytes([0xFB, 0xF4, 0xFA])) + 1                          # sti; hlt; cli
     call = next(k for k in range(run_loop, bump) if d[k] == 0xE8 and
                 int.from_bytes(d[k + 1:k + 5], "little", signed=True) == bump - (k + 5))
-    if min(bump, run_loop, handler, store) < 0:
+    if min(bump, run_loop, handler, store, hlt) < 0:
         fail("reverse-target ROM layout not found")
     base = 0xF0000
     return {"bump": base + bump, "run_loop": base + run_loop, "handler": base + handler,
-            "store": base + store, "call": base + call}
+            "store": base + store, "call": base + call, "hlt": base + hlt}
 
 
 def record(exe, rom, tmp, jit):
@@ -602,7 +605,12 @@ def case_reverse_pm32(exe, rom, tmp, jit):
     after_call = lay["call"] + 5
     cmds = ["continue", "watch *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=",
             "p/x *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=", "p/x *(int *)0x6000",
-            "delete"]
+            "delete",
+            # the last timer interrupt, taken in HLT: its entry is one step back of its own
+            "break *0x%x" % lay["handler"], "reverse-continue", "delete", "echo IRQ=", "p/x $pc",
+            "monitor info replay", "reverse-stepi", "echo IRQ=", "p/x $pc", "monitor info replay",
+            "reverse-stepi", "echo IRQ=", "p/x $pc", "monitor info replay", "stepi", "stepi", "echo IRQ=", "p/x $pc",
+            "monitor info replay"]
     if have_syms:
         cmds = ["file " + elf] + cmds + [
             "break *0x%x" % after_call, "reverse-continue", "delete", "monitor info replay", "reverse-nexti",
@@ -616,8 +624,13 @@ def case_reverse_pm32(exe, rom, tmp, jit):
         fail("reverse-continue with a watchpoint did not stop at the store before it wrote 5, then 4", out)
     if "Old value = 5" not in out or "New value = 4" not in out:
         fail("gdb did not report the watched value going back", out)
+    irq, c = values(out, "IRQ"), counts(out)
+    if irq != [lay["handler"], lay["hlt"] + 1, lay["hlt"], lay["handler"] + 6] or len(c) < 4 or \
+            c[:4] != [c[0], c[0], c[0] - 1, c[0] + 1]:
+        fail("reverse-stepi from the timer handler did not undo the interrupt entry (same count, after the HLT) "
+             "and then the HLT; %s at %s" % ([hex(p) for p in irq], c[:4]), out)
+    c = c[4:]
     if have_syms:
-        c = counts(out)
         if values(out, "NPC") != [lay["call"]] or len(c) != 3 or c[1] >= c[0] - 2:
             fail("reverse-nexti after the call did not step back over bump to the call", out)
         if values(out, "INB") != [lay["store"] + 5] or "in run_loop ()" not in out:
