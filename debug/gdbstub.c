@@ -109,6 +109,7 @@ struct GdbStub {
     bool reply_due;           /* gdb resumed the guest and waits for a stop reply */
     int signal;               /* of the last stop: 5 SIGTRAP, 2 SIGINT */
     bool ended;               /* the VM ended: W sent */
+    bool detached;            /* D received: the connection is on its way out */
     VmExit end_why;
 
     const RegLayout *layout;  /* chosen when gdb connects (see the header) */
@@ -984,6 +985,7 @@ static GdbEvent handle_packet(GdbStub *g, const char *p, size_t len)
     case 'k': return GDB_EV_QUIT;
     case 'D':
         reply_str(g, "OK");
+        g->detached = true;
         bp_clear(g);
         if (!g->ended) {
             resume_prepare(g);
@@ -1252,9 +1254,11 @@ static void disconnect(GdbStub *g)
     g->no_ack = false;
     g->reply_due = false;
     bp_clear(g);
-    if (!g->ended) {
+    /* as after D, the guest goes on without its debugger; but a replay stays where it is, so
+     * that gdb can reconnect there (the register layout is chosen when gdb connects) */
+    if (!g->ended && !(g->ops && g->ops->reverse_step && g->stopped && !g->detached)) {
         resume_prepare(g);
-        g->stopped = false;   /* as after D: the guest goes on without its debugger */
+        g->stopped = false;
     }
 }
 
@@ -1274,6 +1278,7 @@ GdbEvent gdbstub_service(GdbStub *g, const struct pollfd *fds, int n)
             int one = 1;
             setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             g->conn_fd = c;
+            g->detached = false;
             g->ps = PS_IDLE;
             g->no_ack = false;
             g->layout = cpu_long_mode(g->vm->cpu) ? &layout64 : &layout32;
@@ -1318,7 +1323,7 @@ bool gdbstub_vm_exit(GdbStub *g, VmExit why)
         return true;
     }
     if (why == VM_EXIT_REPLAY_END) {
-        if (g->conn_fd < 0 && !g->write_fn)
+        if ((g->conn_fd < 0 && !g->write_fn) || g->detached)
             return false;
         g->stopped = true;
         g->signal = 5;

@@ -31,7 +31,8 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              reverse-nexti over a call and reverse-finish (a symbol file made from
              the ROM with objcopy gives gdb the functions).  monitor: info replay, replay_seek
              back and forth (the PC and count of a straight stepping run), replay_break, and
-             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+
+             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+; gdb
+             disconnecting leaves the replay where it is, detaching runs it to its end
   linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
              halted, break on that idle address, step, delete, continue, type poweroff -f: a
              clean power-off (gdb sees the exit, status 0)
@@ -651,7 +652,14 @@ def case_reverse_monitor(exe, rom, tmp, jit):
         r.s.close()   # as gdb's detach: the replay runs on to its end, and softvisor ends there
     except (OSError, EOFError) as e:
         fail("protocol: %s" % e)
-    sv.wait()
+    if sv.wait() != 33:
+        fail("after D the replay did not run to its end and the recorded status", sv.output())
+    # gdb going away without D leaves the replay where it is, for the next connection
+    sv = replay(exe, rom, tmp, jit, log)
+    out = run_gdb(sv, ["monitor replay_seek 1000", "disconnect"])
+    out += run_gdb(sv, ["monitor info replay", "detach"])
+    if counts(out) != [1000] or sv.wait() != 33:
+        fail("a reconnect did not find the replay at 1000, or detach did not end it", out + sv.output())
     sv = replay(exe, rom, tmp, jit, log)
     cmds = ["monitor info replay"]
     for _ in range(6):
