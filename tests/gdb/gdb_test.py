@@ -33,6 +33,7 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              back and forth (the PC and count of a straight stepping run), replay_break, and
              their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+; gdb
              disconnecting leaves the replay where it is, detaching runs it to its end
+  reverse-long JIT   (pit guest) continue runs a replay of many slices to its end by itself
   linux      the amd64 kernel with a shell initramfs: stop it at its prompt until the CPU is
              halted, break on that idle address, step, delete, continue, type poweroff -f: a
              clean power-off (gdb sees the exit, status 0)
@@ -640,6 +641,27 @@ def case_reverse_pm32(exe, rom, tmp, jit):
             fail("reverse-finish did not go back to bump's call (or its entry)", out)
 
 
+def case_reverse_long(exe, rom, tmp, jit):
+    """The pit guest (5.5 * 10^7 instructions, many of the frontend's slices): continue runs the
+    replay through to the end of its log on its own, a step back from there, detach ends it."""
+    log = os.path.join(tmp, "run.rr")
+    r = subprocess.run([exe, "-bios", rom, "-debugcon", "stdio", "-jit", jit, "-record", log],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    if r.returncode != 33:
+        fail("recording the pit guest failed (status %d)" % r.returncode, r.stdout + r.stderr)
+    sv = Softvisor(exe, ["-bios", rom, "-debugcon", "file:" + os.path.join(tmp, "dbg.out"), "-jit", jit,
+                         "-replay", log], tmp)
+    out = run_gdb(sv, ["set remotetimeout 100", "continue", "monitor info replay", "reverse-stepi",
+                       "monitor info replay", "detach"])
+    status = sv.wait()
+    c = counts(out)
+    m = re.search(r"recording: (\d+) instructions", out)
+    if "No more reverse-execution history." not in out or not m or c != [int(m.group(1)), int(m.group(1)) - 1]:
+        fail("continue did not run the replay to the end of its log, or the step back failed", out)
+    if status != 33 or "replay complete" not in sv.output():
+        fail("detach at the end did not end the replay with the recorded status (%s)" % status, out + sv.output())
+
+
 def case_reverse_monitor(exe, rom, tmp, jit):
     log = record(exe, rom, tmp, jit)
     sv = replay(exe, rom, tmp, jit, log)
@@ -724,10 +746,10 @@ def main():
             case_protocol(exe, image, tmp)
         elif case == "linux":
             case_linux(exe, image, tmp)
-        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor"):
+        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor", "reverse-long"):
             jit = sys.argv[4] if len(sys.argv) > 4 else "on"
             {"reverse-realmode": case_reverse_realmode, "reverse-pm32": case_reverse_pm32,
-             "reverse-monitor": case_reverse_monitor}[case](exe, image, tmp, jit)
+             "reverse-monitor": case_reverse_monitor, "reverse-long": case_reverse_long}[case](exe, image, tmp, jit)
         else:
             fail("unknown case " + case)
     print("PASS:", case)
