@@ -304,9 +304,12 @@ static bool scan(Reverse *rv, int k, uint64_t limit, ReverseStopIsAfter after, v
 bool reverse_continue_back(Reverse *rv, ReverseStopIsAfter after, void *opaque, bool *at_begin)
 {
     CheckpointSet *cs = rv->cs;
-    uint64_t limit = rv->vm->cpu->icount;
+    const Cpu *cpu = rv->vm->cpu;
+    uint64_t limit = cpu->icount;
     *at_begin = false;
     int k = checkpoint_count(cs) - 1;
+    if (!((cpu->dbg_insn_armed | cpu->dbg_data_armed) & DBG_HOST))
+        k = -1;   /* nothing can stop it: straight to the start, without replaying the way */
     while (k >= 0 && checkpoint_icount(cs, k) >= limit)
         k--;
     for (; k >= 0; k--) {
