@@ -11,6 +11,10 @@
  *   Packets: ? g G p P m M X c s C S vCont vCont? Z0-Z4 z0-z4 k D qSupported qAttached qC
  *   qfThreadInfo qsThreadInfo qSymbol qOffsets qRcmd qXfer:features:read H T QStartNoAckMode,
  *   bs/bc through DebugTargetOps; anything else gets the empty reply ("not supported").
+ *   Replay mode (DebugTargetOps set, vm/reverse.h): qSupported adds ReverseStep+ and
+ *   ReverseContinue+, s runs the replay one instruction, and the start and the end of the
+ *   recording are stops with gdb's reasons replaylog:begin / replaylog:end (gdb: "No more
+ *   reverse-execution history"), never the W of an ended guest.
  *   One thread (id 1), as QEMU has one per vCPU.
  *
  *   Registers: gdb reads the target description once per connection, so the stub picks it when
@@ -105,6 +109,7 @@ struct GdbStub {
     bool reply_due;           /* gdb resumed the guest and waits for a stop reply */
     int signal;               /* of the last stop: 5 SIGTRAP, 2 SIGINT */
     bool ended;               /* the VM ended: W sent */
+    bool detached;            /* D received: the connection is on its way out */
     VmExit end_why;
 
     const RegLayout *layout;  /* chosen when gdb connects (see the header) */
@@ -980,6 +985,7 @@ static GdbEvent handle_packet(GdbStub *g, const char *p, size_t len)
     case 'k': return GDB_EV_QUIT;
     case 'D':
         reply_str(g, "OK");
+        g->detached = true;
         bp_clear(g);
         if (!g->ended) {
             resume_prepare(g);
@@ -1248,9 +1254,11 @@ static void disconnect(GdbStub *g)
     g->no_ack = false;
     g->reply_due = false;
     bp_clear(g);
-    if (!g->ended) {
+    /* as after D, the guest goes on without its debugger; but a replay stays where it is, so
+     * that gdb can reconnect there (the register layout is chosen when gdb connects) */
+    if (!g->ended && !(g->ops && g->ops->reverse_step && g->stopped && !g->detached)) {
         resume_prepare(g);
-        g->stopped = false;   /* as after D: the guest goes on without its debugger */
+        g->stopped = false;
     }
 }
 
@@ -1270,6 +1278,7 @@ GdbEvent gdbstub_service(GdbStub *g, const struct pollfd *fds, int n)
             int one = 1;
             setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             g->conn_fd = c;
+            g->detached = false;
             g->ps = PS_IDLE;
             g->no_ack = false;
             g->layout = cpu_long_mode(g->vm->cpu) ? &layout64 : &layout32;
@@ -1314,7 +1323,7 @@ bool gdbstub_vm_exit(GdbStub *g, VmExit why)
         return true;
     }
     if (why == VM_EXIT_REPLAY_END) {
-        if (g->conn_fd < 0 && !g->write_fn)
+        if ((g->conn_fd < 0 && !g->write_fn) || g->detached)
             return false;
         g->stopped = true;
         g->signal = 5;

@@ -94,13 +94,13 @@ static const char usage[] =
     "  -replay FILE       run again from a -record log, with the same machine options; input\n"
     "                     comes only from the log.  Ends with one line: complete (the recorded\n"
     "                     exit status), diverged (status 5) or log cut short (status 6)\n"
+    "                     With -gdb, -S or -monitor stdio the replay runs under the debugger:\n"
+    "                     gdb's reverse-stepi/reverse-continue/reverse-next/\n"
+    "                     reverse-finish and the monitor's info replay, replay_break N and\n"
+    "                     replay_seek N (docs/debugging.md, \"Reverse execution\")\n"
     "  -replay-corrupt N  (debugging the checker) flip one guest RAM byte at instruction N of\n"
     "                     a replay: it must report the divergence at the next state hash\n"
     "  -record-hash-log2 N  (testing) a state hash every 2^N instructions instead of 2^27\n"
-    "                     With -replay and -gdb, -S or -monitor stdio the replay runs under the\n"
-    "                     debugger: gdb's reverse-stepi/reverse-continue/reverse-next/\n"
-    "                     reverse-finish and the monitor's info replay, replay_break N and\n"
-    "                     replay_seek N (docs/debugging.md, \"Reverse execution\")\n"
     "  -replay-checkpoint-interval N\n"
     "                     under a debugger: a checkpoint every N instructions of the replay\n"
     "                     (default 16777216: a step back replays at most that many)\n"
@@ -761,6 +761,8 @@ int main(int argc, char **argv)
     bool stdin_used = stdin_port >= 0 || monitor_stdio;
     if (term_open(&term, stdin_used ? STDIN_FILENO : -1, stdin_port >= 0 ? stdin_port : 0, err, sizeof(err)) < 0) {
         gdbstub_free(gdb);
+        reverse_free(rd.rv);
+        replay_free(rlog);
         if (vm->rr) {
             replay_record_finish(vm->rr, vm, 2, err, sizeof(err));
             unlink(record);

@@ -347,6 +347,7 @@ TermEnd term_run(Term *t, Vm *vm, Pace *pace, uint64_t icount_limit, VmExit *exi
         }
         if (t->run) {
             *exit = t->run(t->run_opaque, vm, end);   /* a replay: the log is the only input */
+            sleep = 0;                                /* no waiting for the host: poll and go on */
         } else {
             if (term_ready(t, vm))
                 pace_catch_up(pace, vm);

@@ -11,7 +11,8 @@
  *
  * Replaying: replay_load reads and checks a whole log, replay_check_machine compares its header
  * with the machine the command line describes, and replay_run drives the VM from the log alone
- * (Vm.rr stays NULL: nothing is logged, nothing from the host gets in).
+ * (Vm.rr stays NULL: nothing is logged, nothing from the host gets in).  replay_advance does the
+ * same piece by piece, from a rewindable place in the log, for the seek engine (vm/reverse.h).
  */
 #ifndef SOFTVISOR_REPLAY_H
 #define SOFTVISOR_REPLAY_H

@@ -32,6 +32,7 @@ struct Reverse {
     size_t budget;
     ReplayOptions opt;
     uint64_t brk;             /* replay_break, or UINT64_MAX */
+    uint64_t cp_floor;        /* after a failed take (out of memory): no new checkpoint before */
     bool canonical;           /* see the header comment */
 };
 
@@ -65,20 +66,26 @@ static void thin(Reverse *rv)
     }
 }
 
+/* Out of memory: go on without this one (steps back just cost more), and try again an interval
+ * later. */
 static void take(Reverse *rv)
 {
-    int n = checkpoint_count(rv->cs);
+    int n = checkpoint_count(rv->cs), k = -1;
     if (n == rv->cp_cap) {
         int cap = rv->cp_cap ? rv->cp_cap * 2 : 16;
         ReplayPos *p = realloc(rv->cp_pos, (size_t)cap * sizeof(*p));
-        if (!p)
-            return;   /* out of memory: go on without (steps back just cost more) */
-        rv->cp_pos = p;
-        rv->cp_cap = cap;
+        if (p) {
+            rv->cp_pos = p;
+            rv->cp_cap = cap;
+        }
     }
-    int k = checkpoint_take(rv->cs);
-    if (k < 0)
+    if (n < rv->cp_cap)
+        k = checkpoint_take(rv->cs);
+    if (k < 0) {
+        uint64_t ic = rv->vm->cpu->icount;
+        rv->cp_floor = ic + rv->interval > ic ? ic + rv->interval : UINT64_MAX;
         return;
+    }
     rv->cp_pos[k] = rv->pos;
     thin(rv);
 }
@@ -91,7 +98,9 @@ static uint64_t next_checkpoint(const Reverse *rv)
     if (cur + 1 < n)
         return checkpoint_icount(cs, cur + 1);
     uint64_t at = checkpoint_icount(cs, n - 1) + rv->interval;
-    return at < checkpoint_icount(cs, n - 1) ? UINT64_MAX : at;
+    if (at < checkpoint_icount(cs, n - 1))
+        return UINT64_MAX;
+    return at > rv->cp_floor ? at : rv->cp_floor;
 }
 
 /* At a call boundary at or past next_checkpoint(). */
@@ -295,9 +304,12 @@ static bool scan(Reverse *rv, int k, uint64_t limit, ReverseStopIsAfter after, v
 bool reverse_continue_back(Reverse *rv, ReverseStopIsAfter after, void *opaque, bool *at_begin)
 {
     CheckpointSet *cs = rv->cs;
-    uint64_t limit = rv->vm->cpu->icount;
+    const Cpu *cpu = rv->vm->cpu;
+    uint64_t limit = cpu->icount;
     *at_begin = false;
     int k = checkpoint_count(cs) - 1;
+    if (!((cpu->dbg_insn_armed | cpu->dbg_data_armed) & DBG_HOST))
+        k = -1;   /* nothing can stop it: straight to the start, without replaying the way */
     while (k >= 0 && checkpoint_icount(cs, k) >= limit)
         k--;
     for (; k >= 0; k--) {

@@ -75,8 +75,8 @@ typedef bool (*ReverseStopIsAfter)(void *opaque);
  * the machine stopped before the instruction at its address (as a forward run stops there, the
  * hit's own state, through the debugger's hooks); a watchpoint's is the machine just before the
  * accessing instruction (count - 1 of the forward stop), as a debugger going backwards meets it.
- * The debugger's hooks are left as the hit set them (what to report).  With no hit, goes to count
- * 0 and sets *at_begin.  False when out of memory or the log is damaged there. */
+ * The debugger's hooks are left as the hit set them (what to report).  With no hit (or nothing
+ * armed: then without searching), goes to count 0 and sets *at_begin.  False when out of memory or the log is damaged there. */
 bool reverse_continue_back(Reverse *rv, ReverseStopIsAfter after, void *opaque, bool *at_begin);
 
 /* replay_break: stop a forward run (reverse_run) when the count reaches n (UINT64_MAX: none). */

@@ -26,10 +26,14 @@ with parallel tests) and drives Debian's gdb in batch mode, or speaks the remote
              replaylog:begin), in real mode from the reset vector and in 32-bit protected mode
              across a call, a return and a timer interrupt taken in HLT.  pm32 also: a watchpoint
              and reverse-continue stop at the store that last wrote the variable (the value
-             before it), reverse-nexti over a call and reverse-finish (a symbol file made from
+             before it), reverse-stepi from a breakpoint in the timer handler undoes the
+             interrupt entry (same count, the CPU after its HLT) before the HLT itself,
+             reverse-nexti over a call and reverse-finish (a symbol file made from
              the ROM with objcopy gives gdb the functions).  monitor: info replay, replay_seek
              back and forth (the PC and count of a straight stepping run), replay_break, and
-             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+
+             their one-line errors; qSupported offers ReverseStep+ / ReverseContinue+; gdb
+             disconnecting leaves the replay where it is, detaching runs it to its end
+  reverse-long JIT   (pit guest) continue runs a replay of many slices to its end by itself
   linux      the amd64 kernel with a shell initramfs, live (no replay): stop it at its prompt
              until the CPU is halted, break on that idle address, step, delete, watch jiffies
              (its address from the guest's /proc/kallsyms) and continue to the tick that writes
@@ -107,6 +111,11 @@ def run_gdb(sv, commands, timeout=120):
 def values(out, name):
     """The values of `echo NAME=` ... `p/x EXPR` pairs: lines 'NAME=$n = 0x..'."""
     return [int(v, 16) for v in re.findall(name + r"=\$\d+ = (0x[0-9a-f]+)", out)]
+
+
+def shown(out, name):
+    """The values a gdb Python script printed as lines 'NAME=0x..'."""
+    return [int(v, 16) for v in re.findall(r"^" + name + r"=(0x[0-9a-f]+)$", out, re.M)]
 
 
 def stepi_pcs(n):
@@ -518,13 +527,14 @@ def rom_layout(rom):
     run_loop = d.find(bytes([0x55, 0x89, 0xE5, 0xB9, 5, 0, 0, 0]))       # ...; mov ecx, 5
     handler = d.find(bytes([0xFF, 0x05, 0x04, 0x60, 0, 0]))              # inc dword [TICKS]
     store = d.find(REVERSE_STORE)
+    hlt = d.find(bytes([0xFB, 0xF4, 0xFA])) + 1                          # sti; hlt; cli
     call = next(k for k in range(run_loop, bump) if d[k] == 0xE8 and
                 int.from_bytes(d[k + 1:k + 5], "little", signed=True) == bump - (k + 5))
-    if min(bump, run_loop, handler, store) < 0:
+    if min(bump, run_loop, handler, store, hlt) < 0:
         fail("reverse-target ROM layout not found")
     base = 0xF0000
     return {"bump": base + bump, "run_loop": base + run_loop, "handler": base + handler,
-            "store": base + store, "call": base + call}
+            "store": base + store, "call": base + call, "hlt": base + hlt}
 
 
 def record(exe, rom, tmp, jit):
@@ -631,7 +641,12 @@ def case_reverse_pm32(exe, rom, tmp, jit):
     after_call = lay["call"] + 5
     cmds = ["continue", "watch *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=",
             "p/x *(int *)0x6000", "reverse-continue", "echo WPC=", "p/x $pc", "echo WVAL=", "p/x *(int *)0x6000",
-            "delete"]
+            "delete",
+            # the last timer interrupt, taken in HLT: its entry is one step back of its own
+            "break *0x%x" % lay["handler"], "reverse-continue", "delete", "echo IRQ=", "p/x $pc",
+            "monitor info replay", "reverse-stepi", "echo IRQ=", "p/x $pc", "monitor info replay",
+            "reverse-stepi", "echo IRQ=", "p/x $pc", "monitor info replay", "stepi", "stepi", "echo IRQ=", "p/x $pc",
+            "monitor info replay"]
     if have_syms:
         cmds = ["file " + elf] + cmds + [
             "break *0x%x" % after_call, "reverse-continue", "delete", "monitor info replay", "reverse-nexti",
@@ -645,14 +660,40 @@ def case_reverse_pm32(exe, rom, tmp, jit):
         fail("reverse-continue with a watchpoint did not stop at the store before it wrote 5, then 4", out)
     if "Old value = 5" not in out or "New value = 4" not in out:
         fail("gdb did not report the watched value going back", out)
+    irq, c = values(out, "IRQ"), counts(out)
+    if irq != [lay["handler"], lay["hlt"] + 1, lay["hlt"], lay["handler"] + 6] or len(c) < 4 or \
+            c[:4] != [c[0], c[0], c[0] - 1, c[0] + 1]:
+        fail("reverse-stepi from the timer handler did not undo the interrupt entry (same count, after the HLT) "
+             "and then the HLT; %s at %s" % ([hex(p) for p in irq], c[:4]), out)
+    c = c[4:]
     if have_syms:
-        c = counts(out)
         if values(out, "NPC") != [lay["call"]] or len(c) != 3 or c[1] >= c[0] - 2:
             fail("reverse-nexti after the call did not step back over bump to the call", out)
         if values(out, "INB") != [lay["store"] + 5] or "in run_loop ()" not in out:
             fail("the breakpoint in bump or gdb's backtrace failed", out)
         if values(out, "FIN") not in ([lay["call"]], [lay["bump"]]) or c[2] != c[1]:
             fail("reverse-finish did not go back to bump's call (or its entry)", out)
+
+
+def case_reverse_long(exe, rom, tmp, jit):
+    """The pit guest (5.5 * 10^7 instructions, many of the frontend's slices): continue runs the
+    replay through to the end of its log on its own, a step back from there, detach ends it."""
+    log = os.path.join(tmp, "run.rr")
+    r = subprocess.run([exe, "-bios", rom, "-debugcon", "stdio", "-jit", jit, "-record", log],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    if r.returncode != 33:
+        fail("recording the pit guest failed (status %d)" % r.returncode, r.stdout + r.stderr)
+    sv = Softvisor(exe, ["-bios", rom, "-debugcon", "file:" + os.path.join(tmp, "dbg.out"), "-jit", jit,
+                         "-replay", log], tmp)
+    out = run_gdb(sv, ["set remotetimeout 100", "continue", "monitor info replay", "reverse-stepi",
+                       "monitor info replay", "detach"])
+    status = sv.wait()
+    c = counts(out)
+    m = re.search(r"recording: (\d+) instructions", out)
+    if "No more reverse-execution history." not in out or not m or c != [int(m.group(1)), int(m.group(1)) - 1]:
+        fail("continue did not run the replay to the end of its log, or the step back failed", out)
+    if status != 33 or "replay complete" not in sv.output():
+        fail("detach at the end did not end the replay with the recorded status (%s)" % status, out + sv.output())
 
 
 def case_reverse_monitor(exe, rom, tmp, jit):
@@ -667,7 +708,14 @@ def case_reverse_monitor(exe, rom, tmp, jit):
         r.s.close()   # as gdb's detach: the replay runs on to its end, and softvisor ends there
     except (OSError, EOFError) as e:
         fail("protocol: %s" % e)
-    sv.wait()
+    if sv.wait() != 33:
+        fail("after D the replay did not run to its end and the recorded status", sv.output())
+    # gdb going away without D leaves the replay where it is, for the next connection
+    sv = replay(exe, rom, tmp, jit, log)
+    out = run_gdb(sv, ["monitor replay_seek 1000", "disconnect"])
+    out += run_gdb(sv, ["monitor info replay", "detach"])
+    if counts(out) != [1000] or sv.wait() != 33:
+        fail("a reconnect did not find the replay at 1000, or detach did not end it", out + sv.output())
     sv = replay(exe, rom, tmp, jit, log)
     cmds = ["monitor info replay"]
     for _ in range(6):
@@ -819,11 +867,7 @@ def case_linux_reverse(exe, kernel, tmp, jit):
         if not m or int(m.group(1), 16) != syms["__x64_sys_reboot"]:
             fail("not at __x64_sys_reboot (0x%x) in 64-bit mode" % syms["__x64_sys_reboot"], text)
         start = int(m.group(2))
-        # Letting go resumes the replay; replay_break holds it one instruction on, stopped, for gdb
-        # (without it the replay would run to its end and softvisor would end).
-        text, rep = r.monitor("replay_break %d" % (start + 1))
-        if rep != "OK" or text.strip():
-            fail("replay_break %d: %r" % (start + 1, text))
+        # going away without D leaves the replay stopped here, for gdb to connect
         r.s.close()
         script = os.path.join(tmp, "reverse.py")
         with open(script, "w") as f:
@@ -835,8 +879,8 @@ def case_linux_reverse(exe, kernel, tmp, jit):
         sv.wait(120)
     finally:
         sv.kill()
-    start_pc, pcs = values(out, "START"), values(out, "PC")
-    back, again, bc = values(out, "BACK"), values(out, "AGAIN"), values(out, "BC")
+    start_pc, pcs = shown(out, "START"), shown(out, "PC")
+    back, again, bc = shown(out, "BACK"), shown(out, "AGAIN"), shown(out, "BC")
     if start_pc != [syms["__x64_sys_reboot"]] or len(pcs) != 10:
         fail("replay_seek %d did not come back to __x64_sys_reboot (0x%x), or stepi failed"
              % (start, syms["__x64_sys_reboot"]), out)
@@ -848,8 +892,8 @@ def case_linux_reverse(exe, kernel, tmp, jit):
              out)
     if bc != [steps[-1]]:
         fail("reverse-continue with a breakpoint on each PC stopped at %s, not 0x%x" % (bc, steps[-1]), out)
-    jnow, wpc = values(out, "JNOW"), values(out, "WPC")
-    jbefore, jafter = values(out, "JBEFORE"), values(out, "JAFTER")
+    jnow, wpc = shown(out, "JNOW"), shown(out, "WPC")
+    jbefore, jafter = shown(out, "JBEFORE"), shown(out, "JAFTER")
     if len(jnow) != 1 or len(wpc) != 1 or "Hardware watchpoint" not in out:
         fail("the watchpoint on jiffies (0x%x) did not stop going backwards" % syms["jiffies"], out)
     if jbefore == jnow or jafter != jnow or wpc[0] < 0xffffffff80000000:
@@ -880,10 +924,10 @@ def main():
             case_protocol(exe, image, tmp)
         elif case == "linux":
             case_linux(exe, image, tmp)
-        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor"):
+        elif case in ("reverse-realmode", "reverse-pm32", "reverse-monitor", "reverse-long"):
             jit = sys.argv[4] if len(sys.argv) > 4 else "on"
             {"reverse-realmode": case_reverse_realmode, "reverse-pm32": case_reverse_pm32,
-             "reverse-monitor": case_reverse_monitor}[case](exe, image, tmp, jit)
+             "reverse-monitor": case_reverse_monitor, "reverse-long": case_reverse_long}[case](exe, image, tmp, jit)
         elif case == "linux-reverse":
             case_linux_reverse(exe, image, tmp, sys.argv[4] if len(sys.argv) > 4 else "on")
         else:

@@ -171,6 +171,113 @@ START_TEST(reverse_break_stops_once_at_count)
 }
 END_TEST
 
+/* A host debugger with one execute breakpoint (the CpuHostDebug hooks the gdb stub fills in). */
+typedef struct FakeDebugger {
+    uint64_t bp;
+} FakeDebugger;
+
+static bool fake_insn_hit(void *opaque, uint64_t lin)
+{
+    return lin == ((FakeDebugger *)opaque)->bp;
+}
+
+static bool fake_page_watched(void *opaque, uint64_t page)
+{
+    (void)opaque;
+    (void)page;
+    return false;
+}
+
+static bool fake_data_hit(void *opaque, uint64_t lin, int size, bool write)
+{
+    (void)opaque;
+    (void)lin;
+    (void)size;
+    (void)write;
+    return false;
+}
+
+static bool fake_is_after(void *opaque)
+{
+    (void)opaque;
+    return false;
+}
+
+/* The timer handler's linear address in the reverse-target ROM (inc dword [TICKS]). */
+static uint64_t handler_address(void)
+{
+    FILE *fp = fopen(rom_path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    static const uint8_t pat[] = { 0xFF, 0x05, 0x04, 0x60, 0x00, 0x00 };
+    uint8_t rom[65536];
+    size_t n = fread(rom, 1, sizeof(rom), fp);
+    fclose(fp);
+    for (size_t i = 0; i + sizeof(pat) <= n; i++)
+        if (!memcmp(rom + i, pat, sizeof(pat)))
+            return 0xF0000 + i;
+    ck_abort_msg("timer handler not found in the ROM");
+    return 0;
+}
+
+/* reverse_continue_back stops at the last hit before now, in the hit's own state (after the
+ * interrupt entry), and a step back from there undoes the entry; with nothing armed it goes
+ * straight to the start. */
+START_TEST(reverse_continue_back_finds_last_breakpoint_hit)
+{
+    Fixture f;
+    fixture_init(&f, true);
+    FakeDebugger dbg = { handler_address() };
+    CpuHostDebug hooks = { fake_insn_hit, fake_page_watched, fake_data_hit };
+    /* the reference: a forward run with the breakpoint, noting every hit's count */
+    Vm *ref = fixture_vm(&f);
+    ref->cpu->host_dbg = &hooks;
+    ref->cpu->host_dbg_opaque = &dbg;
+    ref->cpu->dbg_insn_armed |= DBG_HOST;
+    ReplayPos p;
+    replay_pos_start(&p);
+    ReplayOptions opt = { .msg = f.null };
+    uint64_t hits[64];
+    int nhits = 0;
+    while (replay_advance(f.r, ref, &p, UINT64_MAX, UINT64_MAX, &opt) == REPLAY_STOP_DEBUG && nhits < 64) {
+        hits[nhits++] = ref->cpu->icount;
+        ref->cpu->host_stop = false;
+        ref->cpu->host_skip = true;
+    }
+    ck_assert_int_ge(nhits, 5);
+    vm_free(ref);
+
+    Vm *vm = fixture_vm(&f);
+    char err[256];
+    ReverseConfig cfg = { .interval = 500, .msg = f.null };
+    Reverse *rv = reverse_new(f.r, vm, &cfg, err, sizeof(err));
+    ck_assert_ptr_nonnull(rv);
+    bool at_begin;
+    ck_assert(reverse_seek(rv, replay_total(f.r)));
+    ck_assert(reverse_continue_back(rv, fake_is_after, NULL, &at_begin) && at_begin);   /* nothing armed */
+    ck_assert_uint_eq(reverse_icount(rv), 0);
+    ck_assert(reverse_seek(rv, replay_total(f.r)));
+    vm->cpu->host_dbg = &hooks;
+    vm->cpu->host_dbg_opaque = &dbg;
+    vm->cpu->dbg_insn_armed |= DBG_HOST;
+    for (int i = nhits - 1; i >= nhits - 3; i--) {
+        ck_assert(reverse_continue_back(rv, fake_is_after, NULL, &at_begin) && !at_begin);
+        ck_assert_uint_eq(reverse_icount(rv), hits[i]);
+        ck_assert_uint_eq(vm->cpu->seg[SEG_CS].base + vm->cpu->rip, dbg.bp);
+    }
+    /* the interrupt entry is one step back of its own: same count, the CPU back after its HLT */
+    ck_assert(reverse_step_back(rv, &at_begin) && !at_begin);
+    ck_assert_uint_eq(reverse_icount(rv), hits[nhits - 3]);
+    ck_assert_uint_ne(vm->cpu->seg[SEG_CS].base + vm->cpu->rip, dbg.bp);
+    ck_assert(reverse_step_back(rv, &at_begin) && !at_begin);
+    ck_assert_uint_eq(reverse_icount(rv), hits[nhits - 3] - 1);
+    vm->cpu->host_dbg = NULL;
+    vm->cpu->dbg_insn_armed &= (uint8_t)~DBG_HOST;
+    reverse_free(rv);
+    vm_free(vm);
+    fixture_done(&f);
+}
+END_TEST
+
 /* Checkpoints of a live run: dropping middle ones keeps every other one exact, goto keeps the
  * later ones, and passing them again (as a replay does) keeps the memory bookkeeping right. */
 START_TEST(checkpoint_drop_and_goto_keep_each_checkpoint_exact)
@@ -236,6 +343,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, reverse_seek_random_interpreter_equals_straight_replay);
     tcase_add_test(tc, reverse_seek_random_jit_equals_straight_replay);
     tcase_add_test(tc, reverse_break_stops_once_at_count);
+    tcase_add_test(tc, reverse_continue_back_finds_last_breakpoint_hit);
     tcase_add_test(tc, checkpoint_drop_and_goto_keep_each_checkpoint_exact);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
