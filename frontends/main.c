@@ -98,14 +98,16 @@ static const char usage[] =
     "  -record-hash-log2 N  (testing) a state hash every 2^N instructions instead of 2^27\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
-    "                     installed) or none (default std)\n"
+    "                     installed) or none (default std; with none the firmware's screen\n"
+    "                     output goes to COM1)\n"
     "  -display sdl|curses|none\n"
     "                     sdl: a window showing the screen (Ctrl-Alt-G grabs keyboard and\n"
     "                     mouse; closing it presses the ACPI power button, closing it again\n"
     "                     quits); curses: VGA text mode on this terminal (COM1 then defaults to\n"
     "                     none; Ctrl-A x quits); none.  Default: sdl when DISPLAY or\n"
     "                     WAYLAND_DISPLAY names a display SDL can open, otherwise none\n"
-    "  -nographic         no window (-display none); serial on stdio, as in QEMU\n"
+    "  -nographic         no window (-display none); serial on stdio, the firmware's screen\n"
+    "                     output also on COM1, as in QEMU\n"
     "  -screendump-at N FILE\n"
     "                     save the screen when N instructions have retired (repeatable):\n"
     "                     FILE.png the picture (RGB PNG), FILE.txt the characters of a text\n"
@@ -268,7 +270,6 @@ int main(int argc, char **argv)
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
     const char *display = NULL;
-    bool nographic = false;
     Screendump dumps[MAX_SCREENDUMPS];
     int ndumps = 0;
     const char *record = NULL, *replay = NULL;
@@ -307,7 +308,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-S")) {
             start_stopped = true;
         } else if (!strcmp(a, "-nographic")) {
-            nographic = true;
+            cfg.nographic = true;
         } else if (!strcmp(a, "-screendump-at")) {
             if (i + 2 >= argc)
                 return fail("%s", "-screendump-at needs a count and a file (see softvisor --help)");
@@ -440,10 +441,10 @@ int main(int argc, char **argv)
     bool default_bios = !cfg.bios && !cfg.kernel;
     if (default_bios)
         cfg.bios = DEFAULT_BIOS;
-    if (nographic && display && strcmp(display, "none"))
+    if (cfg.nographic && display && strcmp(display, "none"))
         return fail("-nographic and -display %s contradict each other", display);
     if (!display)
-        display = nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
+        display = cfg.nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
     if (cfg.no_vga && (strcmp(display, "none") || ndumps))
         return fail("%s", "-vga none leaves nothing to display or dump (drop -display / -screendump-at)");
     if (!cfg.no_vga && access(VGA_BIOS_DEFAULT, R_OK) == 0)
