@@ -23,6 +23,9 @@
  * adds the host's entry 15, Linux's per-CPU segment (selector 0x7b, read with LAR/LSL:
  * emu_set_gdt_entry), with entries 7-14 zero: a case can still load 0x79/0x7b by accident, when
  * one of its stores overwrites the far pointer an LES reads (seed 4242, 32-bit case 883741).
+ * Its limit is the CPU the harness started on; the host's changes when the process migrates, which
+ * no case can see: none runs LSL, and an expand-down limit of a few units only refuses offsets that
+ * small, far below every address a case uses.
  *
  * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
