@@ -19,21 +19,16 @@ kdir=$("$here/../tests/linux/fetch.sh" amd64 | tail -n 1)
 scale=${LINUXBOOT_SCALE:-1}
 initrd="$builddir/bench/linuxboot.cpio.gz"
 "$here/cpubench-initramfs.sh" "$builddir" "$initrd" "$scale"
-exec python3 - "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" <<'PY'
+exec python3 - "$here" "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" <<'PY'
 import os, re, resource, shutil, subprocess, sys, time
 
-exe, kernel, initrd, ram = sys.argv[1:5]
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, sys.argv[1])
+from benchutil import proc_cpu
+
+exe, kernel, initrd, ram = sys.argv[2:6]
 cmdline = "console=ttyS0 panic=-1"
 LIMIT = 3600
-
-def proc_cpu(pid):
-    """CPU seconds (user + system, all threads) the process has used so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
 
 def run(name, cmd):
     """Runs cmd; marks[key] = (host wall s, emulator CPU s) when the serial line arrived."""
