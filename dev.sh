@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools libpng-dev libsdl2-dev libncurses-dev xvfb seabios libzstd-dev libxxhash-dev gdb xorriso e2fsprogs dosfstools mtools syslinux"
+PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools libpng-dev libsdl2-dev libncurses-dev xvfb seabios libzstd-dev libxxhash-dev gdb xorriso e2fsprogs dosfstools mtools syslinux memtest86+ debian-installer-12-netboot-amd64 isolinux"
 
 install_missing() {
     missing=""
