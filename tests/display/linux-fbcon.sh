@@ -4,23 +4,22 @@
 # Debian's amd64 kernel (-kernel) on bochs-drm's framebuffer console (issue 12).  The initramfs
 # loads the bochs DRM driver and what it needs (tests/linux/kmods.sh resolves them from the
 # linux-image package: drm, drm_kms_helper, ttm, drm_ttm_helper, drm_vram_helper, bochs), fbcon
-# takes the console (console=tty0) on the 1024x768 framebuffer, and the guest loads the VGA
-# BIOS's 8x16 font into it (busybox loadfont; pngcheck --psf writes the file), so every glyph on
-# the screen is known bit for bit and the screen can be read back exactly (fbtext.h: a blank,
-# shifted or garbled framebuffer reads as '?' or nothing, never as the expected text).
+# takes the console (console=tty0) on the framebuffer in the EDID's preferred mode, 1280x800
+# (160x50 cells), and the guest loads the VGA BIOS's 8x16 font into it (busybox loadfont;
+# pngcheck --psf writes the file), so every glyph on the screen is known bit for bit and the
+# screen can be read back exactly (fbtext.h: a blank, shifted or garbled framebuffer reads as '?'
+# or nothing, never as the expected text).
 #
 # marker: the guest prints MARKER on the cleared screen; a screenshot taken with -screendump-at
-#   at the fixed count AT must show it (pngcheck --text) at 1024x768.  The guest's serial log must
-#   show fb0 named bochs-drmdrmfb at 1024x768 and the frame buffer device bound as a virtual
-#   console.  Under QEMU (-vga std), when installed, the same kernel and initramfs give a
-#   bochs-drm fb0 and the frame buffer console, so these expectations are the hardware's.
-#   (QEMU's fb0 is 1280x800: its std VGA offers an EDID whose preferred mode that is; softvisor
-#   has none, and bochs-drm then picks 1024x768.)
-#   The count: the boot retires about 6.46 * 10^9 instructions before the marker is on the
+#   at the fixed count AT must show it (pngcheck --text) at 1280x800.  The guest's serial log must
+#   show fb0 named bochs-drmdrmfb at 1280x800 and the frame buffer device bound as a virtual
+#   console.  Under QEMU (-vga std), when installed, the same kernel and initramfs must give the
+#   same fb0 and frame buffer console, so these expectations are the hardware's.
+#   The count: the boot retires about 6.47 * 10^9 instructions before the marker is on the
 #   screen; the guest then counts in a shell loop for about 1.3 * 10^9 more and powers off.  AT
-#   sits in that window with room on both sides for the boot to get shorter or longer; if it no
-#   longer does, the run ends before AT (status 5) or the screen lacks the marker, and the serial
-#   log says how far the guest got.
+#   sits in the middle of that window, 0.6 * 10^9 from either end, so the boot may get about 10%
+#   shorter or longer without moving it; beyond that, the run ends before AT (status 5) or the
+#   screen lacks the marker, and the serial log says how far the guest got.
 # keys: a busybox shell on tty1 (the screen), and test_sdl_linux types a command into the SDL
 #   window (frontends/sdl.c on SDL's offscreen driver) and reads the answer off the screen.
 #
@@ -37,7 +36,7 @@ cache=${SOFTVISOR_CACHE:-${HOME:-/tmp}/.cache/softvisor}
 kernel=$cache/linux/vmlinuz-amd64
 deb=$(ls "$cache"/debs/linux-image-*-amd64_*_amd64.deb 2>/dev/null | head -n 1 || true)
 rom=/usr/share/seabios/vgabios-stdvga.bin
-AT=7000000000
+AT=7100000000
 MARKER="SOFTVISOR-FBCON-MARKER bochs-drm 0123456789"
 if [ ! -s "$kernel" ] || [ -z "$deb" ] || [ ! -r "$rom" ]; then
     echo "SKIP: needs $kernel and the linux-image .deb in $cache/debs (tests/linux/fetch.sh) and $rom (seabios)"
@@ -105,12 +104,12 @@ echo "softvisor: $(($(date +%s) - start)) s"
 grep -aE "FBCON-|bochs-drm|fbcon" "$tmp/log" || true
 fail=""
 [ $rc -eq 0 ] || fail="$fail exit-status-$rc"
-grep -aq "FBCON-FB0 bochs-drmdrmfb 1024,768" "$tmp/log" || fail="$fail no-bochs-drm-fb0"
+grep -aq "FBCON-FB0 bochs-drmdrmfb 1280,800" "$tmp/log" || fail="$fail no-bochs-drm-fb0"
 grep -aq "FBCON-VT 1 (M) frame buffer device" "$tmp/log" || fail="$fail no-fb-console"
 grep -aq "FBCON-DONE" "$tmp/log" || fail="$fail guest-not-done"
 if [ -s "$tmp/screen.png" ]; then
     "$pngcheck" "$tmp/screen.png" --text "$rom" "$MARKER" >"$tmp/text" || fail="$fail marker-not-on-screen"
-    head -n 1 "$tmp/text" | grep -qx 1024x768 || fail="$fail screen-not-1024x768"
+    head -n 1 "$tmp/text" | grep -qx 1280x800 || fail="$fail screen-not-1280x800"
     sed -n '1,4p' "$tmp/text"
 else
     fail="$fail no-screenshot"
@@ -123,7 +122,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
         </dev/null >/dev/null 2>&1 || true
     echo "qemu: $(($(date +%s) - start)) s"
     grep -aE "FBCON-" "$tmp/qemu.log" || true
-    for want in "FBCON-FB0 bochs-drmdrmfb " "FBCON-VT 1 (M) frame buffer device" FBCON-DONE; do
+    for want in "FBCON-FB0 bochs-drmdrmfb 1280,800" "FBCON-VT 1 (M) frame buffer device" FBCON-DONE; do
         grep -aq "$want" "$tmp/qemu.log" || fail="$fail qemu:'$want'"
     done
 fi

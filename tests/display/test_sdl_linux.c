@@ -3,7 +3,7 @@
  * (issue 12).  usage: test_sdl_linux KERNEL INITRD VGA_BIOS
  *
  * Debian's kernel boots with an initramfs (built by linux-sdl-keys.sh) that loads bochs-drm, so
- * fbcon runs on the 1024x768 framebuffer with the VGA BIOS's 8x16 font (loadfont), and starts a
+ * fbcon runs on the 1280x800 framebuffer with the VGA BIOS's 8x16 font (loadfont), and starts a
  * busybox shell on tty1, the console shown on the screen; it says SHELL-READY on COM1 first.
  * The window (frontends/sdl.c, on SDL's offscreen video driver) is opened as -display sdl opens
  * it; the test then pushes the key events that type COMMAND into SDL's queue, as a window system
