@@ -32,7 +32,7 @@ visit() {
     order="$order $1"   # $1 is still this call's module: each call has its own arguments
 }
 for m in "$@"; do visit "$m"; done
-echo $order >"$dir/order"
+echo "${order# }" >"$dir/order"
 for m in $order; do
     printf ' --add %s=/lib/modules/%s.ko' "$(kofile "$m")" "$m"
 done
