@@ -54,7 +54,7 @@ int keymap_set2(int hid_usage, bool down, uint8_t out[8])
     return n;
 }
 
-/* US layout: ASCII -> HID usage, with bit 8 = Shift held. */
+/* US layout: ASCII -> HID usage, with KEYMAP_SHIFT (bit 8) = Shift held. */
 int keymap_ascii_usage(int c)
 {
     static const char unshifted[] = "1234567890";

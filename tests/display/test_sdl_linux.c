@@ -37,11 +37,13 @@ static int die(const char *what)
     return 1;
 }
 
-/* COM1's output so far (NUL-terminated; the start of it when it is long). */
-static const char *serial_text(FILE *f, char *buf, size_t n)
+/* The last n - 1 bytes of COM1's output so far, NUL-terminated. */
+static const char *serial_tail(FILE *f, char *buf, size_t n)
 {
     fflush(f);
-    rewind(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f), want = (long)n - 1;
+    fseek(f, size > want ? size - want : 0, SEEK_SET);
     size_t got = fread(buf, 1, n - 1, f);
     buf[got] = '\0';
     fseek(f, 0, SEEK_END);
@@ -89,7 +91,7 @@ int main(int argc, char **argv)
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with the failures on stderr */
-    static FbFont font;
+    FbFont font;
     if (fbtext_font_from_file(argv[3], &font) < 0)
         return die("no 8x16 font in the VGA BIOS");
     FILE *com1 = tmpfile();
@@ -113,13 +115,13 @@ int main(int argc, char **argv)
     }
     Pace pace;
     pace_init(&pace, false, NULL, NULL);
-    static char log[1 << 16], text[1 << 16];
+    char log[4096], text[1 << 16];
     Image img = { 0 };
     int rc = 0;
 
     /* Boot to the shell, the window refreshed between slices as term_run would. */
     uint64_t ran = 0;
-    while (!strstr(serial_text(com1, log, sizeof(log)), "SHELL-READY")) {
+    while (!strstr(serial_tail(com1, log, sizeof(log)), "SHELL-READY")) {
         VmExit why = vm_run(vm, SLICE);
         ran += SLICE;
         if ((why != VM_EXIT_INSN_LIMIT && why != VM_EXIT_RUNNING) || ran >= BOOT_LIMIT) {
