@@ -771,6 +771,7 @@ static const StateField vga_host_fields[] = {
     STATE_HOST(Vga, pci), STATE_HOST(Vga, mem),
     STATE_HOST(Vga, bar0), STATE_HOST(Vga, bar2), STATE_HOST(Vga, rom_bar),   /* derived: the BARs */
     STATE_HOST(Vga, rom), STATE_HOST(Vga, rom_size),
+    STATE_HOST(Vga, edid),          /* constant: built by vga_new (vga_edid.c) */
     STATE_HOST(Vga, lfb_tag), STATE_HOST(Vga, mmio_tag), STATE_HOST(Vga, rom_tag),
 };
 
