@@ -57,8 +57,8 @@ int keymap_set2(int hid_usage, bool down, uint8_t out[8])
     return n;
 }
 
-/* US layout: ASCII -> HID usage, with bit 8 = Shift held. */
-static int ascii_usage(int c)
+/* US layout: ASCII -> HID usage, with KEYMAP_SHIFT (bit 8) = Shift held. */
+int keymap_ascii_usage(int c)
 {
     static const char unshifted[] = "1234567890";
     static const char shifted[] = "!@#$%^&*()";
@@ -87,11 +87,11 @@ static int ascii_usage(int c)
 
 int keymap_ascii_set2(int c, uint8_t out[32])
 {
-    int u = ascii_usage(c);
+    int u = keymap_ascii_usage(c);
     if (u < 0)
         return 0;
     int n = 0;
-    bool shift = u & 0x100;
+    bool shift = u & KEYMAP_SHIFT;
     if (shift)
         n += keymap_set2(0xe1, true, out + n);
     n += keymap_set2(u & 0xff, true, out + n);

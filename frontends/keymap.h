@@ -15,6 +15,10 @@ int keymap_set2(int hid_usage, bool down, uint8_t out[8]);
 /* A character typed on a terminal (US layout): press and release, with Shift where needed.
  * Returns the byte count (at most 12; 0 for characters no key types). */
 int keymap_ascii_set2(int c, uint8_t out[32]);
+/* The key that types character c (US layout): its USB HID usage, plus KEYMAP_SHIFT when Shift
+ * must be held; -1 for characters no key types. */
+#define KEYMAP_SHIFT 0x100
+int keymap_ascii_usage(int c);
 
 /* The most bytes keymap_sendkey_set2 writes: KEYMAP_SENDKEY_MAX keys, each at most 3 bytes down
  * and 3 up. */

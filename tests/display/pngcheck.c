@@ -12,12 +12,18 @@
  *   pngcheck FILE --near REF PCT     exits 1 unless REF has FILE's size and at most PCT percent
  *                                    of the pixels differ (by more than 64 in a channel) from
  *                                    REF's: the same screen from another machine (QEMU)
+ *   pngcheck FILE --text ROM STRING  reads the picture as a Linux framebuffer console that shows
+ *                                    the 8x16 font of the VGA BIOS image ROM (fbtext.h), prints
+ *                                    the text, and exits 1 unless one of its lines contains STRING
+ *   pngcheck --psf ROM OUT.psf       writes that font as a PSF1 file for the guest's loadfont
  * The checks can be mixed and repeated; each failing one prints a line.
  */
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fbtext.h"
 
 /* FILE as RGB bytes (malloc'd), its size in *w, *h; NULL after a message. */
 static png_bytep load_rgb(const char *path, int *w, int *h)
@@ -96,13 +102,67 @@ static int check_near(const png_byte *px, int w, int h, const char *ref, const c
     return bad;
 }
 
+/* The 8x16 font of the VGA BIOS image at path; 0, or -1 after saying why. */
+static int load_font(const char *path, FbFont *font)
+{
+    if (fbtext_font_from_file(path, font) < 0) {
+        fprintf(stderr, "pngcheck: no 8x16 font found in %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_psf(const char *rom_path, const char *out)
+{
+    FbFont font;
+    uint8_t psf[FBTEXT_PSF_SIZE];
+    if (load_font(rom_path, &font) < 0)
+        return 2;
+    fbtext_psf(&font, psf);
+    FILE *f = fopen(out, "wb");
+    if (!f || fwrite(psf, 1, sizeof(psf), f) != sizeof(psf) || fclose(f) != 0) {
+        fprintf(stderr, "pngcheck: cannot write %s\n", out);
+        return 2;
+    }
+    return 0;
+}
+
+/* Reads the picture's console text; 0 when a line contains want, 1 when none does, 2 on errors. */
+static int find_text(const png_byte *px, int w, int h, const char *rom_path, const char *want)
+{
+    FbFont font;
+    if (load_font(rom_path, &font) < 0)
+        return 2;
+    size_t n = (size_t)w * (size_t)h, cap = n / 32 + 64;
+    uint8_t *lit = malloc(n);
+    char *text = malloc(cap);
+    if (!lit || !text) {
+        free(lit);
+        free(text);
+        return 2;
+    }
+    for (size_t k = 0; k < n; k++)
+        lit[k] = px[3 * k] || px[3 * k + 1] || px[3 * k + 2];
+    fbtext_read(&font, lit, w, h, text, cap);
+    printf("%s", text);
+    int rc = strstr(text, want) ? 0 : 1;
+    if (rc)
+        printf("text '%s' not on the screen\n", want);
+    free(lit);
+    free(text);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: pngcheck FILE [X,Y=RRGGBB | --vbe-pattern | --lit N | --area X0,Y0,X1,Y1=RRGGBB PCT | "
-                "--near REF PCT] ...\n");
+                "--near REF PCT | --text ROM STRING] ...\n"
+                "       pngcheck --psf ROM OUT.psf\n");
         return 2;
     }
+    if (!strcmp(argv[1], "--psf"))
+        return argc == 4 ? write_psf(argv[2], argv[3]) : 2;
     int w, h, bad = 0;
     png_bytep px = load_rgb(argv[1], &w, &h);
     if (!px)
@@ -135,6 +195,12 @@ int main(int argc, char **argv)
                 return 2;
             bad += r;
             i += 2;
+            continue;
+        }
+        if (!strcmp(argv[i], "--text") && i + 2 < argc) {
+            const char *rom_path = argv[++i], *want = argv[++i];
+            if (find_text(px, w, h, rom_path, want) != 0)
+                bad++;
             continue;
         }
         int x, y;
