@@ -34,6 +34,53 @@ void chain_emit_site(Emitter *e, const JitStubs *stubs)
     emit_jmp(e, stubs->chain);
 }
 
+void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss)
+{
+    const int32_t jc = JIT_OFF_JC;
+    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
+    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
+    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
+    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+    if (key < 0)
+        emit_alu_rm(e, EMIT_CMP, 4, HR_R8, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
+    else
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8), (int32_t)(uint32_t)key);
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
+    emit_test_rr(e, 8, HR_RSI, HR_RSI);
+    emit_jcc_label(e, EMIT_CC_E, miss, false);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
+    emit_test_rr(e, 8, HR_RDI, HR_RDI);
+    emit_jcc_label(e, EMIT_CC_E, miss, false);
+    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
+    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
+    emit_jcc_label(e, EMIT_CC_B, miss, false);
+}
+
+void chain_emit_probe(Emitter *e, const JitStubs *stubs, const Block *b, int bits, int user)
+{
+    EmitLabel miss;
+    emit_label_init(&miss);
+    /* the linear address, as block_find and the stub compute it */
+    emit_mov_rr(e, 8, HR_RCX, HR_RAX);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
+    if (bits != 64)
+        emit_mov_rr(e, 4, HR_RCX, HR_RCX);
+    /* the block's mode key is the current one: it runs only under it */
+    chain_emit_jc_probe(e, stubs->gen, b->key | (uint32_t)user << 31, &miss);
+    emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)));
+    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RSI);
+    emit_jmp_r(e, HR_RDI);
+    emit_label_bind(e, &miss);
+    emit_jmp(e, stubs->lookup);
+}
+
 bool chain_may_link(const Block *from, const Block *to, uint32_t gen)
 {
     /* `to` lies whole on `from`'s first page, so every invalidation that drops `to` drops

@@ -22,6 +22,7 @@
 
 #include "cpu/decode.h"
 #include "jit/codebuf.h"
+#include "jit/emit_branch.h"
 #include "jit/translate.h"
 
 /* Bytes of the chain entry before Block.jit_code: inc [rsp + disp8], movabs, mov [rbp + disp]. */
@@ -37,6 +38,19 @@ void chain_emit_entry(Emitter *e, const Block *b);
 
 /* Emits a patch site and its unpatched tail (Cpu.rip, Cpu.icount and r15 already set). */
 void chain_emit_site(Emitter *e, const JitStubs *stubs);
+
+/* The jump-cache probe (Tlb.jc) the lookup stub and chain_emit_probe share: rcx = the linear
+ * address, the key (mode key | user << 31) in r8 when `key` < 0, else `key`.  A block found that
+ * was translated in code generation `gen` and fits in r15 leaves rsi = the Block and rdi = its
+ * code; anything else jumps to `miss`.  rcx and rdx are clobbered. */
+void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss);
+
+/* The jump-cache probe of the lookup stub, inline after an indirect transfer (RET, JMP r/m):
+ * rax = the target RIP (Cpu.rip, Cpu.icount and r15 already set), the block was translated for
+ * TLB class `user` (the probe compares the jump-cache key of that class; a block running at the
+ * other one goes on through the stub).  A hit enters the block found, anything else goes to the
+ * lookup stub. */
+void chain_emit_probe(Emitter *e, const JitStubs *stubs, const Block *b, int bits, int user);
 
 /* Whether the patch site of running block `from` may jump straight to block `to`, found in the
  * jump cache for its target in code generation `gen` (jit.h section 6). */

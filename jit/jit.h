@@ -150,10 +150,13 @@
  *    the block's retired instructions from r15.  A jump back to the block's own start is then an
  *    internal back-edge (cmp r15, n; leaves with JIT_EXIT_JUMP when short).  A transfer to a
  *    target known at translation that lies on the block's first guest page (and is not truncated
- *    to 16 bits) ends in a patch site, a `jmp rel32` (jit/chain.h); every other transfer, and a
- *    site not yet patched, jumps to the shared lookup stub, which probes Tlb.jc (linear address,
- *    mode key | user << 31) and enters the found block's code when it was translated in this
- *    code generation and fits in r15, else leaves with JIT_EXIT_LOOKUP.  When the stub came from
+ *    to 16 bits) ends in a patch site, a `jmp rel32` (jit/chain.h).  An indirect transfer (RET,
+ *    JMP r/m) probes Tlb.jc inline (chain_emit_probe: the block's own mode key and TLB class, so
+ *    its own indirect jump for the host's predictor) and enters the block found; on a miss, and
+ *    for every other transfer and a site not yet patched, it jumps to the shared lookup stub,
+ *    which probes Tlb.jc (linear address, mode key | user << 31) and enters the found block's
+ *    code when it was translated in this code generation and fits in r15, else leaves with
+ *    JIT_EXIT_LOOKUP.  When the stub came from
  *    a patch site and found a block, jit_chain() patches the site (through the RW view) to jump
  *    straight to that block's chain entry when chain_may_link() allows: the target starts and
  *    ends on the source's first physical page, has the source's mode key, and both are of this
@@ -223,7 +226,7 @@ typedef JitExit (*JitEntryFn)(Cpu *cpu, const void *code, uint64_t budget);
 typedef struct JitFrame {
     uint64_t limit;    /* icount at entry + budget: icount = limit - r15 */
     uint64_t chains;   /* entries through patched jumps since the trampoline (JitStats.chain_hits) */
-    uint64_t unused;   /* keeps the alignment below */
+    uint64_t probe_hits; /* inline jump-cache probes that entered a block (JitStats.jc_hits) */
 } JitFrame;
 /* The return address, six pushes and the frame leave rsp 16-byte aligned for calls. */
 _Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp 16-byte aligned");

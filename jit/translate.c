@@ -56,7 +56,6 @@ static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R1
 static void emit_lookup(Emitter *e, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     const uint8_t *miss = stubs->exit[JIT_EXIT_LOOKUP];
-    const int32_t jc = JIT_OFF_JC;
     EmitLabel bits64, fail, link;
     emit_label_init(&bits64);
     emit_label_init(&fail);
@@ -70,33 +69,13 @@ static void emit_lookup(Emitter *e, JitStubs *stubs, uint32_t gen, JitStats *st)
     emit_jcc_label(e, EMIT_CC_E, &bits64, true);
     emit_mov_rr(e, 4, HR_RCX, HR_RCX);
     emit_label_bind(e, &bits64);
-    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
-    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
-    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
-    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
-    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
     /* key = mode_key | (CPL == 3) << 31 (decode.c) */
-    emit_alu_rr(e, EMIT_XOR, 4, HR_RSI, HR_RSI);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R8, HR_R8);
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
-    emit_setcc_r(e, EMIT_CC_E, HR_RSI);
-    emit_shift_ri(e, EMIT_SHL, 4, HR_RSI, 31);
-    emit_alu_rm(e, EMIT_OR, 4, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
-    emit_alu_rm(e, EMIT_CMP, 4, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
-    emit_test_rr(e, 8, HR_RSI, HR_RSI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
-    emit_test_rr(e, 8, HR_RDI, HR_RDI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
-    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
-    emit_jcc_label(e, EMIT_CC_B, &fail, false);
+    emit_setcc_r(e, EMIT_CC_E, HR_R8);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 31);
+    emit_alu_rm(e, EMIT_OR, 4, HR_R8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
+    chain_emit_jc_probe(e, gen, -1, &fail);
     if (st) {
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
         emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
@@ -125,10 +104,12 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
     Emitter e;
     if (!codebuf_begin(cb, &e, 640))
         return false;
+    stubs->gen = gen;
     for (int i = 0; i < 6; i++)
         emit_push_r(&e, saved_regs[i]);
     emit_alu_ri(&e, EMIT_SUB, 8, HR_RSP, (int64_t)sizeof(JitFrame));
     emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)), 0);
+    emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)), 0);
     emit_mov_rr(&e, 8, JIT_REG_CPU, HR_RDI);
     emit_mov_rr(&e, 8, JIT_REG_BUDGET, HR_RDX);
     emit_mov_rm(&e, 8, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_ICOUNT));
@@ -148,6 +129,9 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
         /* eax holds the exit reason */
         emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
         emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->chain_hits);
+        emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
+        emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)));
+        emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->jc_hits);
         emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
     }
     emit_alu_ri(&e, EMIT_ADD, 8, HR_RSP, (int64_t)sizeof(JitFrame));
@@ -1141,7 +1125,7 @@ static void branch_exit(Tx *t, bool site)
     if (site)
         chain_emit_site(&t->e, t->stubs);
     else
-        emit_jmp(&t->e, t->stubs->lookup);
+        chain_emit_probe(&t->e, t->stubs, t->b, t->bits, t->user);
 }
 
 static void emit_branch_exit(Tx *t)

@@ -16,6 +16,7 @@ typedef struct JitStubs {
     const uint8_t *exit[JIT_EXIT_COUNT];
     const uint8_t *lookup;     /* the jump-cache probe after native branches (translate.c) */
     const uint8_t *chain;      /* the same from a patch site, r10 = its rel32 field (chain.h) */
+    uint32_t gen;              /* the code generation they were emitted for */
 } JitStubs;
 
 /* Emits the trampoline, the exit stubs and the lookup stub for code generation `gen`, which
