@@ -146,7 +146,9 @@
  *    straddle two pages; indirect jumps probe Tlb.jc inline; a jump to the block's own start is an
  *    internal back-edge with a budget check.
  *    As written: every native transfer (taken Jcc, JMP rel, CALL rel, RET, JMP r/m, the
- *    fall-through after a native last instruction) stores Cpu.rip and Cpu.icount and subtracts
+ *    fall-through after a native last instruction, or after a last handler call that returned
+ *    INSN_NEXT: the decoder ends blocks after system instructions such as RDTSC, and in 32-bit
+ *    code only in blocks that check the flat CS anyway) stores Cpu.rip and Cpu.icount and subtracts
  *    the block's retired instructions from r15.  A jump back to the block's own start is then an
  *    internal back-edge (cmp r15, n; leaves with JIT_EXIT_JUMP when short).  A transfer to a
  *    target known at translation that lies on the block's first guest page (and is not truncated
@@ -171,7 +173,9 @@
  *      - the target of a site lies on its source block's first page P, and the source runs only
  *        where its linear page maps to P (it was found through the TLB or the jump cache for
  *        that page, or reached by a same-page jump), so the site's target is on P whatever
- *        CR3, the TLB or CS.base say;
+ *        CR3, the TLB or CS.base say; every instruction that changes translations (MOV CR,
+ *        INVLPG, WRMSR, a task switch) ends its block with INSN_END or INSN_JUMP, which leave
+ *        to the run loop, so no site runs after a translation change in its own block;
  *      - a block is freed only by block_invalidate_page of a page it touches and by
  *        block_flush_all; the target touches P only, so whatever frees it frees every block
  *        starting on P, every source of a patched jump into it among them.  Freed blocks are

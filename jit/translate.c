@@ -1330,6 +1330,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
                      form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
+    /* A block that ends after a handler call (the decoder ends blocks after system instructions:
+     * RDTSC, CPUID, ...) goes on the same way when the handler returned INSN_NEXT, which says it
+     * changed nothing the run loop looks at (jit.h section 6); in 32-bit code only where the
+     * entry checks the flat CS anyway. */
+    bool call_end = n > 0 && form[n - 1] == FORM_NONE && (bits == 64 || (bits == 32 && branches));
     if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
@@ -1494,9 +1499,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.called++;
     }
     emit_writeback(&t);
-    if (chain_end) {
-        /* The block ended at a page end or its size limit after a native instruction: go on
-         * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
+    if (chain_end || call_end) {
+        /* The block ended at a page end or its size limit after a native instruction, or after
+         * a handler that returned INSN_NEXT: go on to the next block as after a branch (EIP
+         * wraps at 4 GiB, as rip_wrap does). */
         emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
         if (bits != 64)
             emit_mov_rr(e, 4, HR_RAX, HR_RAX);

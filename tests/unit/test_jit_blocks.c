@@ -652,12 +652,26 @@ static void chained_loop_code(Pair *p)
     pair_reg(p, R_DX, 30);
 }
 
-static void chained_budget_stops(FmMode mode)
+/* A loop whose first block ends after RDTSC (the decoder ends blocks after system
+ * instructions; the handler returns INSN_NEXT), so generated code goes on to the next block
+ * without the run loop: 30 iterations of 4 instructions, then the HLT.  The TSC comes from the
+ * instruction count, the same in both tiers. */
+static void rdtsc_loop_code(Pair *p)
 {
-    const uint64_t total = 30 * 7 + 1;
+    PAIR_LOAD(p,
+        0x0f, 0x31,                     /* 0x00: rdtsc */
+        0x01, 0xc6,                     /* 0x02: add esi, eax */
+        0xff, 0xcf,                     /* 0x04: dec edi */
+        0x75, 0xf8);                    /* 0x06: jnz 0x00 */
+    pair_reg(p, R_SI, 0);
+    pair_reg(p, R_DI, 30);
+}
+
+static void chained_budget_stops(FmMode mode, void (*load)(Pair *), uint64_t total)
+{
     for (uint64_t budget = 1; budget <= total - 40 + 2; budget++) {
         Pair p = pair_new(mode);
-        chained_loop_code(&p);
+        load(&p);
         pair_budget(&p, 40);                      /* translate and link the loop first */
         pair_budget(&p, budget);
         char what[64];
@@ -669,7 +683,7 @@ static void chained_budget_stops(FmMode mode)
     }
     for (uint64_t chunk = 2; chunk <= 9; chunk++) {
         Pair p = pair_new(mode);
-        chained_loop_code(&p);
+        load(&p);
         run_in_chunks(&p, chunk, "chained loop", total);
         pair_free(&p);
     }
@@ -677,13 +691,28 @@ static void chained_budget_stops(FmMode mode)
 
 START_TEST(jit_chain_budget_stops_in_chained_loop_pm32_exact)
 {
-    chained_budget_stops(FM_PM32);
+    chained_budget_stops(FM_PM32, chained_loop_code, 30 * 7 + 1);
 }
 END_TEST
 
 START_TEST(jit_chain_budget_stops_in_chained_loop_long64_exact)
 {
-    chained_budget_stops(FM_LONG64);
+    chained_budget_stops(FM_LONG64, chained_loop_code, 30 * 7 + 1);
+}
+END_TEST
+
+START_TEST(jit_chain_after_system_instruction_exact)
+{
+    chained_budget_stops(FM_LONG64, rdtsc_loop_code, 30 * 4 + 1);
+    chained_budget_stops(FM_PM32, rdtsc_loop_code, 30 * 4 + 1);
+    Pair p = pair_new(FM_LONG64);
+    rdtsc_loop_code(&p);
+    pair_run(&p, 1000);
+    pair_check(&p, false, "RDTSC loop");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.exits[JIT_EXIT_END] <= 1, "%llu end exits: blocks ending after RDTSC went to the run loop",
+                  (unsigned long long)s.exits[JIT_EXIT_END]);
+    pair_free(&p);
 }
 END_TEST
 
@@ -788,6 +817,7 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_long64_exact);
+    tcase_add_test(tc, jit_chain_after_system_instruction_exact);
     tcase_add_test(tc, jit_chain_smc_into_chained_block_pm32_exact);
     tcase_add_test(tc, jit_chain_smc_into_chained_block_long64_exact);
     tcase_add_test(tc, jit_chain_to_block_failing_entry_check_exact);
