@@ -2,13 +2,15 @@
  * translate.c — from a decoded Block to host code, following the contract in jit/jit.h.
  *
  * A block's code, in order:
- *   prologue   cmp r15, n ; jb exit_budget       the whole block must fit in the budget
+ *   chain entry  the target of patched jumps (jit/chain.h): counts, sets Cpu.cur_block
+ *   prologue   cmp r15, n ; jb exit_lookup       the whole block must fit in the budget
  *              entry checks (jit.h section 1)    flat segments, SS.B, TLB class: else
  *                                                exit_budget (the interpreter runs it)
- *              mov rbx, b->insns ; mov r12, [rbp + rip]
+ *              mov r12, [rbp + rip] ; cached guest registers loaded
  *   main line  one piece per instruction, native or a handler call (below)
- *   end        Cpu.rip/icount synced; after a native last instruction on through the lookup
- *              stub (jit.h section 6), else exit_end
+ *   end        Cpu.rip/icount synced; after a native last instruction or a handler that
+ *              returned INSN_NEXT on through a patch site or the lookup stub (jit.h
+ *              section 6), else exit_end
  *   sides      out-of-line pieces: taken branches, TLB misses, handler returns other than
  *              INSN_NEXT
  *
@@ -18,7 +20,7 @@
  *
  *     add  qword [rbp + icount], pending       native instructions since the last sync
  *     lea  rax, [r12 + off] ; mov [rbp + rip], rax      cpu->rip is this instruction
- *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)] ; call in->fn
+ *     mov  rdi, rbp ; mov rsi, &b->insns[i] ; call in->fn
  *     inc  qword [rbp + icount]                retired (a fault longjmps out before this)
  *     test eax, eax ; jnz side                 INSN_JUMP or INSN_END: out of line
  *     add  qword [rbp + rip], len
