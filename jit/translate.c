@@ -2,13 +2,15 @@
  * translate.c — from a decoded Block to host code, following the contract in jit/jit.h.
  *
  * A block's code, in order:
- *   prologue   cmp r15, n ; jb exit_budget       the whole block must fit in the budget
+ *   chain entry  the target of patched jumps (jit/chain.h): counts, sets Cpu.cur_block
+ *   prologue   cmp r15, n ; jb exit_lookup       the whole block must fit in the budget
  *              entry checks (jit.h section 1)    flat segments, SS.B, TLB class: else
  *                                                exit_budget (the interpreter runs it)
- *              mov rbx, b->insns ; mov r12, [rbp + rip]
+ *              mov r12, [rbp + rip] ; cached guest registers loaded
  *   main line  one piece per instruction, native or a handler call (below)
- *   end        Cpu.rip/icount synced; after a native last instruction on through the lookup
- *              stub (jit.h section 6), else exit_end
+ *   end        Cpu.rip/icount synced; after a native last instruction or a handler that
+ *              returned INSN_NEXT on through a patch site or the lookup stub (jit.h
+ *              section 6), else exit_end
  *   sides      out-of-line pieces: taken branches, TLB misses, handler returns other than
  *              INSN_NEXT
  *
@@ -18,7 +20,7 @@
  *
  *     add  qword [rbp + icount], pending       native instructions since the last sync
  *     lea  rax, [r12 + off] ; mov [rbp + rip], rax      cpu->rip is this instruction
- *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)] ; call in->fn
+ *     mov  rdi, rbp ; mov rsi, &b->insns[i] ; call in->fn
  *     inc  qword [rbp + icount]                retired (a fault longjmps out before this)
  *     test eax, eax ; jnz side                 INSN_JUMP or INSN_END: out of line
  *     add  qword [rbp + rip], len
@@ -39,6 +41,7 @@
 #include "cpu/flags.h"
 #include "cpu/forms.h"
 
+#include "jit/chain.h"
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
 
@@ -49,55 +52,47 @@ static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R1
  * (stored), Cpu.icount exact, r15 = the budget left.  Probes the jump cache (Tlb.jc, the
  * run loop's block_find fast path) for the block at CS.base + rip with the current mode key and
  * privilege class; a block translated in this code generation `gen` that fits in the budget is
- * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop. */
-static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStats *st)
+ * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop.  Entered at
+ * stubs->chain from a patch site (r10 = its rel32 field), a hit goes through jit_chain(), which
+ * may link the site to the block found (jit/chain.h). */
+static void emit_lookup(Emitter *e, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     const uint8_t *miss = stubs->exit[JIT_EXIT_LOOKUP];
-    const int32_t jc = JIT_OFF_JC;
-    EmitLabel bits64, fail;
+    EmitLabel bits64, fail, link;
     emit_label_init(&bits64);
     emit_label_init(&fail);
+    emit_label_init(&link);
+    stubs->lookup = e->p;
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R10, HR_R10);
+    stubs->chain = e->p;
     emit_mov_rr(e, 8, HR_RCX, HR_RAX);
     emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, code_bits)), 64);
     emit_jcc_label(e, EMIT_CC_E, &bits64, true);
     emit_mov_rr(e, 4, HR_RCX, HR_RCX);
     emit_label_bind(e, &bits64);
-    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
-    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
-    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
-    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
-    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
     /* key = mode_key | (CPL == 3) << 31 (decode.c) */
-    emit_alu_rr(e, EMIT_XOR, 4, HR_RSI, HR_RSI);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R8, HR_R8);
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
-    emit_setcc_r(e, EMIT_CC_E, HR_RSI);
-    emit_shift_ri(e, EMIT_SHL, 4, HR_RSI, 31);
-    emit_alu_rm(e, EMIT_OR, 4, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
-    emit_alu_rm(e, EMIT_CMP, 4, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
-    emit_test_rr(e, 8, HR_RSI, HR_RSI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
-    emit_test_rr(e, 8, HR_RDI, HR_RDI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
-    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
-    emit_jcc_label(e, EMIT_CC_B, &fail, false);
+    emit_setcc_r(e, EMIT_CC_E, HR_R8);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 31);
+    emit_alu_rm(e, EMIT_OR, 4, HR_R8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
+    chain_emit_jc_probe(e, gen, -1, &fail);
     if (st) {
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
         emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
     }
+    emit_test_rr(e, 8, HR_R10, HR_R10);
+    emit_jcc_label(e, EMIT_CC_NE, &link, false);
     /* the block now running, as block_find records it: a store that frees it (self-modifying
      * code) ends it after the storing instruction, and only then (block_invalidate_page) */
     emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RSI);
     emit_jmp_r(e, HR_RDI);
+    emit_label_bind(e, &link);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_rr(e, 8, HR_RDX, HR_R10);
+    emit_call(e, (const void *)(uintptr_t)jit_chain);
+    emit_jmp_r(e, HR_RAX);
     emit_label_bind(e, &fail);
     if (st) {
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_misses);
@@ -109,11 +104,14 @@ static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStat
 bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     Emitter e;
-    if (!codebuf_begin(cb, &e, 512))
+    if (!codebuf_begin(cb, &e, 640))
         return false;
+    stubs->gen = gen;
     for (int i = 0; i < 6; i++)
         emit_push_r(&e, saved_regs[i]);
     emit_alu_ri(&e, EMIT_SUB, 8, HR_RSP, (int64_t)sizeof(JitFrame));
+    emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)), 0);
+    emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)), 0);
     emit_mov_rr(&e, 8, JIT_REG_CPU, HR_RDI);
     emit_mov_rr(&e, 8, JIT_REG_BUDGET, HR_RDX);
     emit_mov_rm(&e, 8, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_ICOUNT));
@@ -129,11 +127,19 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
         emit_jmp_label(&e, &epilogue, false);
     }
     emit_label_bind(&e, &epilogue);
+    if (st) {
+        /* eax holds the exit reason */
+        emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
+        emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->chain_hits);
+        emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
+        emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)));
+        emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->jc_hits);
+        emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
+    }
     emit_alu_ri(&e, EMIT_ADD, 8, HR_RSP, (int64_t)sizeof(JitFrame));
     for (int i = 5; i >= 0; i--)
         emit_pop_r(&e, saved_regs[i]);
     emit_ret(&e);
-    stubs->lookup = e.p;
     emit_lookup(&e, stubs, gen, st);
 
     const void *code = codebuf_commit(cb, &e);
@@ -1111,14 +1117,22 @@ static void sp_now(Tx *t)
 }
 
 /* The instruction after the stack access went to the next block: Cpu.rip = rax (checked),
- * Cpu.icount with it, on through the lookup. */
-static void emit_branch_exit(Tx *t)
+ * Cpu.icount with it, on through the lookup, or through a patch site (`site`, jit/chain.h). */
+static void branch_exit(Tx *t, bool site)
 {
     emit_writeback(t);
     emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
     sync_icount(t, 1);
     emit_alu_ri(&t->e, EMIT_SUB, 8, JIT_REG_BUDGET, t->cur + 1);
-    emit_jmp(&t->e, t->stubs->lookup);
+    if (site)
+        chain_emit_site(&t->e, t->stubs);
+    else
+        chain_emit_probe(&t->e, t->stubs, t->b, t->bits, t->user);
+}
+
+static void emit_branch_exit(Tx *t)
+{
+    branch_exit(t, false);
 }
 
 /* PUSH r / POP r / CALL rel / RET (stack.c, branch.c), operand size = stack width S: the
@@ -1156,7 +1170,7 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
         store_greg(t, R_SP, 8, HR_RDX);
         emit_mov_rr(e, 8, HR_RAX, HR_R9);
-        emit_branch_exit(t);
+        branch_exit(t, chain_target_ok(t->b, (int64_t)t->cur_off + in->len + (int64_t)in->imm, in->osz));
         break;
     default:   /* FORM_RET */
         s->branch = true;
@@ -1267,6 +1281,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         return NULL;
     Emitter *e = &t.e;
     uint32_t n = b->n;
+    chain_emit_entry(e, b);
     InsnForm form[BLOCK_MAX_INSNS];
     bool live_after[BLOCK_MAX_INSNS];
     uint32_t off[BLOCK_MAX_INSNS + 1];
@@ -1310,11 +1325,18 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             live = false;
     }
 
+    /* Only a patched jump gets here with too little budget (the run loop and the lookup stub
+     * check it first): a lookup exit then, as when the stub finds no room (jit.h section 6). */
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
-    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
+    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_LOOKUP]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
                      form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
+    /* A block that ends after a handler call (the decoder ends blocks after system instructions:
+     * RDTSC, CPUID, ...) goes on the same way when the handler returned INSN_NEXT, which says it
+     * changed nothing the run loop looks at (jit.h section 6); in 32-bit code only where the
+     * entry checks the flat CS anyway. */
+    bool call_end = n > 0 && form[n - 1] == FORM_NONE && (bits == 64 || (bits == 32 && branches));
     if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
@@ -1479,16 +1501,20 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.called++;
     }
     emit_writeback(&t);
-    if (chain_end) {
-        /* The block ended at a page end or its size limit after a native instruction: go on
-         * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
+    if (chain_end || call_end) {
+        /* The block ended at a page end or its size limit after a native instruction, or after
+         * a handler that returned INSN_NEXT: go on to the next block as after a branch (EIP
+         * wraps at 4 GiB, as rip_wrap does). */
         emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
         if (bits != 64)
             emit_mov_rr(e, 4, HR_RAX, HR_RAX);
         emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
         sync_icount(&t, 0);
         emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, n);
-        emit_jmp(e, stubs->lookup);
+        if (chain_target_ok(b, off[n], 4))
+            chain_emit_site(e, stubs);
+        else
+            emit_jmp(e, stubs->lookup);
     } else {
         sync_icount(&t, 0);
         set_rip(&t, off[n]);
@@ -1543,7 +1569,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.pending = s->pending;
         sync_icount(&t, 1);
         emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
-        emit_jmp(e, stubs->lookup);
+        if (chain_target_ok(b, (int64_t)s->off + in->len + (int64_t)in->imm, in->osz))
+            chain_emit_site(e, stubs);
+        else
+            emit_jmp(e, stubs->lookup);
         if (t.bits == 64) {
             /* A non-canonical target: the handler raises the #GP from the synced state. */
             emit_label_bind(e, &bad);
@@ -1556,6 +1585,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         }
     }
     const void *code = codebuf_commit(cb, e);
+    if (code)
+        code = (const uint8_t *)code + CHAIN_ENTRY_BYTES;
     if (code && st) {
         st->insns_native += t.native;
         st->insns_called += t.called;

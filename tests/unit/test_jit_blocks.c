@@ -563,6 +563,20 @@ static void self_loop_code(Pair *p)
     pair_reg(p, R_DX, 50);
 }
 
+/* Runs both machines to the HLT in steps of `chunk` instructions, comparing at every stop; the
+ * run retires `total` instructions. */
+static void run_in_chunks(Pair *p, uint64_t chunk, const char *name, uint64_t total)
+{
+    for (int i = 0; !p->m[0]->cpu->halted; i++) {
+        ck_assert_msg(i < 1000, "no end");
+        pair_budget(p, chunk);
+        char what[80];
+        snprintf(what, sizeof(what), "%s in chunks of %llu, stop %d", name, (unsigned long long)chunk, i);
+        pair_check(p, false, what);
+    }
+    ck_assert_int_eq(p->m[1]->cpu->icount, total);
+}
+
 static void budget_stops(uint32_t threshold)
 {
     for (uint64_t budget = 1; budget <= 3 * 50 + 2; budget++) {
@@ -589,14 +603,7 @@ static void budget_stops(uint32_t threshold)
     for (uint64_t chunk = 1; chunk <= 16; chunk++) {
         Pair p = pair_new_threshold(FM_PM32, threshold);
         loop_code(&p);
-        for (int i = 0; !p.m[0]->cpu->halted; i++) {
-            ck_assert_msg(i < 1000, "no end");
-            pair_budget(&p, chunk);
-            char what[64];
-            snprintf(what, sizeof(what), "chunks of %llu, stop %d", (unsigned long long)chunk, i);
-            pair_check(&p, false, what);
-        }
-        ck_assert_int_eq(p.m[1]->cpu->icount, total);
+        run_in_chunks(&p, chunk, "loop", total);
         /* Budgets of 1 never fit a block: the interpreter runs them all (jit.h section 1). */
         pair_release(&p, chunk > 1);
     }
@@ -611,6 +618,181 @@ END_TEST
 START_TEST(jit_budget_stops_in_loop_threshold2_exact)
 {
     budget_stops(2);
+}
+END_TEST
+
+/* ---- patched chains between blocks (jit/chain.h, jit.h section 6) ---- */
+
+/* The chaining counters of the JIT machine: `chained` transfers must have gone through patched
+ * jumps (else the test tested nothing). */
+static void chains_used(const Pair *p, const char *what)
+{
+    JitStats s = jit_stats(p->m[1]->cpu->jit);
+    ck_assert_msg(s.chains_linked > 0 && s.chain_hits > 0, "%s: no patched jump was taken (%llu linked, %llu hits)",
+                  what, (unsigned long long)s.chains_linked, (unsigned long long)s.chain_hits);
+}
+
+/* A loop through three blocks on one page, each ending in a jump to the next: every transfer is a
+ * patch site.  30 iterations of 7 instructions, then the HLT. */
+static void chained_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x01, 0xc8,                     /* 0x00: add eax, ecx */
+        0xff, 0xc1,                     /* 0x02: inc ecx */
+        0xeb, 0x0a,                     /* 0x04: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0x83, 0xeb, 0x01,               /* 0x10: sub ebx, 1 */
+        0xeb, 0x0b,                     /* 0x13: jmp 0x20 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0xff, 0xca,                     /* 0x20: dec edx */
+        0x75, 0xdc);                    /* 0x22: jnz 0x00 */
+    pair_reg(p, R_AX, 0);
+    pair_reg(p, R_CX, 1);
+    pair_reg(p, R_BX, 1000);
+    pair_reg(p, R_DX, 30);
+}
+
+/* A loop whose first block ends after RDTSC (the decoder ends blocks after system
+ * instructions; the handler returns INSN_NEXT), so generated code goes on to the next block
+ * without the run loop: 30 iterations of 4 instructions, then the HLT.  The TSC comes from the
+ * instruction count, the same in both tiers. */
+static void rdtsc_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x0f, 0x31,                     /* 0x00: rdtsc */
+        0x01, 0xc6,                     /* 0x02: add esi, eax */
+        0xff, 0xcf,                     /* 0x04: dec edi */
+        0x75, 0xf8);                    /* 0x06: jnz 0x00 */
+    pair_reg(p, R_SI, 0);
+    pair_reg(p, R_DI, 30);
+}
+
+static void chained_budget_stops(FmMode mode, void (*load)(Pair *), uint64_t total)
+{
+    for (uint64_t budget = 1; budget <= total - 40 + 2; budget++) {
+        Pair p = pair_new(mode);
+        load(&p);
+        pair_budget(&p, 40);                      /* translate and link the loop first */
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "chained loop, budget 40 + %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        if (budget > 30)
+            chains_used(&p, what);
+        pair_free(&p);
+    }
+    for (uint64_t chunk = 2; chunk <= 9; chunk++) {
+        Pair p = pair_new(mode);
+        load(&p);
+        run_in_chunks(&p, chunk, "chained loop", total);
+        pair_free(&p);
+    }
+}
+
+START_TEST(jit_chain_budget_stops_in_chained_loop_pm32_exact)
+{
+    chained_budget_stops(FM_PM32, chained_loop_code, 30 * 7 + 1);
+}
+END_TEST
+
+START_TEST(jit_chain_budget_stops_in_chained_loop_long64_exact)
+{
+    chained_budget_stops(FM_LONG64, chained_loop_code, 30 * 7 + 1);
+}
+END_TEST
+
+START_TEST(jit_chain_after_system_instruction_exact)
+{
+    chained_budget_stops(FM_LONG64, rdtsc_loop_code, 30 * 4 + 1);
+    chained_budget_stops(FM_PM32, rdtsc_loop_code, 30 * 4 + 1);
+    Pair p = pair_new(FM_LONG64);
+    rdtsc_loop_code(&p);
+    pair_run(&p, 1000);
+    pair_check(&p, false, "RDTSC loop");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.exits[JIT_EXIT_END] <= 1, "%llu end exits: blocks ending after RDTSC went to the run loop",
+                  (unsigned long long)s.exits[JIT_EXIT_END]);
+    pair_free(&p);
+}
+END_TEST
+
+/* Chained code stores into its own page when EDX reaches 5: the ADD of the block it jumps back to
+ * (a chained-to block) becomes a SUB.  The page's blocks and the patched jumps into them are
+ * dropped, the storing block stops after the store, and the next iterations run the new code. */
+static void chain_smc(FmMode mode)
+{
+    Pair p = pair_new(mode);
+    PAIR_LOAD(&p,
+        0x01, 0xc8,                     /* 0x00: add eax, ecx      (0x29 here: sub eax, ecx) */
+        0xeb, 0x0c,                     /* 0x02: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0xff, 0xca,                     /* 0x10: dec edx */
+        0x83, 0xfa, 0x05,               /* 0x12: cmp edx, 5 */
+        0x75, 0x03,                     /* 0x15: jne 0x1a */
+        0xc6, 0x03, 0x29,               /* 0x17: mov byte [ebx], 0x29 */
+        0x85, 0xd2,                     /* 0x1a: test edx, edx */
+        0x75, 0xe2);                    /* 0x1c: jnz 0x00 */
+    pair_reg(&p, R_AX, 0);
+    pair_reg(&p, R_CX, 7);
+    pair_reg(&p, R_BX, FM_CODE);
+    pair_reg(&p, R_DX, 30);
+    pair_run(&p, 1000);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_AX], (uint32_t)(25 * 7 - 5 * 7));
+    pair_check(&p, true, "store into a chained-to block");
+    chains_used(&p, "store into a chained-to block");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.smc_invalidations >= 1 && s.exits[JIT_EXIT_STOP] >= 1, "the store did not stop chained code");
+    pair_free(&p);
+}
+
+START_TEST(jit_chain_smc_into_chained_block_pm32_exact)
+{
+    chain_smc(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_chain_smc_into_chained_block_long64_exact)
+{
+    chain_smc(FM_LONG64);
+}
+END_TEST
+
+/* Block A loads DS (a handler call, which does not end the block) and jumps to block B, whose
+ * native load checks at entry that DS is flat (jit.h section 1).  After EDX reaches 4, A loads a
+ * selector with base 0x100: the patched jump from A still leads to B, whose entry check now
+ * fails, and the interpreter runs B from there (JIT_EXIT_BUDGET), reading at base 0x100. */
+START_TEST(jit_chain_to_block_failing_entry_check_exact)
+{
+    Pair p = pair_new(FM_PM32);
+    for (int i = 0; i < 2; i++) {
+        fm_poke(p.m[i], GDT + 24, 8, 0x00cf93000100ffffull);   /* data, base 0x100, 4 GiB */
+        p.m[i]->cpu->gdtr.limit = 31;
+        fm_poke(p.m[i], 0x8000, 4, 0x11);
+        fm_poke(p.m[i], 0x8100, 4, 0x2200);
+    }
+    PAIR_LOAD(&p,
+        0x8e, 0xde,                     /* 0x00: mov ds, si */
+        0xeb, 0x0c,                     /* 0x02: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0x8b, 0x03,                     /* 0x10: mov eax, [ebx] */
+        0x01, 0xc1,                     /* 0x12: add ecx, eax */
+        0x83, 0xfa, 0x04,               /* 0x14: cmp edx, 4 */
+        0x75, 0x05,                     /* 0x17: jne 0x1e */
+        0xbe, 0x18, 0x00, 0x00, 0x00,   /* 0x19: mov esi, 0x18 */
+        0xff, 0xca,                     /* 0x1e: dec edx */
+        0x75, 0xde);                    /* 0x20: jnz 0x00 */
+    pair_reg(&p, R_BX, 0x8000);
+    pair_reg(&p, R_CX, 0);
+    pair_reg(&p, R_DX, 20);
+    pair_reg(&p, R_SI, 0x10);
+    pair_run(&p, 1000);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_CX], 17 * 0x11 + 3 * 0x2200);
+    pair_check(&p, true, "chain into a block whose entry check fails");
+    chains_used(&p, "chain into a block whose entry check fails");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.exits[JIT_EXIT_BUDGET] >= 3, "%llu budget exits: the entry check did not fail",
+                  (unsigned long long)s.exits[JIT_EXIT_BUDGET]);
+    pair_free(&p);
 }
 END_TEST
 
@@ -633,6 +815,12 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_smc_page_written_often_stays_interpreted);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
+    tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
+    tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_long64_exact);
+    tcase_add_test(tc, jit_chain_after_system_instruction_exact);
+    tcase_add_test(tc, jit_chain_smc_into_chained_block_pm32_exact);
+    tcase_add_test(tc, jit_chain_smc_into_chained_block_long64_exact);
+    tcase_add_test(tc, jit_chain_to_block_failing_entry_check_exact);
     suite_add_tcase(s, tc);
     return s;
 }
