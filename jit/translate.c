@@ -41,6 +41,7 @@
 
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
+#include "jit/emit_sse.h"
 
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
@@ -249,15 +250,22 @@ static void set_rip(Tx *t, uint32_t off)
     t->rip_mem = off;
 }
 
-/* Stores the lazy flags of an operation: cc_op, cc_dst = rax, cc_src = rcx (or 0). */
-static void store_cc(Tx *t, int op, int size, bool src_zero)
+/* Stores the lazy flags of an operation: cc_op, cc_dst = host register dst (zero-extended from
+ * `size`), cc_src = rcx (or 0). */
+static void store_cc_dst(Tx *t, int op, int size, int dst, bool src_zero)
 {
     emit_mov_mi(&t->e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), ((uint32_t)op << 2) | cc_size_log2(size));
-    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), HR_RAX);
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), dst);
     if (src_zero)
         emit_mov_mi(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), 0);
     else
         emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), HR_RCX);
+}
+
+/* The same with cc_dst = rax. */
+static void store_cc(Tx *t, int op, int size, bool src_zero)
+{
+    store_cc_dst(t, op, size, HR_RAX, src_zero);
 }
 
 /* Out-of-line helpers: flag questions answered from the lazy form in the Cpu. */
@@ -371,6 +379,13 @@ static InsnForm native_form(const Tx *t, const Insn *in)
 {
     InsnForm f = insn_form(in->fn);
     bool mem = in->flags & INSN_MEM;
+    if (f == FORM_NOP)
+        return f;
+    if (f == FORM_NONE) {
+        uint8_t op;
+        bool aligned;
+        f = simd_form(in, &op, &aligned);
+    }
     /* Memory operands: flat segments only (jit.h section 5); in 32-bit code FS, GS and CS
      * stay with the handler, so that a block using them still runs natively. */
     if (mem && f != FORM_LEA) {
@@ -395,6 +410,10 @@ static InsnForm native_form(const Tx *t, const Insn *in)
             return f;
         case FORM_JMP_RM:
             return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            return f;
         case FORM_ALU_MI:
         case FORM_MOV_MI:
             return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
@@ -417,6 +436,9 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_LEA:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return f;
     case FORM_SHIFT_R: {
         /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
@@ -453,7 +475,7 @@ static bool is_stack_form(InsnForm f)
 /* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
 static bool form_accesses(InsnForm f, const Insn *in)
 {
-    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && (in->flags & INSN_MEM)));
+    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && f != FORM_NOP && (in->flags & INSN_MEM)));
 }
 
 /* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
@@ -500,7 +522,7 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
  * host when `host_cf` (the host CF is the guest's before it, host_cf_after()). */
 static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
 {
-    if (in->flags & INSN_MEM && f != FORM_LEA)
+    if (in->flags & INSN_MEM && f != FORM_LEA && f != FORM_NOP)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
     case FORM_SHIFT_R:
@@ -518,6 +540,10 @@ static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
     case FORM_MOVZX:
     case FORM_MOVSX:
     case FORM_LEA:
+    case FORM_NOP:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return false;
     default:
         return true;             /* conditions, exits, and every handler call */
@@ -543,7 +569,12 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
         return in->sub == 2 ? true : cf;      /* NEG sets CF; INC/DEC/NOT keep it */
     case FORM_MOV_RR:
     case FORM_MOV_RI:
+    case FORM_NOP:
         return cf;
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
+        return !(in->flags & INSN_MEM) && cf;
     case FORM_MOVZX:
     case FORM_MOVSX:
         return !(in->flags & INSN_MEM) && cf;
@@ -559,15 +590,15 @@ static uint64_t imm_masked(const Insn *in, int size)
     return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
 }
 
-/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in rax, second
- * operand in rcx, carry-in in rdx); the host flags are the guest's. */
-static void alu_flags_done(Tx *t, int op, int size, bool live)
+/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in host register
+ * dst, second operand in rcx, carry-in in rdx); the host flags are the guest's. */
+static void alu_flags_done(Tx *t, int op, int size, int dst, bool live)
 {
     static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
                                       CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
     int cop = cc_of[op];
     if (live) {
-        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        store_cc_dst(t, cop, size, dst, cop == CC_OP_LOGIC);
         if (op == EMIT_ADC || op == EMIT_SBB)
             emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
     }
@@ -576,12 +607,49 @@ static void alu_flags_done(Tx *t, int op, int size, bool live)
     t->cf_known = cop == CC_OP_LOGIC ? 0 : -1;
 }
 
+/* ALU r0, r1/imm of 32 or 64 bits on a cached r0 (jit.h section 2), two-address as the guest
+ * wrote it, without the round trip through rax: a 32-bit host write zero-extends as the guest's
+ * does.  With live flags only for the operations that write r0 (their lazy record is then the
+ * cached register and rcx, the source zero-extended); not ADC/SBB.  False: not this case. */
+static bool emit_alu_cached(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz, c0 = ghost(t, in->r[0]);
+    bool writes = op != EMIT_CMP && op != 8;
+    if (c0 < 0 || size < 4 || op == EMIT_ADC || op == EMIT_SBB || (live && !writes))
+        return false;
+    int src = HR_RCX;
+    if (f == FORM_ALU_RR) {
+        if (!live && ghost(t, in->r[1]) >= 0)
+            src = ghost(t, in->r[1]);
+        else
+            load_greg(t, HR_RCX, in->r[1], size);
+    } else if (live) {
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    } else {
+        src = -1;
+    }
+    int64_t imm = size == 8 ? (int64_t)in->imm : (int64_t)(int32_t)(uint32_t)in->imm;
+    if (src < 0 && op == 8)
+        emit_test_ri(e, size, c0, imm);
+    else if (src < 0)
+        emit_alu_ri(e, op, size, c0, imm);
+    else if (op == 8)
+        emit_test_rr(e, size, c0, src);
+    else
+        emit_alu_rr(e, op, size, c0, src);
+    alu_flags_done(t, op, size, c0, live);
+    return true;
+}
+
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
 static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
 {
     Emitter *e = &t->e;
     int op = in->sub, size = in->osz;
     bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    if (emit_alu_cached(t, in, f, live))
+        return;
     if (carry)
         carry_prepare(t);
     load_greg(t, HR_RAX, in->r[0], size);
@@ -603,7 +671,7 @@ static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
     }
     if (writes)
         store_greg(t, in->r[0], size, HR_RAX);
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
 }
 
 /* INC DEC NEG NOT r0. */
@@ -614,10 +682,15 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
     static const uint8_t host_op[4] = { EMIT_INC, EMIT_DEC, EMIT_NEG, EMIT_NOT };
     if (op <= 1 && live)
         carry_prepare(t);
-    load_greg(t, HR_RCX, in->r[0], size);
-    emit_mov_rr(e, 8, HR_RAX, HR_RCX);
-    emit_unary_r(e, host_op[op], size, HR_RAX);
-    store_greg(t, in->r[0], size, HR_RAX);
+    if (!live && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the operation in place */
+        emit_unary_r(e, host_op[op], size, ghost(t, in->r[0]));
+    } else {
+        load_greg(t, HR_RCX, in->r[0], size);
+        emit_mov_rr(e, 8, HR_RAX, HR_RCX);
+        emit_unary_r(e, host_op[op], size, HR_RAX);
+        store_greg(t, in->r[0], size, HR_RAX);
+    }
     if (op == 3)
         return;
     if (live) {
@@ -640,7 +713,20 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
 static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
 {
     Emitter *e = &t->e;
-    int size = in->osz;
+    int size = in->osz, c0 = ghost(t, in->r[0]);
+    /* A cached destination of 32 or 64 bits is written directly (a 32-bit write zero-extends,
+     * as the guest's); so is a 64-bit uncached one from a cached source. */
+    if (c0 >= 0 && size >= 4 && (f == FORM_MOV_RR || f == FORM_MOVZX || f == FORM_MOV_RI)) {
+        if (f == FORM_MOV_RI)
+            emit_mov_ri(e, size == 8 ? 8 : 4, c0, imm_masked(in, size));
+        else
+            load_greg(t, c0, in->r[1], f == FORM_MOVZX ? in->sub : size);
+        return;
+    }
+    if (f == FORM_MOV_RR && size == 8 && ghost(t, in->r[1]) >= 0) {
+        store_greg(t, in->r[0], 8, ghost(t, in->r[1]));
+        return;
+    }
     switch (f) {
     case FORM_MOV_RR:
         load_greg(t, HR_RAX, in->r[1], size);
@@ -797,8 +883,9 @@ static void mem_probe(Tx *t, int size, int acc, Side *s)
  * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
  * that runs the whole instruction through its handler.  rax, rcx, rdi, r8 and the host flags
  * are clobbered.  False (before anything is emitted that matters) when the operand does not
- * suit; the caller then calls the handler. */
-static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+ * suit; the caller then calls the handler.  A linear address with a bit of `align_mask` set
+ * goes to the handler too (an aligned SSE operand: it raises the #GP). */
+static bool mem_begin_aligned(Tx *t, const Insn *in, int size, int acc, int32_t align_mask)
 {
     Emitter *e = &t->e;
     if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
@@ -810,8 +897,18 @@ static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
         emit_ea(t, in, t->cur_off, HR_RSI);
     if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
         emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
-    mem_probe(t, size, acc, side_new(t));
+    Side *s = side_new(t);
+    if (align_mask) {
+        emit_test_ri(e, 4, HR_RSI, align_mask);
+        emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    }
+    mem_probe(t, size, acc, s);
     return true;
+}
+
+static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+{
+    return mem_begin_aligned(t, in, size, acc, 0);
 }
 
 /* host h = `size` bytes at [rsi], zero-extended. */
@@ -973,7 +1070,7 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         else
             emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
     }
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
     return true;
 }
 
@@ -1071,6 +1168,15 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
     if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
         emit_rotate_native(t, in, c);
+        return;
+    }
+    if (!live && c != 0 && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the shift in place */
+        emit_shift_ri(e, op, size, ghost(t, in->r[0]), (uint8_t)c);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
         return;
     }
     load_greg(t, HR_RAX, in->r[0], size);
@@ -1195,6 +1301,8 @@ static bool emit_jmp_rm_native(Tx *t, const Insn *in, bool mem)
     return true;
 }
 
+#include "jit/translate_sse.c.inc"
+
 /* Calls the handler of instruction i, the state synced by the caller (the sequence of the
  * header), and counts it retired. */
 static void emit_handler_call(Tx *t, uint32_t i)
@@ -1225,9 +1333,14 @@ static void choose_cached(Tx *t, const InsnForm *form)
     bool high[4] = { false };
     for (uint32_t i = 0; i < t->b->n; i++) {
         const Insn *in = &t->b->insns[i];
-        if (form[i] == FORM_NONE)
+        if (form[i] == FORM_NONE || form[i] == FORM_NOP)
             continue;
         uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
+        if (is_xmm_form(form[i])) {
+            /* XMM register numbers: only PMOVMSKB names a general register */
+            regs[0] = form[i] == FORM_PMOVMSKB ? in->r[0] : REG_NONE;
+            regs[1] = regs[2] = REG_NONE;
+        }
         if (in->flags & INSN_MEM) {
             regs[3] = in->base;
             regs[4] = in->index;
@@ -1275,6 +1388,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     bool mem = false;
 
     bool seg_loaded = false;      /* a handler before may have loaded a segment register */
+    bool cr_written = false;      /* a handler before may have written CR0 or CR4 */
+    bool sse = false;             /* native XMM forms: SSE availability checked at entry */
     off[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
@@ -1285,6 +1400,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             form[i] = FORM_NONE;
         if (form[i] == FORM_NONE && may_load_segment(in))
             seg_loaded = true;
+        if (is_xmm_form(form[i]) && cr_written)
+            form[i] = FORM_NONE;
+        if (form[i] == FORM_NONE && may_write_cr(in))
+            cr_written = true;
+        sse |= is_xmm_form(form[i]);
         off[i + 1] = off[i] + in->len;
         branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
                     form[i] == FORM_RET || form[i] == FORM_JMP_RM;
@@ -1327,6 +1447,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
         emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
     }
+    if (sse)
+        emit_sse_entry_check(&t);
     for (int sg = 0; sg < 6 && bits == 32; sg++) {
         if (!seg_acc[sg])
             continue;
@@ -1359,7 +1481,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cur = i;
         t.cur_off = off[i];
         t.mem_side = -1;
-        bool memop = form_accesses(form[i], in) || ((in->flags & INSN_MEM) && form[i] != FORM_LEA);
+        bool memop = form_accesses(form[i], in) ||
+                     ((in->flags & INSN_MEM) && form[i] != FORM_LEA && form[i] != FORM_NOP);
         switch (memop ? form[i] : FORM_NONE) {
         case FORM_PUSH_R:
         case FORM_POP_R:
@@ -1393,6 +1516,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, true);
+            break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            done = emit_xmm_native(&t, in, form[i], true);
             break;
         default:
             break;
@@ -1438,6 +1566,13 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, false);
+            break;
+        case FORM_NOP:
+            break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_OP:
+        case FORM_PMOVMSKB:
+            done = emit_xmm_native(&t, in, form[i], false);
             break;
         case FORM_JCC:
         case FORM_JMP_REL: {
