@@ -146,6 +146,15 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 
 /* ---- native code (jit.h sections 2-4) ---- */
 
+/* A live lazy-flag record not stored yet (translate_defer.c.inc): the ALU operation `op` (the
+ * x86 /digit, 8 = TEST) of `size` bytes on guest register r0 and r1 (or imm when r1 is
+ * REG_NONE), computed again from those registers where it is needed. */
+typedef struct Defer {
+    bool on;
+    uint8_t op, size, r0, r1;
+    uint64_t imm;          /* zero-extended from size */
+} Defer;
+
 /* Translation state of one block. */
 typedef struct Tx {
     Emitter e;
@@ -168,6 +177,7 @@ typedef struct Tx {
     int8_t host_of[16];    /* the host register caching guest register n, or -1 (jit.h section 2) */
     int ncached;
     uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
+    Defer defer;           /* the record of the last producer, when deferred */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
@@ -371,6 +381,7 @@ typedef struct Side {
     bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
     bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
     const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
+    Defer defer;           /* a deferred lazy-flag record the piece stores first */
 } Side;
 
 /* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
@@ -592,11 +603,16 @@ static uint64_t imm_masked(const Insn *in, int size)
 
 /* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in host register
  * dst, second operand in rcx, carry-in in rdx); the host flags are the guest's. */
-static void alu_flags_done(Tx *t, int op, int size, int dst, bool live)
+static int alu_cc_op(int op)
 {
     static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
                                       CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
-    int cop = cc_of[op];
+    return cc_of[op];
+}
+
+static void alu_flags_done(Tx *t, int op, int size, int dst, bool live)
+{
+    int cop = alu_cc_op(op);
     if (live) {
         store_cc_dst(t, cop, size, dst, cop == CC_OP_LOGIC);
         if (op == EMIT_ADC || op == EMIT_SBB)
@@ -854,7 +870,7 @@ static Side *side_new(Tx *t)
     t->mem_side = (int)t->nside;
     Side *s = &t->side[t->nside++];
     *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
-                 .rip_mem = t->rip_mem };
+                 .rip_mem = t->rip_mem, .defer = t->defer };
     emit_label_init(&s->label);
     return s;
 }
@@ -931,10 +947,14 @@ static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
  * the lazy form when the main line uses them. */
 static void emit_handler_tail(Tx *t, const Insn *in);
 
+#include "jit/translate_defer.c.inc"
+
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
     const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+    if (s->defer.on)
+        defer_emit(t, &s->defer);
     if (s->pending)
         emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
@@ -1481,6 +1501,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cur = i;
         t.cur_off = off[i];
         t.mem_side = -1;
+        defer_before(&t, form[i], in, host_cf[i]);
+        bool defer = live_after[i] && defer_pays(&t, form, host_cf, i);
+        if (defer)
+            live_after[i] = false;
         bool memop = form_accesses(form[i], in) ||
                      ((in->flags & INSN_MEM) && form[i] != FORM_LEA && form[i] != FORM_NOP);
         switch (memop ? form[i] : FORM_NONE) {
@@ -1531,6 +1555,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
                 side[t.mem_side].flags = t.cf_ok || t.zspo_ok;
             }
             if (done && form[i] != FORM_NONE) {
+                defer_after_access(&t, form[i], in);
                 t.pending++;
                 t.native++;
                 continue;
@@ -1577,7 +1602,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_JCC:
         case FORM_JMP_REL: {
             Side *s = &side[t.nside++];
-            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH };
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH, .defer = t.defer };
             emit_label_init(&s->label);
             if (form[i] == FORM_JCC)
                 emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
@@ -1589,11 +1614,16 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             done = false;
             break;
         }
+        if (!done && t.defer.on)
+            defer_flush_main(&t);
         if (done) {
+            if (defer)
+                defer_start(&t, form[i], in);
             t.pending++;
             t.native++;
             continue;
         }
+        assert(!defer && !t.defer.on);
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
@@ -1613,6 +1643,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cf_known = -1;
         t.called++;
     }
+    if (t.defer.on)
+        defer_emit(&t, &t.defer);
     emit_writeback(&t);
     if (chain_end) {
         /* The block ended at a page end or its size limit after a native instruction: go on
@@ -1643,6 +1675,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */
+        if (s->defer.on)
+            defer_emit(&t, &s->defer);
         bool back = (int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2;
         if (back && t.called == 0) {
             /* Back to the start of a block without handler calls: nothing can have changed

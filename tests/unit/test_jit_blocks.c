@@ -721,6 +721,95 @@ START_TEST(jit_xmm_copy_loop_budget_stops_exact)
 }
 END_TEST
 
+/* ---- lazy-flag records stored out of line (jit/translate_defer.c.inc) ---- */
+
+/* A producer whose record is deferred past memory accesses and branches up to the next producer
+ * (a kill): the pieces that leave the main line must store it first, and each case observes
+ * it there: the exception frame of a #PF (32-bit, linear 0x4000 not present) or a #GP
+ * (64-bit, non-canonical RDI), the ADC that a store into the running block patches in (SMC
+ * stop), PUSHF after a taken branch. */
+static void deferred_flags(FmMode mode)
+{
+    static const struct { const char *what; uint8_t code[32]; int len; bool fault; } cases[] = {
+        { "cmp; load faulting; xor", { 0x39, 0xc8, 0x8b, 0x73, 0x10, 0x31, 0xf6 }, 7, true },
+        { "sub; store into the next instruction (add -> adc); pushf",
+          { 0x29, 0xc8, 0xc6, 0x42, 0x07, 0xd0, 0x83, 0xc0, 0x01, 0x9c, 0x5a }, 11, false },
+        { "cmp; jb taken or not; xor; pushf", { 0x39, 0xc8, 0x72, 0x02, 0x31, 0xf6, 0x9c, 0x5a }, 8, false },
+        { "add imm; push; pop; load (miss); test; pushf",
+          { 0x83, 0xc0, 0x07, 0x50, 0x5e, 0x8b, 0x33, 0x85, 0xc8, 0x9c, 0x5a }, 11, false },
+        { "and imm; movdqu load (miss); cmp; jz; pushf",
+          { 0x83, 0xe0, 0x0f, 0xf3, 0x0f, 0x6f, 0x03, 0x39, 0xc8, 0x74, 0x00, 0x9c, 0x5a }, 13, false },
+    };
+    static const uint64_t av[] = { 0, 7, 0x80000000, 0xffffffff, 0x8000000000000000ull };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            Pair p = pair_new(mode);
+            if (mode == FM_PM32)
+                paging_on(&p);     /* linear 0x4000 not present */
+            pair_code(&p, cases[c].code, (size_t)cases[c].len);
+            xmm_setup(&p);
+            pair_reg(&p, R_AX, av[a]);
+            pair_reg(&p, R_CX, 7);
+            pair_reg(&p, R_BX, mode == FM_PM32 ? 0x3ff0 : 0x2ff0);
+            pair_reg(&p, R_DX, FM_CODE);
+            char what[128];
+            snprintf(what, sizeof(what), "%s (eax %llx)", cases[c].what, (unsigned long long)av[a]);
+            if (cases[c].fault && mode == FM_LONG64) {
+                static const uint8_t gp[] = { 0x39, 0xc8, 0x8b, 0x37, 0x31, 0xf6 };  /* ... mov esi, [rdi] */
+                pair_code(&p, gp, sizeof(gp));
+                pair_reg(&p, R_DI, 0x8000000000000000ull);
+                fault_case(&p, what, 13);
+            } else if (cases[c].fault) {
+                fault_case(&p, what, 14);
+            } else {
+                pair_run(&p, 100);
+                ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
+                pair_check(&p, true, what);
+            }
+            pair_free(&p);
+        }
+    }
+}
+
+START_TEST(jit_deferred_flags_pm32_equal_interpreter)
+{
+    deferred_flags(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_deferred_flags_long64_equal_interpreter)
+{
+    deferred_flags(FM_LONG64);
+}
+END_TEST
+
+/* A loop whose CMP's record is deferred past a load and taken back by the back-edge, stopped at
+ * every budget. */
+START_TEST(jit_deferred_flags_loop_budget_stops_exact)
+{
+    static const uint8_t code[] = {
+        0x83, 0xc6, 0x04,               /* 0: add esi, 4 */
+        0x39, 0xfe,                     /* 3: cmp esi, edi            deferred up to the ADD */
+        0x8b, 0x06,                     /* 5: mov eax, [esi] */
+        0x01, 0xc1,                     /* 7: add ecx, eax */
+        0x39, 0xfe,                     /* 9: cmp esi, edi */
+        0x8b, 0x5e, 0x04,               /* 11: mov ebx, [esi + 4] */
+        0x72, 0xef };                   /* 14: jb 0 */
+    const uint64_t total = 12 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 1; budget++) {
+        Pair p = pair_new(FM_PM32);
+        pair_code(&p, code, sizeof(code));
+        pair_reg(&p, R_SI, 0x2fd0);
+        pair_reg(&p, R_DI, 0x3000);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "deferred-flags loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_release(&p, budget >= 8);   /* the block holds the HLT: 8 */
+    }
+}
+END_TEST
+
 /* ---- budget stops in a loop ---- */
 
 static void loop_code(Pair *p)
@@ -827,6 +916,9 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_xmm_fault_mid_block_pm32_state_exact);
     tcase_add_test(tc, jit_xmm_fault_mid_block_long64_state_exact);
     tcase_add_test(tc, jit_xmm_copy_loop_budget_stops_exact);
+    tcase_add_test(tc, jit_deferred_flags_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_long64_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_loop_budget_stops_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     suite_add_tcase(s, tc);
