@@ -1002,6 +1002,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_R_MOFFS:
         if (!mem_begin(t, in, size, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), size);    /* straight into the cached register */
+            return true;
+        }
         load_host(t, HR_RAX, size);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -1009,6 +1013,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_MOFFS_R:
         if (!mem_begin(t, in, size, ACC_WRITE))
             return false;
+        if (ghost(t, in->r[1]) >= 0) {
+            emit_mov_mr(e, size, host, ghost(t, in->r[1]));
+            return true;
+        }
         load_greg(t, HR_RAX, in->r[1], size);
         emit_mov_mr(e, size, host, HR_RAX);
         return true;
@@ -1020,6 +1028,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOVZX:
         if (!mem_begin(t, in, in->sub, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), in->sub);
+            return true;
+        }
         load_host(t, HR_RAX, in->sub);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -1070,6 +1082,17 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         carry_prepare(t);
     if (!mem_begin(t, in, size, f != FORM_ALU_RM && writes ? ACC_WRITE : ACC_READ))
         return false;
+    int c0 = ghost(t, in->r[0]);
+    if (f == FORM_ALU_RM && !carry && size >= 4 && c0 >= 0 && (writes || !live)) {
+        /* a cached destination, two-address as in emit_alu_cached(): the record is c0, rcx */
+        load_host(t, HR_RCX, size);
+        if (op == 8)
+            emit_test_rr(e, size, c0, HR_RCX);
+        else
+            emit_alu_rr(e, op, size, c0, HR_RCX);
+        alu_flags_done(t, op, size, c0, live);
+        return true;
+    }
     if (f == FORM_ALU_RM) {
         load_greg(t, HR_RAX, in->r[0], size);
         load_host(t, HR_RCX, size);
@@ -1193,6 +1216,20 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     if (!live && c != 0 && size >= 4 && ghost(t, in->r[0]) >= 0) {
         /* dead flags, a cached register: the shift in place */
         emit_shift_ri(e, op, size, ghost(t, in->r[0]), (uint8_t)c);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
+        return;
+    }
+    int c0 = ghost(t, in->r[0]);
+    if (live && c != 0 && size >= 4 && c0 >= 0) {
+        /* the lazy source (the operand shifted by count - 1) in rcx, the shift in place */
+        emit_mov_rr(e, size, HR_RCX, c0);
+        if (c > 1)
+            emit_shift_ri(e, op, size, HR_RCX, (uint8_t)(c - 1));
+        emit_shift_ri(e, op, size, c0, (uint8_t)c);
+        store_cc_dst(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, c0, false);
         t->cf_ok = true;
         t->zspo_ok = c == 1;
         t->af = AF_UNKNOWN;
@@ -1346,11 +1383,20 @@ static void emit_handler_tail(Tx *t, const Insn *in)
 }
 
 /* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
- * at least twice; none whose high byte (AH..BH) a native instruction names. */
+ * at least twice; none whose high byte (AH..BH) a native instruction names.  A use inside the
+ * loop that a native branch back to the block's start closes counts eight times: that part runs
+ * most. */
 static void choose_cached(Tx *t, const InsnForm *form)
 {
     unsigned uses[16] = { 0 };
     bool high[4] = { false };
+    uint32_t loop_end = 0, at = 0;    /* instructions [0, loop_end) form the loop */
+    for (uint32_t i = 0; i < t->b->n; i++) {
+        const Insn *in = &t->b->insns[i];
+        at += in->len;
+        if ((form[i] == FORM_JCC || form[i] == FORM_JMP_REL) && in->osz != 2 && (int64_t)at + (int64_t)in->imm == 0)
+            loop_end = i + 1;
+    }
     for (uint32_t i = 0; i < t->b->n; i++) {
         const Insn *in = &t->b->insns[i];
         if (form[i] == FORM_NONE || form[i] == FORM_NOP)
@@ -1369,7 +1415,7 @@ static void choose_cached(Tx *t, const InsnForm *form)
             regs[5] = R_SP;
         for (int k = 0; k < 6; k++) {
             if (regs[k] < 16)
-                uses[regs[k]]++;
+                uses[regs[k]] += i < loop_end ? 8 : 1;
             else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
                 high[regs[k] - REG_AH] = true;
         }
