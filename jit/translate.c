@@ -44,6 +44,7 @@
 #include "jit/chain.h"
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
+#include "jit/emit_sse.h"
 
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
@@ -151,6 +152,15 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 
 /* ---- native code (jit.h sections 2-4) ---- */
 
+/* A live lazy-flag record not stored yet (translate_defer.c.inc): the ALU operation `op` (the
+ * x86 /digit, 8 = TEST) of `size` bytes on guest register r0 and r1 (or imm when r1 is
+ * REG_NONE), computed again from those registers where it is needed. */
+typedef struct Defer {
+    bool on;
+    uint8_t op, size, r0, r1;
+    uint64_t imm;          /* zero-extended from size */
+} Defer;
+
 /* Translation state of one block. */
 typedef struct Tx {
     Emitter e;
@@ -173,6 +183,7 @@ typedef struct Tx {
     int8_t host_of[16];    /* the host register caching guest register n, or -1 (jit.h section 2) */
     int ncached;
     uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
+    Defer defer;           /* the record of the last producer, when deferred */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
@@ -255,15 +266,22 @@ static void set_rip(Tx *t, uint32_t off)
     t->rip_mem = off;
 }
 
-/* Stores the lazy flags of an operation: cc_op, cc_dst = rax, cc_src = rcx (or 0). */
-static void store_cc(Tx *t, int op, int size, bool src_zero)
+/* Stores the lazy flags of an operation: cc_op, cc_dst = host register dst (zero-extended from
+ * `size`), cc_src = rcx (or 0). */
+static void store_cc_dst(Tx *t, int op, int size, int dst, bool src_zero)
 {
     emit_mov_mi(&t->e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), ((uint32_t)op << 2) | cc_size_log2(size));
-    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), HR_RAX);
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), dst);
     if (src_zero)
         emit_mov_mi(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), 0);
     else
         emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), HR_RCX);
+}
+
+/* The same with cc_dst = rax. */
+static void store_cc(Tx *t, int op, int size, bool src_zero)
+{
+    store_cc_dst(t, op, size, HR_RAX, src_zero);
 }
 
 /* Out-of-line helpers: flag questions answered from the lazy form in the Cpu. */
@@ -369,6 +387,7 @@ typedef struct Side {
     bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
     bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
     const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
+    Defer defer;           /* a deferred lazy-flag record the piece stores first */
 } Side;
 
 /* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
@@ -377,6 +396,13 @@ static InsnForm native_form(const Tx *t, const Insn *in)
 {
     InsnForm f = insn_form(in->fn);
     bool mem = in->flags & INSN_MEM;
+    if (f == FORM_NOP)
+        return f;
+    if (f == FORM_NONE) {
+        uint8_t op;
+        bool aligned;
+        f = simd_form(in, &op, &aligned);
+    }
     /* Memory operands: flat segments only (jit.h section 5); in 32-bit code FS, GS and CS
      * stay with the handler, so that a block using them still runs natively. */
     if (mem && f != FORM_LEA) {
@@ -401,6 +427,10 @@ static InsnForm native_form(const Tx *t, const Insn *in)
             return f;
         case FORM_JMP_RM:
             return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            return f;
         case FORM_ALU_MI:
         case FORM_MOV_MI:
             return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
@@ -423,6 +453,9 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_LEA:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return f;
     case FORM_SHIFT_R: {
         /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
@@ -459,7 +492,7 @@ static bool is_stack_form(InsnForm f)
 /* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
 static bool form_accesses(InsnForm f, const Insn *in)
 {
-    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && (in->flags & INSN_MEM)));
+    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && f != FORM_NOP && (in->flags & INSN_MEM)));
 }
 
 /* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
@@ -506,7 +539,7 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
  * host when `host_cf` (the host CF is the guest's before it, host_cf_after()). */
 static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
 {
-    if (in->flags & INSN_MEM && f != FORM_LEA)
+    if (in->flags & INSN_MEM && f != FORM_LEA && f != FORM_NOP)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
     case FORM_SHIFT_R:
@@ -524,6 +557,10 @@ static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
     case FORM_MOVZX:
     case FORM_MOVSX:
     case FORM_LEA:
+    case FORM_NOP:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return false;
     default:
         return true;             /* conditions, exits, and every handler call */
@@ -549,7 +586,12 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
         return in->sub == 2 ? true : cf;      /* NEG sets CF; INC/DEC/NOT keep it */
     case FORM_MOV_RR:
     case FORM_MOV_RI:
+    case FORM_NOP:
         return cf;
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
+        return !(in->flags & INSN_MEM) && cf;
     case FORM_MOVZX:
     case FORM_MOVSX:
         return !(in->flags & INSN_MEM) && cf;
@@ -565,15 +607,20 @@ static uint64_t imm_masked(const Insn *in, int size)
     return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
 }
 
-/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in rax, second
- * operand in rcx, carry-in in rdx); the host flags are the guest's. */
-static void alu_flags_done(Tx *t, int op, int size, bool live)
+/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in host register
+ * dst, second operand in rcx, carry-in in rdx); the host flags are the guest's. */
+static int alu_cc_op(int op)
 {
     static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
                                       CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
-    int cop = cc_of[op];
+    return cc_of[op];
+}
+
+static void alu_flags_done(Tx *t, int op, int size, int dst, bool live)
+{
+    int cop = alu_cc_op(op);
     if (live) {
-        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        store_cc_dst(t, cop, size, dst, cop == CC_OP_LOGIC);
         if (op == EMIT_ADC || op == EMIT_SBB)
             emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
     }
@@ -582,12 +629,49 @@ static void alu_flags_done(Tx *t, int op, int size, bool live)
     t->cf_known = cop == CC_OP_LOGIC ? 0 : -1;
 }
 
+/* ALU r0, r1/imm of 32 or 64 bits on a cached r0 (jit.h section 2), two-address as the guest
+ * wrote it, without the round trip through rax: a 32-bit host write zero-extends as the guest's
+ * does.  With live flags only for the operations that write r0 (their lazy record is then the
+ * cached register and rcx, the source zero-extended); not ADC/SBB.  False: not this case. */
+static bool emit_alu_cached(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz, c0 = ghost(t, in->r[0]);
+    bool writes = op != EMIT_CMP && op != 8;
+    if (c0 < 0 || size < 4 || op == EMIT_ADC || op == EMIT_SBB || (live && !writes))
+        return false;
+    int src = HR_RCX;
+    if (f == FORM_ALU_RR) {
+        if (!live && ghost(t, in->r[1]) >= 0)
+            src = ghost(t, in->r[1]);
+        else
+            load_greg(t, HR_RCX, in->r[1], size);
+    } else if (live) {
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    } else {
+        src = -1;
+    }
+    int64_t imm = size == 8 ? (int64_t)in->imm : (int64_t)(int32_t)(uint32_t)in->imm;
+    if (src < 0 && op == 8)
+        emit_test_ri(e, size, c0, imm);
+    else if (src < 0)
+        emit_alu_ri(e, op, size, c0, imm);
+    else if (op == 8)
+        emit_test_rr(e, size, c0, src);
+    else
+        emit_alu_rr(e, op, size, c0, src);
+    alu_flags_done(t, op, size, c0, live);
+    return true;
+}
+
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
 static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
 {
     Emitter *e = &t->e;
     int op = in->sub, size = in->osz;
     bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    if (emit_alu_cached(t, in, f, live))
+        return;
     if (carry)
         carry_prepare(t);
     load_greg(t, HR_RAX, in->r[0], size);
@@ -609,7 +693,7 @@ static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
     }
     if (writes)
         store_greg(t, in->r[0], size, HR_RAX);
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
 }
 
 /* INC DEC NEG NOT r0. */
@@ -620,10 +704,15 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
     static const uint8_t host_op[4] = { EMIT_INC, EMIT_DEC, EMIT_NEG, EMIT_NOT };
     if (op <= 1 && live)
         carry_prepare(t);
-    load_greg(t, HR_RCX, in->r[0], size);
-    emit_mov_rr(e, 8, HR_RAX, HR_RCX);
-    emit_unary_r(e, host_op[op], size, HR_RAX);
-    store_greg(t, in->r[0], size, HR_RAX);
+    if (!live && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the operation in place */
+        emit_unary_r(e, host_op[op], size, ghost(t, in->r[0]));
+    } else {
+        load_greg(t, HR_RCX, in->r[0], size);
+        emit_mov_rr(e, 8, HR_RAX, HR_RCX);
+        emit_unary_r(e, host_op[op], size, HR_RAX);
+        store_greg(t, in->r[0], size, HR_RAX);
+    }
     if (op == 3)
         return;
     if (live) {
@@ -646,7 +735,20 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
 static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
 {
     Emitter *e = &t->e;
-    int size = in->osz;
+    int size = in->osz, c0 = ghost(t, in->r[0]);
+    /* A cached destination of 32 or 64 bits is written directly (a 32-bit write zero-extends,
+     * as the guest's); so is a 64-bit uncached one from a cached source. */
+    if (c0 >= 0 && size >= 4 && (f == FORM_MOV_RR || f == FORM_MOVZX || f == FORM_MOV_RI)) {
+        if (f == FORM_MOV_RI)
+            emit_mov_ri(e, size == 8 ? 8 : 4, c0, imm_masked(in, size));
+        else
+            load_greg(t, c0, in->r[1], f == FORM_MOVZX ? in->sub : size);
+        return;
+    }
+    if (f == FORM_MOV_RR && size == 8 && ghost(t, in->r[1]) >= 0) {
+        store_greg(t, in->r[0], 8, ghost(t, in->r[1]));
+        return;
+    }
     switch (f) {
     case FORM_MOV_RR:
         load_greg(t, HR_RAX, in->r[1], size);
@@ -774,7 +876,7 @@ static Side *side_new(Tx *t)
     t->mem_side = (int)t->nside;
     Side *s = &t->side[t->nside++];
     *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
-                 .rip_mem = t->rip_mem };
+                 .rip_mem = t->rip_mem, .defer = t->defer };
     emit_label_init(&s->label);
     return s;
 }
@@ -803,8 +905,9 @@ static void mem_probe(Tx *t, int size, int acc, Side *s)
  * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
  * that runs the whole instruction through its handler.  rax, rcx, rdi, r8 and the host flags
  * are clobbered.  False (before anything is emitted that matters) when the operand does not
- * suit; the caller then calls the handler. */
-static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+ * suit; the caller then calls the handler.  A linear address with a bit of `align_mask` set
+ * goes to the handler too (an aligned SSE operand: it raises the #GP). */
+static bool mem_begin_aligned(Tx *t, const Insn *in, int size, int acc, int32_t align_mask)
 {
     Emitter *e = &t->e;
     if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
@@ -816,8 +919,18 @@ static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
         emit_ea(t, in, t->cur_off, HR_RSI);
     if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
         emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
-    mem_probe(t, size, acc, side_new(t));
+    Side *s = side_new(t);
+    if (align_mask) {
+        emit_test_ri(e, 4, HR_RSI, align_mask);
+        emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    }
+    mem_probe(t, size, acc, s);
     return true;
+}
+
+static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+{
+    return mem_begin_aligned(t, in, size, acc, 0);
 }
 
 /* host h = `size` bytes at [rsi], zero-extended. */
@@ -840,10 +953,14 @@ static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
  * the lazy form when the main line uses them. */
 static void emit_handler_tail(Tx *t, const Insn *in);
 
+#include "jit/translate_defer.c.inc"
+
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
     const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+    if (s->defer.on)
+        defer_emit(t, &s->defer);
     if (s->pending)
         emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
@@ -891,6 +1008,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_R_MOFFS:
         if (!mem_begin(t, in, size, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), size);    /* straight into the cached register */
+            return true;
+        }
         load_host(t, HR_RAX, size);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -898,6 +1019,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_MOFFS_R:
         if (!mem_begin(t, in, size, ACC_WRITE))
             return false;
+        if (ghost(t, in->r[1]) >= 0) {
+            emit_mov_mr(e, size, host, ghost(t, in->r[1]));
+            return true;
+        }
         load_greg(t, HR_RAX, in->r[1], size);
         emit_mov_mr(e, size, host, HR_RAX);
         return true;
@@ -909,6 +1034,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOVZX:
         if (!mem_begin(t, in, in->sub, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), in->sub);
+            return true;
+        }
         load_host(t, HR_RAX, in->sub);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -959,6 +1088,17 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         carry_prepare(t);
     if (!mem_begin(t, in, size, f != FORM_ALU_RM && writes ? ACC_WRITE : ACC_READ))
         return false;
+    int c0 = ghost(t, in->r[0]);
+    if (f == FORM_ALU_RM && !carry && size >= 4 && c0 >= 0 && (writes || !live)) {
+        /* a cached destination, two-address as in emit_alu_cached(): the record is c0, rcx */
+        load_host(t, HR_RCX, size);
+        if (op == 8)
+            emit_test_rr(e, size, c0, HR_RCX);
+        else
+            emit_alu_rr(e, op, size, c0, HR_RCX);
+        alu_flags_done(t, op, size, c0, live);
+        return true;
+    }
     if (f == FORM_ALU_RM) {
         load_greg(t, HR_RAX, in->r[0], size);
         load_host(t, HR_RCX, size);
@@ -979,7 +1119,7 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         else
             emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
     }
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
     return true;
 }
 
@@ -1077,6 +1217,29 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
     if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
         emit_rotate_native(t, in, c);
+        return;
+    }
+    if (!live && c != 0 && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the shift in place */
+        emit_shift_ri(e, op, size, ghost(t, in->r[0]), (uint8_t)c);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
+        return;
+    }
+    int c0 = ghost(t, in->r[0]);
+    if (live && c != 0 && size >= 4 && c0 >= 0) {
+        /* the lazy source (the operand shifted by count - 1) in rcx, the shift in place */
+        emit_mov_rr(e, size, HR_RCX, c0);
+        if (c > 1)
+            emit_shift_ri(e, op, size, HR_RCX, (uint8_t)(c - 1));
+        emit_shift_ri(e, op, size, c0, (uint8_t)c);
+        store_cc_dst(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, c0, false);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
         return;
     }
     load_greg(t, HR_RAX, in->r[0], size);
@@ -1209,6 +1372,8 @@ static bool emit_jmp_rm_native(Tx *t, const Insn *in, bool mem)
     return true;
 }
 
+#include "jit/translate_sse.c.inc"
+
 /* Calls the handler of instruction i, the state synced by the caller (the sequence of the
  * header), and counts it retired. */
 static void emit_handler_call(Tx *t, uint32_t i)
@@ -1232,16 +1397,30 @@ static void emit_handler_tail(Tx *t, const Insn *in)
 }
 
 /* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
- * at least twice; none whose high byte (AH..BH) a native instruction names. */
+ * at least twice; none whose high byte (AH..BH) a native instruction names.  A use inside the
+ * loop that a native branch back to the block's start closes counts eight times: that part runs
+ * most. */
 static void choose_cached(Tx *t, const InsnForm *form)
 {
     unsigned uses[16] = { 0 };
     bool high[4] = { false };
+    uint32_t loop_end = 0, at = 0;    /* instructions [0, loop_end) form the loop */
     for (uint32_t i = 0; i < t->b->n; i++) {
         const Insn *in = &t->b->insns[i];
-        if (form[i] == FORM_NONE)
+        at += in->len;
+        if ((form[i] == FORM_JCC || form[i] == FORM_JMP_REL) && in->osz != 2 && (int64_t)at + (int64_t)in->imm == 0)
+            loop_end = i + 1;
+    }
+    for (uint32_t i = 0; i < t->b->n; i++) {
+        const Insn *in = &t->b->insns[i];
+        if (form[i] == FORM_NONE || form[i] == FORM_NOP)
             continue;
         uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
+        if (is_xmm_form(form[i])) {
+            /* XMM register numbers: only PMOVMSKB names a general register */
+            regs[0] = form[i] == FORM_PMOVMSKB ? in->r[0] : REG_NONE;
+            regs[1] = regs[2] = REG_NONE;
+        }
         if (in->flags & INSN_MEM) {
             regs[3] = in->base;
             regs[4] = in->index;
@@ -1250,7 +1429,7 @@ static void choose_cached(Tx *t, const InsnForm *form)
             regs[5] = R_SP;
         for (int k = 0; k < 6; k++) {
             if (regs[k] < 16)
-                uses[regs[k]]++;
+                uses[regs[k]] += i < loop_end ? 8 : 1;
             else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
                 high[regs[k] - REG_AH] = true;
         }
@@ -1290,6 +1469,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     bool mem = false;
 
     bool seg_loaded = false;      /* a handler before may have loaded a segment register */
+    bool cr_written = false;      /* a handler before may have written CR0 or CR4 */
+    bool sse = false;             /* native XMM forms: SSE availability checked at entry */
     off[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
@@ -1300,6 +1481,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             form[i] = FORM_NONE;
         if (form[i] == FORM_NONE && may_load_segment(in))
             seg_loaded = true;
+        if (is_xmm_form(form[i]) && cr_written)
+            form[i] = FORM_NONE;
+        if (form[i] == FORM_NONE && may_write_cr(in))
+            cr_written = true;
+        sse |= is_xmm_form(form[i]);
         off[i + 1] = off[i] + in->len;
         branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
                     form[i] == FORM_RET || form[i] == FORM_JMP_RM;
@@ -1349,6 +1535,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
         emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
     }
+    if (sse)
+        emit_sse_entry_check(&t);
     for (int sg = 0; sg < 6 && bits == 32; sg++) {
         if (!seg_acc[sg])
             continue;
@@ -1381,7 +1569,12 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cur = i;
         t.cur_off = off[i];
         t.mem_side = -1;
-        bool memop = form_accesses(form[i], in) || ((in->flags & INSN_MEM) && form[i] != FORM_LEA);
+        defer_before(&t, form[i], in, host_cf[i]);
+        bool defer = live_after[i] && defer_pays(&t, form, host_cf, i);
+        if (defer)
+            live_after[i] = false;
+        bool memop = form_accesses(form[i], in) ||
+                     ((in->flags & INSN_MEM) && form[i] != FORM_LEA && form[i] != FORM_NOP);
         switch (memop ? form[i] : FORM_NONE) {
         case FORM_PUSH_R:
         case FORM_POP_R:
@@ -1416,6 +1609,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, true);
             break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            done = emit_xmm_native(&t, in, form[i], true);
+            break;
         default:
             break;
         }
@@ -1425,6 +1623,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
                 side[t.mem_side].flags = t.cf_ok || t.zspo_ok;
             }
             if (done && form[i] != FORM_NONE) {
+                defer_after_access(&t, form[i], in);
                 t.pending++;
                 t.native++;
                 continue;
@@ -1461,10 +1660,17 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, false);
             break;
+        case FORM_NOP:
+            break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_OP:
+        case FORM_PMOVMSKB:
+            done = emit_xmm_native(&t, in, form[i], false);
+            break;
         case FORM_JCC:
         case FORM_JMP_REL: {
             Side *s = &side[t.nside++];
-            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH };
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH, .defer = t.defer };
             emit_label_init(&s->label);
             if (form[i] == FORM_JCC)
                 emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
@@ -1476,11 +1682,16 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             done = false;
             break;
         }
+        if (!done && t.defer.on)
+            defer_flush_main(&t);
         if (done) {
+            if (defer)
+                defer_start(&t, form[i], in);
             t.pending++;
             t.native++;
             continue;
         }
+        assert(!defer && !t.defer.on);
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
@@ -1500,6 +1711,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cf_known = -1;
         t.called++;
     }
+    if (t.defer.on)
+        defer_emit(&t, &t.defer);
     emit_writeback(&t);
     if (chain_end || call_end) {
         /* The block ended at a page end or its size limit after a native instruction, or after
@@ -1534,6 +1747,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */
+        if (s->defer.on)
+            defer_emit(&t, &s->defer);
         bool back = (int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2;
         if (back && t.called == 0) {
             /* Back to the start of a block without handler calls: nothing can have changed

@@ -142,6 +142,8 @@ static void pair_check(const Pair *p, bool ram, const char *what)
                   (unsigned long long)a->icount, (unsigned long long)b->icount);
     ck_assert_msg(a->cr2 == b->cr2, "%s: cr2", what);
     ck_assert_msg(a->halted == b->halted, "%s: halted: interpreter %d, jit %d", what, a->halted, b->halted);
+    for (int r = 0; r < 16; r++)
+        ck_assert_msg(!memcmp(&a->xmm[r], &b->xmm[r], sizeof(a->xmm[r])), "%s: xmm%d differs", what, r);
     if (ram)
         ck_assert_msg(!memcmp(p->m[0]->ram, p->m[1]->ram, FM_RAM_SIZE), "%s: RAM differs", what);
     else
@@ -531,6 +533,283 @@ START_TEST(jit_smc_page_written_often_stays_interpreted)
 }
 END_TEST
 
+/* ---- XMM forms and NOP r/m (jit/translate_sse.c.inc) ---- */
+
+/* Distinct bytes in every XMM register and the data at 0x2f00..0x30ff, SSE usable (CR4.OSFXSR). */
+static void xmm_setup(Pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        Cpu *cpu = p->m[i]->cpu;
+        cpu->cr4 |= CR4_OSFXSR;
+        cpu->cr0 &= ~(uint64_t)(CR0_EM | CR0_TS);
+        for (int r = 0; r < 16; r++)
+            for (int k = 0; k < 16; k++)
+                cpu->xmm[r].b[k] = (uint8_t)(r * 16 + k * 7 + (k & 1 ? 0x80 : 0));
+        for (uint32_t a = 0x2f00; a < 0x3100; a++)
+            fm_poke(p->m[i], a, 1, (a * 13) & 0xff);
+        fm_poke(p->m[i], 0x2ffa, 1, 0x99);   /* some bytes equal to xmm1's (PCMPEQB) */
+    }
+}
+
+static void xmm_forms(FmMode mode, bool paged)
+{
+    Pair p = pair_new(mode);
+    if (paged)
+        paging_on(&p);
+    /* Loads, stores and operations, two of them crossing 0x3000 (a distant physical page when
+     * paged), flags of a CMP live across them. */
+    PAIR_LOAD(&p,
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xf3, 0x0f, 0x6f, 0x03,         /* movdqu xmm0, [ebx]        0x2ff8..0x3007: crosses */
+        0x66, 0x0f, 0x74, 0xc1,         /* pcmpeqb xmm0, xmm1 */
+        0x66, 0x0f, 0xd7, 0xc0,         /* pmovmskb eax, xmm0 */
+        0x66, 0x0f, 0x6f, 0x16,         /* movdqa xmm2, [esi]        0x3010 */
+        0x66, 0x0f, 0xef, 0xd0,         /* pxor xmm2, xmm0 */
+        0x66, 0x0f, 0xfc, 0x56, 0x10,   /* paddb xmm2, [esi + 0x10] */
+        0x0f, 0x29, 0x56, 0x20,         /* movaps [esi + 0x20], xmm2 */
+        0x0f, 0x10, 0x5e, 0x21,         /* movups xmm3, [esi + 0x21] unaligned */
+        0xf3, 0x0f, 0x7f, 0x5b, 0x04,   /* movdqu [ebx + 4], xmm3    0x2ffc..0x300b: crosses */
+        0x0f, 0x1f, 0x44, 0x00, 0x00,   /* nop dword [eax + eax]     no access */
+        0x66, 0x0f, 0xda, 0xda,         /* pminub xmm3, xmm2 */
+        0x66, 0x0f, 0x65, 0xe3,         /* pcmpgtw xmm4, xmm3 */
+        0x66, 0x0f, 0xe5, 0xec,         /* pmulhw xmm5, xmm4 */
+        0x66, 0x0f, 0xd9, 0xf5,         /* psubusw xmm6, xmm5 */
+        0x66, 0x0f, 0x6f, 0xfe,         /* movdqa xmm7, xmm6 */
+        0x0f, 0x28, 0xcf,               /* movaps xmm1, xmm7 */
+        0x72, 0x02,                     /* jb +2                     the CMP's flags */
+        0xff, 0xc7,                     /* inc edi */
+        0x66, 0x0f, 0xd7, 0xcb);        /* pmovmskb ecx, xmm3 */
+    pair_reg(&p, R_AX, 0x10);
+    pair_reg(&p, R_CX, 0x20);
+    pair_reg(&p, R_BX, 0x2ff8);
+    pair_reg(&p, R_SI, 0x3010);
+    xmm_setup(&p);
+    pair_run(&p, 100);
+    ck_assert(p.m[0]->cpu->halted);
+    pair_check(&p, true, "XMM forms");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.insns_native > s.insns_called, "XMM forms were not translated natively (%llu native, "
+                  "%llu calls)", (unsigned long long)s.insns_native, (unsigned long long)s.insns_called);
+    pair_free(&p);
+}
+
+START_TEST(jit_xmm_forms_pm32_equal_interpreter)
+{
+    xmm_forms(FM_PM32, false);
+}
+END_TEST
+
+START_TEST(jit_xmm_forms_paged_equal_interpreter)
+{
+    xmm_forms(FM_PM32, true);
+}
+END_TEST
+
+START_TEST(jit_xmm_forms_long64_equal_interpreter)
+{
+    xmm_forms(FM_LONG64, false);
+}
+END_TEST
+
+/* Faults of XMM forms in the middle of a block: a misaligned operand of an aligned form (#GP),
+ * CR0.TS (#NM), CR4.OSFXSR clear (#UD), and a crossing load and store into a non-present page
+ * (#PF, the store writes nothing).  A load from the page first fills its TLB entry, so that the
+ * XMM access hits the inline TLB and its own checks are what raise the fault. */
+static void xmm_fault(FmMode mode, const char *what, int vector, const uint8_t *code, size_t len,
+                      uint64_t cr0_set, bool osfxsr, bool paged)
+{
+    Pair p = pair_new(mode);
+    if (paged)
+        paging_on(&p);
+    pair_code(&p, code, len);
+    pair_reg(&p, R_AX, 0x10);
+    pair_reg(&p, R_CX, 0x20);
+    pair_reg(&p, R_BX, 0x3ff8);
+    pair_reg(&p, R_SI, 0x3010);
+    xmm_setup(&p);
+    for (int i = 0; i < 2; i++) {
+        p.m[i]->cpu->cr0 |= cr0_set;
+        if (!osfxsr)
+            p.m[i]->cpu->cr4 &= ~(uint64_t)CR4_OSFXSR;
+    }
+    fault_case(&p, what, vector);
+    pair_free(&p);
+}
+
+static void xmm_faults(FmMode mode)
+{
+    static const uint8_t movdqa_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0x66, 0x0f, 0xef, 0xc1,         /* pxor xmm0, xmm1 */
+        0x66, 0x0f, 0x6f, 0x56, 0x08,   /* movdqa xmm2, [esi + 8]    #GP(0) */
+        0xff, 0xc7 };                   /* inc edi */
+    static const uint8_t pxor_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x01, 0xc8,                     /* add eax, ecx */
+        0x66, 0x0f, 0xef, 0x46, 0x01,   /* pxor xmm0, [esi + 1]      #GP(0) */
+        0xff, 0xc7 };
+    static const uint8_t movaps_st_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x29, 0xc8,                     /* sub eax, ecx */
+        0x0f, 0x29, 0x46, 0x04,         /* movaps [esi + 4], xmm0    #GP(0), nothing written */
+        0xff, 0xc7 };
+    static const uint8_t pxor_reg[] = {
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xff, 0xc7,                     /* inc edi */
+        0x66, 0x0f, 0xef, 0xc1,         /* pxor xmm0, xmm1           #NM / #UD */
+        0xff, 0xc6 };
+    static const uint8_t cross_load[] = {
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xf3, 0x0f, 0x6f, 0x03,         /* movdqu xmm0, [ebx]        0x3ff8..0x4007: #PF */
+        0xff, 0xc7 };
+    static const uint8_t cross_store[] = {
+        0x01, 0xc8,                     /* add eax, ecx */
+        0x0f, 0x11, 0x13,               /* movups [ebx], xmm2        #PF, nothing written */
+        0xff, 0xc7 };
+    xmm_fault(mode, "movdqa misaligned", 13, movdqa_mis, sizeof(movdqa_mis), 0, true, false);
+    xmm_fault(mode, "pxor m128 misaligned", 13, pxor_mis, sizeof(pxor_mis), 0, true, false);
+    xmm_fault(mode, "movaps store misaligned", 13, movaps_st_mis, sizeof(movaps_st_mis), 0, true, false);
+    xmm_fault(mode, "pxor with CR0.TS", 7, pxor_reg, sizeof(pxor_reg), CR0_TS, true, false);
+    xmm_fault(mode, "pxor with CR0.EM", 6, pxor_reg, sizeof(pxor_reg), CR0_EM, true, false);
+    xmm_fault(mode, "pxor without CR4.OSFXSR", 6, pxor_reg, sizeof(pxor_reg), 0, false, false);
+    if (mode == FM_PM32) {
+        xmm_fault(mode, "movdqu load crossing into a non-present page", 14, cross_load, sizeof(cross_load),
+                  0, true, true);
+        xmm_fault(mode, "movups store crossing into a non-present page", 14, cross_store,
+                  sizeof(cross_store), 0, true, true);
+    }
+}
+
+START_TEST(jit_xmm_fault_mid_block_pm32_state_exact)
+{
+    xmm_faults(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_xmm_fault_mid_block_long64_state_exact)
+{
+    xmm_faults(FM_LONG64);
+}
+END_TEST
+
+/* A memcpy-like loop of 16-byte loads and stores that crosses pages, stopped at every budget. */
+START_TEST(jit_xmm_copy_loop_budget_stops_exact)
+{
+    static const uint8_t code[] = {
+        0xf3, 0x0f, 0x6f, 0x06,         /* 0: movdqu xmm0, [esi] */
+        0x66, 0x0f, 0xef, 0xc1,         /* 4: pxor xmm0, xmm1 */
+        0xf3, 0x0f, 0x7f, 0x07,         /* 8: movdqu [edi], xmm0 */
+        0x83, 0xc6, 0x0b,               /* 12: add esi, 11 */
+        0x83, 0xc7, 0x0d,               /* 15: add edi, 13 */
+        0xff, 0xca,                     /* 18: dec edx */
+        0x75, 0xea };                   /* 20: jnz 0 */
+    const uint64_t total = 20 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 1; budget++) {
+        Pair p = pair_new(FM_PM32);
+        pair_code(&p, code, sizeof(code));
+        xmm_setup(&p);
+        pair_reg(&p, R_SI, 0x2f80);
+        pair_reg(&p, R_DI, 0x2f90);
+        pair_reg(&p, R_DX, 20);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "xmm copy loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, true, what);
+        pair_release(&p, budget >= 8);
+    }
+}
+END_TEST
+
+/* ---- lazy-flag records stored out of line (jit/translate_defer.c.inc) ---- */
+
+/* A producer whose record is deferred past memory accesses and branches up to the next producer
+ * (a kill): the pieces that leave the main line must store it first, and each case observes
+ * it there: the exception frame of a #PF (32-bit, linear 0x4000 not present) or a #GP
+ * (64-bit, non-canonical RDI), the ADC that a store into the running block patches in (SMC
+ * stop), PUSHF after a taken branch. */
+static void deferred_flags(FmMode mode)
+{
+    static const struct { const char *what; uint8_t code[32]; int len; bool fault; } cases[] = {
+        { "cmp; load faulting; xor", { 0x39, 0xc8, 0x8b, 0x73, 0x10, 0x31, 0xf6 }, 7, true },
+        { "sub; store into the next instruction (add -> adc); pushf",
+          { 0x29, 0xc8, 0xc6, 0x42, 0x07, 0xd0, 0x83, 0xc0, 0x01, 0x9c, 0x5a }, 11, false },
+        { "cmp; jb taken or not; xor; pushf", { 0x39, 0xc8, 0x72, 0x02, 0x31, 0xf6, 0x9c, 0x5a }, 8, false },
+        { "add imm; push; pop; load (miss); test; pushf",
+          { 0x83, 0xc0, 0x07, 0x50, 0x5e, 0x8b, 0x33, 0x85, 0xc8, 0x9c, 0x5a }, 11, false },
+        { "and imm; movdqu load (miss); cmp; jz; pushf",
+          { 0x83, 0xe0, 0x0f, 0xf3, 0x0f, 0x6f, 0x03, 0x39, 0xc8, 0x74, 0x00, 0x9c, 0x5a }, 13, false },
+    };
+    static const uint64_t av[] = { 0, 7, 0x80000000, 0xffffffff, 0x8000000000000000ull };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            Pair p = pair_new(mode);
+            if (mode == FM_PM32)
+                paging_on(&p);     /* linear 0x4000 not present */
+            pair_code(&p, cases[c].code, (size_t)cases[c].len);
+            xmm_setup(&p);
+            pair_reg(&p, R_AX, av[a]);
+            pair_reg(&p, R_CX, 7);
+            pair_reg(&p, R_BX, mode == FM_PM32 ? 0x3ff0 : 0x2ff0);
+            pair_reg(&p, R_DX, FM_CODE);
+            char what[128];
+            snprintf(what, sizeof(what), "%s (eax %llx)", cases[c].what, (unsigned long long)av[a]);
+            if (cases[c].fault && mode == FM_LONG64) {
+                static const uint8_t gp[] = { 0x39, 0xc8, 0x8b, 0x37, 0x31, 0xf6 };  /* ... mov esi, [rdi] */
+                pair_code(&p, gp, sizeof(gp));
+                pair_reg(&p, R_DI, 0x8000000000000000ull);
+                fault_case(&p, what, 13);
+            } else if (cases[c].fault) {
+                fault_case(&p, what, 14);
+            } else {
+                pair_run(&p, 100);
+                ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
+                pair_check(&p, true, what);
+            }
+            pair_free(&p);
+        }
+    }
+}
+
+START_TEST(jit_deferred_flags_pm32_equal_interpreter)
+{
+    deferred_flags(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_deferred_flags_long64_equal_interpreter)
+{
+    deferred_flags(FM_LONG64);
+}
+END_TEST
+
+/* A loop whose CMP's record is deferred past a load and taken back by the back-edge, stopped at
+ * every budget. */
+START_TEST(jit_deferred_flags_loop_budget_stops_exact)
+{
+    static const uint8_t code[] = {
+        0x83, 0xc6, 0x04,               /* 0: add esi, 4 */
+        0x39, 0xfe,                     /* 3: cmp esi, edi            deferred up to the ADD */
+        0x8b, 0x06,                     /* 5: mov eax, [esi] */
+        0x01, 0xc1,                     /* 7: add ecx, eax */
+        0x39, 0xfe,                     /* 9: cmp esi, edi */
+        0x8b, 0x5e, 0x04,               /* 11: mov ebx, [esi + 4] */
+        0x72, 0xef };                   /* 14: jb 0 */
+    const uint64_t total = 12 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 1; budget++) {
+        Pair p = pair_new(FM_PM32);
+        pair_code(&p, code, sizeof(code));
+        pair_reg(&p, R_SI, 0x2fd0);
+        pair_reg(&p, R_DI, 0x3000);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "deferred-flags loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_release(&p, budget >= 8);   /* the block holds the HLT: 8 */
+    }
+}
+END_TEST
+
 /* ---- budget stops in a loop ---- */
 
 static void loop_code(Pair *p)
@@ -813,6 +1092,15 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_smc_into_running_block_pm32_stops_after_store);
     tcase_add_test(tc, jit_smc_into_running_block_long64_stops_after_store);
     tcase_add_test(tc, jit_smc_page_written_often_stays_interpreted);
+    tcase_add_test(tc, jit_xmm_forms_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_forms_paged_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_forms_long64_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_fault_mid_block_pm32_state_exact);
+    tcase_add_test(tc, jit_xmm_fault_mid_block_long64_state_exact);
+    tcase_add_test(tc, jit_xmm_copy_loop_budget_stops_exact);
+    tcase_add_test(tc, jit_deferred_flags_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_long64_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_loop_budget_stops_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);

@@ -19,6 +19,7 @@
 
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
+#include "jit/emit_sse.h"
 #include "jit/jit.h"
 
 /* ---- Zydis names of our registers ---- */
@@ -63,6 +64,7 @@ static ZydisRegister zreg(int size, int r)
     case 1: return zr8[r];
     case 2: return zr16[r];
     case 4: return zr32[r];
+    case 16: return (ZydisRegister)(ZYDIS_REGISTER_XMM0 + r);   /* XMM0..XMM15 are consecutive */
     default: return zr64[r];
     }
 }
@@ -413,6 +415,48 @@ START_TEST(emit_movzx_movsx_movsxd_lea_decode_back)
     free(full);
     free(small);
     t_done(t, 400000);
+}
+END_TEST
+
+/* ---- SSE2 (jit/emit_sse.h) ---- */
+
+START_TEST(emit_sse_movdqu_packed_ops_pmovmskb_decode_back)
+{
+    T *t = t_new();
+    Mems *full = mems_full();
+    static const struct { uint8_t op; ZydisMnemonic mn; } packed[] = {
+        { 0xfc, ZYDIS_MNEMONIC_PADDB }, { 0xfd, ZYDIS_MNEMONIC_PADDW }, { 0xfe, ZYDIS_MNEMONIC_PADDD },
+        { 0xd4, ZYDIS_MNEMONIC_PADDQ }, { 0xf8, ZYDIS_MNEMONIC_PSUBB }, { 0xf9, ZYDIS_MNEMONIC_PSUBW },
+        { 0xfa, ZYDIS_MNEMONIC_PSUBD }, { 0xfb, ZYDIS_MNEMONIC_PSUBQ }, { 0xec, ZYDIS_MNEMONIC_PADDSB },
+        { 0xed, ZYDIS_MNEMONIC_PADDSW }, { 0xe8, ZYDIS_MNEMONIC_PSUBSB }, { 0xe9, ZYDIS_MNEMONIC_PSUBSW },
+        { 0xdc, ZYDIS_MNEMONIC_PADDUSB }, { 0xdd, ZYDIS_MNEMONIC_PADDUSW },
+        { 0xd8, ZYDIS_MNEMONIC_PSUBUSB }, { 0xd9, ZYDIS_MNEMONIC_PSUBUSW },
+        { 0xd5, ZYDIS_MNEMONIC_PMULLW }, { 0xe5, ZYDIS_MNEMONIC_PMULHW }, { 0xe4, ZYDIS_MNEMONIC_PMULHUW },
+        { 0xdb, ZYDIS_MNEMONIC_PAND }, { 0xdf, ZYDIS_MNEMONIC_PANDN }, { 0xeb, ZYDIS_MNEMONIC_POR },
+        { 0xef, ZYDIS_MNEMONIC_PXOR }, { 0x74, ZYDIS_MNEMONIC_PCMPEQB }, { 0x75, ZYDIS_MNEMONIC_PCMPEQW },
+        { 0x76, ZYDIS_MNEMONIC_PCMPEQD }, { 0x64, ZYDIS_MNEMONIC_PCMPGTB }, { 0x65, ZYDIS_MNEMONIC_PCMPGTW },
+        { 0x66, ZYDIS_MNEMONIC_PCMPGTD }, { 0xe0, ZYDIS_MNEMONIC_PAVGB }, { 0xe3, ZYDIS_MNEMONIC_PAVGW },
+        { 0xda, ZYDIS_MNEMONIC_PMINUB }, { 0xde, ZYDIS_MNEMONIC_PMAXUB }, { 0xea, ZYDIS_MNEMONIC_PMINSW },
+        { 0xee, ZYDIS_MNEMONIC_PMAXSW },
+    };
+    for (int x = 0; x < 16; x++) {
+        for (int k = 0; k < full->n; k++) {
+            emit_movdqu_xm(E(t), x, full->m[k]);
+            EXPECT(t, ZYDIS_MNEMONIC_MOVDQU, WR(16, x), WM(16, full->m[k]));
+            emit_movdqu_mx(E(t), full->m[k], x);
+            EXPECT(t, ZYDIS_MNEMONIC_MOVDQU, WM(16, full->m[k]), WR(16, x));
+        }
+        for (int y = 0; y < 16; y++) {
+            for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++) {
+                emit_packed_xx(E(t), packed[i].op, x, y);
+                EXPECT(t, packed[i].mn, WR(16, x), WR(16, y));
+            }
+            emit_pmovmskb_rx(E(t), x, y);
+            EXPECT(t, ZYDIS_MNEMONIC_PMOVMSKB, WR(4, x), WR(16, y));
+        }
+    }
+    free(full);
+    t_done(t, 200000);
 }
 END_TEST
 
@@ -992,6 +1036,7 @@ int main(void)
     tcase_add_test(tc, emit_mov_every_register_size_and_memory_operand_decodes_back);
     tcase_add_test(tc, emit_mov_immediates_pick_a_form_that_loads_the_value);
     tcase_add_test(tc, emit_movzx_movsx_movsxd_lea_decode_back);
+    tcase_add_test(tc, emit_sse_movdqu_packed_ops_pmovmskb_decode_back);
     tcase_add_test(tc, emit_alu_all_operations_forms_registers_and_immediates_decode_back);
     tcase_add_test(tc, emit_test_inc_dec_not_neg_xchg_decode_back);
     tcase_add_test(tc, emit_shifts_rotates_by_one_imm_and_cl_decode_back);
