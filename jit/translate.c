@@ -184,6 +184,7 @@ typedef struct Tx {
     int ncached;
     uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
     Defer defer;           /* the record of the last producer, when deferred */
+    Defer last;            /* the last producer, while its flags can be redone (redo_flags) */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
@@ -294,9 +295,13 @@ static bool cond_needs_zspo(int cc) { cc &= 0xe; return cc != EMIT_CC_B; }
 /* Leaves `cc` evaluated in host flags: when the host flags are not the guest's, from the lazy
  * form (valid: every reader makes its producer store it) through cc_cond(), then ZF = !cond,
  * so the caller must use the returned condition code instead of cc. */
+static bool redo_flags(Tx *t);
+
 static int cond_prepare(Tx *t, int cc)
 {
     if ((!cond_needs_cf(cc) || t->cf_ok) && (!cond_needs_zspo(cc) || t->zspo_ok))
+        return cc;
+    if (redo_flags(t))
         return cc;
     emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
     emit_mov_ri(&t->e, 4, HR_RSI, (uint32_t)cc);
@@ -1624,6 +1629,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             }
             if (done && form[i] != FORM_NONE) {
                 defer_after_access(&t, form[i], in);
+                redo_track(&t, form[i], in);
                 t.pending++;
                 t.native++;
                 continue;
@@ -1687,11 +1693,13 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         if (done) {
             if (defer)
                 defer_start(&t, form[i], in);
+            redo_track(&t, form[i], in);
             t.pending++;
             t.native++;
             continue;
         }
         assert(!defer && !t.defer.on);
+        t.last.on = false;
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);

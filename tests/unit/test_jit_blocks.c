@@ -783,6 +783,71 @@ START_TEST(jit_deferred_flags_long64_equal_interpreter)
 }
 END_TEST
 
+/* A producer, a load (its TLB probe clobbers the host flags), then all 16 SETcc: the conditions
+ * come from the producer redone on its registers (redo_flags), or from the record. */
+static void redone_flags(FmMode mode)
+{
+    static const Piece prods[] = {
+        { "cmp eax, ebx", { 0x39, 0xd8 }, 2, false },
+        { "sub eax, ebx", { 0x29, 0xd8 }, 2, false },
+        { "add eax, ebx", { 0x01, 0xd8 }, 2, false },
+        { "and eax, ebx", { 0x21, 0xd8 }, 2, false },
+        { "or eax, ebx", { 0x09, 0xd8 }, 2, false },
+        { "xor eax, ebx", { 0x31, 0xd8 }, 2, false },
+        { "test eax, ebx", { 0x85, 0xd8 }, 2, false },
+        { "cmp eax, 0x7f", { 0x83, 0xf8, 0x7f }, 3, false },
+        { "sub eax, -2", { 0x83, 0xe8, 0xfe }, 3, false },
+        { "add eax, 0x40000000", { 0x05, 0, 0, 0, 0x40 }, 5, false },
+        { "cmp rax, rbx", { 0x48, 0x39, 0xd8 }, 3, true },
+        { "add rax, rbx", { 0x48, 0x01, 0xd8 }, 3, true },
+        { "sub rax, 1", { 0x48, 0x83, 0xe8, 0x01 }, 4, true },
+        { "test rax, -1", { 0x48, 0xa9, 0xff, 0xff, 0xff, 0xff }, 6, true },
+    };
+    static const uint64_t av[] = { 0, 1, 0x7f, 0x80000000, 0xffffffff, 0x8000000000000000ull,
+                                   0xc0000000c0000000ull };
+    static const uint64_t bv[] = { 0, 1, 0x80000000, 0xffffffffffffffffull, 0x7f };
+    Pair p = pair_new(mode);
+    for (size_t pi = 0; pi < sizeof(prods) / sizeof(prods[0]); pi++) {
+        if (prods[pi].only64 && mode != FM_LONG64)
+            continue;
+        uint8_t code[512];
+        size_t n = put(code, 0, prods[pi].bytes, prods[pi].len);
+        /* mov edi, [edx] ; mov [edx + 4], edi */
+        static const uint8_t load[] = { 0x8b, 0x3a, 0x89, 0x7a, 0x04 };
+        n = put(code, n, load, sizeof(load));
+        n = tail(code, n, true);
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                pair_code(&p, code, n);
+                pair_reg(&p, R_AX, av[a]);
+                pair_reg(&p, R_BX, bv[b]);
+                pair_reg(&p, R_DX, 0x3000);
+                pair_reg(&p, R_SI, 0);
+                pair_flags(&p, 0x8d7);
+                pair_run(&p, 100);
+                char what[160];
+                snprintf(what, sizeof(what), "%s; load; setcc (eax %llx ebx %llx)", prods[pi].name,
+                         (unsigned long long)av[a], (unsigned long long)bv[b]);
+                ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
+                pair_check(&p, true, what);
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_flags_redone_after_load_pm32_equal_interpreter)
+{
+    redone_flags(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_flags_redone_after_load_long64_equal_interpreter)
+{
+    redone_flags(FM_LONG64);
+}
+END_TEST
+
 /* A loop whose CMP's record is deferred past a load and taken back by the back-edge, stopped at
  * every budget. */
 START_TEST(jit_deferred_flags_loop_budget_stops_exact)
@@ -1101,6 +1166,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_deferred_flags_pm32_equal_interpreter);
     tcase_add_test(tc, jit_deferred_flags_long64_equal_interpreter);
     tcase_add_test(tc, jit_deferred_flags_loop_budget_stops_exact);
+    tcase_add_test(tc, jit_flags_redone_after_load_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_flags_redone_after_load_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
