@@ -36,6 +36,7 @@ typedef enum InsnForm {
     FORM_JMP_REL,   /* JMP rel; imm = target - next */
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
+    FORM_MUL1,      /* MUL/IMUL r0 or m (one operand: rDX:rAX = rAX * it); sub 0 MUL, 1 IMUL */
     FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */
     FORM_PUSH_R,    /* PUSH r0 (stack.c) */
     FORM_POP_R,     /* POP r0 */

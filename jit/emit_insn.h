@@ -200,9 +200,10 @@ static inline void emit_test_mi(Emitter *e, int size, EmitMem m, int64_t imm)
     emit__imm(e, size, (uint64_t)imm);
 }
 
-/* ---- INC DEC NOT NEG: FE/FF /0 /1, F6/F7 /2 /3 ---- */
+/* ---- INC DEC NOT NEG: FE/FF /0 /1, F6/F7 /2 /3; one-operand MUL IMUL: F6/F7 /4 /5 (rDX:rAX =
+ * rAX * the operand, AX = AL * it for bytes) ---- */
 
-enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG };
+enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG, EMIT_MUL, EMIT_IMUL1 };
 
 static inline uint32_t emit__unary_opc(int op, int size) { return emit__w(op <= EMIT_DEC ? 0xff : 0xf7, size); }
 

@@ -430,6 +430,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_IMUL_RM:
         case FORM_IMUL_RMI:
             return f;
+        case FORM_MUL1:
+            return in->osz >= 4 ? f : FORM_NONE;     /* AX = AL * m8, DX:AX stay calls */
         case FORM_JMP_RM:
             return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
         case FORM_XMM_LOAD:
@@ -457,6 +459,8 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
+    case FORM_MUL1:
+        return in->osz >= 4 && in->r[0] != REG_NONE ? f : FORM_NONE;
     case FORM_LEA:
     case FORM_XMM_LOAD:
     case FORM_XMM_OP:
@@ -529,6 +533,7 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     case FORM_ALU_RI:
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return true;
     case FORM_SHIFT_R:            /* a count of 0 changes no flag; rotates keep SF ZF AF PF */
         return (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
@@ -551,6 +556,7 @@ static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
         return (in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -582,6 +588,7 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
     case FORM_ALU_RI:
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return !(in->flags & INSN_MEM);
     case FORM_SHIFT_R:
         if (c == 0)
@@ -1128,6 +1135,20 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
     return true;
 }
 
+/* rcx = the source operand of osz bytes: guest register r, or the memory operand through the
+ * TLB probe (false: the form falls back to its handler). */
+static bool load_source(Tx *t, const Insn *in, bool mem, int r)
+{
+    if (!mem) {
+        load_greg(t, HR_RCX, r, in->osz);
+        return true;
+    }
+    if (!mem_begin(t, in, in->osz, ACC_READ))
+        return false;
+    load_host(t, HR_RCX, in->osz);
+    return true;
+}
+
 /* IMUL r0, r1/m[, imm] (muldiv.c imul_to): the truncated product; host CF = OF = the guest's
  * (the product did not fit), host SF ZF PF are undefined where the interpreter follows the
  * result, so only CF is kept in the host flags. */
@@ -1135,13 +1156,8 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
 {
     Emitter *e = &t->e;
     int size = in->osz;
-    if (mem) {
-        if (!mem_begin(t, in, size, ACC_READ))
-            return false;
-        load_host(t, HR_RCX, size);
-    } else {
-        load_greg(t, HR_RCX, in->r[1], size);
-    }
+    if (!load_source(t, in, mem, in->r[1]))
+        return false;
     if (f == FORM_IMUL_RM) {
         load_greg(t, HR_RAX, in->r[0], size);
         emit_imul_rr(e, size, HR_RAX, HR_RCX);
@@ -1158,6 +1174,37 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
     }
     t->cf_ok = true;
     t->zspo_ok = false;
+    t->cf_known = -1;
+    return true;
+}
+
+/* MUL/IMUL r0 or m, one operand, 32/64-bit (muldiv.c op_mul1): rDX:rAX = rAX * the operand
+ * with the same host instruction; host CF = OF = the guest's (MUL: the high half is not 0;
+ * IMUL: the product does not fit in the low half), host SF ZF AF PF are undefined where the
+ * interpreter follows the low half, so only CF is kept.  The record: CC_OP_MUL with the high
+ * half, CC_OP_IMUL with the overflow bit (flags.h). */
+static bool emit_mul1_native(Tx *t, const Insn *in, bool mem, bool live)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    if (!load_source(t, in, mem, in->r[0]))
+        return false;
+    load_greg(t, HR_RAX, R_AX, size);
+    emit_unary_r(e, in->sub == 0 ? EMIT_MUL : EMIT_IMUL1, size, HR_RCX);
+    store_greg(t, R_AX, size, HR_RAX);
+    store_greg(t, R_DX, size, HR_RDX);
+    if (live) {
+        if (in->sub == 0) {
+            emit_mov_rr(e, 8, HR_RCX, HR_RDX);
+        } else {
+            emit_setcc_r(e, EMIT_CC_B, HR_RCX);
+            emit_movzx_rr(e, 4, HR_RCX, 1, HR_RCX);
+        }
+        store_cc(t, in->sub == 0 ? CC_OP_MUL : CC_OP_IMUL, size, false);
+    }
+    t->cf_ok = true;
+    t->zspo_ok = false;
+    t->af = AF_UNKNOWN;
     t->cf_known = -1;
     return true;
 }
@@ -1611,6 +1658,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RMI:
             done = emit_imul_native(&t, in, form[i], true, live_after[i]);
             break;
+        case FORM_MUL1:
+            done = emit_mul1_native(&t, in, true, live_after[i]);
+            break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, true);
             break;
@@ -1659,6 +1709,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RM:
         case FORM_IMUL_RMI:
             emit_imul_native(&t, in, form[i], false, live_after[i]);
+            break;
+        case FORM_MUL1:
+            emit_mul1_native(&t, in, false, live_after[i]);
             break;
         case FORM_SHIFT_R:
             emit_shift_native(&t, in, live_after[i]);

@@ -175,6 +175,7 @@ static const Piece producers[] = {
     { "add ax, bx", { 0x66, 0x01, 0xd8 }, 3, false },      { "sahf", { 0x9e }, 1, false },
     { "cmp rax, rbx", { 0x48, 0x39, 0xd8 }, 3, true },     { "add rax, rbx", { 0x48, 0x01, 0xd8 }, 3, true },
     { "shl rax, cl", { 0x48, 0xd3, 0xe0 }, 3, true },      { "imul rax, rbx", { 0x48, 0x0f, 0xaf, 0xc3 }, 4, true },
+    { "imul ebx", { 0xf7, 0xeb }, 2, false },              { "mul rbx", { 0x48, 0xf7, 0xe3 }, 3, true },
 };
 
 /* How block A ends: the next instruction starts block B. */
@@ -783,6 +784,22 @@ START_TEST(jit_deferred_flags_long64_equal_interpreter)
 }
 END_TEST
 
+/* Both machines run `code` with eax/rax = a, ebx/rbx = b, edx = 0x3000 (a data page), esi = 0
+ * and the given flags, to its HLT, and must agree (`what` names the case). */
+static void pair_run_case(Pair *p, const uint8_t *code, size_t n, uint64_t a, uint64_t b,
+                          uint32_t flags, const char *what)
+{
+    pair_code(p, code, n);
+    pair_reg(p, R_AX, a);
+    pair_reg(p, R_BX, b);
+    pair_reg(p, R_DX, 0x3000);
+    pair_reg(p, R_SI, 0);
+    pair_flags(p, flags);
+    pair_run(p, 100);
+    ck_assert_msg(p->m[0]->cpu->halted, "%s: did not reach the HLT", what);
+    pair_check(p, true, what);
+}
+
 /* A producer, a load (its TLB probe clobbers the host flags), then all 16 SETcc: the conditions
  * come from the producer redone on its registers (redo_flags), or from the record. */
 static void redone_flags(FmMode mode)
@@ -818,18 +835,10 @@ static void redone_flags(FmMode mode)
         n = tail(code, n, true);
         for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
             for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
-                pair_code(&p, code, n);
-                pair_reg(&p, R_AX, av[a]);
-                pair_reg(&p, R_BX, bv[b]);
-                pair_reg(&p, R_DX, 0x3000);
-                pair_reg(&p, R_SI, 0);
-                pair_flags(&p, 0x8d7);
-                pair_run(&p, 100);
                 char what[160];
                 snprintf(what, sizeof(what), "%s; load; setcc (eax %llx ebx %llx)", prods[pi].name,
                          (unsigned long long)av[a], (unsigned long long)bv[b]);
-                ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
-                pair_check(&p, true, what);
+                pair_run_case(&p, code, n, av[a], bv[b], 0x8d7, what);
             }
         }
     }
@@ -845,6 +854,80 @@ END_TEST
 START_TEST(jit_flags_redone_after_load_long64_equal_interpreter)
 {
     redone_flags(FM_LONG64);
+}
+END_TEST
+
+/* One-operand MUL and IMUL of 32 and 64 bits (native, FORM_MUL1): a register or a memory
+ * operand (stored from ebx/rbx first, also across a page boundary, where the TLB probe misses and
+ * the handler runs), then all 16 SETcc and PUSHF, once right after the multiply and once after a
+ * load (the host flags clobbered, so the conditions come from the stored record). */
+static void mul_one_operand(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[16];
+        int len;
+        bool only64;
+    } muls[] = {
+        { "mul ebx", { 0xf7, 0xe3 }, 2, false },
+        { "imul ebx", { 0xf7, 0xeb }, 2, false },
+        { "mul eax", { 0xf7, 0xe0 }, 2, false },
+        { "imul edx", { 0xf7, 0xea }, 2, false },
+        /* mov [edx], ebx ; mul dword [edx] */
+        { "mul dword [edx]", { 0x89, 0x1a, 0xf7, 0x22 }, 4, false },
+        /* mov [edx], ebx ; imul dword [edx] */
+        { "imul dword [edx]", { 0x89, 0x1a, 0xf7, 0x2a }, 4, false },
+        /* mov [edx + 0xffe], ebx ; mul dword [edx + 0xffe] */
+        { "mul dword [edx + 0xffe] (page crossing)",
+          { 0x89, 0x9a, 0xfe, 0x0f, 0, 0, 0xf7, 0xa2, 0xfe, 0x0f, 0, 0 }, 12, false },
+        { "mul rbx", { 0x48, 0xf7, 0xe3 }, 3, true },
+        { "imul rbx", { 0x48, 0xf7, 0xeb }, 3, true },
+        { "imul r9", { 0x49, 0xf7, 0xe9 }, 3, true },
+        /* mov [rdx], rbx ; imul qword [rdx] */
+        { "imul qword [rdx]", { 0x48, 0x89, 0x1a, 0x48, 0xf7, 0x2a }, 6, true },
+        /* mov [rdx + 0xffc], rbx ; mul qword [rdx + 0xffc] */
+        { "mul qword [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0x48, 0xf7, 0xa2, 0xfc, 0x0f, 0, 0 }, 14, true },
+    };
+    static const uint64_t av[] = { 0, 1, 3, 0x7fffffff, 0x80000000, 0xffffffff, 0x123456789ull,
+                                   0x8000000000000000ull, 0xffffffffffffffffull };
+    static const uint64_t bv[] = { 0, 1, 2, 0x80000000, 0xffffffff, 0xfffffffffffffffeull };
+    Pair p = pair_new(mode);
+    for (size_t mi = 0; mi < sizeof(muls) / sizeof(muls[0]); mi++) {
+        if (muls[mi].only64 && mode != FM_LONG64)
+            continue;
+        for (int load = 0; load < 2; load++) {
+            uint8_t code[512];
+            size_t n = put(code, 0, muls[mi].bytes, muls[mi].len);
+            /* mov edi, [esi + 0x4000] */
+            static const uint8_t ld[] = { 0x8b, 0xbe, 0x00, 0x40, 0x00, 0x00 };
+            if (load)
+                n = put(code, n, ld, sizeof(ld));
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    char what[160];
+                    snprintf(what, sizeof(what), "%s%s (rax %llx rbx %llx)", muls[mi].name,
+                             load ? "; load" : "", (unsigned long long)av[a],
+                             (unsigned long long)bv[b]);
+                    pair_reg(&p, 9, bv[b] ^ 0x5555);
+                    pair_run_case(&p, code, n, av[a], bv[b], b & 1 ? 0x8d7 : 0x002, what);
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_mul_one_operand_pm32_equal_interpreter)
+{
+    mul_one_operand(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_mul_one_operand_long64_equal_interpreter)
+{
+    mul_one_operand(FM_LONG64);
 }
 END_TEST
 
@@ -1168,6 +1251,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_deferred_flags_loop_budget_stops_exact);
     tcase_add_test(tc, jit_flags_redone_after_load_pm32_equal_interpreter);
     tcase_add_test(tc, jit_flags_redone_after_load_long64_equal_interpreter);
+    tcase_add_test(tc, jit_mul_one_operand_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_mul_one_operand_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
