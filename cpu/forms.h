@@ -37,6 +37,8 @@ typedef enum InsnForm {
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
     FORM_MUL1,      /* MUL/IMUL r0 or m (one operand: rDX:rAX = rAX * it); sub 0 MUL, 1 IMUL */
+    FORM_BSF,       /* BSF r0, r1 or m (bitops.c) */
+    FORM_TZCNT,     /* TZCNT r0, r1 or m */
     FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */
     FORM_PUSH_R,    /* PUSH r0 (stack.c) */
     FORM_POP_R,     /* POP r0 */
@@ -58,6 +60,7 @@ InsnForm muldiv_form(InsnFn fn);
 InsnForm shift_form(InsnFn fn);
 InsnForm stack_form(InsnFn fn);
 InsnForm misc_form(InsnFn fn);
+InsnForm bitops_form(InsnFn fn);
 
 static inline InsnForm insn_form(InsnFn fn)
 {
@@ -74,6 +77,8 @@ static inline InsnForm insn_form(InsnFn fn)
         f = stack_form(fn);
     if (f == FORM_NONE)
         f = misc_form(fn);
+    if (f == FORM_NONE)
+        f = bitops_form(fn);
     return f;
 }
 

@@ -281,7 +281,7 @@ static inline void emit_imul_rmi(Emitter *e, int size, int dst, EmitMem m, int64
     emit__imm(e, i8 ? 1 : size, (uint64_t)imm);
 }
 
-/* ---- XCHG r/m, r (86/87 /r) and BT (0F A3 /r, 0F BA /4 ib; size 2, 4, 8) ---- */
+/* ---- XCHG r/m, r (86/87 /r), BT (0F A3 /r, 0F BA /4 ib) and BSF (0F BC /r); size 2, 4, 8 ---- */
 
 static inline void emit_xchg_rr(Emitter *e, int size, int a, int b)
 {
@@ -313,6 +313,12 @@ static inline void emit_bt_mi(Emitter *e, int size, EmitMem m, uint8_t bit)
 {
     emit__dm(e, size, 0x0fba, 4, m);
     emit__u8(e, bit);
+}
+
+/* dst = the index of the lowest set bit of src; ZF = (src == 0), dst undefined then. */
+static inline void emit_bsf_rr(Emitter *e, int size, int dst, int src)
+{
+    emit__rr(e, size, 0x0fbc, dst, src);
 }
 
 /* ---- PUSH / POP: always 64-bit (the default operand size of stack operations in 64-bit mode) ---- */

@@ -431,7 +431,9 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_IMUL_RMI:
             return f;
         case FORM_MUL1:
-            return in->osz >= 4 ? f : FORM_NONE;     /* AX = AL * m8, DX:AX stay calls */
+        case FORM_BSF:
+        case FORM_TZCNT:
+            return in->osz >= 4 ? f : FORM_NONE;     /* the 8/16-bit forms stay calls */
         case FORM_JMP_RM:
             return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
         case FORM_XMM_LOAD:
@@ -461,6 +463,9 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_MUL1:
         return in->osz >= 4 && in->r[0] != REG_NONE ? f : FORM_NONE;
+    case FORM_BSF:
+    case FORM_TZCNT:
+        return in->osz >= 4 && in->r[1] != REG_NONE ? f : FORM_NONE;
     case FORM_LEA:
     case FORM_XMM_LOAD:
     case FORM_XMM_OP:
@@ -1209,14 +1214,12 @@ static bool emit_mul1_native(Tx *t, const Insn *in, bool mem, bool live)
     return true;
 }
 
-/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
- * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
- * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
- * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
-static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+/* edx = the guest's arithmetic flags before an instruction that keeps some of them: from the
+ * host when they are all known there, else from the lazy form (stored: such an instruction
+ * reads flags); rax, rcx, rsi, rdi, r8-r11 may be clobbered. */
+static void flags_old(Tx *t)
 {
     Emitter *e = &t->e;
-    int size = in->osz, n = size * 8;
     if (t->cf_ok && t->zspo_ok && t->af != AF_UNKNOWN) {
         emit_pushfq(e);
         emit_pop_r(e, HR_RDX);
@@ -1226,6 +1229,32 @@ static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
         emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
         emit_mov_rr(e, 4, HR_RDX, HR_RAX);
     }
+}
+
+/* The arithmetic flags become edx: Cpu.eflags = (eflags & ~arith) | edx, cc_op = CC_OP_EFLAGS
+ * (rcx clobbered); the host flags are not the guest's. */
+static void flags_new(Tx *t)
+{
+    Emitter *e = &t->e;
+    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
+    emit_mov_rm(e, 4, HR_RCX, fl);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
+    emit_mov_mr(e, 4, fl, HR_RCX);
+    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
+    t->cf_ok = t->zspo_ok = false;
+    t->cf_known = -1;
+}
+
+/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
+ * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
+ * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
+ * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
+static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, n = size * 8;
+    flags_old(t);
     load_greg(t, HR_RAX, in->r[0], size);
     if (c & (unsigned)(n - 1))
         emit_shift_ri(e, in->sub, size, HR_RAX, (uint8_t)(c & (unsigned)(n - 1)));
@@ -1247,15 +1276,47 @@ static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
     emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(FL_CF | FL_OF)));
     emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_RCX);
     emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
-    /* Cpu.eflags = (eflags & ~arith) | edx; cc_op = CC_OP_EFLAGS */
-    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
-    emit_mov_rm(e, 4, HR_RCX, fl);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
-    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
-    emit_mov_mr(e, 4, fl, HR_RCX);
-    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
-    t->cf_ok = t->zspo_ok = false;
-    t->cf_known = -1;
+    flags_new(t);
+}
+
+/* BSF/TZCNT r0, r1/m of 32 or 64 bits (bitops.c), without the host's TZCNT (a host without BMI1
+ * runs it as BSF): BSF's index where the source is not 0 (host ZF = source == 0, then its
+ * destination is undefined, so a CMOVNZ picks).  BSF leaves the destination, all 64 bits,
+ * unchanged for a 0 source, ZF = (source == 0); TZCNT gives the width there, CF = (source ==
+ * 0), ZF = (result == 0).  Every other arithmetic flag is kept, so they come in as in a
+ * rotate and leave as CC_OP_EFLAGS. */
+static bool emit_bitscan_native(Tx *t, const Insn *in, InsnForm f, bool mem)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    flags_old(t);
+    if (!load_source(t, in, mem, in->r[1]))
+        return false;
+    if (f == FORM_BSF)
+        load_greg(t, HR_RAX, in->r[0], 8);
+    else
+        emit_mov_ri(e, 4, HR_RAX, (uint32_t)size * 8);
+    emit_bsf_rr(e, size, HR_R9, HR_RCX);
+    emit_cmov_rr(e, EMIT_CC_NE, 8, HR_RAX, HR_R9);
+    emit_setcc_r(e, EMIT_CC_E, HR_R8);
+    emit_movzx_rr(e, 4, HR_R8, 1, HR_R8);
+    if (f == FORM_BSF) {
+        emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 6);
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)~FL_ZF);
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+        store_greg(t, in->r[0], 8, HR_RAX);
+    } else {
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)~(FL_CF | FL_ZF));
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);      /* CF is bit 0 */
+        emit_test_rr(e, 4, HR_RAX, HR_RAX);
+        emit_setcc_r(e, EMIT_CC_E, HR_R8);
+        emit_movzx_rr(e, 4, HR_R8, 1, HR_R8);
+        emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 6);
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+        store_greg(t, in->r[0], size, HR_RAX);
+    }
+    flags_new(t);
+    return true;
 }
 
 /* SHL/SHR/SAR r0, imm (shift.c shift_compute) with 0 < count < width: the lazy source is the
@@ -1661,6 +1722,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_MUL1:
             done = emit_mul1_native(&t, in, true, live_after[i]);
             break;
+        case FORM_BSF:
+        case FORM_TZCNT:
+            done = emit_bitscan_native(&t, in, form[i], true);
+            break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, true);
             break;
@@ -1712,6 +1777,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_MUL1:
             emit_mul1_native(&t, in, false, live_after[i]);
+            break;
+        case FORM_BSF:
+        case FORM_TZCNT:
+            emit_bitscan_native(&t, in, form[i], false);
             break;
         case FORM_SHIFT_R:
             emit_shift_native(&t, in, live_after[i]);

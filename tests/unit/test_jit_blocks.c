@@ -931,6 +931,83 @@ START_TEST(jit_mul_one_operand_long64_equal_interpreter)
 }
 END_TEST
 
+/* BSF and TZCNT of 32 and 64 bits (native, FORM_BSF/FORM_TZCNT): a register or memory source
+ * (stored from ebx/rbx first, also across a page boundary), 0 and non-0, into edi/rdi with other
+ * bits set above (BSF of 0 leaves all 64 unchanged), after a producer whose flags the host holds
+ * (CMP; TEST with AF 0), a shift (AF unknown: the flags come from the record) or none, with all
+ * arithmetic flags set or clear before; then all 16 SETcc and PUSHF. */
+static void bitscan(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[16];
+        int len;
+        bool only64;
+    } scans[] = {
+        { "bsf edi, ebx", { 0x0f, 0xbc, 0xfb }, 3, false },
+        { "tzcnt edi, ebx", { 0xf3, 0x0f, 0xbc, 0xfb }, 4, false },
+        { "bsf eax, eax", { 0x0f, 0xbc, 0xc0 }, 3, false },
+        /* mov [edx], ebx ; bsf edi, [edx] */
+        { "bsf edi, [edx]", { 0x89, 0x1a, 0x0f, 0xbc, 0x3a }, 5, false },
+        /* mov [edx], ebx ; tzcnt edi, [edx] */
+        { "tzcnt edi, [edx]", { 0x89, 0x1a, 0xf3, 0x0f, 0xbc, 0x3a }, 6, false },
+        { "bsf rdi, rbx", { 0x48, 0x0f, 0xbc, 0xfb }, 4, true },
+        { "tzcnt rdi, rbx", { 0xf3, 0x48, 0x0f, 0xbc, 0xfb }, 5, true },
+        /* mov [rdx + 0xffc], rbx ; tzcnt rdi, [rdx + 0xffc] */
+        { "tzcnt rdi, [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0xf3, 0x48, 0x0f, 0xbc, 0xba, 0xfc, 0x0f, 0, 0 }, 16,
+          true },
+        /* mov [rdx + 0xffc], rbx ; bsf rdi, [rdx + 0xffc] */
+        { "bsf rdi, [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0x48, 0x0f, 0xbc, 0xba, 0xfc, 0x0f, 0, 0 }, 15, true },
+    };
+    static const Piece before[] = {
+        { "", { 0 }, 0, false },
+        { "cmp eax, ebx", { 0x39, 0xd8 }, 2, false },
+        { "test eax, ebx", { 0x85, 0xd8 }, 2, false },
+        { "shl eax, 3", { 0xc1, 0xe0, 0x03 }, 3, false },
+    };
+    static const uint64_t av[] = { 0, 0x80000000, 0xffffffffffffffffull };
+    static const uint64_t bv[] = { 0, 1, 0x80000000, 0x100000000ull, 0x8000000000000000ull,
+                                   0xfffffffffffffff0ull };
+    Pair p = pair_new(mode);
+    for (size_t si = 0; si < sizeof(scans) / sizeof(scans[0]); si++) {
+        if (scans[si].only64 && mode != FM_LONG64)
+            continue;
+        for (size_t bi = 0; bi < sizeof(before) / sizeof(before[0]); bi++) {
+            uint8_t code[512];
+            size_t n = put(code, 0, before[bi].bytes, before[bi].len);
+            n = put(code, n, scans[si].bytes, scans[si].len);
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    for (int f = 0; f < 2; f++) {
+                        char what[160];
+                        snprintf(what, sizeof(what), "%s; %s (rax %llx rbx %llx flags %s)",
+                                 before[bi].name, scans[si].name, (unsigned long long)av[a],
+                                 (unsigned long long)bv[b], f ? "set" : "clear");
+                        pair_reg(&p, R_DI, 0x5a5a5a5a00000077ull);
+                        pair_run_case(&p, code, n, av[a], bv[b], f ? 0x8d7 : 0x002, what);
+                    }
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_bsf_tzcnt_pm32_equal_interpreter)
+{
+    bitscan(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_bsf_tzcnt_long64_equal_interpreter)
+{
+    bitscan(FM_LONG64);
+}
+END_TEST
+
 /* A loop whose CMP's record is deferred past a load and taken back by the back-edge, stopped at
  * every budget. */
 START_TEST(jit_deferred_flags_loop_budget_stops_exact)
@@ -1253,6 +1330,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_flags_redone_after_load_long64_equal_interpreter);
     tcase_add_test(tc, jit_mul_one_operand_pm32_equal_interpreter);
     tcase_add_test(tc, jit_mul_one_operand_long64_equal_interpreter);
+    tcase_add_test(tc, jit_bsf_tzcnt_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_bsf_tzcnt_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);

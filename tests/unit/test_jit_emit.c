@@ -641,7 +641,7 @@ START_TEST(emit_shifts_rotates_by_one_imm_and_cl_decode_back)
 }
 END_TEST
 
-START_TEST(emit_imul_bt_decode_back)
+START_TEST(emit_imul_bt_bsf_decode_back)
 {
     T *t = t_new();
     Mems *small = mems_small();
@@ -652,6 +652,8 @@ START_TEST(emit_imul_bt_decode_back)
                 EXPECT(t, ZYDIS_MNEMONIC_IMUL, WR(s, a), WR(s, b));
                 emit_bt_rr(E(t), s, a, b);
                 EXPECT(t, ZYDIS_MNEMONIC_BT, WR(s, a), WR(s, b));
+                emit_bsf_rr(E(t), s, a, b);
+                EXPECT(t, ZYDIS_MNEMONIC_BSF, WR(s, a), WR(s, b));
                 for (int k = 0; k < NIMM; k++) {
                     int64_t v = s == 2 ? (int16_t)alu_imms[k] : s == 4 ? (int32_t)alu_imms[k] : alu_imms[k];
                     emit_imul_rri(E(t), s, a, b, v);
@@ -1041,7 +1043,7 @@ int main(void)
     tcase_add_test(tc, emit_alu_all_operations_forms_registers_and_immediates_decode_back);
     tcase_add_test(tc, emit_test_unary_mul_xchg_decode_back);
     tcase_add_test(tc, emit_shifts_rotates_by_one_imm_and_cl_decode_back);
-    tcase_add_test(tc, emit_imul_bt_decode_back);
+    tcase_add_test(tc, emit_imul_bt_bsf_decode_back);
     tcase_add_test(tc, emit_push_pop_call_jmp_and_one_byte_forms_decode_back);
     tcase_add_test(tc, emit_setcc_cmov_every_condition_decode_back);
     tcase_add_test(tc, emit_jmp_jcc_pick_rel8_or_rel32_and_reach_the_target);
