@@ -37,6 +37,7 @@ typedef enum InsnForm {
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
     FORM_MUL1,      /* MUL/IMUL r0 or m (one operand: rDX:rAX = rAX * it); sub 0 MUL, 1 IMUL */
+    FORM_DIV,       /* DIV r0 or m (unsigned; rAX, rDX = rDX:rAX / it, the remainder) */
     FORM_BSF,       /* BSF r0, r1 or m (bitops.c) */
     FORM_TZCNT,     /* TZCNT r0, r1 or m */
     FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */

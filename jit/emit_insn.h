@@ -201,9 +201,10 @@ static inline void emit_test_mi(Emitter *e, int size, EmitMem m, int64_t imm)
 }
 
 /* ---- INC DEC NOT NEG: FE/FF /0 /1, F6/F7 /2 /3; one-operand MUL IMUL: F6/F7 /4 /5 (rDX:rAX =
- * rAX * the operand, AX = AL * it for bytes) ---- */
+ * rAX * the operand, AX = AL * it for bytes); DIV: F6/F7 /6 (rAX, rDX = rDX:rAX / the operand
+ * and the remainder; #DE on the host for a 0 divisor or a quotient that does not fit) ---- */
 
-enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG, EMIT_MUL, EMIT_IMUL1 };
+enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG, EMIT_MUL, EMIT_IMUL1, EMIT_DIV };
 
 static inline uint32_t emit__unary_opc(int op, int size) { return emit__w(op <= EMIT_DEC ? 0xff : 0xf7, size); }
 

@@ -431,6 +431,7 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_IMUL_RMI:
             return f;
         case FORM_MUL1:
+        case FORM_DIV:
         case FORM_BSF:
         case FORM_TZCNT:
             return in->osz >= 4 ? f : FORM_NONE;     /* the 8/16-bit forms stay calls */
@@ -462,6 +463,7 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
     case FORM_MUL1:
+    case FORM_DIV:
         return in->osz >= 4 && in->r[0] != REG_NONE ? f : FORM_NONE;
     case FORM_BSF:
     case FORM_TZCNT:
@@ -1214,6 +1216,32 @@ static bool emit_mul1_native(Tx *t, const Insn *in, bool mem, bool live)
     return true;
 }
 
+/* DIV r0 or m of 32 or 64 bits (muldiv.c op_div) with the host's DIV where it cannot fault: a
+ * high half rDX not below the divisor (a 0 divisor too) means #DE, so that goes out of line to
+ * the handler, which raises it from the synced state (nothing is written before).  The guest's
+ * flags stay as they were (the interpreter keeps them; the lazy form is stored: a possible
+ * fault reads it), the host's are not the guest's afterwards. */
+static bool emit_div_native(Tx *t, const Insn *in, bool mem)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    if (!load_source(t, in, mem, in->r[0]))
+        return false;
+    int mem_side = t->mem_side;      /* the TLB miss's piece, which resumes after the DIV */
+    Side *s = side_new(t);
+    s->branch = true;
+    t->mem_side = mem_side;
+    load_greg(t, HR_RDX, R_DX, size);
+    load_greg(t, HR_RAX, R_AX, size);
+    emit_alu_rr(e, EMIT_CMP, size, HR_RDX, HR_RCX);
+    emit_jcc_label(e, EMIT_CC_AE, &s->label, false);
+    emit_unary_r(e, EMIT_DIV, size, HR_RCX);
+    store_greg(t, R_AX, size, HR_RAX);
+    store_greg(t, R_DX, size, HR_RDX);
+    t->cf_ok = t->zspo_ok = false;
+    return true;
+}
+
 /* edx = the guest's arithmetic flags before an instruction that keeps some of them: from the
  * host when they are all known there, else from the lazy form (stored: such an instruction
  * reads flags); rax, rcx, rsi, rdi, r8-r11 may be clobbered. */
@@ -1722,6 +1750,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_MUL1:
             done = emit_mul1_native(&t, in, true, live_after[i]);
             break;
+        case FORM_DIV:
+            done = emit_div_native(&t, in, true);
+            break;
         case FORM_BSF:
         case FORM_TZCNT:
             done = emit_bitscan_native(&t, in, form[i], true);
@@ -1777,6 +1808,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             break;
         case FORM_MUL1:
             emit_mul1_native(&t, in, false, live_after[i]);
+            break;
+        case FORM_DIV:
+            emit_div_native(&t, in, false);
             break;
         case FORM_BSF:
         case FORM_TZCNT:

@@ -931,6 +931,74 @@ START_TEST(jit_mul_one_operand_long64_equal_interpreter)
 }
 END_TEST
 
+/* DIV of 32 and 64 bits (native, FORM_DIV): rdx from rdi, a register or memory divisor (stored
+ * from ebx/rbx first at esi + 0x3000, also across a page boundary), quotients that fit and the
+ * #DE of a 0 divisor or a quotient too large (delivered through the IDT, the state before it
+ * compared), after a CMP whose flags DIV keeps; then all 16 SETcc and PUSHF. */
+static void div_cases(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[24];
+        int len;
+        bool only64;
+    } divs[] = {
+        /* mov edx, edi ; cmp eax, ebx ; div ebx */
+        { "div ebx", { 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xf3 }, 6, false },
+        /* mov edx, edi ; cmp eax, ebx ; div eax */
+        { "div eax", { 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xf0 }, 6, false },
+        /* mov [esi + 0x3000], ebx ; mov edx, edi ; cmp eax, ebx ; div dword [esi + 0x3000] */
+        { "div dword [esi + 0x3000]",
+          { 0x89, 0x9e, 0, 0x30, 0, 0, 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xb6, 0, 0x30, 0, 0 }, 16, false },
+        /* mov [esi + 0x3ffe], ebx ; mov edx, edi ; cmp eax, ebx ; div dword [esi + 0x3ffe] */
+        { "div dword [esi + 0x3ffe] (page crossing)",
+          { 0x89, 0x9e, 0xfe, 0x3f, 0, 0, 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xb6, 0xfe, 0x3f, 0, 0 }, 16,
+          false },
+        /* mov rdx, rdi ; cmp rax, rbx ; div rbx */
+        { "div rbx", { 0x48, 0x89, 0xfa, 0x48, 0x39, 0xd8, 0x48, 0xf7, 0xf3 }, 9, true },
+        /* mov [rsi + 0x3ffc], rbx ; mov rdx, rdi ; cmp rax, rbx ; div qword [rsi + 0x3ffc] */
+        { "div qword [rsi + 0x3ffc] (page crossing)",
+          { 0x48, 0x89, 0x9e, 0xfc, 0x3f, 0, 0, 0x48, 0x89, 0xfa, 0x48, 0x39, 0xd8, 0x48, 0xf7, 0xb6,
+            0xfc, 0x3f, 0, 0 }, 20, true },
+    };
+    static const uint64_t av[] = { 0, 7, 0xffffffff, 0x123456789abcdef0ull, 0xffffffffffffffffull };
+    static const uint64_t dv[] = { 0, 1, 0x7fffffff, 0xfffffffe };
+    static const uint64_t bv[] = { 0, 1, 2, 7, 0xffffffff, 0x100000000ull, 0xffffffffffffffffull };
+    Pair p = pair_new(mode);
+    for (size_t di = 0; di < sizeof(divs) / sizeof(divs[0]); di++) {
+        if (divs[di].only64 && mode != FM_LONG64)
+            continue;
+        uint8_t code[512];
+        size_t n = put(code, 0, divs[di].bytes, divs[di].len);
+        n = tail(code, n, true);
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            for (size_t d = 0; d < sizeof(dv) / sizeof(dv[0]); d++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    char what[160];
+                    snprintf(what, sizeof(what), "%s (rax %llx rdx %llx rbx %llx)", divs[di].name,
+                             (unsigned long long)av[a], (unsigned long long)dv[d],
+                             (unsigned long long)bv[b]);
+                    pair_reg(&p, R_DI, dv[d]);
+                    pair_run_case(&p, code, n, av[a], bv[b], 0x002, what);
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_div_pm32_equal_interpreter)
+{
+    div_cases(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_div_long64_equal_interpreter)
+{
+    div_cases(FM_LONG64);
+}
+END_TEST
+
 /* BSF and TZCNT of 32 and 64 bits (native, FORM_BSF/FORM_TZCNT): a register or memory source
  * (stored from ebx/rbx first, also across a page boundary), 0 and non-0, into edi/rdi with other
  * bits set above (BSF of 0 leaves all 64 unchanged), after a producer whose flags the host holds
@@ -1332,6 +1400,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_mul_one_operand_long64_equal_interpreter);
     tcase_add_test(tc, jit_bsf_tzcnt_pm32_equal_interpreter);
     tcase_add_test(tc, jit_bsf_tzcnt_long64_equal_interpreter);
+    tcase_add_test(tc, jit_div_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_div_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);

@@ -545,11 +545,12 @@ START_TEST(emit_alu_all_operations_forms_registers_and_immediates_decode_back)
 }
 END_TEST
 
-START_TEST(emit_test_unary_mul_xchg_decode_back)
+START_TEST(emit_test_unary_mul_div_xchg_decode_back)
 {
-    static const ZydisMnemonic un_mn[6] = { ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC,
+    static const ZydisMnemonic un_mn[7] = { ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC,
                                             ZYDIS_MNEMONIC_NOT, ZYDIS_MNEMONIC_NEG,
-                                            ZYDIS_MNEMONIC_MUL, ZYDIS_MNEMONIC_IMUL };
+                                            ZYDIS_MNEMONIC_MUL, ZYDIS_MNEMONIC_IMUL,
+                                            ZYDIS_MNEMONIC_DIV };
     T *t = t_new();
     Mems *small = mems_small();
     for (int si = 0; si < 4; si++) {
@@ -571,7 +572,7 @@ START_TEST(emit_test_unary_mul_xchg_decode_back)
                 emit_test_ri(E(t), s, a, v);
                 EXPECT(t, ZYDIS_MNEMONIC_TEST, WR(s, a), WI(s, v));
             }
-            for (int op = 0; op < 6; op++) {
+            for (int op = 0; op < 7; op++) {
                 emit_unary_r(E(t), op, s, a);
                 EXPECT(t, un_mn[op], WR(s, a));
             }
@@ -587,7 +588,7 @@ START_TEST(emit_test_unary_mul_xchg_decode_back)
         }
         for (int k = 0; k < small->n; k++) {
             EmitMem m = small->m[k];
-            for (int op = 0; op < 6; op++) {
+            for (int op = 0; op < 7; op++) {
                 emit_unary_m(E(t), op, s, m);
                 EXPECT(t, un_mn[op], WM(s, m));
             }
@@ -1041,7 +1042,7 @@ int main(void)
     tcase_add_test(tc, emit_movzx_movsx_movsxd_lea_decode_back);
     tcase_add_test(tc, emit_sse_movdqu_packed_ops_pmovmskb_decode_back);
     tcase_add_test(tc, emit_alu_all_operations_forms_registers_and_immediates_decode_back);
-    tcase_add_test(tc, emit_test_unary_mul_xchg_decode_back);
+    tcase_add_test(tc, emit_test_unary_mul_div_xchg_decode_back);
     tcase_add_test(tc, emit_shifts_rotates_by_one_imm_and_cl_decode_back);
     tcase_add_test(tc, emit_imul_bt_bsf_decode_back);
     tcase_add_test(tc, emit_push_pop_call_jmp_and_one_byte_forms_decode_back);
