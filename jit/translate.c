@@ -474,12 +474,15 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_PMOVMSKB:
         return f;
     case FORM_SHIFT_R: {
-        /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
-         * larger 8/16-bit counts differ). */
+        /* By an immediate, SHL/SHR/SAR with a count below the width (the host's flags for
+         * larger 8/16-bit counts differ) and ROL/ROR; by CL, SHL/SHR/SAR of 32 and 64 bits (the
+         * masked count is below the width). */
         unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
         bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
         bool rotate = in->sub == EMIT_ROL || in->sub == EMIT_ROR;
-        return !mem && in->r[1] == REG_NONE && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
+        if (in->r[1] != REG_NONE)
+            return !mem && shift && in->osz >= 4 ? f : FORM_NONE;
+        return !mem && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
     }
     case FORM_PUSH_R:
     case FORM_POP_R:
@@ -543,7 +546,7 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     case FORM_MUL1:
         return true;
     case FORM_SHIFT_R:            /* a count of 0 changes no flag; rotates keep SF ZF AF PF */
-        return (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
+        return in->r[1] == REG_NONE && (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
                (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_UNARY_R:
         return in->sub != 3;      /* NOT changes no flag */
@@ -559,8 +562,9 @@ static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
     if (in->flags & INSN_MEM && f != FORM_LEA && f != FORM_NOP)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
-    case FORM_SHIFT_R:
-        return (in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
+    case FORM_SHIFT_R:            /* by CL: a count of 0 keeps every flag */
+        return in->r[1] != REG_NONE ||
+               ((in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0);
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
     case FORM_MUL1:
@@ -598,6 +602,8 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
     case FORM_MUL1:
         return !(in->flags & INSN_MEM);
     case FORM_SHIFT_R:
+        if (in->r[1] != REG_NONE)
+            return false;
         if (c == 0)
             return cf;
         return in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
@@ -1347,6 +1353,35 @@ static bool emit_bitscan_native(Tx *t, const Insn *in, InsnForm f, bool mem)
     return true;
 }
 
+/* SHL/SHR/SAR r0, CL of 32 or 64 bits (shift.c op_shift_r): the count masked to 5 or 6 bits.
+ * 0 changes no flag (the lazy form stays, stored: this counts as a reader) but still writes the
+ * register (a 32-bit one clears bits 63:32); otherwise the result and the record of the
+ * immediate form, its source the operand shifted by count - 1.  The host flags are the guest's
+ * on one path only, so on neither afterwards. */
+static void emit_shift_cl_native(Tx *t, const Insn *in)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, op = in->sub;
+    EmitLabel zero;
+    emit_label_init(&zero);
+    load_greg(t, HR_RAX, in->r[0], size);
+    load_greg(t, HR_RCX, R_CX, 4);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, size == 8 ? 0x3f : 0x1f);
+    emit_jcc_label(e, EMIT_CC_E, &zero, false);
+    emit_mov_rr(e, 8, HR_RDX, HR_RAX);
+    emit_unary_r(e, EMIT_DEC, 4, HR_RCX);
+    emit_shift_rcl(e, op, size, HR_RDX);
+    emit_unary_r(e, EMIT_INC, 4, HR_RCX);
+    emit_shift_rcl(e, op, size, HR_RAX);
+    emit_mov_rr(e, 8, HR_RCX, HR_RDX);
+    store_cc(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, false);
+    emit_label_bind(e, &zero);
+    store_greg(t, in->r[0], size, HR_RAX);
+    t->cf_ok = t->zspo_ok = false;
+    t->af = AF_UNKNOWN;
+    t->cf_known = -1;
+}
+
 /* SHL/SHR/SAR r0, imm (shift.c shift_compute) with 0 < count < width: the lazy source is the
  * operand shifted by count - 1, computed first in rcx so that the host flags are the main
  * shift's.  CF SF ZF PF are the guest's; OF only for a count of 1 (the interpreter's OF for
@@ -1356,6 +1391,10 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     Emitter *e = &t->e;
     int size = in->osz, op = in->sub;
     unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
+    if (in->r[1] != REG_NONE) {
+        emit_shift_cl_native(t, in);
+        return;
+    }
     if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
         emit_rotate_native(t, in, c);
         return;

@@ -931,6 +931,67 @@ START_TEST(jit_mul_one_operand_long64_equal_interpreter)
 }
 END_TEST
 
+/* SHL/SHR/SAR by CL of 32 and 64 bits (native): counts that mask to 0 (no flag changes, the
+ * 32-bit register still written), 1, larger ones and past the mask, on eax/rax, edi/rdi with
+ * bits set above, and ecx itself, after a CMP whose flags a 0 count keeps, with all arithmetic
+ * flags set or clear; then all 16 SETcc and PUSHF, once right after and once after a load. */
+static void shift_cl(FmMode mode)
+{
+    static const Piece shifts[] = {
+        { "shl eax, cl", { 0xd3, 0xe0 }, 2, false },
+        { "shr edi, cl", { 0xd3, 0xef }, 2, false },
+        { "sar eax, cl", { 0xd3, 0xf8 }, 2, false },
+        { "shl ecx, cl", { 0xd3, 0xe1 }, 2, false },
+        { "shl rax, cl", { 0x48, 0xd3, 0xe0 }, 3, true },
+        { "shr rdi, cl", { 0x48, 0xd3, 0xef }, 3, true },
+        { "sar rax, cl", { 0x48, 0xd3, 0xf8 }, 3, true },
+    };
+    static const uint64_t av[] = { 0x80000001ull, 0xc000000000000003ull, 0x7fffffffffffffffull };
+    static const uint64_t cv[] = { 0, 1, 2, 7, 31, 32, 33, 63, 64, 0x1ff };
+    Pair p = pair_new(mode);
+    for (size_t si = 0; si < sizeof(shifts) / sizeof(shifts[0]); si++) {
+        if (shifts[si].only64 && mode != FM_LONG64)
+            continue;
+        for (int load = 0; load < 2; load++) {
+            uint8_t code[512];
+            static const uint8_t cmp[] = { 0x39, 0xd8 };   /* cmp eax, ebx */
+            size_t n = put(code, 0, cmp, sizeof(cmp));
+            n = put(code, n, shifts[si].bytes, shifts[si].len);
+            /* mov esi, [edx] */
+            static const uint8_t ld[] = { 0x8b, 0x32 };
+            if (load)
+                n = put(code, n, ld, sizeof(ld));
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t c = 0; c < sizeof(cv) / sizeof(cv[0]); c++) {
+                    for (int f = 0; f < 2; f++) {
+                        char what[160];
+                        snprintf(what, sizeof(what), "cmp; %s%s (rax %llx rcx %llx flags %s)",
+                                 shifts[si].name, load ? "; load" : "", (unsigned long long)av[a],
+                                 (unsigned long long)cv[c], f ? "set" : "clear");
+                        pair_reg(&p, R_CX, cv[c] | 0x5a00000000000000ull);
+                        pair_reg(&p, R_DI, av[a] ^ 0xffff0000ffff0000ull);
+                        pair_run_case(&p, code, n, av[a], 0x80000001, f ? 0x8d7 : 0x002, what);
+                    }
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_shift_by_cl_pm32_equal_interpreter)
+{
+    shift_cl(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_shift_by_cl_long64_equal_interpreter)
+{
+    shift_cl(FM_LONG64);
+}
+END_TEST
+
 /* DIV of 32 and 64 bits (native, FORM_DIV): rdx from rdi, a register or memory divisor (stored
  * from ebx/rbx first at esi + 0x3000, also across a page boundary), quotients that fit and the
  * #DE of a 0 divisor or a quotient too large (delivered through the IDT, the state before it
@@ -1402,6 +1463,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_bsf_tzcnt_long64_equal_interpreter);
     tcase_add_test(tc, jit_div_pm32_equal_interpreter);
     tcase_add_test(tc, jit_div_long64_equal_interpreter);
+    tcase_add_test(tc, jit_shift_by_cl_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_shift_by_cl_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
     tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
