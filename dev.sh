@@ -4,13 +4,14 @@
 #                   busybox-static (apt-get, tests/linux/fetch.sh), build a busybox initramfs and
 #                   boot it to an interactive shell on this terminal ('poweroff -f' ends it)
 #   ./dev.sh run-demo   install, build, boot the small demo guest (tests/guest/demo.asm)
-#   ./dev.sh test   install what is missing, build, run the whole test suite;
+#   ./dev.sh test   install what is missing, build, fetch the Linux guests (fetch.sh), run the
+#                   whole test suite;
 #                   the last line is "N passed, M failed"
 # Both are idempotent.  Needs root (or sudo) only when packages are missing.
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools libpng-dev libsdl2-dev libncurses-dev xvfb seabios libzstd-dev libxxhash-dev gdb xorriso e2fsprogs dosfstools mtools syslinux"
+PACKAGES="gcc meson ninja-build pkg-config nasm libzydis-dev libcapstone-dev check zlib1g-dev qemu-system-x86 acpica-tools libpng-dev libsdl2-dev libncurses-dev xvfb seabios libzstd-dev libxxhash-dev gdb xorriso e2fsprogs dosfstools mtools syslinux memtest86+ debian-installer-12-netboot-amd64 isolinux"
 
 install_missing() {
     missing=""
@@ -54,6 +55,10 @@ run-demo)
 test)
     install_missing
     build
+    # Every Linux guest's kernels and busybox, fetched once before the suite starts: the display
+    # and gdb tests that boot Linux skip without them (fail under CI=true), and two tests must not
+    # download into the cache at the same time.
+    ./tests/linux/fetch.sh all >/dev/null
     exec ./tests/run-all.sh build
     ;;
 *)

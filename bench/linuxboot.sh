@@ -8,7 +8,8 @@
 #   cpubench        host wall time from CPUBENCH-BEGIN to CPUBENCH-END, and per phase
 #   total           wall and CPU time of the whole run (boot, benchmark, power-off)
 # and the softvisor/QEMU ratios.  The benchmark's checksums must agree between the two.
-# Environment: LINUXBOOT_RAM (default 256M), LINUXBOOT_SCALE (cpubench work factor, default 1).
+# Environment: LINUXBOOT_RAM (default 256M), LINUXBOOT_SCALE (cpubench work factor, default 1),
+# LINUXBOOT_SOFTVISOR_ARGS (extra softvisor options, e.g. "-jit-threshold 4"; split at blanks).
 set -eu
 builddir=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,21 +20,17 @@ kdir=$("$here/../tests/linux/fetch.sh" amd64 | tail -n 1)
 scale=${LINUXBOOT_SCALE:-1}
 initrd="$builddir/bench/linuxboot.cpio.gz"
 "$here/cpubench-initramfs.sh" "$builddir" "$initrd" "$scale"
-exec python3 - "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" <<'PY'
+exec python3 - "$here" "$exe" "$kdir/vmlinuz-amd64" "$initrd" "${LINUXBOOT_RAM:-256M}" \
+    "${LINUXBOOT_SOFTVISOR_ARGS:-}" <<'PY'
 import os, re, resource, shutil, subprocess, sys, time
 
-exe, kernel, initrd, ram = sys.argv[1:5]
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, sys.argv[1])
+from benchutil import proc_cpu
+
+exe, kernel, initrd, ram, extra = sys.argv[2:7]
 cmdline = "console=ttyS0 panic=-1"
 LIMIT = 3600
-
-def proc_cpu(pid):
-    """CPU seconds (user + system, all threads) the process has used so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
 
 def run(name, cmd):
     """Runs cmd; marks[key] = (host wall s, emulator CPU s) when the serial line arrived."""
@@ -98,8 +95,10 @@ def show(name, r):
 qemu = shutil.which("qemu-system-x86_64")
 print(f"kernel {os.path.basename(kernel)}, {ram} RAM, command line '{cmdline}'; "
       "times are host wall clock and the emulator's CPU time when the serial line arrived")
-sv = run("softvisor", [exe, "-m", ram, "-no-reboot", "-stats", "-kernel", kernel, "-initrd", initrd,
-                       "-append", cmdline])
+if extra.split():
+    print(f"softvisor options: {extra}")
+sv = run("softvisor", [exe, "-m", ram, "-no-reboot", "-stats"] + extra.split() +
+         ["-kernel", kernel, "-initrd", initrd, "-append", cmdline])
 svs = show("softvisor", sv)
 n = re.search(r"(\d+) instructions retired", sv["err"])
 if n:

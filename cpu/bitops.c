@@ -26,6 +26,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 
 enum { BT_BT, BT_BTS, BT_BTR, BT_BTC };
 
@@ -225,6 +226,11 @@ static InsnFn bitops_scan(DecodeCtx *d, Insn *in)
     case ZYDIS_MNEMONIC_BEXTR: return d->nops == 3 && d->kind[2] == 'r' ? op_bextr : NULL;
     default: return NULL;
     }
+}
+
+InsnForm bitops_form(InsnFn fn)
+{
+    return fn == op_bsf ? FORM_BSF : fn == op_tzcnt ? FORM_TZCNT : FORM_NONE;
 }
 
 InsnFn bitops_select(DecodeCtx *d, Insn *in)

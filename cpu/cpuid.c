@@ -11,7 +11,8 @@
  *              FXSR SSE SSE2; ECX SSE3 SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT XSAVE RDRAND, and
  *              OSXSAVE = the current CR4.OSXSAVE (SDM: "the OS has set CR4.OSXSAVE").
  *              That is the x86-64-v2 level (plus MOVBE, RDRAND, XSAVE).
- *   7.0        EBX BMI1 RDSEED; max subleaf 0.
+ *   7.0        EBX BMI1 RDSEED; EDX IA32_ARCH_CAPABILITIES (cpu/msr.c says which "not affected"
+ *              bits it reports and why); max subleaf 0.
  *   0Ah        architectural performance monitoring v2: 2 general-purpose and 3 fixed counters,
  *              48 bits wide, all 7 architectural events (see cpu/msr.c: they never count).
  *   0Dh.0      EDX:EAX = XCR0 bits supported: 3 (x87, SSE); EBX = XSAVE area size for the
@@ -88,8 +89,10 @@ static void cpuid_basic(const Cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_
         }
         break;
     case 7:
-        if (subleaf == 0)
+        if (subleaf == 0) {
             out[1] = CPUID_7_EBX_BMI1 | CPUID_7_EBX_RDSEED;
+            out[3] = CPUID_7_EDX_ARCH_CAPABILITIES;
+        }
         break;
     case 0xa:
         /* Architectural performance monitoring v2: 2 general-purpose counters of 48 bits, the

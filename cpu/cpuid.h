@@ -46,6 +46,7 @@
 #define CPUID_1_ECX_RDRAND (1u << 30)
 #define CPUID_7_EBX_BMI1   (1u << 3)
 #define CPUID_7_EBX_RDSEED (1u << 18)
+#define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 #define CPUID_D1_EAX_XSAVEOPT (1u << 0)
 #define CPUID_81_ECX_LAHF  (1u << 0)
 #define CPUID_81_ECX_ABM   (1u << 5)

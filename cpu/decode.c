@@ -587,7 +587,8 @@ Block *block_find(Cpu *cpu)
     uint32_t key = cpu->mode_key | ((uint32_t)user << 31);
     /* XXX: a hit here takes no TLB lookup, so it skips the page walk that a miss would take when a
      * conflicting refill evicted the page's entry (docs/internals.md section 6). */
-    JumpCacheEntry *jc = &cpu->tlb.jc[jc_index(lin)];
+    uint32_t ji = jc_index(lin);
+    const JumpCacheEntry *jc = &cpu->tlb.jc[ji];
     const Block *hit = jc->block;
     if (likely(hit && jc->lin == lin && jc->key == key) &&
         (cpu->code_bits == 64 || cpu->rip + hit->bytes - 1 <= cs->limit)) {
@@ -595,9 +596,7 @@ Block *block_find(Cpu *cpu)
         return (Block *)hit;
     }
     Block *b = block_lookup(cpu, lin, user);
-    jc->lin = lin;
-    jc->key = key;
-    jc->block = b;
+    tlb_jc_fill(&cpu->tlb, ji, lin, key, b);
     cpu->cur_block = b;
     return b;
 }

@@ -36,12 +36,22 @@ typedef enum InsnForm {
     FORM_JMP_REL,   /* JMP rel; imm = target - next */
     FORM_IMUL_RM,   /* IMUL r0, r1 or m (two operands) */
     FORM_IMUL_RMI,  /* IMUL r0, r1 or m, imm (three operands) */
+    FORM_MUL1,      /* MUL/IMUL r0 or m (one operand: rDX:rAX = rAX * it); sub 0 MUL, 1 IMUL */
+    FORM_DIV,       /* DIV r0 or m (unsigned; rAX, rDX = rDX:rAX / it, the remainder) */
+    FORM_BSF,       /* BSF r0, r1 or m (bitops.c) */
+    FORM_TZCNT,     /* TZCNT r0, r1 or m */
     FORM_SHIFT_R,   /* group 2 on r0 by CL (r1 = CL) or imm; sub: the /digit (shift.c) */
     FORM_PUSH_R,    /* PUSH r0 (stack.c) */
     FORM_POP_R,     /* POP r0 */
     FORM_CALL_REL,  /* CALL rel; imm = target - next (branch.c) */
     FORM_RET,       /* RET near; imm = bytes to release (0 without) */
     FORM_JMP_RM,    /* JMP r0 or m (near, indirect) */
+    FORM_NOP,       /* NOP, NOP r/m and the hints that do nothing (misc.c): no access, no flag */
+    /* 128-bit XMM forms (never MMX) that are one SSE2 instruction on the host (simd_form): */
+    FORM_XMM_LOAD,  /* xmm r0 = xmm r1 or m128 (MOVAPS/MOVUPS/MOVAPD/MOVUPD, MOVDQA/MOVDQU/LDDQU) */
+    FORM_XMM_STORE, /* m128 = xmm r1 (the same, and MOVNTPS/MOVNTPD/MOVNTDQ) */
+    FORM_XMM_OP,    /* xmm r0 = op(xmm r0, xmm r1 or m128): PADD/PSUB/PAND/POR/PXOR/PCMPEQ... */
+    FORM_PMOVMSKB,  /* r0 (written as 64 bits) = the sign bits of the bytes of xmm r1 */
 } InsnForm;
 
 InsnForm alu_form(InsnFn fn);
@@ -50,6 +60,8 @@ InsnForm branch_form(InsnFn fn);
 InsnForm muldiv_form(InsnFn fn);
 InsnForm shift_form(InsnFn fn);
 InsnForm stack_form(InsnFn fn);
+InsnForm misc_form(InsnFn fn);
+InsnForm bitops_form(InsnFn fn);
 
 static inline InsnForm insn_form(InsnFn fn)
 {
@@ -64,7 +76,24 @@ static inline InsnForm insn_form(InsnFn fn)
         f = shift_form(fn);
     if (f == FORM_NONE)
         f = stack_form(fn);
+    if (f == FORM_NONE)
+        f = misc_form(fn);
+    if (f == FORM_NONE)
+        f = bitops_form(fn);
     return f;
+}
+
+/* The XMM forms above, answered by sse_int.c and sse_fp_move.c from the whole Insn (the handler
+ * alone does not tell a 128-bit move from a MOVSS).  *aligned: a memory operand must be 16-byte
+ * aligned (#GP(0) otherwise, simd.h); *opcode: for FORM_XMM_OP, the host's SSE2 instruction
+ * 66 0F opcode xmm, xmm/m128, which computes exactly what the handler computes. */
+InsnForm sse_int_form(const Insn *in, uint8_t *opcode, bool *aligned);
+InsnForm sse_fp_move_form(const Insn *in, bool *aligned);
+
+static inline InsnForm simd_form(const Insn *in, uint8_t *opcode, bool *aligned)
+{
+    InsnForm f = sse_int_form(in, opcode, aligned);
+    return f != FORM_NONE ? f : sse_fp_move_form(in, aligned);
 }
 
 #endif

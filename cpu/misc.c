@@ -27,6 +27,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 #include "cpu/x87.h"
 
 static int op_nop(Cpu *cpu, const Insn *in)
@@ -185,4 +186,9 @@ InsnFn misc_select(DecodeCtx *d, Insn *in)
     default:
         return NULL;
     }
+}
+
+InsnForm misc_form(InsnFn fn)
+{
+    return fn == op_nop ? FORM_NOP : FORM_NONE;
 }

@@ -19,6 +19,14 @@
  *   IA32_FEATURE_CONTROL (3Ah) 1 = locked with VMX off, read-only (no VMX/SMX reported).
  *   IA32_BIOS_SIGN_ID (8Bh)   microcode revision 0; writes (the "trigger" protocol) ignored.
  *   IA32_MTRRCAP (FEh)        VCNT = 8, FIX = 1, WC = 1 (0x508), read-only.
+ *   IA32_ARCH_CAPABILITIES (10Ah)  read-only: the "not affected" bits (msr.h: RDCL_NO, MDS_NO,
+ *                             TAA_NO, the MMIO stale-data ones, GDS_NO ...).  True of an emulator
+ *                             that does not execute the guest speculatively: no Meltdown, L1TF,
+ *                             MDS, TAA or speculative store bypass to mitigate.  Linux then boots without
+ *                             page-table isolation (every kernel entry a CR3 write that flushes
+ *                             the TLB and the jump cache), as it does under QEMU's default CPU,
+ *                             an AMD model that Linux knows to be unaffected.  No IBRS_ALL (bit 1):
+ *                             there is no IA32_SPEC_CTRL.
  *   SYSENTER_CS/ESP/EIP       stored; ESP/EIP must be canonical.
  *   IA32_MCG_CAP (179h)       0 (no banks), read-only.  IA32_MCG_STATUS (17Ah) 0, only 0 writable.
  *   IA32_MISC_ENABLE (1A0h)   stored as written.
@@ -99,6 +107,7 @@ static const MsrDesc msr_table[] = {
     { MSR_IA32_FEATURE_CONTROL, 1, MSR_CONST, MSR_K_RO, 1 },
     { MSR_IA32_BIOS_SIGN_ID, 1, MSR_CONST, MSR_K_IGNORE, 0 },
     { MSR_IA32_MTRRCAP, 1, MSR_CONST, MSR_K_RO, 0x500 | MSR_MTRR_VAR_COUNT },
+    { MSR_IA32_ARCH_CAPABILITIES, 1, MSR_CONST, MSR_K_RO, MSR_ARCH_CAP_VALUE },
     { MSR_IA32_SYSENTER_CS, 1, F(sysenter_cs), MSR_K_LOW32, 0 },
     { MSR_IA32_SYSENTER_ESP, 1, F(sysenter_esp), MSR_K_CANON, 0 },
     { MSR_IA32_SYSENTER_EIP, 1, F(sysenter_eip), MSR_K_CANON, 0 },

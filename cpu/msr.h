@@ -12,6 +12,7 @@
 #define MSR_IA32_FEATURE_CONTROL 0x0000003au
 #define MSR_IA32_BIOS_SIGN_ID   0x0000008bu
 #define MSR_IA32_MTRRCAP        0x000000feu
+#define MSR_IA32_ARCH_CAPABILITIES 0x0000010au
 #define MSR_IA32_SYSENTER_CS    0x00000174u
 #define MSR_IA32_SYSENTER_ESP   0x00000175u
 #define MSR_IA32_SYSENTER_EIP   0x00000176u
@@ -50,6 +51,13 @@
 
 /* Variable-range MTRR pairs reported in IA32_MTRRCAP.VCNT (cpu->mtrr_var holds base/mask pairs). */
 #define MSR_MTRR_VAR_COUNT 8
+/* IA32_ARCH_CAPABILITIES (SDM vol. 4, table 2-2), the "not affected" bits: RDCL_NO (0, no rogue
+ * data cache load: Meltdown), SKIP_L1DFL_VMENTRY (3), SSB_NO (4), MDS_NO (5), PSCHANGE_MC_NO (6),
+ * TAA_NO (8), SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15) (the MMIO stale-data family),
+ * PBRSB_NO (24), GDS_NO (26), RFDS_NO (27). */
+#define MSR_ARCH_CAP_VALUE                                                                         \
+    ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) |        \
+     (1u << 14) | (1u << 15) | (1u << 24) | (1u << 26) | (1u << 27))
 #define MSR_PMC_COUNT 2         /* general-purpose counters (CPUID.0AH:EAX[15:8]) */
 #define MSR_FIXED_CTR_COUNT 3   /* fixed-function counters (CPUID.0AH:EDX[4:0]) */
 #define MSR_LBR_COUNT 16        /* last-branch records (Ivy Bridge: 16) */

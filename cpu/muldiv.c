@@ -182,5 +182,9 @@ InsnFn muldiv_select(DecodeCtx *d, Insn *in)
 
 InsnForm muldiv_form(InsnFn fn)
 {
+    if (fn == op_mul1)
+        return FORM_MUL1;
+    if (fn == op_div)
+        return FORM_DIV;
     return fn == op_imul_r_rm ? FORM_IMUL_RM : fn == op_imul_r_rm_i ? FORM_IMUL_RMI : FORM_NONE;
 }

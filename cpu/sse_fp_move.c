@@ -24,6 +24,7 @@
  *   EXTRACTPS r/m32, xmm, imm8    element imm8[1:0] to r/m32 (a register destination is written
  *                                 as 32 bits, so zero-extended to 64).
  */
+#include "cpu/forms.h"
 #include "cpu/sse_fp.h"
 
 enum {
@@ -247,4 +248,14 @@ InsnFn sse_fp_move_select(DecodeCtx *d, Insn *in)
         return NULL;
     }
     return NULL;
+}
+
+InsnForm sse_fp_move_form(const Insn *in, bool *aligned)
+{
+    *aligned = !(in->imm2 & SSE_FP_UNALIGNED);
+    if (in->fn == op_movfp_x_xm && in->sub == MV_MOV128)
+        return FORM_XMM_LOAD;
+    if (in->fn == op_movfp_m_x && in->sub == ST_128)
+        return FORM_XMM_STORE;
+    return FORM_NONE;
 }

@@ -41,6 +41,7 @@
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
+#include "cpu/forms.h"
 #include "cpu/mmx.h"
 
 /* Insn.sub for the vector handlers */
@@ -752,4 +753,43 @@ InsnFn sse_int_select(DecodeCtx *d, Insn *in)
         return op_px;
     }
     return NULL;
+}
+
+/* The SSE2 twin (66 0F opcode) of each elementwise operation by element size 1, 2, 4, 8; 0: none
+ * on an SSE2 host (PMULLD, PMINUW, PCMPEQQ, PSIGN... are SSSE3 or SSE4.1).  Each computes what
+ * el_op() computes (SDM vol. 2, each instruction's operation). */
+static const uint8_t px_sse2[K_ELEM_END][4] = {
+    [K_ADD] = { 0xfc, 0xfd, 0xfe, 0xd4 },   [K_SUB] = { 0xf8, 0xf9, 0xfa, 0xfb },
+    [K_ADDS] = { 0xec, 0xed, 0, 0 },        [K_SUBS] = { 0xe8, 0xe9, 0, 0 },
+    [K_ADDUS] = { 0xdc, 0xdd, 0, 0 },       [K_SUBUS] = { 0xd8, 0xd9, 0, 0 },
+    [K_MULL] = { 0, 0xd5, 0, 0 },           [K_MULH] = { 0, 0xe5, 0, 0 },
+    [K_MULHU] = { 0, 0xe4, 0, 0 },          [K_AND] = { 0, 0, 0, 0xdb },
+    [K_ANDN] = { 0, 0, 0, 0xdf },           [K_OR] = { 0, 0, 0, 0xeb },
+    [K_XOR] = { 0, 0, 0, 0xef },            [K_CMPEQ] = { 0x74, 0x75, 0x76, 0 },
+    [K_CMPGT] = { 0x64, 0x65, 0x66, 0 },    [K_AVG] = { 0xe0, 0xe3, 0, 0 },
+    [K_MINU] = { 0xda, 0, 0, 0 },           [K_MAXU] = { 0xde, 0, 0, 0 },
+    [K_MINS] = { 0, 0xea, 0, 0 },           [K_MAXS] = { 0, 0xee, 0, 0 },
+};
+
+InsnForm sse_int_form(const Insn *in, uint8_t *opcode, bool *aligned)
+{
+    *aligned = (in->sub & PX_ALIGN) != 0;
+    *opcode = 0;
+    if (in->fn == op_pmovmskb)
+        return in->sub & PX_MMX ? FORM_NONE : FORM_PMOVMSKB;
+    if (in->fn == op_pmov) {
+        char k0 = mv_kind(in, 0), k1 = mv_kind(in, 1);
+        if ((in->sub & PX_MSZ) != 16)
+            return FORM_NONE;
+        if (k0 == 'v' && (k1 == 'v' || k1 == 'm'))
+            return FORM_XMM_LOAD;
+        return k0 == 'm' && k1 == 'v' ? FORM_XMM_STORE : FORM_NONE;
+    }
+    if (in->fn != op_px || (in->sub & PX_MMX) || (in->r[1] == REG_NONE && !(in->flags & INSN_MEM)))
+        return FORM_NONE;     /* MMX, or a shift by imm8 */
+    const PxOp *op = &px_ops[in->imm2];
+    if (op->kind >= K_ELEM_END || op->msz)
+        return FORM_NONE;
+    *opcode = px_sse2[op->kind][op->esz == 1 ? 0 : op->esz == 2 ? 1 : op->esz == 4 ? 2 : 3];
+    return *opcode ? FORM_XMM_OP : FORM_NONE;
 }

@@ -24,7 +24,16 @@
  * interrupts and check its budget before resuming it (as hardware interrupts REP strings between
  * iterations), leaving RF = 1 (strop.h).  Under TF a chunk is one iteration.
  * XXX: each resumption counts as one retired instruction in icount.
- * XXX: no fast path (block copies through host pointers); each element is a checked access.
+ *
+ * Fast path (REP MOVS and REP STOS with 32- or 64-bit addresses): the elements that lie in one
+ * page of the source and one of the destination, pass every segment check, and whose pages the
+ * TLB gives fast-path tags, are copied or filled through host pointers at once (string_bulk),
+ * in the order the iterations would store them when the two ranges overlap.  A fast-path tag
+ * means what the per-element accesses would find: RAM, the A and D bits set, no decoded code
+ * (no SMC to stop at), no data breakpoint, dirty marked.  The other elements (page ends,
+ * misses, MMIO, code pages, faults) take one checked iteration each, which refills the TLB or
+ * faults at its exact iteration.  The chunk of STRING_CHUNK iterations per call is the same
+ * either way, so the guest sees the same instruction counts.
  */
 #include "cpu/decode.h"
 #include "cpu/flags.h"
@@ -78,6 +87,86 @@ static inline bool string_step(Cpu *cpu, const Insn *in, int kind)
     return eq;
 }
 
+/* The host address of the element at seg:off when it and the next n - 1 elements in the
+ * direction of DF (`down`) pass the segment checks for `acc`, stay within the address size, lie
+ * in the element's page and the TLB has a fast-path tag for `acc` there; NULL otherwise.  *n is
+ * lowered to what fits. */
+static uint8_t *string_span(Cpu *cpu, int seg, uint64_t off, int size, uint64_t amask, bool down, int acc,
+                            uint64_t *n)
+{
+    uint64_t lin;
+    if (cpu->code_bits == 64)
+        lin = off + (seg >= SEG_FS ? cpu->seg[seg].base : 0);
+    else
+        lin = (uint32_t)(cpu->seg[seg].base + off);
+    uint64_t pos = lin & 0xfff;
+    if (pos + (uint64_t)size > PAGE_SIZE)
+        return NULL;               /* the element itself crosses the page end */
+    uint64_t room = down ? pos / (uint64_t)size + 1 : (PAGE_SIZE - pos) / (uint64_t)size;
+    uint64_t wrap = down ? off / (uint64_t)size + 1 : (amask - off) / (uint64_t)size + 1;
+    if (room < *n)
+        *n = room;
+    if (wrap < *n)
+        *n = wrap;
+    if (cpu->code_bits != 64) {
+        const SegCache *sc = &cpu->seg[seg];
+        uint64_t span = (*n - 1) * (uint64_t)size;
+        uint64_t low = down ? off - span : off;
+        if (low < sc->lo || low + span + (uint64_t)(size - 1) > sc->hi || !(sc->ok & (1u << acc)))
+            return NULL;
+    }
+    const TlbEntry *e = &cpu->tlb.e[cpu_user(cpu)][(lin >> 12) & (TLB_SIZE - 1)];
+    if ((acc == ACC_WRITE ? e->tag_w : e->tag_r) != (lin & PAGE_MASK))
+        return NULL;
+    return (uint8_t *)(e->addend + lin);
+}
+
+/* Up to `max` iterations of REP MOVS or REP STOS through host pointers (see the header);
+ * returns how many ran, 0 when the next one needs the checked path. */
+static uint64_t string_bulk(Cpu *cpu, const Insn *in, int kind, uint64_t max)
+{
+    int size = in->osz, asz = in->asz;
+    if (asz < 4)
+        return 0;
+    uint64_t amask = size_mask(asz);
+    bool down = (cpu->eflags & FL_DF) != 0;
+    uint64_t n = max;
+    uint64_t di = cpu->gpr[R_DI] & amask, si = cpu->gpr[R_SI] & amask;
+    uint8_t *dst = string_span(cpu, SEG_ES, di, size, amask, down, ACC_WRITE, &n);
+    if (!dst)
+        return 0;
+    uint8_t *src = NULL;
+    if (kind == STR_MOVS) {
+        src = string_span(cpu, in->seg, si, size, amask, down, ACC_READ, &n);
+        if (!src)
+            return 0;
+    }
+    uint64_t bytes = n * (uint64_t)size;
+    ptrdiff_t step = down ? -size : size;
+    uint8_t *dlow = down ? dst - (bytes - (uint64_t)size) : dst;
+    if (kind == STR_STOS) {
+        uint64_t v = reg_read(cpu, R_AX, size);
+        if (size == 1)
+            memset(dlow, (int)v, bytes);
+        else
+            for (uint64_t i = 0; i < n; i++)
+                host_store((uintptr_t)(dlow + i * (uint64_t)size), size, v);
+    } else {
+        uint8_t *slow = down ? src - (bytes - (uint64_t)size) : src;
+        if (dlow + bytes <= slow || slow + bytes <= dlow) {
+            memcpy(dlow, slow, bytes);
+        } else {
+            /* Overlapping ranges: each iteration reads what the ones before it stored. */
+            for (uint64_t i = 0; i < n; i++, dst += step, src += step)
+                host_store((uintptr_t)dst, size, host_load((uintptr_t)src, size));
+        }
+        reg_write(cpu, R_SI, asz, si + (uint64_t)step * n);
+    }
+    reg_write(cpu, R_DI, asz, di + (uint64_t)step * n);
+    reg_write(cpu, R_CX, asz, (cpu->gpr[R_CX] & amask) - n);
+    return n;
+}
+
 static inline int string_run(Cpu *cpu, const Insn *insn, int kind)
 {
     /* A store may hit the page holding this very block and free it: work on a copy. */
@@ -90,10 +179,18 @@ static inline int string_run(Cpu *cpu, const Insn *insn, int kind)
     bool compare = kind == STR_CMPS || kind == STR_SCAS;
     bool stop_if_eq = (in.flags & INSN_REPNE) != 0;
     unsigned chunk = string_chunk(cpu, STRING_CHUNK);
+    bool bulk = (kind == STR_MOVS || kind == STR_STOS) && chunk > 1;
     for (unsigned n = 0; n < chunk; n++) {
         uint64_t cx = cpu->gpr[R_CX] & amask;
         if (cx == 0)
             break;
+        if (bulk) {
+            uint64_t done = string_bulk(cpu, &in, kind, cx < chunk - n ? cx : chunk - n);
+            if (done) {
+                n += (unsigned)done - 1;
+                continue;
+            }
+        }
         bool eq = string_step(cpu, &in, kind);
         reg_write(cpu, R_CX, in.asz, cx - 1);
         if (compare && eq == stop_if_eq)

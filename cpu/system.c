@@ -394,29 +394,11 @@ static int op_mov_r_dr(Cpu *cpu, const Insn *in)
 
 /* ---- TLB and caches ---- */
 
-/* True when TLB tag `tag` (a linear page address or TLB_INVALID) lies in 4 MiB region `region`. */
-static bool tag_in_region(uint64_t tag, uint64_t region)
-{
-    return tag != TLB_INVALID && (tag >> 22) == region;
-}
-
-/* INVLPG drops every translation of the page containing `lin`.  That page may be a 2 MiB or
- * 4 MiB page, which the TLB caches as separate 4 KiB entries, so every entry of the surrounding
- * 4 MiB region goes (a superset of what hardware drops, which is allowed). */
-static void invlpg_flush(Cpu *cpu, uint64_t lin)
-{
-    uint64_t region = lin >> 22;
-    for (int u = 0; u < 2; u++) {
-        for (uint32_t i = 0; i < TLB_SIZE; i++) {
-            const TlbEntry *e = &cpu->tlb.e[u][i];
-            if (tag_in_region(e->tag_r, region) || tag_in_region(e->tag_w, region) ||
-                tag_in_region(e->tag_x, region))
-                tlb_flush_page(&cpu->tlb, (uint64_t)i << 12);
-        }
-    }
-    tlb_flush_page(&cpu->tlb, lin);
-}
-
+/* INVLPG drops every translation of the page containing `lin`.  That page may be a 2 MiB,
+ * 4 MiB or 1 GiB page, which the TLB caches as separate 4 KiB pieces: tlb_flush_page drops each
+ * piece of it, found by the page size its entry records, and keeps every other entry, as
+ * hardware may (SDM vol. 3, 4.10.4.1).  Dropping the whole surrounding 4 MiB region instead
+ * rescanned the TLB once per entry there, and INVLPG is frequent in a booting Linux. */
 static int op_invlpg(Cpu *cpu, const Insn *in)
 {
     require_cpl0(cpu);
@@ -426,7 +408,7 @@ static int op_invlpg(Cpu *cpu, const Insn *in)
         lin = ea + (in->seg >= SEG_FS ? cpu->seg[in->seg].base : 0);
     else
         lin = (uint32_t)(cpu->seg[in->seg].base + ea);
-    invlpg_flush(cpu, lin);
+    tlb_flush_page(&cpu->tlb, lin);
     return INSN_END;
 }
 

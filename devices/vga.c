@@ -34,9 +34,9 @@
  * checked against VRAM where it is used (here and in the renderer).
  *
  * PCI (00:02.0 on the board): BAR0 prefetchable 32-bit memory, VRAM size; BAR2 4 KiB MMIO:
- *   0x000-0x3FF EDID blob (zeros: no EDID), 0x400-0x41F ports 0x3C0-0x3DF, 0x500-0x515 VBE
- *   registers (index << 1, 16-bit), 0x600 QEMU extension size (8), 0x604 framebuffer byte order
- *   (0x1e1e1e1e = little endian); expansion ROM at 0x30 with the VGA BIOS.
+ *   0x000-0x3FF EDID blob (vga_edid.c: 128 bytes, then zeros), 0x400-0x41F ports 0x3C0-0x3DF,
+ *   0x500-0x515 VBE registers (index << 1, 16-bit), 0x600 QEMU extension size (8), 0x604
+ *   framebuffer byte order (0x1e1e1e1e = little endian); expansion ROM at 0x30 with the VGA BIOS.
  *   The windows follow the BARs and the command register's memory-space bit; an unassigned or
  *   disabled BAR is parked at VGA_PARK_BASE, beyond every physical address.
  *
@@ -586,7 +586,13 @@ static uint64_t mmio_read(void *opaque, uint64_t off, int size)
         return 8;                     /* size of the QEMU extension registers */
     if (off == 0x604 && size == 4)
         return 0x1e1e1e1e;            /* framebuffer little endian */
-    return 0;                         /* EDID blob and unused: zeros (no EDID) */
+    if (off < VGA_EDID_SIZE) {
+        uint64_t v = 0;
+        for (int i = 0; i < size && off + (uint64_t)i < VGA_EDID_SIZE; i++)
+            v |= (uint64_t)s->edid[off + (uint64_t)i] << (8 * i);
+        return v;
+    }
+    return 0;                         /* the rest of the EDID area and unused: zeros */
 }
 
 static void mmio_write(void *opaque, uint64_t off, int size, uint64_t val)
@@ -701,6 +707,7 @@ Vga *vga_new(IoBus *io, PhysMem *mem, PciState *pci, int devfn, uint32_t vram_si
             memcpy(s->rom, rom, rom_len);
     }
     s->mem = mem;
+    vga_edid_build(s->edid);
     s->bar0 = s->bar2 = s->rom_bar = VGA_PARK_BASE;
     if (!s->vram || !s->vram_dirty[0] || !s->vram_dirty[1] || !s->vram_hash || (rom && rom_len && !s->rom))
         goto fail;
@@ -764,6 +771,7 @@ static const StateField vga_host_fields[] = {
     STATE_HOST(Vga, pci), STATE_HOST(Vga, mem),
     STATE_HOST(Vga, bar0), STATE_HOST(Vga, bar2), STATE_HOST(Vga, rom_bar),   /* derived: the BARs */
     STATE_HOST(Vga, rom), STATE_HOST(Vga, rom_size),
+    STATE_HOST(Vga, edid),          /* constant: built by vga_new (vga_edid.c) */
     STATE_HOST(Vga, lfb_tag), STATE_HOST(Vga, mmio_tag), STATE_HOST(Vga, rom_tag),
 };
 

@@ -21,6 +21,7 @@
 #define VGA_PLANE_SIZE 0x10000u        /* 64 KiB per plane, 256 KiB of planar memory */
 #define VGA_MMIO_SIZE 0x1000u          /* BAR2: QEMU's stdvga MMIO page */
 #define VGA_PARK_BASE (1ull << 52)     /* where an unassigned BAR lives: beyond any physical address */
+#define VGA_EDID_SIZE 128              /* the EDID base block at BAR2 0x000 */
 
 /* Bochs VBE "DISPI" registers (index written to 0x1CE, value through 0x1CF). */
 enum {
@@ -75,6 +76,7 @@ typedef struct Vga {
     PhysMem *mem;
     uint64_t bar0, bar2, rom_bar; /* current bases (VGA_PARK_BASE: unmapped) */
     uint8_t *rom;             /* VGA BIOS image padded to rom_size (power of two), or NULL */
+    uint8_t edid[VGA_EDID_SIZE];   /* the monitor's EDID (vga_edid.c): constant, not state */
     uint32_t rom_size;
     uint8_t lfb_tag, mmio_tag, rom_tag;   /* distinct opaques for mem_move_mmio */
 } Vga;
@@ -87,6 +89,8 @@ Vga *vga_new(IoBus *io, PhysMem *mem, PciState *pci, int devfn, uint32_t vram_si
              size_t rom_len);
 void vga_reset(Vga *s);
 void vga_free(Vga *s);
+/* The monitor's EDID (devices/vga_edid.c): 1280x800 preferred, as QEMU's std VGA. */
+void vga_edid_build(uint8_t edid[VGA_EDID_SIZE]);
 
 /* Register and memory access, as the guest's port, legacy window and BAR cycles do them (for the
  * tests and the fuzzer; the buses call the same code). */

@@ -5,14 +5,17 @@
  *
  *   FW_CFG_RAM_SIZE      u64: all guest RAM, in bytes
  *   FW_CFG_NB_CPUS       u16: 1;  FW_CFG_MAX_CPUS u16: 1  (one CPU, no hotplug)
- *   FW_CFG_NOGRAPHIC     u16: 0;  FW_CFG_BOOT_MENU u16: 0;  FW_CFG_UUID: 16 zero bytes
+ *   FW_CFG_NOGRAPHIC     u16: 1 with -nographic, else 0 (QEMU: !graphics);  FW_CFG_BOOT_MENU u16: 0;
+ *                        FW_CFG_UUID: 16 zero bytes
  *   FW_CFG_IRQ0_OVERRIDE u32: 1  (IRQ 0 arrives on I/O APIC input 2, as the MADT says; SeaBIOS
  *                        uses it for the MP table it builds)
  *   FW_CFG_KERNEL_* / INITRD_* / CMDLINE_*: absent (read as empty: no kernel to hand over)
- *   etc/sercon-port      u16 0x3F8: SeaBIOS's console (what it would show on the screen) also goes
- *                        to COM1.  XXX: QEMU does not set this (its pc machine has a VGA); the
- *                        board has no display device yet, and without it the BIOS's messages
- *                        ("No bootable device.") would reach no one.  Drop it when VGA arrives.
+ *   etc/sercon-port      u16 0x3F8, only with -nographic or -vga none: SeaBIOS's console (what
+ *                        it shows on the screen, and the keyboard) also goes to COM1, as QEMU 7.2
+ *                        does with -nographic (machine graphics=off).  XXX: QEMU does not set it
+ *                        for -vga none alone; there SeaBIOS's messages ("No bootable device.")
+ *                        would reach no one, so softvisor sends them to COM1.  With a VGA and a
+ *                        display they are on the screen only, as on QEMU.
  *   etc/boot-fail-wait   u32 0xFFFFFFFF: with no bootable device, say so and wait instead of
  *                        rebooting after 60 s (QEMU's default, -boot reboot-timeout=-1)
  *   etc/e820             the RAM entries of e820_build(), each u64 address, u64 length, u32
@@ -128,18 +131,19 @@ static int bios_cfg_e820(FwCfgState *s, uint64_t ram_size)
     return fw_cfg_add_file(s, "etc/e820", buf, (uint32_t)k * E820_ENTRY);
 }
 
-int bios_cfg_fill(FwCfgState *s, uint64_t ram_size)
+int bios_cfg_fill(FwCfgState *s, uint64_t ram_size, bool nographic, bool has_vga)
 {
     static const uint8_t uuid[16] = { 0 };
     if (fw_cfg_add_u64(s, FW_CFG_RAM_SIZE, ram_size) < 0 || fw_cfg_add_u16(s, FW_CFG_NB_CPUS, 1) < 0 ||
-        fw_cfg_add_u16(s, FW_CFG_MAX_CPUS, 1) < 0 || fw_cfg_add_u16(s, FW_CFG_NOGRAPHIC, 0) < 0 ||
+        fw_cfg_add_u16(s, FW_CFG_MAX_CPUS, 1) < 0 || fw_cfg_add_u16(s, FW_CFG_NOGRAPHIC, nographic) < 0 ||
         fw_cfg_add_u16(s, FW_CFG_BOOT_MENU, 0) < 0 || fw_cfg_add(s, FW_CFG_UUID, uuid, sizeof(uuid)) < 0 ||
         fw_cfg_add_u32(s, FW_CFG_IRQ0_OVERRIDE, 1) < 0)
         return -1;
     static const uint8_t no_retry[4] = { 0xff, 0xff, 0xff, 0xff };
     static const uint8_t com1[2] = { 0xf8, 0x03 };
-    if (fw_cfg_add_file(s, "etc/boot-fail-wait", no_retry, sizeof(no_retry)) < 0 ||
-        fw_cfg_add_file(s, "etc/sercon-port", com1, sizeof(com1)) < 0)
+    if (fw_cfg_add_file(s, "etc/boot-fail-wait", no_retry, sizeof(no_retry)) < 0)
+        return -1;
+    if ((nographic || !has_vga) && fw_cfg_add_file(s, "etc/sercon-port", com1, sizeof(com1)) < 0)
         return -1;
     if (bios_cfg_e820(s, ram_size) < 0 || bios_cfg_acpi(s, ram_size) < 0)
         return -1;

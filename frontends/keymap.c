@@ -5,8 +5,11 @@
  * the same key position (IBM PS/2 keyboard technical reference; extended keys carry the 0xE0
  * prefix).  A break code is F0 before the last byte.
  * XXX: Pause and Print Screen (multi-byte sequences without a plain break) have no mapping.
+ * keymap_sendkey_set2 reads the key names of QEMU's HMP sendkey (QEMU's qapi/ui.json QKeyCode).
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "frontends/keymap.h"
 
@@ -54,8 +57,8 @@ int keymap_set2(int hid_usage, bool down, uint8_t out[8])
     return n;
 }
 
-/* US layout: ASCII -> HID usage, with bit 8 = Shift held. */
-static int ascii_usage(int c)
+/* US layout: ASCII -> HID usage, with KEYMAP_SHIFT (bit 8) = Shift held. */
+int keymap_ascii_usage(int c)
 {
     static const char unshifted[] = "1234567890";
     static const char shifted[] = "!@#$%^&*()";
@@ -84,16 +87,81 @@ static int ascii_usage(int c)
 
 int keymap_ascii_set2(int c, uint8_t out[32])
 {
-    int u = ascii_usage(c);
+    int u = keymap_ascii_usage(c);
     if (u < 0)
         return 0;
     int n = 0;
-    bool shift = u & 0x100;
+    bool shift = u & KEYMAP_SHIFT;
     if (shift)
         n += keymap_set2(0xe1, true, out + n);
     n += keymap_set2(u & 0xff, true, out + n);
     n += keymap_set2(u & 0xff, false, out + n);
     if (shift)
         n += keymap_set2(0xe1, false, out + n);
+    return n;
+}
+
+/* QEMU's key names (qapi/ui.json, QKeyCode, the names HMP's sendkey takes) -> HID usage.  Keys
+ * without a set 2 mapping here (print, pause, sysrq, the media and power keys) are left out, so
+ * sendkey refuses them by name rather than sending nothing. */
+static const struct { const char *name; uint8_t usage; } qcode_usage[] = {
+    { "ret", 0x28 }, { "esc", 0x29 }, { "backspace", 0x2a }, { "tab", 0x2b }, { "spc", 0x2c },
+    { "minus", 0x2d }, { "equal", 0x2e }, { "bracket_left", 0x2f }, { "bracket_right", 0x30 },
+    { "backslash", 0x31 }, { "semicolon", 0x33 }, { "apostrophe", 0x34 }, { "grave_accent", 0x35 },
+    { "comma", 0x36 }, { "dot", 0x37 }, { "slash", 0x38 }, { "caps_lock", 0x39 },
+    { "f1", 0x3a }, { "f2", 0x3b }, { "f3", 0x3c }, { "f4", 0x3d }, { "f5", 0x3e }, { "f6", 0x3f },
+    { "f7", 0x40 }, { "f8", 0x41 }, { "f9", 0x42 }, { "f10", 0x43 }, { "f11", 0x44 }, { "f12", 0x45 },
+    { "scroll_lock", 0x47 }, { "insert", 0x49 }, { "home", 0x4a }, { "pgup", 0x4b }, { "delete", 0x4c },
+    { "end", 0x4d }, { "pgdn", 0x4e }, { "right", 0x4f }, { "left", 0x50 }, { "down", 0x51 }, { "up", 0x52 },
+    { "num_lock", 0x53 }, { "kp_divide", 0x54 }, { "kp_multiply", 0x55 }, { "asterisk", 0x55 },
+    { "kp_subtract", 0x56 }, { "kp_add", 0x57 }, { "kp_enter", 0x58 }, { "kp_1", 0x59 }, { "kp_2", 0x5a },
+    { "kp_3", 0x5b }, { "kp_4", 0x5c }, { "kp_5", 0x5d }, { "kp_6", 0x5e }, { "kp_7", 0x5f }, { "kp_8", 0x60 },
+    { "kp_9", 0x61 }, { "kp_0", 0x62 }, { "kp_decimal", 0x63 }, { "less", 0x64 }, { "menu", 0x65 },
+    { "ctrl", 0xe0 }, { "shift", 0xe1 }, { "alt", 0xe2 }, { "meta_l", 0xe3 }, { "ctrl_r", 0xe4 },
+    { "shift_r", 0xe5 }, { "alt_r", 0xe6 }, { "meta_r", 0xe7 },
+};
+
+/* One key name (len bytes of name) -> HID usage, or -1. */
+static int qcode_lookup(const char *name, size_t len)
+{
+    if (len == 1 && name[0] >= 'a' && name[0] <= 'z')
+        return 0x04 + (name[0] - 'a');
+    if (len == 1 && name[0] >= '1' && name[0] <= '9')
+        return 0x1e + (name[0] - '1');
+    if (len == 1 && name[0] == '0')
+        return 0x27;
+    for (size_t i = 0; i < sizeof(qcode_usage) / sizeof(qcode_usage[0]); i++)
+        if (strlen(qcode_usage[i].name) == len && !memcmp(qcode_usage[i].name, name, len))
+            return qcode_usage[i].usage;
+    return -1;
+}
+
+int keymap_sendkey_set2(const char *keys, uint8_t out[KEYMAP_SENDKEY_BYTES], char *err, size_t errlen)
+{
+    int usage[KEYMAP_SENDKEY_MAX], nkeys = 0;
+    const char *p = keys;
+    for (;;) {
+        const char *dash = strchr(p, '-');
+        size_t len = dash ? (size_t)(dash - p) : strlen(p);
+        int u = qcode_lookup(p, len);
+        if (u < 0) {
+            snprintf(err, errlen, "unknown key '%.*s' in '%s' (QEMU's sendkey names: ret, spc, esc, "
+                     "tab, f1, a, 1, ctrl, alt, shift, up, kp_5, ... joined by '-')", (int)len, p, keys);
+            return -1;
+        }
+        if (nkeys == KEYMAP_SENDKEY_MAX) {
+            snprintf(err, errlen, "too many keys in '%s' (at most %d)", keys, KEYMAP_SENDKEY_MAX);
+            return -1;
+        }
+        usage[nkeys++] = u;
+        if (!dash)
+            break;
+        p = dash + 1;
+    }
+    int n = 0;
+    for (int i = 0; i < nkeys; i++)
+        n += keymap_set2(usage[i], true, out + n);
+    for (int i = nkeys - 1; i >= 0; i--)
+        n += keymap_set2(usage[i], false, out + n);
     return n;
 }

@@ -17,6 +17,7 @@
 #include "devices/vga.h"
 #include "frontends/curses.h"
 #include "frontends/drives.h"
+#include "frontends/keymap.h"
 #include "frontends/sdl.h"
 #include "frontends/term.h"
 #include "jit/jit.h"
@@ -109,19 +110,26 @@ static const char usage[] =
     "                     out (default 512M)\n"
     "  -vga std|none      display adapter: QEMU's std VGA (PCI 1234:1111, Bochs VBE, 16 MiB;\n"
     "                     VGA BIOS " VGA_BIOS_DEFAULT " as its ROM when\n"
-    "                     installed) or none (default std)\n"
+    "                     installed) or none (default std; with none the firmware's screen\n"
+    "                     output goes to COM1)\n"
     "  -display sdl|curses|none\n"
     "                     sdl: a window showing the screen (Ctrl-Alt-G grabs keyboard and\n"
     "                     mouse; closing it presses the ACPI power button, closing it again\n"
     "                     quits); curses: VGA text mode on this terminal (COM1 then defaults to\n"
     "                     none; Ctrl-A x quits); none.  Default: sdl when DISPLAY or\n"
     "                     WAYLAND_DISPLAY names a display SDL can open, otherwise none\n"
-    "  -nographic         no window (-display none); serial on stdio, as in QEMU\n"
+    "  -nographic         no window (-display none); serial on stdio, the firmware's screen\n"
+    "                     output also on COM1, as in QEMU\n"
     "  -screendump-at N FILE\n"
     "                     save the screen when N instructions have retired (repeatable):\n"
     "                     FILE.png the picture (RGB PNG), FILE.txt the characters of a text\n"
     "                     screen, one line per row (printable ASCII, '.' for other bytes;\n"
     "                     '(graphics WxH)' or '(blank WxH)' otherwise)\n"
+    "  -sendkey-at N KEYS\n"
+    "                     press and release KEYS on the PS/2 keyboard when N instructions have\n"
+    "                     retired (repeatable); KEYS as for QEMU's monitor command sendkey:\n"
+    "                     key names joined by '-', e.g. ret, spc, esc, f1, a, ctrl-alt-delete.\n"
+    "                     The keys enter as input events (recorded by -record)\n"
     "  -hda/-hdb/-hdc/-hdd FILE\n"
     "                     raw disk image as IDE disk 0-3 (primary master/slave, secondary\n"
     "                     master/slave) on the PIIX3 IDE controller\n"
@@ -152,6 +160,30 @@ typedef struct Screendump {
     uint64_t at;
     const char *path;
 } Screendump;
+
+/* -sendkey-at: the set 2 bytes of a QEMU sendkey argument, pressed and released at `at`. */
+#define MAX_SENDKEYS 16
+
+typedef struct Sendkey {
+    uint64_t at;
+    const char *keys;       /* as given, for messages; NULL once sent */
+    uint8_t bytes[KEYMAP_SENDKEY_BYTES];
+    int n;
+} Sendkey;
+
+/* The keys go in at this instruction count, all of them or none: a combination cut short would
+ * leave a key held down.  They fit unless the guest left its keyboard's 16-byte buffer full. */
+static void sendkey_inject(Vm *vm, Sendkey *k)
+{
+    if (vm_key_room(vm) < (unsigned)k->n) {
+        fprintf(stderr, "softvisor: -sendkey-at %llu %s: the keyboard's buffer is full (the guest is "
+                "not reading it); the keys were dropped\n", (unsigned long long)k->at, k->keys);
+    } else {
+        for (int i = 0; i < k->n; i++)
+            vm_input_key(vm, k->bytes[i]);
+    }
+    k->keys = NULL;
+}
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -389,9 +421,10 @@ int main(int argc, char **argv)
     bool pace_on = isatty(STDIN_FILENO);
     int trace = 0;
     const char *display = NULL;
-    bool nographic = false;
     Screendump dumps[MAX_SCREENDUMPS];
     int ndumps = 0;
+    Sendkey keys[MAX_SENDKEYS];
+    int nkeys = 0;
     const char *record = NULL, *replay = NULL;
     uint64_t hash_log2 = REPLAY_HASH_LOG2;
     ReplayOptions ropt = { .msg = stderr };
@@ -429,7 +462,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-S")) {
             start_stopped = true;
         } else if (!strcmp(a, "-nographic")) {
-            nographic = true;
+            cfg.nographic = true;
         } else if (!strcmp(a, "-screendump-at")) {
             if (i + 2 >= argc)
                 return fail("%s", "-screendump-at needs a count and a file (see softvisor --help)");
@@ -444,6 +477,23 @@ int main(int argc, char **argv)
             if (n < 4 || (strcasecmp(argv[i + 2] + n - 4, ".png") && strcasecmp(argv[i + 2] + n - 4, ".txt")))
                 return fail("screendump file '%s' must end in .png or .txt", argv[i + 2]);
             dumps[ndumps++] = (Screendump){ v, argv[i + 2] };
+            i += 2;
+        } else if (!strcmp(a, "-sendkey-at")) {
+            if (i + 2 >= argc)
+                return fail("%s", "-sendkey-at needs a count and keys, e.g. -sendkey-at 1000000 ret (see softvisor --help)");
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(argv[i + 1], &end, 0);
+            if (errno || end == argv[i + 1] || *end)
+                return fail("bad number '%s'", argv[i + 1]);
+            if (nkeys == MAX_SENDKEYS)
+                return fail("%s", "too many -sendkey-at options (at most 16)");
+            Sendkey *k = &keys[nkeys++];
+            k->at = v;
+            k->keys = argv[i + 2];
+            k->n = keymap_sendkey_set2(k->keys, k->bytes, derr, sizeof(derr));
+            if (k->n < 0)
+                return fail("-sendkey-at: %s", derr);
             i += 2;
         } else if (!strcmp(a, "-m") || !strcmp(a, "-bios") || !strcmp(a, "-kernel") || !strcmp(a, "-append") ||
                    !strcmp(a, "-initrd") || !strcmp(a, "-debugcon") || !strcmp(a, "-fwlog") || !strcmp(a, "-serial") ||
@@ -572,10 +622,10 @@ int main(int argc, char **argv)
     bool default_bios = !cfg.bios && !cfg.kernel;
     if (default_bios)
         cfg.bios = DEFAULT_BIOS;
-    if (nographic && display && strcmp(display, "none"))
+    if (cfg.nographic && display && strcmp(display, "none"))
         return fail("-nographic and -display %s contradict each other", display);
     if (!display)
-        display = nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
+        display = cfg.nographic || cfg.no_vga ? "none" : sdl_available() ? "sdl" : "none";
     if (replay)
         display = "none";   /* a window or the curses screen would send input the log does not have */
     if (cfg.no_vga && (strcmp(display, "none") || ndumps))
@@ -601,6 +651,8 @@ int main(int argc, char **argv)
         return fail("%s", "-loadvm with -record or -replay is not supported yet (a log starts at power-on)");
     if (replay && (savevm || ndumps))
         return fail("%s", "-savevm-at and -screendump-at are not supported with -replay yet");
+    if (replay && nkeys)
+        return fail("%s", "-sendkey-at with -replay: the log already holds the keys of the recorded run");
     /* The machine as the log header describes it: RAM, CPU, image hashes, guest-visible options. */
     char err[512], machine[REPLAY_MACHINE_MAX];
     Replay *rlog = NULL;
@@ -817,6 +869,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < ndumps; i++)
             if (dumps[i].path && dumps[i].at < next)
                 next = dumps[i].at;
+        for (int i = 0; i < nkeys; i++)
+            if (keys[i].keys && keys[i].at < next)
+                next = keys[i].at;
         if (savevm && savevm_at < next)
             next = savevm_at;
         uint64_t target = next < stop_all ? next : stop_all;
@@ -846,6 +901,9 @@ int main(int argc, char **argv)
                 }
                 dumps[i].path = NULL;
             }
+        for (int i = 0; i < nkeys; i++)   /* after the screendumps: a dump shows the screen before the key */
+            if (keys[i].keys && keys[i].at == next)
+                sendkey_inject(vm, &keys[i]);
         if (cpu->icount >= stop_all)
             break;
         why = VM_EXIT_RUNNING;
@@ -918,6 +976,10 @@ int main(int argc, char **argv)
                     (unsigned long long)cpu->icount, (unsigned long long)dumps[i].at, dumps[i].path);
             dump_failed = true;
         }
+    for (int i = 0; i < nkeys; i++)
+        if (keys[i].keys)
+            fprintf(stderr, "softvisor: the run ended at instruction %llu, before %llu: keys '%s' not sent\n",
+                    (unsigned long long)cpu->icount, (unsigned long long)keys[i].at, keys[i].keys);
     if (dump_failed)
         status = 5;
     if (save_failed)

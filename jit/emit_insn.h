@@ -200,9 +200,11 @@ static inline void emit_test_mi(Emitter *e, int size, EmitMem m, int64_t imm)
     emit__imm(e, size, (uint64_t)imm);
 }
 
-/* ---- INC DEC NOT NEG: FE/FF /0 /1, F6/F7 /2 /3 ---- */
+/* ---- INC DEC NOT NEG: FE/FF /0 /1, F6/F7 /2 /3; one-operand MUL IMUL: F6/F7 /4 /5 (rDX:rAX =
+ * rAX * the operand, AX = AL * it for bytes); DIV: F6/F7 /6 (rAX, rDX = rDX:rAX / the operand
+ * and the remainder; #DE on the host for a 0 divisor or a quotient that does not fit) ---- */
 
-enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG };
+enum { EMIT_INC, EMIT_DEC, EMIT_NOT, EMIT_NEG, EMIT_MUL, EMIT_IMUL1, EMIT_DIV };
 
 static inline uint32_t emit__unary_opc(int op, int size) { return emit__w(op <= EMIT_DEC ? 0xff : 0xf7, size); }
 
@@ -280,7 +282,7 @@ static inline void emit_imul_rmi(Emitter *e, int size, int dst, EmitMem m, int64
     emit__imm(e, i8 ? 1 : size, (uint64_t)imm);
 }
 
-/* ---- XCHG r/m, r (86/87 /r) and BT (0F A3 /r, 0F BA /4 ib; size 2, 4, 8) ---- */
+/* ---- XCHG r/m, r (86/87 /r), BT (0F A3 /r, 0F BA /4 ib) and BSF (0F BC /r); size 2, 4, 8 ---- */
 
 static inline void emit_xchg_rr(Emitter *e, int size, int a, int b)
 {
@@ -312,6 +314,12 @@ static inline void emit_bt_mi(Emitter *e, int size, EmitMem m, uint8_t bit)
 {
     emit__dm(e, size, 0x0fba, 4, m);
     emit__u8(e, bit);
+}
+
+/* dst = the index of the lowest set bit of src; ZF = (src == 0), dst undefined then. */
+static inline void emit_bsf_rr(Emitter *e, int size, int dst, int src)
+{
+    emit__rr(e, size, 0x0fbc, dst, src);
 }
 
 /* ---- PUSH / POP: always 64-bit (the default operand size of stack operations in 64-bit mode) ---- */

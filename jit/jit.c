@@ -26,6 +26,7 @@
 #include <capstone/capstone.h>
 
 #include "cpu/decode.h"
+#include "jit/chain.h"
 #include "jit/translate.h"
 
 #define SMC_HASH_BITS 10
@@ -204,10 +205,12 @@ static void disasm_print(FILE *out, csh cs, const char *what, const uint8_t *cod
         fprintf(out, "  %s %016" PRIx64 ": (%zu bytes Capstone does not decode)\n", what, addr + done, len - done);
 }
 
-/* -d jit and the perf map, for a block just translated to `code`. */
-static void log_block(Jit *jit, const Cpu *cpu, const Block *b, const void *code)
+/* -d jit and the perf map, for a block just translated to `entry` (its ordinary entry; the
+ * code starts with the chain entry before it). */
+static void log_block(Jit *jit, const Cpu *cpu, const Block *b, const void *entry)
 {
     size_t size = jit->cb->last;
+    const uint8_t *code = (const uint8_t *)entry - CHAIN_ENTRY_BYTES;
     if (jit->perf_map) {
         fprintf(jit->perf_map, "%" PRIxPTR " %zx softvisor-jit:%" PRIx64 "\n", (uintptr_t)code, size, b->lin);
         fflush(jit->perf_map);
@@ -261,6 +264,18 @@ static const void *jit_translate(Jit *jit, const Cpu *cpu, const Block *b)
     return code;
 }
 
+const void *jit_chain(Cpu *cpu, const Block *to, const uint8_t *field)
+{
+    Jit *jit = cpu->jit;
+    const Block *from = cpu->cur_block;
+    if (from && chain_may_link(from, to, jit->gen)) {
+        chain_link(jit->cb, field, to);
+        jit->stats.chains_linked++;
+    }
+    cpu->cur_block = to;
+    return to->jit_code;
+}
+
 int jit_exec(Cpu *cpu, Block *b, uint64_t max)
 {
     Jit *jit = cpu->jit;
@@ -311,10 +326,15 @@ void jit_print_stats(const Jit *jit, FILE *out, uint64_t run_ns)
     fprintf(out, "softvisor: jit: exits to the run loop: %" PRIu64 " jump, %" PRIu64 " budget, %" PRIu64 " end, %"
             PRIu64 " stop, %" PRIu64 " lookup\n", s.exits[JIT_EXIT_JUMP], s.exits[JIT_EXIT_BUDGET],
             s.exits[JIT_EXIT_END], s.exits[JIT_EXIT_STOP], s.exits[JIT_EXIT_LOOKUP]);
-    uint64_t transfers = s.chain_hits + s.exits[JIT_EXIT_JUMP] + s.exits[JIT_EXIT_END];
-    fprintf(out, "softvisor: jit: chain hit rate %.1f%% (%" PRIu64 " chained), jump-cache hit rate %.1f%% (%" PRIu64
-            " hits), %" PRIu64 " TLB slow paths from host code\n", 100.0 * ratio(s.chain_hits, transfers),
-            s.chain_hits, 100.0 * ratio(s.jc_hits, s.jc_hits + s.jc_misses), s.jc_hits, s.tlb_slow);
+    /* Every way generated code leaves a block: a patched jump (chained), the jump-cache probe
+     * (a hit goes on in host code; a miss is a lookup exit), or an exit to the run loop. */
+    uint64_t transfers = s.chain_hits + s.jc_hits + s.exits[JIT_EXIT_JUMP] + s.exits[JIT_EXIT_END] +
+                         s.exits[JIT_EXIT_STOP] + s.exits[JIT_EXIT_LOOKUP];
+    fprintf(out, "softvisor: jit: chain hit rate %.1f%% of %" PRIu64 " block exits (%" PRIu64 " chained, %" PRIu64
+            " patch sites linked), jump-cache hit rate %.1f%% (%" PRIu64 " hits, %.1f%% of block exits), %" PRIu64
+            " TLB slow paths from host code\n", 100.0 * ratio(s.chain_hits, transfers), transfers, s.chain_hits,
+            s.chains_linked, 100.0 * ratio(s.jc_hits, s.jc_hits + s.jc_misses), s.jc_hits,
+            100.0 * ratio(s.jc_hits, transfers), s.tlb_slow);
     fprintf(out, "softvisor: jit: %" PRIu64 " SMC invalidations of translated code, %" PRIu64 " pages left "
             "interpreted after %d invalidations, %" PRIu64 " buffer flushes\n", s.smc_invalidations, s.hot_pages,
             JIT_SMC_HOT_PAGE, s.flushes);

@@ -6,10 +6,10 @@
  * Status (docs/internals.md section 12): the emitter, the code buffer, the entry trampoline and
  * the translator (jit/translate.c) exist, on by default (`-jit off` turns them off).  The translator
  * emits native code for the hot integer core of 32- and 64-bit code (section 1) with the inline
- * TLB, flag liveness, cached guest registers, internal back-edges and transfers between blocks
- * through the jump cache; every other instruction is a call to its interpreter handler.  Not
- * written yet: patched direct chains (section 6).  Where today's code takes a simpler path than
- * the spec, the section says so (XXX).
+ * TLB, flag liveness, cached guest registers, internal back-edges, patched direct chains and
+ * transfers between blocks through the jump cache; every other instruction is a call to its
+ * interpreter handler.  Where today's code takes a simpler path than the spec, the section says
+ * so (XXX).
  *
  * 1. Unit of translation
  *    The interpreter's decoded Block (cpu/decode.h), unchanged: it ends at unconditional control
@@ -145,17 +145,55 @@
  *    next block) is allowed only to a block that starts on the same guest page and does not
  *    straddle two pages; indirect jumps probe Tlb.jc inline; a jump to the block's own start is an
  *    internal back-edge with a budget check.
- *    XXX: decided differently for now: every native transfer (taken Jcc, JMP rel, CALL rel, RET,
- *    the fall-through after a native last instruction) stores Cpu.rip and Cpu.icount, subtracts
- *    the block's retired instructions from r15 and jumps to one shared lookup stub, which probes
- *    Tlb.jc (linear address, mode key | user << 31) and enters the found block's code when it was
- *    translated in this code generation and fits in r15, else leaves with JIT_EXIT_LOOKUP.  Why:
- *    the jump cache is already dropped whenever a block is freed or a translation changes, so
- *    nothing needs unchaining and a freed block is never entered; the probe costs about 20
- *    host instructions where a patched jmp costs one.  Patched chains and back-edges can come
- *    later on top of it.  Between chained blocks the run loop's checks are skipped: what they
- *    look at (interrupt window, pending events, TF, breakpoints, mode) only changes through
- *    instructions that end the block with JIT_EXIT_END/STOP or jump through a handler.
+ *    As written: every native transfer (taken Jcc, JMP rel, CALL rel, RET, JMP r/m, the
+ *    fall-through after a native last instruction, or after a last handler call that returned
+ *    INSN_NEXT: the decoder ends blocks after system instructions such as RDTSC, and in 32-bit
+ *    code only in blocks that check the flat CS anyway) stores Cpu.rip and Cpu.icount and subtracts
+ *    the block's retired instructions from r15.  A jump back to the block's own start is then an
+ *    internal back-edge (cmp r15, n; leaves with JIT_EXIT_JUMP when short).  A transfer to a
+ *    target known at translation that lies on the block's first guest page (and is not truncated
+ *    to 16 bits) ends in a patch site, a `jmp rel32` (jit/chain.h).  An indirect transfer (RET,
+ *    JMP r/m) probes Tlb.jc inline (chain_emit_probe: the block's own mode key and TLB class, so
+ *    its own indirect jump for the host's predictor) and enters the block found; on a miss, and
+ *    for every other transfer and a site not yet patched, it jumps to the shared lookup stub,
+ *    which probes Tlb.jc (linear address, mode key | user << 31) and enters the found block's
+ *    code when it was translated in this code generation and fits in r15, else leaves with
+ *    JIT_EXIT_LOOKUP.  When the stub came from
+ *    a patch site and found a block, jit_chain() patches the site (through the RW view) to jump
+ *    straight to that block's chain entry when chain_may_link() allows: the target starts and
+ *    ends on the source's first physical page, has the source's mode key, and both are of this
+ *    code generation.  A chain entry sets Cpu.cur_block and falls into the block's ordinary
+ *    entry, so a chained jump keeps every check of the target: the budget (cmp r15, n: short, it
+ *    leaves with JIT_EXIT_LOOKUP, Cpu.rip the target, as when the stub finds no room) and the
+ *    entry checks of section 1 (TLB class from CPL, flat segments, flat CS; a failure leaves with
+ *    JIT_EXIT_BUDGET and the interpreter runs the block).  So a patched jump assumes only what
+ *    never changes while its source block runs: the mode key (CS.D/L, protected, v8086, long
+ *    mode), and that the target's guest bytes are the ones translated.
+ *    Why nothing is ever unchained:
+ *      - the target of a site lies on its source block's first page P, and the source runs only
+ *        where its linear page maps to P (it was found through the TLB or the jump cache for
+ *        that page, or reached by a same-page jump), so the site's target is on P whatever
+ *        CR3, the TLB or CS.base say; every instruction that changes translations (MOV CR,
+ *        INVLPG, WRMSR, a task switch) ends its block with INSN_END or INSN_JUMP, which leave
+ *        to the run loop, so no site runs after a translation change in its own block;
+ *      - a block is freed only by block_invalidate_page of a page it touches and by
+ *        block_flush_all; the target touches P only, so whatever frees it frees every block
+ *        starting on P, every source of a patched jump into it among them.  Freed blocks are
+ *        never entered again (the jump cache is dropped with them; no live block's code jumps
+ *        to them), and a source that frees its own page stops after the storing instruction
+ *        (Cpu.exit_block, tested after every instruction that may store) before its exit;
+ *      - a code buffer flush retires all code at once (Block.jit_gen), patched sites included;
+ *        a block's code is made once per generation, so a site never points at stale code of
+ *        a live block;
+ *      - a mode change ends the block (JIT_EXIT_END/STOP), and a block is only entered under
+ *        its own mode key, so its patched jumps only lead to blocks of the current mode.
+ *    XXX: a chained jump, like a jump-cache hit, takes no TLB lookup, so a guest that changed
+ *    the page tables of its code without INVLPG keeps running the old translation of that page
+ *    until something flushes the TLB (docs/internals.md section 6).
+ *    Between chained blocks the run loop's checks are skipped: what they look at (interrupt
+ *    window, pending events, TF, breakpoints, mode) only changes through instructions that end
+ *    the block with JIT_EXIT_END/STOP or jump through a handler, and the budget check at every
+ *    entry and back-edge returns to the run loop at the next deadline.
  *
  * 7. Code buffer (jit/codebuf.h): one memfd mapped twice, RW for the emitter and RX for running;
  *    never writable and executable at once; flushed whole, from the run loop only.
@@ -173,15 +211,16 @@
 
 /* Why generated code returned to the run loop.  Every exit leaves the state of section 3. */
 typedef enum JitExit {
-    JIT_EXIT_JUMP,     /* the block ended (or a side exit was taken): Cpu.rip is the next insn */
-    JIT_EXIT_BUDGET,   /* r15 was smaller than the next block or loop iteration, or an entry
-                          check failed (section 1): nothing of that block ran */
+    JIT_EXIT_JUMP,     /* the block ended (or a side exit was taken), or a back-edge found r15
+                          short of another iteration: Cpu.rip is the next insn */
+    JIT_EXIT_BUDGET,   /* an entry check failed (section 1): nothing of that block ran */
     JIT_EXIT_END,      /* an instruction ended the block (INSN_END: mode change, I/O, HLT,
                           interrupt shadow): the run loop must look at interrupts and mode */
     JIT_EXIT_STOP,     /* Cpu.exit_block was set by a slow path (SMC into this block, a device
                           deadline moved): Cpu.rip is the instruction after the one that set it */
-    JIT_EXIT_LOOKUP,   /* a native transfer missed the inline jump-cache probe (section 6):
-                          Cpu.rip is the target, already checked and wrapped */
+    JIT_EXIT_LOOKUP,   /* a native transfer missed the jump-cache probe, or its target (found,
+                          or reached by a patched jump) did not fit in r15 (section 6): Cpu.rip
+                          is the target, already checked and wrapped */
 } JitExit;
 
 /* The entry trampoline at the start of each code buffer (section 3). */
@@ -190,6 +229,8 @@ typedef JitExit (*JitEntryFn)(Cpu *cpu, const void *code, uint64_t budget);
 /* The part of the entry frame generated code addresses as [rsp + offsetof(JitFrame, f)]. */
 typedef struct JitFrame {
     uint64_t limit;    /* icount at entry + budget: icount = limit - r15 */
+    uint64_t chains;   /* entries through patched jumps since the trampoline (JitStats.chain_hits) */
+    uint64_t probe_hits; /* inline jump-cache probes that entered a block (JitStats.jc_hits) */
 } JitFrame;
 /* The return address, six pushes and the frame leave rsp 16-byte aligned for calls. */
 _Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp 16-byte aligned");
@@ -277,7 +318,9 @@ typedef struct JitStats {
     uint64_t insns_run;       /* guest instructions retired in generated code (before a fault
                                  that leaves it by longjmp: not counted) */
     uint64_t exits[JIT_EXIT_COUNT];   /* returns to the run loop, by JitExit */
-    uint64_t chain_hits;      /* block-to-block transfers through a patched (chained) jump */
+    uint64_t chain_hits;      /* block-to-block transfers through a patched (chained) jump (counted
+                                 in the entry frame: a run left by a fault loses its count) */
+    uint64_t chains_linked;   /* patch sites pointed at a block (jit/chain.h) */
     uint64_t jc_hits;         /* inline jump-cache probes that found a translated block */
     uint64_t jc_misses;       /* inline jump-cache probes that did not */
     uint64_t tlb_slow;        /* TLB slow-path calls made from generated code */

@@ -2,13 +2,15 @@
  * translate.c — from a decoded Block to host code, following the contract in jit/jit.h.
  *
  * A block's code, in order:
- *   prologue   cmp r15, n ; jb exit_budget       the whole block must fit in the budget
+ *   chain entry  the target of patched jumps (jit/chain.h): counts, sets Cpu.cur_block
+ *   prologue   cmp r15, n ; jb exit_lookup       the whole block must fit in the budget
  *              entry checks (jit.h section 1)    flat segments, SS.B, TLB class: else
  *                                                exit_budget (the interpreter runs it)
- *              mov rbx, b->insns ; mov r12, [rbp + rip]
+ *              mov r12, [rbp + rip] ; cached guest registers loaded
  *   main line  one piece per instruction, native or a handler call (below)
- *   end        Cpu.rip/icount synced; after a native last instruction on through the lookup
- *              stub (jit.h section 6), else exit_end
+ *   end        Cpu.rip/icount synced; after a native last instruction or a handler that
+ *              returned INSN_NEXT on through a patch site or the lookup stub (jit.h
+ *              section 6), else exit_end
  *   sides      out-of-line pieces: taken branches, TLB misses, handler returns other than
  *              INSN_NEXT
  *
@@ -18,7 +20,7 @@
  *
  *     add  qword [rbp + icount], pending       native instructions since the last sync
  *     lea  rax, [r12 + off] ; mov [rbp + rip], rax      cpu->rip is this instruction
- *     mov  rdi, rbp ; lea rsi, [rbx + i * sizeof(Insn)] ; call in->fn
+ *     mov  rdi, rbp ; mov rsi, &b->insns[i] ; call in->fn
  *     inc  qword [rbp + icount]                retired (a fault longjmps out before this)
  *     test eax, eax ; jnz side                 INSN_JUMP or INSN_END: out of line
  *     add  qword [rbp + rip], len
@@ -39,8 +41,10 @@
 #include "cpu/flags.h"
 #include "cpu/forms.h"
 
+#include "jit/chain.h"
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
+#include "jit/emit_sse.h"
 
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
@@ -49,55 +53,47 @@ static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R1
  * (stored), Cpu.icount exact, r15 = the budget left.  Probes the jump cache (Tlb.jc, the
  * run loop's block_find fast path) for the block at CS.base + rip with the current mode key and
  * privilege class; a block translated in this code generation `gen` that fits in the budget is
- * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop. */
-static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStats *st)
+ * entered directly, anything else returns JIT_EXIT_LOOKUP to the run loop.  Entered at
+ * stubs->chain from a patch site (r10 = its rel32 field), a hit goes through jit_chain(), which
+ * may link the site to the block found (jit/chain.h). */
+static void emit_lookup(Emitter *e, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     const uint8_t *miss = stubs->exit[JIT_EXIT_LOOKUP];
-    const int32_t jc = JIT_OFF_JC;
-    EmitLabel bits64, fail;
+    EmitLabel bits64, fail, link;
     emit_label_init(&bits64);
     emit_label_init(&fail);
+    emit_label_init(&link);
+    stubs->lookup = e->p;
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R10, HR_R10);
+    stubs->chain = e->p;
     emit_mov_rr(e, 8, HR_RCX, HR_RAX);
     emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, code_bits)), 64);
     emit_jcc_label(e, EMIT_CC_E, &bits64, true);
     emit_mov_rr(e, 4, HR_RCX, HR_RCX);
     emit_label_bind(e, &bits64);
-    /* jc_index(lin) * 3: the entry is at jc + index * 24 */
-    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
-    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
-    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
-    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
     /* key = mode_key | (CPL == 3) << 31 (decode.c) */
-    emit_alu_rr(e, EMIT_XOR, 4, HR_RSI, HR_RSI);
+    emit_alu_rr(e, EMIT_XOR, 4, HR_R8, HR_R8);
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
-    emit_setcc_r(e, EMIT_CC_E, HR_RSI);
-    emit_shift_ri(e, EMIT_SHL, 4, HR_RSI, 31);
-    emit_alu_rm(e, EMIT_OR, 4, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
-    emit_alu_rm(e, EMIT_CMP, 4, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8));
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
-    emit_test_rr(e, 8, HR_RSI, HR_RSI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
-    emit_jcc_label(e, EMIT_CC_NE, &fail, false);
-    emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
-    emit_test_rr(e, 8, HR_RDI, HR_RDI);
-    emit_jcc_label(e, EMIT_CC_E, &fail, false);
-    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
-    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
-    emit_jcc_label(e, EMIT_CC_B, &fail, false);
+    emit_setcc_r(e, EMIT_CC_E, HR_R8);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 31);
+    emit_alu_rm(e, EMIT_OR, 4, HR_R8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, mode_key)));
+    chain_emit_jc_probe(e, gen, -1, &fail);
     if (st) {
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_hits);
         emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RCX, 0));
     }
+    emit_test_rr(e, 8, HR_R10, HR_R10);
+    emit_jcc_label(e, EMIT_CC_NE, &link, false);
     /* the block now running, as block_find records it: a store that frees it (self-modifying
      * code) ends it after the storing instruction, and only then (block_invalidate_page) */
     emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RSI);
     emit_jmp_r(e, HR_RDI);
+    emit_label_bind(e, &link);
+    emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
+    emit_mov_rr(e, 8, HR_RDX, HR_R10);
+    emit_call(e, (const void *)(uintptr_t)jit_chain);
+    emit_jmp_r(e, HR_RAX);
     emit_label_bind(e, &fail);
     if (st) {
         emit_movabs(e, HR_RCX, (uint64_t)(uintptr_t)&st->jc_misses);
@@ -109,11 +105,14 @@ static void emit_lookup(Emitter *e, const JitStubs *stubs, uint32_t gen, JitStat
 bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 {
     Emitter e;
-    if (!codebuf_begin(cb, &e, 512))
+    if (!codebuf_begin(cb, &e, 640))
         return false;
+    stubs->gen = gen;
     for (int i = 0; i < 6; i++)
         emit_push_r(&e, saved_regs[i]);
     emit_alu_ri(&e, EMIT_SUB, 8, HR_RSP, (int64_t)sizeof(JitFrame));
+    emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)), 0);
+    emit_mov_mi(&e, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)), 0);
     emit_mov_rr(&e, 8, JIT_REG_CPU, HR_RDI);
     emit_mov_rr(&e, 8, JIT_REG_BUDGET, HR_RDX);
     emit_mov_rm(&e, 8, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_ICOUNT));
@@ -129,11 +128,19 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
         emit_jmp_label(&e, &epilogue, false);
     }
     emit_label_bind(&e, &epilogue);
+    if (st) {
+        /* eax holds the exit reason */
+        emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
+        emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->chain_hits);
+        emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
+        emit_mov_rm(&e, 8, HR_RCX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)));
+        emit_movabs(&e, HR_RDX, (uint64_t)(uintptr_t)&st->jc_hits);
+        emit_alu_mr(&e, EMIT_ADD, 8, emit_mem(HR_RDX, 0), HR_RCX);
+    }
     emit_alu_ri(&e, EMIT_ADD, 8, HR_RSP, (int64_t)sizeof(JitFrame));
     for (int i = 5; i >= 0; i--)
         emit_pop_r(&e, saved_regs[i]);
     emit_ret(&e);
-    stubs->lookup = e.p;
     emit_lookup(&e, stubs, gen, st);
 
     const void *code = codebuf_commit(cb, &e);
@@ -144,6 +151,15 @@ bool translate_entry(CodeBuf *cb, JitStubs *stubs, uint32_t gen, JitStats *st)
 }
 
 /* ---- native code (jit.h sections 2-4) ---- */
+
+/* A live lazy-flag record not stored yet (translate_defer.c.inc): the ALU operation `op` (the
+ * x86 /digit, 8 = TEST) of `size` bytes on guest register r0 and r1 (or imm when r1 is
+ * REG_NONE), computed again from those registers where it is needed. */
+typedef struct Defer {
+    bool on;
+    uint8_t op, size, r0, r1;
+    uint64_t imm;          /* zero-extended from size */
+} Defer;
 
 /* Translation state of one block. */
 typedef struct Tx {
@@ -167,6 +183,8 @@ typedef struct Tx {
     int8_t host_of[16];    /* the host register caching guest register n, or -1 (jit.h section 2) */
     int ncached;
     uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
+    Defer defer;           /* the record of the last producer, when deferred */
+    Defer last;            /* the last producer, while its flags can be redone (redo_flags) */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
@@ -249,15 +267,22 @@ static void set_rip(Tx *t, uint32_t off)
     t->rip_mem = off;
 }
 
-/* Stores the lazy flags of an operation: cc_op, cc_dst = rax, cc_src = rcx (or 0). */
-static void store_cc(Tx *t, int op, int size, bool src_zero)
+/* Stores the lazy flags of an operation: cc_op, cc_dst = host register dst (zero-extended from
+ * `size`), cc_src = rcx (or 0). */
+static void store_cc_dst(Tx *t, int op, int size, int dst, bool src_zero)
 {
     emit_mov_mi(&t->e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), ((uint32_t)op << 2) | cc_size_log2(size));
-    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), HR_RAX);
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_DST), dst);
     if (src_zero)
         emit_mov_mi(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), 0);
     else
         emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC), HR_RCX);
+}
+
+/* The same with cc_dst = rax. */
+static void store_cc(Tx *t, int op, int size, bool src_zero)
+{
+    store_cc_dst(t, op, size, HR_RAX, src_zero);
 }
 
 /* Out-of-line helpers: flag questions answered from the lazy form in the Cpu. */
@@ -270,9 +295,13 @@ static bool cond_needs_zspo(int cc) { cc &= 0xe; return cc != EMIT_CC_B; }
 /* Leaves `cc` evaluated in host flags: when the host flags are not the guest's, from the lazy
  * form (valid: every reader makes its producer store it) through cc_cond(), then ZF = !cond,
  * so the caller must use the returned condition code instead of cc. */
+static bool redo_flags(Tx *t);
+
 static int cond_prepare(Tx *t, int cc)
 {
     if ((!cond_needs_cf(cc) || t->cf_ok) && (!cond_needs_zspo(cc) || t->zspo_ok))
+        return cc;
+    if (redo_flags(t))
         return cc;
     emit_mov_rr(&t->e, 8, HR_RDI, JIT_REG_CPU);
     emit_mov_ri(&t->e, 4, HR_RSI, (uint32_t)cc);
@@ -363,6 +392,7 @@ typedef struct Side {
     bool flags;            /* SIDE_MEM: the main line goes on with the host flags valid */
     bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
     const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
+    Defer defer;           /* a deferred lazy-flag record the piece stores first */
 } Side;
 
 /* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
@@ -371,6 +401,13 @@ static InsnForm native_form(const Tx *t, const Insn *in)
 {
     InsnForm f = insn_form(in->fn);
     bool mem = in->flags & INSN_MEM;
+    if (f == FORM_NOP)
+        return f;
+    if (f == FORM_NONE) {
+        uint8_t op;
+        bool aligned;
+        f = simd_form(in, &op, &aligned);
+    }
     /* Memory operands: flat segments only (jit.h section 5); in 32-bit code FS, GS and CS
      * stay with the handler, so that a block using them still runs natively. */
     if (mem && f != FORM_LEA) {
@@ -393,8 +430,17 @@ static InsnForm native_form(const Tx *t, const Insn *in)
         case FORM_IMUL_RM:
         case FORM_IMUL_RMI:
             return f;
+        case FORM_MUL1:
+        case FORM_DIV:
+        case FORM_BSF:
+        case FORM_TZCNT:
+            return in->osz >= 4 ? f : FORM_NONE;     /* the 8/16-bit forms stay calls */
         case FORM_JMP_RM:
             return in->osz == (t->bits == 64 ? 8 : 4) ? f : FORM_NONE;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            return f;
         case FORM_ALU_MI:
         case FORM_MOV_MI:
             return emit_fits_i32((int64_t)in->imm) ? f : FORM_NONE;
@@ -416,15 +462,27 @@ static InsnForm native_form(const Tx *t, const Insn *in)
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
         return in->r[f == FORM_SETCC ? 0 : 1] == REG_NONE || mem ? FORM_NONE : f;
+    case FORM_MUL1:
+    case FORM_DIV:
+        return in->osz >= 4 && in->r[0] != REG_NONE ? f : FORM_NONE;
+    case FORM_BSF:
+    case FORM_TZCNT:
+        return in->osz >= 4 && in->r[1] != REG_NONE ? f : FORM_NONE;
     case FORM_LEA:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return f;
     case FORM_SHIFT_R: {
-        /* By an immediate only, SHL/SHR/SAR, a count below the width (the host's flags for
-         * larger 8/16-bit counts differ). */
+        /* By an immediate, SHL/SHR/SAR with a count below the width (the host's flags for
+         * larger 8/16-bit counts differ) and ROL/ROR; by CL, SHL/SHR/SAR of 32 and 64 bits (the
+         * masked count is below the width). */
         unsigned c = (unsigned)(in->imm & (in->osz == 8 ? 0x3f : 0x1f));
         bool shift = in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
         bool rotate = in->sub == EMIT_ROL || in->sub == EMIT_ROR;
-        return !mem && in->r[1] == REG_NONE && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
+        if (in->r[1] != REG_NONE)
+            return !mem && shift && in->osz >= 4 ? f : FORM_NONE;
+        return !mem && ((shift && c < in->osz * 8u) || rotate) ? f : FORM_NONE;
     }
     case FORM_PUSH_R:
     case FORM_POP_R:
@@ -453,7 +511,7 @@ static bool is_stack_form(InsnForm f)
 /* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
 static bool form_accesses(InsnForm f, const Insn *in)
 {
-    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && (in->flags & INSN_MEM)));
+    return f != FORM_NONE && (is_stack_form(f) || (f != FORM_LEA && f != FORM_NOP && (in->flags & INSN_MEM)));
 }
 
 /* Could this handler call load a segment register?  By mnemonic, which may be wrong in the
@@ -485,9 +543,10 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
     case FORM_ALU_RI:
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return true;
     case FORM_SHIFT_R:            /* a count of 0 changes no flag; rotates keep SF ZF AF PF */
-        return (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
+        return in->r[1] == REG_NONE && (in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR) &&
                (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
     case FORM_UNARY_R:
         return in->sub != 3;      /* NOT changes no flag */
@@ -500,13 +559,15 @@ static bool form_writes_flags(InsnForm f, const Insn *in)
  * host when `host_cf` (the host CF is the guest's before it, host_cf_after()). */
 static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
 {
-    if (in->flags & INSN_MEM && f != FORM_LEA)
+    if (in->flags & INSN_MEM && f != FORM_LEA && f != FORM_NOP)
         return true;      /* may fault: every flag is live before it */
     switch (f) {
-    case FORM_SHIFT_R:
-        return (in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0;
+    case FORM_SHIFT_R:            /* by CL: a count of 0 keeps every flag */
+        return in->r[1] != REG_NONE ||
+               ((in->sub == EMIT_ROL || in->sub == EMIT_ROR) && (in->imm & (in->osz == 8 ? 0x3f : 0x1f)) != 0);
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return false;
     case FORM_ALU_RR:
     case FORM_ALU_RI:
@@ -518,6 +579,10 @@ static bool form_reads_flags(InsnForm f, const Insn *in, bool host_cf)
     case FORM_MOVZX:
     case FORM_MOVSX:
     case FORM_LEA:
+    case FORM_NOP:
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
         return false;
     default:
         return true;             /* conditions, exits, and every handler call */
@@ -534,8 +599,11 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
     case FORM_ALU_RI:
     case FORM_IMUL_RM:
     case FORM_IMUL_RMI:
+    case FORM_MUL1:
         return !(in->flags & INSN_MEM);
     case FORM_SHIFT_R:
+        if (in->r[1] != REG_NONE)
+            return false;
         if (c == 0)
             return cf;
         return in->sub == EMIT_SHL || in->sub == EMIT_SHR || in->sub == EMIT_SAR;
@@ -543,7 +611,12 @@ static bool host_cf_after(InsnForm f, const Insn *in, bool cf)
         return in->sub == 2 ? true : cf;      /* NEG sets CF; INC/DEC/NOT keep it */
     case FORM_MOV_RR:
     case FORM_MOV_RI:
+    case FORM_NOP:
         return cf;
+    case FORM_XMM_LOAD:
+    case FORM_XMM_OP:
+    case FORM_PMOVMSKB:
+        return !(in->flags & INSN_MEM) && cf;
     case FORM_MOVZX:
     case FORM_MOVSX:
         return !(in->flags & INSN_MEM) && cf;
@@ -559,15 +632,20 @@ static uint64_t imm_masked(const Insn *in, int size)
     return in->imm & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
 }
 
-/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in rax, second
- * operand in rcx, carry-in in rdx); the host flags are the guest's. */
-static void alu_flags_done(Tx *t, int op, int size, bool live)
+/* After an ALU operation (alu.c's alu_flags): the lazy form when live (result in host register
+ * dst, second operand in rcx, carry-in in rdx); the host flags are the guest's. */
+static int alu_cc_op(int op)
 {
     static const uint8_t cc_of[9] = { CC_OP_ADD, CC_OP_LOGIC, CC_OP_ADC, CC_OP_SBB, CC_OP_LOGIC,
                                       CC_OP_SUB, CC_OP_LOGIC, CC_OP_SUB, CC_OP_LOGIC };
-    int cop = cc_of[op];
+    return cc_of[op];
+}
+
+static void alu_flags_done(Tx *t, int op, int size, int dst, bool live)
+{
+    int cop = alu_cc_op(op);
     if (live) {
-        store_cc(t, cop, size, cop == CC_OP_LOGIC);
+        store_cc_dst(t, cop, size, dst, cop == CC_OP_LOGIC);
         if (op == EMIT_ADC || op == EMIT_SBB)
             emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_CC_SRC2), HR_RDX);
     }
@@ -576,12 +654,49 @@ static void alu_flags_done(Tx *t, int op, int size, bool live)
     t->cf_known = cop == CC_OP_LOGIC ? 0 : -1;
 }
 
+/* ALU r0, r1/imm of 32 or 64 bits on a cached r0 (jit.h section 2), two-address as the guest
+ * wrote it, without the round trip through rax: a 32-bit host write zero-extends as the guest's
+ * does.  With live flags only for the operations that write r0 (their lazy record is then the
+ * cached register and rcx, the source zero-extended); not ADC/SBB.  False: not this case. */
+static bool emit_alu_cached(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz, c0 = ghost(t, in->r[0]);
+    bool writes = op != EMIT_CMP && op != 8;
+    if (c0 < 0 || size < 4 || op == EMIT_ADC || op == EMIT_SBB || (live && !writes))
+        return false;
+    int src = HR_RCX;
+    if (f == FORM_ALU_RR) {
+        if (!live && ghost(t, in->r[1]) >= 0)
+            src = ghost(t, in->r[1]);
+        else
+            load_greg(t, HR_RCX, in->r[1], size);
+    } else if (live) {
+        emit_mov_ri(e, size == 8 ? 8 : 4, HR_RCX, imm_masked(in, size));
+    } else {
+        src = -1;
+    }
+    int64_t imm = size == 8 ? (int64_t)in->imm : (int64_t)(int32_t)(uint32_t)in->imm;
+    if (src < 0 && op == 8)
+        emit_test_ri(e, size, c0, imm);
+    else if (src < 0)
+        emit_alu_ri(e, op, size, c0, imm);
+    else if (op == 8)
+        emit_test_rr(e, size, c0, src);
+    else
+        emit_alu_rr(e, op, size, c0, src);
+    alu_flags_done(t, op, size, c0, live);
+    return true;
+}
+
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
 static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
 {
     Emitter *e = &t->e;
     int op = in->sub, size = in->osz;
     bool carry = op == EMIT_ADC || op == EMIT_SBB;
+    if (emit_alu_cached(t, in, f, live))
+        return;
     if (carry)
         carry_prepare(t);
     load_greg(t, HR_RAX, in->r[0], size);
@@ -603,7 +718,7 @@ static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
     }
     if (writes)
         store_greg(t, in->r[0], size, HR_RAX);
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
 }
 
 /* INC DEC NEG NOT r0. */
@@ -614,10 +729,15 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
     static const uint8_t host_op[4] = { EMIT_INC, EMIT_DEC, EMIT_NEG, EMIT_NOT };
     if (op <= 1 && live)
         carry_prepare(t);
-    load_greg(t, HR_RCX, in->r[0], size);
-    emit_mov_rr(e, 8, HR_RAX, HR_RCX);
-    emit_unary_r(e, host_op[op], size, HR_RAX);
-    store_greg(t, in->r[0], size, HR_RAX);
+    if (!live && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the operation in place */
+        emit_unary_r(e, host_op[op], size, ghost(t, in->r[0]));
+    } else {
+        load_greg(t, HR_RCX, in->r[0], size);
+        emit_mov_rr(e, 8, HR_RAX, HR_RCX);
+        emit_unary_r(e, host_op[op], size, HR_RAX);
+        store_greg(t, in->r[0], size, HR_RAX);
+    }
     if (op == 3)
         return;
     if (live) {
@@ -640,7 +760,20 @@ static void emit_unary_native(Tx *t, const Insn *in, bool live)
 static void emit_mov_native(Tx *t, const Insn *in, InsnForm f)
 {
     Emitter *e = &t->e;
-    int size = in->osz;
+    int size = in->osz, c0 = ghost(t, in->r[0]);
+    /* A cached destination of 32 or 64 bits is written directly (a 32-bit write zero-extends,
+     * as the guest's); so is a 64-bit uncached one from a cached source. */
+    if (c0 >= 0 && size >= 4 && (f == FORM_MOV_RR || f == FORM_MOVZX || f == FORM_MOV_RI)) {
+        if (f == FORM_MOV_RI)
+            emit_mov_ri(e, size == 8 ? 8 : 4, c0, imm_masked(in, size));
+        else
+            load_greg(t, c0, in->r[1], f == FORM_MOVZX ? in->sub : size);
+        return;
+    }
+    if (f == FORM_MOV_RR && size == 8 && ghost(t, in->r[1]) >= 0) {
+        store_greg(t, in->r[0], 8, ghost(t, in->r[1]));
+        return;
+    }
     switch (f) {
     case FORM_MOV_RR:
         load_greg(t, HR_RAX, in->r[1], size);
@@ -768,7 +901,7 @@ static Side *side_new(Tx *t)
     t->mem_side = (int)t->nside;
     Side *s = &t->side[t->nside++];
     *s = (Side){ .i = t->cur, .off = t->cur_off, .pending = t->pending, .kind = SIDE_MEM,
-                 .rip_mem = t->rip_mem };
+                 .rip_mem = t->rip_mem, .defer = t->defer };
     emit_label_init(&s->label);
     return s;
 }
@@ -797,8 +930,9 @@ static void mem_probe(Tx *t, int size, int acc, Side *s)
  * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
  * that runs the whole instruction through its handler.  rax, rcx, rdi, r8 and the host flags
  * are clobbered.  False (before anything is emitted that matters) when the operand does not
- * suit; the caller then calls the handler. */
-static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+ * suit; the caller then calls the handler.  A linear address with a bit of `align_mask` set
+ * goes to the handler too (an aligned SSE operand: it raises the #GP). */
+static bool mem_begin_aligned(Tx *t, const Insn *in, int size, int acc, int32_t align_mask)
 {
     Emitter *e = &t->e;
     if ((in->flags & INSN_RIPREL) && !emit_fits_i32((int64_t)in->disp + t->cur_off + in->len))
@@ -810,8 +944,18 @@ static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
         emit_ea(t, in, t->cur_off, HR_RSI);
     if (t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS))
         emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[in->seg].base)));
-    mem_probe(t, size, acc, side_new(t));
+    Side *s = side_new(t);
+    if (align_mask) {
+        emit_test_ri(e, 4, HR_RSI, align_mask);
+        emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    }
+    mem_probe(t, size, acc, s);
     return true;
+}
+
+static bool mem_begin(Tx *t, const Insn *in, int size, int acc)
+{
+    return mem_begin_aligned(t, in, size, acc, 0);
 }
 
 /* host h = `size` bytes at [rsi], zero-extended. */
@@ -834,10 +978,14 @@ static uint64_t jit_helper_flags(const Cpu *cpu) { return cc_flags(cpu); }
  * the lazy form when the main line uses them. */
 static void emit_handler_tail(Tx *t, const Insn *in);
 
+#include "jit/translate_defer.c.inc"
+
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
     const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
+    if (s->defer.on)
+        defer_emit(t, &s->defer);
     if (s->pending)
         emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
@@ -885,6 +1033,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_R_MOFFS:
         if (!mem_begin(t, in, size, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), size);    /* straight into the cached register */
+            return true;
+        }
         load_host(t, HR_RAX, size);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -892,6 +1044,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOV_MOFFS_R:
         if (!mem_begin(t, in, size, ACC_WRITE))
             return false;
+        if (ghost(t, in->r[1]) >= 0) {
+            emit_mov_mr(e, size, host, ghost(t, in->r[1]));
+            return true;
+        }
         load_greg(t, HR_RAX, in->r[1], size);
         emit_mov_mr(e, size, host, HR_RAX);
         return true;
@@ -903,6 +1059,10 @@ static bool emit_mov_mem(Tx *t, const Insn *in, InsnForm f)
     case FORM_MOVZX:
         if (!mem_begin(t, in, in->sub, ACC_READ))
             return false;
+        if (size >= 4 && ghost(t, in->r[0]) >= 0) {
+            load_host(t, ghost(t, in->r[0]), in->sub);
+            return true;
+        }
         load_host(t, HR_RAX, in->sub);
         store_greg(t, in->r[0], size, HR_RAX);
         return true;
@@ -953,6 +1113,17 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         carry_prepare(t);
     if (!mem_begin(t, in, size, f != FORM_ALU_RM && writes ? ACC_WRITE : ACC_READ))
         return false;
+    int c0 = ghost(t, in->r[0]);
+    if (f == FORM_ALU_RM && !carry && size >= 4 && c0 >= 0 && (writes || !live)) {
+        /* a cached destination, two-address as in emit_alu_cached(): the record is c0, rcx */
+        load_host(t, HR_RCX, size);
+        if (op == 8)
+            emit_test_rr(e, size, c0, HR_RCX);
+        else
+            emit_alu_rr(e, op, size, c0, HR_RCX);
+        alu_flags_done(t, op, size, c0, live);
+        return true;
+    }
     if (f == FORM_ALU_RM) {
         load_greg(t, HR_RAX, in->r[0], size);
         load_host(t, HR_RCX, size);
@@ -973,7 +1144,21 @@ static bool emit_alu_mem(Tx *t, const Insn *in, InsnForm f, bool live)
         else
             emit_mov_mr(e, size, emit_mem(HR_RSI, 0), HR_RAX);
     }
-    alu_flags_done(t, op, size, live);
+    alu_flags_done(t, op, size, HR_RAX, live);
+    return true;
+}
+
+/* rcx = the source operand of osz bytes: guest register r, or the memory operand through the
+ * TLB probe (false: the form falls back to its handler). */
+static bool load_source(Tx *t, const Insn *in, bool mem, int r)
+{
+    if (!mem) {
+        load_greg(t, HR_RCX, r, in->osz);
+        return true;
+    }
+    if (!mem_begin(t, in, in->osz, ACC_READ))
+        return false;
+    load_host(t, HR_RCX, in->osz);
     return true;
 }
 
@@ -984,13 +1169,8 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
 {
     Emitter *e = &t->e;
     int size = in->osz;
-    if (mem) {
-        if (!mem_begin(t, in, size, ACC_READ))
-            return false;
-        load_host(t, HR_RCX, size);
-    } else {
-        load_greg(t, HR_RCX, in->r[1], size);
-    }
+    if (!load_source(t, in, mem, in->r[1]))
+        return false;
     if (f == FORM_IMUL_RM) {
         load_greg(t, HR_RAX, in->r[0], size);
         emit_imul_rr(e, size, HR_RAX, HR_RCX);
@@ -1011,14 +1191,69 @@ static bool emit_imul_native(Tx *t, const Insn *in, InsnForm f, bool mem, bool l
     return true;
 }
 
-/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
- * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
- * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
- * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
-static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+/* MUL/IMUL r0 or m, one operand, 32/64-bit (muldiv.c op_mul1): rDX:rAX = rAX * the operand
+ * with the same host instruction; host CF = OF = the guest's (MUL: the high half is not 0;
+ * IMUL: the product does not fit in the low half), host SF ZF AF PF are undefined where the
+ * interpreter follows the low half, so only CF is kept.  The record: CC_OP_MUL with the high
+ * half, CC_OP_IMUL with the overflow bit (flags.h). */
+static bool emit_mul1_native(Tx *t, const Insn *in, bool mem, bool live)
 {
     Emitter *e = &t->e;
-    int size = in->osz, n = size * 8;
+    int size = in->osz;
+    if (!load_source(t, in, mem, in->r[0]))
+        return false;
+    load_greg(t, HR_RAX, R_AX, size);
+    emit_unary_r(e, in->sub == 0 ? EMIT_MUL : EMIT_IMUL1, size, HR_RCX);
+    store_greg(t, R_AX, size, HR_RAX);
+    store_greg(t, R_DX, size, HR_RDX);
+    if (live) {
+        if (in->sub == 0) {
+            emit_mov_rr(e, 8, HR_RCX, HR_RDX);
+        } else {
+            emit_setcc_r(e, EMIT_CC_B, HR_RCX);
+            emit_movzx_rr(e, 4, HR_RCX, 1, HR_RCX);
+        }
+        store_cc(t, in->sub == 0 ? CC_OP_MUL : CC_OP_IMUL, size, false);
+    }
+    t->cf_ok = true;
+    t->zspo_ok = false;
+    t->af = AF_UNKNOWN;
+    t->cf_known = -1;
+    return true;
+}
+
+/* DIV r0 or m of 32 or 64 bits (muldiv.c op_div) with the host's DIV where it cannot fault: a
+ * high half rDX not below the divisor (a 0 divisor too) means #DE, so that goes out of line to
+ * the handler, which raises it from the synced state (nothing is written before).  The guest's
+ * flags stay as they were (the interpreter keeps them; the lazy form is stored: a possible
+ * fault reads it), the host's are not the guest's afterwards. */
+static bool emit_div_native(Tx *t, const Insn *in, bool mem)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    if (!load_source(t, in, mem, in->r[0]))
+        return false;
+    int mem_side = t->mem_side;      /* the TLB miss's piece, which resumes after the DIV */
+    Side *s = side_new(t);
+    s->branch = true;
+    t->mem_side = mem_side;
+    load_greg(t, HR_RDX, R_DX, size);
+    load_greg(t, HR_RAX, R_AX, size);
+    emit_alu_rr(e, EMIT_CMP, size, HR_RDX, HR_RCX);
+    emit_jcc_label(e, EMIT_CC_AE, &s->label, false);
+    emit_unary_r(e, EMIT_DIV, size, HR_RCX);
+    store_greg(t, R_AX, size, HR_RAX);
+    store_greg(t, R_DX, size, HR_RDX);
+    t->cf_ok = t->zspo_ok = false;
+    return true;
+}
+
+/* edx = the guest's arithmetic flags before an instruction that keeps some of them: from the
+ * host when they are all known there, else from the lazy form (stored: such an instruction
+ * reads flags); rax, rcx, rsi, rdi, r8-r11 may be clobbered. */
+static void flags_old(Tx *t)
+{
+    Emitter *e = &t->e;
     if (t->cf_ok && t->zspo_ok && t->af != AF_UNKNOWN) {
         emit_pushfq(e);
         emit_pop_r(e, HR_RDX);
@@ -1028,6 +1263,32 @@ static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
         emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
         emit_mov_rr(e, 4, HR_RDX, HR_RAX);
     }
+}
+
+/* The arithmetic flags become edx: Cpu.eflags = (eflags & ~arith) | edx, cc_op = CC_OP_EFLAGS
+ * (rcx clobbered); the host flags are not the guest's. */
+static void flags_new(Tx *t)
+{
+    Emitter *e = &t->e;
+    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
+    emit_mov_rm(e, 4, HR_RCX, fl);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
+    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
+    emit_mov_mr(e, 4, fl, HR_RCX);
+    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
+    t->cf_ok = t->zspo_ok = false;
+    t->cf_known = -1;
+}
+
+/* ROL/ROR r0, imm with a masked count c != 0 (shift.c): the result rotated by c mod width; CF
+ * and OF by the interpreter's formulas (ROL: CF = LSB, OF = MSB ^ CF; ROR: CF = MSB, OF = MSB ^
+ * MSB-1), SF ZF AF PF kept: the flags become CC_OP_EFLAGS.  The old flags come from the host
+ * when they are all known there, else from the lazy form (stored: a rotate reads flags). */
+static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, n = size * 8;
+    flags_old(t);
     load_greg(t, HR_RAX, in->r[0], size);
     if (c & (unsigned)(n - 1))
         emit_shift_ri(e, in->sub, size, HR_RAX, (uint8_t)(c & (unsigned)(n - 1)));
@@ -1049,14 +1310,75 @@ static void emit_rotate_native(Tx *t, const Insn *in, unsigned c)
     emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)(FL_ARITH & ~(FL_CF | FL_OF)));
     emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_RCX);
     emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
-    /* Cpu.eflags = (eflags & ~arith) | edx; cc_op = CC_OP_EFLAGS */
-    const EmitMem fl = emit_mem(JIT_REG_CPU, JIT_OFF_EFLAGS);
-    emit_mov_rm(e, 4, HR_RCX, fl);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, (int32_t)~FL_ARITH);
-    emit_alu_rr(e, EMIT_OR, 4, HR_RCX, HR_RDX);
-    emit_mov_mr(e, 4, fl, HR_RCX);
-    emit_mov_mi(e, 4, emit_mem(JIT_REG_CPU, JIT_OFF_CC_OP), CC_OP_EFLAGS);
+    flags_new(t);
+}
+
+/* BSF/TZCNT r0, r1/m of 32 or 64 bits (bitops.c), without the host's TZCNT (a host without BMI1
+ * runs it as BSF): BSF's index where the source is not 0 (host ZF = source == 0, then its
+ * destination is undefined, so a CMOVNZ picks).  BSF leaves the destination, all 64 bits,
+ * unchanged for a 0 source, ZF = (source == 0); TZCNT gives the width there, CF = (source ==
+ * 0), ZF = (result == 0).  Every other arithmetic flag is kept, so they come in as in a
+ * rotate and leave as CC_OP_EFLAGS. */
+static bool emit_bitscan_native(Tx *t, const Insn *in, InsnForm f, bool mem)
+{
+    Emitter *e = &t->e;
+    int size = in->osz;
+    flags_old(t);
+    if (!load_source(t, in, mem, in->r[1]))
+        return false;
+    if (f == FORM_BSF)
+        load_greg(t, HR_RAX, in->r[0], 8);
+    else
+        emit_mov_ri(e, 4, HR_RAX, (uint32_t)size * 8);
+    emit_bsf_rr(e, size, HR_R9, HR_RCX);
+    emit_cmov_rr(e, EMIT_CC_NE, 8, HR_RAX, HR_R9);
+    emit_setcc_r(e, EMIT_CC_E, HR_R8);
+    emit_movzx_rr(e, 4, HR_R8, 1, HR_R8);
+    if (f == FORM_BSF) {
+        emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 6);
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)~FL_ZF);
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+        store_greg(t, in->r[0], 8, HR_RAX);
+    } else {
+        emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (int32_t)~(FL_CF | FL_ZF));
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);      /* CF is bit 0 */
+        emit_test_rr(e, 4, HR_RAX, HR_RAX);
+        emit_setcc_r(e, EMIT_CC_E, HR_R8);
+        emit_movzx_rr(e, 4, HR_R8, 1, HR_R8);
+        emit_shift_ri(e, EMIT_SHL, 4, HR_R8, 6);
+        emit_alu_rr(e, EMIT_OR, 4, HR_RDX, HR_R8);
+        store_greg(t, in->r[0], size, HR_RAX);
+    }
+    flags_new(t);
+    return true;
+}
+
+/* SHL/SHR/SAR r0, CL of 32 or 64 bits (shift.c op_shift_r): the count masked to 5 or 6 bits.
+ * 0 changes no flag (the lazy form stays, stored: this counts as a reader) but still writes the
+ * register (a 32-bit one clears bits 63:32); otherwise the result and the record of the
+ * immediate form, its source the operand shifted by count - 1.  The host flags are the guest's
+ * on one path only, so on neither afterwards. */
+static void emit_shift_cl_native(Tx *t, const Insn *in)
+{
+    Emitter *e = &t->e;
+    int size = in->osz, op = in->sub;
+    EmitLabel zero;
+    emit_label_init(&zero);
+    load_greg(t, HR_RAX, in->r[0], size);
+    load_greg(t, HR_RCX, R_CX, 4);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RCX, size == 8 ? 0x3f : 0x1f);
+    emit_jcc_label(e, EMIT_CC_E, &zero, false);
+    emit_mov_rr(e, 8, HR_RDX, HR_RAX);
+    emit_unary_r(e, EMIT_DEC, 4, HR_RCX);
+    emit_shift_rcl(e, op, size, HR_RDX);
+    emit_unary_r(e, EMIT_INC, 4, HR_RCX);
+    emit_shift_rcl(e, op, size, HR_RAX);
+    emit_mov_rr(e, 8, HR_RCX, HR_RDX);
+    store_cc(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, false);
+    emit_label_bind(e, &zero);
+    store_greg(t, in->r[0], size, HR_RAX);
     t->cf_ok = t->zspo_ok = false;
+    t->af = AF_UNKNOWN;
     t->cf_known = -1;
 }
 
@@ -1069,8 +1391,35 @@ static void emit_shift_native(Tx *t, const Insn *in, bool live)
     Emitter *e = &t->e;
     int size = in->osz, op = in->sub;
     unsigned c = (unsigned)(in->imm & (size == 8 ? 0x3f : 0x1f));
+    if (in->r[1] != REG_NONE) {
+        emit_shift_cl_native(t, in);
+        return;
+    }
     if (c != 0 && (op == EMIT_ROL || op == EMIT_ROR)) {
         emit_rotate_native(t, in, c);
+        return;
+    }
+    if (!live && c != 0 && size >= 4 && ghost(t, in->r[0]) >= 0) {
+        /* dead flags, a cached register: the shift in place */
+        emit_shift_ri(e, op, size, ghost(t, in->r[0]), (uint8_t)c);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
+        return;
+    }
+    int c0 = ghost(t, in->r[0]);
+    if (live && c != 0 && size >= 4 && c0 >= 0) {
+        /* the lazy source (the operand shifted by count - 1) in rcx, the shift in place */
+        emit_mov_rr(e, size, HR_RCX, c0);
+        if (c > 1)
+            emit_shift_ri(e, op, size, HR_RCX, (uint8_t)(c - 1));
+        emit_shift_ri(e, op, size, c0, (uint8_t)c);
+        store_cc_dst(t, op == EMIT_SHL ? CC_OP_SHL : op == EMIT_SHR ? CC_OP_SHR : CC_OP_SAR, size, c0, false);
+        t->cf_ok = true;
+        t->zspo_ok = c == 1;
+        t->af = AF_UNKNOWN;
+        t->cf_known = -1;
         return;
     }
     load_greg(t, HR_RAX, in->r[0], size);
@@ -1111,14 +1460,22 @@ static void sp_now(Tx *t)
 }
 
 /* The instruction after the stack access went to the next block: Cpu.rip = rax (checked),
- * Cpu.icount with it, on through the lookup. */
-static void emit_branch_exit(Tx *t)
+ * Cpu.icount with it, on through the lookup, or through a patch site (`site`, jit/chain.h). */
+static void branch_exit(Tx *t, bool site)
 {
     emit_writeback(t);
     emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
     sync_icount(t, 1);
     emit_alu_ri(&t->e, EMIT_SUB, 8, JIT_REG_BUDGET, t->cur + 1);
-    emit_jmp(&t->e, t->stubs->lookup);
+    if (site)
+        chain_emit_site(&t->e, t->stubs);
+    else
+        chain_emit_probe(&t->e, t->stubs, t->b, t->bits, t->user);
+}
+
+static void emit_branch_exit(Tx *t)
+{
+    branch_exit(t, false);
 }
 
 /* PUSH r / POP r / CALL rel / RET (stack.c, branch.c), operand size = stack width S: the
@@ -1156,7 +1513,7 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
         store_greg(t, R_SP, 8, HR_RDX);
         emit_mov_rr(e, 8, HR_RAX, HR_R9);
-        emit_branch_exit(t);
+        branch_exit(t, chain_target_ok(t->b, (int64_t)t->cur_off + in->len + (int64_t)in->imm, in->osz));
         break;
     default:   /* FORM_RET */
         s->branch = true;
@@ -1195,6 +1552,8 @@ static bool emit_jmp_rm_native(Tx *t, const Insn *in, bool mem)
     return true;
 }
 
+#include "jit/translate_sse.c.inc"
+
 /* Calls the handler of instruction i, the state synced by the caller (the sequence of the
  * header), and counts it retired. */
 static void emit_handler_call(Tx *t, uint32_t i)
@@ -1218,16 +1577,30 @@ static void emit_handler_tail(Tx *t, const Insn *in)
 }
 
 /* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
- * at least twice; none whose high byte (AH..BH) a native instruction names. */
+ * at least twice; none whose high byte (AH..BH) a native instruction names.  A use inside the
+ * loop that a native branch back to the block's start closes counts eight times: that part runs
+ * most. */
 static void choose_cached(Tx *t, const InsnForm *form)
 {
     unsigned uses[16] = { 0 };
     bool high[4] = { false };
+    uint32_t loop_end = 0, at = 0;    /* instructions [0, loop_end) form the loop */
     for (uint32_t i = 0; i < t->b->n; i++) {
         const Insn *in = &t->b->insns[i];
-        if (form[i] == FORM_NONE)
+        at += in->len;
+        if ((form[i] == FORM_JCC || form[i] == FORM_JMP_REL) && in->osz != 2 && (int64_t)at + (int64_t)in->imm == 0)
+            loop_end = i + 1;
+    }
+    for (uint32_t i = 0; i < t->b->n; i++) {
+        const Insn *in = &t->b->insns[i];
+        if (form[i] == FORM_NONE || form[i] == FORM_NOP)
             continue;
         uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
+        if (is_xmm_form(form[i])) {
+            /* XMM register numbers: only PMOVMSKB names a general register */
+            regs[0] = form[i] == FORM_PMOVMSKB ? in->r[0] : REG_NONE;
+            regs[1] = regs[2] = REG_NONE;
+        }
         if (in->flags & INSN_MEM) {
             regs[3] = in->base;
             regs[4] = in->index;
@@ -1236,7 +1609,7 @@ static void choose_cached(Tx *t, const InsnForm *form)
             regs[5] = R_SP;
         for (int k = 0; k < 6; k++) {
             if (regs[k] < 16)
-                uses[regs[k]]++;
+                uses[regs[k]] += i < loop_end ? 8 : 1;
             else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
                 high[regs[k] - REG_AH] = true;
         }
@@ -1267,6 +1640,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         return NULL;
     Emitter *e = &t.e;
     uint32_t n = b->n;
+    chain_emit_entry(e, b);
     InsnForm form[BLOCK_MAX_INSNS];
     bool live_after[BLOCK_MAX_INSNS];
     uint32_t off[BLOCK_MAX_INSNS + 1];
@@ -1275,6 +1649,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     bool mem = false;
 
     bool seg_loaded = false;      /* a handler before may have loaded a segment register */
+    bool cr_written = false;      /* a handler before may have written CR0 or CR4 */
+    bool sse = false;             /* native XMM forms: SSE availability checked at entry */
     off[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
         const Insn *in = &b->insns[i];
@@ -1285,6 +1661,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             form[i] = FORM_NONE;
         if (form[i] == FORM_NONE && may_load_segment(in))
             seg_loaded = true;
+        if (is_xmm_form(form[i]) && cr_written)
+            form[i] = FORM_NONE;
+        if (form[i] == FORM_NONE && may_write_cr(in))
+            cr_written = true;
+        sse |= is_xmm_form(form[i]);
         off[i + 1] = off[i] + in->len;
         branches |= form[i] == FORM_JCC || form[i] == FORM_JMP_REL || form[i] == FORM_CALL_REL ||
                     form[i] == FORM_RET || form[i] == FORM_JMP_RM;
@@ -1310,11 +1691,18 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             live = false;
     }
 
+    /* Only a patched jump gets here with too little budget (the run loop and the lookup stub
+     * check it first): a lookup exit then, as when the stub finds no room (jit.h section 6). */
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
-    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_BUDGET]);
+    emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_LOOKUP]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
                      form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
+    /* A block that ends after a handler call (the decoder ends blocks after system instructions:
+     * RDTSC, CPUID, ...) goes on the same way when the handler returned INSN_NEXT, which says it
+     * changed nothing the run loop looks at (jit.h section 6); in 32-bit code only where the
+     * entry checks the flat CS anyway. */
+    bool call_end = n > 0 && form[n - 1] == FORM_NONE && (bits == 64 || (bits == 32 && branches));
     if (bits == 32 && (branches || chain_end)) {
         /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
          * block (JIT_EXIT_BUDGET: nothing of it ran). */
@@ -1327,6 +1715,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
         emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
     }
+    if (sse)
+        emit_sse_entry_check(&t);
     for (int sg = 0; sg < 6 && bits == 32; sg++) {
         if (!seg_acc[sg])
             continue;
@@ -1359,7 +1749,12 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cur = i;
         t.cur_off = off[i];
         t.mem_side = -1;
-        bool memop = form_accesses(form[i], in) || ((in->flags & INSN_MEM) && form[i] != FORM_LEA);
+        defer_before(&t, form[i], in, host_cf[i]);
+        bool defer = live_after[i] && defer_pays(&t, form, host_cf, i);
+        if (defer)
+            live_after[i] = false;
+        bool memop = form_accesses(form[i], in) ||
+                     ((in->flags & INSN_MEM) && form[i] != FORM_LEA && form[i] != FORM_NOP);
         switch (memop ? form[i] : FORM_NONE) {
         case FORM_PUSH_R:
         case FORM_POP_R:
@@ -1391,8 +1786,23 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RMI:
             done = emit_imul_native(&t, in, form[i], true, live_after[i]);
             break;
+        case FORM_MUL1:
+            done = emit_mul1_native(&t, in, true, live_after[i]);
+            break;
+        case FORM_DIV:
+            done = emit_div_native(&t, in, true);
+            break;
+        case FORM_BSF:
+        case FORM_TZCNT:
+            done = emit_bitscan_native(&t, in, form[i], true);
+            break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, true);
+            break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_STORE:
+        case FORM_XMM_OP:
+            done = emit_xmm_native(&t, in, form[i], true);
             break;
         default:
             break;
@@ -1403,6 +1813,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
                 side[t.mem_side].flags = t.cf_ok || t.zspo_ok;
             }
             if (done && form[i] != FORM_NONE) {
+                defer_after_access(&t, form[i], in);
+                redo_track(&t, form[i], in);
                 t.pending++;
                 t.native++;
                 continue;
@@ -1433,16 +1845,33 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         case FORM_IMUL_RMI:
             emit_imul_native(&t, in, form[i], false, live_after[i]);
             break;
+        case FORM_MUL1:
+            emit_mul1_native(&t, in, false, live_after[i]);
+            break;
+        case FORM_DIV:
+            emit_div_native(&t, in, false);
+            break;
+        case FORM_BSF:
+        case FORM_TZCNT:
+            emit_bitscan_native(&t, in, form[i], false);
+            break;
         case FORM_SHIFT_R:
             emit_shift_native(&t, in, live_after[i]);
             break;
         case FORM_JMP_RM:
             done = emit_jmp_rm_native(&t, in, false);
             break;
+        case FORM_NOP:
+            break;
+        case FORM_XMM_LOAD:
+        case FORM_XMM_OP:
+        case FORM_PMOVMSKB:
+            done = emit_xmm_native(&t, in, form[i], false);
+            break;
         case FORM_JCC:
         case FORM_JMP_REL: {
             Side *s = &side[t.nside++];
-            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH };
+            *s = (Side){ .i = i, .off = off[i], .pending = t.pending, .kind = SIDE_BRANCH, .defer = t.defer };
             emit_label_init(&s->label);
             if (form[i] == FORM_JCC)
                 emit_jcc_label(e, cond_prepare(&t, in->sub), &s->label, false);
@@ -1454,11 +1883,18 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             done = false;
             break;
         }
+        if (!done && t.defer.on)
+            defer_flush_main(&t);
         if (done) {
+            if (defer)
+                defer_start(&t, form[i], in);
+            redo_track(&t, form[i], in);
             t.pending++;
             t.native++;
             continue;
         }
+        assert(!defer && !t.defer.on);
+        t.last.on = false;
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
@@ -1478,17 +1914,23 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.cf_known = -1;
         t.called++;
     }
+    if (t.defer.on)
+        defer_emit(&t, &t.defer);
     emit_writeback(&t);
-    if (chain_end) {
-        /* The block ended at a page end or its size limit after a native instruction: go on
-         * to the next block as after a branch (EIP wraps at 4 GiB, as rip_wrap does). */
+    if (chain_end || call_end) {
+        /* The block ended at a page end or its size limit after a native instruction, or after
+         * a handler that returned INSN_NEXT: go on to the next block as after a branch (EIP
+         * wraps at 4 GiB, as rip_wrap does). */
         emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
         if (bits != 64)
             emit_mov_rr(e, 4, HR_RAX, HR_RAX);
         emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
         sync_icount(&t, 0);
         emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, n);
-        emit_jmp(e, stubs->lookup);
+        if (chain_target_ok(b, off[n], 4))
+            chain_emit_site(e, stubs);
+        else
+            emit_jmp(e, stubs->lookup);
     } else {
         sync_icount(&t, 0);
         set_rip(&t, off[n]);
@@ -1508,6 +1950,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         /* A taken branch: rip = target, icount includes the branch. */
+        if (s->defer.on)
+            defer_emit(&t, &s->defer);
         bool back = (int64_t)s->off + in->len + (int64_t)in->imm == 0 && in->osz != 2;
         if (back && t.called == 0) {
             /* Back to the start of a block without handler calls: nothing can have changed
@@ -1543,7 +1987,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         t.pending = s->pending;
         sync_icount(&t, 1);
         emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
-        emit_jmp(e, stubs->lookup);
+        if (chain_target_ok(b, (int64_t)s->off + in->len + (int64_t)in->imm, in->osz))
+            chain_emit_site(e, stubs);
+        else
+            emit_jmp(e, stubs->lookup);
         if (t.bits == 64) {
             /* A non-canonical target: the handler raises the #GP from the synced state. */
             emit_label_bind(e, &bad);
@@ -1556,6 +2003,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         }
     }
     const void *code = codebuf_commit(cb, e);
+    if (code)
+        code = (const uint8_t *)code + CHAIN_ENTRY_BYTES;
     if (code && st) {
         st->insns_native += t.native;
         st->insns_called += t.called;

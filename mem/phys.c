@@ -12,12 +12,19 @@ void phys_init(PhysMem *pm)
     pm->a20_mask = ~0ull;
 }
 
+/* The map changed: the cached answer of find() may be wrong now. */
+static void forget(PhysMem *pm)
+{
+    pm->hit_len = 0;
+}
+
 static int map(PhysMem *pm, uint64_t base, uint64_t size, int kind, uint8_t *host, uint8_t *wr,
                const MemOps *ops, void *opaque)
 {
     if (pm->n >= PHYS_MAX_REGIONS || (base & 0xfff) || (size & 0xfff) || size == 0)
         return -1;
     pm->r[pm->n++] = (PhysRegion){ base, size, kind, host, wr, ops, opaque };
+    forget(pm);
     return 0;
 }
 
@@ -47,6 +54,7 @@ int mem_set_shadow(PhysMem *pm, uint64_t base, uint8_t *rd, uint8_t *wr)
         if (pm->r[i].kind == REGION_SHADOW && pm->r[i].base == base) {
             pm->r[i].host = rd;
             pm->r[i].wr = wr;
+            forget(pm);
             return 0;
         }
     return -1;
@@ -62,18 +70,40 @@ int mem_move_mmio(PhysMem *pm, void *opaque, uint64_t base)
             pm->r[i].base = base;
             moved++;
         }
+    forget(pm);
     return moved ? 0 : -1;
 }
 
-static const PhysRegion *find(const PhysMem *pm, uint64_t pa)
+/* The region that answers for `pa`: the last one mapped over it.  Page walks, TLB refills and
+ * dirty marking ask this for every page, nearly always for RAM, so the answer comes with the
+ * range around `pa` where it stays the same (the region minus the later regions overlapping it),
+ * and the next lookup inside that range is one compare. */
+static const PhysRegion *find(PhysMem *pm, uint64_t pa)
 {
+    if (pa - pm->hit_lo < pm->hit_len)
+        return &pm->r[pm->hit];
     for (int i = pm->n - 1; i >= 0; i--) {
         const PhysRegion *r = &pm->r[i];
-        if (pa - r->base < r->size)
-            return r;
+        if (pa - r->base >= r->size)
+            continue;
+        uint64_t lo = r->base, hi = r->base + r->size;
+        for (int j = i + 1; j < pm->n; j++) {
+            const PhysRegion *o = &pm->r[j];   /* does not contain pa: it lies below or above */
+            if (o->base + o->size <= pa) {
+                if (o->base + o->size > lo)
+                    lo = o->base + o->size;
+            } else if (o->base < hi) {
+                hi = o->base;
+            }
+        }
+        pm->hit = i;
+        pm->hit_lo = lo;
+        pm->hit_len = hi - lo;
+        return r;
     }
     return NULL;
 }
+
 
 uint8_t *phys_page_ptr(PhysMem *pm, uint64_t paddr, bool *writable)
 {

@@ -49,6 +49,11 @@ enum {
 typedef struct PhysMem {
     PhysRegion r[PHYS_MAX_REGIONS];
     int n;
+    /* The last lookup's answer, a host cache (find() in phys.c): addresses in
+     * [hit_lo, hit_lo + hit_len) belong to region r[hit], which no later region overlaps there.
+     * hit_len 0: empty.  Every change of the map empties it. */
+    uint64_t hit_lo, hit_len;
+    int hit;
     uint64_t a20_mask;        /* ~0 with A20 on, ~(1 << 20) with A20 off */
     uint8_t *ram_host;        /* the RAM block the dirty bitmaps cover (NULL: no tracking) */
     uint64_t ram_pages;

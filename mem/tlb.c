@@ -33,15 +33,22 @@ void tlb_flush(Tlb *tlb, bool include_global)
             tlb->prot[u][i] = 0;
         }
     if (include_global)
-        tlb->has_large = false;
+        tlb->large_shift[0] = tlb->large_shift[1] = 0;
 }
 
 void tlb_flush_page(Tlb *tlb, uint64_t lin)
 {
-    /* Jump-cache entries of blocks that start on this page or straddle into it from the previous. */
+    /* Jump-cache entries of blocks that start on this page or straddle into it from the previous.
+     * INVLPG mostly hits data pages, so a first pass over the dense page numbers (vectorized)
+     * looks for any; a truncated page number that matches by accident only drops an entry. */
+    uint32_t p = (uint32_t)(lin >> 12);
+    uint32_t any = 0;
     for (uint32_t j = 0; j < JC_SIZE; j++)
-        if ((tlb->jc[j].lin >> 12) - (lin >> 12) + 1 <= 1)
-            tlb->jc[j].block = NULL;
+        any |= (uint32_t)(tlb->jc_page[j] - p + 1) <= 1;
+    if (any)
+        for (uint32_t j = 0; j < JC_SIZE; j++)
+            if ((uint32_t)(tlb->jc_page[j] - p + 1) <= 1)
+                tlb->jc[j].block = NULL;
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     for (int u = 0; u < 2; u++) {
         tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
@@ -50,12 +57,21 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
         tlb->lin[u][i] = TLB_INVALID;
         tlb->prot[u][i] = 0;
     }
-    if (!tlb->has_large)
-        return;
-    /* Pieces of a large page containing `lin` sit at other indexes: find them by their tags. */
+    /* Pieces of a large page containing `lin` sit at other indexes: find them by their
+     * translations.  Those of a 2 MiB page lie in the 512 entries whose index shares bit 9
+     * with `lin`'s; a larger page may have pieces anywhere. */
+    _Static_assert(TLB_SIZE >= 512 && TLB_SIZE % 512 == 0, "a 2 MiB page's pieces share index bits 9 and up");
     bool dropped = false;
-    for (int u = 0; u < 2; u++)
-        for (uint32_t k = 0; k < TLB_SIZE; k++) {
+    for (int u = 0; u < 2; u++) {
+        int big = tlb->large_shift[u];
+        if (big == 0)
+            continue;
+        uint32_t first = 0, n = TLB_SIZE;
+        if (big <= 21) {
+            first = i & ~(uint32_t)511;
+            n = 512;
+        }
+        for (uint32_t k = first; k < first + n; k++) {
             TlbEntry *e = &tlb->e[u][k];
             uint64_t page = tlb->lin[u][k];
             int sh = tlb->shift[u][k];
@@ -68,6 +84,7 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
                 dropped = true;
             }
         }
+    }
     if (dropped)
         tlb_flush_jump_cache(tlb);   /* blocks entered through the dropped pieces */
 }
@@ -134,8 +151,8 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     cpu->tlb.prot[user][i] = (uint8_t)prot;
     cpu->tlb.global[user][i] = global;
     cpu->tlb.shift[user][i] = (uint8_t)shift;
-    if (shift > 12)
-        cpu->tlb.has_large = true;
+    if (shift > cpu->tlb.large_shift[user])
+        cpu->tlb.large_shift[user] = (uint8_t)shift;
     tlb_set_tags(cpu, user, i);
     return pa;
 }
@@ -144,15 +161,15 @@ void tlb_rebuild(Cpu *cpu)
 {
     Tlb *tlb = &cpu->tlb;
     tlb_flush_jump_cache(tlb);
-    tlb->has_large = false;
+    tlb->large_shift[0] = tlb->large_shift[1] = 0;
     for (int u = 0; u < 2; u++)
         for (uint32_t i = 0; i < TLB_SIZE; i++) {
             TlbEntry *e = &tlb->e[u][i];
             e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
             if (!tlb->prot[u][i])
                 continue;
-            if (tlb->shift[u][i] > 12)
-                tlb->has_large = true;
+            if (tlb->shift[u][i] > 12 && tlb->shift[u][i] > tlb->large_shift[u])
+                tlb->large_shift[u] = tlb->shift[u][i];
             tlb_set_tags(cpu, u, i);
         }
 }

@@ -65,15 +65,26 @@ static inline uint32_t jc_index(uint64_t lin) { return (uint32_t)((lin ^ (lin >>
 typedef struct Tlb {
     TlbEntry e[2][TLB_SIZE];
     JumpCacheEntry jc[JC_SIZE];
+    /* (uint32_t)(jc[i].lin >> 12), set with the entry (tlb_jc_fill), maybe stale once it is
+     * empty: a dense copy that INVLPG scans for the entries of its page (tlb_flush_page). */
+    uint32_t jc_page[JC_SIZE];
     uint64_t paddr[2][TLB_SIZE];   /* physical page of each entry (code tracking, slow path) */
     uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
     uint8_t shift[2][TLB_SIZE];    /* log2 size of the page the entry is a 4 KiB piece of */
-    bool has_large;                /* some entry may come from a 2 MiB / 4 MiB / 1 GiB page */
+    uint8_t large_shift[2];        /* per class: 0, or the largest shift of an entry from a
+                                      2 MiB / 4 MiB / 1 GiB page since the last full flush */
     uint64_t lin[2][TLB_SIZE];     /* linear page the entry translates (TLB_INVALID: none) */
     uint8_t prot[2][TLB_SIZE];     /* PROT_R/W/X the walk granted (0: no entry) */
 } Tlb;
 
 struct Cpu;
+
+/* Jump-cache entry `i` = jc_index(lin) now maps (lin, key) to block `b` (block_find). */
+static inline void tlb_jc_fill(Tlb *tlb, uint32_t i, uint64_t lin, uint32_t key, const struct Block *b)
+{
+    tlb->jc[i] = (JumpCacheEntry){ lin, key, b };
+    tlb->jc_page[i] = (uint32_t)(lin >> 12);
+}
 
 void tlb_flush(Tlb *tlb, bool include_global);
 /* INVLPG: drops the translation of the page containing `lin`; for a large page that means every

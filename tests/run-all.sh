@@ -11,6 +11,7 @@ python3 - "$builddir/meson-logs/testlog.json" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 names = []
+fails = []
 with open(sys.argv[1]) as f:
     for line in f:
         t = json.loads(line)
@@ -22,6 +23,13 @@ with open(sys.argv[1]) as f:
             names.append(t["name"])
         else:
             failed += 1
+            fails.append(t)
+# The end of each failed test's output, so that a CI log shows why without the build tree.
+for t in fails:
+    out = (t.get("stdout") or "").splitlines()
+    print(f"--- {t['name']} ({t.get('result')}): last {min(len(out), 40)} lines of its output")
+    for l in out[-40:]:
+        print(l)
 for n in names:
     print(f"NOT RUN (skipped): {n}")
 tail = f", {skipped} skipped" if skipped else ""

@@ -512,7 +512,7 @@ int board_init(Vm *vm, char *err, size_t errlen)
     /* fw_cfg (ports 0x510-0x51B): what the BIOS learns of the machine; its DMA reaches RAM */
     FwCfgDmaOps dma = { board_dma_read, board_dma_write, vm };
     vm->fw_cfg = fw_cfg_new(&vm->io, &dma);
-    if (!vm->fw_cfg || bios_cfg_fill(vm->fw_cfg, vm->ram_size) < 0) {
+    if (!vm->fw_cfg || bios_cfg_fill(vm->fw_cfg, vm->ram_size, cfg->nographic, !cfg->no_vga) < 0) {
         snprintf(err, errlen, "cannot create the fw_cfg device (out of memory)");
         return -1;
     }

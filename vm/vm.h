@@ -43,6 +43,8 @@ typedef struct VmConfig {
     bool jit;                 /* -jit on: hot blocks run as host code (jit/jit.h) */
     uint32_t jit_threshold;   /* executions before a block is translated (0: at the first) */
     bool no_vga;              /* -vga none: no display adapter */
+    bool nographic;           /* -nographic: nobody sees a screen; the firmware's console goes to
+                               * COM1 too (fw_cfg FW_CFG_NOGRAPHIC, etc/sercon-port), as on QEMU */
     const char *vga_rom;      /* VGA BIOS for the adapter's expansion ROM, or NULL */
     VmDrive drive[VM_MAX_DRIVES];  /* IDE drives by index (-drive, -hda..-hdd, -cdrom) */
     bool snapshot;            /* -snapshot: guest writes go to an in-memory overlay */

@@ -450,9 +450,15 @@ int main(int argc, char **argv)
     if (r->native && !r->opt.no_native32 && native_probe32(r->native))
         r->host = HOST_RUNS32 | (native_has_low(r->native) ? HOST_LOW : 0);
     bool emu_ok = true;
-    for (int m = 0; m < MODE_COUNT; m++)
+    /* A case can load a selector by accident (a store overwrites a far pointer LES then reads):
+     * Linux's per-CPU segment, like the user segments, must mean the same in the guest. */
+    uint64_t cpunode = native_gdt_entry(SEL_CPUNODE);
+    for (int m = 0; m < MODE_COUNT; m++) {
         emu_ok &= (r->emu[m] = emu_new((DiffMode)m)) != NULL &&
                   (r->opt.jit < 0 || emu_enable_jit(r->emu[m], (uint32_t)r->opt.jit));
+        if (r->emu[m])
+            emu_set_gdt_entry(r->emu[m], SEL_CPUNODE >> 3, cpunode);
+    }
     if (!r->native || !emu_ok) {
         fprintf(stderr, "diff_test: cannot map the fixed code/data regions at %#x/%#x or create the CPU\n",
                 CODE_BASE, DATA_BASE);

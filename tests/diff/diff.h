@@ -46,7 +46,7 @@
  *   GDT entries, emu.c).  INTO's #OF is a trap: RIP is the next instruction on both sides
  *   (emu.c).  XXX: still left out: FS/GS (the host's C library keeps its thread pointer in FS),
  *   LSS (it loads ESP), selectors of the host's other GDT entries (TLS, Linux's per-CPU segment
- *   0x7b), far transfers, the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and
+ *   0x7b: mirrored in the guest's GDT all the same, for loads by accident, emu.c), far transfers, the 16-bit [BX/BP + SI/DI] forms (the sequence writes SI and DI) and
  *   XLAT with 0x67.
  * - 64-bit code (a host that cannot run 32-bit code: a kernel without IA-32 emulation, or booted
  *   with ia32_emulation=0, or --no-native32): XXX the host runs the SAME BYTES AS 64-BIT CODE, so
@@ -152,6 +152,13 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
 bool native_has_low(const Native *n);
 /* Can this host run 32-bit code (native.c)?  Tried in a child process, which may die. */
 bool native_probe32(Native *n);
+/* The host's GDT descriptor for selector `sel` as this process sees it (LAR and LSL: the base
+ * reads as 0), or 0 when the selector is not visible at CPL 3. */
+uint64_t native_gdt_entry(uint16_t sel);
+/* Linux's per-CPU segment, GDT entry 15 (GDT_ENTRY_CPUNODE, selector 0x7b): read-only expand-down
+ * data, DPL 3, base 0, the limit holding the CPU number (bits 11:0) and node (above); vDSO getcpu
+ * reads it with LSL. */
+#define SEL_CPUNODE 0x7bu
 
 /* ---- emulator runner (emu.c) ---- */
 typedef enum DiffMode {
@@ -165,6 +172,10 @@ typedef enum DiffMode {
 typedef struct Emu Emu;
 Emu *emu_new(DiffMode mode);
 void emu_free(Emu *e);
+/* Puts descriptor `desc` at GDT entry `index` (at most 15) of the guest, growing the GDT's limit
+ * to cover it: what the host's GDT holds there (native_gdt_entry), so that a selector a case loads
+ * by chance means the same on both sides. */
+void emu_set_gdt_entry(Emu *e, unsigned index, uint64_t desc);
 /* Runs the case in softvisor; false when it did not reach the end (step limit).  `data_out` gets
  * MEM_SIZE bytes. */
 bool emu_run(Emu *e, const DiffCase *c, DiffState *out, uint8_t *data_out);

@@ -19,7 +19,13 @@
  * The GDT holds what a Linux x86-64 process finds at the selectors the cases use: 0x23 32-bit
  * code, 0x2b data, 0x33 64-bit code (all flat, DPL 3, accessed), zero descriptors below (Linux
  * has its kernel segments there, DPL 0: both refuse a load from CPL 3 with #GP); the generator
- * uses no selector above.  It sits in the code region's last page (host: unused).
+ * uses no selector above.  It sits in the code region's last page (host: unused).  The driver
+ * adds the host's entry 15, Linux's per-CPU segment (selector 0x7b, read with LAR/LSL:
+ * emu_set_gdt_entry), with entries 7-14 zero: a case can still load 0x79/0x7b by accident, when
+ * one of its stores overwrites the far pointer an LES reads (seed 4242, 32-bit case 883741).
+ * Its limit is the CPU the harness started on; the host's changes when the process migrates, which
+ * no case can see: none runs LSL, and an expand-down limit of a few units only refuses offsets that
+ * small, far below every address a case uses.
  *
  * Running: instead of delivering exceptions through an IDT, the harness steps the decoded blocks
  * itself (block_find + each Insn's handler, the same contract cpu_run follows, exec.c) with its own
@@ -35,6 +41,7 @@
  * sequence is followed by a HLT instead of UD2: at CPL 3 it raises #GP before doing anything,
  * with RIP at the end of the sequence, which ends the run like reaching that RIP.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +217,14 @@ void emu_free(Emu *e)
     cpu_free(e->cpu);
     free(e->ram);
     free(e);
+}
+
+void emu_set_gdt_entry(Emu *e, unsigned index, uint64_t desc)
+{
+    assert(index >= 7 && index < 16);   /* above the user segments, inside the GDT's 128 bytes */
+    put64(e->ram, PHYS_CODE + GDT_OFF + 8 * index, desc);
+    if (e->cpu->gdtr.limit < 8 * index + 7)
+        e->cpu->gdtr.limit = (uint16_t)(8 * index + 7);
 }
 
 bool emu_enable_jit(Emu *e, uint32_t threshold)

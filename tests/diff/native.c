@@ -408,6 +408,22 @@ bool native_run(Native *n, const DiffCase *c, DiffState *out, uint8_t *data_out)
 
 bool native_has_low(const Native *n) { return n->low != NULL; }
 
+uint64_t native_gdt_entry(uint16_t sel)
+{
+    /* LAR and LSL work at CPL 3 in 64-bit mode and set ZF only for a descriptor this privilege
+     * level may look at (SDM vol. 2, LAR, LSL).  LAR's 32-bit result is the descriptor's second
+     * doubleword masked by 00FxFF00h (bits 19:16 undefined); LSL gives the byte-granular limit. */
+    uint32_t ar = 0, lim = 0;
+    uint8_t ok_ar = 0, ok_lim = 0;
+    __asm__ volatile("lar %2, %0\n\tsetz %1" : "=r"(ar), "=q"(ok_ar) : "r"((uint32_t)sel) : "cc");
+    __asm__ volatile("lsl %2, %0\n\tsetz %1" : "=r"(lim), "=q"(ok_lim) : "r"((uint32_t)sel) : "cc");
+    if (!ok_ar || !ok_lim)
+        return 0;
+    ar &= 0x00f0ff00u;
+    uint32_t raw = ar & 0x00800000u ? lim >> 12 : lim;   /* G: the limit counts 4 KiB pages */
+    return (uint64_t)(raw & 0xffff) | (uint64_t)(raw >> 16 & 0xf) << 48 | (uint64_t)ar << 32;
+}
+
 bool native_probe32(Native *n)
 {
     /* mov eax, 5; dec eax (48: a REX prefix in 64-bit code); daa (#UD in 64-bit code); push eax */

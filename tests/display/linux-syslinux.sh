@@ -2,9 +2,9 @@
 # linux-syslinux.sh BUILD_DIR [boot|rw|snapshot] -- Debian's amd64 kernel boots from an IDE disk
 # through SeaBIOS and Debian's SYSLINUX (issue 12): no -kernel, just -hda.  The disk is a 33 MiB
 # raw image whose first 32 MiB are a FAT file system without a partition table, built without
-# root privileges (mkfs.fat, mcopy, syslinux --install, which writes SYSLINUX's boot sector and
-# ldlinux.sys through mtools), holding the kernel, an initramfs (tests/linux/mkinitramfs.sh) and
-# syslinux.cfg.
+# root privileges by tests/linux/syslinux-disk.sh (mkfs.fat, mcopy, syslinux --install, which
+# writes SYSLINUX's boot sector and ldlinux.sys through mtools), holding the kernel, an initramfs
+# (tests/linux/mkinitramfs.sh) and syslinux.cfg.
 #   boot (default): the self-checking initramfs; passes on SOFTVISOR-LINUX-PASS and the kernel's
 #       power-off (exit status 0).  When qemu-system-x86_64 is installed the same image boots
 #       there too (to show the image is right).
@@ -55,22 +55,9 @@ SH
     "$here/../linux/mkinitramfs.sh" --init "$T/init" $adds "$T/initrd.gz" > "$T/mkinitramfs.log" 2>&1 ||
         { echo "FAIL: mkinitramfs.sh"; cat "$T/mkinitramfs.log"; exit 1; }
 fi
-cat > "$T/syslinux.cfg" <<CFG
-DEFAULT linux
-PROMPT 0
-TIMEOUT 0
-LABEL linux
-  KERNEL vmlinuz
-  INITRD initrd.gz
-  APPEND console=ttyS0 panic=-1
-CFG
-truncate -s 32M "$T/disk.img" &&
-    mkfs.fat -n SVBOOT "$T/disk.img" > /dev/null &&
-    truncate -s 33M "$T/disk.img" &&
-    mcopy -i "$T/disk.img" "$kernel" ::vmlinuz &&
-    mcopy -i "$T/disk.img" "$T/initrd.gz" ::initrd.gz &&
-    mcopy -i "$T/disk.img" "$T/syslinux.cfg" ::syslinux.cfg &&
-    syslinux --install "$T/disk.img" || { echo "FAIL: building the SYSLINUX disk image"; exit 1; }
+"$here/../linux/syslinux-disk.sh" "$kernel" "$T/initrd.gz" "$T/disk.img" > "$T/syslinux.log" 2>&1 &&
+    truncate -s 33M "$T/disk.img" ||
+    { echo "FAIL: building the SYSLINUX disk image"; cat "$T/syslinux.log"; exit 1; }
 
 before=$(md5 "$T/disk.img")
 snap=""

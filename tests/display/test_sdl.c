@@ -13,16 +13,7 @@
 #include "devices/vga.h"
 #include "frontends/keymap.h"
 #include "frontends/sdl.h"
-
-static void open_display(void)
-{
-    setenv("SDL_VIDEODRIVER", "offscreen", 1);
-    if (SDL_InitSubSystem(SDL_INIT_VIDEO) == 0) {
-        SDL_QuitSubSystem(SDL_INIT_VIDEO);
-        return;
-    }
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-}
+#include "sdl_inject.h"
 
 static void read_all(FILE *f, char *buf, size_t n)
 {
@@ -35,7 +26,7 @@ static void read_all(FILE *f, char *buf, size_t n)
 /* The kbd-echo guest's VM (port 0xE9 into con) with its window open. */
 static Vm *vm_with_window(FILE *con, SdlDisplay **d)
 {
-    open_display();
+    sdl_inject_headless();
     char err[256];
     VmConfig cfg = { .ram_size = 2u << 20, .bios = getenv("TEST_SDL_ROM"), .debugcon = con };
     Vm *vm = vm_new(&cfg, err, sizeof(err));
@@ -43,17 +34,6 @@ static Vm *vm_with_window(FILE *con, SdlDisplay **d)
     *d = sdl_open(vm, "test", err, sizeof(err));
     ck_assert_msg(*d != NULL, "sdl_open: %s", err);
     return vm;
-}
-
-static void push_key(SDL_Scancode sc, bool down)
-{
-    SDL_Event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = down ? SDL_KEYDOWN : SDL_KEYUP;
-    ev.key.state = down ? SDL_PRESSED : SDL_RELEASED;
-    ev.key.keysym.scancode = sc;
-    ev.key.keysym.sym = SDL_GetKeyFromScancode(sc);
-    ck_assert_int_eq(SDL_PushEvent(&ev), 1);
 }
 
 START_TEST(sdl_key_typed_reaches_guest)
@@ -70,8 +50,8 @@ START_TEST(sdl_key_typed_reaches_guest)
     ck_assert_str_eq(log, "kbd-echo: ready\n");
     ck_assert_int_eq(sdl_frame(d, vm, &pace), 0);      /* nothing typed yet */
     ck_assert_int_eq(vm_run(vm, 100000), VM_EXIT_INSN_LIMIT);
-    push_key(SDL_SCANCODE_A, true);
-    push_key(SDL_SCANCODE_A, false);
+    ck_assert_int_eq(sdl_inject_key(SDL_SCANCODE_A, true), 0);
+    ck_assert_int_eq(sdl_inject_key(SDL_SCANCODE_A, false), 0);
     ck_assert_int_eq(sdl_frame(d, vm, &pace), 0);
     ck_assert_int_eq(vm_run(vm, 1000000), VM_EXIT_DEBUG_EXIT);
     read_all(con, log, sizeof(log));
@@ -123,6 +103,15 @@ START_TEST(keymap_shifted_ascii_wraps_in_shift)
 }
 END_TEST
 
+START_TEST(keymap_ascii_usage_shifted_needs_shift)
+{
+    ck_assert_int_eq(keymap_ascii_usage('4'), 0x21);                  /* the 4 key */
+    ck_assert_int_eq(keymap_ascii_usage('$'), KEYMAP_SHIFT | 0x21);   /* Shift + 4 */
+    ck_assert_int_eq(keymap_ascii_usage('\n'), 0x28);                 /* Enter */
+    ck_assert_int_eq(keymap_ascii_usage(0x80), -1);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -137,6 +126,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, sdl_close_twice_presses_power_then_quits);
     tcase_add_test(tc, keymap_extended_key_has_e0_prefix);
     tcase_add_test(tc, keymap_shifted_ascii_wraps_in_shift);
+    tcase_add_test(tc, keymap_ascii_usage_shifted_needs_shift);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -223,3 +223,11 @@ void fm_set_flags(FakeMachine *fm, uint32_t fl)
 {
     cpu_set_eflags(fm->cpu, fl);
 }
+
+void fm_paging32(FakeMachine *fm, uint32_t pd)
+{
+    fm->cpu->cr3 = pd;
+    fm->cpu->cr4 = CR4_PSE;
+    fm->cpu->cr0 |= CR0_PG;
+    cpu_flush_tlb(fm->cpu, true);
+}

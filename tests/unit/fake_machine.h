@@ -68,4 +68,8 @@ uint32_t fm_flags(const FakeMachine *fm);
 /* Sets the whole EFLAGS (bit 1 forced on). */
 void fm_set_flags(FakeMachine *fm, uint32_t fl);
 
+/* 32-bit paging with 4 MiB pages allowed: CR3 = the page directory at `pd` (the caller fills
+ * it), CR4.PSE, CR0.PG, and an empty TLB. */
+void fm_paging32(FakeMachine *fm, uint32_t pd);
+
 #endif

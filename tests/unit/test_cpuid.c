@@ -140,6 +140,7 @@ START_TEST(cpuid_leaf7_reportsrdseed)
     run_cpuid(fm, 7, 0, r);
     ck_assert_uint_eq(r[0], 0);
     ck_assert_uint_eq(r[1], CPUID_7_EBX_RDSEED | CPUID_7_EBX_BMI1);
+    ck_assert_uint_eq(r[3], CPUID_7_EDX_ARCH_CAPABILITIES);
     run_cpuid(fm, 7, 1, r);
     ck_assert_uint_eq(r[1], 0);
     fm_free(fm);

@@ -216,7 +216,7 @@ END_TEST
 START_TEST(fw_cfg_dma_random_descriptors_stay_in_bounds)
 {
     Fix *f = fix_new();
-    ck_assert_int_eq(bios_cfg_fill(f->fw, 64u << 20), 0);
+    ck_assert_int_eq(bios_cfg_fill(f->fw, 64u << 20, false, true), 0);
     uint64_t x = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < 3000; i++) {
         x ^= x << 13;
@@ -262,7 +262,7 @@ static uint32_t load_file(Fix *f, const char *name, uint32_t at)
 START_TEST(bios_cfg_table_loader_places_valid_acpi_tables)
 {
     Fix *f = fix_new();
-    ck_assert_int_eq(bios_cfg_fill(f->fw, 128u << 20), 0);
+    ck_assert_int_eq(bios_cfg_fill(f->fw, 128u << 20, false, true), 0);
     uint8_t b[8];
     sel(f, FW_CFG_RAM_SIZE);
     read_data(f, b, 8);
@@ -355,6 +355,34 @@ START_TEST(bios_cfg_table_loader_places_valid_acpi_tables)
 }
 END_TEST
 
+/* SeaBIOS's serial console (etc/sercon-port) and FW_CFG_NOGRAPHIC: as QEMU's pc machine, only when
+ * nobody sees a screen (-nographic; softvisor also with -vga none). */
+START_TEST(bios_cfg_sercon_port_only_without_a_screen)
+{
+    static const struct {
+        bool nographic, has_vga, sercon;
+    } cases[] = { { false, true, false }, { true, true, true }, { false, false, true }, { true, false, true } };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        Fix *f = fix_new();
+        ck_assert_int_eq(bios_cfg_fill(f->fw, 64u << 20, cases[i].nographic, cases[i].has_vga), 0);
+        uint8_t b[2];
+        sel(f, FW_CFG_NOGRAPHIC);
+        read_data(f, b, 2);
+        ck_assert_uint_eq(b[0] | b[1] << 8, cases[i].nographic);
+        uint16_t key;
+        uint32_t size;
+        ck_assert_int_eq(find_file(f, "etc/sercon-port", &key, &size), cases[i].sercon);
+        if (cases[i].sercon) {
+            ck_assert_uint_eq(size, 2);
+            sel(f, key);
+            read_data(f, b, 2);
+            ck_assert_uint_eq(b[0] | b[1] << 8, 0x3f8);
+        }
+        fix_free(f);
+    }
+}
+END_TEST
+
 static Suite *fw_cfg_suite(void)
 {
     Suite *s = suite_create("fw_cfg");
@@ -367,6 +395,7 @@ static Suite *fw_cfg_suite(void)
     tcase_add_test(tc, fw_cfg_dma_write_or_bad_address_sets_error);
     tcase_add_test(tc, fw_cfg_dma_random_descriptors_stay_in_bounds);
     tcase_add_test(tc, bios_cfg_table_loader_places_valid_acpi_tables);
+    tcase_add_test(tc, bios_cfg_sercon_port_only_without_a_screen);
     suite_add_tcase(s, tc);
     return s;
 }

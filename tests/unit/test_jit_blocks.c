@@ -142,6 +142,8 @@ static void pair_check(const Pair *p, bool ram, const char *what)
                   (unsigned long long)a->icount, (unsigned long long)b->icount);
     ck_assert_msg(a->cr2 == b->cr2, "%s: cr2", what);
     ck_assert_msg(a->halted == b->halted, "%s: halted: interpreter %d, jit %d", what, a->halted, b->halted);
+    for (int r = 0; r < 16; r++)
+        ck_assert_msg(!memcmp(&a->xmm[r], &b->xmm[r], sizeof(a->xmm[r])), "%s: xmm%d differs", what, r);
     if (ram)
         ck_assert_msg(!memcmp(p->m[0]->ram, p->m[1]->ram, FM_RAM_SIZE), "%s: RAM differs", what);
     else
@@ -173,6 +175,7 @@ static const Piece producers[] = {
     { "add ax, bx", { 0x66, 0x01, 0xd8 }, 3, false },      { "sahf", { 0x9e }, 1, false },
     { "cmp rax, rbx", { 0x48, 0x39, 0xd8 }, 3, true },     { "add rax, rbx", { 0x48, 0x01, 0xd8 }, 3, true },
     { "shl rax, cl", { 0x48, 0xd3, 0xe0 }, 3, true },      { "imul rax, rbx", { 0x48, 0x0f, 0xaf, 0xc3 }, 4, true },
+    { "imul ebx", { 0xf7, 0xeb }, 2, false },              { "mul rbx", { 0x48, 0xf7, 0xe3 }, 3, true },
 };
 
 /* How block A ends: the next instruction starts block B. */
@@ -531,6 +534,636 @@ START_TEST(jit_smc_page_written_often_stays_interpreted)
 }
 END_TEST
 
+/* ---- XMM forms and NOP r/m (jit/translate_sse.c.inc) ---- */
+
+/* Distinct bytes in every XMM register and the data at 0x2f00..0x30ff, SSE usable (CR4.OSFXSR). */
+static void xmm_setup(Pair *p)
+{
+    for (int i = 0; i < 2; i++) {
+        Cpu *cpu = p->m[i]->cpu;
+        cpu->cr4 |= CR4_OSFXSR;
+        cpu->cr0 &= ~(uint64_t)(CR0_EM | CR0_TS);
+        for (int r = 0; r < 16; r++)
+            for (int k = 0; k < 16; k++)
+                cpu->xmm[r].b[k] = (uint8_t)(r * 16 + k * 7 + (k & 1 ? 0x80 : 0));
+        for (uint32_t a = 0x2f00; a < 0x3100; a++)
+            fm_poke(p->m[i], a, 1, (a * 13) & 0xff);
+        fm_poke(p->m[i], 0x2ffa, 1, 0x99);   /* some bytes equal to xmm1's (PCMPEQB) */
+    }
+}
+
+static void xmm_forms(FmMode mode, bool paged)
+{
+    Pair p = pair_new(mode);
+    if (paged)
+        paging_on(&p);
+    /* Loads, stores and operations, two of them crossing 0x3000 (a distant physical page when
+     * paged), flags of a CMP live across them. */
+    PAIR_LOAD(&p,
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xf3, 0x0f, 0x6f, 0x03,         /* movdqu xmm0, [ebx]        0x2ff8..0x3007: crosses */
+        0x66, 0x0f, 0x74, 0xc1,         /* pcmpeqb xmm0, xmm1 */
+        0x66, 0x0f, 0xd7, 0xc0,         /* pmovmskb eax, xmm0 */
+        0x66, 0x0f, 0x6f, 0x16,         /* movdqa xmm2, [esi]        0x3010 */
+        0x66, 0x0f, 0xef, 0xd0,         /* pxor xmm2, xmm0 */
+        0x66, 0x0f, 0xfc, 0x56, 0x10,   /* paddb xmm2, [esi + 0x10] */
+        0x0f, 0x29, 0x56, 0x20,         /* movaps [esi + 0x20], xmm2 */
+        0x0f, 0x10, 0x5e, 0x21,         /* movups xmm3, [esi + 0x21] unaligned */
+        0xf3, 0x0f, 0x7f, 0x5b, 0x04,   /* movdqu [ebx + 4], xmm3    0x2ffc..0x300b: crosses */
+        0x0f, 0x1f, 0x44, 0x00, 0x00,   /* nop dword [eax + eax]     no access */
+        0x66, 0x0f, 0xda, 0xda,         /* pminub xmm3, xmm2 */
+        0x66, 0x0f, 0x65, 0xe3,         /* pcmpgtw xmm4, xmm3 */
+        0x66, 0x0f, 0xe5, 0xec,         /* pmulhw xmm5, xmm4 */
+        0x66, 0x0f, 0xd9, 0xf5,         /* psubusw xmm6, xmm5 */
+        0x66, 0x0f, 0x6f, 0xfe,         /* movdqa xmm7, xmm6 */
+        0x0f, 0x28, 0xcf,               /* movaps xmm1, xmm7 */
+        0x72, 0x02,                     /* jb +2                     the CMP's flags */
+        0xff, 0xc7,                     /* inc edi */
+        0x66, 0x0f, 0xd7, 0xcb);        /* pmovmskb ecx, xmm3 */
+    pair_reg(&p, R_AX, 0x10);
+    pair_reg(&p, R_CX, 0x20);
+    pair_reg(&p, R_BX, 0x2ff8);
+    pair_reg(&p, R_SI, 0x3010);
+    xmm_setup(&p);
+    pair_run(&p, 100);
+    ck_assert(p.m[0]->cpu->halted);
+    pair_check(&p, true, "XMM forms");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.insns_native > s.insns_called, "XMM forms were not translated natively (%llu native, "
+                  "%llu calls)", (unsigned long long)s.insns_native, (unsigned long long)s.insns_called);
+    pair_free(&p);
+}
+
+START_TEST(jit_xmm_forms_pm32_equal_interpreter)
+{
+    xmm_forms(FM_PM32, false);
+}
+END_TEST
+
+START_TEST(jit_xmm_forms_paged_equal_interpreter)
+{
+    xmm_forms(FM_PM32, true);
+}
+END_TEST
+
+START_TEST(jit_xmm_forms_long64_equal_interpreter)
+{
+    xmm_forms(FM_LONG64, false);
+}
+END_TEST
+
+/* Faults of XMM forms in the middle of a block: a misaligned operand of an aligned form (#GP),
+ * CR0.TS (#NM), CR4.OSFXSR clear (#UD), and a crossing load and store into a non-present page
+ * (#PF, the store writes nothing).  A load from the page first fills its TLB entry, so that the
+ * XMM access hits the inline TLB and its own checks are what raise the fault. */
+static void xmm_fault(FmMode mode, const char *what, int vector, const uint8_t *code, size_t len,
+                      uint64_t cr0_set, bool osfxsr, bool paged)
+{
+    Pair p = pair_new(mode);
+    if (paged)
+        paging_on(&p);
+    pair_code(&p, code, len);
+    pair_reg(&p, R_AX, 0x10);
+    pair_reg(&p, R_CX, 0x20);
+    pair_reg(&p, R_BX, 0x3ff8);
+    pair_reg(&p, R_SI, 0x3010);
+    xmm_setup(&p);
+    for (int i = 0; i < 2; i++) {
+        p.m[i]->cpu->cr0 |= cr0_set;
+        if (!osfxsr)
+            p.m[i]->cpu->cr4 &= ~(uint64_t)CR4_OSFXSR;
+    }
+    fault_case(&p, what, vector);
+    pair_free(&p);
+}
+
+static void xmm_faults(FmMode mode)
+{
+    static const uint8_t movdqa_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0x66, 0x0f, 0xef, 0xc1,         /* pxor xmm0, xmm1 */
+        0x66, 0x0f, 0x6f, 0x56, 0x08,   /* movdqa xmm2, [esi + 8]    #GP(0) */
+        0xff, 0xc7 };                   /* inc edi */
+    static const uint8_t pxor_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x01, 0xc8,                     /* add eax, ecx */
+        0x66, 0x0f, 0xef, 0x46, 0x01,   /* pxor xmm0, [esi + 1]      #GP(0) */
+        0xff, 0xc7 };
+    static const uint8_t movaps_st_mis[] = {
+        0x8b, 0x16,                     /* mov edx, [esi]            fills the TLB entry */
+        0x29, 0xc8,                     /* sub eax, ecx */
+        0x0f, 0x29, 0x46, 0x04,         /* movaps [esi + 4], xmm0    #GP(0), nothing written */
+        0xff, 0xc7 };
+    static const uint8_t pxor_reg[] = {
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xff, 0xc7,                     /* inc edi */
+        0x66, 0x0f, 0xef, 0xc1,         /* pxor xmm0, xmm1           #NM / #UD */
+        0xff, 0xc6 };
+    static const uint8_t cross_load[] = {
+        0x39, 0xc8,                     /* cmp eax, ecx */
+        0xf3, 0x0f, 0x6f, 0x03,         /* movdqu xmm0, [ebx]        0x3ff8..0x4007: #PF */
+        0xff, 0xc7 };
+    static const uint8_t cross_store[] = {
+        0x01, 0xc8,                     /* add eax, ecx */
+        0x0f, 0x11, 0x13,               /* movups [ebx], xmm2        #PF, nothing written */
+        0xff, 0xc7 };
+    xmm_fault(mode, "movdqa misaligned", 13, movdqa_mis, sizeof(movdqa_mis), 0, true, false);
+    xmm_fault(mode, "pxor m128 misaligned", 13, pxor_mis, sizeof(pxor_mis), 0, true, false);
+    xmm_fault(mode, "movaps store misaligned", 13, movaps_st_mis, sizeof(movaps_st_mis), 0, true, false);
+    xmm_fault(mode, "pxor with CR0.TS", 7, pxor_reg, sizeof(pxor_reg), CR0_TS, true, false);
+    xmm_fault(mode, "pxor with CR0.EM", 6, pxor_reg, sizeof(pxor_reg), CR0_EM, true, false);
+    xmm_fault(mode, "pxor without CR4.OSFXSR", 6, pxor_reg, sizeof(pxor_reg), 0, false, false);
+    if (mode == FM_PM32) {
+        xmm_fault(mode, "movdqu load crossing into a non-present page", 14, cross_load, sizeof(cross_load),
+                  0, true, true);
+        xmm_fault(mode, "movups store crossing into a non-present page", 14, cross_store,
+                  sizeof(cross_store), 0, true, true);
+    }
+}
+
+START_TEST(jit_xmm_fault_mid_block_pm32_state_exact)
+{
+    xmm_faults(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_xmm_fault_mid_block_long64_state_exact)
+{
+    xmm_faults(FM_LONG64);
+}
+END_TEST
+
+/* A memcpy-like loop of 16-byte loads and stores that crosses pages, stopped at every budget. */
+START_TEST(jit_xmm_copy_loop_budget_stops_exact)
+{
+    static const uint8_t code[] = {
+        0xf3, 0x0f, 0x6f, 0x06,         /* 0: movdqu xmm0, [esi] */
+        0x66, 0x0f, 0xef, 0xc1,         /* 4: pxor xmm0, xmm1 */
+        0xf3, 0x0f, 0x7f, 0x07,         /* 8: movdqu [edi], xmm0 */
+        0x83, 0xc6, 0x0b,               /* 12: add esi, 11 */
+        0x83, 0xc7, 0x0d,               /* 15: add edi, 13 */
+        0xff, 0xca,                     /* 18: dec edx */
+        0x75, 0xea };                   /* 20: jnz 0 */
+    const uint64_t total = 20 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 1; budget++) {
+        Pair p = pair_new(FM_PM32);
+        pair_code(&p, code, sizeof(code));
+        xmm_setup(&p);
+        pair_reg(&p, R_SI, 0x2f80);
+        pair_reg(&p, R_DI, 0x2f90);
+        pair_reg(&p, R_DX, 20);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "xmm copy loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, true, what);
+        pair_release(&p, budget >= 8);
+    }
+}
+END_TEST
+
+/* ---- lazy-flag records stored out of line (jit/translate_defer.c.inc) ---- */
+
+/* A producer whose record is deferred past memory accesses and branches up to the next producer
+ * (a kill): the pieces that leave the main line must store it first, and each case observes
+ * it there: the exception frame of a #PF (32-bit, linear 0x4000 not present) or a #GP
+ * (64-bit, non-canonical RDI), the ADC that a store into the running block patches in (SMC
+ * stop), PUSHF after a taken branch. */
+static void deferred_flags(FmMode mode)
+{
+    static const struct { const char *what; uint8_t code[32]; int len; bool fault; } cases[] = {
+        { "cmp; load faulting; xor", { 0x39, 0xc8, 0x8b, 0x73, 0x10, 0x31, 0xf6 }, 7, true },
+        { "sub; store into the next instruction (add -> adc); pushf",
+          { 0x29, 0xc8, 0xc6, 0x42, 0x07, 0xd0, 0x83, 0xc0, 0x01, 0x9c, 0x5a }, 11, false },
+        { "cmp; jb taken or not; xor; pushf", { 0x39, 0xc8, 0x72, 0x02, 0x31, 0xf6, 0x9c, 0x5a }, 8, false },
+        { "add imm; push; pop; load (miss); test; pushf",
+          { 0x83, 0xc0, 0x07, 0x50, 0x5e, 0x8b, 0x33, 0x85, 0xc8, 0x9c, 0x5a }, 11, false },
+        { "and imm; movdqu load (miss); cmp; jz; pushf",
+          { 0x83, 0xe0, 0x0f, 0xf3, 0x0f, 0x6f, 0x03, 0x39, 0xc8, 0x74, 0x00, 0x9c, 0x5a }, 13, false },
+    };
+    static const uint64_t av[] = { 0, 7, 0x80000000, 0xffffffff, 0x8000000000000000ull };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            Pair p = pair_new(mode);
+            if (mode == FM_PM32)
+                paging_on(&p);     /* linear 0x4000 not present */
+            pair_code(&p, cases[c].code, (size_t)cases[c].len);
+            xmm_setup(&p);
+            pair_reg(&p, R_AX, av[a]);
+            pair_reg(&p, R_CX, 7);
+            pair_reg(&p, R_BX, mode == FM_PM32 ? 0x3ff0 : 0x2ff0);
+            pair_reg(&p, R_DX, FM_CODE);
+            char what[128];
+            snprintf(what, sizeof(what), "%s (eax %llx)", cases[c].what, (unsigned long long)av[a]);
+            if (cases[c].fault && mode == FM_LONG64) {
+                static const uint8_t gp[] = { 0x39, 0xc8, 0x8b, 0x37, 0x31, 0xf6 };  /* ... mov esi, [rdi] */
+                pair_code(&p, gp, sizeof(gp));
+                pair_reg(&p, R_DI, 0x8000000000000000ull);
+                fault_case(&p, what, 13);
+            } else if (cases[c].fault) {
+                fault_case(&p, what, 14);
+            } else {
+                pair_run(&p, 100);
+                ck_assert_msg(p.m[0]->cpu->halted, "%s: did not reach the HLT", what);
+                pair_check(&p, true, what);
+            }
+            pair_free(&p);
+        }
+    }
+}
+
+START_TEST(jit_deferred_flags_pm32_equal_interpreter)
+{
+    deferred_flags(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_deferred_flags_long64_equal_interpreter)
+{
+    deferred_flags(FM_LONG64);
+}
+END_TEST
+
+/* Both machines run `code` with eax/rax = a, ebx/rbx = b, edx = 0x3000 (a data page), esi = 0
+ * and the given flags, to its HLT, and must agree (`what` names the case). */
+static void pair_run_case(Pair *p, const uint8_t *code, size_t n, uint64_t a, uint64_t b,
+                          uint32_t flags, const char *what)
+{
+    pair_code(p, code, n);
+    pair_reg(p, R_AX, a);
+    pair_reg(p, R_BX, b);
+    pair_reg(p, R_DX, 0x3000);
+    pair_reg(p, R_SI, 0);
+    pair_flags(p, flags);
+    pair_run(p, 100);
+    ck_assert_msg(p->m[0]->cpu->halted, "%s: did not reach the HLT", what);
+    pair_check(p, true, what);
+}
+
+/* A producer, a load (its TLB probe clobbers the host flags), then all 16 SETcc: the conditions
+ * come from the producer redone on its registers (redo_flags), or from the record. */
+static void redone_flags(FmMode mode)
+{
+    static const Piece prods[] = {
+        { "cmp eax, ebx", { 0x39, 0xd8 }, 2, false },
+        { "sub eax, ebx", { 0x29, 0xd8 }, 2, false },
+        { "add eax, ebx", { 0x01, 0xd8 }, 2, false },
+        { "and eax, ebx", { 0x21, 0xd8 }, 2, false },
+        { "or eax, ebx", { 0x09, 0xd8 }, 2, false },
+        { "xor eax, ebx", { 0x31, 0xd8 }, 2, false },
+        { "test eax, ebx", { 0x85, 0xd8 }, 2, false },
+        { "cmp eax, 0x7f", { 0x83, 0xf8, 0x7f }, 3, false },
+        { "sub eax, -2", { 0x83, 0xe8, 0xfe }, 3, false },
+        { "add eax, 0x40000000", { 0x05, 0, 0, 0, 0x40 }, 5, false },
+        { "cmp rax, rbx", { 0x48, 0x39, 0xd8 }, 3, true },
+        { "add rax, rbx", { 0x48, 0x01, 0xd8 }, 3, true },
+        { "sub rax, 1", { 0x48, 0x83, 0xe8, 0x01 }, 4, true },
+        { "test rax, -1", { 0x48, 0xa9, 0xff, 0xff, 0xff, 0xff }, 6, true },
+    };
+    static const uint64_t av[] = { 0, 1, 0x7f, 0x80000000, 0xffffffff, 0x8000000000000000ull,
+                                   0xc0000000c0000000ull };
+    static const uint64_t bv[] = { 0, 1, 0x80000000, 0xffffffffffffffffull, 0x7f };
+    Pair p = pair_new(mode);
+    for (size_t pi = 0; pi < sizeof(prods) / sizeof(prods[0]); pi++) {
+        if (prods[pi].only64 && mode != FM_LONG64)
+            continue;
+        uint8_t code[512];
+        size_t n = put(code, 0, prods[pi].bytes, prods[pi].len);
+        /* mov edi, [edx] ; mov [edx + 4], edi */
+        static const uint8_t load[] = { 0x8b, 0x3a, 0x89, 0x7a, 0x04 };
+        n = put(code, n, load, sizeof(load));
+        n = tail(code, n, true);
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                char what[160];
+                snprintf(what, sizeof(what), "%s; load; setcc (eax %llx ebx %llx)", prods[pi].name,
+                         (unsigned long long)av[a], (unsigned long long)bv[b]);
+                pair_run_case(&p, code, n, av[a], bv[b], 0x8d7, what);
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_flags_redone_after_load_pm32_equal_interpreter)
+{
+    redone_flags(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_flags_redone_after_load_long64_equal_interpreter)
+{
+    redone_flags(FM_LONG64);
+}
+END_TEST
+
+/* One-operand MUL and IMUL of 32 and 64 bits (native, FORM_MUL1): a register or a memory
+ * operand (stored from ebx/rbx first, also across a page boundary, where the TLB probe misses and
+ * the handler runs), then all 16 SETcc and PUSHF, once right after the multiply and once after a
+ * load (the host flags clobbered, so the conditions come from the stored record). */
+static void mul_one_operand(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[16];
+        int len;
+        bool only64;
+    } muls[] = {
+        { "mul ebx", { 0xf7, 0xe3 }, 2, false },
+        { "imul ebx", { 0xf7, 0xeb }, 2, false },
+        { "mul eax", { 0xf7, 0xe0 }, 2, false },
+        { "imul edx", { 0xf7, 0xea }, 2, false },
+        /* mov [edx], ebx ; mul dword [edx] */
+        { "mul dword [edx]", { 0x89, 0x1a, 0xf7, 0x22 }, 4, false },
+        /* mov [edx], ebx ; imul dword [edx] */
+        { "imul dword [edx]", { 0x89, 0x1a, 0xf7, 0x2a }, 4, false },
+        /* mov [edx + 0xffe], ebx ; mul dword [edx + 0xffe] */
+        { "mul dword [edx + 0xffe] (page crossing)",
+          { 0x89, 0x9a, 0xfe, 0x0f, 0, 0, 0xf7, 0xa2, 0xfe, 0x0f, 0, 0 }, 12, false },
+        { "mul rbx", { 0x48, 0xf7, 0xe3 }, 3, true },
+        { "imul rbx", { 0x48, 0xf7, 0xeb }, 3, true },
+        { "imul r9", { 0x49, 0xf7, 0xe9 }, 3, true },
+        /* mov [rdx], rbx ; imul qword [rdx] */
+        { "imul qword [rdx]", { 0x48, 0x89, 0x1a, 0x48, 0xf7, 0x2a }, 6, true },
+        /* mov [rdx + 0xffc], rbx ; mul qword [rdx + 0xffc] */
+        { "mul qword [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0x48, 0xf7, 0xa2, 0xfc, 0x0f, 0, 0 }, 14, true },
+    };
+    static const uint64_t av[] = { 0, 1, 3, 0x7fffffff, 0x80000000, 0xffffffff, 0x123456789ull,
+                                   0x8000000000000000ull, 0xffffffffffffffffull };
+    static const uint64_t bv[] = { 0, 1, 2, 0x80000000, 0xffffffff, 0xfffffffffffffffeull };
+    Pair p = pair_new(mode);
+    for (size_t mi = 0; mi < sizeof(muls) / sizeof(muls[0]); mi++) {
+        if (muls[mi].only64 && mode != FM_LONG64)
+            continue;
+        for (int load = 0; load < 2; load++) {
+            uint8_t code[512];
+            size_t n = put(code, 0, muls[mi].bytes, muls[mi].len);
+            /* mov edi, [esi + 0x4000] */
+            static const uint8_t ld[] = { 0x8b, 0xbe, 0x00, 0x40, 0x00, 0x00 };
+            if (load)
+                n = put(code, n, ld, sizeof(ld));
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    char what[160];
+                    snprintf(what, sizeof(what), "%s%s (rax %llx rbx %llx)", muls[mi].name,
+                             load ? "; load" : "", (unsigned long long)av[a],
+                             (unsigned long long)bv[b]);
+                    pair_reg(&p, 9, bv[b] ^ 0x5555);
+                    pair_run_case(&p, code, n, av[a], bv[b], b & 1 ? 0x8d7 : 0x002, what);
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_mul_one_operand_pm32_equal_interpreter)
+{
+    mul_one_operand(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_mul_one_operand_long64_equal_interpreter)
+{
+    mul_one_operand(FM_LONG64);
+}
+END_TEST
+
+/* SHL/SHR/SAR by CL of 32 and 64 bits (native): counts that mask to 0 (no flag changes, the
+ * 32-bit register still written), 1, larger ones and past the mask, on eax/rax, edi/rdi with
+ * bits set above, and ecx itself, after a CMP whose flags a 0 count keeps, with all arithmetic
+ * flags set or clear; then all 16 SETcc and PUSHF, once right after and once after a load. */
+static void shift_cl(FmMode mode)
+{
+    static const Piece shifts[] = {
+        { "shl eax, cl", { 0xd3, 0xe0 }, 2, false },
+        { "shr edi, cl", { 0xd3, 0xef }, 2, false },
+        { "sar eax, cl", { 0xd3, 0xf8 }, 2, false },
+        { "shl ecx, cl", { 0xd3, 0xe1 }, 2, false },
+        { "shl rax, cl", { 0x48, 0xd3, 0xe0 }, 3, true },
+        { "shr rdi, cl", { 0x48, 0xd3, 0xef }, 3, true },
+        { "sar rax, cl", { 0x48, 0xd3, 0xf8 }, 3, true },
+    };
+    static const uint64_t av[] = { 0x80000001ull, 0xc000000000000003ull, 0x7fffffffffffffffull };
+    static const uint64_t cv[] = { 0, 1, 2, 7, 31, 32, 33, 63, 64, 0x1ff };
+    Pair p = pair_new(mode);
+    for (size_t si = 0; si < sizeof(shifts) / sizeof(shifts[0]); si++) {
+        if (shifts[si].only64 && mode != FM_LONG64)
+            continue;
+        for (int load = 0; load < 2; load++) {
+            uint8_t code[512];
+            static const uint8_t cmp[] = { 0x39, 0xd8 };   /* cmp eax, ebx */
+            size_t n = put(code, 0, cmp, sizeof(cmp));
+            n = put(code, n, shifts[si].bytes, shifts[si].len);
+            /* mov esi, [edx] */
+            static const uint8_t ld[] = { 0x8b, 0x32 };
+            if (load)
+                n = put(code, n, ld, sizeof(ld));
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t c = 0; c < sizeof(cv) / sizeof(cv[0]); c++) {
+                    for (int f = 0; f < 2; f++) {
+                        char what[160];
+                        snprintf(what, sizeof(what), "cmp; %s%s (rax %llx rcx %llx flags %s)",
+                                 shifts[si].name, load ? "; load" : "", (unsigned long long)av[a],
+                                 (unsigned long long)cv[c], f ? "set" : "clear");
+                        pair_reg(&p, R_CX, cv[c] | 0x5a00000000000000ull);
+                        pair_reg(&p, R_DI, av[a] ^ 0xffff0000ffff0000ull);
+                        pair_run_case(&p, code, n, av[a], 0x80000001, f ? 0x8d7 : 0x002, what);
+                    }
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_shift_by_cl_pm32_equal_interpreter)
+{
+    shift_cl(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_shift_by_cl_long64_equal_interpreter)
+{
+    shift_cl(FM_LONG64);
+}
+END_TEST
+
+/* DIV of 32 and 64 bits (native, FORM_DIV): rdx from rdi, a register or memory divisor (stored
+ * from ebx/rbx first at esi + 0x3000, also across a page boundary), quotients that fit and the
+ * #DE of a 0 divisor or a quotient too large (delivered through the IDT, the state before it
+ * compared), after a CMP whose flags DIV keeps; then all 16 SETcc and PUSHF. */
+static void div_cases(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[24];
+        int len;
+        bool only64;
+    } divs[] = {
+        /* mov edx, edi ; cmp eax, ebx ; div ebx */
+        { "div ebx", { 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xf3 }, 6, false },
+        /* mov edx, edi ; cmp eax, ebx ; div eax */
+        { "div eax", { 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xf0 }, 6, false },
+        /* mov [esi + 0x3000], ebx ; mov edx, edi ; cmp eax, ebx ; div dword [esi + 0x3000] */
+        { "div dword [esi + 0x3000]",
+          { 0x89, 0x9e, 0, 0x30, 0, 0, 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xb6, 0, 0x30, 0, 0 }, 16, false },
+        /* mov [esi + 0x3ffe], ebx ; mov edx, edi ; cmp eax, ebx ; div dword [esi + 0x3ffe] */
+        { "div dword [esi + 0x3ffe] (page crossing)",
+          { 0x89, 0x9e, 0xfe, 0x3f, 0, 0, 0x89, 0xfa, 0x39, 0xd8, 0xf7, 0xb6, 0xfe, 0x3f, 0, 0 }, 16,
+          false },
+        /* mov rdx, rdi ; cmp rax, rbx ; div rbx */
+        { "div rbx", { 0x48, 0x89, 0xfa, 0x48, 0x39, 0xd8, 0x48, 0xf7, 0xf3 }, 9, true },
+        /* mov [rsi + 0x3ffc], rbx ; mov rdx, rdi ; cmp rax, rbx ; div qword [rsi + 0x3ffc] */
+        { "div qword [rsi + 0x3ffc] (page crossing)",
+          { 0x48, 0x89, 0x9e, 0xfc, 0x3f, 0, 0, 0x48, 0x89, 0xfa, 0x48, 0x39, 0xd8, 0x48, 0xf7, 0xb6,
+            0xfc, 0x3f, 0, 0 }, 20, true },
+    };
+    static const uint64_t av[] = { 0, 7, 0xffffffff, 0x123456789abcdef0ull, 0xffffffffffffffffull };
+    static const uint64_t dv[] = { 0, 1, 0x7fffffff, 0xfffffffe };
+    static const uint64_t bv[] = { 0, 1, 2, 7, 0xffffffff, 0x100000000ull, 0xffffffffffffffffull };
+    Pair p = pair_new(mode);
+    for (size_t di = 0; di < sizeof(divs) / sizeof(divs[0]); di++) {
+        if (divs[di].only64 && mode != FM_LONG64)
+            continue;
+        uint8_t code[512];
+        size_t n = put(code, 0, divs[di].bytes, divs[di].len);
+        n = tail(code, n, true);
+        for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+            for (size_t d = 0; d < sizeof(dv) / sizeof(dv[0]); d++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    char what[160];
+                    snprintf(what, sizeof(what), "%s (rax %llx rdx %llx rbx %llx)", divs[di].name,
+                             (unsigned long long)av[a], (unsigned long long)dv[d],
+                             (unsigned long long)bv[b]);
+                    pair_reg(&p, R_DI, dv[d]);
+                    pair_run_case(&p, code, n, av[a], bv[b], 0x002, what);
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_div_pm32_equal_interpreter)
+{
+    div_cases(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_div_long64_equal_interpreter)
+{
+    div_cases(FM_LONG64);
+}
+END_TEST
+
+/* BSF and TZCNT of 32 and 64 bits (native, FORM_BSF/FORM_TZCNT): a register or memory source
+ * (stored from ebx/rbx first, also across a page boundary), 0 and non-0, into edi/rdi with other
+ * bits set above (BSF of 0 leaves all 64 unchanged), after a producer whose flags the host holds
+ * (CMP; TEST with AF 0), a shift (AF unknown: the flags come from the record) or none, with all
+ * arithmetic flags set or clear before; then all 16 SETcc and PUSHF. */
+static void bitscan(FmMode mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[16];
+        int len;
+        bool only64;
+    } scans[] = {
+        { "bsf edi, ebx", { 0x0f, 0xbc, 0xfb }, 3, false },
+        { "tzcnt edi, ebx", { 0xf3, 0x0f, 0xbc, 0xfb }, 4, false },
+        { "bsf eax, eax", { 0x0f, 0xbc, 0xc0 }, 3, false },
+        /* mov [edx], ebx ; bsf edi, [edx] */
+        { "bsf edi, [edx]", { 0x89, 0x1a, 0x0f, 0xbc, 0x3a }, 5, false },
+        /* mov [edx], ebx ; tzcnt edi, [edx] */
+        { "tzcnt edi, [edx]", { 0x89, 0x1a, 0xf3, 0x0f, 0xbc, 0x3a }, 6, false },
+        { "bsf rdi, rbx", { 0x48, 0x0f, 0xbc, 0xfb }, 4, true },
+        { "tzcnt rdi, rbx", { 0xf3, 0x48, 0x0f, 0xbc, 0xfb }, 5, true },
+        /* mov [rdx + 0xffc], rbx ; tzcnt rdi, [rdx + 0xffc] */
+        { "tzcnt rdi, [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0xf3, 0x48, 0x0f, 0xbc, 0xba, 0xfc, 0x0f, 0, 0 }, 16,
+          true },
+        /* mov [rdx + 0xffc], rbx ; bsf rdi, [rdx + 0xffc] */
+        { "bsf rdi, [rdx + 0xffc] (page crossing)",
+          { 0x48, 0x89, 0x9a, 0xfc, 0x0f, 0, 0, 0x48, 0x0f, 0xbc, 0xba, 0xfc, 0x0f, 0, 0 }, 15, true },
+    };
+    static const Piece before[] = {
+        { "", { 0 }, 0, false },
+        { "cmp eax, ebx", { 0x39, 0xd8 }, 2, false },
+        { "test eax, ebx", { 0x85, 0xd8 }, 2, false },
+        { "shl eax, 3", { 0xc1, 0xe0, 0x03 }, 3, false },
+    };
+    static const uint64_t av[] = { 0, 0x80000000, 0xffffffffffffffffull };
+    static const uint64_t bv[] = { 0, 1, 0x80000000, 0x100000000ull, 0x8000000000000000ull,
+                                   0xfffffffffffffff0ull };
+    Pair p = pair_new(mode);
+    for (size_t si = 0; si < sizeof(scans) / sizeof(scans[0]); si++) {
+        if (scans[si].only64 && mode != FM_LONG64)
+            continue;
+        for (size_t bi = 0; bi < sizeof(before) / sizeof(before[0]); bi++) {
+            uint8_t code[512];
+            size_t n = put(code, 0, before[bi].bytes, before[bi].len);
+            n = put(code, n, scans[si].bytes, scans[si].len);
+            n = tail(code, n, true);
+            for (size_t a = 0; a < sizeof(av) / sizeof(av[0]); a++) {
+                for (size_t b = 0; b < sizeof(bv) / sizeof(bv[0]); b++) {
+                    for (int f = 0; f < 2; f++) {
+                        char what[160];
+                        snprintf(what, sizeof(what), "%s; %s (rax %llx rbx %llx flags %s)",
+                                 before[bi].name, scans[si].name, (unsigned long long)av[a],
+                                 (unsigned long long)bv[b], f ? "set" : "clear");
+                        pair_reg(&p, R_DI, 0x5a5a5a5a00000077ull);
+                        pair_run_case(&p, code, n, av[a], bv[b], f ? 0x8d7 : 0x002, what);
+                    }
+                }
+            }
+        }
+    }
+    pair_free(&p);
+}
+
+START_TEST(jit_bsf_tzcnt_pm32_equal_interpreter)
+{
+    bitscan(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_bsf_tzcnt_long64_equal_interpreter)
+{
+    bitscan(FM_LONG64);
+}
+END_TEST
+
+/* A loop whose CMP's record is deferred past a load and taken back by the back-edge, stopped at
+ * every budget. */
+START_TEST(jit_deferred_flags_loop_budget_stops_exact)
+{
+    static const uint8_t code[] = {
+        0x83, 0xc6, 0x04,               /* 0: add esi, 4 */
+        0x39, 0xfe,                     /* 3: cmp esi, edi            deferred up to the ADD */
+        0x8b, 0x06,                     /* 5: mov eax, [esi] */
+        0x01, 0xc1,                     /* 7: add ecx, eax */
+        0x39, 0xfe,                     /* 9: cmp esi, edi */
+        0x8b, 0x5e, 0x04,               /* 11: mov ebx, [esi + 4] */
+        0x72, 0xef };                   /* 14: jb 0 */
+    const uint64_t total = 12 * 7 + 1;
+    for (uint64_t budget = 1; budget <= total + 1; budget++) {
+        Pair p = pair_new(FM_PM32);
+        pair_code(&p, code, sizeof(code));
+        pair_reg(&p, R_SI, 0x2fd0);
+        pair_reg(&p, R_DI, 0x3000);
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "deferred-flags loop, budget %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        pair_release(&p, budget >= 8);   /* the block holds the HLT: 8 */
+    }
+}
+END_TEST
+
 /* ---- budget stops in a loop ---- */
 
 static void loop_code(Pair *p)
@@ -563,6 +1196,20 @@ static void self_loop_code(Pair *p)
     pair_reg(p, R_DX, 50);
 }
 
+/* Runs both machines to the HLT in steps of `chunk` instructions, comparing at every stop; the
+ * run retires `total` instructions. */
+static void run_in_chunks(Pair *p, uint64_t chunk, const char *name, uint64_t total)
+{
+    for (int i = 0; !p->m[0]->cpu->halted; i++) {
+        ck_assert_msg(i < 1000, "no end");
+        pair_budget(p, chunk);
+        char what[80];
+        snprintf(what, sizeof(what), "%s in chunks of %llu, stop %d", name, (unsigned long long)chunk, i);
+        pair_check(p, false, what);
+    }
+    ck_assert_int_eq(p->m[1]->cpu->icount, total);
+}
+
 static void budget_stops(uint32_t threshold)
 {
     for (uint64_t budget = 1; budget <= 3 * 50 + 2; budget++) {
@@ -589,14 +1236,7 @@ static void budget_stops(uint32_t threshold)
     for (uint64_t chunk = 1; chunk <= 16; chunk++) {
         Pair p = pair_new_threshold(FM_PM32, threshold);
         loop_code(&p);
-        for (int i = 0; !p.m[0]->cpu->halted; i++) {
-            ck_assert_msg(i < 1000, "no end");
-            pair_budget(&p, chunk);
-            char what[64];
-            snprintf(what, sizeof(what), "chunks of %llu, stop %d", (unsigned long long)chunk, i);
-            pair_check(&p, false, what);
-        }
-        ck_assert_int_eq(p.m[1]->cpu->icount, total);
+        run_in_chunks(&p, chunk, "loop", total);
         /* Budgets of 1 never fit a block: the interpreter runs them all (jit.h section 1). */
         pair_release(&p, chunk > 1);
     }
@@ -611,6 +1251,181 @@ END_TEST
 START_TEST(jit_budget_stops_in_loop_threshold2_exact)
 {
     budget_stops(2);
+}
+END_TEST
+
+/* ---- patched chains between blocks (jit/chain.h, jit.h section 6) ---- */
+
+/* The chaining counters of the JIT machine: `chained` transfers must have gone through patched
+ * jumps (else the test tested nothing). */
+static void chains_used(const Pair *p, const char *what)
+{
+    JitStats s = jit_stats(p->m[1]->cpu->jit);
+    ck_assert_msg(s.chains_linked > 0 && s.chain_hits > 0, "%s: no patched jump was taken (%llu linked, %llu hits)",
+                  what, (unsigned long long)s.chains_linked, (unsigned long long)s.chain_hits);
+}
+
+/* A loop through three blocks on one page, each ending in a jump to the next: every transfer is a
+ * patch site.  30 iterations of 7 instructions, then the HLT. */
+static void chained_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x01, 0xc8,                     /* 0x00: add eax, ecx */
+        0xff, 0xc1,                     /* 0x02: inc ecx */
+        0xeb, 0x0a,                     /* 0x04: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0x83, 0xeb, 0x01,               /* 0x10: sub ebx, 1 */
+        0xeb, 0x0b,                     /* 0x13: jmp 0x20 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0xff, 0xca,                     /* 0x20: dec edx */
+        0x75, 0xdc);                    /* 0x22: jnz 0x00 */
+    pair_reg(p, R_AX, 0);
+    pair_reg(p, R_CX, 1);
+    pair_reg(p, R_BX, 1000);
+    pair_reg(p, R_DX, 30);
+}
+
+/* A loop whose first block ends after RDTSC (the decoder ends blocks after system
+ * instructions; the handler returns INSN_NEXT), so generated code goes on to the next block
+ * without the run loop: 30 iterations of 4 instructions, then the HLT.  The TSC comes from the
+ * instruction count, the same in both tiers. */
+static void rdtsc_loop_code(Pair *p)
+{
+    PAIR_LOAD(p,
+        0x0f, 0x31,                     /* 0x00: rdtsc */
+        0x01, 0xc6,                     /* 0x02: add esi, eax */
+        0xff, 0xcf,                     /* 0x04: dec edi */
+        0x75, 0xf8);                    /* 0x06: jnz 0x00 */
+    pair_reg(p, R_SI, 0);
+    pair_reg(p, R_DI, 30);
+}
+
+static void chained_budget_stops(FmMode mode, void (*load)(Pair *), uint64_t total)
+{
+    for (uint64_t budget = 1; budget <= total - 40 + 2; budget++) {
+        Pair p = pair_new(mode);
+        load(&p);
+        pair_budget(&p, 40);                      /* translate and link the loop first */
+        pair_budget(&p, budget);
+        char what[64];
+        snprintf(what, sizeof(what), "chained loop, budget 40 + %llu", (unsigned long long)budget);
+        pair_check(&p, false, what);
+        if (budget > 30)
+            chains_used(&p, what);
+        pair_free(&p);
+    }
+    for (uint64_t chunk = 2; chunk <= 9; chunk++) {
+        Pair p = pair_new(mode);
+        load(&p);
+        run_in_chunks(&p, chunk, "chained loop", total);
+        pair_free(&p);
+    }
+}
+
+START_TEST(jit_chain_budget_stops_in_chained_loop_pm32_exact)
+{
+    chained_budget_stops(FM_PM32, chained_loop_code, 30 * 7 + 1);
+}
+END_TEST
+
+START_TEST(jit_chain_budget_stops_in_chained_loop_long64_exact)
+{
+    chained_budget_stops(FM_LONG64, chained_loop_code, 30 * 7 + 1);
+}
+END_TEST
+
+START_TEST(jit_chain_after_system_instruction_exact)
+{
+    chained_budget_stops(FM_LONG64, rdtsc_loop_code, 30 * 4 + 1);
+    chained_budget_stops(FM_PM32, rdtsc_loop_code, 30 * 4 + 1);
+    Pair p = pair_new(FM_LONG64);
+    rdtsc_loop_code(&p);
+    pair_run(&p, 1000);
+    pair_check(&p, false, "RDTSC loop");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.exits[JIT_EXIT_END] <= 1, "%llu end exits: blocks ending after RDTSC went to the run loop",
+                  (unsigned long long)s.exits[JIT_EXIT_END]);
+    pair_free(&p);
+}
+END_TEST
+
+/* Chained code stores into its own page when EDX reaches 5: the ADD of the block it jumps back to
+ * (a chained-to block) becomes a SUB.  The page's blocks and the patched jumps into them are
+ * dropped, the storing block stops after the store, and the next iterations run the new code. */
+static void chain_smc(FmMode mode)
+{
+    Pair p = pair_new(mode);
+    PAIR_LOAD(&p,
+        0x01, 0xc8,                     /* 0x00: add eax, ecx      (0x29 here: sub eax, ecx) */
+        0xeb, 0x0c,                     /* 0x02: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0xff, 0xca,                     /* 0x10: dec edx */
+        0x83, 0xfa, 0x05,               /* 0x12: cmp edx, 5 */
+        0x75, 0x03,                     /* 0x15: jne 0x1a */
+        0xc6, 0x03, 0x29,               /* 0x17: mov byte [ebx], 0x29 */
+        0x85, 0xd2,                     /* 0x1a: test edx, edx */
+        0x75, 0xe2);                    /* 0x1c: jnz 0x00 */
+    pair_reg(&p, R_AX, 0);
+    pair_reg(&p, R_CX, 7);
+    pair_reg(&p, R_BX, FM_CODE);
+    pair_reg(&p, R_DX, 30);
+    pair_run(&p, 1000);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_AX], (uint32_t)(25 * 7 - 5 * 7));
+    pair_check(&p, true, "store into a chained-to block");
+    chains_used(&p, "store into a chained-to block");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.smc_invalidations >= 1 && s.exits[JIT_EXIT_STOP] >= 1, "the store did not stop chained code");
+    pair_free(&p);
+}
+
+START_TEST(jit_chain_smc_into_chained_block_pm32_exact)
+{
+    chain_smc(FM_PM32);
+}
+END_TEST
+
+START_TEST(jit_chain_smc_into_chained_block_long64_exact)
+{
+    chain_smc(FM_LONG64);
+}
+END_TEST
+
+/* Block A loads DS (a handler call, which does not end the block) and jumps to block B, whose
+ * native load checks at entry that DS is flat (jit.h section 1).  After EDX reaches 4, A loads a
+ * selector with base 0x100: the patched jump from A still leads to B, whose entry check now
+ * fails, and the interpreter runs B from there (JIT_EXIT_BUDGET), reading at base 0x100. */
+START_TEST(jit_chain_to_block_failing_entry_check_exact)
+{
+    Pair p = pair_new(FM_PM32);
+    for (int i = 0; i < 2; i++) {
+        fm_poke(p.m[i], GDT + 24, 8, 0x00cf93000100ffffull);   /* data, base 0x100, 4 GiB */
+        p.m[i]->cpu->gdtr.limit = 31;
+        fm_poke(p.m[i], 0x8000, 4, 0x11);
+        fm_poke(p.m[i], 0x8100, 4, 0x2200);
+    }
+    PAIR_LOAD(&p,
+        0x8e, 0xde,                     /* 0x00: mov ds, si */
+        0xeb, 0x0c,                     /* 0x02: jmp 0x10 */
+        0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+        0x8b, 0x03,                     /* 0x10: mov eax, [ebx] */
+        0x01, 0xc1,                     /* 0x12: add ecx, eax */
+        0x83, 0xfa, 0x04,               /* 0x14: cmp edx, 4 */
+        0x75, 0x05,                     /* 0x17: jne 0x1e */
+        0xbe, 0x18, 0x00, 0x00, 0x00,   /* 0x19: mov esi, 0x18 */
+        0xff, 0xca,                     /* 0x1e: dec edx */
+        0x75, 0xde);                    /* 0x20: jnz 0x00 */
+    pair_reg(&p, R_BX, 0x8000);
+    pair_reg(&p, R_CX, 0);
+    pair_reg(&p, R_DX, 20);
+    pair_reg(&p, R_SI, 0x10);
+    pair_run(&p, 1000);
+    ck_assert_int_eq(p.m[1]->cpu->gpr[R_CX], 17 * 0x11 + 3 * 0x2200);
+    pair_check(&p, true, "chain into a block whose entry check fails");
+    chains_used(&p, "chain into a block whose entry check fails");
+    JitStats s = jit_stats(p.m[1]->cpu->jit);
+    ck_assert_msg(s.exits[JIT_EXIT_BUDGET] >= 3, "%llu budget exits: the entry check did not fail",
+                  (unsigned long long)s.exits[JIT_EXIT_BUDGET]);
+    pair_free(&p);
 }
 END_TEST
 
@@ -631,8 +1446,33 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_smc_into_running_block_pm32_stops_after_store);
     tcase_add_test(tc, jit_smc_into_running_block_long64_stops_after_store);
     tcase_add_test(tc, jit_smc_page_written_often_stays_interpreted);
+    tcase_add_test(tc, jit_xmm_forms_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_forms_paged_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_forms_long64_equal_interpreter);
+    tcase_add_test(tc, jit_xmm_fault_mid_block_pm32_state_exact);
+    tcase_add_test(tc, jit_xmm_fault_mid_block_long64_state_exact);
+    tcase_add_test(tc, jit_xmm_copy_loop_budget_stops_exact);
+    tcase_add_test(tc, jit_deferred_flags_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_long64_equal_interpreter);
+    tcase_add_test(tc, jit_deferred_flags_loop_budget_stops_exact);
+    tcase_add_test(tc, jit_flags_redone_after_load_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_flags_redone_after_load_long64_equal_interpreter);
+    tcase_add_test(tc, jit_mul_one_operand_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_mul_one_operand_long64_equal_interpreter);
+    tcase_add_test(tc, jit_bsf_tzcnt_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_bsf_tzcnt_long64_equal_interpreter);
+    tcase_add_test(tc, jit_div_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_div_long64_equal_interpreter);
+    tcase_add_test(tc, jit_shift_by_cl_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_shift_by_cl_long64_equal_interpreter);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold0_exact);
     tcase_add_test(tc, jit_budget_stops_in_loop_threshold2_exact);
+    tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_pm32_exact);
+    tcase_add_test(tc, jit_chain_budget_stops_in_chained_loop_long64_exact);
+    tcase_add_test(tc, jit_chain_after_system_instruction_exact);
+    tcase_add_test(tc, jit_chain_smc_into_chained_block_pm32_exact);
+    tcase_add_test(tc, jit_chain_smc_into_chained_block_long64_exact);
+    tcase_add_test(tc, jit_chain_to_block_failing_entry_check_exact);
     suite_add_tcase(s, tc);
     return s;
 }

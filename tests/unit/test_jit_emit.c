@@ -19,6 +19,7 @@
 
 #include "jit/emit_branch.h"
 #include "jit/emit_insn.h"
+#include "jit/emit_sse.h"
 #include "jit/jit.h"
 
 /* ---- Zydis names of our registers ---- */
@@ -63,6 +64,7 @@ static ZydisRegister zreg(int size, int r)
     case 1: return zr8[r];
     case 2: return zr16[r];
     case 4: return zr32[r];
+    case 16: return (ZydisRegister)(ZYDIS_REGISTER_XMM0 + r);   /* XMM0..XMM15 are consecutive */
     default: return zr64[r];
     }
 }
@@ -416,6 +418,48 @@ START_TEST(emit_movzx_movsx_movsxd_lea_decode_back)
 }
 END_TEST
 
+/* ---- SSE2 (jit/emit_sse.h) ---- */
+
+START_TEST(emit_sse_movdqu_packed_ops_pmovmskb_decode_back)
+{
+    T *t = t_new();
+    Mems *full = mems_full();
+    static const struct { uint8_t op; ZydisMnemonic mn; } packed[] = {
+        { 0xfc, ZYDIS_MNEMONIC_PADDB }, { 0xfd, ZYDIS_MNEMONIC_PADDW }, { 0xfe, ZYDIS_MNEMONIC_PADDD },
+        { 0xd4, ZYDIS_MNEMONIC_PADDQ }, { 0xf8, ZYDIS_MNEMONIC_PSUBB }, { 0xf9, ZYDIS_MNEMONIC_PSUBW },
+        { 0xfa, ZYDIS_MNEMONIC_PSUBD }, { 0xfb, ZYDIS_MNEMONIC_PSUBQ }, { 0xec, ZYDIS_MNEMONIC_PADDSB },
+        { 0xed, ZYDIS_MNEMONIC_PADDSW }, { 0xe8, ZYDIS_MNEMONIC_PSUBSB }, { 0xe9, ZYDIS_MNEMONIC_PSUBSW },
+        { 0xdc, ZYDIS_MNEMONIC_PADDUSB }, { 0xdd, ZYDIS_MNEMONIC_PADDUSW },
+        { 0xd8, ZYDIS_MNEMONIC_PSUBUSB }, { 0xd9, ZYDIS_MNEMONIC_PSUBUSW },
+        { 0xd5, ZYDIS_MNEMONIC_PMULLW }, { 0xe5, ZYDIS_MNEMONIC_PMULHW }, { 0xe4, ZYDIS_MNEMONIC_PMULHUW },
+        { 0xdb, ZYDIS_MNEMONIC_PAND }, { 0xdf, ZYDIS_MNEMONIC_PANDN }, { 0xeb, ZYDIS_MNEMONIC_POR },
+        { 0xef, ZYDIS_MNEMONIC_PXOR }, { 0x74, ZYDIS_MNEMONIC_PCMPEQB }, { 0x75, ZYDIS_MNEMONIC_PCMPEQW },
+        { 0x76, ZYDIS_MNEMONIC_PCMPEQD }, { 0x64, ZYDIS_MNEMONIC_PCMPGTB }, { 0x65, ZYDIS_MNEMONIC_PCMPGTW },
+        { 0x66, ZYDIS_MNEMONIC_PCMPGTD }, { 0xe0, ZYDIS_MNEMONIC_PAVGB }, { 0xe3, ZYDIS_MNEMONIC_PAVGW },
+        { 0xda, ZYDIS_MNEMONIC_PMINUB }, { 0xde, ZYDIS_MNEMONIC_PMAXUB }, { 0xea, ZYDIS_MNEMONIC_PMINSW },
+        { 0xee, ZYDIS_MNEMONIC_PMAXSW },
+    };
+    for (int x = 0; x < 16; x++) {
+        for (int k = 0; k < full->n; k++) {
+            emit_movdqu_xm(E(t), x, full->m[k]);
+            EXPECT(t, ZYDIS_MNEMONIC_MOVDQU, WR(16, x), WM(16, full->m[k]));
+            emit_movdqu_mx(E(t), full->m[k], x);
+            EXPECT(t, ZYDIS_MNEMONIC_MOVDQU, WM(16, full->m[k]), WR(16, x));
+        }
+        for (int y = 0; y < 16; y++) {
+            for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++) {
+                emit_packed_xx(E(t), packed[i].op, x, y);
+                EXPECT(t, packed[i].mn, WR(16, x), WR(16, y));
+            }
+            emit_pmovmskb_rx(E(t), x, y);
+            EXPECT(t, ZYDIS_MNEMONIC_PMOVMSKB, WR(4, x), WR(16, y));
+        }
+    }
+    free(full);
+    t_done(t, 200000);
+}
+END_TEST
+
 /* ---- arithmetic ---- */
 
 static const ZydisMnemonic alu_mn[8] = {
@@ -501,10 +545,12 @@ START_TEST(emit_alu_all_operations_forms_registers_and_immediates_decode_back)
 }
 END_TEST
 
-START_TEST(emit_test_inc_dec_not_neg_xchg_decode_back)
+START_TEST(emit_test_unary_mul_div_xchg_decode_back)
 {
-    static const ZydisMnemonic un_mn[4] = { ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC,
-                                            ZYDIS_MNEMONIC_NOT, ZYDIS_MNEMONIC_NEG };
+    static const ZydisMnemonic un_mn[7] = { ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC,
+                                            ZYDIS_MNEMONIC_NOT, ZYDIS_MNEMONIC_NEG,
+                                            ZYDIS_MNEMONIC_MUL, ZYDIS_MNEMONIC_IMUL,
+                                            ZYDIS_MNEMONIC_DIV };
     T *t = t_new();
     Mems *small = mems_small();
     for (int si = 0; si < 4; si++) {
@@ -526,7 +572,7 @@ START_TEST(emit_test_inc_dec_not_neg_xchg_decode_back)
                 emit_test_ri(E(t), s, a, v);
                 EXPECT(t, ZYDIS_MNEMONIC_TEST, WR(s, a), WI(s, v));
             }
-            for (int op = 0; op < 4; op++) {
+            for (int op = 0; op < 7; op++) {
                 emit_unary_r(E(t), op, s, a);
                 EXPECT(t, un_mn[op], WR(s, a));
             }
@@ -542,7 +588,7 @@ START_TEST(emit_test_inc_dec_not_neg_xchg_decode_back)
         }
         for (int k = 0; k < small->n; k++) {
             EmitMem m = small->m[k];
-            for (int op = 0; op < 4; op++) {
+            for (int op = 0; op < 7; op++) {
                 emit_unary_m(E(t), op, s, m);
                 EXPECT(t, un_mn[op], WM(s, m));
             }
@@ -596,7 +642,7 @@ START_TEST(emit_shifts_rotates_by_one_imm_and_cl_decode_back)
 }
 END_TEST
 
-START_TEST(emit_imul_bt_decode_back)
+START_TEST(emit_imul_bt_bsf_decode_back)
 {
     T *t = t_new();
     Mems *small = mems_small();
@@ -607,6 +653,8 @@ START_TEST(emit_imul_bt_decode_back)
                 EXPECT(t, ZYDIS_MNEMONIC_IMUL, WR(s, a), WR(s, b));
                 emit_bt_rr(E(t), s, a, b);
                 EXPECT(t, ZYDIS_MNEMONIC_BT, WR(s, a), WR(s, b));
+                emit_bsf_rr(E(t), s, a, b);
+                EXPECT(t, ZYDIS_MNEMONIC_BSF, WR(s, a), WR(s, b));
                 for (int k = 0; k < NIMM; k++) {
                     int64_t v = s == 2 ? (int16_t)alu_imms[k] : s == 4 ? (int32_t)alu_imms[k] : alu_imms[k];
                     emit_imul_rri(E(t), s, a, b, v);
@@ -992,10 +1040,11 @@ int main(void)
     tcase_add_test(tc, emit_mov_every_register_size_and_memory_operand_decodes_back);
     tcase_add_test(tc, emit_mov_immediates_pick_a_form_that_loads_the_value);
     tcase_add_test(tc, emit_movzx_movsx_movsxd_lea_decode_back);
+    tcase_add_test(tc, emit_sse_movdqu_packed_ops_pmovmskb_decode_back);
     tcase_add_test(tc, emit_alu_all_operations_forms_registers_and_immediates_decode_back);
-    tcase_add_test(tc, emit_test_inc_dec_not_neg_xchg_decode_back);
+    tcase_add_test(tc, emit_test_unary_mul_div_xchg_decode_back);
     tcase_add_test(tc, emit_shifts_rotates_by_one_imm_and_cl_decode_back);
-    tcase_add_test(tc, emit_imul_bt_decode_back);
+    tcase_add_test(tc, emit_imul_bt_bsf_decode_back);
     tcase_add_test(tc, emit_push_pop_call_jmp_and_one_byte_forms_decode_back);
     tcase_add_test(tc, emit_setcc_cmov_every_condition_decode_back);
     tcase_add_test(tc, emit_jmp_jcc_pick_rel8_or_rel32_and_reach_the_target);

@@ -164,6 +164,20 @@ START_TEST(rdmsr_mtrrcap_reportseightvariable)
 }
 END_TEST
 
+START_TEST(rdmsr_archcapabilities_reportsnotaffected)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    uint64_t v;
+    ck_assert_int_eq(rdmsr(fm, MSR_IA32_ARCH_CAPABILITIES, &v), -1);
+    ck_assert(v & (1u << 0));    /* RDCL_NO: Linux leaves page-table isolation off */
+    ck_assert(v & (1u << 5));    /* MDS_NO */
+    ck_assert(!(v & (1u << 1))); /* no IBRS_ALL: there is no IA32_SPEC_CTRL */
+    ck_assert_int_eq(wrmsr(fm, MSR_IA32_ARCH_CAPABILITIES, 0), EXC_GP);
+    ck_assert_int_eq(rdmsr(fm, 0x48 /* IA32_SPEC_CTRL */, &v), EXC_GP);
+    fm_free(fm);
+}
+END_TEST
+
 START_TEST(wrmsr_fsbasenoncanonical_raisesgp)
 {
     FakeMachine *fm = fm_new(FM_LONG64);
@@ -214,6 +228,7 @@ int main(void)
     Suite *s = suite_create("msr");
     TCase *tc = tcase_create("msr");
     tcase_add_test(tc, rdmsr_unknownmsr_raisesgp);
+    tcase_add_test(tc, rdmsr_archcapabilities_reportsnotaffected);
     tcase_add_test(tc, wrmsr_cpl3_raisesgp);
     tcase_add_test(tc, rdmsr_realmode_allowed);
     tcase_add_test(tc, wrmsr_eferreservedbit_raisesgp);

@@ -233,6 +233,45 @@ START_TEST(phys_a20_off_wraps_at_1mib)
 }
 END_TEST
 
+/* Lookups remember the range their answer holds for (find() in phys.c); every change of the map
+ * must be seen by the next lookup, also one inside a range answered before. */
+START_TEST(phys_lookup_after_map_change_sees_new_region)
+{
+    PhysMem pm;
+    Dev d;
+    fill(&d);
+    uint8_t *ram = calloc(1, 0x100000);
+    uint8_t rom[0x1000], shadow[0x1000];
+    phys_init(&pm);
+    ck_assert_int_eq(mem_map_ram(&pm, 0, 0x100000, ram), 0);
+    ck_assert_int_eq(mem_map_rom(&pm, 0x40000, 0x1000, rom), 0);
+    bool w;
+    /* answered below and above the ROM hole, then in it */
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x3f000, &w), ram + 0x3f000);
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x41000, &w), ram + 0x41000);
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x40fff, &w), rom);
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x3ffff, &w), ram + 0x3f000);
+    /* a region mapped later over a range answered as RAM */
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x80000, &w), ram + 0x80000);
+    ck_assert_int_eq(mem_map_mmio(&pm, 0x80000, 0x1000, &ops_any, &d), 0);
+    ck_assert_ptr_null(phys_page_ptr(&pm, 0x80000, &w));
+    ck_assert_uint_eq(phys_mem_read(&pm, 0x80000, 1), 0x10);
+    /* an MMIO page moved into a range answered as RAM, and out of its old place */
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x90000, &w), ram + 0x90000);
+    ck_assert_int_eq(mem_move_mmio(&pm, &d, 0x90000), 0);
+    ck_assert_ptr_null(phys_page_ptr(&pm, 0x90000, &w));
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0x80000, &w), ram + 0x80000);
+    /* a shadow region whose backings change after a lookup */
+    ck_assert_int_eq(mem_map_shadow(&pm, 0xc0000, 0x1000, rom, NULL), 0);
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0xc0000, &w), rom);
+    ck_assert(!w);
+    ck_assert_int_eq(mem_set_shadow(&pm, 0xc0000, shadow, shadow), 0);
+    ck_assert_ptr_eq(phys_page_ptr(&pm, 0xc0000, &w), shadow);
+    ck_assert(w);
+    free(ram);
+}
+END_TEST
+
 static Suite *phys_suite(void)
 {
     Suite *s = suite_create("phys");
@@ -246,6 +285,7 @@ static Suite *phys_suite(void)
     tcase_add_test(tc, phys_mmio_narrow_access_widened_read_modify_write);
     tcase_add_test(tc, phys_mmio_narrow_access_across_pieces_gets_all_bytes);
     tcase_add_test(tc, phys_a20_off_wraps_at_1mib);
+    tcase_add_test(tc, phys_lookup_after_map_change_sees_new_region);
     suite_add_tcase(s, tc);
     return s;
 }

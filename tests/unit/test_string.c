@@ -212,6 +212,108 @@ START_TEST(rep_movsb_run_loop_completes)
 }
 END_TEST
 
+/* REP MOVS and REP STOS copy whole page runs through host pointers (string_bulk); what the guest
+ * sees must stay that of one iteration after the other. */
+START_TEST(rep_movsb_overlapping_forward_repeats_first_byte)
+{
+    static const uint8_t c[] = { 0xf3, 0xa4 };   /* rep movsb */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    load_bytes(fm, 0x3000, "abcdefghijklmnop");
+    fm->cpu->gpr[R_SI] = 0x3000;
+    fm->cpu->gpr[R_DI] = 0x3001;
+    fm->cpu->gpr[R_CX] = 12;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    for (uint32_t i = 0; i <= 12; i++)
+        ck_assert_uint_eq(fm_peek(fm, 0x3000 + i, 1), 'a');
+    ck_assert_uint_eq(fm_peek(fm, 0x300d, 1), 'n');
+    ck_assert_uint_eq(fm->cpu->gpr[R_SI], 0x300c);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DI], 0x300d);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(rep_movsd_df_overlapping_backward_repeats_last_dword)
+{
+    static const uint8_t c[] = { 0xf3, 0xa5 };   /* rep movsd */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm->cpu->eflags |= FL_DF;
+    for (uint32_t i = 0; i < 6; i++)
+        fm_poke(fm, 0x3000 + 4 * i, 4, 0x11111111u * (i + 1));
+    fm->cpu->gpr[R_SI] = 0x3014;          /* the sixth dword, copied down one place at a time */
+    fm->cpu->gpr[R_DI] = 0x3010;
+    fm->cpu->gpr[R_CX] = 5;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    for (uint32_t i = 0; i < 6; i++)
+        ck_assert_uint_eq(fm_peek(fm, 0x3000 + 4 * i, 4), 0x66666666u);
+    ck_assert_uint_eq(fm->cpu->gpr[R_SI], 0x3000);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DI], 0x2ffc);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(rep_stosq_unaligned_across_pages_stores_every_element)
+{
+    static const uint8_t c[] = { 0xf3, 0x48, 0xab };   /* rep stosq */
+    FakeMachine *fm = prep(FM_LONG64, c, sizeof c);
+    fm->cpu->gpr[R_AX] = 0x0123456789abcdefull;
+    fm->cpu->gpr[R_DI] = 0x4ffc;                        /* one element straddles 0x5000 */
+    fm->cpu->gpr[R_CX] = 0x40;
+    ck_assert_int_eq(fm_exec(fm, 1), -1);
+    ck_assert_uint_eq(fm_peek(fm, 0x4ff8, 4), 0);
+    for (uint32_t i = 0; i < 0x40; i++)
+        ck_assert_uint_eq(fm_peek(fm, 0x4ffc + 8 * i, 8), 0x0123456789abcdefull);
+    ck_assert_uint_eq(fm_peek(fm, 0x51fc, 8), 0);
+    ck_assert_uint_eq(fm->cpu->gpr[R_CX], 0);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DI], 0x51fc);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(rep_stosd_page_fault_on_next_page_keeps_completed_iterations)
+{
+    static const uint8_t c[] = { 0xf3, 0xab };   /* rep stosd */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    fm_poke(fm, 0x10000, 4, 0x83);            /* 0-4 MiB identity (a 4 MiB page) */
+    fm_poke(fm, 0x10004, 4, 0x11003);         /* 4-8 MiB through the page table at 0x11000 */
+    fm_poke(fm, 0x11004, 4, 0x5003);          /* 0x401000 -> 0x5000; 0x402000 not present */
+    fm_paging32(fm, 0x10000);
+    fm->cpu->gpr[R_AX] = 0xa5a5a5a5;
+    fm->cpu->gpr[R_DI] = 0x401ff0;
+    fm->cpu->gpr[R_CX] = 8;
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
+    ck_assert_uint_eq(fm->cpu->cr2, 0x402000);
+    ck_assert_uint_eq(fm->cpu->gpr[R_CX], 4);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DI], 0x402000);
+    ck_assert_uint_eq(fm->cpu->rip, FM_CODE);
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(fm_peek(fm, 0x5ff0 + 4 * i, 4), 0xa5a5a5a5);
+    ck_assert_uint_eq(fm_peek(fm, 0x5fec, 4), 0);
+    fm_free(fm);
+}
+END_TEST
+
+START_TEST(rep_stosb_into_code_page_drops_its_blocks)
+{
+    static const uint8_t c[] = { 0xe8, 0xfb, 0x1f, 0x00, 0x00,    /* call 0x3000 */
+                                 0xb8, 0x90, 0x00, 0x00, 0x00,    /* mov eax, 0x90 */
+                                 0xf3, 0xaa,                      /* rep stosb */
+                                 0xe8, 0xef, 0x1f, 0x00, 0x00 };  /* call 0x3000; (hlt) */
+    FakeMachine *fm = prep(FM_PM32, c, sizeof c);
+    static const uint8_t sub[] = { 0xb8, 0x01, 0x00, 0x00, 0x00,  /* mov eax, 1 */
+                                   0xc3 };                        /* ret */
+    for (uint32_t i = 0; i < sizeof sub; i++)
+        fm_poke(fm, 0x3000 + i, 1, sub[i]);
+    fm->cpu->gpr[R_DI] = 0x2ff0;          /* from the page before into the subroutine's */
+    fm->cpu->gpr[R_CX] = 0x15;            /* up to its ret: the mov becomes five nops */
+    ck_assert_int_eq(fm_run(fm, 20), CPU_EXIT_HALT);
+    ck_assert_uint_eq(fm->cpu->gpr[R_AX], 0x90);
+    ck_assert_uint_eq(fm_peek(fm, 0x2ff0, 4), 0x90909090);
+    ck_assert_uint_eq(fm_peek(fm, 0x3005, 1), 0xc3);
+    ck_assert_uint_eq(fm->cpu->gpr[R_DI], 0x3005);
+    fm_free(fm);
+}
+END_TEST
+
 static Suite *string_suite(void)
 {
     Suite *s = suite_create("string");
@@ -227,6 +329,11 @@ static Suite *string_suite(void)
     tcase_add_test(tc, rep_movsb_address_size_16_in_pm32_wraps_si);
     tcase_add_test(tc, rep_stosb_long_count_resumes_in_chunks);
     tcase_add_test(tc, rep_movsb_run_loop_completes);
+    tcase_add_test(tc, rep_movsb_overlapping_forward_repeats_first_byte);
+    tcase_add_test(tc, rep_movsd_df_overlapping_backward_repeats_last_dword);
+    tcase_add_test(tc, rep_stosq_unaligned_across_pages_stores_every_element);
+    tcase_add_test(tc, rep_stosd_page_fault_on_next_page_keeps_completed_iterations);
+    tcase_add_test(tc, rep_stosb_into_code_page_drops_its_blocks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -743,10 +743,7 @@ START_TEST(invlpg_largepage_dropswholepage)
     FakeMachine *fm = fm_new(FM_PM32);
     fm_poke(fm, 0x10000, 4, 0x83);   /* 4 MiB pages: 0-4 MiB identity, 4-8 MiB -> 0 */
     fm_poke(fm, 0x10004, 4, 0x83);
-    fm->cpu->cr3 = 0x10000;
-    fm->cpu->cr4 = CR4_PSE;
-    fm->cpu->cr0 |= CR0_PG;
-    cpu_flush_tlb(fm->cpu, true);
+    fm_paging32(fm, 0x10000);
     fm_poke(fm, 0x2000, 4, 0x12345678);
     CODE(fm, 0xa1, 0x00, 0x20, 0x40, 0x00,                            /* mov eax, [0x402000] */
              0xc7, 0x05, 0x04, 0x00, 0x01, 0x00, 0, 0, 0, 0,          /* mov dword [0x10004], 0 */
@@ -756,6 +753,57 @@ START_TEST(invlpg_largepage_dropswholepage)
     ck_assert_uint_eq(fm->cpu->gpr[R_AX], 0x12345678);
     ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
     ck_assert_uint_eq(fm->cpu->cr2, 0x402000);
+    fm_free(fm);
+}
+END_TEST
+
+/* INVLPG drops the translations of one page and keeps the others, even in the same 4 MiB
+ * region: the stale entry of another page still answers (SDM vol. 3, 4.10.4.1 allows either). */
+START_TEST(invlpg_smallpage_keepsotherpages)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    fm_poke(fm, 0x10000, 4, 0x83);            /* 0-4 MiB identity (a 4 MiB page) */
+    fm_poke(fm, 0x10004, 4, 0x11003);         /* 4-8 MiB through the page table at 0x11000 */
+    fm_poke(fm, 0x11004, 4, 0x3003);          /* 0x401000 -> 0x3000 */
+    fm_poke(fm, 0x11008, 4, 0x2003);          /* 0x402000 -> 0x2000 */
+    fm_paging32(fm, 0x10000);
+    fm_poke(fm, 0x2000, 4, 0x12345678);
+    CODE(fm, 0xa1, 0x00, 0x20, 0x40, 0x00,                            /* mov eax, [0x402000] */
+             0xc7, 0x05, 0x08, 0x10, 0x01, 0x00, 0, 0, 0, 0,          /* mov dword [0x11008], 0 */
+             0x0f, 0x01, 0x3d, 0x00, 0x10, 0x40, 0x00,                /* invlpg [0x401000] */
+             0x31, 0xc0,                                              /* xor eax, eax */
+             0xa1, 0x00, 0x20, 0x40, 0x00,                            /* mov eax, [0x402000] */
+             0x0f, 0x01, 0x3d, 0x00, 0x20, 0x40, 0x00,                /* invlpg [0x402000] */
+             0xa1, 0x00, 0x20, 0x40, 0x00);                           /* mov eax, [0x402000] */
+    ck_assert_int_eq(fm_exec(fm, 6), -1);
+    ck_assert_uint_eq(fm->cpu->gpr[R_AX], 0x12345678);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
+    ck_assert_uint_eq(fm->cpu->cr2, 0x402000);
+    fm_free(fm);
+}
+END_TEST
+
+/* INVLPG inside a 2 MiB page drops its piece cached at another TLB index (tlb_flush_page looks
+ * in the 512 entries that can hold pieces of a 2 MiB page, here the upper half). */
+START_TEST(invlpg_pae_2mib_page_drops_piece_elsewhere)
+{
+    FakeMachine *fm = fm_new(FM_PM32);
+    fm_poke(fm, 0x10000, 8, 0x11001);         /* PDPTE 0 -> the page directory at 0x11000 */
+    fm_poke(fm, 0x11000, 8, 0x83);            /* 0-2 MiB identity (a 2 MiB page) */
+    fm_poke(fm, 0x11018, 8, 0x83);            /* 6-8 MiB -> 0 */
+    fm_poke(fm, 0x2000, 4, 0x12345678);
+    fm->cpu->cr3 = 0x10000;
+    fm->cpu->cr4 = CR4_PAE;
+    fm->cpu->cr0 |= CR0_PG;
+    cpu_flush_tlb(fm->cpu, true);
+    CODE(fm, 0xa1, 0x00, 0x20, 0x60, 0x00,                            /* mov eax, [0x602000] */
+             0xc7, 0x05, 0x18, 0x10, 0x01, 0x00, 0, 0, 0, 0,          /* mov dword [0x11018], 0 */
+             0x0f, 0x01, 0x3d, 0x00, 0x00, 0x60, 0x00,                /* invlpg [0x600000] */
+             0xa1, 0x00, 0x20, 0x60, 0x00);                           /* mov eax, [0x602000] */
+    ck_assert_int_eq(fm_exec(fm, 3), -1);
+    ck_assert_uint_eq(fm->cpu->gpr[R_AX], 0x12345678);
+    ck_assert_int_eq(fm_exec(fm, 1), EXC_PF);
+    ck_assert_uint_eq(fm->cpu->cr2, 0x602000);
     fm_free(fm);
 }
 END_TEST
@@ -944,6 +992,8 @@ int main(void)
     tcase_add_test(tc, hlt_cpl3_raisesgp);
     tcase_add_test(tc, invlpg_cpl3_raisesgp);
     tcase_add_test(tc, invlpg_largepage_dropswholepage);
+    tcase_add_test(tc, invlpg_smallpage_keepsotherpages);
+    tcase_add_test(tc, invlpg_pae_2mib_page_drops_piece_elsewhere);
     tcase_add_test(tc, wbinvd_cpl3_raisesgp);
     tcase_add_test(tc, clflush_noncanonical_raisesgp);
     tcase_add_test(tc, swapgs_cpl0_swapsbases);

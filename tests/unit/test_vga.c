@@ -336,6 +336,32 @@ START_TEST(vga_pci_bars_move_lfb_mmio_and_rom)
 }
 END_TEST
 
+/* The EDID at BAR2 0x000 (E-EDID 1.4 base block), which Linux's bochs-drm reads for its modes. */
+START_TEST(vga_edid_at_bar2_is_valid_with_1280x800_preferred)
+{
+    Rig *r = rig_new();
+    pci_config_write(r->pci, PCI_DEVFN(2, 0), 0x18, 4, 0xe1000000);
+    pci_config_write(r->pci, PCI_DEVFN(2, 0), 0x04, 2, 0x0002);
+    uint8_t e[VGA_EDID_SIZE];
+    unsigned sum = 0;
+    for (int i = 0; i < VGA_EDID_SIZE; i++)
+        sum += e[i] = (uint8_t)phys_mem_read(&r->mem, 0xe1000000 + (uint64_t)i, 1);
+    const uint8_t header[8] = { 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 };
+    ck_assert_mem_eq(e, header, 8);
+    ck_assert_uint_eq(sum & 0xff, 0);                         /* checksum */
+    ck_assert_uint_eq(e[18], 1);                              /* version 1.4 */
+    ck_assert_uint_eq(e[19], 4);
+    ck_assert_uint_eq(e[126], 0);                             /* no extension blocks */
+    const uint8_t *d = e + 54;                                /* the preferred timing */
+    ck_assert_uint_eq(d[0] | d[1] << 8, 7100);                /* 71 MHz */
+    ck_assert_uint_eq(d[2] | (d[4] >> 4) << 8, 1280);
+    ck_assert_uint_eq(d[5] | (d[7] >> 4) << 8, 800);
+    ck_assert_uint_eq(phys_mem_read(&r->mem, 0xe1000000, 4), 0xffffff00);   /* little endian */
+    ck_assert_uint_eq(phys_mem_read(&r->mem, 0xe1000000 + VGA_EDID_SIZE, 4), 0);
+    rig_free(r);
+}
+END_TEST
+
 /* ---- rendering and screendumps ---- */
 
 START_TEST(vga_render_text_cell_uses_font_and_attribute)
@@ -452,6 +478,7 @@ int main(void)
     tcase_add_test(vbe, vbe_mode_too_big_for_vram_stays_disabled);
     tcase_add_test(vbe, vbe_bank_beyond_vram_reads_all_ones);
     tcase_add_test(vbe, vga_pci_bars_move_lfb_mmio_and_rom);
+    tcase_add_test(vbe, vga_edid_at_bar2_is_valid_with_1280x800_preferred);
     suite_add_tcase(s, vbe);
     TCase *render = tcase_create("render");
     tcase_add_test(render, vga_render_text_cell_uses_font_and_attribute);
