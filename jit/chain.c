@@ -15,14 +15,49 @@ bool chain_target_ok(const Block *b, int64_t target, int osz)
     return osz != 2 && in_page >= 0 && in_page < (int64_t)PAGE_SIZE;
 }
 
-void chain_emit_entry(Emitter *e, const Block *b)
+uint8_t *chain_emit_entry(Emitter *e)
 {
     const uint8_t *start = e->p;
-    emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
-    emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)b);
-    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RAX);
+    uint8_t *field = emit_jmp32(e);
     assert((e->failed || e->p - start == CHAIN_ENTRY_BYTES) && "Block.jit_code - CHAIN_ENTRY_BYTES");
     (void)start;
+    return field;
+}
+
+void chain_emit_jc_check(Emitter *e, const Block *b, int user, EmitLabel *miss)
+{
+    const int32_t jc = JIT_OFF_JC;
+    /* rdx = jc_index(lin) * 3: the entry is at jc + index * 24 */
+    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
+    emit_alu_rr(e, EMIT_XOR, 8, HR_RDX, HR_RCX);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, JC_SIZE - 1);
+    emit_lea(e, 8, HR_RDX, emit_mem_idx(HR_RDX, HR_RDX, 1, 0));
+    emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)b);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RAX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RCX, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc));
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+    emit_alu_mi(e, EMIT_CMP, 4, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 8),
+                (int32_t)(b->key | (uint32_t)user << 31));
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+}
+
+void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
+                      const uint8_t *lookup_exit)
+{
+    EmitLabel miss;
+    emit_label_init(&miss);
+    emit_patch_rel32(field, e->p);
+    emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
+    /* the target's linear address: its code runs only with a flat CS (entry checks; 64-bit
+     * code has none), where it is Cpu.rip */
+    emit_mov_rm(e, 8, HR_RCX, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+    chain_emit_jc_check(e, b, user, &miss);
+    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RAX);
+    emit_jmp(e, entry);
+    emit_label_bind(e, &miss);
+    emit_jmp(e, lookup_exit);
 }
 
 void chain_emit_site(Emitter *e, const JitStubs *stubs)
