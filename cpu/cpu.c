@@ -190,7 +190,7 @@ static const StateField tlb_fields[] = {
     STATE_A(Tlb, lin), STATE_A(Tlb, prot), STATE_A(Tlb, paddr), STATE_A(Tlb, global), STATE_A(Tlb, shift),
 };
 static const StateField tlb_host_fields[] = {
-    STATE_HOST(Tlb, e), STATE_HOST(Tlb, jc), STATE_HOST(Tlb, jc_page), STATE_HOST(Tlb, jc_drops),
+    STATE_HOST(Tlb, e), STATE_HOST(Tlb, jc), STATE_HOST(Tlb, jc_page),
     STATE_HOST(Tlb, large_shift),   /* derived: the largest shift > 12 of an entry */
 };
 static const StateDesc tlb_state_desc = {

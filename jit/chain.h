@@ -23,12 +23,8 @@
  * INVLPG), so it is hashed and recorded.  A patched jump or a back-edge that skipped the lookup
  * where block_find would have missed (the jump cache is emptied by every store into a page with
  * code) left a different TLB behind: a recording made with the JIT then diverged under
- * `-jit off`.  So a chain check asks whether the jump cache holds its block exactly as
- * block_find would find it, and otherwise leaves to the run loop, which takes block_find's own
- * path.  A back-edge asks less: every way into a block found it in the jump cache (block_find,
- * the lookup stub, the inline probe, a chain check), and while the block runs entries are only
- * dropped (Tlb.jc_drops counts it: a store into a code page, INVLPG), never refilled (that is
- * block_find's), so it goes on while the count is what it was at the block's entry.
+ * `-jit off`.  So both check that the jump cache holds their block exactly as block_find would
+ * find it, and otherwise leave to the run loop, which takes block_find's own path.
  */
 #ifndef SOFTVISOR_CHAIN_H
 #define SOFTVISOR_CHAIN_H

@@ -235,8 +235,6 @@ typedef struct JitFrame {
     uint64_t limit;    /* icount at entry + budget: icount = limit - r15 */
     uint64_t chains;   /* entries through patched jumps since the trampoline (JitStats.chain_hits) */
     uint64_t probe_hits; /* inline jump-cache probes that entered a block (JitStats.jc_hits) */
-    uint64_t jc_drops; /* Tlb.jc_drops when the running block was entered (jit/chain.h) */
-    uint64_t pad;
 } JitFrame;
 /* The return address, six pushes and the frame leave rsp 16-byte aligned for calls. */
 _Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp 16-byte aligned");
@@ -259,7 +257,6 @@ _Static_assert((8 + 6 * 8 + sizeof(JitFrame)) % 16 == 0, "JitFrame must keep rsp
 #define JIT_OFF_EXIT_BLOCK   ((int32_t)offsetof(Cpu, exit_block))
 #define JIT_OFF_TLB          ((int32_t)(offsetof(Cpu, tlb) + offsetof(Tlb, e)))
 #define JIT_OFF_JC           ((int32_t)(offsetof(Cpu, tlb) + offsetof(Tlb, jc)))
-#define JIT_OFF_JC_DROPS     ((int32_t)(offsetof(Cpu, tlb) + offsetof(Tlb, jc_drops)))
 #define JIT_TLB_CLASS_BYTES  ((int32_t)(TLB_SIZE * sizeof(TlbEntry)))
 
 /* What the inline TLB sequence (section 5) relies on. */

@@ -1697,10 +1697,6 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_LOOKUP]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
-    /* Every way into the block found it in the jump cache as block_find would (jit/chain.h):
-     * back-edges go on while no entry was dropped since */
-    emit_mov_rm(e, 4, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_JC_DROPS));
-    emit_mov_mr(e, 4, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, jc_drops)), HR_RAX);
     bool chain_end = n > 0 && form[n - 1] != FORM_NONE && form[n - 1] != FORM_JMP_REL &&
                      form[n - 1] != FORM_CALL_REL && form[n - 1] != FORM_RET && form[n - 1] != FORM_JMP_RM;
     /* A block that ends after a handler call (the decoder ends blocks after system instructions:
@@ -1970,10 +1966,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
             emit_jcc_label(e, EMIT_CC_B, &leave, false);
             /* block_find would look the block up again: go on only where its jump cache
-             * would hit (jit/chain.h), as it did at the entry unless entries were dropped */
-            emit_mov_rm(e, 4, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_JC_DROPS));
-            emit_alu_rm(e, EMIT_CMP, 4, HR_RAX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, jc_drops)));
-            emit_jcc_label(e, EMIT_CC_NE, &leave, false);
+             * would hit (jit/chain.h); r12 holds the start, a flat linear address */
+            emit_mov_rr(e, 8, HR_RCX, HR_R12);
+            chain_emit_jc_check(e, b, user, &leave);
             emit_jmp(e, body);
             emit_label_bind(e, &leave);
             emit_writeback(&t);
@@ -1991,10 +1986,13 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
             emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
             emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_JUMP]);
-            emit_mov_rm(e, 4, HR_RAX, emit_mem(JIT_REG_CPU, JIT_OFF_JC_DROPS));
-            emit_alu_rm(e, EMIT_CMP, 4, HR_RAX, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, jc_drops)));
-            emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_JUMP]);
+            EmitLabel leave;
+            emit_label_init(&leave);
+            emit_mov_rr(e, 8, HR_RCX, HR_R12);
+            chain_emit_jc_check(e, b, user, &leave);
             emit_jmp(e, head);
+            emit_label_bind(e, &leave);
+            emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
             continue;
         }
         EmitLabel bad;

@@ -17,7 +17,6 @@ void tlb_flush_jump_cache(Tlb *tlb)
 {
     for (uint32_t i = 0; i < JC_SIZE; i++)
         tlb->jc[i].block = NULL;
-    tlb->jc_drops++;
 }
 
 void tlb_flush(Tlb *tlb, bool include_global)
@@ -46,12 +45,10 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
     uint32_t any = 0;
     for (uint32_t j = 0; j < JC_SIZE; j++)
         any |= (uint32_t)(tlb->jc_page[j] - p + 1) <= 1;
-    if (any) {
+    if (any)
         for (uint32_t j = 0; j < JC_SIZE; j++)
             if ((uint32_t)(tlb->jc_page[j] - p + 1) <= 1)
                 tlb->jc[j].block = NULL;
-        tlb->jc_drops++;
-    }
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     for (int u = 0; u < 2; u++) {
         tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;

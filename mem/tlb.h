@@ -68,9 +68,6 @@ typedef struct Tlb {
     /* (uint32_t)(jc[i].lin >> 12), set with the entry (tlb_jc_fill), maybe stale once it is
      * empty: a dense copy that INVLPG scans for the entries of its page (tlb_flush_page). */
     uint32_t jc_page[JC_SIZE];
-    /* Counts the times jump-cache entries were dropped (host-only): an internal back-edge of a
-     * JIT block goes on only while it is what it was at the block's entry (jit/chain.h). */
-    uint32_t jc_drops;
     uint64_t paddr[2][TLB_SIZE];   /* physical page of each entry (code tracking, slow path) */
     uint8_t global[2][TLB_SIZE];   /* entry came from a global page (survives CR3 writes) */
     uint8_t shift[2][TLB_SIZE];    /* log2 size of the page the entry is a 4 KiB piece of */
