@@ -11,20 +11,21 @@
  * may be chained to, calls jit_chain() (jit/jit.c), which writes the rel32 through the code
  * buffer's RW view.  Every block's code starts with its chain entry, a jmp rel32 to the block's
  * chain check, out of line after its other pieces:
- *     inc qword [rsp + JitFrame.chains] ; rcx = Cpu.rip ; the jump-cache check (below), which
- *     leaves rax = Block ; mov [rbp + Cpu.cur_block], rax ; jmp Block.jit_code
+ *     inc qword [rsp + JitFrame.chains] ; rcx = Cpu.rip ; the code TLB check (below) ;
+ *     movabs rax, Block ; mov [rbp + Cpu.cur_block], rax ; jmp Block.jit_code
  *     (Block.jit_code, the ordinary entry)  cmp r15, n ; jb exit_lookup ; entry checks ...
  * so a chained jump keeps the budget check and the entry checks of the block it enters.
  *
- * The jump-cache check keeps the tiers exact.  The interpreter's block_find takes no TLB lookup
- * when the jump cache holds the block for (linear address, key), and a lookup otherwise, which
- * refills the TLB entry of the code page when a data access in the same set evicted it; the
- * TLB is machine state (stale entries are what a guest sees after changing a page table without
- * INVLPG), so it is hashed and recorded.  A patched jump or a back-edge that skipped the lookup
- * where block_find would have missed (the jump cache is emptied by every store into a page with
- * code) left a different TLB behind: a recording made with the JIT then diverged under
- * `-jit off`.  So both check that the jump cache holds their block exactly as block_find would
- * find it, and otherwise leave to the run loop, which takes block_find's own path.
+ * The code TLB check keeps the tiers exact.  block_find (cpu/decode.c) asks the TLB for the code
+ * page of every block it returns, also on a jump-cache hit, and a missing entry is walked and
+ * refilled (it goes missing when a data access in the same set evicts it); the TLB is machine
+ * state (stale entries are what a guest sees after changing a page table without INVLPG), so
+ * it is hashed and recorded, and what it holds must not depend on host caches.  A patched jump
+ * or an internal back-edge that went on without asking left a different TLB behind than the
+ * interpreter, and a recording made with the JIT diverged under `-jit off`.  So the chain
+ * check, every back-edge and the jump-cache probe ask the same question, and where the TLB
+ * lacks the page they leave to the run loop, whose block_find walks as under the interpreter.
+ * Blocks that straddle two pages are never chained to, and their back-edges always leave.
  */
 #ifndef SOFTVISOR_CHAIN_H
 #define SOFTVISOR_CHAIN_H
@@ -49,13 +50,13 @@ bool chain_target_ok(const Block *b, int64_t target, int osz);
  * rel32 field that chain_emit_check points at the chain check. */
 uint8_t *chain_emit_entry(Emitter *e);
 
-/* Whether the jump cache holds block `b` for the linear address in rcx with the key of TLB class
- * `user` (b->key | user << 31), as block_find's fast path asks: on a hit rax = b, anything else
- * jumps to `miss`.  rdx is clobbered, and the host flags. */
-void chain_emit_jc_check(Emitter *e, const Block *b, int user, EmitLabel *miss);
+/* Whether the TLB of class `user` (when < 0: bit 31 of r8, the key) has an executable entry for
+ * the page of the linear address in rcx, as block_find asks before it goes on (cpu/decode.c):
+ * else a jump to `miss`.  rdx, rsi, rdi and the host flags are clobbered. */
+void chain_emit_code_tlb_check(Emitter *e, int user, EmitLabel *miss);
 
 /* The chain check of block `b` (translated for TLB class `user`), where the chain entry's `field`
- * points: counts the entry, checks the jump cache for Cpu.rip, sets Cpu.cur_block and goes on to
+ * points: counts the entry, checks the TLB for Cpu.rip's page, sets Cpu.cur_block and goes on to
  * `entry` (Block.jit_code); a miss leaves through `lookup_exit` (JIT_EXIT_LOOKUP). */
 void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
                       const uint8_t *lookup_exit);
@@ -65,8 +66,9 @@ void chain_emit_site(Emitter *e, const JitStubs *stubs);
 
 /* The jump-cache probe (Tlb.jc) the lookup stub and chain_emit_probe share: rcx = the linear
  * address, the key (mode key | user << 31) in r8 when `key` < 0, else `key`.  A block found that
- * was translated in code generation `gen` and fits in r15 leaves rsi = the Block and rdi = its
- * code; anything else jumps to `miss`.  rcx and rdx are clobbered. */
+ * was translated in code generation `gen`, fits in r15, lies on one page and whose page the TLB
+ * holds (chain_emit_code_tlb_check) leaves rsi = the Block and rdi = its code; anything else
+ * jumps to `miss`.  rcx and rdx are clobbered. */
 void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss);
 
 /* The jump-cache probe of the lookup stub, inline after an indirect transfer (RET, JMP r/m):

@@ -46,6 +46,19 @@
 #include "jit/emit_insn.h"
 #include "jit/emit_sse.h"
 
+/* Before an internal back-edge: block_find, asked for the block again, would find its page in
+ * the TLB (r12: the start, a flat linear address), else `leave` (jit/chain.h).  A block that
+ * straddles two pages always leaves: the run loop asks for both. */
+static void emit_back_edge_check(Emitter *e, const Block *b, int user, EmitLabel *leave)
+{
+    if (b->paddr2 != ~0ull) {
+        emit_jmp_label(e, leave, false);
+        return;
+    }
+    emit_mov_rr(e, 8, HR_RCX, HR_R12);
+    chain_emit_code_tlb_check(e, user, leave);
+}
+
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
 
@@ -1965,10 +1978,9 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_label_init(&leave);
             emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
             emit_jcc_label(e, EMIT_CC_B, &leave, false);
-            /* block_find would look the block up again: go on only where its jump cache
-             * would hit (jit/chain.h); r12 holds the start, a flat linear address */
-            emit_mov_rr(e, 8, HR_RCX, HR_R12);
-            chain_emit_jc_check(e, b, user, &leave);
+            /* block_find would ask the TLB for the block's page again: go on only where it
+             * holds it (jit/chain.h); r12 holds the start, a flat linear address */
+            emit_back_edge_check(e, b, user, &leave);
             emit_jmp(e, body);
             emit_label_bind(e, &leave);
             emit_writeback(&t);
@@ -1988,8 +2000,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_JUMP]);
             EmitLabel leave;
             emit_label_init(&leave);
-            emit_mov_rr(e, 8, HR_RCX, HR_R12);
-            chain_emit_jc_check(e, b, user, &leave);
+            emit_back_edge_check(e, b, user, &leave);
             emit_jmp(e, head);
             emit_label_bind(e, &leave);
             emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
