@@ -547,6 +547,20 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     return b;
 }
 
+/* Whether the TLB of class `user` holds an executable entry for lin's page (its fast-path
+ * tag: the state's entry with X, on memory the host can fetch from). */
+static inline bool code_tlb_hit(const Cpu *cpu, uint64_t lin, int user)
+{
+    return cpu->tlb.e[user][(lin >> 12) & (TLB_SIZE - 1)].tag_x == (lin & PAGE_MASK);
+}
+
+/* The linear address of the page after lin's, wrapping at 4 GiB outside 64-bit code. */
+static inline uint64_t next_page_lin(const Cpu *cpu, uint64_t lin)
+{
+    uint64_t lin2 = (lin & PAGE_MASK) + PAGE_SIZE;
+    return cpu->code_bits != 64 ? (uint32_t)lin2 : lin2;
+}
+
 /* Slow lookup: translate, then the hash table, else decode. */
 static Block *block_lookup(Cpu *cpu, uint64_t lin, int user)
 {
@@ -562,10 +576,11 @@ static Block *block_lookup(Cpu *cpu, uint64_t lin, int user)
         if (b->paddr != paddr || b->key != cpu->mode_key)
             continue;
         if (unlikely(b->paddr2 != ~0ull)) {
-            uint64_t lin2 = (lin & PAGE_MASK) + PAGE_SIZE;
-            if (cpu->code_bits != 64)
-                lin2 = (uint32_t)lin2;
-            if ((tlb_translate(cpu, lin2, ACC_EXEC, user) & PAGE_MASK) != b->paddr2)
+            /* the next page as the first: through the TLB, walked only when it has no entry */
+            uint64_t lin2 = next_page_lin(cpu, lin);
+            uint64_t pa2 = code_tlb_hit(cpu, lin2, user) ? cpu->tlb.paddr[user][(lin2 >> 12) & (TLB_SIZE - 1)]
+                                                         : tlb_translate(cpu, lin2, ACC_EXEC, user) & PAGE_MASK;
+            if (pa2 != b->paddr2)
                 continue;
         }
         return b;
@@ -585,12 +600,16 @@ Block *block_find(Cpu *cpu)
     uint64_t lin = fetch_lin(cpu, cpu->rip);
     int user = cpu_user(cpu);
     uint32_t key = cpu->mode_key | ((uint32_t)user << 31);
-    /* XXX: a hit here takes no TLB lookup, so it skips the page walk that a miss would take when a
-     * conflicting refill evicted the page's entry (docs/internals.md section 6). */
+    /* A hit still asks the TLB for the code page (and the next one of a block that straddles
+     * into it), and a missing entry sends it to block_lookup, which walks and refills: so what
+     * the guest's TLB holds never depends on what the jump cache, a host cache, happened to
+     * hold (it is empty after a snapshot or checkpoint load, dropped by every store into a code
+     * page, and the JIT's patched jumps skip it); jit/chain.h asks the same at every transfer. */
     uint32_t ji = jc_index(lin);
     const JumpCacheEntry *jc = &cpu->tlb.jc[ji];
     const Block *hit = jc->block;
-    if (likely(hit && jc->lin == lin && jc->key == key) &&
+    if (likely(hit && jc->lin == lin && jc->key == key) && code_tlb_hit(cpu, lin, user) &&
+        likely(hit->paddr2 == ~0ull || code_tlb_hit(cpu, next_page_lin(cpu, lin), user)) &&
         (cpu->code_bits == 64 || cpu->rip + hit->bytes - 1 <= cs->limit)) {
         cpu->cur_block = hit;
         return (Block *)hit;

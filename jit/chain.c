@@ -15,14 +15,54 @@ bool chain_target_ok(const Block *b, int64_t target, int osz)
     return osz != 2 && in_page >= 0 && in_page < (int64_t)PAGE_SIZE;
 }
 
-void chain_emit_entry(Emitter *e, const Block *b)
+uint8_t *chain_emit_entry(Emitter *e)
 {
     const uint8_t *start = e->p;
-    emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
-    emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)b);
-    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RAX);
+    uint8_t *field = emit_jmp32(e);
     assert((e->failed || e->p - start == CHAIN_ENTRY_BYTES) && "Block.jit_code - CHAIN_ENTRY_BYTES");
     (void)start;
+    return field;
+}
+
+void chain_emit_code_tlb_check(Emitter *e, int user, EmitLabel *miss)
+{
+    /* rsi = the page, rdx = the entry's offset in its class: ((lin >> 12) & (TLB_SIZE - 1)) * 32 */
+    emit_mov_rr(e, 8, HR_RSI, HR_RCX);
+    emit_alu_ri(e, EMIT_AND, 8, HR_RSI, -4096);
+    emit_mov_rr(e, 8, HR_RDX, HR_RCX);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, 12);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, TLB_SIZE - 1);
+    emit_shift_ri(e, EMIT_SHL, 4, HR_RDX, 5);
+    int32_t tag = JIT_OFF_TLB + (int32_t)offsetof(TlbEntry, tag_x);
+    if (user < 0) {
+        /* the class from the key in r8: bit 31 */
+        emit_mov_rr(e, 4, HR_RDI, HR_R8);
+        emit_shift_ri(e, EMIT_SHR, 4, HR_RDI, 31);
+        emit_shift_ri(e, EMIT_SHL, 4, HR_RDI, TLB_BITS + 5);
+        emit_alu_rr(e, EMIT_ADD, 4, HR_RDX, HR_RDI);
+    } else {
+        tag += user * JIT_TLB_CLASS_BYTES;
+    }
+    emit_alu_rm(e, EMIT_CMP, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 0, tag));
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+}
+
+void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
+                      const uint8_t *lookup_exit)
+{
+    EmitLabel miss;
+    emit_label_init(&miss);
+    emit_patch_rel32(field, e->p);
+    emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
+    /* the target's linear address: its code runs only with a flat CS (entry checks; 64-bit
+     * code has none), where it is Cpu.rip */
+    emit_mov_rm(e, 8, HR_RCX, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+    chain_emit_code_tlb_check(e, user, &miss);
+    emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)b);
+    emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RAX);
+    emit_jmp(e, entry);
+    emit_label_bind(e, &miss);
+    emit_jmp(e, lookup_exit);
 }
 
 void chain_emit_site(Emitter *e, const JitStubs *stubs)
@@ -37,6 +77,7 @@ void chain_emit_site(Emitter *e, const JitStubs *stubs)
 void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss)
 {
     const int32_t jc = JIT_OFF_JC;
+    chain_emit_code_tlb_check(e, key < 0 ? -1 : (int)((uint64_t)key >> 31), miss);
     /* jc_index(lin) * 3: the entry is at jc + index * 24 */
     emit_mov_rr(e, 8, HR_RDX, HR_RCX);
     emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, JC_BITS);
@@ -53,6 +94,9 @@ void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss)
     emit_mov_rm(e, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDX, 3, jc + 16));
     emit_test_rr(e, 8, HR_RSI, HR_RSI);
     emit_jcc_label(e, EMIT_CC_E, miss, false);
+    /* a block that straddles into the next page: block_find asks the TLB for that page too */
+    emit_alu_mi(e, EMIT_CMP, 8, emit_mem(HR_RSI, (int32_t)offsetof(Block, paddr2)), -1);
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_gen)), (int32_t)gen);
     emit_jcc_label(e, EMIT_CC_NE, miss, false);
     emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));

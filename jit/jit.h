@@ -162,8 +162,10 @@
  *    a patch site and found a block, jit_chain() patches the site (through the RW view) to jump
  *    straight to that block's chain entry when chain_may_link() allows: the target starts and
  *    ends on the source's first physical page, has the source's mode key, and both are of this
- *    code generation.  A chain entry sets Cpu.cur_block and falls into the block's ordinary
- *    entry, so a chained jump keeps every check of the target: the budget (cmp r15, n: short, it
+ *    code generation.  A chain entry checks that the TLB holds the code page of Cpu.rip, as
+ *    block_find does (else JIT_EXIT_LOOKUP: the run loop's block_find then walks as under the
+ *    interpreter; an internal back-edge checks the same; jit/chain.h says why), sets
+ *    Cpu.cur_block and goes on to the block's ordinary entry, so a chained jump keeps every check of the target: the budget (cmp r15, n: short, it
  *    leaves with JIT_EXIT_LOOKUP, Cpu.rip the target, as when the stub finds no room) and the
  *    entry checks of section 1 (TLB class from CPL, flat segments, flat CS; a failure leaves with
  *    JIT_EXIT_BUDGET and the interpreter runs the block).  So a patched jump assumes only what
@@ -187,9 +189,8 @@
  *        a live block;
  *      - a mode change ends the block (JIT_EXIT_END/STOP), and a block is only entered under
  *        its own mode key, so its patched jumps only lead to blocks of the current mode.
- *    XXX: a chained jump, like a jump-cache hit, takes no TLB lookup, so a guest that changed
- *    the page tables of its code without INVLPG keeps running the old translation of that page
- *    until something flushes the TLB (docs/internals.md section 6).
+ *    A guest that changed the page tables of its code without INVLPG keeps running the old
+ *    translation of that page until its TLB entry goes (as on hardware), in both tiers alike.
  *    Between chained blocks the run loop's checks are skipped: what they look at (interrupt
  *    window, pending events, TF, breakpoints, mode) only changes through instructions that end
  *    the block with JIT_EXIT_END/STOP or jump through a handler, and the budget check at every

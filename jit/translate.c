@@ -46,6 +46,19 @@
 #include "jit/emit_insn.h"
 #include "jit/emit_sse.h"
 
+/* Before an internal back-edge: block_find, asked for the block again, would find its page in
+ * the TLB (r12: the start, a flat linear address), else `leave` (jit/chain.h).  A block that
+ * straddles two pages always leaves: the run loop asks for both. */
+static void emit_back_edge_check(Emitter *e, const Block *b, int user, EmitLabel *leave)
+{
+    if (b->paddr2 != ~0ull) {
+        emit_jmp_label(e, leave, false);
+        return;
+    }
+    emit_mov_rr(e, 8, HR_RCX, HR_R12);
+    chain_emit_code_tlb_check(e, user, leave);
+}
+
 /* The callee-saved registers the trampoline preserves, in push order. */
 static const int saved_regs[6] = { HR_RBX, HR_RBP, HR_R12, HR_R13, HR_R14, HR_R15 };
 
@@ -1640,7 +1653,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         return NULL;
     Emitter *e = &t.e;
     uint32_t n = b->n;
-    chain_emit_entry(e, b);
+    uint8_t *chain_field = chain_emit_entry(e);
+    const uint8_t *entry = e->p;    /* Block.jit_code */
     InsnForm form[BLOCK_MAX_INSNS];
     bool live_after[BLOCK_MAX_INSNS];
     uint32_t off[BLOCK_MAX_INSNS + 1];
@@ -1960,8 +1974,15 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             t.pending = s->pending;
             sync_icount(&t, 1);
             emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
+            EmitLabel leave;
+            emit_label_init(&leave);
             emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
-            emit_jcc(e, EMIT_CC_AE, body);
+            emit_jcc_label(e, EMIT_CC_B, &leave, false);
+            /* block_find would ask the TLB for the block's page again: go on only where it
+             * holds it (jit/chain.h); r12 holds the start, a flat linear address */
+            emit_back_edge_check(e, b, user, &leave);
+            emit_jmp(e, body);
+            emit_label_bind(e, &leave);
             emit_writeback(&t);
             emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
             continue;
@@ -1977,7 +1998,12 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
             emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
             emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_JUMP]);
+            EmitLabel leave;
+            emit_label_init(&leave);
+            emit_back_edge_check(e, b, user, &leave);
             emit_jmp(e, head);
+            emit_label_bind(e, &leave);
+            emit_jmp(e, stubs->exit[JIT_EXIT_JUMP]);
             continue;
         }
         EmitLabel bad;
@@ -2002,6 +2028,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_handler_tail(&t, in);
         }
     }
+    chain_emit_check(e, chain_field, b, user, entry, stubs->exit[JIT_EXIT_LOOKUP]);
     const void *code = codebuf_commit(cb, e);
     if (code)
         code = (const uint8_t *)code + CHAIN_ENTRY_BYTES;
