@@ -1,7 +1,10 @@
 #!/bin/sh
-# gdb-20x.sh [BUILD_DIR] [ROUNDS] — the debugger tests' repeat run (issue 11: "the gdb tests run 20
-# times in a row in the full run and pass every time"): every test of the meson suite `gdb`, in
-# ROUNDS (default 20) rounds one after the other, each round a `meson test --suite gdb`.  meson's
+# gdb-20x.sh [BUILD_DIR] [ROUNDS] [TEST...] — the debugger tests' repeat run (issue 11: "the gdb
+# tests run 20 times in a row in the full run and pass every time"): every test of the meson suite
+# `gdb` (or only the TESTs named), in ROUNDS (default 20) rounds one after the other, each round a
+# `meson test --suite gdb`.  The suite's own `gdb-repeat` runs the tests without Linux this way
+# (they fit in `./dev.sh test`); the whole suite, Linux boots included, takes about 40 minutes
+# and is run by hand.  meson's
 # own --repeat stops at the first failure; this goes on, so the summary says how often each test
 # failed.  Per round one line; at the end one line per test that did not pass every time and the
 # summary line
@@ -14,11 +17,12 @@ build=${1:-build}
 rounds=${2:-20}
 [ -f "$build/build.ninja" ] || { echo "gdb-20x.sh: $build is not a meson build directory" >&2; exit 2; }
 case "$rounds" in ''|*[!0-9]*|0) echo "gdb-20x.sh: ROUNDS must be a positive number" >&2; exit 2 ;; esac
-ninja -C "$build" >/dev/null
-exec python3 - "$build" "$rounds" <<'PY'
+[ $# -gt 2 ] || ninja -C "$build" >/dev/null   # named tests: run from meson test, built already
+shift $(($# < 2 ? $# : 2))
+exec python3 - "$build" "$rounds" "$@" <<'PY'
 import json, os, subprocess, sys, time
 
-build, rounds = sys.argv[1], int(sys.argv[2])
+build, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 runs = {}            # test name -> list of results, one per round
 t0 = time.monotonic()
 for n in range(1, rounds + 1):
@@ -27,8 +31,10 @@ for n in range(1, rounds + 1):
     if os.path.exists(log):
         os.remove(log)
     r0 = time.monotonic()
-    subprocess.run(["meson", "test", "-C", build, "--suite", "gdb", "--no-rebuild", "--logbase", base],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = ["meson", "test", "-C", build, "--suite", "gdb", "--no-rebuild", "--logbase", base]
+    if names:
+        cmd += ["--num-processes", "1"] + names
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = []
     if os.path.exists(log):
         with open(log) as f:
