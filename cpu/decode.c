@@ -561,26 +561,26 @@ static inline uint64_t next_page_lin(const Cpu *cpu, uint64_t lin)
     return cpu->code_bits != 64 ? (uint32_t)lin2 : lin2;
 }
 
+/* The physical page of lin's code: the TLB's, walked (and refilled) only when it has no entry. */
+static uint64_t code_page(Cpu *cpu, uint64_t lin, int user)
+{
+    if (likely(code_tlb_hit(cpu, lin, user)))
+        return cpu->tlb.paddr[user][(lin >> 12) & (TLB_SIZE - 1)];
+    return tlb_translate(cpu, lin, ACC_EXEC, user) & PAGE_MASK;
+}
+
 /* Slow lookup: translate, then the hash table, else decode. */
 static Block *block_lookup(Cpu *cpu, uint64_t lin, int user)
 {
-    uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
-    uint64_t paddr;
-    if (likely(cpu->tlb.e[user][idx].tag_x == (lin & PAGE_MASK)))
-        paddr = cpu->tlb.paddr[user][idx] | (lin & 0xfff);
-    else
-        paddr = tlb_translate(cpu, lin, ACC_EXEC, user);
+    uint64_t paddr = code_page(cpu, lin, user) | (lin & 0xfff);
 
     BlockCache *bc = cpu->blocks;
     for (Block *b = bc->hash[hash_block(paddr, cpu->mode_key)]; b; b = b->hash_next) {
         if (b->paddr != paddr || b->key != cpu->mode_key)
             continue;
         if (unlikely(b->paddr2 != ~0ull)) {
-            /* the next page as the first: through the TLB, walked only when it has no entry */
-            uint64_t lin2 = next_page_lin(cpu, lin);
-            uint64_t pa2 = code_tlb_hit(cpu, lin2, user) ? cpu->tlb.paddr[user][(lin2 >> 12) & (TLB_SIZE - 1)]
-                                                         : tlb_translate(cpu, lin2, ACC_EXEC, user) & PAGE_MASK;
-            if (pa2 != b->paddr2)
+            /* the next page as the first */
+            if (code_page(cpu, next_page_lin(cpu, lin), user) != b->paddr2)
                 continue;
         }
         return b;

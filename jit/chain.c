@@ -26,13 +26,13 @@ uint8_t *chain_emit_entry(Emitter *e)
 
 void chain_emit_code_tlb_check(Emitter *e, int user, EmitLabel *miss)
 {
-    /* rsi = the page, rdx = the entry's offset in its class: ((lin >> 12) & (TLB_SIZE - 1)) * 32 */
+    /* rsi = the page, rdx = the entry's offset in its class: ((lin >> 12) & (TLB_SIZE - 1)) * 32,
+     * computed as the inline data probe does (translate.c mem_probe) */
     emit_mov_rr(e, 8, HR_RSI, HR_RCX);
     emit_alu_ri(e, EMIT_AND, 8, HR_RSI, -4096);
     emit_mov_rr(e, 8, HR_RDX, HR_RCX);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, 12);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, TLB_SIZE - 1);
-    emit_shift_ri(e, EMIT_SHL, 4, HR_RDX, 5);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDX, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDX, (TLB_SIZE - 1) << 5);
     int32_t tag = JIT_OFF_TLB + (int32_t)offsetof(TlbEntry, tag_x);
     if (user < 0) {
         /* the class from the key in r8: bit 31 */
