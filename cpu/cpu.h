@@ -365,6 +365,13 @@ void cpu_deliver(Cpu *cpu, int vector, uint32_t err, int soft, uint64_t next_rip
 
 static inline bool cpu_long_mode(const Cpu *cpu) { return (cpu->efer & EFER_LMA) != 0; }
 static inline bool cpu_64bit_code(const Cpu *cpu) { return cpu->code_bits == 64; }
+/* The linear address of offset `off` in CS: 64-bit code ignores the CS base (SDM vol. 3,
+ * 3.4.4: treated as 0), other code wraps at 4 GiB.  So a 64-bit block's linear address is its
+ * RIP, which the JIT takes as a constant (jit.h section 2). */
+static inline uint64_t cpu_code_lin(const Cpu *cpu, uint64_t off)
+{
+    return cpu->code_bits == 64 ? off : (uint32_t)(cpu->seg[SEG_CS].base + off);
+}
 static inline bool cpu_protected(const Cpu *cpu) { return (cpu->cr0 & CR0_PE) != 0; }
 static inline bool cpu_vm86(const Cpu *cpu) { return (cpu->eflags & FL_VM) != 0; }
 static inline bool cpu_real_mode(const Cpu *cpu) { return !(cpu->cr0 & CR0_PE); }

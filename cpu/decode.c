@@ -428,8 +428,7 @@ static size_t fetch_page(Cpu *cpu, uint64_t ppage, size_t off, uint8_t *buf)
 
 static uint64_t fetch_lin(const Cpu *cpu, uint64_t off)
 {
-    uint64_t lin = cpu->seg[SEG_CS].base + off;
-    return cpu->code_bits == 64 ? lin : (uint32_t)lin;
+    return cpu_code_lin(cpu, off);
 }
 
 static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)

@@ -150,7 +150,7 @@ static bool handle_fault(Cpu *cpu, volatile int *first)
     cpu->last_exc.error = err;
     cpu->last_exc.cs = cpu->seg[SEG_CS].sel;
     cpu->last_exc.rip = cpu->rip;
-    cpu->last_exc.lin = cpu->seg[SEG_CS].base + cpu->rip;
+    cpu->last_exc.lin = cpu_code_lin(cpu, cpu->rip);
     cpu->last_exc.cr2 = cpu->cr2;
     cpu->last_exc.icount = cpu->icount;
     cpu->last_exc.code_bits = cpu->code_bits;
@@ -192,7 +192,7 @@ static void host_hit(Cpu *cpu)
 static void run_step(Cpu *cpu, volatile int *first)
 {
     if ((cpu->dbg_insn_armed & DBG_HOST) && !cpu->host_skip &&
-        cpu->host_dbg->insn_hit(cpu->host_dbg_opaque, cpu->seg[SEG_CS].base + cpu->rip)) {
+        cpu->host_dbg->insn_hit(cpu->host_dbg_opaque, cpu_code_lin(cpu, cpu->rip))) {
         cpu->host_stop = true;      /* before the instruction, and before its guest checks */
         cpu->stop_request = true;
         return;
@@ -201,8 +201,7 @@ static void run_step(Cpu *cpu, volatile int *first)
     cpu->inhibit_irq = false;
     cpu->inhibit_db = false;
     if ((cpu->dbg_insn_armed & ~DBG_HOST) && !(cpu->eflags & FL_RF)) {
-        uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
-        uint32_t hit = dbreg_check_insn(cpu, cpu->code_bits == 64 ? cpu->rip : (uint32_t)lin);
+        uint32_t hit = dbreg_check_insn(cpu, cpu_code_lin(cpu, cpu->rip));
         if (hit) {
             deliver_db(cpu, first, hit);
             cpu->icount++;    /* as a fault does: a breakpoint on its own handler cannot hang */

@@ -92,7 +92,7 @@ bool monitor_parse_addr(Vm *vm, const char *arg, uint64_t *addr)
         return false;
     uint64_t base = 0;
     if (!strncmp(arg, "$pc", 3)) {
-        base = vm->cpu->seg[SEG_CS].base + vm->cpu->rip;   /* the next instruction, linear */
+        base = cpu_code_lin(vm->cpu, vm->cpu->rip);   /* the next instruction, linear */
         arg += 3;
         if (!*arg) {
             *addr = base;

@@ -122,7 +122,7 @@ static void trace_event(void *opaque, Cpu *cpu, int kind, int vector, uint32_t e
         fprintf(t->out, " cr2=%llx", (unsigned long long)cpu->cr2);
     fprintf(t->out, " at %04x:%llx cpl=%d", cpu->seg[SEG_CS].sel, (unsigned long long)cpu->rip, cpu->cpl);
     if (vector < 32 && !soft)
-        disassemble_one(t, cpu, cpu->seg[SEG_CS].base + cpu->rip, cpu->rip, cpu->code_bits);
+        disassemble_one(t, cpu, cpu_code_lin(cpu, cpu->rip), cpu->rip, cpu->code_bits);
     fputc('\n', t->out);
 }
 

@@ -47,6 +47,21 @@ void chain_emit_code_tlb_check(Emitter *e, int user, EmitLabel *miss)
     emit_jcc_label(e, EMIT_CC_NE, miss, false);
 }
 
+void chain_emit_page_check(Emitter *e, uint64_t lin, int user, EmitLabel *miss)
+{
+    uint64_t page = lin & ~(uint64_t)(PAGE_SIZE - 1);
+    int32_t tag = JIT_OFF_TLB + user * JIT_TLB_CLASS_BYTES + (int32_t)offsetof(TlbEntry, tag_x) +
+                  (int32_t)(((lin >> 12) & (TLB_SIZE - 1)) << 5);
+    _Static_assert(sizeof(TlbEntry) == 32, "the entry offset is index << 5");
+    if (emit_fits_i32((int64_t)page)) {
+        emit_alu_mi(e, EMIT_CMP, 8, emit_mem(JIT_REG_CPU, tag), page);
+    } else {
+        emit_mov_ri(e, 8, HR_RSI, page);
+        emit_alu_rm(e, EMIT_CMP, 8, HR_RSI, emit_mem(JIT_REG_CPU, tag));
+    }
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
+}
+
 void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
                       const uint8_t *lookup_exit)
 {
@@ -54,10 +69,7 @@ void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, cons
     emit_label_init(&miss);
     emit_patch_rel32(field, e->p);
     emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, chains)));
-    /* the target's linear address: its code runs only with a flat CS (entry checks; 64-bit
-     * code has none), where it is Cpu.rip */
-    emit_mov_rm(e, 8, HR_RCX, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
-    chain_emit_code_tlb_check(e, user, &miss);
+    chain_emit_page_check(e, b->lin, user, &miss);
     emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)b);
     emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cur_block)), HR_RAX);
     emit_jmp(e, entry);
@@ -111,11 +123,12 @@ void chain_emit_probe(Emitter *e, const JitStubs *stubs, const Block *b, int bit
 {
     EmitLabel miss;
     emit_label_init(&miss);
-    /* the linear address, as block_find and the stub compute it */
+    /* the linear address, as block_find and the stub compute it (cpu_code_lin) */
     emit_mov_rr(e, 8, HR_RCX, HR_RAX);
-    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
-    if (bits != 64)
+    if (bits != 64) {
+        emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
         emit_mov_rr(e, 4, HR_RCX, HR_RCX);
+    }
     /* the block's mode key is the current one: it runs only under it */
     chain_emit_jc_probe(e, stubs->gen, b->key | (uint32_t)user << 31, &miss);
     emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RSP, (int32_t)offsetof(JitFrame, probe_hits)));

@@ -55,9 +55,16 @@ uint8_t *chain_emit_entry(Emitter *e);
  * else a jump to `miss`.  rdx, rsi, rdi and the host flags are clobbered. */
 void chain_emit_code_tlb_check(Emitter *e, int user, EmitLabel *miss);
 
+/* The same question for a page known at translation, the page of the linear address `lin`: a
+ * block's own (its code is entered only at its linear address, cpu_code_lin and the flat CS
+ * that native branches need).  One compare with a constant; rsi and the host flags are
+ * clobbered. */
+void chain_emit_page_check(Emitter *e, uint64_t lin, int user, EmitLabel *miss);
+
 /* The chain check of block `b` (translated for TLB class `user`), where the chain entry's `field`
- * points: counts the entry, checks the TLB for Cpu.rip's page, sets Cpu.cur_block and goes on to
- * `entry` (Block.jit_code); a miss leaves through `lookup_exit` (JIT_EXIT_LOOKUP). */
+ * points: counts the entry, checks the TLB for the block's page (chain_emit_page_check), sets
+ * Cpu.cur_block and goes on to `entry` (Block.jit_code); a miss leaves through `lookup_exit`
+ * (JIT_EXIT_LOOKUP). */
 void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
                       const uint8_t *lookup_exit);
 

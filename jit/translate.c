@@ -47,16 +47,15 @@
 #include "jit/emit_sse.h"
 
 /* Before an internal back-edge: block_find, asked for the block again, would find its page in
- * the TLB (r12: the start, a flat linear address), else `leave` (jit/chain.h).  A block that
- * straddles two pages always leaves: the run loop asks for both. */
+ * the TLB, else `leave` (jit/chain.h).  A block that straddles two pages always leaves: the run
+ * loop asks for both. */
 static void emit_back_edge_check(Emitter *e, const Block *b, int user, EmitLabel *leave)
 {
     if (b->paddr2 != ~0ull) {
         emit_jmp_label(e, leave, false);
         return;
     }
-    emit_mov_rr(e, 8, HR_RCX, HR_R12);
-    chain_emit_code_tlb_check(e, user, leave);
+    chain_emit_page_check(e, b->lin, user, leave);
 }
 
 /* The callee-saved registers the trampoline preserves, in push order. */
@@ -79,10 +78,11 @@ static void emit_lookup(Emitter *e, JitStubs *stubs, uint32_t gen, JitStats *st)
     stubs->lookup = e->p;
     emit_alu_rr(e, EMIT_XOR, 4, HR_R10, HR_R10);
     stubs->chain = e->p;
+    /* the linear address as cpu_code_lin() computes it */
     emit_mov_rr(e, 8, HR_RCX, HR_RAX);
-    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
     emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, code_bits)), 64);
     emit_jcc_label(e, EMIT_CC_E, &bits64, true);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RCX, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)));
     emit_mov_rr(e, 4, HR_RCX, HR_RCX);
     emit_label_bind(e, &bits64);
     /* key = mode_key | (CPL == 3) << 31 (decode.c) */
@@ -200,9 +200,10 @@ typedef struct Tx {
     Defer last;            /* the last producer, while its flags can be redone (redo_flags) */
 } Tx;
 
-/* The host registers that cache guest registers, in order of use (jit.h section 2; r12 holds
- * the block's start RIP, so three of the four). */
-static const int cache_hosts[3] = { HR_RBX, HR_R13, HR_R14 };
+/* The host registers that cache guest registers, in order of use (jit.h section 2): all four in
+ * 64-bit code, the first three in 32-bit code, where r12 holds the RIP the block was entered at
+ * (block_rip). */
+static const int cache_hosts[JIT_CACHED_REGS] = { HR_RBX, HR_R13, HR_R14, HR_R12 };
 
 static const EmitMem m_icount = { HR_RBP, HR_NONE, 0, JIT_OFF_ICOUNT };
 
@@ -270,13 +271,30 @@ static void sync_icount(Tx *t, uint32_t extra)
     t->pending = 0;
 }
 
-/* Cpu.rip = the offset of the instruction at `off` bytes into the block (r12 holds the start). */
+/* host h = the RIP `off` bytes into the block (not wrapped): in 64-bit code a constant, since a
+ * 64-bit block is only ever entered at its own RIP (its linear address, cpu_code_lin); in 32-bit
+ * code from r12, the RIP it was entered at. */
+static void block_rip(Tx *t, int h, int64_t off)
+{
+    if (t->bits == 64)
+        emit_mov_ri(&t->e, 8, h, t->b->rip + (uint64_t)off);
+    else
+        emit_lea(&t->e, 8, h, emit_mem(HR_R12, (int32_t)off));
+}
+
+/* Cpu.rip = the RIP `off` bytes into the block (rax clobbered). */
+static void store_block_rip(Tx *t, int64_t off)
+{
+    block_rip(t, HR_RAX, off);
+    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+}
+
+/* Cpu.rip = the offset of the instruction at `off` bytes into the block. */
 static void set_rip(Tx *t, uint32_t off)
 {
     if (t->rip_mem == off)
         return;
-    emit_lea(&t->e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off));
-    emit_mov_mr(&t->e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+    store_block_rip(t, off);
     t->rip_mem = off;
 }
 
@@ -822,8 +840,10 @@ static bool emit_ea(Tx *t, const Insn *in, uint32_t off, int dst)
     int64_t disp = in->disp;
     int base = HR_NONE, index = HR_NONE;
     if (in->flags & INSN_RIPREL) {
-        disp += (int64_t)off + in->len;
-        base = HR_R12;
+        /* 64-bit code only: a constant (block_rip) */
+        uint64_t a = t->b->rip + off + in->len + (uint64_t)disp;
+        emit_mov_ri(e, 8, dst, in->asz == 4 ? (uint32_t)a : a);
+        return true;
     } else if (in->base != REG_NONE) {
         base = ghost(t, in->base);
         if (base < 0) {
@@ -896,13 +916,22 @@ static void emit_canonical_check(Tx *t, EmitLabel *bad)
 static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *bad)
 {
     Emitter *e = &t->e;
+    if (t->bits == 64) {
+        /* a constant, checked here (block_rip) */
+        uint64_t target = t->b->rip + off + in->len + in->imm;
+        if (in->osz == 2)
+            target &= 0xffff;
+        if ((uint64_t)(((int64_t)target << 16) >> 16) != target)
+            emit_jmp_label(e, bad, false);
+        emit_mov_ri(e, 8, HR_RAX, target);
+        return;
+    }
     emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)((int64_t)off + in->len + (int64_t)in->imm)));
     if (in->osz == 2)
         emit_movzx_rr(e, 4, HR_RAX, 2, HR_RAX);
-    else if (t->bits != 64)
+    else
         emit_mov_rr(e, 4, HR_RAX, HR_RAX);
-    if (t->bits == 64)
-        emit_canonical_check(t, bad);     /* canonical: bits 63:47 all equal */
+    (void)bad;
 }
 
 
@@ -996,13 +1025,11 @@ static void emit_handler_tail(Tx *t, const Insn *in);
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
-    const EmitMem rip = emit_mem(JIT_REG_CPU, JIT_OFF_RIP);
     if (s->defer.on)
         defer_emit(t, &s->defer);
     if (s->pending)
         emit_alu_mi(e, EMIT_ADD, 8, m_icount, s->pending);
-    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
-    emit_mov_mr(e, 8, rip, HR_RAX);
+    store_block_rip(t, s->off);
     emit_writeback(t);
     emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
     emit_mov_ri(e, 8, HR_RSI, (uint64_t)(uintptr_t)&t->b->insns[s->i]);
@@ -1019,8 +1046,7 @@ static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
     emit_reload(t);
     if (s->pending)
         emit_alu_mi(e, EMIT_SUB, 8, m_icount, s->pending);
-    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->rip_mem));
-    emit_mov_mr(e, 8, rip, HR_RAX);
+    store_block_rip(t, s->rip_mem);
     if (s->flags) {
         emit_mov_rr(e, 8, HR_RDI, JIT_REG_CPU);
         emit_call(e, (const void *)(uintptr_t)jit_helper_flags);
@@ -1030,8 +1056,7 @@ static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
     emit_jmp(e, s->resume);
     emit_label_bind(e, &stop);
     emit_unary_m(e, EMIT_INC, 8, m_icount);
-    emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)next_off));
-    emit_mov_mr(e, 8, rip, HR_RAX);
+    store_block_rip(t, next_off);
     emit_jmp(e, t->stubs->exit[JIT_EXIT_STOP]);
 }
 
@@ -1522,7 +1547,7 @@ static void emit_stack_native(Tx *t, const Insn *in, InsnForm f)
         sp_moved(t, -sz);
         emit_mov_rr(e, 8, HR_RSI, HR_RDX);
         mem_probe(t, sz, ACC_WRITE, s);
-        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)(t->cur_off + in->len)));
+        block_rip(t, HR_RAX, t->cur_off + in->len);
         emit_mov_mr(e, sz, emit_mem(HR_RSI, 0), HR_RAX);
         store_greg(t, R_SP, 8, HR_RDX);
         emit_mov_rr(e, 8, HR_RAX, HR_R9);
@@ -1592,10 +1617,12 @@ static void emit_handler_tail(Tx *t, const Insn *in)
 /* Chooses the guest registers to cache (jit.h section 2): the most used by native instructions,
  * at least twice; none whose high byte (AH..BH) a native instruction names.  A use inside the
  * loop that a native branch back to the block's start closes counts eight times: that part runs
- * most. */
+ * most.  Outside such a loop a use counts less after each conditional branch before it (16, 8,
+ * 4, 2, then 1): a side exit taken most of the time (a scan loop closed through another block)
+ * leaves the rest of the block cold. */
 static void choose_cached(Tx *t, const InsnForm *form)
 {
-    unsigned uses[16] = { 0 };
+    unsigned uses[16] = { 0 }, count[16] = { 0 };
     bool high[4] = { false };
     uint32_t loop_end = 0, at = 0;    /* instructions [0, loop_end) form the loop */
     for (uint32_t i = 0; i < t->b->n; i++) {
@@ -1604,8 +1631,12 @@ static void choose_cached(Tx *t, const InsnForm *form)
         if ((form[i] == FORM_JCC || form[i] == FORM_JMP_REL) && in->osz != 2 && (int64_t)at + (int64_t)in->imm == 0)
             loop_end = i + 1;
     }
+    unsigned exits = 0;    /* conditional branches before instruction i */
     for (uint32_t i = 0; i < t->b->n; i++) {
         const Insn *in = &t->b->insns[i];
+        unsigned weight = i < loop_end ? 8 * 16 : 16u >> (exits < 4 ? exits : 4);
+        if (form[i] == FORM_JCC)
+            exits++;
         if (form[i] == FORM_NONE || form[i] == FORM_NOP)
             continue;
         uint8_t regs[6] = { in->r[0], in->r[1], in->r[2], REG_NONE, REG_NONE, REG_NONE };
@@ -1621,8 +1652,10 @@ static void choose_cached(Tx *t, const InsnForm *form)
         if (is_stack_form(form[i]))
             regs[5] = R_SP;
         for (int k = 0; k < 6; k++) {
-            if (regs[k] < 16)
-                uses[regs[k]] += i < loop_end ? 8 : 1;
+            if (regs[k] < 16) {
+                uses[regs[k]] += weight;
+                count[regs[k]]++;
+            }
             else if (regs[k] >= REG_AH && regs[k] <= REG_BH)
                 high[regs[k] - REG_AH] = true;
         }
@@ -1632,10 +1665,10 @@ static void choose_cached(Tx *t, const InsnForm *form)
             uses[k] = 0;
     memset(t->host_of, -1, sizeof(t->host_of));
     t->ncached = 0;
-    for (int n = 0; n < 3; n++) {
+    for (int n = 0; n < (t->bits == 64 ? JIT_CACHED_REGS : JIT_CACHED_REGS - 1); n++) {
         int best = -1;
         for (int r = 0; r < 16; r++)
-            if (uses[r] >= 2 && t->host_of[r] < 0 && (best < 0 || uses[r] > uses[best]))
+            if (count[r] >= 2 && uses[r] > 0 && t->host_of[r] < 0 && (best < 0 || uses[r] > uses[best]))
                 best = r;
         if (best < 0)
             break;
@@ -1718,9 +1751,12 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
      * entry checks the flat CS anyway. */
     bool call_end = n > 0 && form[n - 1] == FORM_NONE && (bits == 64 || (bits == 32 && branches));
     if (bits == 32 && (branches || chain_end)) {
-        /* Native branches assume a flat CS (no limit check); otherwise the interpreter runs the
-         * block (JIT_EXIT_BUDGET: nothing of it ran). */
+        /* Native branches assume a flat CS (no limit check; base 0, so that RIP is the linear
+         * address patched jumps and the chain check take it for); otherwise the interpreter runs
+         * the block (JIT_EXIT_BUDGET: nothing of it ran). */
         emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].limit)), -1);
+        emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
+        emit_alu_mi(e, EMIT_CMP, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)), 0);
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
     }
     if (mem) {
@@ -1752,7 +1788,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_jcc(e, EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
         }
     }
-    emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
+    if (bits != 64)
+        emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
     choose_cached(&t, form);
     emit_reload(&t);
     const uint8_t *body = e->p;    /* a back-edge of a block without handler calls goes on here */
@@ -1935,7 +1972,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         /* The block ended at a page end or its size limit after a native instruction, or after
          * a handler that returned INSN_NEXT: go on to the next block as after a branch (EIP
          * wraps at 4 GiB, as rip_wrap does). */
-        emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)off[n]));
+        block_rip(&t, HR_RAX, off[n]);
         if (bits != 64)
             emit_mov_rr(e, 4, HR_RAX, HR_RAX);
         emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
@@ -1992,7 +2029,10 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             /* Back to the block's own start (a loop): an internal back-edge with a budget
              * check, through the entry checks again (a handler in the loop may have loaded a
              * segment register). */
-            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_R12);
+            if (bits == 64)
+                store_block_rip(&t, 0);
+            else
+                emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_R12);
             t.pending = s->pending;
             sync_icount(&t, 1);
             emit_alu_ri(e, EMIT_SUB, 8, JIT_REG_BUDGET, s->i + 1);
@@ -2022,8 +2062,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_label_bind(e, &bad);
             t.pending = s->pending;
             sync_icount(&t, 0);
-            emit_lea(e, 8, HR_RAX, emit_mem(HR_R12, (int32_t)s->off));
-            emit_mov_mr(e, 8, emit_mem(JIT_REG_CPU, JIT_OFF_RIP), HR_RAX);
+            store_block_rip(&t, s->off);
             emit_handler_call(&t, s->i);
             emit_handler_tail(&t, in);
         }
