@@ -188,6 +188,8 @@ static const StateDesc x87_state_desc = {
  * (tlb_rebuild, vm_state_post_load), the jump cache is dropped. */
 static const StateField tlb_fields[] = {
     STATE_A(Tlb, lin), STATE_A(Tlb, prot), STATE_A(Tlb, paddr), STATE_A(Tlb, global), STATE_A(Tlb, shift),
+    STATE_ARRAY_V(Tlb, vlin, 4), STATE_ARRAY_V(Tlb, vpaddr, 4), STATE_ARRAY_V(Tlb, vprot, 4),
+    STATE_ARRAY_V(Tlb, vglobal, 4), STATE_ARRAY_V(Tlb, vshift, 4), STATE_ARRAY_V(Tlb, vnext, 4),
 };
 static const StateField tlb_host_fields[] = {
     STATE_HOST(Tlb, e), STATE_HOST(Tlb, jc), STATE_HOST(Tlb, jc_page),
@@ -274,12 +276,29 @@ static bool cpu_post_load(void *obj, char *err, size_t errlen)
                 return false;
             }
         }
+    for (int u = 0; u < 2; u++) {
+        const Tlb *t = &cpu->tlb;
+        if (t->vnext[u] >= TLB_VICTIMS) {
+            snprintf(err, errlen, "TLB victim slot %u", t->vnext[u]);
+            return false;
+        }
+        for (int v = 0; v < TLB_VICTIMS; v++) {
+            bool live = t->vprot[u][v] != 0;
+            if (t->vprot[u][v] > 7 || t->vshift[u][v] > 63 || (live && t->vshift[u][v] < 12) ||
+                live != (t->vlin[u][v] != TLB_INVALID) ||
+                (live && ((t->vlin[u][v] & 0xfff) || (t->vpaddr[u][v] & 0xfff)))) {
+                snprintf(err, errlen, "TLB victim %d/%d (linear %llx, physical %llx, permissions %u)", u, v,
+                         (unsigned long long)t->vlin[u][v], (unsigned long long)t->vpaddr[u][v], t->vprot[u][v]);
+                return false;
+            }
+        }
+    }
     cpu->db_hit = 0;
     dbreg_update(cpu);
     return true;
 }
 
 const StateDesc cpu_state_desc = {
-    "cpu", 3, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
+    "cpu", 4, sizeof(Cpu), cpu_fields, STATE_COUNT(cpu_fields), cpu_host_fields, STATE_COUNT(cpu_host_fields),
     cpu_post_load,
 };

@@ -19,9 +19,22 @@ void tlb_flush_jump_cache(Tlb *tlb)
         tlb->jc[i].block = NULL;
 }
 
+static void victim_drop(Tlb *tlb, int u, int v)
+{
+    tlb->vlin[u][v] = TLB_INVALID;
+    tlb->vpaddr[u][v] = TLB_INVALID;
+    tlb->vprot[u][v] = 0;
+    tlb->vglobal[u][v] = 0;
+    tlb->vshift[u][v] = 0;
+}
+
 void tlb_flush(Tlb *tlb, bool include_global)
 {
     tlb_flush_jump_cache(tlb);
+    for (int u = 0; u < 2; u++)
+        for (int v = 0; v < TLB_VICTIMS; v++)
+            if (include_global || !tlb->vglobal[u][v])
+                victim_drop(tlb, u, v);
     for (int u = 0; u < 2; u++)
         for (uint32_t i = 0; i < TLB_SIZE; i++) {
             if (!include_global && tlb->global[u][i])
@@ -49,14 +62,24 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
         for (uint32_t j = 0; j < JC_SIZE; j++)
             if ((uint32_t)(tlb->jc_page[j] - p + 1) <= 1)
                 tlb->jc[j].block = NULL;
+    /* The entry at the page's index, when it holds this page: another page sharing the index
+     * stays (Linux's early_memunmap drops ten fixmap pages in a row, whose indexes the kernel's
+     * own code pages share). */
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     for (int u = 0; u < 2; u++) {
+        if (tlb->lin[u][i] != (lin & PAGE_MASK))
+            continue;
         tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
         tlb->global[u][i] = 0;
         tlb->paddr[u][i] = TLB_INVALID;
         tlb->lin[u][i] = TLB_INVALID;
         tlb->prot[u][i] = 0;
     }
+    /* Victims of this page, or pieces of a large page containing it */
+    for (int u = 0; u < 2; u++)
+        for (int v = 0; v < TLB_VICTIMS; v++)
+            if (tlb->vprot[u][v] && ((tlb->vlin[u][v] ^ lin) >> tlb->vshift[u][v]) == 0)
+                victim_drop(tlb, u, v);
     /* Pieces of a large page containing `lin` sit at other indexes: find them by their
      * translations.  Those of a 2 MiB page lie in the 512 entries whose index shares bit 9
      * with `lin`'s; a larger page may have pieces anywhere. */
@@ -131,9 +154,45 @@ static void tlb_set_tags(Cpu *cpu, int user, uint32_t i)
     }
 }
 
+static const uint8_t prot_needed[3] = { [ACC_READ] = PROT_R, [ACC_WRITE] = PROT_W, [ACC_EXEC] = PROT_X };
+
+/* Entry (user, i) and victim v trade places (either may be empty). */
+static void victim_swap(Tlb *tlb, int u, uint32_t i, int v)
+{
+    uint64_t l = tlb->lin[u][i], p = tlb->paddr[u][i];
+    uint8_t pr = tlb->prot[u][i], g = tlb->global[u][i], sh = tlb->shift[u][i];
+    tlb->lin[u][i] = tlb->vlin[u][v];
+    tlb->paddr[u][i] = tlb->vpaddr[u][v];
+    tlb->prot[u][i] = tlb->vprot[u][v];
+    tlb->global[u][i] = tlb->vglobal[u][v];
+    tlb->shift[u][i] = tlb->vshift[u][v];
+    tlb->vlin[u][v] = l;
+    tlb->vpaddr[u][v] = p;
+    tlb->vprot[u][v] = pr;
+    tlb->vglobal[u][v] = g;
+    tlb->vshift[u][v] = sh;
+}
+
 uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
 {
     uint64_t page = lin & PAGE_MASK;
+    uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
+    Tlb *tlb = &cpu->tlb;
+    /* A victim that holds the page: granting the access it is the TLB's hit, else it is stale
+     * once the walk below refills the entry, and goes. */
+    int same = -1;
+    for (int v = 0; v < TLB_VICTIMS; v++)
+        if (tlb->vprot[user][v] && tlb->vlin[user][v] == page)
+            same = v;
+    if (same >= 0 && (tlb->vprot[user][same] & prot_needed[access])) {
+        victim_swap(tlb, user, i, same);
+        if (!tlb->vprot[user][same])
+            victim_drop(tlb, user, same);
+        if (tlb->shift[user][i] > tlb->large_shift[user])
+            tlb->large_shift[user] = tlb->shift[user][i];
+        tlb_set_tags(cpu, user, i);
+        return tlb->paddr[user][i] | (lin & 0xfff);
+    }
     uint64_t pa;
     int prot;
     bool global = false;
@@ -145,7 +204,19 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
         prot = PROT_R | PROT_W | PROT_X;
     }
     pa &= cpu->a20_mask;
-    uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
+    /* The walk succeeded: the entry's old translation of another page becomes a victim. */
+    if (same >= 0)
+        victim_drop(tlb, user, same);
+    if (tlb->prot[user][i] && tlb->lin[user][i] != page) {
+        int v = same >= 0 ? same : tlb->vnext[user];
+        if (same < 0)
+            tlb->vnext[user] = (uint8_t)((v + 1) % TLB_VICTIMS);
+        tlb->vlin[user][v] = tlb->lin[user][i];
+        tlb->vpaddr[user][v] = tlb->paddr[user][i];
+        tlb->vprot[user][v] = tlb->prot[user][i];
+        tlb->vglobal[user][v] = tlb->global[user][i];
+        tlb->vshift[user][v] = tlb->shift[user][i];
+    }
     cpu->tlb.paddr[user][i] = pa & PAGE_MASK;
     cpu->tlb.lin[user][i] = page;
     cpu->tlb.prot[user][i] = (uint8_t)prot;
@@ -178,10 +249,9 @@ void tlb_rebuild(Cpu *cpu)
  * host reason), else a page walk that refills the entry. */
 static uint64_t tlb_lookup(Cpu *cpu, uint64_t lin, int access, int user)
 {
-    static const uint8_t need[3] = { [ACC_READ] = PROT_R, [ACC_WRITE] = PROT_W, [ACC_EXEC] = PROT_X };
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     Tlb *tlb = &cpu->tlb;
-    if (tlb->lin[user][i] == (lin & PAGE_MASK) && (tlb->prot[user][i] & need[access])) {
+    if (tlb->lin[user][i] == (lin & PAGE_MASK) && (tlb->prot[user][i] & prot_needed[access])) {
         tlb_set_tags(cpu, user, i);   /* a tag dropped since (a dirty-page client) comes back */
         return tlb->paddr[user][i] | (lin & 0xfff);
     }

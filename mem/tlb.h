@@ -50,6 +50,8 @@ enum {
  * mode key and privilege class; it is dropped whenever a translation it relied on may change
  * (every TLB flush) or a block is freed (tlb_flush_jump_cache).
  */
+#define TLB_VICTIMS 8
+
 #define JC_BITS 10
 #define JC_SIZE (1u << JC_BITS)
 
@@ -75,6 +77,18 @@ typedef struct Tlb {
                                       2 MiB / 4 MiB / 1 GiB page since the last full flush */
     uint64_t lin[2][TLB_SIZE];     /* linear page the entry translates (TLB_INVALID: none) */
     uint8_t prot[2][TLB_SIZE];     /* PROT_R/W/X the walk granted (0: no entry) */
+    /* Victim entries per class: translations a refill pushed out of their entry, kept fully
+     * associative and asked before a walk (tlb_translate), as QEMU's victim TLB is.  Without
+     * them two pages 4 MiB apart evict each other on every access (a copy between them, or
+     * data that shares its index with the code that touches it: the kernel's decompressor
+     * and early page setup walked 8 million times).  They hold translations only, no tags: a
+     * victim hit swaps it with the entry at its index, whose tags are then set as on a refill. */
+    uint64_t vlin[2][TLB_VICTIMS];   /* TLB_INVALID: none */
+    uint64_t vpaddr[2][TLB_VICTIMS];
+    uint8_t vprot[2][TLB_VICTIMS];   /* 0: none */
+    uint8_t vglobal[2][TLB_VICTIMS];
+    uint8_t vshift[2][TLB_VICTIMS];
+    uint8_t vnext[2];                /* the victim slot the next eviction takes (round robin) */
 } Tlb;
 
 struct Cpu;
