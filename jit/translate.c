@@ -198,6 +198,7 @@ typedef struct Tx {
     uint8_t cached[JIT_CACHED_REGS];   /* the cached guest registers */
     Defer defer;           /* the record of the last producer, when deferred */
     Defer last;            /* the last producer, while its flags can be redone (redo_flags) */
+    uint16_t byte_regs;    /* guest registers known to hold a zero-extended byte (byte_regs_after) */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2): all four in
@@ -424,6 +425,11 @@ typedef struct Side {
     bool branch;           /* SIDE_MEM: a CALL/RET, whose handler ends the block */
     const uint8_t *resume; /* SIDE_MEM: where the main line goes on after the instruction */
     Defer defer;           /* a deferred lazy-flag record the piece stores first */
+    /* SIDE_MEM after a table probe (mem_probe_table): the ordinary probe is tried out of line
+     * first, for `size` bytes of kind `acc`, and a hit goes back to `reprobe_back` */
+    bool reprobe;
+    int size, acc;
+    const uint8_t *reprobe_back;
 } Side;
 
 /* The form of each instruction the translator emits natively, FORM_NONE for a call.  Decided
@@ -967,6 +973,98 @@ static void mem_probe(Tx *t, int size, int acc, Side *s)
     t->cf_ok = t->zspo_ok = false;
 }
 
+/* A table lookup [base + index * scale + disp] whose index holds a zero-extended byte (CRC and
+ * other table-driven loops): the TLB entry is chosen by base + disp, which is known before the
+ * index, so the entry's addend is loaded while the index is still being computed and only one
+ * add lies between the address and the access.  Sound with one tag compare: the access lies in
+ * [B, B + 255 * 8 + 15], B = base + disp, so its last byte is on B's page or the next one; an
+ * entry at B's index whose tag is the last byte's page holds B's page (the next page has another
+ * index), and the first byte lies between the two.  A miss (an index that left B's page) tries
+ * the ordinary probe out of line before the slow path.  rsi = the linear address; rdi and r8
+ * clobbered. */
+static void mem_probe_table(Tx *t, const Insn *in, int size, int acc, Side *s)
+{
+    Emitter *e = &t->e;
+    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
+    int hb = ghost(t, in->base);
+    if (hb < 0) {
+        emit_mov_rm(e, 8, HR_RDI, gmem(in->base));
+        hb = HR_RDI;
+    }
+    if (in->disp || hb != HR_RDI)
+        emit_lea(e, 8, HR_RDI, emit_mem(hb, (int32_t)in->disp));
+    if (in->asz == 4)
+        emit_mov_rr(e, 4, HR_RDI, HR_RDI);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
+    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
+    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
+                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
+    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    s->reprobe = true;
+    s->size = size;
+    s->acc = acc;
+    s->reprobe_back = e->p;
+    t->cf_ok = t->zspo_ok = false;
+}
+
+/* The out-of-line half of mem_probe_table: rsi = the linear address, r8 = its last byte's page;
+ * the ordinary probe, back to the main line on a hit, on to `slow` on a miss. */
+static void emit_reprobe(Tx *t, const Side *s, EmitLabel *slow)
+{
+    Emitter *e = &t->e;
+    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
+    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
+    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
+    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
+    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
+                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (s->acc == ACC_WRITE ? 8 : 0)));
+    emit_jcc_label(e, EMIT_CC_NE, slow, false);
+    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    emit_jmp(e, s->reprobe_back);
+}
+
+/* Whether the memory operand of `in` is a table lookup for mem_probe_table. */
+static bool table_operand(const Tx *t, const Insn *in)
+{
+    return in->base < 16 && in->index < 16 && in->base != in->index && ((t->byte_regs >> in->index) & 1) &&
+           !(in->flags & INSN_RIPREL) && (in->asz == 4 || in->asz == 8) && in->scale <= 3 &&
+           !(t->bits == 64 && (in->seg == SEG_FS || in->seg == SEG_GS));
+}
+
+/* The byte registers after an instruction of form f (Tx.byte_regs): MOVZX r32/r64, r/m8 makes
+ * one; a native form forgets the registers it names (base and index are only read); a handler
+ * call or any other form forgets them all.  Only instruction 0 is ever jumped to, where the set
+ * starts empty, so what holds on the straight line holds. */
+static void byte_regs_after(Tx *t, InsnForm f, const Insn *in)
+{
+    switch (f) {
+    case FORM_ALU_RR: case FORM_ALU_RI: case FORM_ALU_RM: case FORM_ALU_MR: case FORM_ALU_MI:
+    case FORM_UNARY_R: case FORM_MOV_RR: case FORM_MOV_RI: case FORM_MOV_RM: case FORM_MOV_MR:
+    case FORM_MOV_MI: case FORM_MOVZX: case FORM_MOVSX: case FORM_LEA: case FORM_CMOVCC:
+    case FORM_SETCC: case FORM_JCC: case FORM_IMUL_RM: case FORM_IMUL_RMI: case FORM_SHIFT_R:
+    case FORM_NOP:
+        for (int k = 0; k < 3; k++) {
+            int r = in->r[k];
+            if (r >= REG_AH && r <= REG_BH)
+                r -= REG_AH;
+            if (r >= 0 && r < 16)
+                t->byte_regs &= (uint16_t)~(1u << r);
+        }
+        break;
+    case FORM_PUSH_R:
+        t->byte_regs &= (uint16_t)~(1u << R_SP);
+        break;
+    default:
+        t->byte_regs = 0;
+        return;
+    }
+    if (f == FORM_MOVZX && in->sub == 1 && in->osz >= 4 && in->r[0] < 16)
+        t->byte_regs |= (uint16_t)(1u << in->r[0]);
+}
+
 /* rsi = the linear address of the memory operand of the current instruction (flat segments;
  * FS/GS add their base in 64-bit code), then the TLB probe for `size` bytes of kind `acc`: on a
  * hit rsi = the host address; a miss or a page crossing goes to an out-of-line SIDE_MEM piece
@@ -991,7 +1089,10 @@ static bool mem_begin_aligned(Tx *t, const Insn *in, int size, int acc, int32_t 
         emit_test_ri(e, 4, HR_RSI, align_mask);
         emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
     }
-    mem_probe(t, size, acc, s);
+    if (f != FORM_MOV_R_MOFFS && f != FORM_MOV_MOFFS_R && size <= 16 && table_operand(t, in))
+        mem_probe_table(t, in, size, acc, s);
+    else
+        mem_probe(t, size, acc, s);
     return true;
 }
 
@@ -1940,12 +2041,14 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             if (defer)
                 defer_start(&t, form[i], in);
             redo_track(&t, form[i], in);
+            byte_regs_after(&t, form[i], in);
             t.pending++;
             t.native++;
             continue;
         }
         assert(!defer && !t.defer.on);
         t.last.on = false;
+        t.byte_regs = 0;
         /* A handler call, with the state of jit.h section 3. */
         sync_icount(&t, 0);
         set_rip(&t, off[i]);
@@ -1997,6 +2100,11 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             continue;
         }
         if (s->kind == SIDE_MEM) {
+            EmitLabel slow;
+            emit_label_init(&slow);
+            if (s->reprobe)
+                emit_reprobe(&t, s, &slow);
+            emit_label_bind(e, &slow);
             emit_mem_slow(&t, s, off[s->i + 1]);
             continue;
         }
