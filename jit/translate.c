@@ -1967,6 +1967,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             if (done && form[i] != FORM_NONE) {
                 defer_after_access(&t, form[i], in);
                 redo_track(&t, form[i], in);
+                byte_regs_after(&t, form[i], in);
                 t.pending++;
                 t.native++;
                 continue;

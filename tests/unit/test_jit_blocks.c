@@ -342,6 +342,60 @@ START_TEST(jit_page_crossing_accesses_long64_equal_interpreter)
 }
 END_TEST
 
+/* Table lookups [ebx + ecx * scale + disp] with ecx zero-extended from a byte, which choose their
+ * TLB entry by ebx + disp (translate.c mem_probe_table), under the paging of paging_on(): a
+ * table on 0x2f00 runs into the remapped page 0x3000 (the out-of-line probe), one on 0x2c01
+ * makes accesses that cross 0x3000 (the slow path), one on 0x3e80 runs into the page 0x4000
+ * that is not present (a #PF in the middle of the loop).  The 64-bit machine has its own
+ * identity paging: the same tables without the remapping. */
+static void table_lookups(FmMode mode, uint32_t table)
+{
+    Pair p = pair_new(mode);
+    if (mode == FM_PM32)
+        paging_on(&p);
+    PAIR_LOAD(&p,
+        0x0f, 0xb6, 0x0e,       /* l: movzx ecx, byte [esi] */
+        0x83, 0xc6, 0x01,       /* add esi, 1 */
+        0x8b, 0x04, 0x8b,       /* mov eax, [ebx + ecx*4] */
+        0x01, 0xc2,             /* add edx, eax */
+        0x89, 0x54, 0x8b, 0x01, /* mov [ebx + ecx*4 + 1], edx */
+        0x0f, 0xb6, 0xc9,       /* movzx ecx, cl */
+        0x02, 0x54, 0x4b, 0x03, /* add dl, [ebx + ecx*2 + 3] */
+        0x83, 0xef, 0x01,       /* sub edi, 1 */
+        0x75, 0xe5,             /* jnz l */
+        0xf4);                  /* hlt */
+    static const uint8_t index[] = { 0, 255, 63, 64, 65, 1, 128, 62, 200, 250, 2, 96, 127, 3, 191, 0 };
+    for (int i = 0; i < 2; i++)
+        for (uint32_t k = 0; k < sizeof(index); k++)
+            fm_poke(p.m[i], 0x1800 + k, 1, index[k]);
+    pair_reg(&p, R_SI, 0x1800);
+    pair_reg(&p, R_BX, table);
+    pair_reg(&p, R_DI, sizeof(index));
+    pair_reg(&p, R_DX, 0x5a5a5a5a);
+    pair_run(&p, 1000);
+    ck_assert(p.m[0]->cpu->halted);
+    pair_check(&p, true, "table lookups");
+    if (mode == FM_PM32 && table == 0x3e80)
+        ck_assert_msg(p.m[0]->cpu->cr2 >= 0x4000 && p.m[0]->cpu->cr2 < 0x5000, "no #PF on the page 0x4000");
+    pair_free(&p);
+}
+
+START_TEST(jit_table_lookups_pm32_equal_interpreter)
+{
+    table_lookups(FM_PM32, 0x2f00);
+    table_lookups(FM_PM32, 0x2c01);
+    table_lookups(FM_PM32, 0x3e80);
+}
+END_TEST
+
+START_TEST(jit_table_lookups_long64_equal_interpreter)
+{
+    table_lookups(FM_LONG64, 0x2f00);
+    table_lookups(FM_LONG64, 0x2c01);
+    table_lookups(FM_LONG64, 0x3e80);
+}
+END_TEST
+
 /* An instruction whose bytes straddle 0x1fff/0x2000, in a block that starts on the first page. */
 START_TEST(jit_instruction_straddling_pages_equal_interpreter)
 {
@@ -1439,6 +1493,8 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_page_crossing_accesses_pm32_equal_interpreter);
     tcase_add_test(tc, jit_page_crossing_accesses_paged_equal_interpreter);
     tcase_add_test(tc, jit_page_crossing_accesses_long64_equal_interpreter);
+    tcase_add_test(tc, jit_table_lookups_pm32_equal_interpreter);
+    tcase_add_test(tc, jit_table_lookups_long64_equal_interpreter);
     tcase_add_test(tc, jit_instruction_straddling_pages_equal_interpreter);
     tcase_add_test(tc, jit_fault_mid_block_pm32_state_exact);
     tcase_add_test(tc, jit_fault_mid_block_long64_state_exact);
