@@ -114,9 +114,6 @@ void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss)
     emit_mov_rm(e, 8, HR_RDI, emit_mem(HR_RSI, (int32_t)offsetof(Block, jit_code)));
     emit_test_rr(e, 8, HR_RDI, HR_RDI);
     emit_jcc_label(e, EMIT_CC_E, miss, false);
-    emit_mov_rm(e, 4, HR_RCX, emit_mem(HR_RSI, (int32_t)offsetof(Block, n)));
-    emit_alu_rr(e, EMIT_CMP, 8, JIT_REG_BUDGET, HR_RCX);
-    emit_jcc_label(e, EMIT_CC_B, miss, false);
 }
 
 void chain_emit_probe(Emitter *e, const JitStubs *stubs, const Block *b, int bits, int user)

@@ -73,9 +73,10 @@ void chain_emit_site(Emitter *e, const JitStubs *stubs);
 
 /* The jump-cache probe (Tlb.jc) the lookup stub and chain_emit_probe share: rcx = the linear
  * address, the key (mode key | user << 31) in r8 when `key` < 0, else `key`.  A block found that
- * was translated in code generation `gen`, fits in r15, lies on one page and whose page the TLB
- * holds (chain_emit_code_tlb_check) leaves rsi = the Block and rdi = its code; anything else
- * jumps to `miss`.  rcx and rdx are clobbered. */
+ * was translated in code generation `gen`, lies on one page and whose page the TLB holds
+ * (chain_emit_code_tlb_check) leaves rsi = the Block and rdi = its code; anything else jumps to
+ * `miss`.  Whether it fits in r15 its entry asks, as for a patched jump: one that does not
+ * leaves with JIT_EXIT_LOOKUP, RIP the target, as a miss does.  rcx and rdx are clobbered. */
 void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss);
 
 /* The jump-cache probe of the lookup stub, inline after an indirect transfer (RET, JMP r/m):

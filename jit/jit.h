@@ -47,12 +47,15 @@
  *                 may read or write guest registers or fault (interpreter handlers, slow paths),
  *                 and reloaded after a call that may have written them.  The sync code lives in
  *                 out-of-line stubs, not on the hot path.
- *                 XXX: as written, three: rbx, r13, r14 cache the guest registers native
- *                 instructions of the block use most (at least twice; none whose AH..BH a
- *                 native instruction names), and r12 holds the CS offset of the block's first
- *                 instruction (Cpu.rip at entry), from which every RIP value the block stores
- *                 is an lea.  The write-back before handler calls is inline on the main line
- *                 (a few movs), the one of slow paths and exits in their out-of-line code.
+ *                 As written: rbx, r13, r14 and (in 64-bit code) r12 cache the guest
+ *                 registers native instructions of the block use most (at least twice, a use
+ *                 before a side exit or inside the block's own loop counting more; none whose
+ *                 AH..BH a native instruction names).  A 64-bit block is entered only at its
+ *                 own RIP, which is its linear address (cpu_code_lin ignores the CS base), so
+ *                 every RIP value it stores is a constant; in 32-bit code r12 holds the RIP it
+ *                 was entered at (Cpu.rip), and every RIP value is an lea from it.  The
+ *                 write-back before handler calls is inline on the main line (a few movs), the
+ *                 one of slow paths and exits in their out-of-line code.
  *      rax, rcx, rdx, rsi, rdi, r8-r11
  *                 scratch within one guest instruction; clobbered by every call.  r11 is the
  *                 emitter's own scratch for calls out of rel32 reach (emit_call) and is never live
@@ -157,13 +160,14 @@
  *    its own indirect jump for the host's predictor) and enters the block found; on a miss, and
  *    for every other transfer and a site not yet patched, it jumps to the shared lookup stub,
  *    which probes Tlb.jc (linear address, mode key | user << 31) and enters the found block's
- *    code when it was translated in this code generation and fits in r15, else leaves with
- *    JIT_EXIT_LOOKUP.  When the stub came from
+ *    code when it was translated in this code generation, else leaves with JIT_EXIT_LOOKUP (a
+ *    block entered that does not fit in r15 leaves the same way from its budget check, before
+ *    anything of it ran).  When the stub came from
  *    a patch site and found a block, jit_chain() patches the site (through the RW view) to jump
  *    straight to that block's chain entry when chain_may_link() allows: the target starts and
  *    ends on the source's first physical page, has the source's mode key, and both are of this
- *    code generation.  A chain entry checks that the TLB holds the code page of Cpu.rip, as
- *    block_find does (else JIT_EXIT_LOOKUP: the run loop's block_find then walks as under the
+ *    code generation.  A chain entry checks that the TLB holds the block's code page (a
+ *    constant: a block runs only at its own linear address, cpu_code_lin), as block_find does (else JIT_EXIT_LOOKUP: the run loop's block_find then walks as under the
  *    interpreter; an internal back-edge checks the same; jit/chain.h says why), sets
  *    Cpu.cur_block and goes on to the block's ordinary entry, so a chained jump keeps every check of the target: the budget (cmp r15, n: short, it
  *    leaves with JIT_EXIT_LOOKUP, Cpu.rip the target, as when the stub finds no room) and the

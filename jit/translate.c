@@ -1839,8 +1839,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             live = false;
     }
 
-    /* Only a patched jump gets here with too little budget (the run loop and the lookup stub
-     * check it first): a lookup exit then, as when the stub finds no room (jit.h section 6). */
+    /* A patched jump or a jump-cache probe may get here with too little budget (the run loop
+     * checks it first): a lookup exit then, RIP the block's start (jit.h section 6). */
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_LOOKUP]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
