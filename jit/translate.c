@@ -199,6 +199,8 @@ typedef struct Tx {
     Defer defer;           /* the record of the last producer, when deferred */
     Defer last;            /* the last producer, while its flags can be redone (redo_flags) */
     uint16_t byte_regs;    /* guest registers known to hold a zero-extended byte (byte_regs_after) */
+    uint16_t dirty;        /* guest registers a native instruction of the block may write: only
+                              those of the cached ones are written back (emit_writeback) */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2): all four in
@@ -251,11 +253,14 @@ static void store_greg(Tx *t, int r, int size, int h)
 }
 
 /* Cached guest registers to the Cpu (before a call, a slow path or an exit) and back (at entry
- * and after a call that may have written them). */
+ * and after a call that may have written them).  A cached register no native instruction of the
+ * block writes still holds what the Cpu holds (a handler writes the Cpu, and the reload after it
+ * follows), so only the others are written back. */
 static void emit_writeback(Tx *t)
 {
     for (int k = 0; k < t->ncached; k++)
-        emit_mov_mr(&t->e, 8, gmem(t->cached[k]), t->host_of[t->cached[k]]);
+        if ((t->dirty >> t->cached[k]) & 1)
+            emit_mov_mr(&t->e, 8, gmem(t->cached[k]), t->host_of[t->cached[k]]);
 }
 
 static void emit_reload(Tx *t)
@@ -543,6 +548,28 @@ static InsnForm native_form(const Tx *t, const Insn *in)
 static bool is_stack_form(InsnForm f)
 {
     return f == FORM_PUSH_R || f == FORM_POP_R || f == FORM_CALL_REL || f == FORM_RET;
+}
+
+/* The guest registers a native instruction of form f may write, a superset: every register it
+ * names (AH..BH as RAX..RBX; XMM numbers too, harmlessly), RSP for the stack forms, RAX and RDX
+ * for one-operand MUL/IMUL and DIV.  No native form writes its address registers. */
+static uint16_t form_may_write(InsnForm f, const Insn *in)
+{
+    uint16_t m = 0;
+    if (f == FORM_NONE)
+        return 0;
+    for (int k = 0; k < 3; k++) {
+        int r = in->r[k];
+        if (r >= REG_AH && r <= REG_BH)
+            r -= REG_AH;
+        if (r >= 0 && r < 16)
+            m |= (uint16_t)(1u << r);
+    }
+    if (is_stack_form(f))
+        m |= 1u << R_SP;
+    if (f == FORM_MUL1 || f == FORM_DIV)
+        m |= (1u << R_AX) | (1u << R_DX);
+    return m;
 }
 
 /* Native code that accesses memory (so it may fault, and in 32-bit code needs flat segments). */
@@ -1892,6 +1919,8 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     if (bits != 64)
         emit_mov_rm(e, 8, HR_R12, emit_mem(JIT_REG_CPU, JIT_OFF_RIP));
     choose_cached(&t, form);
+    for (uint32_t i = 0; i < n; i++)
+        t.dirty |= form_may_write(form[i], &b->insns[i]);
     emit_reload(&t);
     const uint8_t *body = e->p;    /* a back-edge of a block without handler calls goes on here */
 
