@@ -753,13 +753,46 @@ static bool emit_alu_cached(Tx *t, const Insn *in, InsnForm f, bool live)
     return true;
 }
 
+/* ALU r0, r1/imm on an uncached r0 with dead flags, as one host instruction on its Cpu slot:
+ * CMP and TEST of 32 or 64 bits, the writing operations of 64 bits only (a 32-bit write to the
+ * slot would not zero-extend it); not ADC/SBB.  False: not this case. */
+static bool emit_alu_slot(Tx *t, const Insn *in, InsnForm f, bool live)
+{
+    Emitter *e = &t->e;
+    int op = in->sub, size = in->osz;
+    bool writes = op != EMIT_CMP && op != 8;
+    if (live || ghost(t, in->r[0]) >= 0 || in->r[0] >= 16 || size < 4 || op == EMIT_ADC || op == EMIT_SBB ||
+        (writes && size != 8))
+        return false;
+    EmitMem slot = gmem(in->r[0]);
+    if (f == FORM_ALU_RR) {
+        int src = ghost(t, in->r[1]);
+        if (src < 0) {
+            load_greg(t, HR_RCX, in->r[1], size);
+            src = HR_RCX;
+        }
+        if (op == 8)
+            emit_test_mr(e, size, slot, src);
+        else
+            emit_alu_mr(e, op, size, slot, src);
+    } else {
+        int64_t imm = size == 8 ? (int64_t)in->imm : (int64_t)(int32_t)(uint32_t)in->imm;
+        if (op == 8)
+            emit_test_mi(e, size, slot, imm);
+        else
+            emit_alu_mi(e, op, size, slot, imm);
+    }
+    alu_flags_done(t, op, size, HR_RAX, false);
+    return true;
+}
+
 /* ALU r0, r1/imm (alu.c): a in rax, b in rcx, both zero-extended; the result in rax. */
 static void emit_alu_native(Tx *t, const Insn *in, InsnForm f, bool live)
 {
     Emitter *e = &t->e;
     int op = in->sub, size = in->osz;
     bool carry = op == EMIT_ADC || op == EMIT_SBB;
-    if (emit_alu_cached(t, in, f, live))
+    if (emit_alu_cached(t, in, f, live) || emit_alu_slot(t, in, f, live))
         return;
     if (carry)
         carry_prepare(t);
