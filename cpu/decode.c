@@ -577,6 +577,12 @@ static Block *block_lookup(Cpu *cpu, uint64_t lin, int user)
     for (Block *b = bc->hash[hash_block(paddr, cpu->mode_key)]; b; b = b->hash_next) {
         if (b->paddr != paddr || b->key != cpu->mode_key)
             continue;
+        /* 64-bit code is decoded once per linear address, as QEMU 7.2 keeps a TB per virtual
+         * PC: the same physical code mapped at two addresses (a shared library in two
+         * processes) gets two blocks, because the JIT takes a 64-bit block's RIP as a constant
+         * (jit/jit.h section 2). */
+        if (cpu->code_bits == 64 && b->lin != lin)
+            continue;
         if (unlikely(b->paddr2 != ~0ull)) {
             /* the next page as the first */
             if (code_page(cpu, next_page_lin(cpu, lin), user) != b->paddr2)

@@ -396,6 +396,59 @@ START_TEST(jit_table_lookups_long64_equal_interpreter)
 }
 END_TEST
 
+/* The same code page at two linear addresses (a shared library in two processes): 4-level
+ * paging, identity for the first 1 MiB, and linear 0x201000 -> physical 0x1000 (the code).  The
+ * code runs at 0x1000, then again at 0x201000: RIP-relative addresses, return addresses and
+ * branch targets must be the second address's, which the JIT takes as constants per block
+ * (so 64-bit code gets a block per linear address, cpu/decode.c block_lookup). */
+START_TEST(jit_code_aliased_at_two_addresses_long64_equal_interpreter)
+{
+    Pair p = pair_new(FM_LONG64);
+    PAIR_LOAD(&p,
+        0x48, 0x8d, 0x05, 0, 0, 0, 0,  /* lea rax, [rip] */
+        0xb9, 0x03, 0, 0, 0,           /* mov ecx, 3 */
+        0xe8, 0x05, 0, 0, 0,           /* l: call f */
+        0xff, 0xc9,                    /* dec ecx */
+        0x75, 0xf7,                    /* jnz l */
+        0xf4,                          /* hlt */
+        0x48, 0x8b, 0x14, 0x24,        /* f: mov rdx, [rsp] */
+        0x48, 0x01, 0xd3,              /* add rbx, rdx */
+        0xc3);                         /* ret */
+    enum { PML4 = 0x10000, PDPT = 0x11000, PDIR = 0x12000, PT0 = 0x13000, PT1 = 0x14000 };
+    for (int i = 0; i < 2; i++) {
+        FakeMachine *fm = p.m[i];
+        memset(fm->ram + PML4, 0, 0x5000);
+        fm_poke(fm, PML4, 8, PDPT | 3);
+        fm_poke(fm, PDPT, 8, PDIR | 3);
+        fm_poke(fm, PDIR, 8, PT0 | 3);
+        fm_poke(fm, PDIR + 8, 8, PT1 | 3);
+        for (uint32_t pg = 0; pg < 256; pg++)
+            fm_poke(fm, PT0 + pg * 8, 8, ((uint64_t)pg << 12) | 3);
+        fm_poke(fm, PT1 + 8, 8, FM_CODE | 3);
+        fm->cpu->cr3 = PML4;
+        fm->cpu->cr4 |= CR4_PAE;
+        fm->cpu->cr0 |= CR0_PG;
+        cpu_update_mode(fm->cpu);
+        cpu_flush_tlb(fm->cpu, true);
+    }
+    pair_run(&p, 100);
+    ck_assert(p.m[0]->cpu->halted);
+    pair_check(&p, true, "code at its first address");
+    for (int i = 0; i < 2; i++) {
+        p.m[i]->cpu->halted = false;
+        p.m[i]->cpu->rip = 0x201000;
+    }
+    pair_reg(&p, R_BX, 0);
+    pair_run(&p, 100);
+    ck_assert(p.m[0]->cpu->halted);
+    ck_assert_msg(p.m[0]->cpu->gpr[R_AX] == 0x201007 && p.m[0]->cpu->gpr[R_BX] == 3 * 0x201011ull,
+                  "the interpreter ran the alias: rax %llx, rbx %llx", (unsigned long long)p.m[0]->cpu->gpr[R_AX],
+                  (unsigned long long)p.m[0]->cpu->gpr[R_BX]);
+    pair_check(&p, true, "the same code at a second address");
+    pair_free(&p);
+}
+END_TEST
+
 /* An instruction whose bytes straddle 0x1fff/0x2000, in a block that starts on the first page. */
 START_TEST(jit_instruction_straddling_pages_equal_interpreter)
 {
@@ -1493,6 +1546,7 @@ static Suite *jit_blocks_suite(void)
     tcase_add_test(tc, jit_page_crossing_accesses_pm32_equal_interpreter);
     tcase_add_test(tc, jit_page_crossing_accesses_paged_equal_interpreter);
     tcase_add_test(tc, jit_page_crossing_accesses_long64_equal_interpreter);
+    tcase_add_test(tc, jit_code_aliased_at_two_addresses_long64_equal_interpreter);
     tcase_add_test(tc, jit_table_lookups_pm32_equal_interpreter);
     tcase_add_test(tc, jit_table_lookups_long64_equal_interpreter);
     tcase_add_test(tc, jit_instruction_straddling_pages_equal_interpreter);
