@@ -51,7 +51,8 @@
  *                 registers native instructions of the block use most (at least twice, a use
  *                 before a side exit or inside the block's own loop counting more; none whose
  *                 AH..BH a native instruction names).  A 64-bit block is entered only at its
- *                 own RIP, which is its linear address (cpu_code_lin ignores the CS base), so
+ *                 own RIP, which is its linear address (cpu_code_lin ignores the CS base, and
+ *                 block_lookup finds 64-bit blocks by linear address, not only physical), so
  *                 every RIP value it stores is a constant; in 32-bit code r12 holds the RIP it
  *                 was entered at (Cpu.rip), and every RIP value is an lea from it.  The
  *                 write-back before handler calls is inline on the main line (a few movs), the

@@ -41,10 +41,19 @@ else
 fi
 case "$emu" in
     qemu)
-        timeout 60 "$exe" -accel tcg $qicount -cpu "$qcpu" -m 32 -nographic -no-reboot "$@" \
-            -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-            -monitor none -serial none </dev/null
-        status=$? ;;
+        # The reference run: QEMU's timers still race its I/O thread under -icount on a loaded
+        # host (qemu-pic lost an RTC interrupt once in a CI run where a 200-second test shared
+        # the cores), so a failed reference run is tried once more, and says so.  softvisor's
+        # own runs are deterministic and get no second try.
+        for try in 1 2; do
+            : > "$log"
+            timeout 60 "$exe" -accel tcg $qicount -cpu "$qcpu" -m 32 -nographic -no-reboot "$@" \
+                -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+                -monitor none -serial none </dev/null
+            status=$?
+            { [ "$status" -eq "$want" ] && ! grep -q FAIL "$log"; } && break
+            [ "$try" -eq 1 ] && { cat "$log"; echo "[$name: qemu exit status $status; the reference run again]"; }
+        done ;;
     softvisor)
         timeout 60 "$exe" -m 32 -no-reboot "$@" -debugcon "file:$log" \
             $(case "$jit" in "") ;; off) echo "-jit off" ;; *) echo "-jit on -jit-threshold $jit" ;; esac) </dev/null
