@@ -518,6 +518,7 @@ static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
     b->n = n;
     b->execs = 0;
     b->jit_gen = 0;
+    b->jit_user = 0;
     b->jit_code = NULL;
     memcpy(b->insns, tmp, n * sizeof(Insn));
     memset(&b->insns[n], 0, sizeof(Insn));

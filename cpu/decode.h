@@ -30,6 +30,7 @@ struct Block {
     uint32_t n;            /* instructions, not counting the terminating sentinel */
     uint32_t execs;        /* interpreted executions while the JIT is on (jit_exec) */
     uint32_t jit_gen;      /* JIT code-buffer generation jit_code belongs to (0: none) */
+    uint32_t jit_user;     /* the TLB class (cpu_user) jit_code was translated for */
     const void *jit_code;  /* translated code in that generation, NULL: not translatable */
     Block *hash_next;
     Block *page_next;      /* chain of blocks whose first byte lies on the same page */

@@ -142,7 +142,8 @@ bool chain_may_link(const Block *from, const Block *to, uint32_t gen)
      * may run; both in this code generation.  The page offset needs no check: the jump cache
      * found `to` at the site's target, and a linear and a physical address share it. */
     return from->jit_gen == gen && to->jit_gen == gen && to->jit_code && to->paddr2 == ~0ull &&
-           to->key == from->key && (to->paddr & PAGE_MASK) == (from->paddr & PAGE_MASK);
+           to->key == from->key && to->jit_user == from->jit_user &&
+           (to->paddr & PAGE_MASK) == (from->paddr & PAGE_MASK);
 }
 
 void chain_link(CodeBuf *cb, const uint8_t *field, const Block *to)

@@ -63,7 +63,8 @@ void chain_emit_page_check(Emitter *e, uint64_t lin, int user, EmitLabel *miss);
 
 /* The chain check of block `b` (translated for TLB class `user`), where the chain entry's `field`
  * points: counts the entry, checks the TLB for the block's page (chain_emit_page_check), sets
- * Cpu.cur_block and goes on to `entry` (Block.jit_code); a miss leaves through `lookup_exit`
+ * Cpu.cur_block and goes on to `entry`, the block's code after its TLB class check (the source
+ * was translated for the same class, chain_may_link); a miss leaves through `lookup_exit`
  * (JIT_EXIT_LOOKUP). */
 void chain_emit_check(Emitter *e, uint8_t *field, const Block *b, int user, const uint8_t *entry,
                       const uint8_t *lookup_exit);
@@ -87,7 +88,8 @@ void chain_emit_jc_probe(Emitter *e, uint32_t gen, int64_t key, EmitLabel *miss)
 void chain_emit_probe(Emitter *e, const JitStubs *stubs, const Block *b, int bits, int user);
 
 /* Whether the patch site of running block `from` may jump straight to block `to`, found in the
- * jump cache for its target in code generation `gen` (jit.h section 6). */
+ * jump cache for its target in code generation `gen` (jit.h section 6): also translated for the
+ * same TLB class, so that the chain check goes on past the target's class check. */
 bool chain_may_link(const Block *from, const Block *to, uint32_t gen);
 
 /* Points the patch site whose rel32 field runs at `field` (RX view) at `to`'s chain entry. */

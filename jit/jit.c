@@ -289,6 +289,7 @@ int jit_exec(Cpu *cpu, Block *b, uint64_t max)
         }
         b->jit_code = jit_translate(jit, cpu, b);
         b->jit_gen = jit->gen;
+        b->jit_user = (uint32_t)cpu_user(cpu);
     }
     if (!b->jit_code)
         return -1;

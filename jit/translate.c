@@ -1848,7 +1848,6 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
     Emitter *e = &t.e;
     uint32_t n = b->n;
     uint8_t *chain_field = chain_emit_entry(e);
-    const uint8_t *entry = e->p;    /* Block.jit_code */
     InsnForm form[BLOCK_MAX_INSNS];
     bool live_after[BLOCK_MAX_INSNS];
     uint32_t off[BLOCK_MAX_INSNS + 1];
@@ -1901,6 +1900,14 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
 
     /* A patched jump or a jump-cache probe may get here with too little budget (the run loop
      * checks it first): a lookup exit then, RIP the block's start (jit.h section 6). */
+    if (mem) {
+        /* The TLB class is fixed at translation; a block entered at another one is run by the
+         * interpreter.  A patched jump comes from a block of the same class (chain_may_link)
+         * and goes on after this check. */
+        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
+        emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
+    }
+    const uint8_t *class_checked = e->p;
     emit_alu_ri(e, EMIT_CMP, 8, JIT_REG_BUDGET, n);
     emit_jcc(e, EMIT_CC_B, stubs->exit[JIT_EXIT_LOOKUP]);
     const uint8_t *head = e->p;    /* where a jump back to the block's start goes on */
@@ -1919,12 +1926,6 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
         emit_alu_mi(e, EMIT_CMP, 8, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, seg[SEG_CS].base)), 0);
         emit_jcc(e, EMIT_CC_NE, stubs->exit[JIT_EXIT_BUDGET]);
-    }
-    if (mem) {
-        /* The TLB class is fixed at translation; a block entered at another one is run by the
-         * interpreter. */
-        emit_alu_mi(e, EMIT_CMP, 4, emit_mem(JIT_REG_CPU, (int32_t)offsetof(Cpu, cpl)), 3);
-        emit_jcc(e, user ? EMIT_CC_NE : EMIT_CC_E, stubs->exit[JIT_EXIT_BUDGET]);
     }
     if (sse)
         emit_sse_entry_check(&t);
@@ -2238,7 +2239,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
             emit_handler_tail(&t, in);
         }
     }
-    chain_emit_check(e, chain_field, b, user, entry, stubs->exit[JIT_EXIT_LOOKUP]);
+    chain_emit_check(e, chain_field, b, user, class_checked, stubs->exit[JIT_EXIT_LOOKUP]);
     const void *code = codebuf_commit(cb, e);
     if (code)
         code = (const uint8_t *)code + CHAIN_ENTRY_BYTES;
