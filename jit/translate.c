@@ -201,6 +201,7 @@ typedef struct Tx {
     uint16_t byte_regs;    /* guest registers known to hold a zero-extended byte (byte_regs_after) */
     uint16_t dirty;        /* guest registers a native instruction of the block may write: only
                               those of the cached ones are written back (emit_writeback) */
+    JitStats *st;          /* the counters generated code bumps (-stats), or NULL */
 } Tx;
 
 /* The host registers that cache guest registers, in order of use (jit.h section 2): all four in
@@ -1186,6 +1187,10 @@ static void emit_handler_tail(Tx *t, const Insn *in);
 static void emit_mem_slow(Tx *t, const Side *s, uint32_t next_off)
 {
     Emitter *e = &t->e;
+    if (t->st) {
+        emit_movabs(e, HR_RAX, (uint64_t)(uintptr_t)&t->st->tlb_slow);
+        emit_unary_m(e, EMIT_INC, 8, emit_mem(HR_RAX, 0));
+    }
     if (s->defer.on)
         defer_emit(t, &s->defer);
     if (s->pending)
@@ -1842,7 +1847,7 @@ const void *translate_block(CodeBuf *cb, const JitStubs *stubs, const Block *b, 
                             JitStats *st)
 {
     Side side[2 * BLOCK_MAX_INSNS];
-    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side, .cf_known = -1 };
+    Tx t = { .stubs = stubs, .b = b, .bits = bits, .user = user, .side = side, .cf_known = -1, .st = st };
     if (!codebuf_begin(cb, &t.e, 256))
         return NULL;
     Emitter *e = &t.e;
