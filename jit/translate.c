@@ -1018,20 +1018,29 @@ static Side *side_new(Tx *t)
 /* The inline TLB probe (jit.h section 5) for `size` bytes of kind `acc` at the linear address
  * in rsi: on a hit rsi = the host address, a miss jumps to `s`.  rdi, r8 and the host flags
  * are clobbered. */
-static void mem_probe(Tx *t, int size, int acc, Side *s)
+/* The probe proper, rdi = the linear address whose entry it asks (the access's own, or a
+ * table's base: mem_probe_table): the entry's offset, the page of the access's last byte
+ * (rsi + size - 1) in r8 compared with the entry's tag for `acc`, a jump to `miss` when they
+ * differ, else rsi += the entry's addend. */
+static void probe_entry(Tx *t, int size, int acc, EmitLabel *miss)
 {
     Emitter *e = &t->e;
     int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
-    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
     emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
     emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
     emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
     emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
     emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
                 emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
-    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
+    emit_jcc_label(e, EMIT_CC_NE, miss, false);
     emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
     t->cf_ok = t->zspo_ok = false;
+}
+
+static void mem_probe(Tx *t, int size, int acc, Side *s)
+{
+    emit_mov_rr(&t->e, 8, HR_RDI, HR_RSI);
+    probe_entry(t, size, acc, &s->label);
 }
 
 /* A table lookup [base + index * scale + disp] whose index holds a zero-extended byte (CRC and
@@ -1046,7 +1055,6 @@ static void mem_probe(Tx *t, int size, int acc, Side *s)
 static void mem_probe_table(Tx *t, const Insn *in, int size, int acc, Side *s)
 {
     Emitter *e = &t->e;
-    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
     int hb = ghost(t, in->base);
     if (hb < 0) {
         emit_mov_rm(e, 8, HR_RDI, gmem(in->base));
@@ -1056,35 +1064,23 @@ static void mem_probe_table(Tx *t, const Insn *in, int size, int acc, Side *s)
         emit_lea(e, 8, HR_RDI, emit_mem(hb, (int32_t)in->disp));
     if (in->asz == 4)
         emit_mov_rr(e, 4, HR_RDI, HR_RDI);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
-    emit_lea(e, 8, HR_R8, emit_mem(HR_RSI, size - 1));
-    emit_alu_ri(e, EMIT_AND, 8, HR_R8, -(int64_t)PAGE_SIZE);
-    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
-                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (acc == ACC_WRITE ? 8 : 0)));
-    emit_jcc_label(e, EMIT_CC_NE, &s->label, false);
-    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
+    probe_entry(t, size, acc, &s->label);
     s->reprobe = true;
     s->size = size;
     s->acc = acc;
     s->reprobe_back = e->p;
-    t->cf_ok = t->zspo_ok = false;
 }
 
-/* The out-of-line half of mem_probe_table: rsi = the linear address, r8 = its last byte's page;
- * the ordinary probe, back to the main line on a hit, on to `slow` on a miss. */
+/* The out-of-line half of mem_probe_table: rsi = the linear address; the ordinary probe, back
+ * to the main line on a hit, on to `slow` on a miss. */
 static void emit_reprobe(Tx *t, const Side *s, EmitLabel *slow)
 {
-    Emitter *e = &t->e;
-    int32_t tlb = JIT_OFF_TLB + t->user * JIT_TLB_CLASS_BYTES;
-    emit_mov_rr(e, 8, HR_RDI, HR_RSI);
-    emit_shift_ri(e, EMIT_SHR, 8, HR_RDI, 12 - 5);
-    emit_alu_ri(e, EMIT_AND, 4, HR_RDI, (TLB_SIZE - 1) << 5);
-    emit_alu_rm(e, EMIT_CMP, 8, HR_R8,
-                emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + (s->acc == ACC_WRITE ? 8 : 0)));
-    emit_jcc_label(e, EMIT_CC_NE, slow, false);
-    emit_alu_rm(e, EMIT_ADD, 8, HR_RSI, emit_mem_idx(JIT_REG_CPU, HR_RDI, 0, tlb + 24));
-    emit_jmp(e, s->reprobe_back);
+    bool cf_ok = t->cf_ok, zspo_ok = t->zspo_ok;   /* out of line: the main line's view stays */
+    emit_mov_rr(&t->e, 8, HR_RDI, HR_RSI);
+    probe_entry(t, s->size, s->acc, slow);
+    emit_jmp(&t->e, s->reprobe_back);
+    t->cf_ok = cf_ok;
+    t->zspo_ok = zspo_ok;
 }
 
 /* Whether the memory operand of `in` is a table lookup for mem_probe_table. */
