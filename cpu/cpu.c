@@ -186,10 +186,16 @@ static const StateDesc x87_state_desc = {
 /* The TLB's translations are guest-visible (a guest can tell a stale entry from a fresh walk), so
  * they are state; the fast-path tags and host addends are rebuilt from them after a load
  * (tlb_rebuild, vm_state_post_load), the jump cache is dropped. */
+static const StateField tlb_xlat_fields[] = {
+    STATE_U(TlbXlat, lin), STATE_U(TlbXlat, paddr), STATE_U(TlbXlat, prot), STATE_U(TlbXlat, global),
+    STATE_U(TlbXlat, shift),
+};
+static const StateDesc tlb_xlat_state_desc = {
+    "tlb-xlat", 1, sizeof(TlbXlat), tlb_xlat_fields, STATE_COUNT(tlb_xlat_fields), NULL, 0, NULL,
+};
 static const StateField tlb_fields[] = {
     STATE_A(Tlb, lin), STATE_A(Tlb, prot), STATE_A(Tlb, paddr), STATE_A(Tlb, global), STATE_A(Tlb, shift),
-    STATE_ARRAY_V(Tlb, vlin, 4), STATE_ARRAY_V(Tlb, vpaddr, 4), STATE_ARRAY_V(Tlb, vprot, 4),
-    STATE_ARRAY_V(Tlb, vglobal, 4), STATE_ARRAY_V(Tlb, vshift, 4), STATE_ARRAY_V(Tlb, vnext, 4),
+    STATE_STRUCT_V(Tlb, victim, TlbXlat, tlb_xlat_state_desc, 4), STATE_ARRAY_V(Tlb, vnext, 4),
 };
 static const StateField tlb_host_fields[] = {
     STATE_HOST(Tlb, e), STATE_HOST(Tlb, jc), STATE_HOST(Tlb, jc_page),
@@ -263,34 +269,28 @@ static bool cpu_post_load(void *obj, char *err, size_t errlen)
         snprintf(err, errlen, "pending exception vector %d", cpu->exc_vector);
         return false;
     }
-    /* a TLB entry's pages index host memory once its addend is rebuilt: page-aligned, a page
-     * size the large-page flush can shift by, permissions PROT_R/W/X */
-    for (int u = 0; u < 2; u++)
+    /* a TLB entry's or victim's pages index host memory once its addend is rebuilt */
+    const Tlb *t = &cpu->tlb;
+    for (int u = 0; u < 2; u++) {
         for (uint32_t i = 0; i < TLB_SIZE; i++) {
-            const Tlb *t = &cpu->tlb;
-            bool live = t->prot[u][i] != 0;
-            if (t->prot[u][i] > 7 || t->shift[u][i] > 63 || live != (t->lin[u][i] != TLB_INVALID) ||
-                (live && ((t->lin[u][i] & 0xfff) || (t->paddr[u][i] & 0xfff)))) {
+            TlbXlat x = { t->lin[u][i], t->paddr[u][i], t->prot[u][i], t->global[u][i], t->shift[u][i] };
+            if (!tlb_xlat_valid(x)) {
                 snprintf(err, errlen, "TLB entry %d/%u (linear %llx, physical %llx, permissions %u)", u, i,
-                         (unsigned long long)t->lin[u][i], (unsigned long long)t->paddr[u][i], t->prot[u][i]);
+                         (unsigned long long)x.lin, (unsigned long long)x.paddr, x.prot);
                 return false;
             }
         }
-    for (int u = 0; u < 2; u++) {
-        const Tlb *t = &cpu->tlb;
+        for (int v = 0; v < TLB_VICTIMS; v++) {
+            TlbXlat x = t->victim[u][v];
+            if (!tlb_xlat_valid(x)) {
+                snprintf(err, errlen, "TLB victim %d/%d (linear %llx, physical %llx, permissions %u)", u, v,
+                         (unsigned long long)x.lin, (unsigned long long)x.paddr, x.prot);
+                return false;
+            }
+        }
         if (t->vnext[u] >= TLB_VICTIMS) {
             snprintf(err, errlen, "TLB victim slot %u", t->vnext[u]);
             return false;
-        }
-        for (int v = 0; v < TLB_VICTIMS; v++) {
-            bool live = t->vprot[u][v] != 0;
-            if (t->vprot[u][v] > 7 || t->vshift[u][v] > 63 || (live && t->vshift[u][v] < 12) ||
-                live != (t->vlin[u][v] != TLB_INVALID) ||
-                (live && ((t->vlin[u][v] & 0xfff) || (t->vpaddr[u][v] & 0xfff)))) {
-                snprintf(err, errlen, "TLB victim %d/%d (linear %llx, physical %llx, permissions %u)", u, v,
-                         (unsigned long long)t->vlin[u][v], (unsigned long long)t->vpaddr[u][v], t->vprot[u][v]);
-                return false;
-            }
         }
     }
     cpu->db_hit = 0;

@@ -426,11 +426,6 @@ static size_t fetch_page(Cpu *cpu, uint64_t ppage, size_t off, uint8_t *buf)
     return n;
 }
 
-static uint64_t fetch_lin(const Cpu *cpu, uint64_t off)
-{
-    return cpu_code_lin(cpu, off);
-}
-
 static Block *decode_block(Cpu *cpu, uint64_t paddr, uint64_t lin)
 {
     BlockCache *bc = cpu->blocks;
@@ -603,7 +598,7 @@ Block *block_find(Cpu *cpu)
     const SegCache *cs = &cpu->seg[SEG_CS];
     if (cpu->code_bits != 64 && cpu->rip > cs->limit)
         cpu_raise(cpu, EXC_GP, 0);
-    uint64_t lin = fetch_lin(cpu, cpu->rip);
+    uint64_t lin = cpu_code_lin(cpu, cpu->rip);
     int user = cpu_user(cpu);
     uint32_t key = cpu->mode_key | ((uint32_t)user << 31);
     /* A hit still asks the TLB for the code page (and the next one of a block that straddles

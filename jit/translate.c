@@ -988,7 +988,7 @@ static void emit_branch_target(Tx *t, const Insn *in, uint32_t off, EmitLabel *b
         uint64_t target = t->b->rip + off + in->len + in->imm;
         if (in->osz == 2)
             target &= 0xffff;
-        if ((uint64_t)(((int64_t)target << 16) >> 16) != target)
+        if (!canonical(target))
             emit_jmp_label(e, bad, false);
         emit_mov_ri(e, 8, HR_RAX, target);
         return;
@@ -1092,7 +1092,7 @@ static bool table_operand(const Tx *t, const Insn *in)
 }
 
 /* The byte registers after an instruction of form f (Tx.byte_regs): MOVZX r32/r64, r/m8 makes
- * one; a native form forgets the registers it names (base and index are only read); a handler
+ * one; a native form forgets the registers it may write (form_may_write); a handler
  * call or any other form forgets them all.  Only instruction 0 is ever jumped to, where the set
  * starts empty, so what holds on the straight line holds. */
 static void byte_regs_after(Tx *t, InsnForm f, const Insn *in)
@@ -1102,17 +1102,8 @@ static void byte_regs_after(Tx *t, InsnForm f, const Insn *in)
     case FORM_UNARY_R: case FORM_MOV_RR: case FORM_MOV_RI: case FORM_MOV_RM: case FORM_MOV_MR:
     case FORM_MOV_MI: case FORM_MOVZX: case FORM_MOVSX: case FORM_LEA: case FORM_CMOVCC:
     case FORM_SETCC: case FORM_JCC: case FORM_IMUL_RM: case FORM_IMUL_RMI: case FORM_SHIFT_R:
-    case FORM_NOP:
-        for (int k = 0; k < 3; k++) {
-            int r = in->r[k];
-            if (r >= REG_AH && r <= REG_BH)
-                r -= REG_AH;
-            if (r >= 0 && r < 16)
-                t->byte_regs &= (uint16_t)~(1u << r);
-        }
-        break;
-    case FORM_PUSH_R:
-        t->byte_regs &= (uint16_t)~(1u << R_SP);
+    case FORM_NOP: case FORM_PUSH_R:
+        t->byte_regs &= (uint16_t)~form_may_write(f, in);
         break;
     default:
         t->byte_regs = 0;

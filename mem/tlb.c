@@ -19,13 +19,22 @@ void tlb_flush_jump_cache(Tlb *tlb)
         tlb->jc[i].block = NULL;
 }
 
-static void victim_drop(Tlb *tlb, int u, int v)
+static const TlbXlat no_xlat = { TLB_INVALID, TLB_INVALID, 0, 0, 0 };
+
+static TlbXlat entry_xlat(const Tlb *tlb, int u, uint32_t i)
 {
-    tlb->vlin[u][v] = TLB_INVALID;
-    tlb->vpaddr[u][v] = TLB_INVALID;
-    tlb->vprot[u][v] = 0;
-    tlb->vglobal[u][v] = 0;
-    tlb->vshift[u][v] = 0;
+    return (TlbXlat){ tlb->lin[u][i], tlb->paddr[u][i], tlb->prot[u][i], tlb->global[u][i], tlb->shift[u][i] };
+}
+
+/* Entry (u, i) holds translation x, with no tags yet (tlb_set_tags gives them). */
+static void entry_set(Tlb *tlb, int u, uint32_t i, TlbXlat x)
+{
+    tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
+    tlb->lin[u][i] = x.lin;
+    tlb->paddr[u][i] = x.paddr;
+    tlb->prot[u][i] = x.prot;
+    tlb->global[u][i] = x.global;
+    tlb->shift[u][i] = x.shift;
 }
 
 void tlb_flush(Tlb *tlb, bool include_global)
@@ -33,18 +42,12 @@ void tlb_flush(Tlb *tlb, bool include_global)
     tlb_flush_jump_cache(tlb);
     for (int u = 0; u < 2; u++)
         for (int v = 0; v < TLB_VICTIMS; v++)
-            if (include_global || !tlb->vglobal[u][v])
-                victim_drop(tlb, u, v);
+            if (include_global || !tlb->victim[u][v].global)
+                tlb->victim[u][v] = no_xlat;
     for (int u = 0; u < 2; u++)
-        for (uint32_t i = 0; i < TLB_SIZE; i++) {
-            if (!include_global && tlb->global[u][i])
-                continue;
-            tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
-            tlb->global[u][i] = 0;
-            tlb->paddr[u][i] = TLB_INVALID;
-            tlb->lin[u][i] = TLB_INVALID;
-            tlb->prot[u][i] = 0;
-        }
+        for (uint32_t i = 0; i < TLB_SIZE; i++)
+            if (include_global || !tlb->global[u][i])
+                entry_set(tlb, u, i, no_xlat);
     if (include_global)
         tlb->large_shift[0] = tlb->large_shift[1] = 0;
 }
@@ -66,20 +69,16 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
      * stays (Linux's early_memunmap drops ten fixmap pages in a row, whose indexes the kernel's
      * own code pages share). */
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
-    for (int u = 0; u < 2; u++) {
-        if (tlb->lin[u][i] != (lin & PAGE_MASK))
-            continue;
-        tlb->e[u][i].tag_r = tlb->e[u][i].tag_w = tlb->e[u][i].tag_x = TLB_INVALID;
-        tlb->global[u][i] = 0;
-        tlb->paddr[u][i] = TLB_INVALID;
-        tlb->lin[u][i] = TLB_INVALID;
-        tlb->prot[u][i] = 0;
-    }
+    for (int u = 0; u < 2; u++)
+        if (tlb->lin[u][i] == (lin & PAGE_MASK))
+            entry_set(tlb, u, i, no_xlat);
     /* Victims of this page, or pieces of a large page containing it */
     for (int u = 0; u < 2; u++)
-        for (int v = 0; v < TLB_VICTIMS; v++)
-            if (tlb->vprot[u][v] && ((tlb->vlin[u][v] ^ lin) >> tlb->vshift[u][v]) == 0)
-                victim_drop(tlb, u, v);
+        for (int v = 0; v < TLB_VICTIMS; v++) {
+            TlbXlat *x = &tlb->victim[u][v];
+            if (x->prot && ((x->lin ^ lin) >> x->shift) == 0)
+                *x = no_xlat;
+        }
     /* Pieces of a large page containing `lin` sit at other indexes: find them by their
      * translations.  Those of a 2 MiB page lie in the 512 entries whose index shares bit 9
      * with `lin`'s; a larger page may have pieces anywhere. */
@@ -95,15 +94,10 @@ void tlb_flush_page(Tlb *tlb, uint64_t lin)
             n = 512;
         }
         for (uint32_t k = first; k < first + n; k++) {
-            TlbEntry *e = &tlb->e[u][k];
             uint64_t page = tlb->lin[u][k];
             int sh = tlb->shift[u][k];
             if (sh > 12 && page != TLB_INVALID && ((page ^ lin) >> sh) == 0) {
-                e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
-                tlb->global[u][k] = 0;
-                tlb->paddr[u][k] = TLB_INVALID;
-                tlb->lin[u][k] = TLB_INVALID;
-                tlb->prot[u][k] = 0;
+                entry_set(tlb, u, k, no_xlat);
                 dropped = true;
             }
         }
@@ -156,21 +150,24 @@ static void tlb_set_tags(Cpu *cpu, int user, uint32_t i)
 
 static const uint8_t prot_needed[3] = { [ACC_READ] = PROT_R, [ACC_WRITE] = PROT_W, [ACC_EXEC] = PROT_X };
 
-/* Entry (user, i) and victim v trade places (either may be empty). */
-static void victim_swap(Tlb *tlb, int u, uint32_t i, int v)
+/* Entry (u, i) holds translation x from now on, with its tags set.  Its old translation of
+ * another page becomes a victim: in slot v, whose translation goes (emptied when there is
+ * none to keep), or, when v < 0, in the next slot round robin. */
+static void entry_fill(Cpu *cpu, int u, uint32_t i, TlbXlat x, int v)
 {
-    uint64_t l = tlb->lin[u][i], p = tlb->paddr[u][i];
-    uint8_t pr = tlb->prot[u][i], g = tlb->global[u][i], sh = tlb->shift[u][i];
-    tlb->lin[u][i] = tlb->vlin[u][v];
-    tlb->paddr[u][i] = tlb->vpaddr[u][v];
-    tlb->prot[u][i] = tlb->vprot[u][v];
-    tlb->global[u][i] = tlb->vglobal[u][v];
-    tlb->shift[u][i] = tlb->vshift[u][v];
-    tlb->vlin[u][v] = l;
-    tlb->vpaddr[u][v] = p;
-    tlb->vprot[u][v] = pr;
-    tlb->vglobal[u][v] = g;
-    tlb->vshift[u][v] = sh;
+    Tlb *tlb = &cpu->tlb;
+    TlbXlat old = entry_xlat(tlb, u, i);
+    bool keep = old.prot && old.lin != x.lin;
+    if (v < 0 && keep) {
+        v = tlb->vnext[u];
+        tlb->vnext[u] = (uint8_t)((v + 1) % TLB_VICTIMS);
+    }
+    if (v >= 0)
+        tlb->victim[u][v] = keep ? old : no_xlat;
+    entry_set(tlb, u, i, x);
+    if (x.shift > tlb->large_shift[u])
+        tlb->large_shift[u] = x.shift;
+    tlb_set_tags(cpu, u, i);
 }
 
 uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
@@ -178,19 +175,15 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
     uint64_t page = lin & PAGE_MASK;
     uint32_t i = (lin >> 12) & (TLB_SIZE - 1);
     Tlb *tlb = &cpu->tlb;
-    /* A victim that holds the page: granting the access it is the TLB's hit, else it is stale
-     * once the walk below refills the entry, and goes. */
+    /* A victim that holds the page: granting the access it is the TLB's hit (it trades places
+     * with the entry), else it is stale once the walk below refills the entry, and its slot
+     * takes the entry's old translation. */
     int same = -1;
     for (int v = 0; v < TLB_VICTIMS; v++)
-        if (tlb->vprot[user][v] && tlb->vlin[user][v] == page)
+        if (tlb->victim[user][v].prot && tlb->victim[user][v].lin == page)
             same = v;
-    if (same >= 0 && (tlb->vprot[user][same] & prot_needed[access])) {
-        victim_swap(tlb, user, i, same);
-        if (!tlb->vprot[user][same])
-            victim_drop(tlb, user, same);
-        if (tlb->shift[user][i] > tlb->large_shift[user])
-            tlb->large_shift[user] = tlb->shift[user][i];
-        tlb_set_tags(cpu, user, i);
+    if (same >= 0 && (tlb->victim[user][same].prot & prot_needed[access])) {
+        entry_fill(cpu, user, i, tlb->victim[user][same], same);
         return tlb->paddr[user][i] | (lin & 0xfff);
     }
     uint64_t pa;
@@ -204,27 +197,7 @@ uint64_t tlb_translate(Cpu *cpu, uint64_t lin, int access, int user)
         prot = PROT_R | PROT_W | PROT_X;
     }
     pa &= cpu->a20_mask;
-    /* The walk succeeded: the entry's old translation of another page becomes a victim. */
-    if (same >= 0)
-        victim_drop(tlb, user, same);
-    if (tlb->prot[user][i] && tlb->lin[user][i] != page) {
-        int v = same >= 0 ? same : tlb->vnext[user];
-        if (same < 0)
-            tlb->vnext[user] = (uint8_t)((v + 1) % TLB_VICTIMS);
-        tlb->vlin[user][v] = tlb->lin[user][i];
-        tlb->vpaddr[user][v] = tlb->paddr[user][i];
-        tlb->vprot[user][v] = tlb->prot[user][i];
-        tlb->vglobal[user][v] = tlb->global[user][i];
-        tlb->vshift[user][v] = tlb->shift[user][i];
-    }
-    cpu->tlb.paddr[user][i] = pa & PAGE_MASK;
-    cpu->tlb.lin[user][i] = page;
-    cpu->tlb.prot[user][i] = (uint8_t)prot;
-    cpu->tlb.global[user][i] = global;
-    cpu->tlb.shift[user][i] = (uint8_t)shift;
-    if (shift > cpu->tlb.large_shift[user])
-        cpu->tlb.large_shift[user] = (uint8_t)shift;
-    tlb_set_tags(cpu, user, i);
+    entry_fill(cpu, user, i, (TlbXlat){ page, pa & PAGE_MASK, (uint8_t)prot, global, (uint8_t)shift }, same);
     return pa;
 }
 

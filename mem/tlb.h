@@ -55,6 +55,16 @@ enum {
 #define JC_BITS 10
 #define JC_SIZE (1u << JC_BITS)
 
+/* One translation of a linear page: what the walk granted (the state the TLB keeps; its tags
+ * and addend are derived from it). */
+typedef struct TlbXlat {
+    uint64_t lin;      /* linear page (TLB_INVALID: none) */
+    uint64_t paddr;    /* physical page */
+    uint8_t prot;      /* PROT_R/W/X (0: none) */
+    uint8_t global;    /* from a global page (survives CR3 writes) */
+    uint8_t shift;     /* log2 size of the page it is a 4 KiB piece of */
+} TlbXlat;
+
 struct Block;
 typedef struct JumpCacheEntry {
     uint64_t lin;
@@ -83,13 +93,20 @@ typedef struct Tlb {
      * data that shares its index with the code that touches it: the kernel's decompressor
      * and early page setup walked 8 million times).  They hold translations only, no tags: a
      * victim hit swaps it with the entry at its index, whose tags are then set as on a refill. */
-    uint64_t vlin[2][TLB_VICTIMS];   /* TLB_INVALID: none */
-    uint64_t vpaddr[2][TLB_VICTIMS];
-    uint8_t vprot[2][TLB_VICTIMS];   /* 0: none */
-    uint8_t vglobal[2][TLB_VICTIMS];
-    uint8_t vshift[2][TLB_VICTIMS];
+    TlbXlat victim[2][TLB_VICTIMS];
     uint8_t vnext[2];                /* the victim slot the next eviction takes (round robin) */
 } Tlb;
+
+/* A translation as the entries' arrays or a victim hold it: page-aligned, a page of 4 KiB or
+ * more that the large-page flush can shift by, permissions PROT_R/W/X, `lin` TLB_INVALID
+ * exactly when empty (checked after a snapshot load: once its addend is rebuilt it indexes
+ * host memory). */
+static inline bool tlb_xlat_valid(TlbXlat x)
+{
+    bool live = x.prot != 0;
+    return x.prot <= 7 && x.shift <= 63 && live == (x.lin != TLB_INVALID) &&
+           (!live || (x.shift >= 12 && !(x.lin & 0xfff) && !(x.paddr & 0xfff)));
+}
 
 struct Cpu;
 

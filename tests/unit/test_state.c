@@ -588,7 +588,7 @@ static const char *const struct_of_table[][2] = {
     { "kbc", "KbcState" }, { "kbc-queue", "KbcQueue" }, { "uart16550", "UartState" },
     { "debugcon", "DebugconState" }, { "debugexit", "DebugExitState" }, { "lapic", "LapicState" },
     { "ioapic", "IoapicState" }, { "hpet", "HpetState" }, { "hpet-timer", "HpetTimer" }, { "pci", "PciState" },
-    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" }, { "tlb", "Tlb" },
+    { "pci-function", "PciFunc" }, { "piix4-pm", "AcpiPmState" }, { "fw_cfg", "FwCfgState" }, { "vga", "Vga" }, { "tlb", "Tlb" }, { "tlb-xlat", "TlbXlat" },
     { "ide", "Ide" }, { "ide-channel", "IdeChannel" }, { "ide-drive", "IdeDrive" },
 };
 
